@@ -1,0 +1,196 @@
+#include "container/io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <vector>
+
+namespace sgz {
+namespace {
+
+std::string Errno(const std::string& path) { return path + ": " + strerror(errno); }
+
+class FileSource : public ByteSource {
+ public:
+  FileSource(int fd, uint64_t size, std::string path) : fd_(fd), size_(size), path_(std::move(path)) {}
+  ~FileSource() override { close(fd_); }
+  uint64_t Size() const override { return size_; }
+
+ protected:
+  Status DoRead(uint64_t offset, uint64_t n, uint8_t* dst) override {
+    while (n > 0) {
+      ssize_t r = pread(fd_, dst, n, static_cast<off_t>(offset));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return Status::IOError(Errno(path_));
+      }
+      if (r == 0) return Status::IOError(path_ + ": unexpected end of file at offset " + std::to_string(offset));
+      dst += r;
+      offset += r;
+      n -= r;
+    }
+    return Status::Ok();
+  }
+
+ private:
+  int fd_;
+  uint64_t size_;
+  std::string path_;
+};
+
+class MemorySource : public ByteSource {
+ public:
+  MemorySource(const uint8_t* data, uint64_t size) : data_(data), size_(size) {}
+  uint64_t Size() const override { return size_; }
+
+ protected:
+  Status DoRead(uint64_t offset, uint64_t n, uint8_t* dst) override {
+    memcpy(dst, data_ + offset, n);
+    return Status::Ok();
+  }
+
+ private:
+  const uint8_t* data_;
+  uint64_t size_;
+};
+
+Status WriteAll(int fd, const void* data, size_t n, const std::string& path) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Status::IOError(Errno(path));
+    }
+    p += w;
+    n -= w;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ByteSource::Read(uint64_t offset, uint64_t n, uint8_t* dst) {
+  if (offset > Size() || n > Size() - offset) {
+    return Status::Corruption("read [" + std::to_string(offset) + ", +" + std::to_string(n) +
+                              ") past the end of the input (" + std::to_string(Size()) + " bytes)");
+  }
+  bytes_read_ += n;
+  ++read_calls_;
+  return DoRead(offset, n, dst);
+}
+
+Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError(Errno(path));
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    Status s = Status::IOError(Errno(path));
+    close(fd);
+    return s;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return Status::InvalidArgument(path + ": not a regular file");
+  }
+  return std::unique_ptr<ByteSource>(new FileSource(fd, static_cast<uint64_t>(st.st_size), path));
+}
+
+std::unique_ptr<ByteSource> NewMemorySource(const uint8_t* data, uint64_t size) {
+  return std::unique_ptr<ByteSource>(new MemorySource(data, size));
+}
+
+Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError(Errno(path));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    Status s = S_ISREG(st.st_mode) ? Status::IOError(Errno(path)) : Status::InvalidArgument(path + ": not a regular file");
+    close(fd);
+    return s;
+  }
+  std::unique_ptr<MappedFile> m(new MappedFile);
+  m->size_ = static_cast<uint64_t>(st.st_size);
+  if (m->size_ > 0) {
+    void* p = mmap(nullptr, m->size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
+      Status s = Status::IOError(Errno(path));
+      close(fd);
+      return s;
+    }
+    madvise(p, m->size_, MADV_SEQUENTIAL);
+    m->data_ = static_cast<const uint8_t*>(p);
+  }
+  close(fd);
+  return m;
+}
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) munmap(const_cast<uint8_t*>(data_), size_);
+}
+
+Result<std::unique_ptr<OutputFile>> OutputFile::Create(const std::string& path, bool overwrite) {
+  std::unique_ptr<OutputFile> f(new OutputFile);
+  f->path_ = path;
+  f->overwrite_ = overwrite;
+  if (path == "-") {
+    f->is_stdout_ = true;
+    f->fd_ = STDOUT_FILENO;
+    return f;
+  }
+  struct stat st;
+  if (!overwrite && lstat(path.c_str(), &st) == 0) {
+    return Status::InvalidArgument(path + ": already exists (use -f to overwrite)");
+  }
+  std::vector<char> tmpl(path.begin(), path.end());
+  const char kSuffix[] = ".sgz-tmp-XXXXXX";
+  tmpl.insert(tmpl.end(), kSuffix, kSuffix + sizeof kSuffix);
+  int fd = mkostemp(tmpl.data(), O_CLOEXEC);
+  if (fd < 0) return Status::IOError(Errno(path));
+  fchmod(fd, 0644 & ~[] { mode_t m = umask(0); umask(m); return m; }());
+  f->fd_ = fd;
+  f->temp_path_ = tmpl.data();
+  return f;
+}
+
+OutputFile::~OutputFile() {
+  if (is_stdout_) return;
+  if (fd_ >= 0) close(fd_);
+  if (!committed_ && !temp_path_.empty()) unlink(temp_path_.c_str());
+}
+
+Status OutputFile::Write(const void* data, size_t n) {
+  if (fd_ < 0) return Status::IOError(path_ + ": write after close");
+  return WriteAll(fd_, data, n, is_stdout_ ? "<stdout>" : path_);
+}
+
+Status OutputFile::Commit() {
+  if (is_stdout_) {
+    committed_ = true;
+    return Status::Ok();
+  }
+  if (fsync(fd_) != 0 || close(fd_) != 0) {
+    fd_ = -1;
+    return Status::IOError(Errno(path_));
+  }
+  fd_ = -1;
+  if (overwrite_) {
+    if (rename(temp_path_.c_str(), path_.c_str()) != 0) return Status::IOError(Errno(path_));
+  } else {
+    // link() fails if the target appeared meanwhile: never replace it.
+    if (link(temp_path_.c_str(), path_.c_str()) != 0) {
+      if (errno == EEXIST) return Status::InvalidArgument(path_ + ": already exists (use -f to overwrite)");
+      return Status::IOError(Errno(path_));
+    }
+    unlink(temp_path_.c_str());
+  }
+  committed_ = true;
+  return Status::Ok();
+}
+
+}  // namespace sgz

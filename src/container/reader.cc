@@ -1,0 +1,145 @@
+#include "container/reader.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/checksum.h"
+#include "common/coding.h"
+#include "streams/transform.h"
+
+namespace sgz {
+
+Result<std::unique_ptr<Archive>> Archive::Open(std::unique_ptr<ByteSource> source) {
+  std::unique_ptr<Archive> a(new Archive);
+  const uint64_t size = source->Size();
+  if (size < FileHeader::kEncodedLength + Footer::kEncodedLength) {
+    return Status::Corruption("archive is " + std::to_string(size) + " bytes, too short for header and footer");
+  }
+  uint8_t buf[Footer::kEncodedLength];
+  SGZ_RETURN_IF_ERROR(source->Read(0, FileHeader::kEncodedLength, buf));
+  SGZ_ASSIGN_OR_RETURN(a->header_, FileHeader::DecodeFrom(buf, FileHeader::kEncodedLength));
+  SGZ_RETURN_IF_ERROR(source->Read(size - Footer::kEncodedLength, Footer::kEncodedLength, buf));
+  SGZ_ASSIGN_OR_RETURN(Footer footer, Footer::DecodeFrom(buf, Footer::kEncodedLength));
+  const uint64_t limit = size - Footer::kEncodedLength;
+  if (footer.manifest_offset < FileHeader::kEncodedLength || footer.manifest_offset > limit ||
+      footer.manifest_size != limit - footer.manifest_offset) {
+    return Status::Corruption("footer: manifest at [" + std::to_string(footer.manifest_offset) + ", +" +
+                              std::to_string(footer.manifest_size) + ") does not end at the footer (offset " +
+                              std::to_string(limit) + ")");
+  }
+  if (footer.manifest_size > kMaxManifestSize) {
+    return Status::ResourceExhausted("footer: manifest size " + std::to_string(footer.manifest_size) +
+                                     " exceeds the limit " + std::to_string(kMaxManifestSize));
+  }
+  std::vector<uint8_t> m(footer.manifest_size);
+  SGZ_RETURN_IF_ERROR(source->Read(footer.manifest_offset, m.size(), m.data()));
+  if (Xxh3(m.data(), m.size()) != footer.manifest_checksum) {
+    return Status::ChecksumMismatch("manifest: checksum mismatch");
+  }
+  SGZ_ASSIGN_OR_RETURN(a->manifest_, Manifest::DecodeFrom(m.data(), m.size(), footer.manifest_offset));
+  uint64_t pos = 0;
+  for (uint32_t c : a->file().chunks) {
+    a->starts_.push_back(pos);
+    pos += a->manifest_.chunks[c].original_size;
+  }
+  a->source_ = std::move(source);
+  return a;
+}
+
+std::string Archive::DescribeChunk(uint32_t index) const {
+  std::string s = "chunk " + std::to_string(index);
+  // Name the tensor whose payload holds the chunk's first byte, if any.
+  const FileEntry& f = file();
+  for (size_t i = 0; i < f.chunks.size(); ++i) {
+    if (f.chunks[i] != index) continue;
+    for (const TensorEntry& t : f.tensors) {
+      if (starts_[i] >= t.offset && starts_[i] < t.offset + t.size) return s + " (tensor '" + t.name + "')";
+    }
+    return s + (starts_[i] < f.data_offset || f.kind == EntryKind::kOpaque ? " (metadata)" : "");
+  }
+  return s;
+}
+
+Status Archive::DecodeChunk(uint32_t index, std::vector<uint8_t>* out) {
+  const ChunkEntry& e = manifest_.chunks[index];
+  stored_.resize(e.stored_size);
+  Status s = source_->Read(e.file_offset, e.stored_size, stored_.data());
+  if (!s.ok()) return s.WithContext(DescribeChunk(index));
+  ChunkHeader h;
+  size_t needed;
+  s = ChunkHeader::DecodeFrom(stored_.data(), stored_.size(), &h, &needed);
+  if (s.ok() && needed > stored_.size()) s = Status::Corruption("header longer than the chunk");
+  if (s.ok() && (h.transform != e.transform || h.type != e.type || h.original_size != e.original_size ||
+                 h.checksum != e.checksum || h.streams.size() != e.stream_count)) {
+    s = Status::Corruption("header disagrees with the manifest");
+  }
+  if (s.ok() && needed + h.PayloadSize() != e.stored_size) {
+    s = Status::Corruption("stream sizes add up to " + std::to_string(needed + h.PayloadSize()) +
+                           " bytes, chunk has " + std::to_string(e.stored_size));
+  }
+  if (!s.ok()) return s.WithContext(DescribeChunk(index));
+  scratch_.resize(h.original_size);
+  const uint8_t* src = stored_.data() + needed;
+  uint64_t dst = 0;
+  for (size_t i = 0; i < h.streams.size(); ++i) {
+    const StreamDesc& sd = h.streams[i];
+    s = DecodeStream(sd.codec, src, sd.stored_size, scratch_.data() + dst, sd.raw_size);
+    if (!s.ok()) return s.WithContext(DescribeChunk(index) + " stream " + std::to_string(i));
+    src += sd.stored_size;
+    dst += sd.raw_size;
+  }
+  out->resize(h.original_size);
+  JoinStreams(h.transform, h.transform == Transform::kSplit ? FindGgmlType(h.type) : nullptr, scratch_.data(),
+              h.original_size, out->data());
+  ++chunks_decoded_;
+  if (Xxh3(out->data(), out->size()) != h.checksum) {
+    return Status::ChecksumMismatch(DescribeChunk(index) + ": checksum mismatch of decoded bytes");
+  }
+  return Status::Ok();
+}
+
+size_t Archive::FindChunk(uint64_t pos) const {
+  return static_cast<size_t>(std::upper_bound(starts_.begin(), starts_.end(), pos) - starts_.begin()) - 1;
+}
+
+Status Archive::ReadRange(uint64_t offset, uint64_t n, uint8_t* dst) {
+  const FileEntry& f = file();
+  if (offset > f.original_size || n > f.original_size - offset) {
+    return Status::InvalidArgument("range [" + std::to_string(offset) + ", +" + std::to_string(n) +
+                                   ") outside the original file (" + std::to_string(f.original_size) + " bytes)");
+  }
+  if (n == 0) return Status::Ok();
+  for (size_t i = FindChunk(offset); n > 0; ++i) {
+    SGZ_RETURN_IF_ERROR(DecodeChunk(f.chunks[i], &decoded_));
+    const uint64_t in_chunk = offset - starts_[i];
+    const uint64_t take = std::min<uint64_t>(n, decoded_.size() - in_chunk);
+    memcpy(dst, decoded_.data() + in_chunk, take);
+    dst += take;
+    offset += take;
+    n -= take;
+  }
+  return Status::Ok();
+}
+
+Status Archive::Unpack(ByteSink* sink) {
+  const FileEntry& f = file();
+  Xxh3Stream whole;
+  for (uint32_t c : f.chunks) {
+    SGZ_RETURN_IF_ERROR(DecodeChunk(c, &decoded_));
+    whole.Update(decoded_.data(), decoded_.size());
+    SGZ_RETURN_IF_ERROR(sink->Write(decoded_.data(), decoded_.size()));
+  }
+  if (whole.Digest() != f.checksum) return Status::ChecksumMismatch("whole-file checksum mismatch");
+  return Status::Ok();
+}
+
+uint64_t Archive::TensorStoredBytes(const TensorEntry& t) const {
+  uint64_t total = 0;
+  const FileEntry& f = file();
+  for (size_t i = 0; i < f.chunks.size(); ++i) {
+    if (starts_[i] >= t.offset && starts_[i] < t.offset + t.size) total += manifest_.chunks[f.chunks[i]].stored_size;
+  }
+  return total;
+}
+
+}  // namespace sgz

@@ -1,0 +1,64 @@
+// Reading archives: open from any ByteSource, list, decode chunks, read byte
+// ranges of the original, unpack and verify.
+#ifndef SGZ_CONTAINER_READER_H_
+#define SGZ_CONTAINER_READER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "container/format.h"
+#include "container/io.h"
+
+namespace sgz {
+
+class Archive {
+ public:
+  // Reads and validates the header, footer and manifest (manifest checksum
+  // first, then every structural rule). Reads no chunk.
+  static Result<std::unique_ptr<Archive>> Open(std::unique_ptr<ByteSource> source);
+
+  const Manifest& manifest() const { return manifest_; }
+  const FileEntry& file() const { return manifest_.files[0]; }
+  const FileHeader& header() const { return header_; }
+  ByteSource& source() { return *source_; }
+  uint64_t chunks_decoded() const { return chunks_decoded_; }
+
+  // Decodes chunk `index` (of the manifest's chunk table) into *out and checks
+  // its checksum. Errors name the chunk.
+  Status DecodeChunk(uint32_t index, std::vector<uint8_t>* out);
+
+  // Copies original bytes [offset, offset + n) of file 0 into dst, decoding
+  // only the chunks that overlap the range.
+  Status ReadRange(uint64_t offset, uint64_t n, uint8_t* dst);
+
+  // Writes the whole original file 0 to *sink in order, verifying every
+  // chunk checksum and, at the end, the whole-file checksum.
+  Status Unpack(ByteSink* sink);
+
+  // Stored (compressed) bytes of the chunks that hold a tensor's payload.
+  uint64_t TensorStoredBytes(const TensorEntry& tensor) const;
+
+  // Describes chunk `index` for error messages: "chunk 17 (tensor 'x')".
+  std::string DescribeChunk(uint32_t index) const;
+
+ private:
+  Archive() = default;
+  // Index into file().chunks of the chunk holding original offset `pos`.
+  size_t FindChunk(uint64_t pos) const;
+
+  std::unique_ptr<ByteSource> source_;
+  FileHeader header_;
+  Manifest manifest_;
+  std::vector<uint64_t> starts_;  // original offset of each of file().chunks
+  std::vector<uint8_t> stored_;
+  std::vector<uint8_t> decoded_;
+  std::vector<uint8_t> scratch_;
+  uint64_t chunks_decoded_ = 0;
+};
+
+}  // namespace sgz
+
+#endif  // SGZ_CONTAINER_READER_H_

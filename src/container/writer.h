@@ -1,0 +1,46 @@
+// Packing: decomposes an input (GGUF or not) into chunks and streams and
+// writes a complete .sgz archive to a sink.
+#ifndef SGZ_CONTAINER_WRITER_H_
+#define SGZ_CONTAINER_WRITER_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "common/status.h"
+#include "container/format.h"
+#include "container/io.h"
+
+namespace sgz {
+
+constexpr int kDefaultLevel = 3;
+
+struct PackOptions {
+  int level = kDefaultLevel;                 // zstd level, kMinLevel..kMaxLevel
+  uint64_t chunk_size = kDefaultChunkSize;  // original bytes per chunk (target)
+  std::string name;                         // recorded as the file's name
+};
+
+struct StreamTotals {
+  uint64_t raw = 0;
+  uint64_t stored = 0;
+};
+
+struct PackStats {
+  uint64_t original_size = 0;
+  uint64_t archive_size = 0;
+  uint64_t chunks = 0;
+  bool gguf = false;
+  std::string notice;  // set when the input was packed as opaque bytes: why
+  std::map<std::string, StreamTotals> streams;  // by stream name ("Q4_K.qs")
+};
+
+Status ValidatePackOptions(const PackOptions& options);
+
+// Packs data[0, size) into a complete archive written to *sink.
+Status PackBuffer(const uint8_t* data, uint64_t size, const PackOptions& options, ByteSink* sink,
+                  PackStats* stats);
+
+}  // namespace sgz
+
+#endif  // SGZ_CONTAINER_WRITER_H_

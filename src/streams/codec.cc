@@ -1,0 +1,76 @@
+#include "streams/codec.h"
+
+#include <zstd.h>
+
+#include <cstring>
+#include <memory>
+
+namespace sgz {
+namespace {
+
+struct CCtxDeleter { void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); } };
+struct DCtxDeleter { void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); } };
+
+ZSTD_CCtx* ThreadCCtx() {
+  thread_local std::unique_ptr<ZSTD_CCtx, CCtxDeleter> ctx(ZSTD_createCCtx());
+  return ctx.get();
+}
+ZSTD_DCtx* ThreadDCtx() {
+  thread_local std::unique_ptr<ZSTD_DCtx, DCtxDeleter> ctx(ZSTD_createDCtx());
+  return ctx.get();
+}
+
+}  // namespace
+
+uint64_t MaxStoredSize(uint64_t raw_size) { return raw_size; }
+
+Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst) {
+  const size_t old = dst->size();
+  if (n > 0) {
+    const size_t bound = ZSTD_compressBound(n);
+    dst->resize(old + bound);
+    ZSTD_CCtx* cctx = ThreadCCtx();
+    ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 0);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
+    size_t r = ZSTD_compress2(cctx, dst->data() + old, bound, src, n);
+    if (!ZSTD_isError(r) && r < n) {
+      dst->resize(old + r);
+      return Codec::kZstd;
+    }
+  }
+  dst->resize(old);
+  dst->append(reinterpret_cast<const char*>(src), n);
+  return Codec::kStored;
+}
+
+Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8_t* dst, uint64_t raw_size) {
+  switch (codec) {
+    case Codec::kStored:
+      if (stored_size != raw_size) {
+        return Status::Corruption("stored stream size " + std::to_string(stored_size) +
+                                  " differs from its raw size " + std::to_string(raw_size));
+      }
+      if (raw_size > 0) memcpy(dst, src, raw_size);
+      return Status::Ok();
+    case Codec::kZstd: {
+      if (stored_size >= raw_size) {
+        return Status::Corruption("zstd stream of " + std::to_string(stored_size) +
+                                  " bytes is not smaller than its raw size " + std::to_string(raw_size));
+      }
+      size_t r = ZSTD_decompressDCtx(ThreadDCtx(), dst, raw_size, src, stored_size);
+      if (ZSTD_isError(r)) {
+        return Status::Corruption(std::string("zstd stream does not decode: ") + ZSTD_getErrorName(r));
+      }
+      if (r != raw_size) {
+        return Status::Corruption("zstd stream decodes to " + std::to_string(r) + " bytes, expected " +
+                                  std::to_string(raw_size));
+      }
+      return Status::Ok();
+    }
+  }
+  return Status::Corruption("unknown codec " + std::to_string(static_cast<int>(codec)));
+}
+
+}  // namespace sgz

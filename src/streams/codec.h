@@ -1,0 +1,35 @@
+// Stream codecs. Each stream of a chunk is stored with one codec; the ids are
+// part of the format (format-spec/sgz-format.md, "Codecs").
+#ifndef SGZ_STREAMS_CODEC_H_
+#define SGZ_STREAMS_CODEC_H_
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+
+namespace sgz {
+
+enum class Codec : uint8_t {
+  kStored = 0,  // bytes as they are
+  kZstd = 1,    // one zstd frame
+};
+
+constexpr int kMinLevel = 1;
+constexpr int kMaxLevel = 22;
+
+// Compresses src[0, n) at `level`. Returns the codec used and appends the
+// stored bytes to *dst: zstd when it makes the stream smaller, else stored.
+Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst);
+
+// Decodes a stream of `codec` from src[0, stored_size) into exactly
+// dst[0, raw_size). Fails with Corruption if the data does not decode to
+// exactly raw_size bytes.
+Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8_t* dst, uint64_t raw_size);
+
+// Largest stored size a stream of raw_size bytes may have (readers reject more).
+uint64_t MaxStoredSize(uint64_t raw_size);
+
+}  // namespace sgz
+
+#endif  // SGZ_STREAMS_CODEC_H_

@@ -1,0 +1,114 @@
+#include "streams/transform.h"
+
+#include <cstring>
+
+namespace sgz {
+namespace {
+
+// Column gather: dst[j * n + b] = src[b * stride + j] for j < width, b < n.
+void Gather(const uint8_t* src, uint64_t stride, uint32_t width, uint64_t n, uint8_t* dst) {
+  if (width == 1) {
+    for (uint64_t b = 0; b < n; ++b) dst[b] = src[b * stride];
+    return;
+  }
+  for (uint64_t b = 0; b < n; ++b) {
+    const uint8_t* s = src + b * stride;
+    for (uint32_t j = 0; j < width; ++j) dst[j * n + b] = s[j];
+  }
+}
+
+// Column scatter, the inverse of Gather.
+void Scatter(const uint8_t* src, uint64_t stride, uint32_t width, uint64_t n, uint8_t* dst) {
+  if (width == 1) {
+    for (uint64_t b = 0; b < n; ++b) dst[b * stride] = src[b];
+    return;
+  }
+  for (uint64_t b = 0; b < n; ++b) {
+    uint8_t* d = dst + b * stride;
+    for (uint32_t j = 0; j < width; ++j) d[j] = src[j * n + b];
+  }
+}
+
+// Row copy of one field: dst[b * width ..] = src[b * stride ..].
+void CopyRows(const uint8_t* src, uint64_t src_stride, uint64_t dst_stride, uint32_t width, uint64_t n,
+              uint8_t* dst) {
+  for (uint64_t b = 0; b < n; ++b) memcpy(dst + b * dst_stride, src + b * src_stride, width);
+}
+
+}  // namespace
+
+std::vector<uint64_t> StreamSizes(Transform transform, const GgmlType* type, uint64_t len) {
+  if (transform == Transform::kNone) return {len};
+  const uint64_t n = len / type->block_bytes;
+  std::vector<uint64_t> sizes;
+  for (const BlockField& f : type->fields) {
+    if (f.layout == FieldLayout::kPlanes) {
+      sizes.insert(sizes.end(), f.bytes, n);
+    } else {
+      sizes.push_back(n * f.bytes);
+    }
+  }
+  sizes.push_back(len - n * type->block_bytes);
+  return sizes;
+}
+
+std::vector<std::string> StreamNames(Transform transform, const GgmlType* type, const std::string& none_name) {
+  if (transform == Transform::kNone) return {none_name};
+  std::vector<std::string> names;
+  const std::string prefix = std::string(type->name) + ".";
+  for (const BlockField& f : type->fields) {
+    if (f.layout == FieldLayout::kPlanes) {
+      for (uint32_t j = 0; j < f.bytes; ++j) names.push_back(prefix + f.name + ".b" + std::to_string(j));
+    } else {
+      names.push_back(prefix + f.name);
+    }
+  }
+  names.push_back(prefix + "tail");
+  return names;
+}
+
+void SplitStreams(Transform transform, const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
+  if (transform == Transform::kNone) {
+    memcpy(out, in, len);
+    return;
+  }
+  const uint64_t stride = type->block_bytes;
+  const uint64_t n = len / stride;
+  uint64_t field_offset = 0;
+  for (const BlockField& f : type->fields) {
+    const uint8_t* src = in + field_offset;
+    if (f.layout == FieldLayout::kPlain) {
+      CopyRows(src, stride, f.bytes, f.bytes, n, out);
+    } else {
+      // kGrouped and kPlanes have the same bytes in the same order; they
+      // differ only in where stream boundaries fall.
+      Gather(src, stride, f.bytes, n, out);
+    }
+    out += n * f.bytes;
+    field_offset += f.bytes;
+  }
+  memcpy(out, in + n * stride, len - n * stride);
+}
+
+void JoinStreams(Transform transform, const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
+  if (transform == Transform::kNone) {
+    memcpy(out, in, len);
+    return;
+  }
+  const uint64_t stride = type->block_bytes;
+  const uint64_t n = len / stride;
+  uint64_t field_offset = 0;
+  for (const BlockField& f : type->fields) {
+    uint8_t* dst = out + field_offset;
+    if (f.layout == FieldLayout::kPlain) {
+      CopyRows(in, f.bytes, stride, f.bytes, n, dst);
+    } else {
+      Scatter(in, stride, f.bytes, n, dst);
+    }
+    in += n * f.bytes;
+    field_offset += f.bytes;
+  }
+  memcpy(out + n * stride, in, len - n * stride);
+}
+
+}  // namespace sgz

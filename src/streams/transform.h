@@ -1,0 +1,42 @@
+// Stream transforms: the reversible permutation that turns a chunk of original
+// bytes into the concatenation of its streams, and back.
+//
+// A chunk of a ggml tensor holds n whole blocks followed by a tail (bytes
+// after the last whole block: padding, or the remainder of an odd range).
+// kSplit lays the blocks out field by field as the type table says
+// (FieldLayout), then appends the tail as the last stream. kNone keeps the
+// bytes as one stream. Both are pure permutations: the streams together have
+// exactly the chunk's length.
+#ifndef SGZ_STREAMS_TRANSFORM_H_
+#define SGZ_STREAMS_TRANSFORM_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "streams/ggml_types.h"
+
+namespace sgz {
+
+enum class Transform : uint8_t {
+  kNone = 0,   // one stream, the bytes as they are
+  kSplit = 1,  // split by the fields of a ggml type, tail last
+};
+
+// Sizes of the streams `transform` produces for `len` bytes of `type` (type is
+// ignored for kNone). For kSplit the last entry is the tail.
+// REQUIRES: type != nullptr && !type->fields.empty() for kSplit.
+std::vector<uint64_t> StreamSizes(Transform transform, const GgmlType* type, uint64_t len);
+
+// Short names of the streams, parallel to StreamSizes: "Q4_K.qs",
+// "F32.value.b2", "Q4_K.tail"; kNone gives one name, `none_name`.
+std::vector<std::string> StreamNames(Transform transform, const GgmlType* type, const std::string& none_name);
+
+// Writes the streams of `in[0, len)` back to back into out[0, len).
+void SplitStreams(Transform transform, const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out);
+// Inverse of SplitStreams: out[0, len) receives the original bytes.
+void JoinStreams(Transform transform, const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out);
+
+}  // namespace sgz
+
+#endif  // SGZ_STREAMS_TRANSFORM_H_
