@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Runs the built sgz binary end to end: every command, wrong usage, missing
+# files, no overwrite without -f, a damaged archive. Exit codes are checked.
+set -u
+SGZ=$1
+SRC=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+pass=0
+check() {  # check NAME EXPECTED_EXIT COMMAND...
+  local name=$1 want=$2
+  shift 2
+  "$@" >"$T/out" 2>"$T/err"
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    echo "FAIL $name: exit $got, want $want"; cat "$T/err"; fails=$((fails + 1))
+  else
+    pass=$((pass + 1))
+  fi
+}
+expect_err() {  # expect_err NAME PATTERN
+  if ! grep -q -- "$2" "$T/err"; then echo "FAIL $1: stderr lacks '$2':"; cat "$T/err"; fails=$((fails + 1)); else pass=$((pass + 1)); fi
+}
+
+cp "$SRC/fixtures/demo.gguf" "$T/demo.gguf"
+check pack 0 "$SGZ" pack "$T/demo.gguf"
+[ -f "$T/demo.gguf.sgz" ] || { echo "FAIL default output name"; fails=$((fails + 1)); }
+check unpack 0 "$SGZ" unpack "$T/demo.gguf.sgz" -o "$T/back.gguf"
+cmp -s "$T/demo.gguf" "$T/back.gguf" || { echo "FAIL unpack not byte-identical"; fails=$((fails + 1)); }
+check unpack-stdout 0 "$SGZ" unpack "$T/demo.gguf.sgz" -c
+cmp -s "$T/demo.gguf" "$T/out" || { echo "FAIL unpack -c not byte-identical"; fails=$((fails + 1)); }
+check ls 0 "$SGZ" ls "$T/demo.gguf.sgz"
+grep -q "token_embd.weight *Q4_K *\[256, 512\] *73728" "$T/out" || { echo "FAIL ls output"; cat "$T/out"; fails=$((fails + 1)); }
+check pack-stats 0 "$SGZ" pack "$T/demo.gguf" -o "$T/s.sgz" -l 19 --stats
+grep -q "^Q4_K.qs" "$T/out" || { echo "FAIL --stats output"; fails=$((fails + 1)); }
+
+# No overwrite without -f; the existing file is untouched.
+echo keep > "$T/exists.gguf"
+check no-overwrite 1 "$SGZ" unpack "$T/demo.gguf.sgz" -o "$T/exists.gguf"
+expect_err no-overwrite "already exists (use -f to overwrite)"
+[ "$(cat "$T/exists.gguf")" = keep ] || { echo "FAIL existing file changed"; fails=$((fails + 1)); }
+check pack-no-overwrite 1 "$SGZ" pack "$T/demo.gguf"
+check overwrite 0 "$SGZ" unpack "$T/demo.gguf.sgz" -o "$T/exists.gguf" -f
+cmp -s "$T/demo.gguf" "$T/exists.gguf" || { echo "FAIL -f did not replace"; fails=$((fails + 1)); }
+
+# Wrong usage: exit 1 with one clear line.
+check no-args 1 "$SGZ"
+check unknown-command 1 "$SGZ" frobnicate x
+expect_err unknown-command "unknown command 'frobnicate'"
+check pack-two-inputs 1 "$SGZ" pack a b
+check bad-level 1 "$SGZ" pack "$T/demo.gguf" -o "$T/l.sgz" -l 99
+expect_err bad-level "level 99 outside 1..22"
+check bad-option 1 "$SGZ" pack "$T/demo.gguf" --no-such-option
+check unpack-no-ext 1 "$SGZ" unpack "$T/demo.gguf"
+check help 0 "$SGZ" --help
+check version 0 "$SGZ" --version
+
+# Missing input: I/O error, exit 3, names the file.
+check missing 3 "$SGZ" pack "$T/nope.gguf"
+expect_err missing "nope.gguf"
+check missing-archive 3 "$SGZ" ls "$T/nope.sgz"
+
+# Not an archive / damaged archive: exit 2, and no output left behind.
+check not-archive 2 "$SGZ" unpack "$T/demo.gguf" -o "$T/x.gguf"
+cp "$T/demo.gguf.sgz" "$T/bad.sgz"
+size=$(stat -c %s "$T/bad.sgz")
+printf '\xff\xff\xff\xff' | dd of="$T/bad.sgz" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+check damaged 2 "$SGZ" unpack "$T/bad.sgz" -o "$T/damaged.gguf"
+expect_err damaged "chunk"
+[ ! -e "$T/damaged.gguf" ] || { echo "FAIL partial output left"; fails=$((fails + 1)); }
+ls "$T" | grep -q sgz-tmp && { echo "FAIL temporary file left"; fails=$((fails + 1)); }
+
+# A broken GGUF is still packed, with a notice, and comes back byte-exact.
+check broken-gguf 0 "$SGZ" pack "$SRC/fixtures/invalid/wrong-offset.gguf" -o "$T/w.sgz"
+expect_err broken-gguf "notice: not a valid GGUF file"
+check broken-gguf-unpack 0 "$SGZ" unpack "$T/w.sgz" -o "$T/w.gguf"
+cmp -s "$SRC/fixtures/invalid/wrong-offset.gguf" "$T/w.gguf" || { echo "FAIL broken gguf round trip"; fails=$((fails + 1)); }
+
+echo "$pass passed, $fails failed"
+[ "$fails" = 0 ]

@@ -1,0 +1,196 @@
+#include "container/format.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "common/checksum.h"
+#include "test_util.h"
+
+namespace sgz {
+namespace {
+
+const uint8_t* U8(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
+
+TEST(Format, HeaderRoundTripsAndRejectsOtherMajorVersions) {
+  std::string b;
+  FileHeader().EncodeTo(&b);
+  ASSERT_EQ(b.size(), FileHeader::kEncodedLength);
+  ASSERT_TRUE(FileHeader::DecodeFrom(U8(b), b.size()).ok());
+  std::string v2 = b;
+  v2[8] = 2;
+  EXPECT_EQ(FileHeader::DecodeFrom(U8(v2), v2.size()).status().code(), Status::Code::kNotSupported);
+  std::string minor = b;
+  minor[10] = 7;  // a newer minor version is readable
+  EXPECT_TRUE(FileHeader::DecodeFrom(U8(minor), minor.size()).ok());
+  std::string flags = b;
+  flags[12] = 1;
+  EXPECT_EQ(FileHeader::DecodeFrom(U8(flags), flags.size()).status().code(), Status::Code::kCorruption);
+  std::string magic = b;
+  magic[0] = 'x';
+  EXPECT_EQ(FileHeader::DecodeFrom(U8(magic), magic.size()).status().code(), Status::Code::kCorruption);
+}
+
+TEST(Format, FooterRoundTrips) {
+  Footer f;
+  f.manifest_offset = 0x1122334455667788ull;
+  f.manifest_size = 99;
+  f.manifest_checksum = 0xABCDEF;
+  std::string b;
+  f.EncodeTo(&b);
+  ASSERT_EQ(b.size(), Footer::kEncodedLength);
+  Result<Footer> d = Footer::DecodeFrom(U8(b), b.size());
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->manifest_offset, f.manifest_offset);
+  EXPECT_EQ(d->manifest_size, 99u);
+  EXPECT_EQ(d->manifest_checksum, 0xABCDEFu);
+}
+
+TEST(Format, ChunkHeaderValidatesStreamsAgainstTheTransform) {
+  ChunkHeader h;
+  h.transform = Transform::kSplit;
+  h.type = 12;  // Q4_K
+  h.original_size = 144 * 3 + 4;
+  h.checksum = 42;
+  h.streams = {{Codec::kZstd, 48, 40}, {Codec::kStored, 384, 384}, {Codec::kStored, 4, 4}};
+  std::string b;
+  h.EncodeTo(&b);
+  ASSERT_EQ(b.size(), h.EncodedLength());
+  ChunkHeader d;
+  size_t needed = 0;
+  ASSERT_TRUE(ChunkHeader::DecodeFrom(U8(b), b.size(), &d, &needed).ok());
+  EXPECT_EQ(needed, b.size());
+  EXPECT_EQ(d.streams.size(), 3u);
+  EXPECT_EQ(d.PayloadSize(), 428u);
+  // Too short: asks for more.
+  ASSERT_TRUE(ChunkHeader::DecodeFrom(U8(b), 10, &d, &needed).ok());
+  EXPECT_EQ(needed, ChunkHeader::kFixedLength);
+  // A raw size that disagrees with the transform.
+  ChunkHeader bad = h;
+  bad.streams[0].raw_size = 47;
+  std::string bb;
+  bad.EncodeTo(&bb);
+  EXPECT_EQ(ChunkHeader::DecodeFrom(U8(bb), bb.size(), &d, &needed).code(), Status::Code::kCorruption);
+  // A stored size larger than the raw size.
+  bad = h;
+  bad.streams[0].stored_size = 49;
+  bb.clear();
+  bad.EncodeTo(&bb);
+  EXPECT_EQ(ChunkHeader::DecodeFrom(U8(bb), bb.size(), &d, &needed).code(), Status::Code::kCorruption);
+  // A type that cannot be split.
+  bad = h;
+  bad.type = 4;
+  bb.clear();
+  bad.EncodeTo(&bb);
+  EXPECT_EQ(ChunkHeader::DecodeFrom(U8(bb), bb.size(), &d, &needed).code(), Status::Code::kCorruption);
+}
+
+TEST(Format, ManifestRoundTripsAndRejectsInconsistency) {
+  Manifest m;
+  m.chunks.push_back({16, 100, 50, Transform::kNone, 1, 0, 7});
+  m.chunks.push_back({116, 100, 288, Transform::kSplit, 3, 12, 8});
+  FileEntry f;
+  f.name = "model.gguf";
+  f.original_size = 338;
+  f.checksum = 5;
+  f.kind = EntryKind::kGguf;
+  f.chunks = {0, 1};
+  f.gguf_version = 3;
+  f.alignment = 32;
+  f.data_offset = 50;
+  f.kv_count = 2;
+  TensorEntry t;
+  t.name = "w";
+  t.type = 12;
+  t.n_dims = 2;
+  t.ne[0] = 256;
+  t.ne[1] = 2;
+  t.offset = 50;
+  t.size = 288;
+  f.tensors.push_back(t);
+  m.files.push_back(f);
+  std::string b;
+  m.EncodeTo(&b);
+  Result<Manifest> d = Manifest::DecodeFrom(U8(b), b.size(), 216);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->files[0].tensors[0].name, "w");
+  EXPECT_EQ(d->files[0].tensors[0].ne[1], 2);
+  EXPECT_EQ(d->chunks[1].type, 12u);
+  // Chunks beyond the chunk area.
+  EXPECT_EQ(Manifest::DecodeFrom(U8(b), b.size(), 200).status().code(), Status::Code::kCorruption);
+  // Original size that the chunks do not cover.
+  Manifest m2 = m;
+  m2.files[0].original_size = 339;
+  std::string b2;
+  m2.EncodeTo(&b2);
+  EXPECT_NE(Manifest::DecodeFrom(U8(b2), b2.size(), 216).status().message().find("chunks cover 338 bytes"),
+            std::string::npos);
+  // Trailing bytes.
+  std::string b3 = b + "x";
+  EXPECT_FALSE(Manifest::DecodeFrom(U8(b3), b3.size(), 216).ok());
+  // Every truncation fails cleanly.
+  for (size_t n = 0; n < b.size(); ++n) EXPECT_FALSE(Manifest::DecodeFrom(U8(b), n, 216).ok()) << n;
+}
+
+// Hex dump in `hexdump -C` layout, the form the spec prints.
+std::string HexDump(const std::string& bytes) {
+  std::string out;
+  char line[128];
+  for (size_t off = 0; off < bytes.size(); off += 16) {
+    int n = snprintf(line, sizeof line, "%08zx ", off);
+    std::string text(line, n);
+    std::string ascii;
+    for (size_t i = 0; i < 16; ++i) {
+      if (i == 8) text += " ";
+      if (off + i < bytes.size()) {
+        uint8_t c = static_cast<uint8_t>(bytes[off + i]);
+        snprintf(line, sizeof line, " %02x", c);
+        text += line;
+        ascii += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '.';
+      } else {
+        text += "   ";
+      }
+    }
+    out += text + "  |" + ascii + "|\n";
+  }
+  return out;
+}
+
+// Parses the hex bytes back out of a dump.
+std::string ParseDump(const std::string& dump) {
+  std::string bytes;
+  size_t pos = 0;
+  while (pos < dump.size()) {
+    size_t eol = dump.find('\n', pos);
+    if (eol == std::string::npos) eol = dump.size();
+    std::string line = dump.substr(pos, eol - pos);
+    pos = eol + 1;
+    size_t bar = line.find('|');
+    if (bar != std::string::npos) line = line.substr(0, bar);
+    size_t i = line.find(' ');  // skip the offset column
+    if (i == std::string::npos) continue;
+    for (; i + 1 < line.size(); ++i) {
+      if (isxdigit(line[i]) && isxdigit(line[i + 1]) && (i + 2 >= line.size() || line[i + 2] == ' ')) {
+        bytes.push_back(static_cast<char>(std::stoi(line.substr(i, 2), nullptr, 16)));
+        i += 2;
+      }
+    }
+  }
+  return bytes;
+}
+
+TEST(Format, SpecHexDumpIsWhatTheWriterProduces) {
+  const std::string spec = testing::ReadFile(testing::SourceDir() + "/format-spec/sgz-format.md");
+  const std::string begin = "<!-- minimal-archive-hexdump:begin -->";
+  const std::string end = "<!-- minimal-archive-hexdump:end -->";
+  size_t b = spec.find(begin), e = spec.find(end);
+  ASSERT_NE(b, std::string::npos);
+  ASSERT_NE(e, std::string::npos);
+  const std::string archive = testing::Pack("hello");
+  const std::string in_spec = ParseDump(spec.substr(b + begin.size(), e - b - begin.size()));
+  EXPECT_TRUE(in_spec == archive) << "the spec's dump should read:\n" << HexDump(archive);
+  EXPECT_EQ(testing::Unpack(archive), "hello");
+}
+
+}  // namespace
+}  // namespace sgz

@@ -1,0 +1,90 @@
+// Shared helpers for the tests: file I/O and the corpus location.
+#ifndef SGZ_TESTS_TEST_UTIL_H_
+#define SGZ_TESTS_TEST_UTIL_H_
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "container/reader.h"
+#include "container/writer.h"
+
+namespace sgz {
+namespace testing {
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline std::string SourceDir() { return SGZ_SOURCE_DIR; }
+
+// The corpus directory: $SGZ_CORPUS, else ../shared/corpus beside the
+// project. Empty when absent (the caller skips, visibly, unless CI=true).
+inline std::string CorpusDir() {
+  const char* env = std::getenv("SGZ_CORPUS");
+  std::string dir = env ? env : SourceDir() + "/../shared/corpus";
+  return std::filesystem::is_directory(dir) ? dir : "";
+}
+
+inline bool UnderCi() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
+// All *.gguf files of the corpus, sorted.
+inline std::vector<std::string> CorpusFiles() {
+  std::vector<std::string> files;
+  const std::string dir = CorpusDir();
+  if (dir.empty()) return files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file() && e.path().extension() == ".gguf") files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+#define SGZ_REQUIRE_CORPUS()                                                              \
+  do {                                                                                    \
+    if (::sgz::testing::CorpusDir().empty()) {                                            \
+      if (::sgz::testing::UnderCi()) FAIL() << "corpus not found and CI=true: set SGZ_CORPUS"; \
+      GTEST_SKIP() << "corpus not found (set SGZ_CORPUS): skipping";                      \
+    }                                                                                     \
+  } while (0)
+
+// Packs `input`, returns the archive bytes (fails the test on error).
+inline std::string Pack(const std::string& input, PackOptions options = PackOptions(), PackStats* stats_out = nullptr) {
+  StringSink sink;
+  PackStats stats;
+  Status s = PackBuffer(reinterpret_cast<const uint8_t*>(input.data()), input.size(), options, &sink, &stats);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  if (stats_out) *stats_out = stats;
+  return sink.out;
+}
+
+inline Result<std::unique_ptr<Archive>> OpenMemory(const std::string& archive) {
+  return Archive::Open(NewMemorySource(reinterpret_cast<const uint8_t*>(archive.data()), archive.size()));
+}
+
+// Unpacks an archive held in memory; fails the test on error.
+inline std::string Unpack(const std::string& archive) {
+  Result<std::unique_ptr<Archive>> a = OpenMemory(archive);
+  EXPECT_TRUE(a.ok()) << a.status().ToString();
+  if (!a.ok()) return "";
+  StringSink sink;
+  Status s = (*a)->Unpack(&sink);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return sink.out;
+}
+
+}  // namespace testing
+}  // namespace sgz
+
+#endif  // SGZ_TESTS_TEST_UTIL_H_

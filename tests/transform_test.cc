@@ -1,0 +1,104 @@
+#include "streams/transform.h"
+
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "gguf_builder.h"
+#include "streams/codec.h"
+#include "streams/ggml_types.h"
+
+namespace sgz {
+namespace {
+
+std::string RandomBytes(uint64_t n, uint64_t seed) {
+  fixtures::Rng rng(seed);
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(rng.Next());
+  return s;
+}
+
+TEST(Transform, SplitThenJoinIsIdentityForEveryTypeAndLength) {
+  for (uint32_t id = 0; id < kGgmlTypeCount; ++id) {
+    const GgmlType* t = FindGgmlType(id);
+    if (t == nullptr || t->fields.empty()) continue;
+    for (uint64_t len : {uint64_t{0}, uint64_t{1}, uint64_t{t->block_bytes - 1}, uint64_t{t->block_bytes},
+                         uint64_t{t->block_bytes * 7 + 3}, uint64_t{t->block_bytes * 64}}) {
+      SCOPED_TRACE(std::string(t->name) + " len " + std::to_string(len));
+      const std::string in = RandomBytes(len, id * 1000 + len);
+      std::string split(len, '\0'), joined(len, '\0');
+      const uint8_t* src = reinterpret_cast<const uint8_t*>(in.data());
+      SplitStreams(Transform::kSplit, t, src, len, reinterpret_cast<uint8_t*>(&split[0]));
+      JoinStreams(Transform::kSplit, t, reinterpret_cast<const uint8_t*>(split.data()), len,
+                  reinterpret_cast<uint8_t*>(&joined[0]));
+      EXPECT_TRUE(joined == in);
+      const std::vector<uint64_t> sizes = StreamSizes(Transform::kSplit, t, len);
+      EXPECT_EQ(std::accumulate(sizes.begin(), sizes.end(), uint64_t{0}), len);
+      EXPECT_EQ(sizes.size(), t->StreamCount() + 1);
+      EXPECT_EQ(StreamNames(Transform::kSplit, t, "").size(), sizes.size());
+    }
+  }
+}
+
+TEST(Transform, Q4KSplitsIntoGroupedHeaderNibblesAndTail) {
+  const GgmlType* q4k = FindGgmlType(12);
+  std::string in(2 * 144 + 5, '\0');
+  for (size_t i = 0; i < in.size(); ++i) in[i] = static_cast<char>(i);
+  std::string out(in.size(), '\0');
+  SplitStreams(Transform::kSplit, q4k, reinterpret_cast<const uint8_t*>(in.data()), in.size(),
+               reinterpret_cast<uint8_t*>(&out[0]));
+  // Header stream: byte 0 of both blocks, then byte 1 of both, ...
+  EXPECT_EQ(static_cast<uint8_t>(out[0]), 0);
+  EXPECT_EQ(static_cast<uint8_t>(out[1]), 144);
+  EXPECT_EQ(static_cast<uint8_t>(out[2]), 1);
+  EXPECT_EQ(static_cast<uint8_t>(out[3]), 145);
+  // Nibble stream: block 0's qs, then block 1's.
+  EXPECT_EQ(static_cast<uint8_t>(out[32]), 16);
+  EXPECT_EQ(static_cast<uint8_t>(out[32 + 128]), static_cast<uint8_t>(144 + 16));
+  // Tail.
+  EXPECT_EQ(out.substr(288), in.substr(288));
+  EXPECT_EQ(StreamSizes(Transform::kSplit, q4k, in.size()), (std::vector<uint64_t>{32, 256, 5}));
+}
+
+TEST(Transform, F32SplitsIntoFourBytePlanes) {
+  const GgmlType* f32 = FindGgmlType(0);
+  const std::string in = "ABCDabcd";
+  std::string out(8, '\0');
+  SplitStreams(Transform::kSplit, f32, reinterpret_cast<const uint8_t*>(in.data()), 8, reinterpret_cast<uint8_t*>(&out[0]));
+  EXPECT_EQ(out, "AaBbCcDd");
+  EXPECT_EQ(StreamSizes(Transform::kSplit, f32, 8), (std::vector<uint64_t>{2, 2, 2, 2, 0}));
+  EXPECT_EQ(StreamNames(Transform::kSplit, f32, "")[3], "F32.value.b3");
+}
+
+TEST(Codec, CompressibleStreamsUseZstdOthersAreStored) {
+  const std::string zeros(10000, '\0');
+  const std::string noise = RandomBytes(10000, 7);
+  for (const std::string* in : {&zeros, &noise}) {
+    std::string stored;
+    Codec c = EncodeStream(reinterpret_cast<const uint8_t*>(in->data()), in->size(), 3, &stored);
+    EXPECT_EQ(c, in == &zeros ? Codec::kZstd : Codec::kStored);
+    std::string back(in->size(), '\0');
+    ASSERT_TRUE(DecodeStream(c, reinterpret_cast<const uint8_t*>(stored.data()), stored.size(),
+                             reinterpret_cast<uint8_t*>(&back[0]), back.size()).ok());
+    EXPECT_TRUE(back == *in);
+  }
+}
+
+TEST(Codec, DecodeRejectsWrongSizesAndGarbage) {
+  std::string stored;
+  const std::string zeros(1000, '\0');
+  ASSERT_EQ(EncodeStream(reinterpret_cast<const uint8_t*>(zeros.data()), zeros.size(), 3, &stored), Codec::kZstd);
+  std::string out(2000, '\0');
+  uint8_t* dst = reinterpret_cast<uint8_t*>(&out[0]);
+  const uint8_t* src = reinterpret_cast<const uint8_t*>(stored.data());
+  EXPECT_EQ(DecodeStream(Codec::kZstd, src, stored.size(), dst, 999).code(), Status::Code::kCorruption);
+  EXPECT_EQ(DecodeStream(Codec::kZstd, src, stored.size(), dst, 1001).code(), Status::Code::kCorruption);
+  std::string bad = stored;
+  bad[bad.size() / 2] ^= 0x55;
+  bad[0] ^= 0x01;
+  EXPECT_FALSE(DecodeStream(Codec::kZstd, reinterpret_cast<const uint8_t*>(bad.data()), bad.size(), dst, 1000).ok());
+  EXPECT_FALSE(DecodeStream(Codec::kStored, src, stored.size(), dst, stored.size() + 1).ok());
+}
+
+}  // namespace
+}  // namespace sgz
