@@ -1,7 +1,12 @@
 // End-to-end: every pack in these tests is unpacked and compared byte for byte.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <thread>
+
 #include "common/checksum.h"
+#include "container/stream_reader.h"
 #include "fixture_set.h"
 #include "gguf_builder.h"
 #include "test_util.h"
@@ -157,6 +162,141 @@ TEST(RoundTrip, Q4KMBeatsWholeFileZstdAtTheSameLevel) {
   EncodeStream(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), kDefaultLevel, &whole.out);
   EXPECT_LT(archive.size(), whole.out.size());
   EXPECT_GT(stats.streams["Q4_K.header"].raw, stats.streams["Q4_K.header"].stored);
+}
+
+}  // namespace
+}  // namespace sgz
+
+namespace sgz {
+namespace {
+
+std::string UnpackFromStream(const std::string& archive, Status* status) {
+  std::unique_ptr<InputStream> in = NewMemoryInputStream(reinterpret_cast<const uint8_t*>(archive.data()), archive.size());
+  StringSink sink;
+  StreamUnpackStats stats;
+  *status = UnpackStream(in.get(), &sink, &stats);
+  return sink.out;
+}
+
+TEST(StreamUnpack, EveryFixtureDecodesInOrder) {
+  for (const fixtures::Fixture& f : fixtures::AllFixtures()) {
+    PackOptions o;
+    o.chunk_size = kMinChunkSize;
+    Status s;
+    EXPECT_TRUE(UnpackFromStream(Pack(f.bytes, o), &s) == f.bytes) << f.path;
+    EXPECT_TRUE(s.ok()) << f.path << ": " << s.ToString();
+  }
+}
+
+TEST(StreamUnpack, TruncationAndDamageAreReported) {
+  PackOptions o;
+  o.chunk_size = 16384;
+  const std::string demo = fixtures::DemoModel();
+  const std::string archive = Pack(demo, o);
+  for (size_t n = 0; n < archive.size(); n += 1009) {
+    Status s;
+    UnpackFromStream(archive.substr(0, n), &s);
+    EXPECT_FALSE(s.ok()) << n;
+  }
+  Status s;
+  UnpackFromStream(archive + "x", &s);
+  EXPECT_NE(s.message().find("trailing bytes"), std::string::npos) << s.ToString();
+  fixtures::Rng rng(5);
+  for (int i = 0; i < 300; ++i) {
+    std::string bad = archive;
+    size_t pos = rng.Next() % bad.size();
+    bad[pos] = static_cast<char>(bad[pos] ^ (1 + rng.Next() % 255));
+    std::string out = UnpackFromStream(bad, &s);
+    if (s.ok()) {
+      EXPECT_TRUE(out == demo) << "flip at " << pos;
+    }
+  }
+}
+
+TEST(StreamPack, PipeAndMemoryInputsGiveTheSameArchive) {
+  // A pipe delivers the input in small pieces; the archive must not change.
+  for (const fixtures::Fixture& f : fixtures::AllFixtures()) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    std::string written;
+    std::thread feeder([&] {
+      size_t pos = 0;
+      while (pos < f.bytes.size()) {
+        size_t n = std::min<size_t>(777, f.bytes.size() - pos);
+        ssize_t w = write(fds[1], f.bytes.data() + pos, n);
+        if (w <= 0) break;
+        pos += static_cast<size_t>(w);
+      }
+      close(fds[1]);
+    });
+    std::unique_ptr<InputStream> in = NewFdInputStream(fds[0], "pipe");
+    StringSink sink;
+    PackStats stats;
+    PackOptions o;
+    o.chunk_size = kMinChunkSize;
+    Status s = Pack(in.get(), o, &sink, &stats);
+    feeder.join();
+    close(fds[0]);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_TRUE(sink.out == Pack(f.bytes, o)) << f.path;
+    EXPECT_TRUE(Unpack(sink.out) == f.bytes) << f.path;
+  }
+}
+
+TEST(Extract, TensorsByNameWithSuggestions) {
+  const std::string demo = fixtures::DemoModel();
+  const std::string archive = Pack(demo);
+  Result<std::unique_ptr<Archive>> a = OpenMemory(archive);
+  ASSERT_TRUE(a.ok());
+  for (const TensorEntry& t : (*a)->file().tensors) {
+    std::string buf(t.size, '\0');
+    ASSERT_TRUE((*a)->ReadTensor(t.name, reinterpret_cast<uint8_t*>(&buf[0]), buf.size()).ok());
+    EXPECT_TRUE(buf == demo.substr(t.offset, t.size)) << t.name;
+  }
+  std::string small(10, '\0');
+  EXPECT_EQ((*a)->ReadTensor("token_embd.weight", reinterpret_cast<uint8_t*>(&small[0]), 10).code(),
+            Status::Code::kInvalidArgument);
+  Result<const TensorEntry*> missing = (*a)->FindTensor("blk.0.attn_q");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Status::Code::kNotFound);
+  EXPECT_NE(missing.status().message().find("did you mean: blk.0.attn_q.weight"), std::string::npos)
+      << missing.status().message();
+}
+
+TEST(Extract, EveryCorpusTensorAndRandomRanges) {
+  SGZ_REQUIRE_CORPUS();
+  fixtures::Rng rng(17);
+  for (const std::string& path : testing::CorpusFiles()) {
+    SCOPED_TRACE(path);
+    const std::string bytes = testing::ReadFile(path);
+    PackOptions o;
+    o.chunk_size = 256 * 1024;  // several chunks per large tensor
+    const std::string archive = Pack(bytes, o);
+    Result<std::unique_ptr<Archive>> a = OpenMemory(archive);
+    ASSERT_TRUE(a.ok());
+    const Manifest& m = (*a)->manifest();
+    for (const TensorEntry& t : (*a)->file().tensors) {
+      std::string buf(t.size, '\0');
+      const uint64_t read_before = (*a)->source().bytes_read();
+      ASSERT_TRUE((*a)->ReadTensor(t.name, reinterpret_cast<uint8_t*>(&buf[0]), buf.size()).ok());
+      ASSERT_TRUE(buf == bytes.substr(t.offset, t.size)) << t.name;
+      // Only chunks that overlap the tensor were read.
+      uint64_t overlapping = 0, pos = 0;
+      for (uint32_t c : (*a)->file().chunks) {
+        const uint64_t end = pos + m.chunks[c].original_size;
+        if (pos < t.offset + t.size && end > t.offset) overlapping += m.chunks[c].stored_size;
+        pos = end;
+      }
+      EXPECT_EQ((*a)->source().bytes_read() - read_before, overlapping) << t.name;
+    }
+    for (int i = 0; i < 40; ++i) {
+      const uint64_t off = rng.Next() % bytes.size();
+      const uint64_t len = rng.Next() % std::min<uint64_t>(bytes.size() - off + 1, 3 << 20);
+      std::string buf(len, '\0');
+      ASSERT_TRUE((*a)->ReadRange(off, len, reinterpret_cast<uint8_t*>(&buf[0])).ok());
+      ASSERT_TRUE(buf == bytes.substr(off, len)) << off << "+" << len;
+    }
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "container/io.h"
 #include "container/reader.h"
+#include "container/stream_reader.h"
 #include "container/writer.h"
 #include "streams/ggml_types.h"
 
@@ -55,19 +56,28 @@ double Ratio(uint64_t a, uint64_t b) { return b == 0 ? 0.0 : static_cast<double>
 int CmdPack(const cxxopts::ParseResult& r, const std::vector<std::string>& args) {
   if (args.size() != 1) return Usage("pack takes one input file");
   const std::string in = args[0];
-  std::string out = r.count("output") ? r["output"].as<std::string>() : in + ".sgz";
+  std::string out;
+  if (r.count("stdout")) {
+    out = "-";
+  } else if (r.count("output")) {
+    out = r["output"].as<std::string>();
+  } else if (in == "-") {
+    return Usage("packing standard input needs -o OUT or -c");
+  } else {
+    out = in + ".sgz";
+  }
   PackOptions options;
   options.level = r["level"].as<int>();
   options.chunk_size = r["chunk-size"].as<uint64_t>() * 1024;
-  options.name = BaseName(in);
+  options.name = in == "-" ? "" : BaseName(in);
   Status s = ValidatePackOptions(options);
   if (!s.ok()) return Usage(s.message());
-  Result<std::unique_ptr<MappedFile>> map = MappedFile::Open(in);
-  if (!map.ok()) return Fail(in, map.status());
+  Result<std::unique_ptr<InputStream>> input = OpenInputStream(in);
+  if (!input.ok()) return Fail(in, input.status());
   Result<std::unique_ptr<OutputFile>> file = OutputFile::Create(out, r.count("force") > 0);
   if (!file.ok()) return Fail(out, file.status());
   PackStats stats;
-  s = PackBuffer((*map)->data(), (*map)->size(), options, file->get(), &stats);
+  s = Pack(input->get(), options, file->get(), &stats);
   if (s.ok()) s = (*file)->Commit();
   if (!s.ok()) return Fail(out, s);
   const bool quiet = r.count("quiet") > 0;
@@ -94,6 +104,13 @@ Result<std::unique_ptr<Archive>> OpenArchive(const std::string& path) {
   return Archive::Open(std::move(src));
 }
 
+void PrintReadStats(Archive& a) {
+  fprintf(stderr, "read %llu of %llu archive bytes in %llu reads, decoded %llu of %zu chunks\n",
+          static_cast<unsigned long long>(a.source().bytes_read()), static_cast<unsigned long long>(a.source().Size()),
+          static_cast<unsigned long long>(a.source().read_calls()), static_cast<unsigned long long>(a.chunks_decoded()),
+          a.manifest().chunks.size());
+}
+
 std::string DefaultUnpackName(const std::string& in) {
   const std::string ext = ".sgz";
   if (in.size() > ext.size() && in.compare(in.size() - ext.size(), ext.size(), ext) == 0) {
@@ -110,18 +127,80 @@ int CmdUnpack(const cxxopts::ParseResult& r, const std::vector<std::string>& arg
     out = "-";
   } else if (r.count("output")) {
     out = r["output"].as<std::string>();
+  } else if (in == "-") {
+    return Usage("unpacking standard input needs -o OUT or -c");
   } else {
     out = DefaultUnpackName(in);
     if (out.empty()) return Usage(in + ": name does not end in .sgz; give the output with -o");
   }
-  Result<std::unique_ptr<Archive>> archive = OpenArchive(in);
-  if (!archive.ok()) return Fail(in, archive.status());
   Result<std::unique_ptr<OutputFile>> file = OutputFile::Create(out, r.count("force") > 0);
   if (!file.ok()) return Fail(out, file.status());
+  if (in == "-") {
+    // Standard input is not seekable: decode in order as the bytes arrive.
+    std::unique_ptr<InputStream> input = NewFdInputStream(0, "<stdin>");
+    StreamUnpackStats stats;
+    Status s = UnpackStream(input.get(), file->get(), &stats);
+    if (!s.ok()) return Fail(in, s);
+    s = (*file)->Commit();
+    if (!s.ok()) return Fail(out, s);
+    if (r.count("stats")) {
+      fprintf(stderr, "read %llu archive bytes sequentially, decoded %llu chunks, wrote %llu bytes\n",
+              static_cast<unsigned long long>(stats.archive_bytes), static_cast<unsigned long long>(stats.chunks),
+              static_cast<unsigned long long>(stats.original_bytes));
+    }
+    return kExitOk;
+  }
+  Result<std::unique_ptr<Archive>> archive = OpenArchive(in);
+  if (!archive.ok()) return Fail(in, archive.status());
   Status s = (*archive)->Unpack(file->get());
   if (!s.ok()) return Fail(in, s);
   s = (*file)->Commit();
   if (!s.ok()) return Fail(out, s);
+  if (r.count("stats")) PrintReadStats(**archive);
+  return kExitOk;
+}
+
+// "OFFSET:LENGTH", decimal or 0x-hex.
+bool ParseRange(const std::string& text, uint64_t* offset, uint64_t* length) {
+  size_t colon = text.find(':');
+  if (colon == std::string::npos) return false;
+  try {
+    size_t used = 0;
+    const std::string a = text.substr(0, colon), b = text.substr(colon + 1);
+    if (a.empty() || b.empty() || a[0] == '-' || b[0] == '-') return false;
+    *offset = std::stoull(a, &used, 0);
+    if (used != a.size()) return false;
+    *length = std::stoull(b, &used, 0);
+    return used == b.size();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+int CmdCat(const cxxopts::ParseResult& r, const std::vector<std::string>& args) {
+  const bool by_range = r.count("range") > 0;
+  if (args.size() != (by_range ? 1u : 2u)) return Usage("cat takes an archive and a tensor name, or an archive and --range OFFSET:LENGTH");
+  uint64_t offset = 0, length = 0;
+  if (by_range && !ParseRange(r["range"].as<std::string>(), &offset, &length)) {
+    return Usage("--range wants OFFSET:LENGTH, got '" + r["range"].as<std::string>() + "'");
+  }
+  const std::string in = args[0];
+  Result<std::unique_ptr<Archive>> archive = OpenArchive(in);
+  if (!archive.ok()) return Fail(in, archive.status());
+  if (!by_range) {
+    Result<const TensorEntry*> t = (*archive)->FindTensor(args[1]);
+    if (!t.ok()) return Fail(in, t.status());
+    offset = (*t)->offset;
+    length = (*t)->size;
+  }
+  const std::string out = r.count("output") ? r["output"].as<std::string>() : "-";
+  Result<std::unique_ptr<OutputFile>> file = OutputFile::Create(out, out == "-" || r.count("force") > 0);
+  if (!file.ok()) return Fail(out, file.status());
+  Status s = (*archive)->WriteRange(offset, length, file->get());
+  if (!s.ok()) return Fail(in, s);
+  s = (*file)->Commit();
+  if (!s.ok()) return Fail(out, s);
+  if (r.count("stats")) PrintReadStats(**archive);
   return kExitOk;
 }
 
@@ -151,14 +230,19 @@ const char* kHelp =
     "sgz: lossless, seekable archives for GGUF model files\n"
     "\n"
     "usage:\n"
-    "  sgz pack IN [-o OUT] [-l LEVEL] [-f] [--stats]   pack IN into OUT (default IN.sgz)\n"
+    "  sgz pack IN [-o OUT | -c] [-l LEVEL] [-f] [--stats]  pack IN into OUT (default IN.sgz)\n"
     "  sgz unpack IN.sgz [-o OUT | -c] [-f]           restore the original (default: IN without .sgz)\n"
     "  sgz ls IN.sgz                                   list tensors with original and stored bytes\n"
+    "  sgz cat IN.sgz TENSOR [-o FILE] [--stats]       write one tensor's bytes (default: stdout)\n"
+    "  sgz cat IN.sgz --range OFFSET:LENGTH [-o FILE]  write a byte range of the original\n"
+    "  IN may be - (standard input) for pack and unpack; -c writes to standard output\n"
     "\n"
     "examples:\n"
     "  sgz pack model.gguf                  # writes model.gguf.sgz\n"
     "  sgz unpack model.gguf.sgz -o copy.gguf\n"
     "  sgz ls model.gguf.sgz\n"
+    "  sgz cat model.gguf.sgz blk.0.attn_q.weight -o q.bin\n"
+    "  curl -s URL/model.gguf.sgz | sgz unpack - -o model.gguf\n"
     "\n"
     "exit codes: 0 ok, 1 usage, 2 corrupt or checksum mismatch, 3 I/O error, 4 unsupported version\n";
 
@@ -172,7 +256,8 @@ int Main(int argc, char** argv) {
       ("f,force", "overwrite an existing output")
       ("c,stdout", "write to standard output")
       ("q,quiet", "no messages but errors")
-      ("stats", "print per-stream sizes after packing")
+      ("stats", "pack: per-stream sizes; unpack/cat: archive bytes read, chunks decoded")
+      ("range", "cat: OFFSET:LENGTH of the original file", cxxopts::value<std::string>())
       ("version", "print the version")
       ("h,help", "print help")
       ("args", "", cxxopts::value<std::vector<std::string>>());
@@ -199,6 +284,7 @@ int Main(int argc, char** argv) {
     if (cmd == "pack") return CmdPack(r, args);
     if (cmd == "unpack") return CmdUnpack(r, args);
     if (cmd == "ls") return CmdLs(r, args);
+    if (cmd == "cat") return CmdCat(r, args);
   } catch (const cxxopts::exceptions::exception& e) {
     return Usage(e.what());
   }

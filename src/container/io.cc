@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace sgz {
@@ -73,7 +74,100 @@ Status WriteAll(int fd, const void* data, size_t n, const std::string& path) {
   return Status::Ok();
 }
 
+class MemoryInputStream : public InputStream {
+ public:
+  MemoryInputStream(const uint8_t* data, uint64_t size, std::unique_ptr<MappedFile> owner)
+      : data_(data), size_(size), owner_(std::move(owner)) {}
+  Status Peek(uint64_t n, const uint8_t** data, uint64_t* got) override {
+    *data = data_ + pos_;
+    *got = std::min(n, size_ - pos_);
+    return Status::Ok();
+  }
+  void Consume(uint64_t n) override {
+    pos_ += n;
+    if (owner_ == nullptr) return;
+    // Drop mapped pages behind us so a huge input does not stay resident.
+    const uint64_t kPage = 4096, kBatch = 16ull << 20;
+    const uint64_t upto = pos_ / kPage * kPage;
+    if (upto >= released_ + kBatch) {
+      madvise(const_cast<uint8_t*>(data_) + released_, upto - released_, MADV_DONTNEED);
+      released_ = upto;
+    }
+  }
+  uint64_t position() const override { return pos_; }
+
+ private:
+  const uint8_t* data_;
+  uint64_t size_;
+  std::unique_ptr<MappedFile> owner_;
+  uint64_t pos_ = 0;
+  uint64_t released_ = 0;
+};
+
+class FdInputStream : public InputStream {
+ public:
+  FdInputStream(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  Status Peek(uint64_t n, const uint8_t** data, uint64_t* got) override {
+    if (end_ - begin_ < n && !eof_) {
+      if (begin_ > 0) {
+        memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+      }
+      if (buf_.size() < n) buf_.resize(n);
+      while (end_ < n && !eof_) {
+        ssize_t r = read(fd_, buf_.data() + end_, n - end_);
+        if (r < 0) {
+          if (errno == EINTR) continue;
+          return Status::IOError(Errno(name_));
+        }
+        if (r == 0) eof_ = true;
+        end_ += static_cast<uint64_t>(r);
+      }
+    }
+    *data = buf_.data() + begin_;
+    *got = std::min<uint64_t>(n, end_ - begin_);
+    return Status::Ok();
+  }
+  void Consume(uint64_t n) override {
+    begin_ += n;
+    pos_ += n;
+  }
+  uint64_t position() const override { return pos_; }
+
+ private:
+  int fd_;
+  std::string name_;
+  std::vector<uint8_t> buf_;
+  uint64_t begin_ = 0, end_ = 0, pos_ = 0;
+  bool eof_ = false;
+};
+
 }  // namespace
+
+std::unique_ptr<InputStream> NewMemoryInputStream(const uint8_t* data, uint64_t size) {
+  return std::unique_ptr<InputStream>(new MemoryInputStream(data, size, nullptr));
+}
+
+std::unique_ptr<InputStream> NewFdInputStream(int fd, const std::string& name) {
+  return std::unique_ptr<InputStream>(new FdInputStream(fd, name));
+}
+
+Result<std::unique_ptr<InputStream>> OpenInputStream(const std::string& path) {
+  if (path == "-") return NewFdInputStream(STDIN_FILENO, "<stdin>");
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return Status::IOError(Errno(path));
+  if (S_ISDIR(st.st_mode)) return Status::InvalidArgument(path + ": is a directory");
+  if (!S_ISREG(st.st_mode)) {
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::IOError(Errno(path));
+    return NewFdInputStream(fd, path);  // the descriptor lives as long as the process
+  }
+  SGZ_ASSIGN_OR_RETURN(std::unique_ptr<MappedFile> map, MappedFile::Open(path));
+  const uint8_t* data = map->data();
+  const uint64_t size = map->size();
+  return std::unique_ptr<InputStream>(new MemoryInputStream(data, size, std::move(map)));
+}
 
 Status ByteSource::Read(uint64_t offset, uint64_t n, uint8_t* dst) {
   if (offset > Size() || n > Size() - offset) {

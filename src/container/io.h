@@ -47,6 +47,30 @@ class MappedFile {
   uint64_t size_ = 0;
 };
 
+// Sequential input that may be a pipe: Peek makes the next bytes available
+// without consuming them, Consume advances. Memory is bounded by the largest
+// Peek.
+class InputStream {
+ public:
+  virtual ~InputStream() = default;
+  // Makes the next min(n, bytes left) bytes available at *data (valid until
+  // the next call); *got < n only at the end of the input.
+  virtual Status Peek(uint64_t n, const uint8_t** data, uint64_t* got) = 0;
+  // REQUIRES: n <= the bytes made available by the last Peek.
+  virtual void Consume(uint64_t n) = 0;
+  // Bytes consumed so far.
+  virtual uint64_t position() const = 0;
+};
+
+// "-" reads standard input; a regular file is memory-mapped (pages already
+// consumed are released, so resident memory stays bounded); anything else
+// (a FIFO, a device) is read sequentially.
+Result<std::unique_ptr<InputStream>> OpenInputStream(const std::string& path);
+// The memory must outlive the stream.
+std::unique_ptr<InputStream> NewMemoryInputStream(const uint8_t* data, uint64_t size);
+// Reads a file descriptor sequentially; `name` is used in messages.
+std::unique_ptr<InputStream> NewFdInputStream(int fd, const std::string& name);
+
 // Sequential output.
 class ByteSink {
  public:

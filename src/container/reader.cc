@@ -102,7 +102,7 @@ size_t Archive::FindChunk(uint64_t pos) const {
   return static_cast<size_t>(std::upper_bound(starts_.begin(), starts_.end(), pos) - starts_.begin()) - 1;
 }
 
-Status Archive::ReadRange(uint64_t offset, uint64_t n, uint8_t* dst) {
+Status Archive::WriteRange(uint64_t offset, uint64_t n, ByteSink* sink) {
   const FileEntry& f = file();
   if (offset > f.original_size || n > f.original_size - offset) {
     return Status::InvalidArgument("range [" + std::to_string(offset) + ", +" + std::to_string(n) +
@@ -113,12 +113,33 @@ Status Archive::ReadRange(uint64_t offset, uint64_t n, uint8_t* dst) {
     SGZ_RETURN_IF_ERROR(DecodeChunk(f.chunks[i], &decoded_));
     const uint64_t in_chunk = offset - starts_[i];
     const uint64_t take = std::min<uint64_t>(n, decoded_.size() - in_chunk);
-    memcpy(dst, decoded_.data() + in_chunk, take);
-    dst += take;
+    SGZ_RETURN_IF_ERROR(sink->Write(decoded_.data() + in_chunk, take));
     offset += take;
     n -= take;
   }
   return Status::Ok();
+}
+
+namespace {
+
+class BufferSink : public ByteSink {
+ public:
+  explicit BufferSink(uint8_t* dst) : dst_(dst) {}
+  Status Write(const void* data, size_t n) override {
+    memcpy(dst_, data, n);
+    dst_ += n;
+    return Status::Ok();
+  }
+
+ private:
+  uint8_t* dst_;
+};
+
+}  // namespace
+
+Status Archive::ReadRange(uint64_t offset, uint64_t n, uint8_t* dst) {
+  BufferSink sink(dst);
+  return WriteRange(offset, n, &sink);
 }
 
 Status Archive::Unpack(ByteSink* sink) {
@@ -131,6 +152,53 @@ Status Archive::Unpack(ByteSink* sink) {
   }
   if (whole.Digest() != f.checksum) return Status::ChecksumMismatch("whole-file checksum mismatch");
   return Status::Ok();
+}
+
+namespace {
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+Result<const TensorEntry*> Archive::FindTensor(const std::string& name) const {
+  const FileEntry& f = file();
+  std::vector<std::pair<size_t, const std::string*>> close;
+  for (const TensorEntry& t : f.tensors) {
+    if (t.name == name) return &t;
+    size_t d = std::min(EditDistance(name, t.name), EditDistance(name, t.name.substr(0, name.size())) + 1);
+    if (t.name.find(name) != std::string::npos) d = std::min<size_t>(d, 1);
+    if (d <= std::max<size_t>(2, name.size() / 3)) close.push_back({d, &t.name});
+  }
+  std::sort(close.begin(), close.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : *a.second < *b.second;
+  });
+  std::string msg = "no tensor named '" + name + "'";
+  if (f.kind != EntryKind::kGguf) return Status::NotFound(msg + " (the archived file is not GGUF)");
+  for (size_t i = 0; i < close.size() && i < 5; ++i) msg += (i == 0 ? "; did you mean: " : ", ") + *close[i].second;
+  if (close.empty()) msg += " (" + std::to_string(f.tensors.size()) + " tensors; see 'sgz ls')";
+  return Status::NotFound(msg);
+}
+
+Status Archive::ReadTensor(const std::string& name, uint8_t* dst, uint64_t capacity) {
+  SGZ_ASSIGN_OR_RETURN(const TensorEntry* t, FindTensor(name));
+  if (capacity < t->size) {
+    return Status::InvalidArgument("tensor '" + name + "' has " + std::to_string(t->size) + " bytes, buffer " +
+                                   std::to_string(capacity));
+  }
+  return ReadRange(t->offset, t->size, dst);
 }
 
 uint64_t Archive::TensorStoredBytes(const TensorEntry& t) const {

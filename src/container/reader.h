@@ -33,6 +33,15 @@ class Archive {
   // Copies original bytes [offset, offset + n) of file 0 into dst, decoding
   // only the chunks that overlap the range.
   Status ReadRange(uint64_t offset, uint64_t n, uint8_t* dst);
+  // The same, written to *sink one chunk's worth at a time.
+  Status WriteRange(uint64_t offset, uint64_t n, ByteSink* sink);
+
+  // The tensor called `name`, or NotFound whose message suggests close names.
+  Result<const TensorEntry*> FindTensor(const std::string& name) const;
+
+  // Copies the payload of tensor `name` (exactly as it stands in the original
+  // file) into dst[0, capacity). InvalidArgument if capacity is too small.
+  Status ReadTensor(const std::string& name, uint8_t* dst, uint64_t capacity);
 
   // Writes the whole original file 0 to *sink in order, verifying every
   // chunk checksum and, at the end, the whole-file checksum.

@@ -23,60 +23,53 @@ struct PlannedChunk {
   const char* none_name;  // stream name when untransformed
 };
 
-void PlanUntransformed(uint64_t offset, uint64_t size, uint64_t chunk_size, const char* name,
-                       std::vector<PlannedChunk>* plan) {
-  for (uint64_t done = 0; done < size;) {
-    uint64_t n = std::min(chunk_size, size - done);
-    plan->push_back({offset + done, n, Transform::kNone, 0, name});
-    done += n;
-  }
-}
+// A stretch of the input cut into chunks the same way throughout: the
+// metadata, one tensor (with its padding when small), a large gap, or
+// everything up to the end of the input (size kToEnd).
+struct PlanRegion {
+  uint64_t offset;
+  uint64_t size;
+  uint64_t step;     // bytes per chunk (a multiple of the block size)
+  uint64_t padding;  // bytes added to the region's last chunk
+  Transform transform;
+  uint32_t type;
+  const char* none_name;
+};
 
-std::vector<PlannedChunk> PlanChunks(const GgufLayout* layout, uint64_t file_size, uint64_t chunk_size) {
-  std::vector<PlannedChunk> plan;
+constexpr uint64_t kToEnd = UINT64_MAX;
+
+// The regions of an input whose header parsed as `layout` (nullptr: not
+// GGUF), before its size is known. Their number is bounded by the tensor
+// count; their chunks are produced lazily.
+std::vector<PlanRegion> PlanRegions(const GgufLayout* layout, uint64_t chunk_size) {
+  std::vector<PlanRegion> regions;
   if (layout == nullptr) {
-    PlanUntransformed(0, file_size, chunk_size, "opaque", &plan);
-    return plan;
+    regions.push_back({0, kToEnd, chunk_size, 0, Transform::kNone, 0, "opaque"});
+    return regions;
   }
-  const std::vector<Region>& regions = layout->regions;
-  for (size_t i = 0; i < regions.size(); ++i) {
-    const Region& r = regions[i];
-    switch (r.kind) {
-      case RegionKind::kMeta:
-        PlanUntransformed(r.offset, r.size, chunk_size, "meta", &plan);
-        break;
-      case RegionKind::kTail:
-        PlanUntransformed(r.offset, r.size, chunk_size, "tail", &plan);
-        break;
-      case RegionKind::kPadding:
-        // Reached only when not merged into the tensor before it.
-        PlanUntransformed(r.offset, r.size, chunk_size, "padding", &plan);
-        break;
-      case RegionKind::kTensor: {
-        const GgufTensor& t = layout->tensors[r.tensor];
-        const GgmlType* type = FindGgmlType(t.type);
-        uint64_t padding = 0;
-        if (i + 1 < regions.size() && regions[i + 1].kind == RegionKind::kPadding &&
-            regions[i + 1].size <= kMaxMergedPadding) {
-          padding = regions[i + 1].size;
-          ++i;
-        }
-        if (type == nullptr || type->fields.empty()) {
-          PlanUntransformed(r.offset, r.size + padding, chunk_size, "opaque-type", &plan);
-          break;
-        }
+  regions.push_back({0, layout->data_offset, chunk_size, 0, Transform::kNone, 0, "meta"});
+  const uint64_t align = layout->alignment;
+  for (const GgufTensor& t : layout->tensors) {
+    const uint64_t padded = (t.size + align - 1) / align * align;
+    uint64_t padding = padded - t.size;
+    const GgmlType* type = FindGgmlType(t.type);
+    const bool split = type != nullptr && !type->fields.empty();
+    if (t.size > 0) {
+      const uint64_t merged = padding <= kMaxMergedPadding ? padding : 0;
+      if (split) {
         const uint64_t step = std::max<uint64_t>(1, chunk_size / type->block_bytes) * type->block_bytes;
-        for (uint64_t done = 0; done < r.size;) {
-          uint64_t n = std::min(step, r.size - done);
-          if (done + n == r.size) n += padding;
-          plan.push_back({r.offset + done, n, Transform::kSplit, t.type, ""});
-          done += std::min(step, r.size - done);
-        }
-        break;
+        regions.push_back({t.offset, t.size, step, merged, Transform::kSplit, t.type, ""});
+      } else {
+        regions.push_back({t.offset, t.size, chunk_size, merged, Transform::kNone, 0, "opaque-type"});
       }
+      padding -= merged;
+    }
+    if (padding > 0) {
+      regions.push_back({t.offset + padded - padding, padding, chunk_size, 0, Transform::kNone, 0, "padding"});
     }
   }
-  return plan;
+  regions.push_back({layout->data_end, kToEnd, chunk_size, 0, Transform::kNone, 0, "tail"});
+  return regions;
 }
 
 class ArchiveWriter {
@@ -151,19 +144,73 @@ Status ValidatePackOptions(const PackOptions& options) {
   return Status::Ok();
 }
 
-Status PackBuffer(const uint8_t* data, uint64_t size, const PackOptions& options, ByteSink* sink,
-                  PackStats* stats) {
+Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackStats* stats) {
   SGZ_RETURN_IF_ERROR(ValidatePackOptions(options));
   *stats = PackStats();
-  stats->original_size = size;
+
+  // Parse the GGUF header from a prefix of the input, growing it as needed.
+  // The same bytes give the same layout whether the input is a pipe or a file.
+  Result<GgufLayout> parsed = Status::Corruption("empty input");
+  for (uint64_t want = 1ull << 20;; want = std::min(want * 4, kMaxGgufHeaderBytes)) {
+    const uint8_t* data;
+    uint64_t got;
+    SGZ_RETURN_IF_ERROR(in->Peek(want, &data, &got));
+    bool need_more = false;
+    parsed = ParseGgufHeader(data, got, /*at_eof=*/got < want, &need_more);
+    if (parsed.ok() || !need_more) break;
+    if (want == kMaxGgufHeaderBytes) {
+      parsed = Status::ResourceExhausted("GGUF header larger than the " +
+                                         std::to_string(kMaxGgufHeaderBytes >> 20) + " MiB limit");
+      break;
+    }
+  }
+  GgufLayout* layout = parsed.ok() ? &parsed.value() : nullptr;
+
+  ArchiveWriter writer(sink, options, stats);
+  std::string head;
+  FileHeader().EncodeTo(&head);
+  SGZ_RETURN_IF_ERROR(writer.Emit(head));
 
   FileEntry file;
   file.name = options.name;
+  Manifest manifest;
+  Xxh3Stream whole;
+  bool eof = false;
+  for (const PlanRegion& r : PlanRegions(layout, options.chunk_size)) {
+    for (uint64_t done = 0; done < r.size && !eof;) {
+      const uint64_t piece = std::min(r.step, r.size - done);
+      const bool last = piece == r.size - done;
+      const uint64_t want = piece + (last ? r.padding : 0);
+      const uint8_t* data;
+      uint64_t got;
+      SGZ_RETURN_IF_ERROR(in->Peek(want, &data, &got));
+      if (got < want) eof = true;
+      if (got == 0) break;
+      ChunkEntry entry;
+      PlannedChunk pc{in->position(), got, r.transform, r.type, r.none_name};
+      SGZ_RETURN_IF_ERROR(writer.WriteChunk(data, pc, &entry));
+      whole.Update(data, got);
+      in->Consume(got);
+      file.chunks.push_back(static_cast<uint32_t>(manifest.chunks.size()));
+      manifest.chunks.push_back(entry);
+      done += piece;
+    }
+    if (eof) break;
+  }
+  const uint64_t size = in->position();
   file.original_size = size;
-  Result<GgufLayout> parsed = ParseGguf(data, size);
-  const GgufLayout* layout = nullptr;
-  if (parsed.ok()) {
-    layout = &parsed.value();
+  file.checksum = whole.Digest();
+  stats->original_size = size;
+
+  // Only now is the size known: check the tensors fit in it.
+  if (layout != nullptr) {
+    Status fits = FinishGgufLayout(layout, size);
+    if (!fits.ok()) {
+      parsed = fits;
+      layout = nullptr;
+    }
+  }
+  if (layout != nullptr) {
     file.kind = EntryKind::kGguf;
     file.gguf_version = layout->version;
     file.big_endian = layout->big_endian;
@@ -186,23 +233,6 @@ Status PackBuffer(const uint8_t* data, uint64_t size, const PackOptions& options
     stats->notice = "not a valid GGUF file (" + parsed.status().message() + "), stored as opaque bytes";
   }
   stats->gguf = layout != nullptr;
-
-  ArchiveWriter writer(sink, options, stats);
-  std::string head;
-  FileHeader().EncodeTo(&head);
-  SGZ_RETURN_IF_ERROR(writer.Emit(head));
-
-  Manifest manifest;
-  const std::vector<PlannedChunk> plan = PlanChunks(layout, size, options.chunk_size);
-  Xxh3Stream whole;
-  for (const PlannedChunk& pc : plan) {
-    ChunkEntry entry;
-    SGZ_RETURN_IF_ERROR(writer.WriteChunk(data + pc.offset, pc, &entry));
-    whole.Update(data + pc.offset, pc.size);
-    file.chunks.push_back(static_cast<uint32_t>(manifest.chunks.size()));
-    manifest.chunks.push_back(entry);
-  }
-  file.checksum = whole.Digest();
   manifest.files.push_back(std::move(file));
 
   Footer footer;
@@ -216,6 +246,12 @@ Status PackBuffer(const uint8_t* data, uint64_t size, const PackOptions& options
   stats->archive_size = writer.offset();
   stats->chunks = manifest.chunks.size();
   return Status::Ok();
+}
+
+Status PackBuffer(const uint8_t* data, uint64_t size, const PackOptions& options, ByteSink* sink,
+                  PackStats* stats) {
+  std::unique_ptr<InputStream> in = NewMemoryInputStream(data, size);
+  return Pack(in.get(), options, sink, stats);
 }
 
 }  // namespace sgz

@@ -37,6 +37,15 @@ struct PackStats {
 
 Status ValidatePackOptions(const PackOptions& options);
 
+// Largest GGUF header (metadata and tensor infos) parsed; a larger one is
+// packed as opaque bytes.
+constexpr uint64_t kMaxGgufHeaderBytes = 64ull << 20;
+
+// Packs the input, read once in order, into a complete archive written to
+// *sink. Memory stays bounded by the chunk size and the GGUF header, whatever
+// the input size.
+Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackStats* stats);
+
 // Packs data[0, size) into a complete archive written to *sink.
 Status PackBuffer(const uint8_t* data, uint64_t size, const PackOptions& options, ByteSink* sink,
                   PackStats* stats);

@@ -37,15 +37,23 @@ uint64_t MinValueSize(uint32_t type) {
 
 class Parser {
  public:
-  Parser(const uint8_t* data, uint64_t size) : data_(data), size_(size) {}
+  Parser(const uint8_t* data, uint64_t size, bool at_eof) : data_(data), size_(size), at_eof_(at_eof) {}
 
-  Result<GgufLayout> Run();
+  // Reads everything up to the end of the tensor infos and lays the tensors
+  // out; does not look at the data section.
+  Status ParseHeader(GgufLayout* layout);
+  bool need_more() const { return need_more_; }
 
  private:
   uint64_t remaining() const { return size_ - pos_; }
-  Status Truncated(const std::string& what) const {
-    return Status::Corruption("unexpected end of file reading " + what + " at offset " +
-                              std::to_string(pos_) + " (file size " + std::to_string(size_) + ")");
+  // An error caused by running out of bytes: with more input it might pass.
+  Status Short(Status s) {
+    if (!at_eof_) need_more_ = true;
+    return s;
+  }
+  Status Truncated(const std::string& what) {
+    return Short( Status::Corruption("unexpected end of file reading " + what + " at offset " +
+                              std::to_string(pos_) + " (file size " + std::to_string(size_) + ")"));
   }
   bool U32(uint32_t* v) {
     if (remaining() < 4) return false;
@@ -67,14 +75,16 @@ class Parser {
   uint64_t size_;
   uint64_t pos_ = 0;
   bool be_ = false;
+  bool at_eof_;
+  bool need_more_ = false;
 };
 
 Status Parser::ReadString(const std::string& what, std::string* out) {
   uint64_t len;
   if (!U64(&len)) return Truncated(what + " length");
   if (len > remaining()) {
-    return Status::Corruption(what + ": string length " + std::to_string(len) + " exceeds the " +
-                              std::to_string(remaining()) + " bytes remaining");
+    return Short(Status::Corruption(what + ": string length " + std::to_string(len) + " exceeds the " +
+                                    std::to_string(remaining()) + " bytes remaining"));
   }
   out->assign(reinterpret_cast<const char*>(data_ + pos_), len);
   pos_ += len;
@@ -85,8 +95,8 @@ Status Parser::SkipString(const std::string& what) {
   uint64_t len;
   if (!U64(&len)) return Truncated(what + " length");
   if (len > remaining()) {
-    return Status::Corruption(what + ": string length " + std::to_string(len) + " exceeds the " +
-                              std::to_string(remaining()) + " bytes remaining");
+    return Short(Status::Corruption(what + ": string length " + std::to_string(len) + " exceeds the " +
+                                    std::to_string(remaining()) + " bytes remaining"));
   }
   pos_ += len;
   return Status::Ok();
@@ -116,9 +126,9 @@ Status Parser::SkipValue(const std::string& key, uint32_t type, uint32_t depth) 
   }
   uint64_t min_size = MinValueSize(elem_type);
   if (count > remaining() / min_size) {
-    return Status::Corruption(what + ": array of " + std::to_string(count) + " " +
-                              GgufValueTypeName(elem_type) + " exceeds the " +
-                              std::to_string(remaining()) + " bytes remaining");
+    return Short(Status::Corruption(what + ": array of " + std::to_string(count) + " " +
+                                    GgufValueTypeName(elem_type) + " exceeds the " +
+                                    std::to_string(remaining()) + " bytes remaining"));
   }
   uint64_t scalar = ScalarSize(elem_type);
   if (scalar != 0) {
@@ -129,11 +139,11 @@ Status Parser::SkipValue(const std::string& key, uint32_t type, uint32_t depth) 
   return Status::Ok();
 }
 
-Result<GgufLayout> Parser::Run() {
-  GgufLayout layout;
+Status Parser::ParseHeader(GgufLayout* out) {
+  GgufLayout& layout = *out;
   if (size_ < 24) {
-    return Status::Corruption("file is " + std::to_string(size_) +
-                              " bytes, shorter than the 24-byte GGUF header");
+    return Short(Status::Corruption("file is " + std::to_string(size_) +
+                                    " bytes, shorter than the 24-byte GGUF header"));
   }
   if (data_[0] != 'G' || data_[1] != 'G' || data_[2] != 'U' || data_[3] != 'F') {
     char hex[16];
@@ -160,17 +170,24 @@ Result<GgufLayout> Parser::Run() {
   U64(&n_tensors);
   U64(&n_kv);
   // A tensor info takes at least 24 bytes, a key/value pair at least 13.
-  if (n_tensors > kGgufMaxTensors || n_tensors > remaining() / 24) {
-    return Status::Corruption("tensor count " + std::to_string(n_tensors) + " exceeds the limit (" +
-                              std::to_string(kGgufMaxTensors) + ") or the bytes remaining");
+  if (n_tensors > kGgufMaxTensors) {
+    return Status::Corruption("tensor count " + std::to_string(n_tensors) + " exceeds the limit " +
+                              std::to_string(kGgufMaxTensors));
   }
-  if (n_kv > kGgufMaxKvs || n_kv > remaining() / 13) {
-    return Status::Corruption("metadata count " + std::to_string(n_kv) + " exceeds the limit (" +
-                              std::to_string(kGgufMaxKvs) + ") or the bytes remaining");
+  if (n_tensors > remaining() / 24) {
+    return Short(Status::Corruption("tensor count " + std::to_string(n_tensors) + " exceeds the " +
+                                    std::to_string(remaining()) + " bytes remaining"));
+  }
+  if (n_kv > kGgufMaxKvs) {
+    return Status::Corruption("metadata count " + std::to_string(n_kv) + " exceeds the limit " +
+                              std::to_string(kGgufMaxKvs));
+  }
+  if (n_kv > remaining() / 13) {
+    return Short(Status::Corruption("metadata count " + std::to_string(n_kv) + " exceeds the " +
+                                    std::to_string(remaining()) + " bytes remaining"));
   }
 
   std::unordered_set<std::string> keys;
-  layout.kvs.reserve(n_kv);
   for (uint64_t i = 0; i < n_kv; ++i) {
     GgufKv kv;
     SGZ_RETURN_IF_ERROR(ReadString("metadata key #" + std::to_string(i), &kv.key));
@@ -195,7 +212,6 @@ Result<GgufLayout> Parser::Run() {
   }
 
   std::unordered_set<std::string> names;
-  layout.tensors.reserve(n_tensors);
   for (uint64_t i = 0; i < n_tensors; ++i) {
     GgufTensor t;
     const std::string what = "tensor #" + std::to_string(i);
@@ -245,21 +261,11 @@ Result<GgufLayout> Parser::Run() {
 
   // The data section starts at the next multiple of the alignment.
   const uint64_t align = layout.alignment;
-  uint64_t data_offset = (pos_ + align - 1) / align * align;
-  // ggml seeks past the padding without reading it; a file without tensors
-  // may end before the padded offset.
-  if (data_offset > size_ && layout.tensors.empty()) data_offset = size_;
-  if (data_offset > size_) {
-    return Status::Corruption("data section offset " + std::to_string(data_offset) +
-                              " is past the end of the file (size " + std::to_string(size_) + ")");
-  }
-  layout.data_offset = data_offset;
-  layout.regions.push_back({RegionKind::kMeta, 0, data_offset, 0});
-
+  layout.data_offset = (pos_ + align - 1) / align * align;
+  layout.header_size = pos_;
   // ggml requires tensors stored in order, each at the running padded offset.
   uint64_t expected = 0;
-  for (uint32_t i = 0; i < layout.tensors.size(); ++i) {
-    GgufTensor& t = layout.tensors[i];
+  for (GgufTensor& t : layout.tensors) {
     const std::string tw = "tensor '" + t.name + "'";
     if (t.offset != expected) {
       return Status::Corruption(tw + ": offset " + std::to_string(t.offset) + " is not the expected " +
@@ -268,25 +274,59 @@ Result<GgufLayout> Parser::Run() {
     uint64_t padded;
     if (!CheckedAdd(t.size, align - 1, &padded)) return Status::Corruption(tw + ": byte size overflows");
     padded = padded / align * align;
-    uint64_t abs = data_offset + expected;
-    if (!RangeWithin(abs, padded, size_)) {
-      return Status::Corruption(tw + ": data [" + std::to_string(abs) + ", +" + std::to_string(padded) +
-                                ") extends past the end of the file (size " + std::to_string(size_) + ")");
+    if (!CheckedAdd(layout.data_offset, expected, &t.offset) || !CheckedAdd(expected, padded, &expected) ||
+        !CheckedAdd(layout.data_offset, expected, &layout.data_end)) {
+      return Status::Corruption(tw + ": data offset overflows");
     }
-    t.offset = abs;
-    if (t.size > 0) layout.regions.push_back({RegionKind::kTensor, abs, t.size, i});
-    if (padded > t.size) layout.regions.push_back({RegionKind::kPadding, abs + t.size, padded - t.size, i});
-    expected += padded;
   }
-  layout.data_end = data_offset + expected;
-  if (layout.data_end < size_) {
-    layout.regions.push_back({RegionKind::kTail, layout.data_end, size_ - layout.data_end, 0});
-  }
-  return layout;
+  layout.data_end = layout.data_offset + expected;
+  return Status::Ok();
 }
 
 }  // namespace
 
-Result<GgufLayout> ParseGguf(const uint8_t* data, uint64_t size) { return Parser(data, size).Run(); }
+Result<GgufLayout> ParseGgufHeader(const uint8_t* data, uint64_t available, bool at_eof, bool* need_more) {
+  Parser parser(data, available, at_eof);
+  GgufLayout layout;
+  Status s = parser.ParseHeader(&layout);
+  if (need_more != nullptr) *need_more = parser.need_more();
+  if (!s.ok()) return s;
+  return layout;
+}
+
+Status FinishGgufLayout(GgufLayout* layout, uint64_t size) {
+  // ggml seeks past the padding without reading it; a file without tensors
+  // may end before the padded offset.
+  if (layout->data_offset > size && layout->tensors.empty()) layout->data_offset = size;
+  if (layout->data_offset > size) {
+    return Status::Corruption("data section offset " + std::to_string(layout->data_offset) +
+                              " is past the end of the file (size " + std::to_string(size) + ")");
+  }
+  if (layout->tensors.empty()) layout->data_end = layout->data_offset;
+  layout->regions.clear();
+  layout->regions.push_back({RegionKind::kMeta, 0, layout->data_offset, 0});
+  const uint64_t align = layout->alignment;
+  for (uint32_t i = 0; i < layout->tensors.size(); ++i) {
+    const GgufTensor& t = layout->tensors[i];
+    const uint64_t padded = (t.size + align - 1) / align * align;  // no overflow: checked by the parser
+    if (!RangeWithin(t.offset, padded, size)) {
+      return Status::Corruption("tensor '" + t.name + "': data [" + std::to_string(t.offset) + ", +" +
+                                std::to_string(padded) + ") extends past the end of the file (size " +
+                                std::to_string(size) + ")");
+    }
+    if (t.size > 0) layout->regions.push_back({RegionKind::kTensor, t.offset, t.size, i});
+    if (padded > t.size) layout->regions.push_back({RegionKind::kPadding, t.offset + t.size, padded - t.size, i});
+  }
+  if (layout->data_end < size) {
+    layout->regions.push_back({RegionKind::kTail, layout->data_end, size - layout->data_end, 0});
+  }
+  return Status::Ok();
+}
+
+Result<GgufLayout> ParseGguf(const uint8_t* data, uint64_t size) {
+  SGZ_ASSIGN_OR_RETURN(GgufLayout layout, ParseGgufHeader(data, size, /*at_eof=*/true, nullptr));
+  SGZ_RETURN_IF_ERROR(FinishGgufLayout(&layout, size));
+  return layout;
+}
 
 }  // namespace sgz

@@ -65,6 +65,7 @@ struct GgufLayout {
   uint32_t version = 0;
   bool big_endian = false;
   uint64_t alignment = kGgufDefaultAlignment;
+  uint64_t header_size = 0;  // end of the tensor infos
   uint64_t data_offset = 0;  // start of the tensor data section
   uint64_t data_end = 0;     // end of the padded tensor data section
   std::vector<GgufKv> kvs;
@@ -72,7 +73,18 @@ struct GgufLayout {
   std::vector<Region> regions;  // ordered, contiguous, covering [0, file size)
 };
 
-// Parses `data[0, size)` as a whole GGUF file. On failure returns Corruption
+// Parses the header (magic through tensor infos) from the first `available`
+// bytes of a file and lays out the tensors, without looking at the data
+// section: `regions` stays empty. When `at_eof` is false the input may go on:
+// a failure that more bytes could cure sets *need_more (if given).
+Result<GgufLayout> ParseGgufHeader(const uint8_t* data, uint64_t available, bool at_eof, bool* need_more);
+
+// Checks a header layout against the file's size (every tensor's padded data
+// inside the file) and fills `regions`. The errors are ParseGguf's.
+Status FinishGgufLayout(GgufLayout* layout, uint64_t size);
+
+// Parses `data[0, size)` as a whole GGUF file: ParseGgufHeader then
+// FinishGgufLayout. On failure returns Corruption
 // (a rule violated or truncated) or NotSupported (magic fine, version not
 // 2/3) with a message naming the rule, the field and the value.
 Result<GgufLayout> ParseGguf(const uint8_t* data, uint64_t size);

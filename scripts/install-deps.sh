@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages sgz needs to build, test and benchmark, if any
+# is missing. Safe to run again: does nothing when everything is there.
+set -euo pipefail
+PACKAGES=(build-essential cmake pkg-config libzstd-dev libxxhash-dev libcxxopts-dev
+          libgtest-dev googletest zstd clang libclang-rt-14-dev time)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
