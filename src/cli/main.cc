@@ -215,11 +215,11 @@ int CmdLs(const cxxopts::ParseResult& r, const std::vector<std::string>& args) {
            static_cast<unsigned long long>(f.original_size));
     return kExitOk;
   }
-  printf("%-40s %-8s %-24s %14s %14s %8s\n", "tensor", "type", "shape", "original", "stored", "ratio");
+  printf("%-40s %-8s %-24s %12s %14s %14s %8s\n", "tensor", "type", "shape", "offset", "original", "stored", "ratio");
   for (const TensorEntry& t : f.tensors) {
     uint64_t stored = (*archive)->TensorStoredBytes(t);
-    printf("%-40s %-8s %-24s %14llu %14llu %8.4f\n", t.name.c_str(), GgmlTypeName(t.type).c_str(), Shape(t).c_str(),
-           static_cast<unsigned long long>(t.size), static_cast<unsigned long long>(stored), Ratio(t.size, stored));
+    printf("%-40s %-8s %-24s %12llu %14llu %14llu %8.4f\n", t.name.c_str(), GgmlTypeName(t.type).c_str(),
+           Shape(t).c_str(), static_cast<unsigned long long>(t.offset), static_cast<unsigned long long>(t.size), static_cast<unsigned long long>(stored), Ratio(t.size, stored));
   }
   printf("%zu tensors, GGUF v%u%s, %llu bytes\n", f.tensors.size(), f.gguf_version, f.big_endian ? " big-endian" : "",
          static_cast<unsigned long long>(f.original_size));

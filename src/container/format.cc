@@ -4,6 +4,7 @@
 
 #include "common/checked_math.h"
 #include "common/coding.h"
+#include "streams/ggml_types.h"
 
 namespace sgz {
 
@@ -311,10 +312,16 @@ Result<Manifest> Manifest::DecodeFrom(const uint8_t* p, size_t n, uint64_t limit
       return d.Short(fw + " GGUF summary");
     }
     if (be > 1 || r8 != 0 || r16 != 0) return d.Fail(fw + ": reserved GGUF summary bytes are set");
+    if (!f.note.empty()) return d.Fail(fw + ": a GGUF entry has a note");
+    if (f.gguf_version != 2 && f.gguf_version != 3) return d.Fail(fw + ": GGUF version " + Num(f.gguf_version));
+    if (f.alignment == 0 || (f.alignment & (f.alignment - 1)) != 0 || f.alignment > 0xFFFFFFFFull) {
+      return d.Fail(fw + ": alignment " + Num(f.alignment) + " is not a 32-bit power of two");
+    }
+    if (f.kv_count > kGgufMaxKvs) return d.Fail(fw + ": metadata count " + Num(f.kv_count) + " exceeds the limit");
     f.big_endian = be == 1;
     if (f.data_offset > f.original_size) return d.Fail(fw + ": data offset beyond the file");
     // A tensor entry takes at least 2 + 4 + 4 + 8 + 8 bytes.
-    if (n_tensors > r.remaining() / 26) return d.Fail(fw + ": tensor count " + Num(n_tensors) + " exceeds the bytes remaining");
+    if (n_tensors > kGgufMaxTensors || n_tensors > r.remaining() / 26) return d.Fail(fw + ": tensor count " + Num(n_tensors) + " exceeds the bytes remaining");
     f.tensors.resize(n_tensors);
     for (uint32_t t = 0; t < n_tensors; ++t) {
       TensorEntry& te = f.tensors[t];
@@ -328,7 +335,8 @@ Result<Manifest> Manifest::DecodeFrom(const uint8_t* p, size_t n, uint64_t limit
         te.ne[k] = static_cast<int64_t>(v);
       }
       if (!r.ReadU64(&te.offset) || !r.ReadU64(&te.size)) return d.Short(tw);
-      if (!RangeWithin(te.offset, te.size, f.original_size)) {
+      if (FindGgmlType(te.type) == nullptr) return d.Fail(tw + ": unknown ggml type " + Num(te.type));
+      if (te.offset < f.data_offset || !RangeWithin(te.offset, te.size, f.original_size)) {
         return d.Fail(tw + ": range [" + Num(te.offset) + ", +" + Num(te.size) + ") outside the file");
       }
     }

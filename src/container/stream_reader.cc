@@ -94,8 +94,9 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats) {
   const uint64_t manifest_offset = in->position();
   SGZ_RETURN_IF_ERROR(ReadExact(in, kManifestFrameHeader, "manifest", &buf));
   const uint64_t body = LoadU64LE(buf.data() + 8);
-  if (body > kMaxManifestSize) {
-    return Status::ResourceExhausted("manifest: size " + Num(body) + " exceeds the limit " + Num(kMaxManifestSize));
+  if (body > kMaxManifestSize - kManifestFrameHeader) {
+    return Status::ResourceExhausted("manifest: size " + Num(body + kManifestFrameHeader) + " exceeds the limit " +
+                                     Num(kMaxManifestSize));
   }
   std::vector<uint8_t> manifest_bytes(buf);
   SGZ_RETURN_IF_ERROR(ReadExact(in, body, "manifest", &buf));

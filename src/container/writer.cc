@@ -11,8 +11,9 @@
 namespace sgz {
 namespace {
 
-// Padding up to this size rides in the tail stream of its tensor's last
-// chunk; larger gaps (huge alignments) are chunked on their own.
+// Padding up to this size joins its tensor's last chunk (and is split with
+// it: whole blocks' worth go through the field streams, the rest into the
+// tail stream); larger gaps (huge alignments) are chunked on their own.
 constexpr uint64_t kMaxMergedPadding = 64 * 1024;
 
 struct PlannedChunk {
@@ -239,6 +240,10 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   footer.manifest_offset = writer.offset();
   std::string tail;
   manifest.EncodeTo(&tail);
+  if (tail.size() > kMaxManifestSize) {
+    return Status::ResourceExhausted("manifest of " + std::to_string(tail.size()) + " bytes exceeds the limit " +
+                                     std::to_string(kMaxManifestSize) + "; use a larger chunk size");
+  }
   footer.manifest_size = tail.size();
   footer.manifest_checksum = Xxh3(tail.data(), tail.size());
   footer.EncodeTo(&tail);

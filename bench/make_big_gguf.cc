@@ -1,0 +1,59 @@
+// Writes a large GGUF for benchmarks: the tensors of a source GGUF repeated
+// under new names ("r<k>.<name>") until the file reaches the target size.
+// The metadata of the source is kept. The output is streamed, never held in
+// memory.
+//
+// usage: make_big_gguf SRC.gguf OUT.gguf TARGET_BYTES
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "container/io.h"
+#include "gguf_builder.h"
+#include "streams/gguf_reader.h"
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    fprintf(stderr, "usage: make_big_gguf SRC.gguf OUT.gguf TARGET_BYTES\n");
+    return 1;
+  }
+  auto map = sgz::MappedFile::Open(argv[1]);
+  if (!map.ok()) return fprintf(stderr, "%s\n", map.status().ToString().c_str()), 1;
+  const uint8_t* src = (*map)->data();
+  auto layout = sgz::ParseGguf(src, (*map)->size());
+  if (!layout.ok()) return fprintf(stderr, "%s\n", layout.status().ToString().c_str()), 1;
+  const uint64_t target = std::strtoull(argv[3], nullptr, 10);
+  uint64_t per_copy = 0;
+  for (const auto& t : layout->tensors) per_copy += (t.size + 31) / 32 * 32;
+  const uint64_t copies = per_copy == 0 ? 1 : (target + per_copy - 1) / per_copy;
+
+  sgz::fixtures::GgufBuilder b;
+  for (const sgz::GgufKv& kv : layout->kvs) {
+    if (kv.key == "general.alignment") continue;
+    b.KvRaw(kv.key, kv.type, std::string(reinterpret_cast<const char*>(src + kv.value_offset), kv.value_size));
+  }
+  for (uint64_t k = 0; k < copies; ++k) {
+    for (const auto& t : layout->tensors) {
+      std::string name = "r" + std::to_string(k) + "." + t.name;
+      if (name.size() > 63) name = name.substr(0, 63);
+      b.TensorInfo(name, t.type, std::vector<int64_t>(t.ne, t.ne + t.n_dims), t.size);
+    }
+  }
+  b.OmitData();
+  std::string head = b.Build();
+  head.resize(b.DataOffset(), '\0');
+  FILE* out = fopen(argv[2], "wb");
+  if (out == nullptr) return perror(argv[2]), 1;
+  fwrite(head.data(), 1, head.size(), out);
+  static const char kZeros[32] = {0};
+  for (uint64_t k = 0; k < copies; ++k) {
+    for (const auto& t : layout->tensors) {
+      fwrite(src + t.offset, 1, t.size, out);
+      fwrite(kZeros, 1, (32 - t.size % 32) % 32, out);
+    }
+  }
+  if (fclose(out) != 0) return perror(argv[2]), 1;
+  fprintf(stderr, "%s: %llu copies of %zu tensors\n", argv[2], static_cast<unsigned long long>(copies),
+          layout->tensors.size());
+  return 0;
+}
