@@ -301,3 +301,34 @@ TEST(Extract, EveryCorpusTensorAndRandomRanges) {
 
 }  // namespace
 }  // namespace sgz
+
+namespace sgz {
+namespace {
+
+TEST(Threads, ArchiveBytesDoNotDependOnThreadCount) {
+  const std::string demo = fixtures::DemoModel();
+  PackOptions o;
+  o.chunk_size = kMinChunkSize;
+  o.threads = 1;
+  const std::string one = Pack(demo, o);
+  for (unsigned t : {2u, 3u, 8u}) {
+    o.threads = t;
+    EXPECT_TRUE(Pack(demo, o) == one) << t << " threads";
+  }
+  for (unsigned t : {1u, 4u}) {
+    Result<std::unique_ptr<Archive>> a = OpenMemory(one);
+    ASSERT_TRUE(a.ok());
+    (*a)->set_threads(t);
+    StringSink sink;
+    ASSERT_TRUE((*a)->Unpack(&sink).ok());
+    EXPECT_TRUE(sink.out == demo);
+    std::unique_ptr<InputStream> in = NewMemoryInputStream(reinterpret_cast<const uint8_t*>(one.data()), one.size());
+    StringSink streamed;
+    StreamUnpackStats stats;
+    ASSERT_TRUE(UnpackStream(in.get(), &streamed, &stats, t).ok());
+    EXPECT_TRUE(streamed.out == demo);
+  }
+}
+
+}  // namespace
+}  // namespace sgz

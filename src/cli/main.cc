@@ -70,6 +70,7 @@ int CmdPack(const cxxopts::ParseResult& r, const std::vector<std::string>& args)
   options.level = r["level"].as<int>();
   options.chunk_size = r["chunk-size"].as<uint64_t>() * 1024;
   options.name = in == "-" ? "" : BaseName(in);
+  options.threads = r["threads"].as<unsigned>();
   Status s = ValidatePackOptions(options);
   if (!s.ok()) return Usage(s.message());
   Result<std::unique_ptr<InputStream>> input = OpenInputStream(in);
@@ -99,9 +100,11 @@ int CmdPack(const cxxopts::ParseResult& r, const std::vector<std::string>& args)
   return kExitOk;
 }
 
-Result<std::unique_ptr<Archive>> OpenArchive(const std::string& path) {
+Result<std::unique_ptr<Archive>> OpenArchive(const std::string& path, const cxxopts::ParseResult& r) {
   SGZ_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> src, OpenFileSource(path));
-  return Archive::Open(std::move(src));
+  SGZ_ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, Archive::Open(std::move(src)));
+  archive->set_threads(r["threads"].as<unsigned>());
+  return archive;
 }
 
 void PrintReadStats(Archive& a) {
@@ -139,7 +142,7 @@ int CmdUnpack(const cxxopts::ParseResult& r, const std::vector<std::string>& arg
     // Standard input is not seekable: decode in order as the bytes arrive.
     std::unique_ptr<InputStream> input = NewFdInputStream(0, "<stdin>");
     StreamUnpackStats stats;
-    Status s = UnpackStream(input.get(), file->get(), &stats);
+    Status s = UnpackStream(input.get(), file->get(), &stats, r["threads"].as<unsigned>());
     if (!s.ok()) return Fail(in, s);
     s = (*file)->Commit();
     if (!s.ok()) return Fail(out, s);
@@ -150,7 +153,7 @@ int CmdUnpack(const cxxopts::ParseResult& r, const std::vector<std::string>& arg
     }
     return kExitOk;
   }
-  Result<std::unique_ptr<Archive>> archive = OpenArchive(in);
+  Result<std::unique_ptr<Archive>> archive = OpenArchive(in, r);
   if (!archive.ok()) return Fail(in, archive.status());
   Status s = (*archive)->Unpack(file->get());
   if (!s.ok()) return Fail(in, s);
@@ -185,7 +188,7 @@ int CmdCat(const cxxopts::ParseResult& r, const std::vector<std::string>& args) 
     return Usage("--range wants OFFSET:LENGTH, got '" + r["range"].as<std::string>() + "'");
   }
   const std::string in = args[0];
-  Result<std::unique_ptr<Archive>> archive = OpenArchive(in);
+  Result<std::unique_ptr<Archive>> archive = OpenArchive(in, r);
   if (!archive.ok()) return Fail(in, archive.status());
   if (!by_range) {
     Result<const TensorEntry*> t = (*archive)->FindTensor(args[1]);
@@ -205,9 +208,8 @@ int CmdCat(const cxxopts::ParseResult& r, const std::vector<std::string>& args) 
 }
 
 int CmdLs(const cxxopts::ParseResult& r, const std::vector<std::string>& args) {
-  (void)r;
   if (args.size() != 1) return Usage("ls takes one archive");
-  Result<std::unique_ptr<Archive>> archive = OpenArchive(args[0]);
+  Result<std::unique_ptr<Archive>> archive = OpenArchive(args[0], r);
   if (!archive.ok()) return Fail(args[0], archive.status());
   const FileEntry& f = (*archive)->file();
   if (f.kind != EntryKind::kGguf) {
@@ -253,6 +255,7 @@ int Main(int argc, char** argv) {
       ("o,output", "output file", cxxopts::value<std::string>())
       ("l,level", "zstd level 1..22", cxxopts::value<int>()->default_value(std::to_string(kDefaultLevel)))
       ("chunk-size", "original KiB per chunk", cxxopts::value<uint64_t>()->default_value(std::to_string(kDefaultChunkSize / 1024)))
+      ("T,threads", "worker threads (0 = all cores)", cxxopts::value<unsigned>()->default_value("0"))
       ("f,force", "overwrite an existing output")
       ("c,stdout", "write to standard output")
       ("q,quiet", "no messages but errors")

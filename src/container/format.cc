@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "common/checked_math.h"
+#include "common/checksum.h"
 #include "common/coding.h"
 #include "streams/ggml_types.h"
 
@@ -154,6 +155,28 @@ Status ChunkHeader::DecodeFrom(const uint8_t* p, size_t n, ChunkHeader* out, siz
       return Status::Corruption("stream " + Num(i) + ": stored size " + Num(s.stored_size) + " exceeds raw size " +
                                 Num(s.raw_size));
     }
+  }
+  return Status::Ok();
+}
+
+Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t n, std::vector<uint8_t>* out) {
+  if (n != h.PayloadSize()) {
+    return Status::Corruption("payload of " + Num(n) + " bytes, streams need " + Num(h.PayloadSize()));
+  }
+  std::vector<uint8_t> split(h.original_size);
+  uint64_t dst = 0;
+  for (size_t i = 0; i < h.streams.size(); ++i) {
+    const StreamDesc& sd = h.streams[i];
+    Status s = DecodeStream(sd.codec, payload, sd.stored_size, split.data() + dst, sd.raw_size);
+    if (!s.ok()) return s.WithContext("stream " + Num(i));
+    payload += sd.stored_size;
+    dst += sd.raw_size;
+  }
+  out->resize(h.original_size);
+  JoinStreams(h.transform, h.transform == Transform::kSplit ? FindGgmlType(h.type) : nullptr, split.data(),
+              h.original_size, out->data());
+  if (Xxh3(out->data(), out->size()) != h.checksum) {
+    return Status::ChecksumMismatch("checksum mismatch of decoded bytes");
   }
   return Status::Ok();
 }

@@ -79,6 +79,11 @@ struct ChunkHeader {
   static Status DecodeFrom(const uint8_t* p, size_t n, ChunkHeader* out, size_t* needed);
 };
 
+// Decodes the streams of a chunk whose header is `h` from payload[0, n)
+// (n == h.PayloadSize()), joins them into *out and checks the checksum.
+// Thread-safe. Errors carry no chunk name; callers add it.
+Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t n, std::vector<uint8_t>* out);
+
 // ---- Manifest.
 struct ChunkEntry {
   static constexpr size_t kEncodedLength = 32;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/checksum.h"
+#include "common/thread_pool.h"
 #include "common/coding.h"
 #include "streams/transform.h"
 
@@ -60,15 +61,13 @@ std::string Archive::DescribeChunk(uint32_t index) const {
   return s;
 }
 
-Status Archive::DecodeChunk(uint32_t index, std::vector<uint8_t>* out) {
+Status Archive::DecodeStoredChunk(uint32_t index, const std::vector<uint8_t>& stored,
+                                  std::vector<uint8_t>* out) const {
   const ChunkEntry& e = manifest_.chunks[index];
-  stored_.resize(e.stored_size);
-  Status s = source_->Read(e.file_offset, e.stored_size, stored_.data());
-  if (!s.ok()) return s.WithContext(DescribeChunk(index));
   ChunkHeader h;
   size_t needed;
-  s = ChunkHeader::DecodeFrom(stored_.data(), stored_.size(), &h, &needed);
-  if (s.ok() && needed > stored_.size()) s = Status::Corruption("header longer than the chunk");
+  Status s = ChunkHeader::DecodeFrom(stored.data(), stored.size(), &h, &needed);
+  if (s.ok() && needed > stored.size()) s = Status::Corruption("header longer than the chunk");
   if (s.ok() && (h.transform != e.transform || h.type != e.type || h.original_size != e.original_size ||
                  h.checksum != e.checksum || h.streams.size() != e.stream_count)) {
     s = Status::Corruption("header disagrees with the manifest");
@@ -77,25 +76,48 @@ Status Archive::DecodeChunk(uint32_t index, std::vector<uint8_t>* out) {
     s = Status::Corruption("stream sizes add up to " + std::to_string(needed + h.PayloadSize()) +
                            " bytes, chunk has " + std::to_string(e.stored_size));
   }
-  if (!s.ok()) return s.WithContext(DescribeChunk(index));
-  scratch_.resize(h.original_size);
-  const uint8_t* src = stored_.data() + needed;
-  uint64_t dst = 0;
-  for (size_t i = 0; i < h.streams.size(); ++i) {
-    const StreamDesc& sd = h.streams[i];
-    s = DecodeStream(sd.codec, src, sd.stored_size, scratch_.data() + dst, sd.raw_size);
-    if (!s.ok()) return s.WithContext(DescribeChunk(index) + " stream " + std::to_string(i));
-    src += sd.stored_size;
-    dst += sd.raw_size;
-  }
-  out->resize(h.original_size);
-  JoinStreams(h.transform, h.transform == Transform::kSplit ? FindGgmlType(h.type) : nullptr, scratch_.data(),
-              h.original_size, out->data());
+  if (s.ok()) s = DecodeChunkPayload(h, stored.data() + needed, stored.size() - needed, out);
+  if (!s.ok()) return Status(s).WithContext(DescribeChunk(index));
   ++chunks_decoded_;
-  if (Xxh3(out->data(), out->size()) != h.checksum) {
-    return Status::ChecksumMismatch(DescribeChunk(index) + ": checksum mismatch of decoded bytes");
-  }
   return Status::Ok();
+}
+
+Status Archive::DecodeChunk(uint32_t index, std::vector<uint8_t>* out) {
+  std::vector<uint8_t> stored(manifest_.chunks[index].stored_size);
+  Status s = source_->Read(manifest_.chunks[index].file_offset, stored.size(), stored.data());
+  if (!s.ok()) return s.WithContext(DescribeChunk(index));
+  return DecodeStoredChunk(index, stored, out);
+}
+
+namespace {
+
+struct ReadItem {
+  uint32_t index;
+  std::vector<uint8_t> stored;
+  std::vector<uint8_t> decoded;
+};
+
+}  // namespace
+
+Status Archive::DecodeChunksInOrder(size_t first, size_t count, const std::function<Status(const std::vector<uint8_t>&, size_t)>& consume) {
+  const unsigned threads = ResolveThreads(threads_);
+  std::unique_ptr<ThreadPool> pool(threads > 1 && count > 1 ? new ThreadPool(threads) : nullptr);
+  size_t next = first;
+  OrderedPipeline<ReadItem> pipeline(
+      pool.get(), 2 * threads,
+      [this](ReadItem& item) { return DecodeStoredChunk(item.index, item.stored, &item.decoded); },
+      [&](ReadItem& item) { return consume(item.decoded, next++); });
+  const FileEntry& f = file();
+  for (size_t i = first; i < first + count; ++i) {
+    std::unique_ptr<ReadItem> item(new ReadItem);
+    item->index = f.chunks[i];
+    const ChunkEntry& e = manifest_.chunks[item->index];
+    item->stored.resize(e.stored_size);
+    Status s = source_->Read(e.file_offset, e.stored_size, item->stored.data());
+    if (!s.ok()) return s.WithContext(DescribeChunk(item->index));
+    SGZ_RETURN_IF_ERROR(pipeline.Push(std::move(item)));
+  }
+  return pipeline.Finish();
 }
 
 size_t Archive::FindChunk(uint64_t pos) const {
@@ -109,15 +131,15 @@ Status Archive::WriteRange(uint64_t offset, uint64_t n, ByteSink* sink) {
                                    ") outside the original file (" + std::to_string(f.original_size) + " bytes)");
   }
   if (n == 0) return Status::Ok();
-  for (size_t i = FindChunk(offset); n > 0; ++i) {
-    SGZ_RETURN_IF_ERROR(DecodeChunk(f.chunks[i], &decoded_));
+  const size_t first = FindChunk(offset);
+  const size_t last = FindChunk(offset + n - 1);
+  return DecodeChunksInOrder(first, last - first + 1, [&](const std::vector<uint8_t>& decoded, size_t i) {
     const uint64_t in_chunk = offset - starts_[i];
-    const uint64_t take = std::min<uint64_t>(n, decoded_.size() - in_chunk);
-    SGZ_RETURN_IF_ERROR(sink->Write(decoded_.data() + in_chunk, take));
+    const uint64_t take = std::min<uint64_t>(n, decoded.size() - in_chunk);
     offset += take;
     n -= take;
-  }
-  return Status::Ok();
+    return sink->Write(decoded.data() + in_chunk, take);
+  });
 }
 
 namespace {
@@ -145,11 +167,10 @@ Status Archive::ReadRange(uint64_t offset, uint64_t n, uint8_t* dst) {
 Status Archive::Unpack(ByteSink* sink) {
   const FileEntry& f = file();
   Xxh3Stream whole;
-  for (uint32_t c : f.chunks) {
-    SGZ_RETURN_IF_ERROR(DecodeChunk(c, &decoded_));
-    whole.Update(decoded_.data(), decoded_.size());
-    SGZ_RETURN_IF_ERROR(sink->Write(decoded_.data(), decoded_.size()));
-  }
+  SGZ_RETURN_IF_ERROR(DecodeChunksInOrder(0, f.chunks.size(), [&](const std::vector<uint8_t>& decoded, size_t) {
+    whole.Update(decoded.data(), decoded.size());
+    return sink->Write(decoded.data(), decoded.size());
+  }));
   if (whole.Digest() != f.checksum) return Status::ChecksumMismatch("whole-file checksum mismatch");
   return Status::Ok();
 }

@@ -3,7 +3,9 @@
 #ifndef SGZ_CONTAINER_READER_H_
 #define SGZ_CONTAINER_READER_H_
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +27,8 @@ class Archive {
   const FileHeader& header() const { return header_; }
   ByteSource& source() { return *source_; }
   uint64_t chunks_decoded() const { return chunks_decoded_; }
+  // Worker threads for decoding (0 = all cores; 1 = the caller's thread only).
+  void set_threads(unsigned threads) { threads_ = threads; }
 
   // Decodes chunk `index` (of the manifest's chunk table) into *out and checks
   // its checksum. Errors name the chunk.
@@ -55,6 +59,13 @@ class Archive {
 
  private:
   Archive() = default;
+  // Checks a chunk's stored bytes against the manifest and decodes them.
+  // Thread-safe.
+  Status DecodeStoredChunk(uint32_t index, const std::vector<uint8_t>& stored, std::vector<uint8_t>* out) const;
+  // Reads file().chunks[first, first + count) in order, decodes them on the
+  // worker threads, and hands each to consume(decoded, i) in order.
+  Status DecodeChunksInOrder(size_t first, size_t count,
+                             const std::function<Status(const std::vector<uint8_t>&, size_t)>& consume);
   // Index into file().chunks of the chunk holding original offset `pos`.
   size_t FindChunk(uint64_t pos) const;
 
@@ -62,10 +73,8 @@ class Archive {
   FileHeader header_;
   Manifest manifest_;
   std::vector<uint64_t> starts_;  // original offset of each of file().chunks
-  std::vector<uint8_t> stored_;
-  std::vector<uint8_t> decoded_;
-  std::vector<uint8_t> scratch_;
-  uint64_t chunks_decoded_ = 0;
+  unsigned threads_ = 0;
+  mutable std::atomic<uint64_t> chunks_decoded_{0};
 };
 
 }  // namespace sgz

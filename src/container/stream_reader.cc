@@ -4,6 +4,7 @@
 
 #include "common/checksum.h"
 #include "common/coding.h"
+#include "common/thread_pool.h"
 #include "container/format.h"
 #include "streams/transform.h"
 
@@ -29,19 +30,43 @@ Status ReadExact(InputStream* in, uint64_t n, const std::string& what, std::vect
 struct SeenChunk {
   uint64_t offset;
   uint64_t stored_size;
+  uint32_t original_size;
+  uint64_t checksum;
+  Transform transform;
+  uint32_t type;
+};
+
+struct StreamItem {
+  std::string name;  // "chunk N at offset O"
   ChunkHeader header;
+  std::vector<uint8_t> payload;
+  std::vector<uint8_t> decoded;
 };
 
 }  // namespace
 
-Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats) {
+Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, unsigned threads) {
   *stats = StreamUnpackStats();
-  std::vector<uint8_t> buf, split, decoded;
+  std::vector<uint8_t> buf;
   SGZ_RETURN_IF_ERROR(ReadExact(in, FileHeader::kEncodedLength, "header", &buf));
   SGZ_RETURN_IF_ERROR(FileHeader::DecodeFrom(buf.data(), buf.size()).status());
 
   std::vector<SeenChunk> seen;
   Xxh3Stream whole;
+  threads = ResolveThreads(threads);
+  std::unique_ptr<ThreadPool> pool(threads > 1 ? new ThreadPool(threads) : nullptr);
+  OrderedPipeline<StreamItem> pipeline(
+      pool.get(), 2 * threads,
+      [](StreamItem& item) {
+        Status s = DecodeChunkPayload(item.header, item.payload.data(), item.payload.size(), &item.decoded);
+        return s.ok() ? s : s.WithContext(item.name);
+      },
+      [&](StreamItem& item) {
+        whole.Update(item.decoded.data(), item.decoded.size());
+        stats->original_bytes += item.decoded.size();
+        ++stats->chunks;
+        return out->Write(item.decoded.data(), item.decoded.size());
+      });
   for (;;) {
     const uint64_t offset = in->position();
     const uint8_t* data;
@@ -50,45 +75,27 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats) {
     if (got < 4) return Status::Corruption("archive truncated at offset " + Num(offset) + " (no manifest)");
     const uint32_t tag = LoadU32LE(data);
     if (tag == kManifestTag) break;
-    const std::string cw = "chunk " + Num(seen.size()) + " at offset " + Num(offset);
+    std::unique_ptr<StreamItem> item(new StreamItem);
+    item->name = "chunk " + Num(seen.size()) + " at offset " + Num(offset);
+    const std::string& cw = item->name;
     if (tag != kChunkTag) return Status::Corruption(cw + ": bad chunk tag");
-    SeenChunk c{offset, 0, ChunkHeader()};
     size_t needed = ChunkHeader::kFixedLength;
     for (int pass = 0; pass < 2; ++pass) {
       const size_t want = needed;
       SGZ_RETURN_IF_ERROR(in->Peek(want, &data, &got));
       if (got < want) return Status::Corruption(cw + ": archive truncated in the chunk header");
-      Status s = ChunkHeader::DecodeFrom(data, got, &c.header, &needed);
+      Status s = ChunkHeader::DecodeFrom(data, got, &item->header, &needed);
       if (!s.ok()) return s.WithContext(cw);
       if (needed <= got) break;
     }
-    const uint64_t payload = c.header.PayloadSize();
-    c.stored_size = needed + payload;
+    const uint64_t payload = item->header.PayloadSize();
     in->Consume(needed);
-    SGZ_RETURN_IF_ERROR(ReadExact(in, payload, cw, &buf));
-    split.resize(c.header.original_size);
-    const uint8_t* src = buf.data();
-    uint64_t dst = 0;
-    for (size_t i = 0; i < c.header.streams.size(); ++i) {
-      const StreamDesc& sd = c.header.streams[i];
-      Status s = DecodeStream(sd.codec, src, sd.stored_size, split.data() + dst, sd.raw_size);
-      if (!s.ok()) return s.WithContext(cw + " stream " + Num(i));
-      src += sd.stored_size;
-      dst += sd.raw_size;
-    }
-    decoded.resize(c.header.original_size);
-    JoinStreams(c.header.transform, c.header.transform == Transform::kSplit ? FindGgmlType(c.header.type) : nullptr,
-                split.data(), decoded.size(), decoded.data());
-    if (Xxh3(decoded.data(), decoded.size()) != c.header.checksum) {
-      return Status::ChecksumMismatch(cw + ": checksum mismatch of decoded bytes");
-    }
-    whole.Update(decoded.data(), decoded.size());
-    SGZ_RETURN_IF_ERROR(out->Write(decoded.data(), decoded.size()));
-    stats->original_bytes += decoded.size();
-    ++stats->chunks;
-    c.header.streams.clear();
-    seen.push_back(std::move(c));
+    SGZ_RETURN_IF_ERROR(ReadExact(in, payload, cw, &item->payload));
+    seen.push_back({offset, needed + payload, item->header.original_size, item->header.checksum,
+                    item->header.transform, item->header.type});
+    SGZ_RETURN_IF_ERROR(pipeline.Push(std::move(item)));
   }
+  SGZ_RETURN_IF_ERROR(pipeline.Finish());
 
   // Manifest frame, then the footer, then nothing.
   const uint64_t manifest_offset = in->position();
@@ -122,8 +129,8 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats) {
   for (size_t i = 0; i < seen.size(); ++i) {
     const ChunkEntry& e = m.chunks[f.chunks[i]];
     const SeenChunk& c = seen[i];
-    if (e.file_offset != c.offset || e.stored_size != c.stored_size || e.original_size != c.header.original_size ||
-        e.checksum != c.header.checksum || e.transform != c.header.transform || e.type != c.header.type) {
+    if (e.file_offset != c.offset || e.stored_size != c.stored_size || e.original_size != c.original_size ||
+        e.checksum != c.checksum || e.transform != c.transform || e.type != c.type) {
       return Status::Corruption("manifest: chunk " + Num(i) + " disagrees with the chunk read at offset " + Num(c.offset));
     }
   }

@@ -22,7 +22,8 @@ struct StreamUnpackStats {
 // Writes file 0 of the archive read from *in to *out. The output may already
 // have received bytes when an error is returned; callers that write files
 // discard them (OutputFile), callers writing to a pipe report the failure.
-Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats);
+// Chunks are decoded on `threads` workers (0 = all cores) and written in order.
+Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, unsigned threads = 0);
 
 }  // namespace sgz
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/checksum.h"
+#include "common/thread_pool.h"
 #include "streams/ggml_types.h"
 #include "streams/gguf_reader.h"
 #include "streams/transform.h"
@@ -73,60 +74,75 @@ std::vector<PlanRegion> PlanRegions(const GgufLayout* layout, uint64_t chunk_siz
   return regions;
 }
 
+// One chunk on its way through the pipeline: input bytes in, encoded bytes out.
+struct PackItem {
+  PlannedChunk pc;
+  std::vector<uint8_t> input;
+  ChunkHeader header;
+  std::string encoded;  // chunk header + payloads
+};
+
+// Splits and compresses one chunk (runs on a worker thread).
+Status EncodeChunk(int level, PackItem& item) {
+  const PlannedChunk& pc = item.pc;
+  const GgmlType* type = pc.transform == Transform::kSplit ? FindGgmlType(pc.type) : nullptr;
+  std::vector<uint8_t> split(pc.size);
+  SplitStreams(pc.transform, type, item.input.data(), pc.size, split.data());
+  const std::vector<uint64_t> sizes = StreamSizes(pc.transform, type, pc.size);
+  ChunkHeader& header = item.header;
+  header.transform = pc.transform;
+  header.type = pc.type;
+  header.original_size = static_cast<uint32_t>(pc.size);
+  header.checksum = Xxh3(item.input.data(), pc.size);
+  std::string payload;
+  uint64_t pos = 0;
+  for (uint64_t size : sizes) {
+    const size_t before = payload.size();
+    Codec codec = EncodeStream(split.data() + pos, size, level, &payload);
+    header.streams.push_back({codec, static_cast<uint32_t>(size), static_cast<uint32_t>(payload.size() - before)});
+    pos += size;
+  }
+  header.EncodeTo(&item.encoded);
+  item.encoded += payload;
+  std::vector<uint8_t>().swap(item.input);
+  return Status::Ok();
+}
+
+// Writes encoded chunks in order and records them (runs on the caller's thread).
 class ArchiveWriter {
  public:
-  ArchiveWriter(ByteSink* sink, const PackOptions& options, PackStats* stats)
-      : sink_(sink), options_(options), stats_(stats) {}
+  ArchiveWriter(ByteSink* sink, PackStats* stats) : sink_(sink), stats_(stats) {}
 
   Status Emit(const std::string& bytes) {
     offset_ += bytes.size();
     return sink_->Write(bytes.data(), bytes.size());
   }
 
-  Status WriteChunk(const uint8_t* data, const PlannedChunk& pc, ChunkEntry* entry) {
-    const GgmlType* type = pc.transform == Transform::kSplit ? FindGgmlType(pc.type) : nullptr;
-    split_.resize(pc.size);
-    SplitStreams(pc.transform, type, data, pc.size, split_.data());
-    const std::vector<uint64_t> sizes = StreamSizes(pc.transform, type, pc.size);
-    const std::vector<std::string> names = StreamNames(pc.transform, type, pc.none_name);
-    ChunkHeader header;
-    header.transform = pc.transform;
-    header.type = pc.type;
-    header.original_size = static_cast<uint32_t>(pc.size);
-    header.checksum = Xxh3(data, pc.size);
-    payload_.clear();
-    uint64_t pos = 0;
-    for (size_t s = 0; s < sizes.size(); ++s) {
-      const size_t before = payload_.size();
-      Codec codec = EncodeStream(split_.data() + pos, sizes[s], options_.level, &payload_);
-      header.streams.push_back({codec, static_cast<uint32_t>(sizes[s]), static_cast<uint32_t>(payload_.size() - before)});
+  Status EmitChunk(const PackItem& item, ChunkEntry* entry) {
+    const ChunkHeader& header = item.header;
+    const GgmlType* type = item.pc.transform == Transform::kSplit ? FindGgmlType(item.pc.type) : nullptr;
+    const std::vector<std::string> names = StreamNames(item.pc.transform, type, item.pc.none_name);
+    for (size_t s = 0; s < header.streams.size(); ++s) {
       StreamTotals& tot = stats_->streams[names[s]];
-      tot.raw += sizes[s];
-      tot.stored += payload_.size() - before;
-      pos += sizes[s];
+      tot.raw += header.streams[s].raw_size;
+      tot.stored += header.streams[s].stored_size;
     }
-    std::string head;
-    header.EncodeTo(&head);
     entry->file_offset = offset_;
-    entry->stored_size = static_cast<uint32_t>(head.size() + payload_.size());
+    entry->stored_size = static_cast<uint32_t>(item.encoded.size());
     entry->original_size = header.original_size;
     entry->transform = header.transform;
     entry->stream_count = static_cast<uint8_t>(header.streams.size());
     entry->type = header.type;
     entry->checksum = header.checksum;
-    SGZ_RETURN_IF_ERROR(Emit(head));
-    return Emit(payload_);
+    return Emit(item.encoded);
   }
 
   uint64_t offset() const { return offset_; }
 
  private:
   ByteSink* sink_;
-  const PackOptions& options_;
   PackStats* stats_;
   uint64_t offset_ = 0;
-  std::vector<uint8_t> split_;
-  std::string payload_;
 };
 
 }  // namespace
@@ -167,7 +183,7 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   }
   GgufLayout* layout = parsed.ok() ? &parsed.value() : nullptr;
 
-  ArchiveWriter writer(sink, options, stats);
+  ArchiveWriter writer(sink, stats);
   std::string head;
   FileHeader().EncodeTo(&head);
   SGZ_RETURN_IF_ERROR(writer.Emit(head));
@@ -176,6 +192,17 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   file.name = options.name;
   Manifest manifest;
   Xxh3Stream whole;
+  const unsigned threads = ResolveThreads(options.threads);
+  std::unique_ptr<ThreadPool> pool(threads > 1 ? new ThreadPool(threads) : nullptr);
+  OrderedPipeline<PackItem> pipeline(
+      pool.get(), 2 * threads, [&](PackItem& item) { return EncodeChunk(options.level, item); },
+      [&](PackItem& item) {
+        ChunkEntry entry;
+        SGZ_RETURN_IF_ERROR(writer.EmitChunk(item, &entry));
+        file.chunks.push_back(static_cast<uint32_t>(manifest.chunks.size()));
+        manifest.chunks.push_back(entry);
+        return Status::Ok();
+      });
   bool eof = false;
   for (const PlanRegion& r : PlanRegions(layout, options.chunk_size)) {
     for (uint64_t done = 0; done < r.size && !eof;) {
@@ -187,17 +214,17 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
       SGZ_RETURN_IF_ERROR(in->Peek(want, &data, &got));
       if (got < want) eof = true;
       if (got == 0) break;
-      ChunkEntry entry;
-      PlannedChunk pc{in->position(), got, r.transform, r.type, r.none_name};
-      SGZ_RETURN_IF_ERROR(writer.WriteChunk(data, pc, &entry));
+      std::unique_ptr<PackItem> item(new PackItem);
+      item->pc = {in->position(), got, r.transform, r.type, r.none_name};
+      item->input.assign(data, data + got);
       whole.Update(data, got);
       in->Consume(got);
-      file.chunks.push_back(static_cast<uint32_t>(manifest.chunks.size()));
-      manifest.chunks.push_back(entry);
+      SGZ_RETURN_IF_ERROR(pipeline.Push(std::move(item)));
       done += piece;
     }
     if (eof) break;
   }
+  SGZ_RETURN_IF_ERROR(pipeline.Finish());
   const uint64_t size = in->position();
   file.original_size = size;
   file.checksum = whole.Digest();

@@ -19,6 +19,7 @@ struct PackOptions {
   int level = kDefaultLevel;                 // zstd level, kMinLevel..kMaxLevel
   uint64_t chunk_size = kDefaultChunkSize;  // original bytes per chunk (target)
   std::string name;                         // recorded as the file's name
+  unsigned threads = 0;                     // worker threads, 0 = all cores
 };
 
 struct StreamTotals {

@@ -1,0 +1,106 @@
+// A fixed pool of worker threads and an in-order pipeline on top of it.
+//
+// OrderedPipeline runs the work of each pushed item on the pool and hands the
+// items back to the caller's thread strictly in push order, with at most
+// `window` items in flight: memory stays bounded whatever the input size, and
+// output is written in order even though work finishes out of order.
+#ifndef SGZ_COMMON_THREAD_POOL_H_
+#define SGZ_COMMON_THREAD_POOL_H_
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/status.h"
+
+namespace sgz {
+
+// Number of worker threads to use for `requested` (0 = all cores).
+unsigned ResolveThreads(unsigned requested);
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(unsigned threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+  void Submit(std::function<void()> task);
+  unsigned size() const { return static_cast<unsigned>(workers_.size()); }
+
+ private:
+  void Loop();
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  bool stop_ = false;
+  std::vector<std::thread> workers_;
+};
+
+template <typename Item>
+class OrderedPipeline {
+ public:
+  using Work = std::function<Status(Item&)>;
+  using Consume = std::function<Status(Item&)>;
+
+  // pool == nullptr runs everything on the caller's thread.
+  OrderedPipeline(ThreadPool* pool, size_t window, Work work, Consume consume)
+      : pool_(pool), window_(window < 1 ? 1 : window), work_(std::move(work)), consume_(std::move(consume)) {}
+  ~OrderedPipeline() { Drain(/*consume=*/false); }
+
+  // Queues an item; may first consume the oldest ones to stay in the window.
+  // Returns the first error from work or consume.
+  Status Push(std::unique_ptr<Item> item) {
+    if (pool_ == nullptr) {
+      SGZ_RETURN_IF_ERROR(work_(*item));
+      return consume_(*item);
+    }
+    while (pending_.size() >= window_) SGZ_RETURN_IF_ERROR(PopOne());
+    auto task = std::make_shared<std::packaged_task<Status()>>([this, p = item.get()] { return work_(*p); });
+    pending_.push_back({std::move(item), task->get_future()});
+    pool_->Submit([task] { (*task)(); });
+    return Status::Ok();
+  }
+
+  // Consumes everything still in flight, in order.
+  Status Finish() {
+    while (!pending_.empty()) SGZ_RETURN_IF_ERROR(PopOne());
+    return Status::Ok();
+  }
+
+ private:
+  struct Pending {
+    std::unique_ptr<Item> item;
+    std::future<Status> done;
+  };
+
+  Status PopOne() {
+    Pending p = std::move(pending_.front());
+    pending_.pop_front();
+    Status s = p.done.get();
+    if (!s.ok()) return s;
+    return consume_(*p.item);
+  }
+
+  // Waits for work still running (it references items we own).
+  void Drain(bool consume) {
+    (void)consume;
+    for (Pending& p : pending_) p.done.wait();
+    pending_.clear();
+  }
+
+  ThreadPool* pool_;
+  size_t window_;
+  Work work_;
+  Consume consume_;
+  std::deque<Pending> pending_;
+};
+
+}  // namespace sgz
+
+#endif  // SGZ_COMMON_THREAD_POOL_H_
