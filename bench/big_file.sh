@@ -18,12 +18,14 @@ BIG=$DIR/big.gguf
 [ -f "$BIG" ] && [ "$(stat -c %s "$BIG")" -ge "$TARGET" ] || build/make_big_gguf "$SRC" "$BIG" "$TARGET"
 echo "input: $BIG, $(stat -c %s "$BIG") bytes"
 
-measure() {  # measure LABEL COMMAND (run by bash -c): prints seconds and max RSS
+measure() {  # measure LABEL COMMAND (run by bash -c): prints wall seconds and max RSS
   local label=$1
   shift
-  /usr/bin/time -f "%e %M" -o "$DIR/time" bash -c "$*"
-  read -r secs kb < "$DIR/time"
-  printf "| %-44s | %8.2f s | %8.1f MiB |\n" "$label" "$secs" "$(echo "$kb / 1024" | bc -l)"
+  local t0 t1
+  t0=$(date +%s.%N)
+  /usr/bin/time -f "%M" -o "$DIR/time" bash -c "$*"
+  t1=$(date +%s.%N)
+  printf "| %-52s | %9.3f s | %8.1f MiB |\n" "$label" "$(echo "$t1 - $t0" | bc -l)" "$(echo "$(cat "$DIR/time") / 1024" | bc -l)"
 }
 
 echo "| operation | time | peak RSS |"
@@ -36,9 +38,13 @@ rm -f "$DIR/big.out"
 measure "unpack, pipe (stdin) -> stdout" "cat $DIR/big-pipe.sgz | $SGZ unpack - -c | sha256sum > $DIR/sum.pipe"
 [ "$(cut -d' ' -f1 "$DIR/sum.pipe")" = "$(sha256sum < "$BIG" | cut -d' ' -f1)" ] || { echo "pipe unpack differs"; exit 1; }
 $SGZ ls "$DIR/big.sgz" > "$DIR/ls.txt"
-read -r TENSOR SIZE < <(awk '$2 == "Q4_K" && !done {print $1, $(NF-2); done = 1}' "$DIR/ls.txt")
-measure "cat one tensor ($TENSOR, $SIZE B)" "$SGZ cat $DIR/big.sgz $TENSOR -o /dev/null -f --stats 2> $DIR/cat.stats"
+# The largest tensor, and a small one.
+read -r TENSOR SIZE < <(awk '$(NF-2) ~ /^[0-9]+$/ && $(NF-2) > max {max = $(NF-2); name = $1} END {print name, max}' "$DIR/ls.txt")
+read -r SMALL SMALL_SIZE < <(awk '$2 == "F32" && !done {print $1, $(NF-2); done = 1}' "$DIR/ls.txt")
+measure "cat largest tensor ($TENSOR, $SIZE B)" "$SGZ cat $DIR/big.sgz $TENSOR -o /dev/null -f --stats 2> $DIR/cat.stats"
+measure "cat small tensor ($SMALL, $SMALL_SIZE B)" "$SGZ cat $DIR/big.sgz $SMALL -o /dev/null -f --stats 2> $DIR/cat-small.stats"
 measure "unpack everything -> /dev/null" "$SGZ unpack $DIR/big.sgz -c > /dev/null"
 echo
-echo "cat stats: $(cat "$DIR/cat.stats")"
+echo "cat stats (largest): $(cat "$DIR/cat.stats")"
+echo "cat stats (small): $(cat "$DIR/cat-small.stats")"
 echo "archive: $(stat -c %s "$DIR/big.sgz") bytes"
