@@ -43,6 +43,8 @@ read -r TENSOR SIZE < <(awk '$(NF-2) ~ /^[0-9]+$/ && $(NF-2) > max {max = $(NF-2
 read -r SMALL SMALL_SIZE < <(awk '$2 == "F32" && !done {print $1, $(NF-2); done = 1}' "$DIR/ls.txt")
 measure "cat largest tensor ($TENSOR, $SIZE B)" "$SGZ cat $DIR/big.sgz $TENSOR -o /dev/null -f --stats 2> $DIR/cat.stats"
 measure "cat small tensor ($SMALL, $SMALL_SIZE B)" "$SGZ cat $DIR/big.sgz $SMALL -o /dev/null -f --stats 2> $DIR/cat-small.stats"
+measure "cat --range 0:100000000 (100 MB)" "$SGZ cat $DIR/big.sgz --range 0:100000000 > /dev/null"
+measure "cat --range 0:1000000000 (1 GB)" "$SGZ cat $DIR/big.sgz --range 0:1000000000 > /dev/null"
 measure "unpack everything -> /dev/null" "$SGZ unpack $DIR/big.sgz -c > /dev/null"
 echo
 echo "cat stats (largest): $(cat "$DIR/cat.stats")"

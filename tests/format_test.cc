@@ -49,10 +49,10 @@ TEST(Format, FooterRoundTrips) {
 TEST(Format, ChunkHeaderValidatesStreamsAgainstTheTransform) {
   ChunkHeader h;
   h.transform = Transform::kSplit;
-  h.type = 12;  // Q4_K
-  h.original_size = 144 * 3 + 4;
+  h.type = 8;  // Q8_0: d as two planes, qs, tail
+  h.original_size = 34 * 3 + 4;
   h.checksum = 42;
-  h.streams = {{Codec::kZstd, 48, 40}, {Codec::kStored, 384, 384}, {Codec::kStored, 4, 4}};
+  h.streams = {{Codec::kStored, 3, 3}, {Codec::kZstd, 3, 2}, {Codec::kStored, 96, 96}, {Codec::kStored, 4, 4}};
   std::string b;
   h.EncodeTo(&b);
   ASSERT_EQ(b.size(), h.EncodedLength());
@@ -60,20 +60,20 @@ TEST(Format, ChunkHeaderValidatesStreamsAgainstTheTransform) {
   size_t needed = 0;
   ASSERT_TRUE(ChunkHeader::DecodeFrom(U8(b), b.size(), &d, &needed).ok());
   EXPECT_EQ(needed, b.size());
-  EXPECT_EQ(d.streams.size(), 3u);
-  EXPECT_EQ(d.PayloadSize(), 428u);
+  EXPECT_EQ(d.streams.size(), 4u);
+  EXPECT_EQ(d.PayloadSize(), 105u);
   // Too short: asks for more.
   ASSERT_TRUE(ChunkHeader::DecodeFrom(U8(b), 10, &d, &needed).ok());
   EXPECT_EQ(needed, ChunkHeader::kFixedLength);
   // A raw size that disagrees with the transform.
   ChunkHeader bad = h;
-  bad.streams[0].raw_size = 47;
+  bad.streams[0].raw_size = 2;
   std::string bb;
   bad.EncodeTo(&bb);
   EXPECT_EQ(ChunkHeader::DecodeFrom(U8(bb), bb.size(), &d, &needed).code(), Status::Code::kCorruption);
   // A stored size larger than the raw size.
   bad = h;
-  bad.streams[0].stored_size = 49;
+  bad.streams[0].stored_size = 4;
   bb.clear();
   bad.EncodeTo(&bb);
   EXPECT_EQ(ChunkHeader::DecodeFrom(U8(bb), bb.size(), &d, &needed).code(), Status::Code::kCorruption);
@@ -88,7 +88,7 @@ TEST(Format, ChunkHeaderValidatesStreamsAgainstTheTransform) {
 TEST(Format, ManifestRoundTripsAndRejectsInconsistency) {
   Manifest m;
   m.chunks.push_back({16, 100, 50, Transform::kNone, 1, 0, 7});
-  m.chunks.push_back({116, 100, 288, Transform::kSplit, 3, 12, 8});
+  m.chunks.push_back({116, 100, 288, Transform::kSplit, 4, 8, 8});
   FileEntry f;
   f.name = "model.gguf";
   f.original_size = 338;
@@ -115,7 +115,7 @@ TEST(Format, ManifestRoundTripsAndRejectsInconsistency) {
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_EQ(d->files[0].tensors[0].name, "w");
   EXPECT_EQ(d->files[0].tensors[0].ne[1], 2);
-  EXPECT_EQ(d->chunks[1].type, 12u);
+  EXPECT_EQ(d->chunks[1].type, 8u);
   // Chunks beyond the chunk area.
   EXPECT_EQ(Manifest::DecodeFrom(U8(b), b.size(), 200).status().code(), Status::Code::kCorruption);
   // Original size that the chunks do not cover.

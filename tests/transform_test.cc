@@ -40,14 +40,14 @@ TEST(Transform, SplitThenJoinIsIdentityForEveryTypeAndLength) {
   }
 }
 
-TEST(Transform, Q4KSplitsIntoGroupedHeaderNibblesAndTail) {
+TEST(Transform, Q4KSplitsIntoHeaderPlanesNibblesAndTail) {
   const GgmlType* q4k = FindGgmlType(12);
   std::string in(2 * 144 + 5, '\0');
   for (size_t i = 0; i < in.size(); ++i) in[i] = static_cast<char>(i);
   std::string out(in.size(), '\0');
   SplitStreams(Transform::kSplit, q4k, reinterpret_cast<const uint8_t*>(in.data()), in.size(),
                reinterpret_cast<uint8_t*>(&out[0]));
-  // Header stream: byte 0 of both blocks, then byte 1 of both, ...
+  // Header planes: byte 0 of both blocks, then byte 1 of both, ...
   EXPECT_EQ(static_cast<uint8_t>(out[0]), 0);
   EXPECT_EQ(static_cast<uint8_t>(out[1]), 144);
   EXPECT_EQ(static_cast<uint8_t>(out[2]), 1);
@@ -57,7 +57,11 @@ TEST(Transform, Q4KSplitsIntoGroupedHeaderNibblesAndTail) {
   EXPECT_EQ(static_cast<uint8_t>(out[32 + 128]), static_cast<uint8_t>(144 + 16));
   // Tail.
   EXPECT_EQ(out.substr(288), in.substr(288));
-  EXPECT_EQ(StreamSizes(Transform::kSplit, q4k, in.size()), (std::vector<uint64_t>{32, 256, 5}));
+  std::vector<uint64_t> want(16, 2);
+  want.push_back(256);
+  want.push_back(5);
+  EXPECT_EQ(StreamSizes(Transform::kSplit, q4k, in.size()), want);
+  EXPECT_EQ(StreamNames(Transform::kSplit, q4k, "")[1], "Q4_K.header.b1");
 }
 
 TEST(Transform, F32SplitsIntoFourBytePlanes) {
