@@ -53,12 +53,23 @@ class OrderedPipeline {
       : pool_(pool), window_(window < 1 ? 1 : window), work_(std::move(work)), consume_(std::move(consume)) {}
   ~OrderedPipeline() { Drain(/*consume=*/false); }
 
+  // An item to fill and Push: a consumed one when available, so buffers
+  // inside items are reused instead of allocated (and zeroed) per item.
+  std::unique_ptr<Item> NewItem() {
+    if (spares_.empty()) return std::unique_ptr<Item>(new Item);
+    std::unique_ptr<Item> item = std::move(spares_.back());
+    spares_.pop_back();
+    return item;
+  }
+
   // Queues an item; may first consume the oldest ones to stay in the window.
   // Returns the first error from work or consume.
   Status Push(std::unique_ptr<Item> item) {
     if (pool_ == nullptr) {
       SGZ_RETURN_IF_ERROR(work_(*item));
-      return consume_(*item);
+      SGZ_RETURN_IF_ERROR(consume_(*item));
+      spares_.push_back(std::move(item));
+      return Status::Ok();
     }
     while (pending_.size() >= window_) SGZ_RETURN_IF_ERROR(PopOne());
     auto task = std::make_shared<std::packaged_task<Status()>>([this, p = item.get()] { return work_(*p); });
@@ -84,7 +95,9 @@ class OrderedPipeline {
     pending_.pop_front();
     Status s = p.done.get();
     if (!s.ok()) return s;
-    return consume_(*p.item);
+    SGZ_RETURN_IF_ERROR(consume_(*p.item));
+    spares_.push_back(std::move(p.item));
+    return Status::Ok();
   }
 
   // Waits for work still running (it references items we own).
@@ -99,6 +112,7 @@ class OrderedPipeline {
   Work work_;
   Consume consume_;
   std::deque<Pending> pending_;
+  std::vector<std::unique_ptr<Item>> spares_;
 };
 
 }  // namespace sgz

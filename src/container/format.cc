@@ -163,7 +163,8 @@ Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t
   if (n != h.PayloadSize()) {
     return Status::Corruption("payload of " + Num(n) + " bytes, streams need " + Num(h.PayloadSize()));
   }
-  std::vector<uint8_t> split(h.original_size);
+  thread_local std::vector<uint8_t> split;
+  if (split.size() < h.original_size) split.resize(h.original_size);
   uint64_t dst = 0;
   for (size_t i = 0; i < h.streams.size(); ++i) {
     const StreamDesc& sd = h.streams[i];

@@ -109,7 +109,7 @@ Status Archive::DecodeChunksInOrder(size_t first, size_t count, const std::funct
       [&](ReadItem& item) { return consume(item.decoded, next++); });
   const FileEntry& f = file();
   for (size_t i = first; i < first + count; ++i) {
-    std::unique_ptr<ReadItem> item(new ReadItem);
+    std::unique_ptr<ReadItem> item = pipeline.NewItem();
     item->index = f.chunks[i];
     const ChunkEntry& e = manifest_.chunks[item->index];
     item->stored.resize(e.stored_size);

@@ -75,7 +75,8 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, un
     if (got < 4) return Status::Corruption("archive truncated at offset " + Num(offset) + " (no manifest)");
     const uint32_t tag = LoadU32LE(data);
     if (tag == kManifestTag) break;
-    std::unique_ptr<StreamItem> item(new StreamItem);
+    std::unique_ptr<StreamItem> item = pipeline.NewItem();
+    item->header = ChunkHeader();
     item->name = "chunk " + Num(seen.size()) + " at offset " + Num(offset);
     const std::string& cw = item->name;
     if (tag != kChunkTag) return Status::Corruption(cw + ": bad chunk tag");

@@ -79,14 +79,16 @@ struct PackItem {
   PlannedChunk pc;
   std::vector<uint8_t> input;
   ChunkHeader header;
-  std::string encoded;  // chunk header + payloads
+  std::string head;     // encoded chunk header
+  std::string payload;  // stream payloads
 };
 
 // Splits and compresses one chunk (runs on a worker thread).
 Status EncodeChunk(int level, PackItem& item) {
   const PlannedChunk& pc = item.pc;
   const GgmlType* type = pc.transform == Transform::kSplit ? FindGgmlType(pc.type) : nullptr;
-  std::vector<uint8_t> split(pc.size);
+  thread_local std::vector<uint8_t> split;
+  if (split.size() < pc.size) split.resize(pc.size);
   SplitStreams(pc.transform, type, item.input.data(), pc.size, split.data());
   const std::vector<uint64_t> sizes = StreamSizes(pc.transform, type, pc.size);
   ChunkHeader& header = item.header;
@@ -94,7 +96,9 @@ Status EncodeChunk(int level, PackItem& item) {
   header.type = pc.type;
   header.original_size = static_cast<uint32_t>(pc.size);
   header.checksum = Xxh3(item.input.data(), pc.size);
-  std::string payload;
+  header.streams.clear();
+  std::string& payload = item.payload;
+  payload.clear();
   uint64_t pos = 0;
   for (uint64_t size : sizes) {
     const size_t before = payload.size();
@@ -102,9 +106,8 @@ Status EncodeChunk(int level, PackItem& item) {
     header.streams.push_back({codec, static_cast<uint32_t>(size), static_cast<uint32_t>(payload.size() - before)});
     pos += size;
   }
-  header.EncodeTo(&item.encoded);
-  item.encoded += payload;
-  std::vector<uint8_t>().swap(item.input);
+  item.head.clear();
+  header.EncodeTo(&item.head);
   return Status::Ok();
 }
 
@@ -128,13 +131,14 @@ class ArchiveWriter {
       tot.stored += header.streams[s].stored_size;
     }
     entry->file_offset = offset_;
-    entry->stored_size = static_cast<uint32_t>(item.encoded.size());
+    entry->stored_size = static_cast<uint32_t>(item.head.size() + item.payload.size());
     entry->original_size = header.original_size;
     entry->transform = header.transform;
     entry->stream_count = static_cast<uint8_t>(header.streams.size());
     entry->type = header.type;
     entry->checksum = header.checksum;
-    return Emit(item.encoded);
+    SGZ_RETURN_IF_ERROR(Emit(item.head));
+    return Emit(item.payload);
   }
 
   uint64_t offset() const { return offset_; }
@@ -214,7 +218,7 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
       SGZ_RETURN_IF_ERROR(in->Peek(want, &data, &got));
       if (got < want) eof = true;
       if (got == 0) break;
-      std::unique_ptr<PackItem> item(new PackItem);
+      std::unique_ptr<PackItem> item = pipeline.NewItem();
       item->pc = {in->position(), got, r.transform, r.type, r.none_name};
       item->input.assign(data, data + got);
       whole.Update(data, got);

@@ -25,22 +25,26 @@ ZSTD_DCtx* ThreadDCtx() {
 uint64_t MaxStoredSize(uint64_t raw_size) { return raw_size; }
 
 Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst) {
-  const size_t old = dst->size();
   if (n > 0) {
+    // Compress into a reused scratch buffer (never zero-filled), then append.
+    thread_local std::unique_ptr<char[]> scratch;
+    thread_local size_t scratch_size = 0;
     const size_t bound = ZSTD_compressBound(n);
-    dst->resize(old + bound);
+    if (scratch_size < bound) {
+      scratch.reset(new char[bound]);
+      scratch_size = bound;
+    }
     ZSTD_CCtx* cctx = ThreadCCtx();
     ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 0);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
-    size_t r = ZSTD_compress2(cctx, dst->data() + old, bound, src, n);
+    size_t r = ZSTD_compress2(cctx, scratch.get(), bound, src, n);
     if (!ZSTD_isError(r) && r < n) {
-      dst->resize(old + r);
+      dst->append(scratch.get(), r);
       return Codec::kZstd;
     }
   }
-  dst->resize(old);
   dst->append(reinterpret_cast<const char*>(src), n);
   return Codec::kStored;
 }

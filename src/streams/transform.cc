@@ -2,31 +2,17 @@
 
 #include <cstring>
 
+#include "streams/shuffle.h"
+
 namespace sgz {
 namespace {
 
-// Column gather: dst[j * n + b] = src[b * stride + j] for j < width, b < n.
 void Gather(const uint8_t* src, uint64_t stride, uint32_t width, uint64_t n, uint8_t* dst) {
-  if (width == 1) {
-    for (uint64_t b = 0; b < n; ++b) dst[b] = src[b * stride];
-    return;
-  }
-  for (uint64_t b = 0; b < n; ++b) {
-    const uint8_t* s = src + b * stride;
-    for (uint32_t j = 0; j < width; ++j) dst[j * n + b] = s[j];
-  }
+  GatherColumns(src, stride, width, n, dst);
 }
 
-// Column scatter, the inverse of Gather.
 void Scatter(const uint8_t* src, uint64_t stride, uint32_t width, uint64_t n, uint8_t* dst) {
-  if (width == 1) {
-    for (uint64_t b = 0; b < n; ++b) dst[b * stride] = src[b];
-    return;
-  }
-  for (uint64_t b = 0; b < n; ++b) {
-    uint8_t* d = dst + b * stride;
-    for (uint32_t j = 0; j < width; ++j) d[j] = src[j * n + b];
-  }
+  ScatterColumns(src, stride, width, n, dst);
 }
 
 // Row copy of one field: dst[b * width ..] = src[b * stride ..].
