@@ -1,6 +1,7 @@
 // sgz command-line tool: a thin layer over the sgz library.
 #include <cxxopts.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -67,7 +68,12 @@ int CmdPack(const cxxopts::ParseResult& r, const std::vector<std::string>& args)
     out = in + ".sgz";
   }
   PackOptions options;
+  if (r.count("fast") + r.count("max") + r.count("level") > 1) return Usage("give one of -l, --fast, --max");
   options.level = r["level"].as<int>();
+  options.meta_level = std::max(options.level, kDefaultMetaLevel);
+  if (r.count("fast")) options.level = options.meta_level = kMinLevel;
+  if (r.count("max")) options.level = options.meta_level = kMaxPresetLevel;
+  if (options.level < kMinLevel || options.level > kMaxLevel) options.meta_level = options.level;  // reported below
   options.chunk_size = r["chunk-size"].as<uint64_t>() * 1024;
   options.name = in == "-" ? "" : BaseName(in);
   options.threads = r["threads"].as<unsigned>();
@@ -232,7 +238,8 @@ const char* kHelp =
     "sgz: lossless, seekable archives for GGUF model files\n"
     "\n"
     "usage:\n"
-    "  sgz pack IN [-o OUT | -c] [-l LEVEL] [-f] [--stats]  pack IN into OUT (default IN.sgz)\n"
+    "  sgz pack IN [-o OUT | -c] [-l LEVEL | --fast | --max] [-f] [--stats]\n"
+    "                                                  pack IN into OUT (default IN.sgz)\n"
     "  sgz unpack IN.sgz [-o OUT | -c] [-f]           restore the original (default: IN without .sgz)\n"
     "  sgz ls IN.sgz                                   list tensors with original and stored bytes\n"
     "  sgz cat IN.sgz TENSOR [-o FILE] [--stats]       write one tensor's bytes (default: stdout)\n"
@@ -253,7 +260,10 @@ int Main(int argc, char** argv) {
   options.custom_help("COMMAND [OPTIONS] FILE");
   options.add_options()
       ("o,output", "output file", cxxopts::value<std::string>())
-      ("l,level", "zstd level 1..22", cxxopts::value<int>()->default_value(std::to_string(kDefaultLevel)))
+      ("l,level", "zstd level 1..22 of tensor streams (metadata: at least 9)",
+       cxxopts::value<int>()->default_value(std::to_string(kDefaultLevel)))
+      ("fast", "fastest preset: level 1 everywhere")
+      ("max", "smallest preset: level 19 everywhere (slow to pack, as fast to unpack)")
       ("chunk-size", "original KiB per chunk", cxxopts::value<uint64_t>()->default_value(std::to_string(kDefaultChunkSize / 1024)))
       ("T,threads", "worker threads (0 = all cores)", cxxopts::value<unsigned>()->default_value("0"))
       ("f,force", "overwrite an existing output")

@@ -152,9 +152,11 @@ class ArchiveWriter {
 }  // namespace
 
 Status ValidatePackOptions(const PackOptions& options) {
-  if (options.level < kMinLevel || options.level > kMaxLevel) {
-    return Status::InvalidArgument("level " + std::to_string(options.level) + " outside " +
-                                   std::to_string(kMinLevel) + ".." + std::to_string(kMaxLevel));
+  for (int level : {options.level, options.meta_level}) {
+    if (level < kMinLevel || level > kMaxLevel) {
+      return Status::InvalidArgument("level " + std::to_string(level) + " outside " + std::to_string(kMinLevel) +
+                                     ".." + std::to_string(kMaxLevel));
+    }
   }
   if (options.chunk_size < kMinChunkSize || options.chunk_size > kMaxChunkSize - kMaxMergedPadding) {
     return Status::InvalidArgument("chunk size " + std::to_string(options.chunk_size) + " outside " +
@@ -199,7 +201,11 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   const unsigned threads = ResolveThreads(options.threads);
   std::unique_ptr<ThreadPool> pool(threads > 1 ? new ThreadPool(threads) : nullptr);
   OrderedPipeline<PackItem> pipeline(
-      pool.get(), 2 * threads, [&](PackItem& item) { return EncodeChunk(options.level, item); },
+      pool.get(), 2 * threads,
+      [&](PackItem& item) {
+        const bool meta = item.pc.none_name != nullptr && std::string(item.pc.none_name) == "meta";
+        return EncodeChunk(meta ? options.meta_level : options.level, item);
+      },
       [&](PackItem& item) {
         ChunkEntry entry;
         SGZ_RETURN_IF_ERROR(writer.EmitChunk(item, &entry));

@@ -13,10 +13,16 @@
 
 namespace sgz {
 
-constexpr int kDefaultLevel = 3;
+// Levels chosen by measurement on the corpus (BENCHMARKS.md): for tensor
+// streams zstd level 1 compresses as well as or better than level 3 and is
+// faster; GGUF metadata (vocabularies) gains from a higher level and is small.
+constexpr int kDefaultLevel = 1;
+constexpr int kDefaultMetaLevel = 9;
+constexpr int kMaxPresetLevel = 19;
 
 struct PackOptions {
-  int level = kDefaultLevel;                 // zstd level, kMinLevel..kMaxLevel
+  int level = kDefaultLevel;                // zstd level of tensor and opaque streams
+  int meta_level = kDefaultMetaLevel;       // zstd level of the GGUF metadata
   uint64_t chunk_size = kDefaultChunkSize;  // original bytes per chunk (target)
   std::string name;                         // recorded as the file's name
   unsigned threads = 0;                     // worker threads, 0 = all cores
