@@ -56,7 +56,8 @@ std::string Archive::DescribeChunk(uint32_t index) const {
     for (const TensorEntry& t : f.tensors) {
       if (starts_[i] >= t.offset && starts_[i] < t.offset + t.size) return s + " (tensor '" + t.name + "')";
     }
-    return s + (starts_[i] < f.data_offset || f.kind == EntryKind::kOpaque ? " (metadata)" : "");
+    if (f.kind == EntryKind::kGguf && starts_[i] < f.data_offset) return s + " (metadata)";
+    return s;
   }
   return s;
 }
