@@ -99,6 +99,27 @@ head -c 200000 "$T/demo.gguf.sgz" > "$T/cut.sgz"
 expect_err truncated-stream "truncated"
 check stdin-needs-output 1 "$SGZ" unpack -
 
+# Interrupted, size-limited or disk-full runs leave nothing behind.
+for sig in INT TERM; do
+  ( head -c 3000000 /dev/urandom; sleep 3 ) | "$SGZ" pack - -o "$T/interrupted.sgz" 2>/dev/null &
+  pid=$!
+  sleep 1
+  ls "$T" | grep -q "interrupted.sgz.sgz-tmp" && pass=$((pass + 1)) || { echo "FAIL no temporary while packing"; fails=$((fails + 1)); }
+  kill -$sig $(pgrep -P $$ -x sgz) 2>/dev/null
+  wait $pid 2>/dev/null
+  if ls "$T" | grep -q interrupted; then echo "FAIL SIG$sig left output behind: $(ls "$T")"; fails=$((fails + 1)); else pass=$((pass + 1)); fi
+done
+echo keep > "$T/limited.gguf"
+( ulimit -f 100; "$SGZ" unpack "$T/demo.gguf.sgz" -o "$T/limited.gguf" -f ) 2>"$T/err"
+[ $? = 3 ] && pass=$((pass + 1)) || { echo "FAIL ulimit -f: exit not 3"; cat "$T/err"; fails=$((fails + 1)); }
+expect_err ulimit "File too large"
+[ "$(cat "$T/limited.gguf")" = keep ] || { echo "FAIL failed -f run replaced the existing file"; fails=$((fails + 1)); }
+ls "$T" | grep -q sgz-tmp && { echo "FAIL ulimit left a temporary"; fails=$((fails + 1)); }
+check disk-full 3 "$SGZ" unpack "$T/demo.gguf.sgz" -o /dev/full -f
+"$SGZ" unpack "$T/demo.gguf.sgz" -c > /dev/full 2>"$T/err"
+[ $? = 3 ] && pass=$((pass + 1)) || { echo "FAIL stdout disk full: exit not 3"; fails=$((fails + 1)); }
+expect_err disk-full-stdout "No space left on device"
+
 # A broken GGUF is still packed, with a notice, and comes back byte-exact.
 check broken-gguf 0 "$SGZ" pack "$SRC/fixtures/invalid/wrong-offset.gguf" -o "$T/w.sgz"
 expect_err broken-gguf "notice: not a valid GGUF file"

@@ -307,4 +307,7 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace sgz
 
-int main(int argc, char** argv) { return sgz::Main(argc, argv); }
+int main(int argc, char** argv) {
+  sgz::InstallOutputCleanup();
+  return sgz::Main(argc, argv);
+}

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -143,7 +144,46 @@ class FdInputStream : public InputStream {
   bool eof_ = false;
 };
 
+// Temporary files the signal handler must remove. Slots are claimed and
+// released by the main thread; the handler only reads them.
+constexpr int kMaxTemps = 16;
+char g_temp_paths[kMaxTemps][4096];
+volatile sig_atomic_t g_temp_used[kMaxTemps];
+
+int RegisterTemp(const std::string& path) {
+  if (path.size() >= sizeof g_temp_paths[0]) return -1;
+  for (int i = 0; i < kMaxTemps; ++i) {
+    if (!g_temp_used[i]) {
+      memcpy(g_temp_paths[i], path.c_str(), path.size() + 1);
+      g_temp_used[i] = 1;
+      return i;
+    }
+  }
+  return -1;
+}
+
+void UnregisterTemp(int slot) {
+  if (slot >= 0) g_temp_used[slot] = 0;
+}
+
+void CleanupAndDie(int sig) {
+  for (int i = 0; i < kMaxTemps; ++i) {
+    if (g_temp_used[i]) unlink(g_temp_paths[i]);  // async-signal-safe
+  }
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
 }  // namespace
+
+void InstallOutputCleanup() {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = CleanupAndDie;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+  signal(SIGXFSZ, SIG_IGN);
+}
 
 std::unique_ptr<InputStream> NewMemoryInputStream(const uint8_t* data, uint64_t size) {
   return std::unique_ptr<InputStream>(new MemoryInputStream(data, size, nullptr));
@@ -238,6 +278,16 @@ Result<std::unique_ptr<OutputFile>> OutputFile::Create(const std::string& path, 
     return f;
   }
   struct stat st;
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) return Status::InvalidArgument(path + ": is a directory");
+    // A device or FIFO (/dev/null, a named pipe): write to it directly; there
+    // is no file to replace, so no temporary and no rename.
+    int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return Status::IOError(Errno(path));
+    f->fd_ = fd;
+    f->is_device_ = true;
+    return f;
+  }
   if (!overwrite && lstat(path.c_str(), &st) == 0) {
     return Status::InvalidArgument(path + ": already exists (use -f to overwrite)");
   }
@@ -249,6 +299,7 @@ Result<std::unique_ptr<OutputFile>> OutputFile::Create(const std::string& path, 
   fchmod(fd, 0644 & ~[] { mode_t m = umask(0); umask(m); return m; }());
   f->fd_ = fd;
   f->temp_path_ = tmpl.data();
+  f->slot_ = RegisterTemp(f->temp_path_);
   return f;
 }
 
@@ -256,6 +307,7 @@ OutputFile::~OutputFile() {
   if (is_stdout_) return;
   if (fd_ >= 0) close(fd_);
   if (!committed_ && !temp_path_.empty()) unlink(temp_path_.c_str());
+  UnregisterTemp(slot_);
 }
 
 Status OutputFile::Write(const void* data, size_t n) {
@@ -267,6 +319,12 @@ Status OutputFile::Commit() {
   if (is_stdout_) {
     committed_ = true;
     return Status::Ok();
+  }
+  if (is_device_) {
+    committed_ = true;
+    Status s = close(fd_) == 0 ? Status::Ok() : Status::IOError(Errno(path_));
+    fd_ = -1;
+    return s;
   }
   if (fsync(fd_) != 0 || close(fd_) != 0) {
     fd_ = -1;
@@ -284,6 +342,8 @@ Status OutputFile::Commit() {
     unlink(temp_path_.c_str());
   }
   committed_ = true;
+  UnregisterTemp(slot_);
+  slot_ = -1;
   return Status::Ok();
 }
 

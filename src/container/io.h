@@ -91,7 +91,14 @@ class StringSink : public ByteSink {
 // file beside the target, which Commit() renames into place. Without
 // `overwrite` an existing target is never replaced (checked at Create and
 // again, atomically, at Commit). Destroying an uncommitted OutputFile removes
-// the temporary. The path "-" writes to standard output instead.
+// the temporary. The path "-" writes to standard output instead; an existing
+// device or FIFO (e.g. /dev/null) is written directly.
+//
+// InstallOutputCleanup() makes SIGINT, SIGTERM and SIGHUP remove the
+// temporaries of every live OutputFile before the process dies, and ignores
+// SIGXFSZ so that a file-size limit shows up as a write error (EFBIG).
+void InstallOutputCleanup();
+
 class OutputFile : public ByteSink {
  public:
   static Result<std::unique_ptr<OutputFile>> Create(const std::string& path, bool overwrite);
@@ -108,6 +115,8 @@ class OutputFile : public ByteSink {
   bool overwrite_ = false;
   bool committed_ = false;
   bool is_stdout_ = false;
+  bool is_device_ = false;
+  int slot_ = -1;  // in the signal handler's list of temporaries
 };
 
 }  // namespace sgz
