@@ -120,6 +120,62 @@ check disk-full 3 "$SGZ" unpack "$T/demo.gguf.sgz" -o /dev/full -f
 [ $? = 3 ] && pass=$((pass + 1)) || { echo "FAIL stdout disk full: exit not 3"; fails=$((fails + 1)); }
 expect_err disk-full-stdout "No space left on device"
 
+# info, verify, --json (parsed with python3's json module).
+check info 0 "$SGZ" info "$T/demo.gguf.sgz"
+grep -q "general.architecture *= 'llama'" "$T/out" || { echo "FAIL info metadata"; fails=$((fails + 1)); }
+grep -q "Q4_K *11" "$T/out" || { echo "FAIL info tensor count by type"; fails=$((fails + 1)); }
+check info-json 0 "$SGZ" info "$T/demo.gguf.sgz" --json
+python3 - "$T/out" <<'PY' && pass=$((pass + 1)) || { echo "FAIL info --json"; fails=$((fails + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["format_version"] == "1.0" and d["kind"] == "gguf" and d["original_size"] == 1034400, d
+assert d["gguf"]["tensors_by_type"] == {"F32": 5, "Q4_K": 11, "Q6_K": 5}, d["gguf"]["tensors_by_type"]
+kv = {m["key"]: m for m in d["gguf"]["metadata"]}
+assert kv["general.name"]["value"] == "sgz demo model"
+assert kv["sgz.demo.i8"]["value"] == -128 and kv["sgz.demo.bool"]["value"] is True
+assert kv["tokenizer.ggml.tokens"]["value"]["count"] == 512
+assert sum(s["original"] for s in d["streams"]) == d["original_size"]
+assert d["chunks"] >= 21
+PY
+check ls-json 0 "$SGZ" ls "$T/demo.gguf.sgz" --json
+python3 - "$T/out" <<'PY' && pass=$((pass + 1)) || { echo "FAIL ls --json"; fails=$((fails + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = {x["name"]: x for x in d["tensors"]}
+assert len(t) == 21 and t["token_embd.weight"]["shape"] == [256, 512] and t["token_embd.weight"]["size"] == 73728
+assert all(x["stored"] > 0 for x in d["tensors"])
+PY
+check verify 0 "$SGZ" verify "$T/demo.gguf.sgz" --against "$T/demo.gguf"
+grep -q "OK" "$T/out" || { echo "FAIL verify output"; fails=$((fails + 1)); }
+check verify-quiet 0 "$SGZ" verify "$T/demo.gguf.sgz" -q
+[ -s "$T/out" ] && { echo "FAIL -q printed something"; fails=$((fails + 1)); }
+check verify-differs 2 "$SGZ" verify "$T/demo.gguf.sgz" --against "$SRC/fixtures/valid/all-types.gguf"
+expect_err verify-differs "differs from"
+check verify-damaged 2 "$SGZ" verify "$T/bad.sgz" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] is False and "chunk" in d["error"]' "$T/out" \
+  && pass=$((pass + 1)) || { echo "FAIL verify --json on damage"; fails=$((fails + 1)); }
+check verify-json 0 "$SGZ" verify "$T/demo.gguf.sgz" --json --against "$T/demo.gguf"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["matches"] and d["chunks_checked"] >= 21' "$T/out" \
+  && pass=$((pass + 1)) || { echo "FAIL verify --json"; fails=$((fails + 1)); }
+check verify-missing 3 "$SGZ" verify "$T/nope.sgz"
+check json-on-pack 1 "$SGZ" pack "$T/demo.gguf" -o "$T/j.sgz" --json
+check verbose 0 "$SGZ" pack "$T/demo.gguf" -o "$T/v.sgz" -v
+expect_err verbose "MB/s"
+for cmd in pack unpack ls cat info verify; do
+  check "help-$cmd" 0 "$SGZ" $cmd --help
+  grep -q "examples:" "$T/out" || { echo "FAIL $cmd --help has no examples"; fails=$((fails + 1)); }
+  grep -q "exit codes" "$T/out" || { echo "FAIL $cmd --help has no exit codes"; fails=$((fails + 1)); }
+done
+check presets 1 "$SGZ" pack "$T/demo.gguf" -o "$T/p.sgz" --fast --max
+
+# Progress: a line on a terminal, nothing otherwise.
+script -qec "$SGZ pack $T/demo.gguf -o $T/pty.sgz -T 1" /dev/null > "$T/pty.out" 2>&1
+grep -q "packing .* MB/s" "$T/pty.out" && pass=$((pass + 1)) || { echo "FAIL no progress line under a terminal"; cat "$T/pty.out"; fails=$((fails + 1)); }
+"$SGZ" pack "$T/demo.gguf" -o "$T/nopty.sgz" 2> "$T/err"
+grep -q "MB/s" "$T/err" && { echo "FAIL progress shown without a terminal"; fails=$((fails + 1)); } || pass=$((pass + 1))
+script -qec "$SGZ pack $T/demo.gguf -o $T/pty2.sgz -q" /dev/null > "$T/pty.out" 2>&1
+grep -q "MB/s" "$T/pty.out" && { echo "FAIL progress shown with -q"; fails=$((fails + 1)); } || pass=$((pass + 1))
+
 # A broken GGUF is still packed, with a notice, and comes back byte-exact.
 check broken-gguf 0 "$SGZ" pack "$SRC/fixtures/invalid/wrong-offset.gguf" -o "$T/w.sgz"
 expect_err broken-gguf "notice: not a valid GGUF file"

@@ -30,6 +30,12 @@ constexpr uint32_t kMaxNoteBytes = 4096;
 constexpr uint64_t kMinChunkSize = 4096;
 constexpr uint64_t kDefaultChunkSize = 4ull << 20;
 
+// Original and stored bytes of the streams of one kind ("Q4_K.qs").
+struct StreamTotals {
+  uint64_t raw = 0;
+  uint64_t stored = 0;
+};
+
 // ---- File header: 16 bytes at offset 0.
 struct FileHeader {
   static constexpr size_t kEncodedLength = 16;

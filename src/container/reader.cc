@@ -223,6 +223,43 @@ Status Archive::ReadTensor(const std::string& name, uint8_t* dst, uint64_t capac
   return ReadRange(t->offset, t->size, dst);
 }
 
+Status Archive::StreamStats(std::map<std::string, StreamTotals>* out) {
+  out->clear();
+  std::vector<uint8_t> buf;
+  const FileEntry& f = file();
+  for (size_t c = 0; c < f.chunks.size(); ++c) {
+    const uint32_t i = f.chunks[c];
+    const ChunkEntry& e = manifest_.chunks[i];
+    const size_t len = ChunkHeader::kFixedLength + ChunkHeader::kStreamDescLength * e.stream_count;
+    buf.resize(len);
+    Status s = source_->Read(e.file_offset, len, buf.data());
+    ChunkHeader h;
+    size_t needed;
+    if (s.ok()) s = ChunkHeader::DecodeFrom(buf.data(), len, &h, &needed);
+    if (!s.ok()) return s.WithContext(DescribeChunk(i));
+    const GgmlType* type = h.transform == Transform::kSplit ? FindGgmlType(h.type) : nullptr;
+    // Untransformed chunks are named by where they lie: metadata or other.
+    std::string none = "opaque";
+    if (f.kind == EntryKind::kGguf) none = starts_[c] < f.data_offset ? "meta" : "other";
+    const std::vector<std::string> names = StreamNames(h.transform, type, none);
+    for (size_t k = 0; k < h.streams.size(); ++k) {
+      StreamTotals& t = (*out)[names[k]];
+      t.raw += h.streams[k].raw_size;
+      t.stored += h.streams[k].stored_size;
+    }
+  }
+  return Status::Ok();
+}
+
+Status Archive::ReadGgufHeader(std::vector<uint8_t>* header, GgufLayout* layout) {
+  const FileEntry& f = file();
+  if (f.kind != EntryKind::kGguf) return Status::InvalidArgument("the archived file is not GGUF");
+  header->resize(f.data_offset);
+  SGZ_RETURN_IF_ERROR(ReadRange(0, f.data_offset, header->data()));
+  SGZ_ASSIGN_OR_RETURN(*layout, ParseGgufHeader(header->data(), header->size(), /*at_eof=*/true, nullptr));
+  return Status::Ok();
+}
+
 uint64_t Archive::TensorStoredBytes(const TensorEntry& t) const {
   uint64_t total = 0;
   const FileEntry& f = file();

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,6 +51,14 @@ class Archive {
   // Writes the whole original file 0 to *sink in order, verifying every
   // chunk checksum and, at the end, the whole-file checksum.
   Status Unpack(ByteSink* sink);
+
+  // Original and stored bytes per stream kind ("Q4_K.qs", "meta"), read from
+  // every chunk header (a small read per chunk; no payload is decoded).
+  Status StreamStats(std::map<std::string, StreamTotals>* out);
+
+  // Reads and parses the GGUF header (metadata and tensor infos) of a GGUF
+  // file: *header receives its bytes, *layout the parsed key/value table.
+  Status ReadGgufHeader(std::vector<uint8_t>* header, GgufLayout* layout);
 
   // Stored (compressed) bytes of the chunks that hold a tensor's payload.
   uint64_t TensorStoredBytes(const TensorEntry& tensor) const;

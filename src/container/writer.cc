@@ -198,6 +198,7 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   file.name = options.name;
   Manifest manifest;
   Xxh3Stream whole;
+  uint64_t consumed = 0;
   const unsigned threads = ResolveThreads(options.threads);
   std::unique_ptr<ThreadPool> pool(threads > 1 ? new ThreadPool(threads) : nullptr);
   OrderedPipeline<PackItem> pipeline(
@@ -211,6 +212,8 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
         SGZ_RETURN_IF_ERROR(writer.EmitChunk(item, &entry));
         file.chunks.push_back(static_cast<uint32_t>(manifest.chunks.size()));
         manifest.chunks.push_back(entry);
+        consumed += entry.original_size;
+        if (options.progress) options.progress(consumed, writer.offset());
         return Status::Ok();
       });
   bool eof = false;

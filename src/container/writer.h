@@ -4,6 +4,7 @@
 #define SGZ_CONTAINER_WRITER_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -26,11 +27,9 @@ struct PackOptions {
   uint64_t chunk_size = kDefaultChunkSize;  // original bytes per chunk (target)
   std::string name;                         // recorded as the file's name
   unsigned threads = 0;                     // worker threads, 0 = all cores
-};
-
-struct StreamTotals {
-  uint64_t raw = 0;
-  uint64_t stored = 0;
+  // Called on the caller's thread after each chunk is written, with the input
+  // bytes consumed and archive bytes written so far.
+  std::function<void(uint64_t in, uint64_t out)> progress;
 };
 
 struct PackStats {
