@@ -30,6 +30,7 @@ inline void Store(uint8_t* p, __m256i v) { _mm256_storeu_si256(reinterpret_cast<
 }  // namespace
 
 void GatherAvx2(const uint8_t* src, size_t stride, size_t width, size_t n, uint8_t* dst) {
+  if (stride != width || (width != 2 && width != 4)) return GatherSse2(src, stride, width, n, dst);
   size_t b = 0;
   if (stride == 2 && width == 2) {
     for (; b + 32 <= n; b += 32) {
@@ -55,6 +56,7 @@ void GatherAvx2(const uint8_t* src, size_t stride, size_t width, size_t n, uint8
 }
 
 void ScatterAvx2(const uint8_t* src, size_t stride, size_t width, size_t n, uint8_t* dst) {
+  if (stride != width || (width != 2 && width != 4)) return ScatterSse2(src, stride, width, n, dst);
   size_t b = 0;
   if (stride == 2 && width == 2) {
     for (; b + 32 <= n; b += 32) {

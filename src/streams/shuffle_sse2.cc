@@ -1,5 +1,6 @@
 // SSE2 shuffles for contiguous 2- and 4-byte values (byte planes of F16,
-// BF16, F32, ...); other shapes fall back to the generic code.
+// BF16, F32, ...) and for 16-byte fields of blocks (K-quant headers); other
+// shapes fall back to the generic code.
 #include <emmintrin.h>
 
 #include "streams/shuffle.h"
@@ -17,6 +18,19 @@ inline __m128i Odd(__m128i a, __m128i b) { return _mm_packus_epi16(_mm_srli_epi1
 
 inline __m128i Load(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
 inline void Store(uint8_t* p, __m128i v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
+
+// Transposes a 16x16 byte matrix in place: four rounds of interleaving row i
+// with row i + 8 (each round a perfect shuffle of the row indices).
+inline void Transpose16(__m128i x[16]) {
+  for (int round = 0; round < 4; ++round) {
+    __m128i y[16];
+    for (int i = 0; i < 8; ++i) {
+      y[2 * i] = _mm_unpacklo_epi8(x[i], x[i + 8]);
+      y[2 * i + 1] = _mm_unpackhi_epi8(x[i], x[i + 8]);
+    }
+    for (int i = 0; i < 16; ++i) x[i] = y[i];
+  }
+}
 
 }  // namespace
 
@@ -38,9 +52,17 @@ void GatherSse2(const uint8_t* src, size_t stride, size_t width, size_t n, uint8
       Store(dst + 2 * n + b, Odd(e01, e23));
       Store(dst + 3 * n + b, Odd(o01, o23));
     }
+  } else if (width == 16) {
+    // A 16-byte field of every block (the Q4_K/Q5_K header): 16 blocks at a time.
+    for (; b + 16 <= n; b += 16) {
+      __m128i x[16];
+      for (int i = 0; i < 16; ++i) x[i] = Load(src + (b + i) * stride);
+      Transpose16(x);
+      for (int j = 0; j < 16; ++j) Store(dst + j * n + b, x[j]);
+    }
   }
   if (b == n) return;
-  // The rest, column by column, with the generic code on a shifted view.
+  // The rest, column by column.
   for (size_t j = 0; j < width; ++j) {
     for (size_t k = b; k < n; ++k) dst[j * n + k] = src[k * stride + j];
   }
@@ -64,6 +86,13 @@ void ScatterSse2(const uint8_t* src, size_t stride, size_t width, size_t n, uint
       Store(d + 16, _mm_unpackhi_epi8(e01, o01));
       Store(d + 32, _mm_unpacklo_epi8(e23, o23));
       Store(d + 48, _mm_unpackhi_epi8(e23, o23));
+    }
+  } else if (width == 16) {
+    for (; b + 16 <= n; b += 16) {
+      __m128i x[16];
+      for (int j = 0; j < 16; ++j) x[j] = Load(src + j * n + b);
+      Transpose16(x);
+      for (int i = 0; i < 16; ++i) Store(dst + (b + i) * stride, x[i]);
     }
   }
   if (b == n) return;
