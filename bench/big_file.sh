@@ -4,18 +4,19 @@
 # Reports peak resident memory (GNU time, max RSS) of pack and unpack in file
 # and pipe modes, and the time to extract one tensor next to a full unpack.
 #
-# usage: bench/big_file.sh [SOURCE.gguf] [TARGET_BYTES]
+# usage: bench/big_file.sh [SOURCE.gguf] [TARGET_BYTES] [ROWS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh >/dev/null
 CORPUS=${SGZ_CORPUS:-../shared/corpus}
 SRC=${1:-$CORPUS/llm-mix/esrgan-thick-llm-mix-Q4_K_M.gguf}
 TARGET=${2:-2200000000}
+ROWS=${3:-16}  # 2-D tensors made 16x taller: tensors of up to ~10 MB
 DIR=${BENCH_DIR:-/tmp/sgz-bench}
 mkdir -p "$DIR"
 SGZ=$PWD/build/sgz
 BIG=$DIR/big.gguf
-[ -f "$BIG" ] && [ "$(stat -c %s "$BIG")" -ge "$TARGET" ] || build/make_big_gguf "$SRC" "$BIG" "$TARGET"
+[ -f "$BIG" ] && [ "$(stat -c %s "$BIG")" -ge "$TARGET" ] || build/make_big_gguf "$SRC" "$BIG" "$TARGET" "$ROWS"
 echo "input: $BIG, $(stat -c %s "$BIG") bytes"
 
 measure() {  # measure LABEL COMMAND (run by bash -c): prints wall seconds and max RSS

@@ -3,7 +3,10 @@
 // The metadata of the source is kept. The output is streamed, never held in
 // memory.
 //
-// usage: make_big_gguf SRC.gguf OUT.gguf TARGET_BYTES
+// With ROWS > 1, every 2-D tensor is made ROWS times taller (its payload
+// repeated), to get large tensors for extraction benchmarks.
+//
+// usage: make_big_gguf SRC.gguf OUT.gguf TARGET_BYTES [ROWS]
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -13,8 +16,8 @@
 #include "streams/gguf_reader.h"
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    fprintf(stderr, "usage: make_big_gguf SRC.gguf OUT.gguf TARGET_BYTES\n");
+  if (argc != 4 && argc != 5) {
+    fprintf(stderr, "usage: make_big_gguf SRC.gguf OUT.gguf TARGET_BYTES [ROWS]\n");
     return 1;
   }
   auto map = sgz::MappedFile::Open(argv[1]);
@@ -23,8 +26,10 @@ int main(int argc, char** argv) {
   auto layout = sgz::ParseGguf(src, (*map)->size());
   if (!layout.ok()) return fprintf(stderr, "%s\n", layout.status().ToString().c_str()), 1;
   const uint64_t target = std::strtoull(argv[3], nullptr, 10);
+  const uint64_t rows = argc == 5 ? std::strtoull(argv[4], nullptr, 10) : 1;
+  auto repeat = [&](const sgz::GgufTensor& t) { return t.n_dims == 2 ? rows : 1; };
   uint64_t per_copy = 0;
-  for (const auto& t : layout->tensors) per_copy += (t.size + 31) / 32 * 32;
+  for (const auto& t : layout->tensors) per_copy += (t.size * repeat(t) + 31) / 32 * 32;
   const uint64_t copies = per_copy == 0 ? 1 : (target + per_copy - 1) / per_copy;
 
   sgz::fixtures::GgufBuilder b;
@@ -36,7 +41,9 @@ int main(int argc, char** argv) {
     for (const auto& t : layout->tensors) {
       std::string name = "r" + std::to_string(k) + "." + t.name;
       if (name.size() > 63) name = name.substr(0, 63);
-      b.TensorInfo(name, t.type, std::vector<int64_t>(t.ne, t.ne + t.n_dims), t.size);
+      std::vector<int64_t> dims(t.ne, t.ne + t.n_dims);
+      if (t.n_dims == 2) dims[1] *= static_cast<int64_t>(rows);
+      b.TensorInfo(name, t.type, dims, t.size * repeat(t));
     }
   }
   b.OmitData();
@@ -48,8 +55,8 @@ int main(int argc, char** argv) {
   static const char kZeros[32] = {0};
   for (uint64_t k = 0; k < copies; ++k) {
     for (const auto& t : layout->tensors) {
-      fwrite(src + t.offset, 1, t.size, out);
-      fwrite(kZeros, 1, (32 - t.size % 32) % 32, out);
+      for (uint64_t r = 0; r < repeat(t); ++r) fwrite(src + t.offset, 1, t.size, out);
+      fwrite(kZeros, 1, (32 - t.size * repeat(t) % 32) % 32, out);
     }
   }
   if (fclose(out) != 0) return perror(argv[2]), 1;
