@@ -98,6 +98,11 @@ head -c 200000 "$T/demo.gguf.sgz" > "$T/cut.sgz"
 [ $? = 2 ] && pass=$((pass + 1)) || { echo "FAIL truncated stream not exit 2"; fails=$((fails + 1)); }
 expect_err truncated-stream "truncated"
 check stdin-needs-output 1 "$SGZ" unpack -
+# A 32-byte stream that announces a 1 GiB manifest: an error, without the memory.
+{ head -c 16 "$T/demo.gguf.sgz"; printf 'SGZM\0\0\0\0\xef\xff\xff\x3f\0\0\0\0'; } > "$T/bomb.sgz"
+/usr/bin/time -f "%M" -o "$T/rss" "$SGZ" unpack - -c < "$T/bomb.sgz" > /dev/null 2> "$T/err"
+[ $? = 2 ] && pass=$((pass + 1)) || { echo "FAIL manifest bomb: exit not 2"; cat "$T/err"; fails=$((fails + 1)); }
+[ "$(tail -1 "$T/rss")" -lt 200000 ] && pass=$((pass + 1)) || { echo "FAIL manifest bomb used $(tail -1 "$T/rss") KB"; fails=$((fails + 1)); }
 
 # Interrupted, size-limited or disk-full runs leave nothing behind.
 for sig in INT TERM; do

@@ -125,6 +125,28 @@ TEST(Format, ManifestRoundTripsAndRejectsInconsistency) {
   m2.EncodeTo(&b2);
   EXPECT_NE(Manifest::DecodeFrom(U8(b2), b2.size(), 216).status().message().find("chunks cover 338 bytes"),
             std::string::npos);
+  // A chunk referenced twice (output amplification) or out of order.
+  for (std::vector<uint32_t> refs : {std::vector<uint32_t>{0, 0}, std::vector<uint32_t>{1, 0}}) {
+    Manifest m3 = m;
+    m3.files[0].chunks = refs;
+    m3.files[0].original_size = m3.chunks[refs[0]].original_size + m3.chunks[refs[1]].original_size;
+    std::string b4;
+    m3.EncodeTo(&b4);
+    EXPECT_NE(Manifest::DecodeFrom(U8(b4), b4.size(), 216).status().message().find("does not follow"), std::string::npos);
+  }
+  // Overlapping chunks.
+  Manifest m4 = m;
+  m4.chunks[1].file_offset = 100;
+  std::string b5;
+  m4.EncodeTo(&b5);
+  EXPECT_NE(Manifest::DecodeFrom(U8(b5), b5.size(), 216).status().message().find("overlaps"), std::string::npos);
+  // Duplicate tensor names.
+  Manifest m5 = m;
+  m5.files[0].tensors.push_back(m5.files[0].tensors[0]);
+  std::string b6;
+  m5.EncodeTo(&b6);
+  EXPECT_NE(Manifest::DecodeFrom(U8(b6), b6.size(), 216).status().message().find("duplicate tensor name"),
+            std::string::npos);
   // Trailing bytes.
   std::string b3 = b + "x";
   EXPECT_FALSE(Manifest::DecodeFrom(U8(b3), b3.size(), 216).ok());

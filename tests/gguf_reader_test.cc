@@ -110,6 +110,17 @@ TEST(GgufReader, RecordsMetadataAndAlignment) {
   EXPECT_EQ(layout->tensors[0].size, 3u * 144);
 }
 
+// A long key on a long array of strings (found by review of the fuzzers'
+// blind spot: inputs of megabytes). Parsing is linear in the input.
+TEST(GgufReader, LongKeyOnLongArrayParses) {
+  GgufBuilder b;
+  b.KvStringArray(std::string(1 << 20, 'k'), std::vector<std::string>(1 << 17));
+  const std::string bytes = b.Build();
+  Result<GgufLayout> layout = Parse(bytes);
+  ASSERT_TRUE(layout.ok()) << layout.status().ToString();
+  EXPECT_EQ(layout->kvs[0].value_size, 12u + (8u << 17));
+}
+
 TEST(GgufReader, EveryPrefixOfAValidFileIsRejectedNotCrashed) {
   const std::string bytes = AllFixtures()[0].bytes.substr(0, 12000);
   for (size_t n = 0; n < bytes.size(); n += 7) {

@@ -2,6 +2,7 @@
 // (container/, streams/, common/). No format logic lives here.
 #include "sgz/sgz.h"
 
+#include <algorithm>
 #include <exception>
 #include <new>
 
@@ -20,7 +21,9 @@
 namespace sgz {
 
 static_assert(PackFileOptions().level == kDefaultLevel, "public default level differs from the library's");
-static_assert(PackFileOptions().chunk_size == kDefaultChunkSize, "public default chunk size differs from the library's");
+static_assert(kDefaultMetaLevel == 9, "the public header documents metadata level max(level, 9)");
+static_assert(PackFileOptions().chunk_size == kDefaultChunkSize,
+              "public default chunk size differs from the library's");
 
 namespace {
 
@@ -149,7 +152,9 @@ ErrorOr<Reader> Reader::Open(const std::string& path) {
 
 ErrorOr<Reader> Reader::OpenMemory(const void* data, size_t size) {
   return Guarded([&]() -> ErrorOr<Reader> {
-    if (data == nullptr && size != 0) return Error(ErrorCode::kInvalidArgument, "OpenMemory: null data, size " + std::to_string(size));
+    if (data == nullptr && size != 0) {
+      return Error(ErrorCode::kInvalidArgument, "OpenMemory: null data, size " + std::to_string(size));
+    }
     return Impl::Make(NewMemorySource(static_cast<const uint8_t*>(data), size), "");
   });
 }
@@ -247,6 +252,7 @@ Error PackFile(const std::string& in, const std::string& out, const PackFileOpti
   return Guarded([&]() -> Error {
     PackOptions internal;
     internal.level = options.level;
+    internal.meta_level = options.meta_level != 0 ? options.meta_level : std::max(options.level, kDefaultMetaLevel);
     internal.chunk_size = options.chunk_size;
     internal.threads = options.threads;
     internal.name = in == "-" ? "" : BaseName(in);
@@ -260,7 +266,7 @@ Error PackFile(const std::string& in, const std::string& out, const PackFileOpti
     PackStats stats;
     s = Pack(input->get(), internal, file->get(), &stats);
     if (s.ok()) s = (*file)->Commit();
-    if (!s.ok()) return ToError(s.WithContext(out));
+    if (!s.ok()) return ToError(s);  // messages of file errors name the file
     if (summary != nullptr) {
       summary->original_size = stats.original_size;
       summary->archive_size = stats.archive_size;

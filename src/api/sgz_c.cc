@@ -112,7 +112,7 @@ int sgz_reader_tensor_size(const sgz_reader* reader, const char* name, uint64_t*
   if (reader == nullptr || name == nullptr || size == nullptr) {
     return InvalidArgument("sgz_reader_tensor_size: null argument");
   }
-  return Guarded([&] {
+  return Guarded([&]() -> int {
     sgz::ErrorOr<const sgz::TensorInfo*> t = reader->reader.FindTensor(name);
     if (!t.ok()) return Report(t.error());
     *size = (*t)->size;
@@ -124,7 +124,7 @@ int sgz_reader_tensor_offset(const sgz_reader* reader, const char* name, uint64_
   if (reader == nullptr || name == nullptr || offset == nullptr) {
     return InvalidArgument("sgz_reader_tensor_offset: null argument");
   }
-  return Guarded([&] {
+  return Guarded([&]() -> int {
     sgz::ErrorOr<const sgz::TensorInfo*> t = reader->reader.FindTensor(name);
     if (!t.ok()) return Report(t.error());
     *offset = (*t)->offset;

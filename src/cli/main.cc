@@ -54,10 +54,10 @@ std::string BaseName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-std::string Shape(const TensorEntry& t, bool json) {
+// "[256, 512]": the dims, readable as text and as JSON.
+std::string Shape(const TensorEntry& t) {
   std::string s = "[";
   for (uint32_t d = 0; d < t.n_dims; ++d) s += (d ? ", " : "") + std::to_string(t.ne[d]);
-  (void)json;
   return s + "]";
 }
 
@@ -178,19 +178,25 @@ std::string StreamsJson(const std::map<std::string, StreamTotals>& streams) {
 
 // ---- pack
 
+// The output of pack or unpack: -c (stdout), -o OUT, or `default_name`
+// derived from the input. Empty (after a usage message) when there is none.
+std::string ChooseOutput(const cxxopts::ParseResult& r, const std::string& in, const std::string& verb,
+                         const std::string& default_name) {
+  if (r.count("stdout")) return "-";
+  if (r.count("output")) return r["output"].as<std::string>();
+  if (in == "-") {
+    Usage(verb + " standard input needs -o OUT or -c");
+    return "";
+  }
+  if (default_name.empty()) Usage(in + ": name does not end in .sgz; give the output with -o");
+  return default_name;
+}
+
 int CmdPack(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args) {
   if (args.size() != 1) return Usage("pack takes one input file");
   const std::string in = args[0];
-  std::string out;
-  if (r.count("stdout")) {
-    out = "-";
-  } else if (r.count("output")) {
-    out = r["output"].as<std::string>();
-  } else if (in == "-") {
-    return Usage("packing standard input needs -o OUT or -c");
-  } else {
-    out = in + ".sgz";
-  }
+  const std::string out = ChooseOutput(r, in, "packing", in + ".sgz");
+  if (out.empty()) return kExitUsage;
   PackOptions options;
   if (r.count("fast") + r.count("max") + r.count("level") > 1) return Usage("give one of -l, --fast, --max");
   options.level = r["level"].as<int>();
@@ -229,8 +235,6 @@ int CmdPack(const cxxopts::ParseResult& r, const Common& c, const std::vector<st
     fprintf(stderr, "\n");
   }
   if (r.count("stats") || c.verbose) {
-    FILE* saved = stdout;
-    (void)saved;
     PrintStreams(stats.streams, stats.original_size, stats.archive_size);
   }
   return kExitOk;
@@ -249,17 +253,8 @@ std::string DefaultUnpackName(const std::string& in) {
 int CmdUnpack(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args) {
   if (args.size() != 1) return Usage("unpack takes one archive");
   const std::string in = args[0];
-  std::string out;
-  if (r.count("stdout")) {
-    out = "-";
-  } else if (r.count("output")) {
-    out = r["output"].as<std::string>();
-  } else if (in == "-") {
-    return Usage("unpacking standard input needs -o OUT or -c");
-  } else {
-    out = DefaultUnpackName(in);
-    if (out.empty()) return Usage(in + ": name does not end in .sgz; give the output with -o");
-  }
+  const std::string out = ChooseOutput(r, in, "unpacking", DefaultUnpackName(in));
+  if (out.empty()) return kExitUsage;
   std::unique_ptr<Archive> archive;
   if (in != "-") {
     Result<std::unique_ptr<Archive>> a = OpenArchive(in, c);
@@ -355,7 +350,7 @@ int CmdLs(const cxxopts::ParseResult& r, const Common& c, const std::vector<std:
       const TensorEntry& t = f.tensors[i];
       const uint64_t stored = (*archive)->TensorStoredBytes(t);
       out += std::string(i ? ", " : "") + "{\"name\": " + JsonString(t.name) + ", \"type\": " +
-             JsonString(GgmlTypeName(t.type)) + ", \"shape\": " + Shape(t, true) + ", \"offset\": " +
+             JsonString(GgmlTypeName(t.type)) + ", \"shape\": " + Shape(t) + ", \"offset\": " +
              std::to_string(t.offset) + ", \"size\": " + std::to_string(t.size) + ", \"stored\": " +
              std::to_string(stored) + ", \"ratio\": " + Fixed(Ratio(t.size, stored), 6) + "}";
     }
@@ -371,7 +366,7 @@ int CmdLs(const cxxopts::ParseResult& r, const Common& c, const std::vector<std:
   for (const TensorEntry& t : f.tensors) {
     const uint64_t stored = (*archive)->TensorStoredBytes(t);
     printf("%-40s %-8s %-24s %12" PRIu64 " %14" PRIu64 " %14" PRIu64 " %8.4f\n", t.name.c_str(),
-           GgmlTypeName(t.type).c_str(), Shape(t, false).c_str(), t.offset, t.size, stored, Ratio(t.size, stored));
+           GgmlTypeName(t.type).c_str(), Shape(t).c_str(), t.offset, t.size, stored, Ratio(t.size, stored));
   }
   printf("%zu tensors, GGUF v%u%s, %" PRIu64 " bytes\n", f.tensors.size(), f.gguf_version,
          f.big_endian ? " big-endian" : "", f.original_size);

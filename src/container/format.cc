@@ -1,6 +1,7 @@
 #include "container/format.h"
 
 #include <cstring>
+#include <unordered_set>
 
 #include "common/checked_math.h"
 #include "common/checksum.h"
@@ -273,6 +274,10 @@ Result<Manifest> Manifest::DecodeFrom(const uint8_t* p, size_t n, uint64_t limit
     return d.Fail("chunk count " + Num(n_chunks) + " exceeds the bytes remaining");
   }
   if (n_files == 0 || n_files > kMaxFiles) return d.Fail("file count " + Num(n_files) + " outside 1.." + Num(kMaxFiles));
+  // A file entry takes at least 26 bytes after the chunk table.
+  if (n_files > (r.remaining() - uint64_t{n_chunks} * ChunkEntry::kEncodedLength) / 26) {
+    return d.Fail("file count " + Num(n_files) + " exceeds the bytes remaining");
+  }
   m.chunks.resize(n_chunks);
   for (uint32_t i = 0; i < n_chunks; ++i) {
     ChunkEntry& c = m.chunks[i];
@@ -300,6 +305,10 @@ Result<Manifest> Manifest::DecodeFrom(const uint8_t* p, size_t n, uint64_t limit
     if (c.stored_size < ChunkHeader::kFixedLength + ChunkHeader::kStreamDescLength * c.stream_count) {
       return d.Fail(cw + ": stored size " + Num(c.stored_size) + " smaller than its header");
     }
+    // Chunks lie in the archive in table order, without overlap.
+    if (i > 0 && c.file_offset < m.chunks[i - 1].file_offset + m.chunks[i - 1].stored_size) {
+      return d.Fail(cw + ": offset " + Num(c.file_offset) + " overlaps or precedes chunk " + Num(i - 1));
+    }
   }
   m.files.resize(n_files);
   for (uint32_t i = 0; i < n_files; ++i) {
@@ -319,9 +328,14 @@ Result<Manifest> Manifest::DecodeFrom(const uint8_t* p, size_t n, uint64_t limit
     if (n_refs > r.remaining() / 4) return d.Fail(fw + ": chunk count " + Num(n_refs) + " exceeds the bytes remaining");
     f.chunks.resize(n_refs);
     uint64_t total = 0;
-    for (uint32_t& c : f.chunks) {
+    for (size_t k = 0; k < f.chunks.size(); ++k) {
+      uint32_t& c = f.chunks[k];
       r.ReadU32(&c);
       if (c >= n_chunks) return d.Fail(fw + ": chunk reference " + Num(c) + " out of range (" + Num(n_chunks) + " chunks)");
+      // Version 1 files reference their chunks once each, in archive order.
+      if (k > 0 && c <= f.chunks[k - 1]) {
+        return d.Fail(fw + ": chunk reference " + Num(c) + " does not follow " + Num(f.chunks[k - 1]));
+      }
       total += m.chunks[c].original_size;  // < 2^32 refs of < 2^27 bytes: no overflow
     }
     if (total != f.original_size) {
@@ -347,10 +361,12 @@ Result<Manifest> Manifest::DecodeFrom(const uint8_t* p, size_t n, uint64_t limit
     // A tensor entry takes at least 2 + 4 + 4 + 8 + 8 bytes.
     if (n_tensors > kGgufMaxTensors || n_tensors > r.remaining() / 26) return d.Fail(fw + ": tensor count " + Num(n_tensors) + " exceeds the bytes remaining");
     f.tensors.resize(n_tensors);
+    std::unordered_set<std::string> names;
     for (uint32_t t = 0; t < n_tensors; ++t) {
       TensorEntry& te = f.tensors[t];
       const std::string tw = fw + " tensor " + Num(t);
       SGZ_RETURN_IF_ERROR(d.String(kGgufMaxNameLength, tw + " name", &te.name));
+      if (!names.insert(te.name).second) return d.Fail(tw + ": duplicate tensor name '" + te.name + "'");
       if (!r.ReadU32(&te.type) || !r.ReadU32(&te.n_dims)) return d.Short(tw);
       if (te.n_dims > kGgufMaxDims) return d.Fail(tw + ": n_dims " + Num(te.n_dims) + " exceeds 4");
       for (uint32_t k = 0; k < te.n_dims; ++k) {

@@ -115,9 +115,11 @@ class FdInputStream : public InputStream {
         end_ -= begin_;
         begin_ = 0;
       }
-      if (buf_.size() < n) buf_.resize(n);
       while (end_ < n && !eof_) {
-        ssize_t r = read(fd_, buf_.data() + end_, n - end_);
+        // Grow only as bytes arrive: a size read from hostile input must not
+        // allocate before the data that would fill it exists.
+        if (buf_.size() == end_) buf_.resize(std::min<uint64_t>(n, std::max<uint64_t>(2 * end_, 1 << 20)));
+        ssize_t r = read(fd_, buf_.data() + end_, std::min<uint64_t>(n, buf_.size()) - end_);
         if (r < 0) {
           if (errno == EINTR) continue;
           return Status::IOError(Errno(name_));

@@ -263,9 +263,10 @@ Status Archive::ReadGgufHeader(std::vector<uint8_t>* header, GgufLayout* layout)
 uint64_t Archive::TensorStoredBytes(const TensorEntry& t) const {
   uint64_t total = 0;
   const FileEntry& f = file();
-  for (size_t i = 0; i < f.chunks.size(); ++i) {
-    if (starts_[i] >= t.offset && starts_[i] < t.offset + t.size) total += manifest_.chunks[f.chunks[i]].stored_size;
-  }
+  if (starts_.empty()) return 0;
+  // The chunks whose first byte lies in the tensor: they hold its payload.
+  size_t i = static_cast<size_t>(std::lower_bound(starts_.begin(), starts_.end(), t.offset) - starts_.begin());
+  for (; i < starts_.size() && starts_[i] < t.offset + t.size; ++i) total += manifest_.chunks[f.chunks[i]].stored_size;
   return total;
 }
 

@@ -68,7 +68,6 @@ class Parser {
     return true;
   }
   Status ReadString(const std::string& what, std::string* out);
-  Status SkipString(const std::string& what);
   Status SkipValue(const std::string& key, uint32_t type, uint32_t depth);
 
   const uint8_t* data_;
@@ -91,42 +90,41 @@ Status Parser::ReadString(const std::string& what, std::string* out) {
   return Status::Ok();
 }
 
-Status Parser::SkipString(const std::string& what) {
-  uint64_t len;
-  if (!U64(&len)) return Truncated(what + " length");
-  if (len > remaining()) {
-    return Short(Status::Corruption(what + ": string length " + std::to_string(len) + " exceeds the " +
-                                    std::to_string(remaining()) + " bytes remaining"));
-  }
-  pos_ += len;
-  return Status::Ok();
-}
-
 Status Parser::SkipValue(const std::string& key, uint32_t type, uint32_t depth) {
-  const std::string what = "metadata '" + key + "'";
+  // Built only on the error path: arrays may hold millions of elements.
+  auto what = [&key] { return "metadata '" + key + "'"; };
   if (type >= kGgufValueTypeCount) {
-    return Status::Corruption(what + ": invalid value type " + std::to_string(type));
+    return Status::Corruption(what() + ": invalid value type " + std::to_string(type));
   }
-  if (type == static_cast<uint32_t>(GgufValueType::kString)) return SkipString(what);
+  if (type == static_cast<uint32_t>(GgufValueType::kString)) {
+    uint64_t len;
+    if (!U64(&len)) return Truncated(what() + " length");
+    if (len > remaining()) {
+      return Short(Status::Corruption(what() + ": string length " + std::to_string(len) + " exceeds the " +
+                                      std::to_string(remaining()) + " bytes remaining"));
+    }
+    pos_ += len;
+    return Status::Ok();
+  }
   if (type != static_cast<uint32_t>(GgufValueType::kArray)) {
     uint64_t n = ScalarSize(type);
-    if (n > remaining()) return Truncated(what + " value");
+    if (n > remaining()) return Truncated(what() + " value");
     pos_ += n;
     return Status::Ok();
   }
   if (depth >= kGgufMaxArrayDepth) {
-    return Status::Corruption(what + ": arrays nested deeper than " + std::to_string(kGgufMaxArrayDepth));
+    return Status::Corruption(what() + ": arrays nested deeper than " + std::to_string(kGgufMaxArrayDepth));
   }
   uint32_t elem_type;
   uint64_t count;
-  if (!U32(&elem_type)) return Truncated(what + " array type");
-  if (!U64(&count)) return Truncated(what + " array count");
+  if (!U32(&elem_type)) return Truncated(what() + " array type");
+  if (!U64(&count)) return Truncated(what() + " array count");
   if (elem_type >= kGgufValueTypeCount) {
-    return Status::Corruption(what + ": invalid array element type " + std::to_string(elem_type));
+    return Status::Corruption(what() + ": invalid array element type " + std::to_string(elem_type));
   }
   uint64_t min_size = MinValueSize(elem_type);
   if (count > remaining() / min_size) {
-    return Short(Status::Corruption(what + ": array of " + std::to_string(count) + " " +
+    return Short(Status::Corruption(what() + ": array of " + std::to_string(count) + " " +
                                     GgufValueTypeName(elem_type) + " exceeds the " +
                                     std::to_string(remaining()) + " bytes remaining"));
   }

@@ -1,0 +1,79 @@
+// Stream layer target. Input layout:
+//   byte 0      bit 0: codec (0 stored, 1 zstd); bit 1: transform (kNone/kSplit)
+//   byte 1      ggml type id (for kSplit; inputs naming an unsplittable type
+//               are skipped)
+//   bytes 2..4  raw size, little-endian, reduced to 0..1 MiB
+//   rest        the stored stream
+// Decode-only part: DecodeStream into a buffer of exactly the raw size must
+// return a Status and never write outside it. Round-trip part: SplitStreams
+// then JoinStreams gives the rest back, and the stream sizes add up to it;
+// EncodeStream then DecodeStream gives it back too.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "streams/codec.h"
+#include "streams/ggml_types.h"
+#include "streams/transform.h"
+
+namespace {
+
+constexpr size_t kParamBytes = 5;
+constexpr uint64_t kMaxRawSize = 1u << 20;
+
+void Check(bool ok) {
+  if (!ok) __builtin_trap();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < kParamBytes) return 0;
+  const sgz::Codec codec = (data[0] & 1) ? sgz::Codec::kZstd : sgz::Codec::kStored;
+  const sgz::Transform transform = (data[0] & 2) ? sgz::Transform::kSplit : sgz::Transform::kNone;
+  const sgz::GgmlType* type = nullptr;
+  if (transform == sgz::Transform::kSplit) {
+    type = sgz::FindGgmlType(data[1]);
+    if (type == nullptr || type->fields.empty()) return 0;
+  }
+  const uint64_t raw_size =
+      (static_cast<uint64_t>(data[2]) | static_cast<uint64_t>(data[3]) << 8 | static_cast<uint64_t>(data[4]) << 16) %
+      (kMaxRawSize + 1);
+  const uint8_t* rest = data + kParamBytes;
+  const uint64_t n = size - kParamBytes;
+
+  // Exactly raw_size bytes (new[0] is a valid, unreadable pointer), so ASan
+  // sees any write past the end.
+  std::unique_ptr<uint8_t[]> raw(new uint8_t[raw_size]);
+  sgz::Status s = sgz::DecodeStream(codec, rest, n, raw.get(), raw_size);
+  if (s.ok() && codec == sgz::Codec::kStored) Check(raw_size == n && memcmp(raw.get(), rest, n) == 0);
+
+  // Split and join are inverse permutations of the same length.
+  const std::vector<uint64_t> sizes = sgz::StreamSizes(transform, type, n);
+  uint64_t total = 0;
+  for (uint64_t v : sizes) total += v;
+  Check(total == n);
+  Check(sgz::StreamNames(transform, type, "none").size() == sizes.size());
+  std::unique_ptr<uint8_t[]> split(new uint8_t[n]);
+  std::unique_ptr<uint8_t[]> joined(new uint8_t[n]);
+  sgz::SplitStreams(transform, type, rest, n, split.get());
+  sgz::JoinStreams(transform, type, split.get(), n, joined.get());
+  Check(n == 0 || memcmp(joined.get(), rest, n) == 0);
+
+  // Each stream survives the codec, as the writer uses it.
+  std::string stored;
+  uint64_t pos = 0;
+  for (uint64_t v : sizes) {
+    stored.clear();
+    const sgz::Codec c = sgz::EncodeStream(split.get() + pos, v, sgz::kMinLevel, &stored);
+    Check(stored.size() <= sgz::MaxStoredSize(v));
+    std::unique_ptr<uint8_t[]> back(new uint8_t[v]);
+    Check(sgz::DecodeStream(c, reinterpret_cast<const uint8_t*>(stored.data()), stored.size(), back.get(), v).ok());
+    Check(v == 0 || memcmp(back.get(), split.get() + pos, v) == 0);
+    pos += v;
+  }
+  return 0;
+}

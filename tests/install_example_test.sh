@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Installs the current build into a temporary prefix, builds examples/
+# against it the way another project would (find_package(sgz), and
+# pkg-config), and checks that the examples extract tensors byte for byte.
+#
+# usage: install_example_test.sh CMAKE BUILD_DIR SOURCE_DIR [CONFIG] [CXX]
+set -u
+
+cmake_bin=$1
+build_dir=$2
+source_dir=$3
+config=${4:-}
+cxx=${5:-}
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "PASS: $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $1"; }
+finish() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+  exit
+}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sgz_install_test.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+prefix=$tmp/prefix
+log=$tmp/log
+
+config_args=()
+[ -n "$config" ] && config_args=(--config "$config")
+
+# ---- Install.
+if "$cmake_bin" --install "$build_dir" --prefix "$prefix" "${config_args[@]}" >"$log" 2>&1; then
+  pass "cmake --install into a fresh prefix"
+else
+  cat "$log"
+  fail "cmake --install into a fresh prefix"
+  finish
+fi
+
+libdir=
+for d in "$prefix"/lib "$prefix"/lib64 "$prefix"/lib/*-linux-gnu; do
+  [ -f "$d/libsgz.a" ] && libdir=$d && break
+done
+missing=
+for f in bin/sgz include/sgz/sgz.h include/sgz/sgz_c.h; do
+  [ -f "$prefix/$f" ] || missing="$missing $f"
+done
+if [ -z "$libdir" ]; then
+  missing="$missing lib/libsgz.a"
+else
+  for f in cmake/sgz/sgzConfig.cmake cmake/sgz/sgzConfigVersion.cmake cmake/sgz/sgzTargets.cmake pkgconfig/sgz.pc; do
+    [ -f "$libdir/$f" ] || missing="$missing ${libdir#"$prefix"/}/$f"
+  done
+fi
+if [ -z "$missing" ]; then
+  pass "installed files present"
+else
+  fail "installed files missing:$missing"
+  finish
+fi
+# Internal headers stay private.
+if [ -z "$(find "$prefix/include" -name '*.h' ! -path '*/include/sgz/*')" ]; then
+  pass "only public headers installed"
+else
+  fail "internal headers installed: $(find "$prefix/include" -name '*.h' ! -path '*/include/sgz/*')"
+fi
+
+# ---- Build the examples with find_package(sgz).
+ex=$tmp/examples-build
+cxx_args=()
+[ -n "$cxx" ] && cxx_args=(-DCMAKE_CXX_COMPILER="$cxx")
+if "$cmake_bin" -S "$source_dir/examples" -B "$ex" -DCMAKE_PREFIX_PATH="$prefix" \
+     -DCMAKE_BUILD_TYPE="${config:-Release}" "${cxx_args[@]}" >"$log" 2>&1 &&
+   "$cmake_bin" --build "$ex" "${config_args[@]}" >>"$log" 2>&1; then
+  pass "examples configure and build against the installed package"
+else
+  cat "$log"
+  fail "examples configure and build against the installed package"
+  finish
+fi
+extract=$(find "$ex" -type f -name extract_tensor -perm -u+x | head -n 1)
+extract_c=$(find "$ex" -type f -name extract_tensor_c -perm -u+x | head -n 1)
+
+# ---- Pack the demo with the installed CLI; find tensors with `sgz ls`.
+sgz=$prefix/bin/sgz
+demo=$source_dir/fixtures/demo.gguf
+archive=$tmp/demo.gguf.sgz
+if "$sgz" pack -q "$demo" -o "$archive" --chunk-size 64; then
+  pass "installed sgz packs the demo"
+else
+  fail "installed sgz packs the demo"
+  finish
+fi
+
+# ls columns: tensor type shape... offset original stored ratio; the shape
+# holds spaces, so count from the end.
+"$sgz" ls "$archive" | awk 'NR > 1 && NF >= 7 && $(NF-3) ~ /^[0-9]+$/ { print $1, $(NF-3), $(NF-2) }' >"$tmp/tensors"
+count=$(wc -l <"$tmp/tensors")
+if [ "$count" -gt 0 ]; then
+  pass "sgz ls lists $count tensors"
+else
+  fail "sgz ls lists tensors"
+  finish
+fi
+
+# Original bytes [offset, offset + size) of the demo.
+slice() { tail -c +$(($2 + 1)) "$1" | head -c "$3"; }
+
+ok_cpp=0 ok_c=0 ok_cat=0
+while read -r name offset size; do
+  slice "$demo" "$offset" "$size" >"$tmp/want"
+  "$extract" "$archive" "$name" "$tmp/got" 2>/dev/null && cmp -s "$tmp/want" "$tmp/got" && ok_cpp=$((ok_cpp + 1))
+  rm -f "$tmp/got"
+  "$extract_c" "$archive" "$name" "$tmp/got" 2>/dev/null && cmp -s "$tmp/want" "$tmp/got" && ok_c=$((ok_c + 1))
+  rm -f "$tmp/got"
+  "$sgz" cat "$archive" "$name" 2>/dev/null | cmp -s "$tmp/want" - && ok_cat=$((ok_cat + 1))
+done <"$tmp/tensors"
+check() {  # check GOT DESCRIPTION
+  if [ "$1" -eq "$count" ]; then pass "$2: $1/$count tensors"; else fail "$2: $1/$count tensors"; fi
+}
+check "$ok_cpp" "extract_tensor (C++) matches the original slice"
+check "$ok_c" "extract_tensor_c (C) matches the original slice"
+check "$ok_cat" "sgz cat agrees"
+
+# Errors are reported, not crashed on.
+"$extract" "$archive" no.such.tensor "$tmp/none" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 2 ] && grep -q not_found "$tmp/err" && [ ! -e "$tmp/none" ]; then
+  pass "extract_tensor: unknown tensor is not_found"
+else
+  fail "extract_tensor: unknown tensor (exit $rc: $(cat "$tmp/err"))"
+fi
+"$extract_c" "$tmp/missing.sgz" x "$tmp/none" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 2 ] && grep -q "error 5" "$tmp/err"; then
+  pass "extract_tensor_c: missing archive is SGZ_IO_ERROR"
+else
+  fail "extract_tensor_c: missing archive (exit $rc: $(cat "$tmp/err"))"
+fi
+
+# ---- pkg-config: a plain compiler command line links too.
+if command -v pkg-config >/dev/null 2>&1; then
+  export PKG_CONFIG_PATH="$libdir/pkgconfig"
+  compiler=${cxx:-c++}
+  first=$(head -n 1 "$tmp/tensors")
+  read -r name offset size <<<"$first"
+  # shellcheck disable=SC2046
+  if "$compiler" -std=c++17 -o "$tmp/extract_pc" "$source_dir/examples/extract_tensor.cc" \
+       $(pkg-config --cflags --libs sgz) >"$log" 2>&1 &&
+     "$tmp/extract_pc" "$archive" "$name" "$tmp/got" 2>/dev/null &&
+     slice "$demo" "$offset" "$size" | cmp -s - "$tmp/got"; then
+    pass "pkg-config sgz: compile, link and extract $name"
+  else
+    cat "$log"
+    fail "pkg-config sgz: compile, link and extract $name"
+  fi
+else
+  echo "SKIP: pkg-config not installed"
+fi
+
+finish
