@@ -252,7 +252,7 @@ Error PackFile(const std::string& in, const std::string& out, const PackFileOpti
   return Guarded([&]() -> Error {
     PackOptions internal;
     internal.level = options.level;
-    internal.meta_level = options.meta_level != 0 ? options.meta_level : std::max(options.level, kDefaultMetaLevel);
+    internal.meta_level = options.meta_level;  // 0: the library's rule, max(level, 9)
     internal.chunk_size = options.chunk_size;
     internal.threads = options.threads;
     internal.name = in == "-" ? "" : BaseName(in);

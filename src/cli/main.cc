@@ -200,10 +200,8 @@ int CmdPack(const cxxopts::ParseResult& r, const Common& c, const std::vector<st
   PackOptions options;
   if (r.count("fast") + r.count("max") + r.count("level") > 1) return Usage("give one of -l, --fast, --max");
   options.level = r["level"].as<int>();
-  options.meta_level = std::max(options.level, kDefaultMetaLevel);
   if (r.count("fast")) options.level = options.meta_level = kMinLevel;
   if (r.count("max")) options.level = options.meta_level = kMaxPresetLevel;
-  if (options.level < kMinLevel || options.level > kMaxLevel) options.meta_level = options.level;
   options.chunk_size = r["chunk-size"].as<uint64_t>() * 1024;
   options.name = in == "-" ? "" : BaseName(in);
   options.threads = c.threads;

@@ -153,6 +153,7 @@ class ArchiveWriter {
 
 Status ValidatePackOptions(const PackOptions& options) {
   for (int level : {options.level, options.meta_level}) {
+    if (level == options.meta_level && level == 0) continue;  // automatic
     if (level < kMinLevel || level > kMaxLevel) {
       return Status::InvalidArgument("level " + std::to_string(level) + " outside " + std::to_string(kMinLevel) +
                                      ".." + std::to_string(kMaxLevel));
@@ -199,13 +200,14 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   Manifest manifest;
   Xxh3Stream whole;
   uint64_t consumed = 0;
+  const int meta_level = options.meta_level != 0 ? options.meta_level : std::max(options.level, kDefaultMetaLevel);
   const unsigned threads = ResolveThreads(options.threads);
   std::unique_ptr<ThreadPool> pool(threads > 1 ? new ThreadPool(threads) : nullptr);
   OrderedPipeline<PackItem> pipeline(
       pool.get(), 2 * threads,
       [&](PackItem& item) {
         const bool meta = item.pc.none_name != nullptr && std::string(item.pc.none_name) == "meta";
-        return EncodeChunk(meta ? options.meta_level : options.level, item);
+        return EncodeChunk(meta ? meta_level : options.level, item);
       },
       [&](PackItem& item) {
         ChunkEntry entry;

@@ -23,7 +23,7 @@ constexpr int kMaxPresetLevel = 19;
 
 struct PackOptions {
   int level = kDefaultLevel;                // zstd level of tensor and opaque streams
-  int meta_level = kDefaultMetaLevel;       // zstd level of the GGUF metadata
+  int meta_level = 0;                       // zstd level of the GGUF metadata; 0: max(level, 9)
   uint64_t chunk_size = kDefaultChunkSize;  // original bytes per chunk (target)
   std::string name;                         // recorded as the file's name
   unsigned threads = 0;                     // worker threads, 0 = all cores
