@@ -152,8 +152,7 @@ class ArchiveWriter {
 }  // namespace
 
 Status ValidatePackOptions(const PackOptions& options) {
-  for (int level : {options.level, options.meta_level}) {
-    if (level == options.meta_level && level == 0) continue;  // automatic
+  for (int level : {options.level, options.meta_level == 0 ? options.level : options.meta_level}) {
     if (level < kMinLevel || level > kMaxLevel) {
       return Status::InvalidArgument("level " + std::to_string(level) + " outside " + std::to_string(kMinLevel) +
                                      ".." + std::to_string(kMaxLevel));
