@@ -33,7 +33,8 @@ for f in "${files[@]}"; do
 done
 
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSGZ_BUILD_TESTS=OFF >/dev/null
-cmake --build "$BUILD" --target sgz_bench -j"$(nproc)" >/dev/null
+cmake --build "$BUILD" --target sgz_bench -j"$(nproc)" >/dev/null ||
+  { echo "run.sh: building sgz_bench failed (is add_subdirectory(bench) in CMakeLists.txt?)" >&2; exit 1; }
 
 OUT=$ROOT/bench/results-$(date +%Y-%m-%d).md
 TMP=$(mktemp)
@@ -52,10 +53,11 @@ set +e
        "$(lscpu | sed -n 's/^Thread(s) per core: *//p' | head -1) thread(s) per core"
   echo "- memory: $(awk '/^MemTotal:/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
   echo "- kernel: $(uname -sr)"
-  echo "- compiler: $(sed -n 's/^CMAKE_CXX_COMPILER:[^=]*=//p' "$BUILD/CMakeCache.txt") ($("$(sed -n 's/^CMAKE_CXX_COMPILER:[^=]*=//p' "$BUILD/CMakeCache.txt")" --version | head -1)), Release"
-  echo "- libzstd (pkg-config): $(pkg-config --modversion libzstd 2>/dev/null || echo unknown)"
-  rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-  if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then rev="$rev + uncommitted changes"; fi
+  echo "- compiler: $(sed -n 's/^CMAKE_CXX_COMPILER:[^=]*=//p' "$BUILD/CMakeCache.txt"), CMAKE_BUILD_TYPE=Release"
+  rev=$(git -C "$ROOT/bench" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  if [ -n "$(git -C "$ROOT/bench" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+    rev="$rev + uncommitted changes"
+  fi
   echo "- sgz source: $rev"
   "$BUILD/sgz_bench" "${opts[@]}" "${files[@]}"
 } | tee "$TMP"
@@ -66,5 +68,5 @@ if [ "$status" -ne 0 ]; then
   echo "run.sh: benchmark failed (exit $status); $OUT not written" >&2
   exit "$status"
 fi
-cp "$TMP" "$OUT"
+cat "$TMP" > "$OUT"
 echo "run.sh: wrote $OUT" >&2

@@ -199,6 +199,7 @@ struct Report {
   bool gguf = false;
   std::string largest_name, largest_type;
   uint64_t largest_size = 0;
+  uint64_t largest_offset = 0;
   uint64_t tensor_count = 0;
   // Filled by the parent.
   long maxrss_kib = 0;
@@ -228,7 +229,7 @@ std::string Serialize(const Report& r) {
   o << "gguf " << (r.gguf ? 1 : 0) << "\n";
   o << "tensors " << r.tensor_count << "\n";
   if (!r.largest_name.empty()) {
-    o << "largest " << r.largest_size << " " << r.largest_type << " " << OneLine(r.largest_name) << "\n";
+    o << "largest " << r.largest_size << " " << r.largest_offset << " " << r.largest_type << " " << OneLine(r.largest_name) << "\n";
   }
   return o.str();
 }
@@ -261,7 +262,7 @@ Report Deserialize(const std::string& text) {
     else if (key == "size") l >> r.size;
     else if (key == "gguf") { int v = 0; l >> v; r.gguf = v != 0; }
     else if (key == "tensors") l >> r.tensor_count;
-    else if (key == "largest") { l >> r.largest_size >> r.largest_type; r.largest_name = rest(); }
+    else if (key == "largest") { l >> r.largest_size >> r.largest_offset >> r.largest_type; r.largest_name = rest(); }
   }
   return r;
 }
@@ -663,6 +664,7 @@ void RunInChild(const Method& m, const std::string& path, const Config& cfg, int
       r.largest_name = t.name;
       r.largest_type = sgz::GgmlTypeName(t.type);
       r.largest_size = t.size;
+      r.largest_offset = t.offset;
     }
   } else if (m.kind == "zstd") {
     RunZstdWhole(in, cfg, m.level, &r);
@@ -808,8 +810,11 @@ void BenchFile(const std::string& path, const Config& cfg) {
     printf(", not parsed as GGUF (%s)\n", probe.note.c_str());
   }
   if (!probe.largest_name.empty()) {
-    printf("- tensor extracted: `%s` (%s, %s bytes, the largest)\n", probe.largest_name.c_str(),
-           probe.largest_type.c_str(), WithCommas(probe.largest_size).c_str());
+    const uint64_t end = probe.largest_offset + probe.largest_size;
+    printf("- tensor extracted: `%s` (%s, %s bytes, the largest; ends at byte %s, %.1f%% into the file,\n"
+           "  which is how far whole-file zstd must decompress)\n",
+           probe.largest_name.c_str(), probe.largest_type.c_str(), WithCommas(probe.largest_size).c_str(),
+           WithCommas(end).c_str(), size ? 100.0 * end / size : 0.0);
   }
   printf("- input alone (a child that only reads the file): peak RSS %.1f MiB\n\n", MiB(probe.maxrss_kib));
   fflush(stdout);
