@@ -216,6 +216,7 @@ Status ByteSource::Read(uint64_t offset, uint64_t n, uint8_t* dst) {
     return Status::Corruption("read [" + std::to_string(offset) + ", +" + std::to_string(n) +
                               ") past the end of the input (" + std::to_string(Size()) + " bytes)");
   }
+  if (n == 0) return Status::Ok();  // dst may be null (an empty vector's data())
   bytes_read_ += n;
   ++read_calls_;
   return DoRead(offset, n, dst);
