@@ -565,9 +565,12 @@ class CompareSink : public sgz::ByteSink {
   uint64_t size_;
 };
 
+int g_decode_threads = 2;  // sgz decoding threads (-t)
+
 std::unique_ptr<sgz::Archive> OpenArchive(const std::string& archive) {
   auto a = sgz::Archive::Open(sgz::NewMemorySource(reinterpret_cast<const uint8_t*>(archive.data()), archive.size()));
   CheckStatus(a.status(), "Archive::Open");
+  a.value()->set_threads(static_cast<unsigned>(std::max(g_decode_threads, 1)));
   return std::move(a).value();
 }
 
@@ -883,7 +886,8 @@ void Usage(FILE* f) {
           "usage: sgz_bench [-R REPS] [-t THREADS] [-l LEVELS] [-m METHODS] FILE...\n"
           "  -R REPS     runs per measurement, medians reported (default 5)\n"
           "  -t THREADS  compression threads: zstd ZSTD_c_nbWorkers and sgz PackOptions::threads\n"
-          "              when the library has it (default 2); decompression is single-threaded\n"
+          "              when the library has it (default 2), and sgz decoding threads; zstd\n"
+          "              decompression is single-threaded, as zstd -d is\n"
           "  -l LEVELS   sgz levels, comma-separated (default 1,3,9,19)\n"
           "  -m METHODS  comma-separated subset of zstd,streams,sgz (default all)\n"
           "Prints Markdown tables to stdout, progress to stderr. Peak RSS is each method's\n"
@@ -979,7 +983,8 @@ int main(int argc, char** argv) {
 #elif defined(__GNUC__)
   printf("- compiler: gcc %s\n", __VERSION__);
 #endif
-  printf("- settings: %d runs per measurement (medians), compression threads %d%s; decompression single-threaded\n",
+  g_decode_threads = cfg.threads;
+  printf("- settings: %d runs per measurement (medians), threads %d%s (sgz pack and unpack, zstd compression; zstd -d is single-threaded)\n",
          cfg.reps, cfg.threads, zstd_threads_note.c_str());
   printf("- sgz threads: %s\n",
          kSgzHasThreads ? ("PackOptions::threads = " + std::to_string(std::max(cfg.threads, 1))).c_str()
