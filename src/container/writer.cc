@@ -84,27 +84,47 @@ struct PackItem {
 };
 
 // Splits and compresses one chunk (runs on a worker thread).
-Status EncodeChunk(int level, PackItem& item) {
+// Chunks up to this size are also tried unsplit, and stored the smaller way:
+// for tiny tensors the per-stream costs (descriptors, frame and table
+// headers) can outweigh what splitting gains.
+constexpr uint64_t kTryUnsplitBelow = 64 * 1024;
+
+// Compresses the streams of `transform` for the chunk into *payload and
+// *header (whose other fields are set by the caller).
+void EncodeStreams(const PackItem& item, Transform transform, int level, ChunkHeader* header, std::string* payload) {
   const PlannedChunk& pc = item.pc;
-  const GgmlType* type = pc.transform == Transform::kSplit ? FindGgmlType(pc.type) : nullptr;
+  const GgmlType* type = transform == Transform::kSplit ? FindGgmlType(pc.type) : nullptr;
   thread_local std::vector<uint8_t> split;
   if (split.size() < pc.size) split.resize(pc.size);
-  SplitStreams(pc.transform, type, item.input.data(), pc.size, split.data());
-  const std::vector<uint64_t> sizes = StreamSizes(pc.transform, type, pc.size);
+  SplitStreams(transform, type, item.input.data(), pc.size, split.data());
+  header->transform = transform;
+  header->type = transform == Transform::kSplit ? pc.type : 0;
+  header->streams.clear();
+  payload->clear();
+  uint64_t pos = 0;
+  for (uint64_t size : StreamSizes(transform, type, pc.size)) {
+    const size_t before = payload->size();
+    Codec codec = EncodeStream(split.data() + pos, size, level, payload);
+    header->streams.push_back({codec, static_cast<uint32_t>(size), static_cast<uint32_t>(payload->size() - before)});
+    pos += size;
+  }
+}
+
+// Splits and compresses one chunk (runs on a worker thread).
+Status EncodeChunk(int level, PackItem& item) {
+  const PlannedChunk& pc = item.pc;
   ChunkHeader& header = item.header;
-  header.transform = pc.transform;
-  header.type = pc.type;
   header.original_size = static_cast<uint32_t>(pc.size);
   header.checksum = Xxh3(item.input.data(), pc.size);
-  header.streams.clear();
-  std::string& payload = item.payload;
-  payload.clear();
-  uint64_t pos = 0;
-  for (uint64_t size : sizes) {
-    const size_t before = payload.size();
-    Codec codec = EncodeStream(split.data() + pos, size, level, &payload);
-    header.streams.push_back({codec, static_cast<uint32_t>(size), static_cast<uint32_t>(payload.size() - before)});
-    pos += size;
+  EncodeStreams(item, pc.transform, level, &header, &item.payload);
+  if (pc.transform == Transform::kSplit && pc.size <= kTryUnsplitBelow) {
+    ChunkHeader whole = header;
+    thread_local std::string whole_payload;
+    EncodeStreams(item, Transform::kNone, level, &whole, &whole_payload);
+    if (whole.EncodedLength() + whole_payload.size() < header.EncodedLength() + item.payload.size()) {
+      header = whole;
+      item.payload.swap(whole_payload);
+    }
   }
   item.head.clear();
   header.EncodeTo(&item.head);
@@ -123,8 +143,12 @@ class ArchiveWriter {
 
   Status EmitChunk(const PackItem& item, ChunkEntry* entry) {
     const ChunkHeader& header = item.header;
-    const GgmlType* type = item.pc.transform == Transform::kSplit ? FindGgmlType(item.pc.type) : nullptr;
-    const std::vector<std::string> names = StreamNames(item.pc.transform, type, item.pc.none_name);
+    const GgmlType* type = FindGgmlType(item.pc.type);
+    // A small tensor chunk the encoder kept unsplit counts as "<type>.unsplit".
+    const std::string none_name =
+        item.pc.transform == Transform::kSplit ? std::string(type->name) + ".unsplit" : item.pc.none_name;
+    const std::vector<std::string> names =
+        StreamNames(header.transform, header.transform == Transform::kSplit ? type : nullptr, none_name);
     for (size_t s = 0; s < header.streams.size(); ++s) {
       StreamTotals& tot = stats_->streams[names[s]];
       tot.raw += header.streams[s].raw_size;
