@@ -24,8 +24,31 @@ ZSTD_DCtx* ThreadDCtx() {
 
 uint64_t MaxStoredSize(uint64_t raw_size) { return raw_size; }
 
+namespace {
+
+// Bytes of the three samples (start, middle, end) that decide whether a
+// large stream is worth compressing at all.
+constexpr uint64_t kProbeBytes = 32 * 1024;
+
+// True when zstd shrinks none of three samples of src: quantized weights
+// (Q4_K nibbles, Q6_K low bits) carry close to 8 bits a byte, and zstd would
+// spend most of a pack's time confirming it. Depends on the data only, so the
+// archive does not depend on thread count or timing.
+bool LooksIncompressible(const uint8_t* src, uint64_t n, int level) {
+  if (n < 8 * kProbeBytes) return false;
+  thread_local std::unique_ptr<char[]> out(new char[ZSTD_compressBound(kProbeBytes)]);
+  const size_t bound = ZSTD_compressBound(kProbeBytes);
+  for (uint64_t at : {uint64_t{0}, (n - kProbeBytes) / 2, n - kProbeBytes}) {
+    size_t r = ZSTD_compressCCtx(ThreadCCtx(), out.get(), bound, src + at, kProbeBytes, level);
+    if (ZSTD_isError(r) || r < kProbeBytes) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst) {
-  if (n > 0) {
+  if (n > 0 && !LooksIncompressible(src, n, level)) {
     // Compress into a reused scratch buffer (never zero-filled), then append.
     thread_local std::unique_ptr<char[]> scratch;
     thread_local size_t scratch_size = 0;
