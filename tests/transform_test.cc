@@ -106,3 +106,25 @@ TEST(Codec, DecodeRejectsWrongSizesAndGarbage) {
 
 }  // namespace
 }  // namespace sgz
+
+namespace sgz {
+namespace {
+
+TEST(Codec, LargeStreamsAreProbedBeforeCompressing) {
+  std::string noise = RandomBytes(1 << 20, 3);
+  std::string out;
+  EXPECT_EQ(EncodeStream(reinterpret_cast<const uint8_t*>(noise.data()), noise.size(), 1, &out), Codec::kStored);
+  EXPECT_EQ(out.size(), noise.size());
+  // Compressible only in the middle: the middle sample sees it.
+  std::string mixed = noise;
+  std::fill(mixed.begin() + (400 << 10), mixed.begin() + (700 << 10), 'x');
+  out.clear();
+  EXPECT_EQ(EncodeStream(reinterpret_cast<const uint8_t*>(mixed.data()), mixed.size(), 1, &out), Codec::kZstd);
+  std::string back(mixed.size(), '\0');
+  ASSERT_TRUE(DecodeStream(Codec::kZstd, reinterpret_cast<const uint8_t*>(out.data()), out.size(),
+                           reinterpret_cast<uint8_t*>(&back[0]), back.size()).ok());
+  EXPECT_TRUE(back == mixed);
+}
+
+}  // namespace
+}  // namespace sgz
