@@ -81,7 +81,6 @@ TEST(RoundTrip, ChunksOfATensorHoldOnlyThatTensor) {
   ASSERT_TRUE(a.ok());
   for (const TensorEntry& t : (*a)->file().tensors) {
     std::string out(t.size, '\0');
-    (*a)->source();
     const uint64_t before = (*a)->chunks_decoded();
     ASSERT_TRUE((*a)->ReadRange(t.offset, t.size, reinterpret_cast<uint8_t*>(&out[0])).ok());
     EXPECT_TRUE(out == demo.substr(t.offset, t.size)) << t.name;

@@ -593,7 +593,7 @@ int Main(int argc, char** argv) {
       ("fast", "fastest preset")
       ("max", "smallest preset")
       ("chunk-size", "original KiB per chunk", cxxopts::value<uint64_t>()->default_value(std::to_string(kDefaultChunkSize / 1024)))
-      ("T,threads", "worker threads (0 = all cores)", cxxopts::value<unsigned>()->default_value("0"))
+      ("T,threads", "worker threads (0 = all cores; at most one per core)", cxxopts::value<unsigned>()->default_value("0"))
       ("f,force", "overwrite an existing output")
       ("c,stdout", "write to standard output")
       ("q,quiet", "no messages but errors")

@@ -8,6 +8,11 @@ unsigned ResolveThreads(unsigned requested) {
   return n == 0 ? 1 : n;
 }
 
+ThreadPool* SharedThreadPool() {
+  static ThreadPool pool(ResolveThreads(0));
+  return &pool;
+}
+
 ThreadPool::ThreadPool(unsigned threads) {
   for (unsigned i = 0; i < threads; ++i) workers_.emplace_back([this] { Loop(); });
 }

@@ -24,6 +24,12 @@ namespace sgz {
 // Number of worker threads to use for `requested` (0 = all cores).
 unsigned ResolveThreads(unsigned requested);
 
+class ThreadPool;
+// The process-wide pool (one worker per core), created on first use. Every
+// pipeline shares it, so repeated calls create no threads and the workers'
+// reusable buffers stay bounded by (workers x largest chunk).
+ThreadPool* SharedThreadPool();
+
 class ThreadPool {
  public:
   explicit ThreadPool(unsigned threads);

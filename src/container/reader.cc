@@ -102,10 +102,9 @@ struct ReadItem {
 
 Status Archive::DecodeChunksInOrder(size_t first, size_t count, const std::function<Status(const std::vector<uint8_t>&, size_t)>& consume) {
   const unsigned threads = ResolveThreads(threads_);
-  std::unique_ptr<ThreadPool> pool(threads > 1 && count > 1 ? new ThreadPool(threads) : nullptr);
   size_t next = first;
   OrderedPipeline<ReadItem> pipeline(
-      pool.get(), 2 * threads,
+      threads > 1 && count > 1 ? SharedThreadPool() : nullptr, 2 * threads,
       [this](ReadItem& item) { return DecodeStoredChunk(item.index, item.stored, &item.decoded); },
       [&](ReadItem& item) { return consume(item.decoded, next++); });
   const FileEntry& f = file();

@@ -54,9 +54,8 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, un
   std::vector<SeenChunk> seen;
   Xxh3Stream whole;
   threads = ResolveThreads(threads);
-  std::unique_ptr<ThreadPool> pool(threads > 1 ? new ThreadPool(threads) : nullptr);
   OrderedPipeline<StreamItem> pipeline(
-      pool.get(), 2 * threads,
+      threads > 1 ? SharedThreadPool() : nullptr, 2 * threads,
       [](StreamItem& item) {
         Status s = DecodeChunkPayload(item.header, item.payload.data(), item.payload.size(), &item.decoded);
         return s.ok() ? s : s.WithContext(item.name);

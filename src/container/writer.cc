@@ -225,9 +225,8 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   uint64_t consumed = 0;
   const int meta_level = options.meta_level != 0 ? options.meta_level : std::max(options.level, kDefaultMetaLevel);
   const unsigned threads = ResolveThreads(options.threads);
-  std::unique_ptr<ThreadPool> pool(threads > 1 ? new ThreadPool(threads) : nullptr);
   OrderedPipeline<PackItem> pipeline(
-      pool.get(), 2 * threads,
+      threads > 1 ? SharedThreadPool() : nullptr, 2 * threads,
       [&](PackItem& item) {
         const bool meta = item.pc.none_name != nullptr && std::string(item.pc.none_name) == "meta";
         return EncodeChunk(meta ? meta_level : options.level, item);
