@@ -23,6 +23,7 @@ struct PlannedChunk {
   Transform transform;
   uint32_t type;
   const char* none_name;  // stream name when untransformed
+  bool metadata;          // the GGUF metadata: compressed at the metadata level
 };
 
 // A stretch of the input cut into chunks the same way throughout: the
@@ -36,6 +37,7 @@ struct PlanRegion {
   Transform transform;
   uint32_t type;
   const char* none_name;
+  bool metadata = false;
 };
 
 constexpr uint64_t kToEnd = UINT64_MAX;
@@ -49,7 +51,7 @@ std::vector<PlanRegion> PlanRegions(const GgufLayout* layout, uint64_t chunk_siz
     regions.push_back({0, kToEnd, chunk_size, 0, Transform::kNone, 0, "opaque"});
     return regions;
   }
-  regions.push_back({0, layout->data_offset, chunk_size, 0, Transform::kNone, 0, "meta"});
+  regions.push_back({0, layout->data_offset, chunk_size, 0, Transform::kNone, 0, "meta", /*metadata=*/true});
   const uint64_t align = layout->alignment;
   for (const GgufTensor& t : layout->tensors) {
     const uint64_t padded = (t.size + align - 1) / align * align;
@@ -83,7 +85,6 @@ struct PackItem {
   std::string payload;  // stream payloads
 };
 
-// Splits and compresses one chunk (runs on a worker thread).
 // Chunks up to this size are also tried unsplit, and stored the smaller way:
 // for tiny tensors the per-stream costs (descriptors, frame and table
 // headers) can outweigh what splitting gains.
@@ -227,10 +228,7 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   const unsigned threads = ResolveThreads(options.threads);
   OrderedPipeline<PackItem> pipeline(
       threads > 1 ? SharedThreadPool() : nullptr, 2 * threads,
-      [&](PackItem& item) {
-        const bool meta = item.pc.none_name != nullptr && std::string(item.pc.none_name) == "meta";
-        return EncodeChunk(meta ? meta_level : options.level, item);
-      },
+      [&](PackItem& item) { return EncodeChunk(item.pc.metadata ? meta_level : options.level, item); },
       [&](PackItem& item) {
         ChunkEntry entry;
         SGZ_RETURN_IF_ERROR(writer.EmitChunk(item, &entry));
@@ -252,7 +250,7 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
       if (got < want) eof = true;
       if (got == 0) break;
       std::unique_ptr<PackItem> item = pipeline.NewItem();
-      item->pc = {in->position(), got, r.transform, r.type, r.none_name};
+      item->pc = {in->position(), got, r.transform, r.type, r.none_name, r.metadata};
       item->input.assign(data, data + got);
       whole.Update(data, got);
       in->Consume(got);
