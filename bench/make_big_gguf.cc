@@ -20,20 +20,20 @@ int main(int argc, char** argv) {
     fprintf(stderr, "usage: make_big_gguf SRC.gguf OUT.gguf TARGET_BYTES [ROWS]\n");
     return 1;
   }
-  auto map = sgz::MappedFile::Open(argv[1]);
+  auto map = sgz::internal::MappedFile::Open(argv[1]);
   if (!map.ok()) return fprintf(stderr, "%s\n", map.status().ToString().c_str()), 1;
   const uint8_t* src = (*map)->data();
-  auto layout = sgz::ParseGguf(src, (*map)->size());
+  auto layout = sgz::internal::ParseGguf(src, (*map)->size());
   if (!layout.ok()) return fprintf(stderr, "%s\n", layout.status().ToString().c_str()), 1;
   const uint64_t target = std::strtoull(argv[3], nullptr, 10);
   const uint64_t rows = argc == 5 ? std::strtoull(argv[4], nullptr, 10) : 1;
-  auto repeat = [&](const sgz::GgufTensor& t) { return t.n_dims == 2 ? rows : 1; };
+  auto repeat = [&](const sgz::internal::GgufTensor& t) { return t.n_dims == 2 ? rows : 1; };
   uint64_t per_copy = 0;
   for (const auto& t : layout->tensors) per_copy += (t.size * repeat(t) + 31) / 32 * 32;
   const uint64_t copies = per_copy == 0 ? 1 : (target + per_copy - 1) / per_copy;
 
-  sgz::fixtures::GgufBuilder b;
-  for (const sgz::GgufKv& kv : layout->kvs) {
+  sgz::internal::fixtures::GgufBuilder b;
+  for (const sgz::internal::GgufKv& kv : layout->kvs) {
     if (kv.key == "general.alignment") continue;
     b.KvRaw(kv.key, kv.type, std::string(reinterpret_cast<const char*>(src + kv.value_offset), kv.value_size));
   }

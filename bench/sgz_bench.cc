@@ -88,7 +88,7 @@ constexpr int kExitMismatch = 4;  // decoded output differs from the input
   _exit(code);
 }
 
-void CheckStatus(const sgz::Status& s, const char* what) {
+void CheckStatus(const sgz::internal::Status& s, const char* what) {
   if (!s.ok()) ChildFail(kExitError, "%s: %s", what, s.ToString().c_str());
 }
 
@@ -122,7 +122,7 @@ template <typename T, typename = void>
 struct HasThreads : std::false_type {};
 template <typename T>
 struct HasThreads<T, std::void_t<decltype(std::declval<T&>().threads)>> : std::true_type {};
-constexpr bool kSgzHasThreads = HasThreads<sgz::PackOptions>::value;
+constexpr bool kSgzHasThreads = HasThreads<sgz::internal::PackOptions>::value;
 
 template <typename T>
 void SetThreads(T* options, int threads) {
@@ -142,7 +142,7 @@ struct Input {
   Buffer bytes;
   bool gguf = false;
   std::string parse_error;
-  sgz::GgufLayout layout;
+  sgz::internal::GgufLayout layout;
   int largest = -1;  // index of the largest tensor, or -1
 };
 
@@ -162,7 +162,7 @@ Input LoadInput(const std::string& path) {
     got += static_cast<size_t>(r);
   }
   close(fd);
-  auto layout = sgz::ParseGguf(in.bytes.data(), in.bytes.size());
+  auto layout = sgz::internal::ParseGguf(in.bytes.data(), in.bytes.size());
   if (layout.ok()) {
     in.gguf = true;
     in.layout = std::move(layout).value();
@@ -347,7 +347,7 @@ void RunZstdWhole(const Input& in, const Config& cfg, int level, Report* r) {
   // One tensor out of a .zst: decompress from the start until its last byte.
   if (in.largest >= 0) {
     r->extract_supported = true;
-    const sgz::GgufTensor& t = in.layout.tensors[in.largest];
+    const sgz::internal::GgufTensor& t = in.layout.tensors[in.largest];
     Buffer dst(t.size);
     memset(dst.data(), 0, dst.size());
     for (int i = 0; i < cfg.reps; ++i) {
@@ -389,10 +389,10 @@ struct StreamSet {
 };
 
 // Bytes of each stream for a layout.
-void StreamSizes(const sgz::GgufLayout& layout, uint64_t sizes[kStreamCount]) {
+void StreamSizes(const sgz::internal::GgufLayout& layout, uint64_t sizes[kStreamCount]) {
   for (int i = 0; i < kStreamCount; ++i) sizes[i] = 0;
-  for (const sgz::Region& g : layout.regions) {
-    if (g.kind != sgz::RegionKind::kTensor) {
+  for (const sgz::internal::Region& g : layout.regions) {
+    if (g.kind != sgz::internal::RegionKind::kTensor) {
       sizes[kMeta] += g.size;
       continue;
     }
@@ -411,12 +411,12 @@ void StreamSizes(const sgz::GgufLayout& layout, uint64_t sizes[kStreamCount]) {
 // Walks the layout, calling copy(stream, stream_offset, file_offset, n) for
 // every run of bytes; Q4_K header bytes go one at a time to their grouped place.
 template <typename Copy>
-void WalkStreams(const sgz::GgufLayout& layout, const uint64_t sizes[kStreamCount], Copy copy) {
+void WalkStreams(const sgz::internal::GgufLayout& layout, const uint64_t sizes[kStreamCount], Copy copy) {
   uint64_t pos[kStreamCount] = {0, 0, 0, 0, 0};
   const uint64_t q4k_blocks = sizes[kScales] / kQ4KHeader;
   uint64_t block = 0;  // global Q4_K block index
-  for (const sgz::Region& g : layout.regions) {
-    if (g.kind != sgz::RegionKind::kTensor) {
+  for (const sgz::internal::Region& g : layout.regions) {
+    if (g.kind != sgz::internal::RegionKind::kTensor) {
       copy(kMeta, pos[kMeta], g.offset, g.size);
       pos[kMeta] += g.size;
       continue;
@@ -443,7 +443,7 @@ void WalkStreams(const sgz::GgufLayout& layout, const uint64_t sizes[kStreamCoun
   }
 }
 
-StreamSet Split(const uint8_t* data, const sgz::GgufLayout& layout) {
+StreamSet Split(const uint8_t* data, const sgz::internal::GgufLayout& layout) {
   uint64_t sizes[kStreamCount];
   StreamSizes(layout, sizes);
   StreamSet set;
@@ -476,10 +476,10 @@ Buffer Join(const StreamSet& frames) {
     sizes[i] = n;
     total += n;
   }
-  auto header = sgz::ParseGgufHeader(dec.s[kMeta].data(), dec.s[kMeta].size(), /*at_eof=*/true, nullptr);
+  auto header = sgz::internal::ParseGgufHeader(dec.s[kMeta].data(), dec.s[kMeta].size(), /*at_eof=*/true, nullptr);
   CheckStatus(header.status(), "per-stream join: metadata stream");
-  sgz::GgufLayout layout = std::move(header).value();
-  CheckStatus(sgz::FinishGgufLayout(&layout, total), "per-stream join: layout");
+  sgz::internal::GgufLayout layout = std::move(header).value();
+  CheckStatus(sgz::internal::FinishGgufLayout(&layout, total), "per-stream join: layout");
   uint64_t expect[kStreamCount];
   StreamSizes(layout, expect);
   for (int i = 0; i < kStreamCount; ++i) {
@@ -539,24 +539,24 @@ void RunStreams(const Input& in, const Config& cfg, Report* r) {
 // ---------------------------------------------------------------------------
 // Method c: sgz through the library.
 
-class DiscardSink : public sgz::ByteSink {
+class DiscardSink : public sgz::internal::ByteSink {
  public:
-  sgz::Status Write(const void*, size_t n) override {
+  sgz::internal::Status Write(const void*, size_t n) override {
     bytes += n;
-    return sgz::Status::Ok();
+    return sgz::internal::Status::Ok();
   }
   uint64_t bytes = 0;
 };
 
-class CompareSink : public sgz::ByteSink {
+class CompareSink : public sgz::internal::ByteSink {
  public:
   CompareSink(const uint8_t* expect, uint64_t size) : expect_(expect), size_(size) {}
-  sgz::Status Write(const void* data, size_t n) override {
-    if (pos > size_ || n > size_ - pos) return sgz::Status::Corruption("output longer than the input");
+  sgz::internal::Status Write(const void* data, size_t n) override {
+    if (pos > size_ || n > size_ - pos) return sgz::internal::Status::Corruption("output longer than the input");
     size_t d = FirstDifference(static_cast<const uint8_t*>(data), expect_ + pos, n);
-    if (d != n) return sgz::Status::Corruption("output differs at byte " + std::to_string(pos + d));
+    if (d != n) return sgz::internal::Status::Corruption("output differs at byte " + std::to_string(pos + d));
     pos += n;
-    return sgz::Status::Ok();
+    return sgz::internal::Status::Ok();
   }
   uint64_t pos = 0;
 
@@ -567,8 +567,8 @@ class CompareSink : public sgz::ByteSink {
 
 int g_decode_threads = 2;  // sgz decoding threads (-t)
 
-std::unique_ptr<sgz::Archive> OpenArchive(const std::string& archive) {
-  auto a = sgz::Archive::Open(sgz::NewMemorySource(reinterpret_cast<const uint8_t*>(archive.data()), archive.size()));
+std::unique_ptr<sgz::internal::Archive> OpenArchive(const std::string& archive) {
+  auto a = sgz::internal::Archive::Open(sgz::internal::NewMemorySource(reinterpret_cast<const uint8_t*>(archive.data()), archive.size()));
   CheckStatus(a.status(), "Archive::Open");
   a.value()->set_threads(static_cast<unsigned>(std::max(g_decode_threads, 1)));
   return std::move(a).value();
@@ -577,22 +577,22 @@ std::unique_ptr<sgz::Archive> OpenArchive(const std::string& archive) {
 void RunSgz(const Input& in, const Config& cfg, int level, Report* r) {
   const uint8_t* data = in.bytes.data();
   const size_t size = in.bytes.size();
-  sgz::PackOptions options;
+  sgz::internal::PackOptions options;
   options.level = level;
   const size_t slash = in.path.find_last_of('/');
   options.name = slash == std::string::npos ? in.path : in.path.substr(slash + 1);
   SetThreads(&options, std::max(cfg.threads, 1));
-  CheckStatus(sgz::ValidatePackOptions(options), "PackOptions");
+  CheckStatus(sgz::internal::ValidatePackOptions(options), "PackOptions");
 
   std::string archive;
-  sgz::PackStats stats;
+  sgz::internal::PackStats stats;
   for (int i = 0; i < cfg.reps; ++i) {
     archive.clear();
     archive.shrink_to_fit();  // never hold two archives at once
-    sgz::StringSink sink;
-    sgz::PackStats st;
+    sgz::internal::StringSink sink;
+    sgz::internal::PackStats st;
     auto t0 = Clock::now();
-    CheckStatus(sgz::PackBuffer(data, size, options, &sink, &st), "PackBuffer");
+    CheckStatus(sgz::internal::PackBuffer(data, size, options, &sink, &st), "PackBuffer");
     r->pack.push_back(Since(t0));
     if (i > 0 && sink.out.size() != r->compressed) {
       r->note = "archive size varies between runs (" + std::to_string(r->compressed) + " vs " +
@@ -608,7 +608,7 @@ void RunSgz(const Input& in, const Config& cfg, int level, Report* r) {
   {  // Verification (not timed).
     auto a = OpenArchive(archive);
     CompareSink cmp(data, size);
-    sgz::Status s = a->Unpack(&cmp);
+    sgz::internal::Status s = a->Unpack(&cmp);
     if (!s.ok()) ChildFail(kExitMismatch, "sgz -%d: unpack: %s", level, s.ToString().c_str());
     if (cmp.pos != size) ChildFail(kExitMismatch, "sgz -%d: output is %" PRIu64 " bytes, input %zu", level, cmp.pos, size);
   }
@@ -624,7 +624,7 @@ void RunSgz(const Input& in, const Config& cfg, int level, Report* r) {
   }
 
   if (in.largest >= 0) {
-    const sgz::GgufTensor& t = in.layout.tensors[in.largest];
+    const sgz::internal::GgufTensor& t = in.layout.tensors[in.largest];
     auto probe = OpenArchive(archive);
     if (probe->FindTensor(t.name).ok()) {
       r->extract_supported = true;
@@ -663,9 +663,9 @@ void RunInChild(const Method& m, const std::string& path, const Config& cfg, int
     r.tensor_count = in.layout.tensors.size();
     if (!in.gguf) r.note = in.parse_error;
     if (in.largest >= 0) {
-      const sgz::GgufTensor& t = in.layout.tensors[in.largest];
+      const sgz::internal::GgufTensor& t = in.layout.tensors[in.largest];
       r.largest_name = t.name;
-      r.largest_type = sgz::GgmlTypeName(t.type);
+      r.largest_type = sgz::internal::GgmlTypeName(t.type);
       r.largest_size = t.size;
       r.largest_offset = t.offset;
     }
@@ -943,8 +943,8 @@ int main(int argc, char** argv) {
       cfg.levels.clear();
       for (const std::string& s : SplitComma(value())) {
         int l;
-        if (!ParseInt(s.c_str(), sgz::kMinLevel, sgz::kMaxLevel, &l)) {
-          return fprintf(stderr, "sgz_bench: bad level '%s' (%d..%d)\n", s.c_str(), sgz::kMinLevel, sgz::kMaxLevel), 2;
+        if (!ParseInt(s.c_str(), sgz::internal::kMinLevel, sgz::internal::kMaxLevel, &l)) {
+          return fprintf(stderr, "sgz_bench: bad level '%s' (%d..%d)\n", s.c_str(), sgz::internal::kMinLevel, sgz::internal::kMaxLevel), 2;
         }
         cfg.levels.push_back(l);
       }

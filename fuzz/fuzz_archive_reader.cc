@@ -29,11 +29,11 @@ constexpr uint64_t kMaxBuffer = 64ull << 20;
 constexpr uint64_t kMaxRange = 1ull << 20;
 constexpr size_t kMaxChunksDecoded = 16;
 
-class DiscardSink : public sgz::ByteSink {
+class DiscardSink : public sgz::internal::ByteSink {
  public:
-  sgz::Status Write(const void*, size_t n) override {
+  sgz::internal::Status Write(const void*, size_t n) override {
     written += n;
-    return sgz::Status::Ok();
+    return sgz::internal::Status::Ok();
   }
   uint64_t written = 0;
 };
@@ -42,21 +42,21 @@ void Check(bool ok) {
   if (!ok) __builtin_trap();
 }
 
-void ReadSomeRange(sgz::Archive* a, uint64_t offset, uint64_t n) {
+void ReadSomeRange(sgz::internal::Archive* a, uint64_t offset, uint64_t n) {
   n = std::min(n, kMaxRange);
   std::unique_ptr<uint8_t[]> buf(new uint8_t[n]);
-  sgz::Status s = a->ReadRange(offset, n, buf.get());
+  sgz::internal::Status s = a->ReadRange(offset, n, buf.get());
   const uint64_t size = a->file().original_size;
   if (offset > size || n > size - offset) Check(!s.ok());
 }
 
-void Exercise(sgz::Archive* a) {
-  const sgz::Manifest& m = a->manifest();
-  const sgz::FileEntry& f = a->file();
+void Exercise(sgz::internal::Archive* a) {
+  const sgz::internal::Manifest& m = a->manifest();
+  const sgz::internal::FileEntry& f = a->file();
 
-  for (const sgz::TensorEntry& t : f.tensors) {
+  for (const sgz::internal::TensorEntry& t : f.tensors) {
     (void)a->TensorStoredBytes(t);
-    sgz::Result<const sgz::TensorEntry*> found = a->FindTensor(t.name);
+    sgz::internal::Result<const sgz::internal::TensorEntry*> found = a->FindTensor(t.name);
     Check(found.ok() && (*found)->name == t.name);
     // The manifest decoder lets a name repeat; lookups then find the first.
     const bool first = *found == &t;
@@ -88,27 +88,27 @@ void Exercise(sgz::Archive* a) {
 }
 
 void RunArchive(const uint8_t* data, size_t size) {
-  sgz::Result<std::unique_ptr<sgz::Archive>> a = sgz::Archive::Open(sgz::NewMemorySource(data, size));
+  sgz::internal::Result<std::unique_ptr<sgz::internal::Archive>> a = sgz::internal::Archive::Open(sgz::internal::NewMemorySource(data, size));
   if (a.ok()) Exercise(a->get());
 }
 
 void RunStream(const uint8_t* data, size_t size) {
-  std::unique_ptr<sgz::InputStream> in = sgz::NewMemoryInputStream(data, size);
+  std::unique_ptr<sgz::internal::InputStream> in = sgz::internal::NewMemoryInputStream(data, size);
   DiscardSink sink;
-  sgz::StreamUnpackStats stats;
-  if (sgz::UnpackStream(in.get(), &sink, &stats).ok()) Check(sink.written == stats.original_bytes);
+  sgz::internal::StreamUnpackStats stats;
+  if (sgz::internal::UnpackStream(in.get(), &sink, &stats).ok()) Check(sink.written == stats.original_bytes);
 }
 
 // If the input has a decodable footer whose manifest lies in the input but
 // whose checksum is wrong, stores a copy with the checksum recomputed.
 bool FixManifestChecksum(const uint8_t* data, size_t size, std::vector<uint8_t>* fixed) {
-  if (size < sgz::Footer::kEncodedLength) return false;
-  const uint8_t* fp = data + size - sgz::Footer::kEncodedLength;
-  sgz::Result<sgz::Footer> footer = sgz::Footer::DecodeFrom(fp, sgz::Footer::kEncodedLength);
+  if (size < sgz::internal::Footer::kEncodedLength) return false;
+  const uint8_t* fp = data + size - sgz::internal::Footer::kEncodedLength;
+  sgz::internal::Result<sgz::internal::Footer> footer = sgz::internal::Footer::DecodeFrom(fp, sgz::internal::Footer::kEncodedLength);
   if (!footer.ok()) return false;
-  const uint64_t limit = size - sgz::Footer::kEncodedLength;
+  const uint64_t limit = size - sgz::internal::Footer::kEncodedLength;
   if (footer->manifest_offset > limit || footer->manifest_size > limit - footer->manifest_offset) return false;
-  const uint64_t sum = sgz::Xxh3(data + footer->manifest_offset, footer->manifest_size);
+  const uint64_t sum = sgz::internal::Xxh3(data + footer->manifest_offset, footer->manifest_size);
   if (sum == footer->manifest_checksum) return false;
   footer->manifest_checksum = sum;
   std::string encoded;

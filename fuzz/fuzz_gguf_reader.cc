@@ -14,12 +14,12 @@ void Check(bool ok) {
 }
 
 // The regions of an accepted file are ordered, contiguous and cover it.
-void CheckLayout(const sgz::GgufLayout& layout, uint64_t size) {
+void CheckLayout(const sgz::internal::GgufLayout& layout, uint64_t size) {
   uint64_t pos = 0;
-  for (const sgz::Region& r : layout.regions) {
+  for (const sgz::internal::Region& r : layout.regions) {
     Check(r.offset == pos);
     Check(r.size <= size - pos);
-    if (r.kind == sgz::RegionKind::kTensor || r.kind == sgz::RegionKind::kPadding) {
+    if (r.kind == sgz::internal::RegionKind::kTensor || r.kind == sgz::internal::RegionKind::kPadding) {
       Check(r.tensor < layout.tensors.size());
     }
     pos += r.size;
@@ -28,7 +28,7 @@ void CheckLayout(const sgz::GgufLayout& layout, uint64_t size) {
   Check(layout.header_size <= layout.data_offset);
   Check(layout.data_offset <= layout.data_end);
   Check(layout.data_end <= size);
-  for (const sgz::GgufTensor& t : layout.tensors) {
+  for (const sgz::internal::GgufTensor& t : layout.tensors) {
     Check(t.offset >= layout.data_offset);
     Check(t.size <= size && t.offset <= size - t.size);
   }
@@ -37,11 +37,11 @@ void CheckLayout(const sgz::GgufLayout& layout, uint64_t size) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  sgz::Result<sgz::GgufLayout> whole = sgz::ParseGguf(data, size);
+  sgz::internal::Result<sgz::internal::GgufLayout> whole = sgz::internal::ParseGguf(data, size);
   if (whole.ok()) CheckLayout(*whole, size);
 
   bool need_more = false;
-  sgz::Result<sgz::GgufLayout> prefix = sgz::ParseGgufHeader(data, size, /*at_eof=*/false, &need_more);
+  sgz::internal::Result<sgz::internal::GgufLayout> prefix = sgz::internal::ParseGgufHeader(data, size, /*at_eof=*/false, &need_more);
   // A header that parses as a whole file parses as a prefix too, and the
   // same way: the prefix parse only differs in asking for more bytes.
   if (whole.ok()) {

@@ -28,35 +28,35 @@ void Check(bool ok) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
-  sgz::PackOptions options;
+  sgz::internal::PackOptions options;
   options.level = 1 + data[0] % 5;
-  options.chunk_size = sgz::kMinChunkSize + (data[1] % 253) * 1024ull;
+  options.chunk_size = sgz::internal::kMinChunkSize + (data[1] % 253) * 1024ull;
   const uint8_t* input = data + 2;
   const size_t n = size - 2;
 
-  sgz::StringSink archive;
-  sgz::PackStats stats;
-  Check(sgz::PackBuffer(input, n, options, &archive, &stats).ok());
+  sgz::internal::StringSink archive;
+  sgz::internal::PackStats stats;
+  Check(sgz::internal::PackBuffer(input, n, options, &archive, &stats).ok());
   Check(stats.original_size == n && stats.archive_size == archive.out.size());
-  Check(stats.gguf == sgz::ParseGguf(input, n).ok());
+  Check(stats.gguf == sgz::internal::ParseGguf(input, n).ok());
   const uint8_t* ap = reinterpret_cast<const uint8_t*>(archive.out.data());
 
-  sgz::Result<std::unique_ptr<sgz::Archive>> a = sgz::Archive::Open(sgz::NewMemorySource(ap, archive.out.size()));
+  sgz::internal::Result<std::unique_ptr<sgz::internal::Archive>> a = sgz::internal::Archive::Open(sgz::internal::NewMemorySource(ap, archive.out.size()));
   Check(a.ok());
-  sgz::StringSink unpacked;
+  sgz::internal::StringSink unpacked;
   Check((*a)->Unpack(&unpacked).ok());
   Check(unpacked.out.size() == n && memcmp(unpacked.out.data(), input, n) == 0);
-  for (const sgz::TensorEntry& t : (*a)->file().tensors) {
+  for (const sgz::internal::TensorEntry& t : (*a)->file().tensors) {
     Check(t.offset <= n && t.size <= n - t.offset);
     std::unique_ptr<uint8_t[]> buf(new uint8_t[t.size]);
     Check((*a)->ReadTensor(t.name, buf.get(), t.size).ok());
     Check(t.size == 0 || memcmp(buf.get(), input + t.offset, t.size) == 0);
   }
 
-  std::unique_ptr<sgz::InputStream> in = sgz::NewMemoryInputStream(ap, archive.out.size());
-  sgz::StringSink streamed;
-  sgz::StreamUnpackStats stream_stats;
-  Check(sgz::UnpackStream(in.get(), &streamed, &stream_stats).ok());
+  std::unique_ptr<sgz::internal::InputStream> in = sgz::internal::NewMemoryInputStream(ap, archive.out.size());
+  sgz::internal::StringSink streamed;
+  sgz::internal::StreamUnpackStats stream_stats;
+  Check(sgz::internal::UnpackStream(in.get(), &streamed, &stream_stats).ok());
   Check(streamed.out == unpacked.out);
   Check(stream_stats.archive_bytes == archive.out.size());
   return 0;

@@ -32,11 +32,11 @@ void Check(bool ok) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < kParamBytes) return 0;
-  const sgz::Codec codec = (data[0] & 1) ? sgz::Codec::kZstd : sgz::Codec::kStored;
-  const sgz::Transform transform = (data[0] & 2) ? sgz::Transform::kSplit : sgz::Transform::kNone;
-  const sgz::GgmlType* type = nullptr;
-  if (transform == sgz::Transform::kSplit) {
-    type = sgz::FindGgmlType(data[1]);
+  const sgz::internal::Codec codec = (data[0] & 1) ? sgz::internal::Codec::kZstd : sgz::internal::Codec::kStored;
+  const sgz::internal::Transform transform = (data[0] & 2) ? sgz::internal::Transform::kSplit : sgz::internal::Transform::kNone;
+  const sgz::internal::GgmlType* type = nullptr;
+  if (transform == sgz::internal::Transform::kSplit) {
+    type = sgz::internal::FindGgmlType(data[1]);
     if (type == nullptr || type->fields.empty()) return 0;
   }
   const uint64_t raw_size =
@@ -48,19 +48,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Exactly raw_size bytes (new[0] is a valid, unreadable pointer), so ASan
   // sees any write past the end.
   std::unique_ptr<uint8_t[]> raw(new uint8_t[raw_size]);
-  sgz::Status s = sgz::DecodeStream(codec, rest, n, raw.get(), raw_size);
-  if (s.ok() && codec == sgz::Codec::kStored) Check(raw_size == n && memcmp(raw.get(), rest, n) == 0);
+  sgz::internal::Status s = sgz::internal::DecodeStream(codec, rest, n, raw.get(), raw_size);
+  if (s.ok() && codec == sgz::internal::Codec::kStored) Check(raw_size == n && memcmp(raw.get(), rest, n) == 0);
 
   // Split and join are inverse permutations of the same length.
-  const std::vector<uint64_t> sizes = sgz::StreamSizes(transform, type, n);
+  const std::vector<uint64_t> sizes = sgz::internal::StreamSizes(transform, type, n);
   uint64_t total = 0;
   for (uint64_t v : sizes) total += v;
   Check(total == n);
-  Check(sgz::StreamNames(transform, type, "none").size() == sizes.size());
+  Check(sgz::internal::StreamNames(transform, type, "none").size() == sizes.size());
   std::unique_ptr<uint8_t[]> split(new uint8_t[n]);
   std::unique_ptr<uint8_t[]> joined(new uint8_t[n]);
-  sgz::SplitStreams(transform, type, rest, n, split.get());
-  sgz::JoinStreams(transform, type, split.get(), n, joined.get());
+  sgz::internal::SplitStreams(transform, type, rest, n, split.get());
+  sgz::internal::JoinStreams(transform, type, split.get(), n, joined.get());
   Check(n == 0 || memcmp(joined.get(), rest, n) == 0);
 
   // Each stream survives the codec, as the writer uses it.
@@ -68,10 +68,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint64_t pos = 0;
   for (uint64_t v : sizes) {
     stored.clear();
-    const sgz::Codec c = sgz::EncodeStream(split.get() + pos, v, sgz::kMinLevel, &stored);
-    Check(stored.size() <= sgz::MaxStoredSize(v));
+    const sgz::internal::Codec c = sgz::internal::EncodeStream(split.get() + pos, v, sgz::internal::kMinLevel, &stored);
+    Check(stored.size() <= sgz::internal::MaxStoredSize(v));
     std::unique_ptr<uint8_t[]> back(new uint8_t[v]);
-    Check(sgz::DecodeStream(c, reinterpret_cast<const uint8_t*>(stored.data()), stored.size(), back.get(), v).ok());
+    Check(sgz::internal::DecodeStream(c, reinterpret_cast<const uint8_t*>(stored.data()), stored.size(), back.get(), v).ok());
     Check(v == 0 || memcmp(back.get(), split.get() + pos, v) == 0);
     pos += v;
   }

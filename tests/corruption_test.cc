@@ -8,7 +8,7 @@
 #include "fixture_set.h"
 #include "test_util.h"
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 bool NamesWhatFailed(const std::string& message) {
@@ -135,4 +135,4 @@ TEST(Corruption, InvalidArchiveFixturesGiveTheirErrors) {
 }
 
 }  // namespace
-}  // namespace sgz
+}  // namespace sgz::internal

@@ -6,7 +6,7 @@
 #include "fixture_set.h"
 #include "test_util.h"
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 TEST(Fixtures, CommittedFilesMatchTheGenerator) {
@@ -26,4 +26,4 @@ TEST(Fixtures, ErrorListMatchesTheGenerator) {
 }
 
 }  // namespace
-}  // namespace sgz
+}  // namespace sgz::internal

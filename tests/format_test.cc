@@ -7,7 +7,7 @@
 #include "common/checksum.h"
 #include "test_util.h"
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 const uint8_t* U8(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
@@ -25,10 +25,10 @@ TEST(Format, HeaderRoundTripsAndRejectsOtherMajorVersions) {
   EXPECT_TRUE(FileHeader::DecodeFrom(U8(minor), minor.size()).ok());
   std::string flags = b;
   flags[12] = 1;
-  EXPECT_EQ(FileHeader::DecodeFrom(U8(flags), flags.size()).status().code(), Status::Code::kCorruption);
+  EXPECT_EQ(FileHeader::DecodeFrom(U8(flags), flags.size()).status().code(), Status::Code::kCorrupt);
   std::string magic = b;
   magic[0] = 'x';
-  EXPECT_EQ(FileHeader::DecodeFrom(U8(magic), magic.size()).status().code(), Status::Code::kCorruption);
+  EXPECT_EQ(FileHeader::DecodeFrom(U8(magic), magic.size()).status().code(), Status::Code::kCorrupt);
 }
 
 TEST(Format, FooterRoundTrips) {
@@ -70,19 +70,19 @@ TEST(Format, ChunkHeaderValidatesStreamsAgainstTheTransform) {
   bad.streams[0].raw_size = 2;
   std::string bb;
   bad.EncodeTo(&bb);
-  EXPECT_EQ(ChunkHeader::DecodeFrom(U8(bb), bb.size(), &d, &needed).code(), Status::Code::kCorruption);
+  EXPECT_EQ(ChunkHeader::DecodeFrom(U8(bb), bb.size(), &d, &needed).code(), Status::Code::kCorrupt);
   // A stored size larger than the raw size.
   bad = h;
   bad.streams[0].stored_size = 4;
   bb.clear();
   bad.EncodeTo(&bb);
-  EXPECT_EQ(ChunkHeader::DecodeFrom(U8(bb), bb.size(), &d, &needed).code(), Status::Code::kCorruption);
+  EXPECT_EQ(ChunkHeader::DecodeFrom(U8(bb), bb.size(), &d, &needed).code(), Status::Code::kCorrupt);
   // A type that cannot be split.
   bad = h;
   bad.type = 4;
   bb.clear();
   bad.EncodeTo(&bb);
-  EXPECT_EQ(ChunkHeader::DecodeFrom(U8(bb), bb.size(), &d, &needed).code(), Status::Code::kCorruption);
+  EXPECT_EQ(ChunkHeader::DecodeFrom(U8(bb), bb.size(), &d, &needed).code(), Status::Code::kCorrupt);
 }
 
 TEST(Format, ManifestRoundTripsAndRejectsInconsistency) {
@@ -117,7 +117,7 @@ TEST(Format, ManifestRoundTripsAndRejectsInconsistency) {
   EXPECT_EQ(d->files[0].tensors[0].ne[1], 2);
   EXPECT_EQ(d->chunks[1].type, 8u);
   // Chunks beyond the chunk area.
-  EXPECT_EQ(Manifest::DecodeFrom(U8(b), b.size(), 200).status().code(), Status::Code::kCorruption);
+  EXPECT_EQ(Manifest::DecodeFrom(U8(b), b.size(), 200).status().code(), Status::Code::kCorrupt);
   // Original size that the chunks do not cover.
   Manifest m2 = m;
   m2.files[0].original_size = 339;
@@ -215,4 +215,4 @@ TEST(Format, SpecHexDumpIsWhatTheWriterProduces) {
 }
 
 }  // namespace
-}  // namespace sgz
+}  // namespace sgz::internal

@@ -9,7 +9,7 @@
 #include "streams/ggml_types.h"
 #include "test_util.h"
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 using fixtures::AllFixtures;
@@ -71,7 +71,7 @@ TEST(GgufReader, VersionErrorsAreNotSupportedOthersCorruption) {
     Result<GgufLayout> layout = Parse(f.bytes);
     ASSERT_FALSE(layout.ok());
     const bool version = f.path.find("version-") != std::string::npos;
-    EXPECT_EQ(layout.status().code(), version ? Status::Code::kNotSupported : Status::Code::kCorruption) << f.path;
+    EXPECT_EQ(layout.status().code(), version ? Status::Code::kNotSupported : Status::Code::kCorrupt) << f.path;
   }
 }
 
@@ -161,9 +161,9 @@ TEST(GgufReader, CorpusFilesParse) {
 }
 
 }  // namespace
-}  // namespace sgz
+}  // namespace sgz::internal
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 // The spec's type table and the code's table are the same table.
@@ -191,4 +191,4 @@ TEST(GgmlTypes, SpecTableMatchesTheCode) {
 }
 
 }  // namespace
-}  // namespace sgz
+}  // namespace sgz::internal

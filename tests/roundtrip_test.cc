@@ -11,7 +11,7 @@
 #include "gguf_builder.h"
 #include "test_util.h"
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 using testing::OpenMemory;
@@ -166,9 +166,9 @@ TEST(RoundTrip, Q4KMBeatsWholeFileZstdAtTheSameLevel) {
 }
 
 }  // namespace
-}  // namespace sgz
+}  // namespace sgz::internal
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 std::string UnpackFromStream(const std::string& archive, Status* status) {
@@ -301,9 +301,9 @@ TEST(Extract, EveryCorpusTensorAndRandomRanges) {
 }
 
 }  // namespace
-}  // namespace sgz
+}  // namespace sgz::internal
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 TEST(Threads, ArchiveBytesDoNotDependOnThreadCount) {
@@ -332,4 +332,4 @@ TEST(Threads, ArchiveBytesDoNotDependOnThreadCount) {
 }
 
 }  // namespace
-}  // namespace sgz
+}  // namespace sgz::internal

@@ -7,7 +7,7 @@
 #include "gguf_builder.h"
 #include "test_util.h"
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 using shuffle_internal::Variant;
@@ -65,4 +65,4 @@ TEST(Shuffle, EveryVariantMatchesGenericOnCorpusData) {
 }
 
 }  // namespace
-}  // namespace sgz
+}  // namespace sgz::internal

@@ -14,7 +14,7 @@
 #include "container/reader.h"
 #include "container/writer.h"
 
-namespace sgz {
+namespace sgz::internal {
 namespace testing {
 
 inline std::string ReadFile(const std::string& path) {
@@ -53,8 +53,8 @@ inline std::vector<std::string> CorpusFiles() {
 
 #define SGZ_REQUIRE_CORPUS()                                                              \
   do {                                                                                    \
-    if (::sgz::testing::CorpusDir().empty()) {                                            \
-      if (::sgz::testing::UnderCi()) FAIL() << "corpus not found and CI=true: set SGZ_CORPUS"; \
+    if (::sgz::internal::testing::CorpusDir().empty()) {                                            \
+      if (::sgz::internal::testing::UnderCi()) FAIL() << "corpus not found and CI=true: set SGZ_CORPUS"; \
       GTEST_SKIP() << "corpus not found (set SGZ_CORPUS): skipping";                      \
     }                                                                                     \
   } while (0)
@@ -85,6 +85,6 @@ inline std::string Unpack(const std::string& archive) {
 }
 
 }  // namespace testing
-}  // namespace sgz
+}  // namespace sgz::internal
 
 #endif  // SGZ_TESTS_TEST_UTIL_H_

@@ -8,7 +8,7 @@
 #include "streams/codec.h"
 #include "streams/ggml_types.h"
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 std::string RandomBytes(uint64_t n, uint64_t seed) {
@@ -95,8 +95,8 @@ TEST(Codec, DecodeRejectsWrongSizesAndGarbage) {
   std::string out(2000, '\0');
   uint8_t* dst = reinterpret_cast<uint8_t*>(&out[0]);
   const uint8_t* src = reinterpret_cast<const uint8_t*>(stored.data());
-  EXPECT_EQ(DecodeStream(Codec::kZstd, src, stored.size(), dst, 999).code(), Status::Code::kCorruption);
-  EXPECT_EQ(DecodeStream(Codec::kZstd, src, stored.size(), dst, 1001).code(), Status::Code::kCorruption);
+  EXPECT_EQ(DecodeStream(Codec::kZstd, src, stored.size(), dst, 999).code(), Status::Code::kCorrupt);
+  EXPECT_EQ(DecodeStream(Codec::kZstd, src, stored.size(), dst, 1001).code(), Status::Code::kCorrupt);
   std::string bad = stored;
   bad[bad.size() / 2] ^= 0x55;
   bad[0] ^= 0x01;
@@ -105,9 +105,9 @@ TEST(Codec, DecodeRejectsWrongSizesAndGarbage) {
 }
 
 }  // namespace
-}  // namespace sgz
+}  // namespace sgz::internal
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 TEST(Codec, LargeStreamsAreProbedBeforeCompressing) {
@@ -127,4 +127,4 @@ TEST(Codec, LargeStreamsAreProbedBeforeCompressing) {
 }
 
 }  // namespace
-}  // namespace sgz
+}  // namespace sgz::internal

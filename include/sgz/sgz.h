@@ -21,22 +21,13 @@
 #include <variant>
 #include <vector>
 
+#include "sgz/error_code.h"
+
 namespace sgz {
 
 // The library version, "MAJOR.MINOR.PATCH".
 const char* Version();
 
-// The values are part of the C ABI (SGZ_OK ... in sgz_c.h) and never change.
-enum class ErrorCode : int {
-  kOk = 0,
-  kInvalidArgument = 1,    // the caller asked for something impossible
-  kCorrupt = 2,            // the archive is damaged or violates the format
-  kChecksumMismatch = 3,   // well formed, but decoded bytes hash differently
-  kNotSupported = 4,       // a format version or feature this library lacks
-  kIoError = 5,            // the operating system (or a Source) failed
-  kResourceExhausted = 6,  // a hard limit or memory would be exceeded
-  kNotFound = 7,           // a named tensor does not exist
-};
 
 // "ok", "invalid_argument", "corrupt", "checksum_mismatch", "not_supported",
 // "io_error", "resource_exhausted", "not_found".

@@ -20,6 +20,8 @@
 
 namespace sgz {
 
+using namespace internal;  // NOLINT: this file translates the internal library
+
 static_assert(PackFileOptions().level == kDefaultLevel, "public default level differs from the library's");
 static_assert(kDefaultMetaLevel == 9, "the public header documents metadata level max(level, 9)");
 static_assert(PackFileOptions().chunk_size == kDefaultChunkSize,
@@ -27,30 +29,15 @@ static_assert(PackFileOptions().chunk_size == kDefaultChunkSize,
 
 namespace {
 
-Error ToError(const Status& s) {
-  switch (s.code()) {
-    case Status::Code::kOk: return Error();
-    case Status::Code::kInvalidArgument: return Error(ErrorCode::kInvalidArgument, s.message());
-    case Status::Code::kCorruption: return Error(ErrorCode::kCorrupt, s.message());
-    case Status::Code::kChecksumMismatch: return Error(ErrorCode::kChecksumMismatch, s.message());
-    case Status::Code::kNotSupported: return Error(ErrorCode::kNotSupported, s.message());
-    case Status::Code::kIOError: return Error(ErrorCode::kIoError, s.message());
-    case Status::Code::kResourceExhausted: return Error(ErrorCode::kResourceExhausted, s.message());
-    case Status::Code::kNotFound: return Error(ErrorCode::kNotFound, s.message());
-  }
-  return Error(ErrorCode::kCorrupt, "unknown internal status code: " + s.message());
-}
+Error ToError(const Status& s) { return s.ok() ? Error() : Error(s.code(), s.message()); }
 
 Status ToStatus(const Error& e) {
   switch (e.code()) {
     case ErrorCode::kOk: return Status::Ok();
-    case ErrorCode::kInvalidArgument: return Status::InvalidArgument(e.message());
-    case ErrorCode::kCorrupt: return Status::Corruption(e.message());
-    case ErrorCode::kChecksumMismatch: return Status::ChecksumMismatch(e.message());
-    case ErrorCode::kNotSupported: return Status::NotSupported(e.message());
-    case ErrorCode::kIoError: return Status::IOError(e.message());
-    case ErrorCode::kResourceExhausted: return Status::ResourceExhausted(e.message());
-    case ErrorCode::kNotFound: return Status::NotFound(e.message());
+    case ErrorCode::kInvalidArgument: case ErrorCode::kCorrupt: case ErrorCode::kChecksumMismatch:
+    case ErrorCode::kNotSupported: case ErrorCode::kIoError: case ErrorCode::kResourceExhausted:
+    case ErrorCode::kNotFound:
+      return Status(e.code(), e.message());
   }
   // A Source may hand back any integer cast to ErrorCode.
   return Status::IOError("source returned unknown error code " + std::to_string(static_cast<int>(e.code())) +

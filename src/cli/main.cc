@@ -21,7 +21,7 @@
 #include "streams/gguf_values.h"
 #include "streams/shuffle.h"
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
@@ -32,9 +32,9 @@ int ExitFor(const Status& s) {
   switch (s.code()) {
     case Status::Code::kOk: return kExitOk;
     case Status::Code::kInvalidArgument: case Status::Code::kNotFound: return kExitUsage;
-    case Status::Code::kCorruption: case Status::Code::kChecksumMismatch: return kExitCorrupt;
+    case Status::Code::kCorrupt: case Status::Code::kChecksumMismatch: return kExitCorrupt;
     case Status::Code::kNotSupported: return kExitUnsupported;
-    case Status::Code::kIOError: case Status::Code::kResourceExhausted: return kExitIO;
+    case Status::Code::kIoError: case Status::Code::kResourceExhausted: return kExitIO;
   }
   return kExitIO;
 }
@@ -223,7 +223,7 @@ int CmdPack(const cxxopts::ParseResult& r, const Common& c, const std::vector<st
   s = Pack(input->get(), options, file->get(), &stats);
   if (s.ok()) s = (*file)->Commit();
   progress.Done();
-  if (!s.ok()) return Fail(s.code() == Status::Code::kIOError ? out : in, s);
+  if (!s.ok()) return Fail(s.code() == Status::Code::kIoError ? out : in, s);
   if (!stats.notice.empty() && !c.quiet) fprintf(stderr, "sgz: %s: notice: %s\n", in.c_str(), stats.notice.c_str());
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!c.quiet) {
@@ -278,7 +278,7 @@ int CmdUnpack(const cxxopts::ParseResult& r, const Common& c, const std::vector<
     if (s.ok() && r.count("stats")) PrintReadStats(*archive);
   }
   progress.Done();
-  if (!s.ok()) return Fail(s.code() == Status::Code::kIOError ? out : in, s);
+  if (!s.ok()) return Fail(s.code() == Status::Code::kIoError ? out : in, s);
   s = (*file)->Commit();
   if (!s.ok()) return Fail(out, s);
   return kExitOk;
@@ -325,7 +325,7 @@ int CmdCat(const cxxopts::ParseResult& r, const Common& c, const std::vector<std
   Result<std::unique_ptr<OutputFile>> file = OutputFile::Create(out, out == "-" || c.force);
   if (!file.ok()) return Fail(out, file.status());
   Status s = (*archive)->WriteRange(offset, length, file->get());
-  if (!s.ok()) return Fail(s.code() == Status::Code::kIOError ? out : in, s);
+  if (!s.ok()) return Fail(s.code() == Status::Code::kIoError ? out : in, s);
   s = (*file)->Commit();
   if (!s.ok()) return Fail(out, s);
   if (r.count("stats")) PrintReadStats(**archive);
@@ -647,9 +647,9 @@ int Main(int argc, char** argv) {
 }
 
 }  // namespace
-}  // namespace sgz
+}  // namespace sgz::internal
 
 int main(int argc, char** argv) {
-  sgz::InstallOutputCleanup();
-  return sgz::Main(argc, argv);
+  sgz::internal::InstallOutputCleanup();
+  return sgz::internal::Main(argc, argv);
 }

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-namespace sgz {
+namespace sgz::internal {
 
 // Returns false (and leaves *out unspecified) when a + b or a * b overflows.
 inline bool CheckedAdd(uint64_t a, uint64_t b, uint64_t* out) { return !__builtin_add_overflow(a, b, out); }
@@ -15,6 +15,6 @@ inline bool RangeWithin(uint64_t offset, uint64_t size, uint64_t limit) {
   return offset <= limit && size <= limit - offset;
 }
 
-}  // namespace sgz
+}  // namespace sgz::internal
 
 #endif  // SGZ_COMMON_CHECKED_MATH_H_

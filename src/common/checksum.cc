@@ -3,7 +3,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-namespace sgz {
+namespace sgz::internal {
 
 uint64_t Xxh3(const void* data, size_t size) { return XXH3_64bits(data, size); }
 
@@ -16,4 +16,4 @@ Xxh3Stream::~Xxh3Stream() = default;
 void Xxh3Stream::Update(const void* data, size_t size) { XXH3_64bits_update(&state_->s, data, size); }
 uint64_t Xxh3Stream::Digest() const { return XXH3_64bits_digest(&state_->s); }
 
-}  // namespace sgz
+}  // namespace sgz::internal

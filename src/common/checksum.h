@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <memory>
 
-namespace sgz {
+namespace sgz::internal {
 
 uint64_t Xxh3(const void* data, size_t size);
 
@@ -25,6 +25,6 @@ class Xxh3Stream {
   std::unique_ptr<State> state_;
 };
 
-}  // namespace sgz
+}  // namespace sgz::internal
 
 #endif  // SGZ_COMMON_CHECKSUM_H_

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string>
 
-namespace sgz {
+namespace sgz::internal {
 
 inline void PutU8(std::string* dst, uint8_t v) { dst->push_back(static_cast<char>(v)); }
 inline void PutU16(std::string* dst, uint16_t v) {
@@ -67,6 +67,6 @@ class ByteReader {
   const uint8_t* end_;
 };
 
-}  // namespace sgz
+}  // namespace sgz::internal
 
 #endif  // SGZ_COMMON_CODING_H_

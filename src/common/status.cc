@@ -1,15 +1,15 @@
 #include "common/status.h"
 
-namespace sgz {
+namespace sgz::internal {
 
 const char* CodeName(Status::Code code) {
   switch (code) {
     case Status::Code::kOk: return "OK";
     case Status::Code::kInvalidArgument: return "invalid argument";
-    case Status::Code::kCorruption: return "corrupt";
+    case Status::Code::kCorrupt: return "corrupt";
     case Status::Code::kChecksumMismatch: return "checksum mismatch";
     case Status::Code::kNotSupported: return "not supported";
-    case Status::Code::kIOError: return "I/O error";
+    case Status::Code::kIoError: return "I/O error";
     case Status::Code::kResourceExhausted: return "resource exhausted";
     case Status::Code::kNotFound: return "not found";
   }
@@ -21,4 +21,4 @@ std::string Status::ToString() const {
   return std::string(CodeName(code_)) + ": " + message_;
 }
 
-}  // namespace sgz
+}  // namespace sgz::internal

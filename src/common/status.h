@@ -10,28 +10,23 @@
 #include <utility>
 #include <variant>
 
-namespace sgz {
+#include "sgz/error_code.h"
+
+namespace sgz::internal {
 
 class Status {
  public:
-  enum class Code {
-    kOk = 0,
-    kInvalidArgument,    // the caller asked for something impossible
-    kCorruption,         // structure damaged or violating the format
-    kChecksumMismatch,   // structure well formed, content hash differs
-    kNotSupported,       // well formed but a version/feature we do not know
-    kIOError,            // the operating system failed us
-    kResourceExhausted,  // a hard limit would be exceeded
-    kNotFound,           // a named thing (tensor, file) does not exist
-  };
+  // One vocabulary with the public API: the codes are sgz::ErrorCode.
+  using Code = ::sgz::ErrorCode;
 
   Status() = default;
+  Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
   static Status Ok() { return Status(); }
   static Status InvalidArgument(std::string m) { return Status(Code::kInvalidArgument, std::move(m)); }
-  static Status Corruption(std::string m) { return Status(Code::kCorruption, std::move(m)); }
+  static Status Corruption(std::string m) { return Status(Code::kCorrupt, std::move(m)); }
   static Status ChecksumMismatch(std::string m) { return Status(Code::kChecksumMismatch, std::move(m)); }
   static Status NotSupported(std::string m) { return Status(Code::kNotSupported, std::move(m)); }
-  static Status IOError(std::string m) { return Status(Code::kIOError, std::move(m)); }
+  static Status IOError(std::string m) { return Status(Code::kIoError, std::move(m)); }
   static Status ResourceExhausted(std::string m) { return Status(Code::kResourceExhausted, std::move(m)); }
   static Status NotFound(std::string m) { return Status(Code::kNotFound, std::move(m)); }
 
@@ -48,7 +43,6 @@ class Status {
   }
 
  private:
-  Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
   Code code_ = Code::kOk;
   std::string message_;
 };
@@ -78,7 +72,7 @@ class Result {
 
 #define SGZ_RETURN_IF_ERROR(expr)          \
   do {                                     \
-    ::sgz::Status sgz_status_ = (expr);    \
+    ::sgz::internal::Status sgz_status_ = (expr);    \
     if (!sgz_status_.ok()) return sgz_status_; \
   } while (0)
 
@@ -91,6 +85,6 @@ class Result {
   if (!tmp.ok()) return tmp.status();             \
   lhs = std::move(tmp).value()
 
-}  // namespace sgz
+}  // namespace sgz::internal
 
 #endif  // SGZ_COMMON_STATUS_H_

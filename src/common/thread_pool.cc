@@ -1,6 +1,6 @@
 #include "common/thread_pool.h"
 
-namespace sgz {
+namespace sgz::internal {
 
 unsigned ResolveThreads(unsigned requested) {
   if (requested > 0) return requested;
@@ -48,4 +48,4 @@ void ThreadPool::Loop() {
   }
 }
 
-}  // namespace sgz
+}  // namespace sgz::internal

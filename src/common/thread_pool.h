@@ -19,7 +19,7 @@
 
 #include "common/status.h"
 
-namespace sgz {
+namespace sgz::internal {
 
 // Number of worker threads to use for `requested` (0 = all cores).
 unsigned ResolveThreads(unsigned requested);
@@ -121,6 +121,6 @@ class OrderedPipeline {
   std::vector<std::unique_ptr<Item>> spares_;
 };
 
-}  // namespace sgz
+}  // namespace sgz::internal
 
 #endif  // SGZ_COMMON_THREAD_POOL_H_

@@ -8,7 +8,7 @@
 #include "common/coding.h"
 #include "streams/ggml_types.h"
 
-namespace sgz {
+namespace sgz::internal {
 
 // "\x89SGZ\r\n\x1a\n": the non-ASCII first byte and CR LF / ^Z catch text-mode
 // and 7-bit transfers, as PNG's signature does.
@@ -385,4 +385,4 @@ Result<Manifest> Manifest::DecodeFrom(const uint8_t* p, size_t n, uint64_t limit
   return m;
 }
 
-}  // namespace sgz
+}  // namespace sgz::internal

@@ -14,7 +14,7 @@
 #include "streams/gguf_reader.h"
 #include "streams/transform.h"
 
-namespace sgz {
+namespace sgz::internal {
 
 constexpr uint16_t kFormatMajor = 1;
 constexpr uint16_t kFormatMinor = 0;
@@ -147,6 +147,6 @@ extern const uint8_t kFooterMagic[8];
 constexpr uint32_t kChunkTag = 0x435A4753;     // "SGZC"
 constexpr uint32_t kManifestTag = 0x4D5A4753;  // "SGZM"
 
-}  // namespace sgz
+}  // namespace sgz::internal
 
 #endif  // SGZ_CONTAINER_FORMAT_H_

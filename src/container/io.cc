@@ -12,7 +12,7 @@
 #include <algorithm>
 #include <vector>
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 std::string Errno(const std::string& path) { return path + ": " + strerror(errno); }
@@ -350,4 +350,4 @@ Status OutputFile::Commit() {
   return Status::Ok();
 }
 
-}  // namespace sgz
+}  // namespace sgz::internal

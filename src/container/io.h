@@ -8,7 +8,7 @@
 
 #include "common/status.h"
 
-namespace sgz {
+namespace sgz::internal {
 
 // Random-access input. Implementations: file (pread), memory. Counts what is
 // read so callers can show how much of an archive an operation touched.
@@ -119,6 +119,6 @@ class OutputFile : public ByteSink {
   int slot_ = -1;  // in the signal handler's list of temporaries
 };
 
-}  // namespace sgz
+}  // namespace sgz::internal
 
 #endif  // SGZ_CONTAINER_IO_H_

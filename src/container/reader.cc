@@ -8,7 +8,7 @@
 #include "common/coding.h"
 #include "streams/transform.h"
 
-namespace sgz {
+namespace sgz::internal {
 
 Result<std::unique_ptr<Archive>> Archive::Open(std::unique_ptr<ByteSource> source) {
   std::unique_ptr<Archive> a(new Archive);
@@ -269,4 +269,4 @@ uint64_t Archive::TensorStoredBytes(const TensorEntry& t) const {
   return total;
 }
 
-}  // namespace sgz
+}  // namespace sgz::internal

@@ -15,7 +15,7 @@
 #include "container/format.h"
 #include "container/io.h"
 
-namespace sgz {
+namespace sgz::internal {
 
 class Archive {
  public:
@@ -86,6 +86,6 @@ class Archive {
   mutable std::atomic<uint64_t> chunks_decoded_{0};
 };
 
-}  // namespace sgz
+}  // namespace sgz::internal
 
 #endif  // SGZ_CONTAINER_READER_H_

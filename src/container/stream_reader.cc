@@ -8,7 +8,7 @@
 #include "container/format.h"
 #include "streams/transform.h"
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 std::string Num(uint64_t v) { return std::to_string(v); }
@@ -141,4 +141,4 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, un
   return Status::Ok();
 }
 
-}  // namespace sgz
+}  // namespace sgz::internal

@@ -11,7 +11,7 @@
 #include "common/status.h"
 #include "container/io.h"
 
-namespace sgz {
+namespace sgz::internal {
 
 struct StreamUnpackStats {
   uint64_t archive_bytes = 0;  // bytes of the archive read
@@ -25,6 +25,6 @@ struct StreamUnpackStats {
 // Chunks are decoded on `threads` workers (0 = all cores) and written in order.
 Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, unsigned threads = 0);
 
-}  // namespace sgz
+}  // namespace sgz::internal
 
 #endif  // SGZ_CONTAINER_STREAM_READER_H_

@@ -9,7 +9,7 @@
 #include "streams/gguf_reader.h"
 #include "streams/transform.h"
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 // Padding up to this size joins its tensor's last chunk (and is split with
@@ -321,4 +321,4 @@ Status PackBuffer(const uint8_t* data, uint64_t size, const PackOptions& options
   return Pack(in.get(), options, sink, stats);
 }
 
-}  // namespace sgz
+}  // namespace sgz::internal

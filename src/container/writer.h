@@ -12,7 +12,7 @@
 #include "container/format.h"
 #include "container/io.h"
 
-namespace sgz {
+namespace sgz::internal {
 
 // Levels chosen by measurement on the corpus (BENCHMARKS.md): for tensor
 // streams zstd level 1 compresses as well as or better than level 3 and is
@@ -56,6 +56,6 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
 Status PackBuffer(const uint8_t* data, uint64_t size, const PackOptions& options, ByteSink* sink,
                   PackStats* stats);
 
-}  // namespace sgz
+}  // namespace sgz::internal
 
 #endif  // SGZ_CONTAINER_WRITER_H_

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <memory>
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 struct CCtxDeleter { void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); } };
@@ -100,4 +100,4 @@ Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8
   return Status::Corruption("unknown codec " + std::to_string(static_cast<int>(codec)));
 }
 
-}  // namespace sgz
+}  // namespace sgz::internal

@@ -8,7 +8,7 @@
 
 #include "common/status.h"
 
-namespace sgz {
+namespace sgz::internal {
 
 enum class Codec : uint8_t {
   kStored = 0,  // bytes as they are
@@ -30,6 +30,6 @@ Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8
 // Largest stored size a stream of raw_size bytes may have (readers reject more).
 uint64_t MaxStoredSize(uint64_t raw_size);
 
-}  // namespace sgz
+}  // namespace sgz::internal
 
 #endif  // SGZ_STREAMS_CODEC_H_

@@ -2,7 +2,7 @@
 
 #include <array>
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 constexpr FieldLayout P = FieldLayout::kPlain;
@@ -76,4 +76,4 @@ std::string GgmlTypeName(uint32_t id) {
   return t ? std::string(t->name) : "type#" + std::to_string(id);
 }
 
-}  // namespace sgz
+}  // namespace sgz::internal

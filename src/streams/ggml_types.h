@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace sgz {
+namespace sgz::internal {
 
 // How one field of a block becomes streams.
 enum class FieldLayout : uint8_t {
@@ -46,6 +46,6 @@ const GgmlType* FindGgmlType(uint32_t id);
 // Type name for messages: the ggml name, or "type#<id>" when unknown.
 std::string GgmlTypeName(uint32_t id);
 
-}  // namespace sgz
+}  // namespace sgz::internal
 
 #endif  // SGZ_STREAMS_GGML_TYPES_H_

@@ -6,7 +6,7 @@
 #include "common/coding.h"
 #include "streams/ggml_types.h"
 
-namespace sgz {
+namespace sgz::internal {
 
 const char* GgufValueTypeName(uint32_t type) {
   static const char* const kNames[kGgufValueTypeCount] = {
@@ -327,4 +327,4 @@ Result<GgufLayout> ParseGguf(const uint8_t* data, uint64_t size) {
   return layout;
 }
 
-}  // namespace sgz
+}  // namespace sgz::internal

@@ -13,7 +13,7 @@
 
 #include "common/status.h"
 
-namespace sgz {
+namespace sgz::internal {
 
 // GGUF metadata value types.
 enum class GgufValueType : uint32_t {
@@ -89,6 +89,6 @@ Status FinishGgufLayout(GgufLayout* layout, uint64_t size);
 // 2/3) with a message naming the rule, the field and the value.
 Result<GgufLayout> ParseGguf(const uint8_t* data, uint64_t size);
 
-}  // namespace sgz
+}  // namespace sgz::internal
 
 #endif  // SGZ_STREAMS_GGUF_READER_H_

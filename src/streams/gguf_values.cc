@@ -6,7 +6,7 @@
 
 #include "common/coding.h"
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 constexpr size_t kMaxString = 256;
@@ -130,4 +130,4 @@ std::string JsonString(const std::string& s) {
   return out + "\"";
 }
 
-}  // namespace sgz
+}  // namespace sgz::internal

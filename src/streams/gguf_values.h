@@ -7,7 +7,7 @@
 
 #include "streams/gguf_reader.h"
 
-namespace sgz {
+namespace sgz::internal {
 
 // Renders the value of `kv`, whose encoding lies in header[kv.value_offset,
 // + kv.value_size) (the bytes the reader validated). Arrays show at most
@@ -21,6 +21,6 @@ std::string GgufValueJson(const uint8_t* header, const GgufKv& kv, bool big_endi
 // \u00XX escapes of the byte, so the output is always valid JSON).
 std::string JsonString(const std::string& s);
 
-}  // namespace sgz
+}  // namespace sgz::internal
 
 #endif  // SGZ_STREAMS_GGUF_VALUES_H_

@@ -1,6 +1,6 @@
 #include "streams/shuffle.h"
 
-namespace sgz {
+namespace sgz::internal {
 namespace shuffle_internal {
 
 void GatherGeneric(const uint8_t* src, size_t stride, size_t width, size_t n, uint8_t* dst) {
@@ -69,4 +69,4 @@ void ScatterColumns(const uint8_t* src, size_t stride, size_t width, size_t n, u
 
 const char* ShuffleVariant() { return Best().name; }
 
-}  // namespace sgz
+}  // namespace sgz::internal

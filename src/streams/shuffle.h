@@ -12,7 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace sgz {
+namespace sgz::internal {
 
 void GatherColumns(const uint8_t* src, size_t stride, size_t width, size_t n, uint8_t* dst);
 void ScatterColumns(const uint8_t* src, size_t stride, size_t width, size_t n, uint8_t* dst);
@@ -42,6 +42,6 @@ void GatherAvx2(const uint8_t* src, size_t stride, size_t width, size_t n, uint8
 void ScatterAvx2(const uint8_t* src, size_t stride, size_t width, size_t n, uint8_t* dst);
 
 }  // namespace shuffle_internal
-}  // namespace sgz
+}  // namespace sgz::internal
 
 #endif  // SGZ_STREAMS_SHUFFLE_H_

@@ -4,7 +4,7 @@
 
 #include "streams/shuffle.h"
 
-namespace sgz {
+namespace sgz::internal {
 namespace shuffle_internal {
 namespace {
 
@@ -86,4 +86,4 @@ void ScatterAvx2(const uint8_t* src, size_t stride, size_t width, size_t n, uint
 }
 
 }  // namespace shuffle_internal
-}  // namespace sgz
+}  // namespace sgz::internal

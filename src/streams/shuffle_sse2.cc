@@ -5,7 +5,7 @@
 
 #include "streams/shuffle.h"
 
-namespace sgz {
+namespace sgz::internal {
 namespace shuffle_internal {
 namespace {
 
@@ -102,4 +102,4 @@ void ScatterSse2(const uint8_t* src, size_t stride, size_t width, size_t n, uint
 }
 
 }  // namespace shuffle_internal
-}  // namespace sgz
+}  // namespace sgz::internal

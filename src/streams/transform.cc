@@ -4,7 +4,7 @@
 
 #include "streams/shuffle.h"
 
-namespace sgz {
+namespace sgz::internal {
 namespace {
 
 void Gather(const uint8_t* src, uint64_t stride, uint32_t width, uint64_t n, uint8_t* dst) {
@@ -97,4 +97,4 @@ void JoinStreams(Transform transform, const GgmlType* type, const uint8_t* in, u
   memcpy(out + n * stride, in, len - n * stride);
 }
 
-}  // namespace sgz
+}  // namespace sgz::internal

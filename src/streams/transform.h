@@ -16,7 +16,7 @@
 
 #include "streams/ggml_types.h"
 
-namespace sgz {
+namespace sgz::internal {
 
 enum class Transform : uint8_t {
   kNone = 0,   // one stream, the bytes as they are
@@ -37,6 +37,6 @@ void SplitStreams(Transform transform, const GgmlType* type, const uint8_t* in, 
 // Inverse of SplitStreams: out[0, len) receives the original bytes.
 void JoinStreams(Transform transform, const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out);
 
-}  // namespace sgz
+}  // namespace sgz::internal
 
 #endif  // SGZ_STREAMS_TRANSFORM_H_
