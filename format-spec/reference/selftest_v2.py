@@ -1,0 +1,329 @@
+#!/usr/bin/env python3
+"""Self-test of sgz_reader.py on archives assembled by hand from the spec's tables: the
+format 2.0 manifest (sections, entry sizes, unknown sections and ids), the split transform
+of every type in the type table against the spec's per-byte formula, the codec rules, and
+the spec's Minimal archive dump. Independent of the sgz binary. Prints one line per group
+and exits 1 on the first failure."""
+
+import atexit
+import contextlib
+import io
+import os
+import random
+import shutil
+import sys
+import tempfile
+
+import zstandard
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sgz_reader as r  # noqa: E402
+
+
+def le(value, size):
+    return value.to_bytes(size, "little")
+
+
+# ---- assembling archives (spec tables: chunk header, descriptor, entries, sections, footer)
+
+def spec_split(type_id, data):
+    """The split as the Implementation notes write it, one byte at a time."""
+    _, block_bytes, fields, _ = r.GGML_TYPES[type_id]
+    n = len(data) // block_bytes
+    out = bytearray(len(data))
+    sizes, pos, field_off = [], 0, 0
+    for _, nbytes, layout in fields:
+        for b in range(n):
+            for j in range(nbytes):
+                src = b * block_bytes + field_off + j
+                if layout == r.PLAIN:
+                    out[pos + b * nbytes + j] = data[src]
+                else:
+                    out[pos + j * n + b] = data[src]
+        sizes += [n] * nbytes if layout == r.PLANES else [n * nbytes]
+        pos += n * nbytes
+        field_off += nbytes
+    out[pos:] = data[n * block_bytes:]
+    sizes.append(len(data) - n * block_bytes)
+    streams, at = [], 0
+    for s in sizes:
+        streams.append(bytes(out[at:at + s]))
+        at += s
+    return streams
+
+
+def make_chunk(data, transform=0, type_id=0, zstd=False, mangle_stream=None):
+    """A chunk (header, descriptors, streams) and the fields its table entry repeats."""
+    known = transform == 1 and type_id in r.GGML_TYPES  # else: one stream, to be refused
+    streams = spec_split(type_id, data) if known else [data]
+    descriptors = payload = b""
+    for k, s in enumerate(streams):
+        codec, stored = 0, s
+        if zstd and s:
+            frame = zstandard.ZstdCompressor(level=3).compress(s)
+            if len(frame) < len(s):
+                codec, stored = 1, frame
+        if mangle_stream and k == 0:
+            codec, stored = mangle_stream(s)
+        descriptors += le(codec, 1) + b"\0\0\0" + le(len(s), 4) + le(len(stored), 4)
+        payload += stored
+    meta = (len(data), transform, len(streams), type_id, r.xxh3(data))
+    head = b"SGZC" + le(transform, 1) + le(len(streams), 1) + le(0, 2) + le(type_id, 4) + \
+        le(len(data), 4) + le(meta[4], 8)
+    return head + descriptors + payload, meta
+
+
+def chunk_entry(offset, blob, meta, extra=b""):
+    original_size, transform, stream_count, type_id, checksum = meta
+    return le(offset, 8) + le(len(blob), 4) + le(original_size, 4) + le(transform, 1) + \
+        le(stream_count, 1) + le(0, 2) + le(type_id, 4) + le(checksum, 8) + extra
+
+
+def section(tag, content, flags=1, since_minor=0):
+    return tag + le(flags, 2) + le(since_minor, 2) + le(len(content), 8) + content
+
+
+def chnk(placed, extra=b""):
+    entries = b"".join(chunk_entry(o, b, m, extra) for o, b, m in placed)
+    return section(b"CHNK", le(len(placed), 4) + le(32 + len(extra), 2) + le(0, 2) + entries)
+
+
+def file_entry(name, data, refs, kind=0, note=b"", summary=b"", extra=b""):
+    body = le(len(name), 2) + name + le(len(data), 8) + le(r.xxh3(data), 8) + le(kind, 1) + \
+        b"\0" + le(len(note), 2) + note + le(len(refs), 4) + \
+        b"".join(le(x, 4) for x in refs) + summary + extra
+    return le(len(body), 4) + body
+
+
+def file_section(entries):
+    return section(b"FILE", le(len(entries), 4) + b"".join(entries))
+
+
+def assemble(blobs, sections, major=2, minor=0, footer_minor=None):
+    """blobs: [(chunk bytes, meta)] placed from offset 16; sections(placed) -> body."""
+    placed, pos = [], 16
+    for blob, meta in blobs:
+        placed.append((pos, blob, meta))
+        pos += len(blob)
+    body = sections(placed)
+    frame = b"SGZM" + le(0, 4) + le(len(body), 8) + body
+    footer = le(pos, 8) + le(len(frame), 8) + le(r.xxh3(frame), 8) + le(major, 2) + \
+        le(minor if footer_minor is None else footer_minor, 2) + le(0, 4) + r.FOOTER_MAGIC
+    header = r.HEADER_MAGIC + le(major, 2) + le(minor, 2) + le(0, 4)
+    return header + b"".join(b for b, _ in blobs) + frame + footer
+
+
+def single(data, name=b"", **chunk_options):
+    """A 2.0 archive of one file in one chunk, as the 2.0 writer lays it out."""
+    blobs = [make_chunk(data, **chunk_options)] if data else []
+    return assemble(blobs, lambda p: chnk(p) + file_section(
+        [file_entry(name, data, list(range(len(p))))]))
+
+
+# ---- running the reader
+
+TMP = tempfile.mkdtemp(prefix="sgz_selftest.")
+atexit.register(shutil.rmtree, TMP)
+
+
+def restore(archive, member=None):
+    path = os.path.join(TMP, "a.sgz")
+    with open(path, "wb") as f:
+        f.write(archive)
+    a = r.Archive(path)
+    try:
+        files = [f for f in a.files if member is None or f["name"] == member]
+        assert len(files) == 1, files
+        out = io.BytesIO()
+        a.restore(files[0], out)
+        return out.getvalue()
+    finally:
+        a.f.close()
+
+
+def refused(archive, kind, text):
+    try:
+        restore(archive)
+    except r.Reject as e:
+        assert e.kind == kind and text in str(e), f"wanted {kind} '{text}', got: {e}"
+        return
+    raise AssertionError(f"accepted; wanted {kind} '{text}'")
+
+
+def check(group, fn):
+    fn()
+    print(f"ok {group}")
+
+
+# ---- the tests
+
+# The dump under "Minimal archive" in the spec (commit 1bed8fd), copied: format 1.0 bytes.
+SPEC_DUMP = bytes.fromhex(
+    "89 53 47 5a 0d 0a 1a 0a 01 00 00 00 00 00 00 00 53 47 5a 43 00 01 00 00 00 00 00 00"
+    " 05 00 00 00 fd dc 62 5c 55 e8 55 95 00 00 00 00 05 00 00 00 05 00 00 00 68 65 6c 6c"
+    " 6f 53 47 5a 4d 00 00 00 00 7b 00 00 00 00 00 00 00 01 00 00 00 01 00 00 00 10 00 00"
+    " 00 00 00 00 00 29 00 00 00 05 00 00 00 00 01 00 00 00 00 00 00 fd dc 62 5c 55 e8 55"
+    " 95 00 00 05 00 00 00 00 00 00 00 fd dc 62 5c 55 e8 55 95 00 00 35 00 66 69 6c 65 20"
+    " 69 73 20 35 20 62 79 74 65 73 2c 20 73 68 6f 72 74 65 72 20 74 68 61 6e 20 74 68 65"
+    " 20 32 34 2d 62 79 74 65 20 47 47 55 46 20 68 65 61 64 65 72 01 00 00 00 00 00 00 00"
+    " 39 00 00 00 00 00 00 00 8b 00 00 00 00 00 00 00 bf 9a ed 42 59 37 e7 2e 01 00 00 00"
+    " 00 00 00 00 89 53 47 5a 45 4e 44 0a")
+
+
+def test_spec_dump():
+    assert len(SPEC_DUMP) == 236
+    assert restore(SPEC_DUMP) == b"hello"
+
+
+def test_hello_v2():
+    a = single(b"hello")
+    # 16 header + 41 chunk + 16 frame + (16 + 8 + 32) CHNK + (16 + 4 + 4 + 30) FILE + 40
+    assert len(a) == 223, len(a)
+    assert restore(a) == b"hello"
+    assert restore(single(b"")) == b""  # an empty file: no chunks, no references
+
+
+def test_sections():
+    hello = make_chunk(b"hello")
+    ok = file_entry(b"", b"hello", [0])
+
+    def body(*parts):
+        return assemble([hello], lambda p: b"".join(x(p) if callable(x) else x for x in parts))
+    opt = section(b"XTRA", b"anything", flags=0, since_minor=7)
+    assert restore(body(opt, chnk, file_section([ok]))) == b"hello"
+    assert restore(body(opt, chnk, section(b"NOTE", b"", 0, 0),
+                        file_section([ok]), opt)) == b"hello"
+    refused(body(chnk, section(b"PRED", b"x", 1, 1), file_section([ok])), "NotSupported",
+            "manifest section 'PRED' needs a reader of format 2.1 or later; this reader "
+            "reads 2.0")
+    refused(body(chnk, section(b"PRED", b"x", 1, 0), file_section([ok])), "Corruption", "PRED")
+    refused(body(chnk, chnk, file_section([ok])), "Corruption", "appears twice")
+    refused(body(file_section([ok]), chnk), "Corruption", "precedes")
+    refused(body(chnk), "Corruption", "'FILE' is missing")
+    refused(body(file_section([ok])), "Corruption", "precedes")
+    refused(body(chnk, section(b"FILE", le(1, 4) + ok, flags=0)), "Corruption", "required")
+    refused(body(chnk, section(b"FILE", le(1, 4) + ok, flags=3)), "Corruption", "reserved")
+    refused(body(chnk, file_section([ok]), b"\0" * 15), "Corruption", "section")
+    # a section size past the end of the body
+    refused(body(chnk, file_section([ok])[:-1]), "Corruption", "exceeds")
+
+
+def test_entry_sizes():
+    hello = make_chunk(b"hello")
+    grown = file_entry(b"h", b"hello", [0], extra=b"later fields")
+    a = assemble([hello], lambda p: chnk(p, extra=b"\xff" * 8) + file_section([grown]))
+    assert restore(a, b"h") == b"hello"
+    short = file_entry(b"", b"hello", [0])
+    short = le(int.from_bytes(short[:4], "little") - 1, 4) + short[4:-1]  # refs cut off
+    refused(assemble([hello], lambda p: chnk(p) + file_section([short])), "Corruption",
+            "chunk_ref")
+    small = lambda p: section(b"CHNK", le(1, 4) + le(31, 2) + le(0, 2) + chunk_entry(*p[0])[:31])
+    refused(assemble([hello], lambda p: small(p) + file_section([short])), "Corruption",
+            "entry_size 31")
+
+
+def test_unknown_ids():
+    def codec2(s):
+        return 2, s
+    for minor, kind in ((1, "NotSupported"), (0, "Corruption")):
+        a = assemble([make_chunk(b"hello", mangle_stream=codec2)], lambda p: chnk(p) +
+                     file_section([file_entry(b"", b"hello", [0])]), minor=minor)
+        refused(a, kind, "codec 2")
+    refused(assemble([make_chunk(b"hello")], lambda p: chnk(p) + file_section(
+        [file_entry(b"", b"hello", [0], kind=5)]), minor=3), "NotSupported", "format 2.3")
+    refused(assemble([make_chunk(b"hello")], lambda p: chnk(p) + file_section(
+        [file_entry(b"", b"hello", [0])]), minor=0, footer_minor=1), "Corruption", "differs")
+
+
+def test_split_every_type():
+    rng = random.Random(1)
+    for type_id, (name, block_bytes, _, streams) in r.GGML_TYPES.items():
+        for blocks, tail in ((0, 0), (1, 0), (7, block_bytes - 1), (3, 1)):
+            data = bytes(rng.randrange(256) for _ in range(blocks * block_bytes + tail))
+            split = spec_split(type_id, data)
+            assert len(split) == streams, name
+            assert [len(s) for s in split] == r.stream_sizes(1, type_id, len(data)), name
+            assert r.join(1, type_id, b"".join(split)) == data, (name, blocks, tail)
+        # through an archive: compressible values so that zstd streams occur too
+        data = bytes(rng.randrange(4) for _ in range(40 * block_bytes + block_bytes // 2))
+        assert restore(single(data, transform=1, type_id=type_id, zstd=True)) == data, name
+    refused(single(b"x" * 36, transform=1, type_id=4), "Corruption", "removed")
+    refused(single(b"x" * 36, transform=1, type_id=40), "Corruption", "type 40")
+
+
+def test_shared_chunks_and_members():
+    rng = random.Random(2)
+    parts = [bytes(rng.randrange(256) for _ in range(n)) for n in (100, 50, 7)]
+    blobs = [make_chunk(p, zstd=True) for p in parts]
+    a = assemble(blobs, lambda p: chnk(p) + file_section([
+        file_entry(b"ab", parts[0] + parts[1], [0, 1]),
+        file_entry(b"ac", parts[0] + parts[2], [0, 2])]))
+    assert restore(a, b"ab") == parts[0] + parts[1]
+    assert restore(a, b"ac") == parts[0] + parts[2]
+    bad = assemble(blobs, lambda p: chnk(p) + file_section([
+        file_entry(b"ab", parts[1] + parts[0], [1, 0])]))
+    refused(bad, "Corruption", "not greater")
+    out = os.path.join(TMP, "member.out")
+    path = os.path.join(TMP, "multi.sgz")
+    with open(path, "wb") as f:
+        f.write(a)
+    assert r.main([path, "ac", "-o", out]) == 0
+    with open(out, "rb") as f:
+        assert f.read() == parts[0] + parts[2]
+    with contextlib.redirect_stderr(io.StringIO()) as err:
+        assert r.main([path, "-o", out + "2"]) == 2 and not os.path.exists(out + "2")
+    assert err.getvalue() == "sgz_reader: the archive holds 2 files; name one (--list)\n"
+
+
+def test_gguf_summary():
+    data = bytes(range(256)) * 4
+
+    def tensor(name, type_id, offset, size, extra=b""):
+        body = le(len(name), 2) + name + le(type_id, 4) + le(2, 4) + le(16, 8) + le(4, 8) + \
+            le(offset, 8) + le(size, 8) + extra
+        return le(len(body), 2) + body
+
+    def archive(*tensors):
+        summary = le(3, 4) + le(0, 1) + b"\0\0\0" + le(32, 8) + le(512, 8) + le(2, 8) + \
+            le(len(tensors), 4) + b"".join(tensors)
+        return assemble([make_chunk(data)], lambda p: chnk(p) + file_section(
+            [file_entry(b"m.gguf", data, [0], kind=1, summary=summary)]))
+    assert restore(archive(tensor(b"a", 200, 512, 64, b"new"), tensor(b"b", 12, 576, 448))) \
+        == data
+    refused(archive(tensor(b"a", 0, 512, 4), tensor(b"a", 0, 516, 4)), "Corruption",
+            "duplicate")
+    refused(archive(tensor(b"a", 0, 500, 4)), "Corruption", "below data_offset")
+    refused(archive(tensor(b"a", 0, 1000, 100)), "Corruption", "not within")
+
+
+def test_codecs_and_checksums():
+    data = b"abc" * 1000
+    frame = zstandard.ZstdCompressor().compress(data)
+    refused(single(data, mangle_stream=lambda s: (1, frame + b"\0")),
+            "Corruption", "unused data")
+    refused(single(data, mangle_stream=lambda s: (1, frame + frame)), "Corruption", "zstd")
+    skip = le(0x184D2A53, 4) + le(4, 4) + b"abcd"
+    refused(single(data, mangle_stream=lambda s: (1, skip + frame)), "Corruption", "skippable")
+    refused(single(b"abcdef", mangle_stream=lambda s: (1, s)), "Corruption", "not smaller")
+    refused(single(b"abcdef", mangle_stream=lambda s: (0, s[:-1])), "Corruption", "")
+    other = zstandard.ZstdCompressor().compress(data[:-1])
+    refused(single(data, mangle_stream=lambda s: (1, other)), "Corruption", "declares")
+    a = bytearray(single(b"hello"))
+    a[16 + 24 + 12] ^= 1  # a stored byte of the chunk
+    refused(bytes(a), "ChecksumMismatch", "chunk 0")
+    a = bytearray(single(b"hello"))
+    a[-40 - 5] ^= 1  # a manifest byte (a chunk reference)
+    refused(bytes(a), "ChecksumMismatch", "manifest")
+    wrong = assemble([make_chunk(b"hello")], lambda p: chnk(p) + file_section(
+        [file_entry(b"", b"hellO", [0])]))
+    refused(wrong, "ChecksumMismatch", "whole file")
+
+
+for _name, _fn in list(globals().items()):
+    if _name.startswith("test_"):
+        try:
+            check(_name[5:], _fn)
+        except (AssertionError, r.Reject) as _e:
+            print(f"FAIL {_name[5:]}: {_e!r}")
+            sys.exit(1)
+print("selftest_v2: all passed")

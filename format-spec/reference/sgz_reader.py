@@ -1,0 +1,668 @@
+#!/usr/bin/env python3
+"""Reference reader for the sgz archive format, written from format-spec/sgz-format.md
+alone (not from the C++ code), to show that the document is enough to read an archive.
+
+    python3 sgz_reader.py ARCHIVE -o OUT           restore the archive's only file
+    python3 sgz_reader.py ARCHIVE MEMBER -o OUT    restore the file named MEMBER
+    python3 sgz_reader.py ARCHIVE --list           print each file's name, size and kind
+
+The code follows the spec's order: conventions, header, chunks, codecs, transforms (with
+the GGML type table as data), manifest 2.0, footer, opening, appendix (manifest 1.0).
+It is meant to be read, not to be fast: whole chunks in memory, no streaming, no threads.
+Every checksum is verified; OUT is written (through a temporary file renamed into place)
+only when everything verified. Errors: one line `sgz_reader: ...` on stderr, exit
+status 1 for a corrupt, damaged or unsupported archive (or an I/O error), 2 for usage.
+Needs Debian's python3-zstandard and python3-xxhash.
+"""
+
+import os
+import struct
+import sys
+import tempfile
+
+import xxhash
+import zstandard
+
+READER_MINOR = 0  # this reader implements format 2.0 (and reads 1.0)
+
+# ---------------------------------------------------------------------------------------
+# Conventions: little-endian unsigned integers; a rejected structure is never used.
+
+
+class Reject(Exception):
+    """The archive breaks a rule. kind is the spec's error class."""
+
+    def __init__(self, kind, message):
+        super().__init__(f"{message} ({kind})")
+        self.kind = kind
+
+
+def require(condition, message, kind="Corruption"):
+    if not condition:
+        raise Reject(kind, message)
+
+
+def xxh3(data):
+    return xxhash.xxh3_64_intdigest(data)
+
+
+class Cursor:
+    """Reads fields in order from a bytes object, never past its end."""
+
+    def __init__(self, data, what):
+        self.data, self.pos, self.what = data, 0, what
+
+    def left(self):
+        return len(self.data) - self.pos
+
+    def take(self, n, field):
+        require(n <= self.left(),
+                f"{self.what}: {field} needs {n} bytes, only {self.left()} remain")
+        out = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return out
+
+    def uint(self, size, field):
+        return int.from_bytes(self.take(size, field), "little")
+
+    def u8(self, field): return self.uint(1, field)
+    def u16(self, field): return self.uint(2, field)
+    def u32(self, field): return self.uint(4, field)
+    def u64(self, field): return self.uint(8, field)
+
+    def string(self, limit, field):
+        n = self.u16(field + "_len")
+        require(n <= limit, f"{self.what}: {field}_len {n} exceeds {limit}")
+        return self.take(n, field)
+
+    def sub(self, n, field, what):
+        """The next n bytes as their own cursor (an entry of n bytes)."""
+        return Cursor(self.take(n, field), what)
+
+    def finish(self):
+        require(self.left() == 0, f"{self.what}: {self.left()} trailing bytes")
+
+
+class Version:
+    """The archive's major.minor (header and footer agree)."""
+
+    def __init__(self, major, minor):
+        self.major, self.minor = major, minor
+
+    def unknown_id(self, where, what, value):
+        """Rule for unknown ids: an id from a later minor of format 2 is NotSupported."""
+        if self.major == 2 and self.minor > READER_MINOR:
+            raise Reject("NotSupported",
+                         f"{where}: {what} {value} is not known to this reader (format "
+                         f"2.{READER_MINOR}); the archive is format 2.{self.minor}: it "
+                         f"needs a newer reader")
+        raise Reject("Corruption", f"{where}: unknown {what} {value}")
+
+
+# ---------------------------------------------------------------------------------------
+# File header: 16 bytes at offset 0.
+
+HEADER_MAGIC = b"\x89SGZ\r\n\x1a\n"
+HEADER_SIZE = 16
+
+
+def read_header(data):
+    c = Cursor(data, "header")
+    require(c.take(8, "magic") == HEADER_MAGIC, "header: bad magic")
+    major, minor = c.u16("major"), c.u16("minor")
+    require(major in (1, 2), f"header: format major version {major} is not supported "
+            f"(this reader reads 1 and 2)", "NotSupported")
+    flags = c.u32("flags")
+    require(flags == 0, f"header: reserved flags 0x{flags:08x} are not zero")
+    return major, minor
+
+
+# ---------------------------------------------------------------------------------------
+# Chunks: a 24-byte fixed part, stream_count descriptors of 12 bytes, the stored streams.
+
+CHUNK_TAG = b"SGZC"
+CHUNK_HEADER_SIZE = 24
+DESCRIPTOR_SIZE = 12
+MAX_CHUNK_SIZE = 1 << 26
+MAX_STREAMS_PER_CHUNK = 64
+
+
+def check_chunk_fields(where, transform, type_id, original_size, stream_count, version):
+    """The original_size / transform / type / stream_count rules of a chunk header,
+    shared by chunk headers and chunk-table entries."""
+    require(1 <= original_size <= MAX_CHUNK_SIZE,
+            f"{where}: original_size {original_size} is not in [1, {MAX_CHUNK_SIZE}]")
+    if transform == 0:
+        require(type_id == 0, f"{where}: type {type_id} must be 0 for transform 0")
+    elif transform == 1:
+        require(type_id not in RESERVED_TYPES,
+                f"{where}: type {type_id} is a removed ggml type")
+        if type_id not in GGML_TYPES:
+            version.unknown_id(where, "ggml type", type_id)
+    else:
+        version.unknown_id(where, "transform", transform)
+    require(stream_count <= MAX_STREAMS_PER_CHUNK,
+            f"{where}: stream_count {stream_count} exceeds {MAX_STREAMS_PER_CHUNK}")
+    expected = len(stream_sizes(transform, type_id, original_size))
+    require(stream_count == expected,
+            f"{where}: stream_count {stream_count}, the transform gives {expected}")
+
+
+def decode_chunk(data, index, entry, version):
+    """data: the entry's stored_size bytes at its file_offset. Returns the decoded bytes."""
+    where = f"chunk {index}"
+    c = Cursor(data, where)
+    require(c.take(4, "tag") == CHUNK_TAG, f"{where}: bad chunk tag")
+    transform, stream_count = c.u8("transform"), c.u8("stream_count")
+    flags = c.u16("flags")
+    require(flags == 0, f"{where}: reserved flags 0x{flags:04x} are not zero")
+    type_id, original_size, checksum = c.u32("type"), c.u32("original_size"), c.u64("checksum")
+    check_chunk_fields(where, transform, type_id, original_size, stream_count, version)
+    header = (transform, type_id, original_size, checksum, stream_count)
+    listed = (entry["transform"], entry["type"], entry["original_size"], entry["checksum"],
+              entry["stream_count"])
+    require(header == listed, f"{where}: header (transform, type, original_size, checksum, "
+            f"stream_count) = {header} disagrees with its chunk-table entry {listed}")
+
+    raw_sizes = stream_sizes(transform, type_id, original_size)
+    descriptors = []
+    for k in range(stream_count):
+        codec = c.u8(f"stream {k} codec")
+        reserved = c.take(3, f"stream {k} reserved")
+        raw_size, stored_size = c.u32(f"stream {k} raw_size"), c.u32(f"stream {k} stored_size")
+        if codec not in CODECS:
+            version.unknown_id(f"{where}: stream {k}", "codec", codec)
+        require(reserved == b"\0\0\0", f"{where}: stream {k}: reserved bytes are not zero")
+        require(raw_size == raw_sizes[k],
+                f"{where}: stream {k}: raw size {raw_size}, expected {raw_sizes[k]}")
+        require(stored_size <= raw_size,
+                f"{where}: stream {k}: stored_size {stored_size} exceeds raw_size {raw_size}")
+        descriptors.append((codec, raw_size, stored_size))
+    total = CHUNK_HEADER_SIZE + DESCRIPTOR_SIZE * stream_count + sum(d[2] for d in descriptors)
+    require(total == entry["stored_size"], f"{where}: header and streams are {total} bytes, "
+            f"the chunk-table entry says {entry['stored_size']}")
+
+    streams = bytearray()
+    for k, (codec, raw_size, stored_size) in enumerate(descriptors):
+        stored = c.take(stored_size, f"stream {k}")
+        streams += decode_stream(f"{where}: stream {k}", codec, stored, raw_size)
+    decoded = join(transform, type_id, bytes(streams))
+    require(xxh3(decoded) == checksum,
+            f"{where}: checksum mismatch of decoded bytes", "ChecksumMismatch")
+    return decoded
+
+
+# ---------------------------------------------------------------------------------------
+# Codecs: 0 stored, 1 zstd (exactly one frame, strictly smaller than the raw stream).
+
+CODECS = {0: "stored", 1: "zstd"}
+ZSTD_SKIPPABLE_MAGICS = range(0x184D2A50, 0x184D2A60)
+
+
+def decode_stream(where, codec, stored, raw_size):
+    if codec == 0:
+        require(len(stored) == raw_size,
+                f"{where}: stored stream of {len(stored)} bytes, raw_size {raw_size}")
+        return stored
+    require(len(stored) < raw_size, f"{where}: zstd stream of {len(stored)} bytes is not "
+            f"smaller than its raw_size {raw_size}")
+    require(len(stored) < 4 or struct.unpack_from("<I", stored)[0] not in ZSTD_SKIPPABLE_MAGICS,
+            f"{where}: skippable zstd frame")
+    try:
+        # A declared content size bounds what the decoder allocates; without one,
+        # max_output_size does. allow_extra_data=False refuses bytes after the first frame.
+        declared = zstandard.get_frame_parameters(stored).content_size
+        require(declared in (raw_size, zstandard.CONTENTSIZE_UNKNOWN),
+                f"{where}: zstd frame declares {declared} bytes, raw_size is {raw_size}")
+        out = zstandard.ZstdDecompressor().decompress(stored, max_output_size=raw_size,
+                                                      allow_extra_data=False)
+    except zstandard.ZstdError as e:
+        raise Reject("Corruption", f"{where}: zstd: {e}") from None
+    require(len(out) == raw_size,
+            f"{where}: zstd frame decodes to {len(out)} bytes, raw_size is {raw_size}")
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Transforms: 0 none (one stream), 1 ggml split (fields of the type table, then the tail).
+
+PLAIN, GROUPED, PLANES = "P", "G", "B"
+
+# The GGML type table, copied row by row from the spec:
+# id: (name, block_bytes, [(field, bytes, layout), ...] in block order, streams with tail).
+GGML_TYPES = {
+    0: ("F32", 4, [("value", 4, PLANES)], 5),
+    1: ("F16", 2, [("value", 2, PLANES)], 3),
+    2: ("Q4_0", 18, [("d", 2, PLANES), ("qs", 16, PLAIN)], 4),
+    3: ("Q4_1", 20, [("dm", 4, PLANES), ("qs", 16, PLAIN)], 6),
+    6: ("Q5_0", 22, [("d", 2, PLANES), ("qh", 4, PLAIN), ("qs", 16, PLAIN)], 5),
+    7: ("Q5_1", 24, [("dm", 4, PLANES), ("qh", 4, PLAIN), ("qs", 16, PLAIN)], 7),
+    8: ("Q8_0", 34, [("d", 2, PLANES), ("qs", 32, PLAIN)], 4),
+    9: ("Q8_1", 36, [("ds", 4, PLANES), ("qs", 32, PLAIN)], 6),
+    10: ("Q2_K", 84, [("scales", 16, GROUPED), ("qs", 64, PLAIN), ("dm", 4, PLANES)], 7),
+    11: ("Q3_K", 110, [("hmask", 32, PLAIN), ("qs", 64, PLAIN), ("scales", 12, PLANES),
+                       ("d", 2, PLANES)], 17),
+    12: ("Q4_K", 144, [("header", 16, PLANES), ("qs", 128, PLAIN)], 18),
+    13: ("Q5_K", 176, [("header", 16, PLANES), ("qh", 32, PLAIN), ("qs", 128, PLAIN)], 19),
+    14: ("Q6_K", 210, [("ql", 128, PLAIN), ("qh", 64, PLAIN), ("scales", 16, GROUPED),
+                       ("d", 2, PLANES)], 6),
+    15: ("Q8_K", 292, [("d", 4, PLANES), ("qs", 256, PLAIN), ("bsums", 32, GROUPED)], 7),
+    16: ("IQ2_XXS", 66, [("d", 2, PLANES), ("qs", 64, PLAIN)], 4),
+    17: ("IQ2_XS", 74, [("d", 2, PLANES), ("qs", 64, PLAIN), ("scales", 8, GROUPED)], 5),
+    18: ("IQ3_XXS", 98, [("d", 2, PLANES), ("qs", 96, PLAIN)], 4),
+    19: ("IQ1_S", 50, [("d", 2, PLANES), ("qs", 32, PLAIN), ("qh", 16, PLAIN)], 5),
+    20: ("IQ4_NL", 18, [("d", 2, PLANES), ("qs", 16, PLAIN)], 4),
+    21: ("IQ3_S", 110, [("d", 2, PLANES), ("qs", 64, PLAIN), ("qh", 8, PLAIN),
+                        ("signs", 32, PLAIN), ("scales", 4, GROUPED)], 7),
+    22: ("IQ2_S", 82, [("d", 2, PLANES), ("qs", 64, PLAIN), ("qh", 8, PLAIN),
+                       ("scales", 8, GROUPED)], 6),
+    23: ("IQ4_XS", 136, [("d", 2, PLANES), ("scales_h", 2, GROUPED), ("scales_l", 4, GROUPED),
+                         ("qs", 128, PLAIN)], 6),
+    24: ("I8", 1, [("value", 1, PLAIN)], 2),
+    25: ("I16", 2, [("value", 2, PLANES)], 3),
+    26: ("I32", 4, [("value", 4, PLANES)], 5),
+    27: ("I64", 8, [("value", 8, PLANES)], 9),
+    28: ("F64", 8, [("value", 8, PLANES)], 9),
+    29: ("IQ1_M", 56, [("qs", 32, PLAIN), ("qh", 16, PLAIN), ("scales", 8, GROUPED)], 4),
+    30: ("BF16", 2, [("value", 2, PLANES)], 3),
+    34: ("TQ1_0", 54, [("qs", 48, PLAIN), ("qh", 4, PLAIN), ("d", 2, PLANES)], 5),
+    35: ("TQ2_0", 66, [("qs", 64, PLAIN), ("d", 2, PLANES)], 4),
+    39: ("MXFP4", 17, [("e", 1, PLAIN), ("qs", 16, PLAIN)], 3),
+}
+# Removed by ggml, never reused: always rejected, whatever the archive's minor version.
+RESERVED_TYPES = {4, 5, 31, 32, 33, 36, 37, 38}
+
+
+def stream_sizes(transform, type_id, length):
+    """The raw size of each stream the transform makes of `length` bytes."""
+    if transform == 0:
+        return [length]
+    _, block_bytes, fields, _ = GGML_TYPES[type_id]
+    n = length // block_bytes
+    sizes = []
+    for _, nbytes, layout in fields:
+        sizes += [n] * nbytes if layout == PLANES else [n * nbytes]
+    return sizes + [length - n * block_bytes]
+
+
+def join(transform, type_id, streams):
+    """Inverse of the split: `streams` (the concatenated streams) back to the chunk."""
+    if transform == 0:
+        return streams
+    _, block_bytes, fields, _ = GGML_TYPES[type_id]
+    n = len(streams) // block_bytes
+    out = bytearray(len(streams))
+    pos = field_off = 0
+    for _, nbytes, layout in fields:
+        for j in range(nbytes):
+            # out[field_off + j :: block_bytes] is byte j of the field in every block.
+            if layout == PLAIN:
+                column = streams[pos + j:pos + n * nbytes:nbytes]
+            else:  # GROUPED and PLANES: byte j of every block is one run of n bytes
+                column = streams[pos + j * n:pos + (j + 1) * n]
+            out[field_off + j:n * block_bytes:block_bytes] = column
+        pos += n * nbytes
+        field_off += nbytes
+    out[n * block_bytes:] = streams[pos:]  # the tail stream
+    return bytes(out)
+
+
+for _id, (_name, _block, _fields, _streams) in GGML_TYPES.items():  # transcription check
+    assert sum(f[1] for f in _fields) == _block, _name
+    assert len(stream_sizes(1, _id, 0)) == _streams, _name
+
+
+# ---------------------------------------------------------------------------------------
+# Manifest (format 2): frame, sections CHNK and FILE.
+
+MANIFEST_TAG = b"SGZM"
+MAX_FILES = 1 << 16
+MAX_NAME_BYTES = 4096
+MAX_NOTE_BYTES = 4096
+MAX_TENSOR_NAME = 63
+MAX_DIMS = 4
+MAX_GGUF_COUNT = 1 << 24
+KINDS = {0: "opaque", 1: "gguf"}
+
+
+def read_manifest_frame(frame):
+    c = Cursor(frame, "manifest")
+    require(c.take(4, "tag") == MANIFEST_TAG, "manifest: bad tag")
+    flags = c.u32("flags")
+    require(flags == 0, f"manifest: reserved flags 0x{flags:08x} are not zero")
+    body_size = c.u64("body_size")
+    require(body_size == len(frame) - 16,
+            f"manifest: body_size {body_size}, the frame holds {len(frame) - 16}")
+    return Cursor(frame[16:], "manifest body")
+
+
+def decode_manifest_v2(frame, manifest_offset, version):
+    body = read_manifest_frame(frame)
+    known = {b"CHNK": None, b"FILE": None}
+    chunks = files = None
+    while body.left() > 0:
+        tag = body.take(4, "section tag")
+        name = tag.decode("ascii", "backslashreplace")
+        flags, since_minor = body.u16("section flags"), body.u16("section since_minor")
+        size = body.u64("section size")
+        require(flags & ~1 == 0, f"manifest section '{name}': reserved flags 0x{flags:04x}")
+        required = flags & 1
+        require(size <= body.left(), f"manifest section '{name}': size {size} exceeds the "
+                f"{body.left()} bytes left in the body")
+        content = body.sub(size, "section", f"manifest section '{name}'")
+        if tag not in known:
+            if not required:
+                continue  # optional section of a later minor version: skip it
+            require(since_minor > READER_MINOR, f"manifest section '{name}' is required and "
+                    f"unknown, yet claims format 2.{since_minor}, which this reader reads")
+            raise Reject("NotSupported", f"manifest section '{name}' needs a reader of format "
+                         f"2.{since_minor} or later; this reader reads 2.{READER_MINOR}")
+        require(known[tag] is None, f"manifest section '{name}' appears twice")
+        require(required and since_minor == 0, f"manifest section '{name}': flags {flags}, "
+                f"since_minor {since_minor}; format 2.0 defines it required, since 2.0")
+        known[tag] = True
+        if tag == b"CHNK":
+            chunks = read_chunk_table(content, manifest_offset, version)
+        else:
+            require(chunks is not None, "manifest: section 'FILE' precedes 'CHNK'")
+            files = read_file_table(content, len(chunks), chunks, version)
+        content.finish()
+    require(chunks is not None, "manifest: section 'CHNK' is missing")
+    require(files is not None, "manifest: section 'FILE' is missing")
+    return chunks, files
+
+
+CHUNK_ENTRY_SIZE = 32
+
+
+def read_chunk_table(c, manifest_offset, version):
+    count, entry_size = c.u32("chunk_count"), c.u16("entry_size")
+    require(c.u16("reserved") == 0, f"{c.what}: reserved field is not zero")
+    require(entry_size >= CHUNK_ENTRY_SIZE, f"{c.what}: entry_size {entry_size} is below 32")
+    require(count * entry_size == c.left(), f"{c.what}: {count} entries of {entry_size} bytes "
+            f"do not fill the {c.left()} bytes after the table header")
+    return read_chunk_entries(c, count, entry_size, manifest_offset, version)
+
+
+def read_chunk_entries(c, count, entry_size, manifest_offset, version):
+    entries, previous_end = [], HEADER_SIZE
+    for i in range(count):
+        where = f"chunk entry {i}"
+        e = c.sub(entry_size, "chunk entry", where)  # bytes past the first 32 are ignored
+        entry = {"file_offset": e.u64("file_offset"), "stored_size": e.u32("stored_size"),
+                 "original_size": e.u32("original_size"), "transform": e.u8("transform"),
+                 "stream_count": e.u8("stream_count"), "flags": e.u16("flags"),
+                 "type": e.u32("type"), "checksum": e.u64("checksum")}
+        require(entry["flags"] == 0, f"{where}: reserved flags are not zero")
+        check_chunk_fields(where, entry["transform"], entry["type"], entry["original_size"],
+                           entry["stream_count"], version)
+        start, size = entry["file_offset"], entry["stored_size"]
+        least = CHUNK_HEADER_SIZE + DESCRIPTOR_SIZE * entry["stream_count"]
+        require(size >= least, f"{where}: stored_size {size} is below the header's {least}")
+        if version.major == 2:
+            most = least + entry["original_size"]
+            require(size <= most, f"{where}: stored_size {size} exceeds {most}")
+        require(start >= previous_end, f"{where}: file_offset {start} is before {previous_end}"
+                " (the end of the header or of the previous chunk)")
+        require(start + size <= manifest_offset, f"{where}: [{start}, +{size}) runs past the "
+                f"manifest at {manifest_offset}")
+        previous_end = start + size
+        entries.append(entry)
+    return entries
+
+
+def read_file_table(c, chunk_count, chunks, version):
+    count = c.u32("file_count")
+    require(1 <= count <= MAX_FILES, f"{c.what}: file_count {count} is not in [1, {MAX_FILES}]")
+    require(count * 30 <= len(c.data), f"{c.what}: file_count {count} entries cannot fit in "
+            f"{len(c.data)} bytes")
+    files = []
+    for i in range(count):
+        size = c.u32(f"file entry {i} entry_size")
+        entry = c.sub(size, f"file entry {i}", f"file entry {i}")
+        files.append(read_file_entry(entry, chunks, version))  # trailing bytes: later fields
+    return files
+
+
+def read_file_entry(c, chunks, version):
+    """One file entry, formats 2 and 1 (a 1.0 entry is not wrapped in an entry_size)."""
+    f = {"name": c.string(MAX_NAME_BYTES, "name"), "original_size": c.u64("original_size"),
+         "checksum": c.u64("checksum"), "kind": c.u8("kind")}
+    if f["kind"] not in KINDS:
+        version.unknown_id(c.what, "file kind", f["kind"])
+    require(c.u8("flags") == 0, f"{c.what}: reserved flags are not zero")
+    f["note"] = c.string(MAX_NOTE_BYTES, "note")
+    ref_count = c.u32("chunk_ref_count")
+    require(ref_count * 4 <= c.left(), f"{c.what}: chunk_ref_count {ref_count} exceeds the "
+            f"{c.left()} bytes remaining")
+    refs = [c.u32("chunk_ref") for _ in range(ref_count)]
+    for k, ref in enumerate(refs):
+        require(ref < len(chunks), f"{c.what}: chunk_refs[{k}] {ref} >= chunk_count {len(chunks)}")
+        require(k == 0 or ref > refs[k - 1], f"{c.what}: chunk_refs[{k}] {ref} is not greater "
+                f"than the one before it")
+    total = sum(chunks[ref]["original_size"] for ref in refs)
+    require(total == f["original_size"], f"{c.what}: chunks add up to {total} bytes, the file "
+            f"is {f['original_size']}")
+    f["chunk_refs"] = refs
+    if f["kind"] == 1:
+        require(f["note"] == b"", f"{c.what}: a GGUF entry has a note")
+        read_gguf_summary(c, f["original_size"], version)
+    return f
+
+
+def read_gguf_summary(c, original_size, version):
+    """Checked and discarded: restoring a file does not need it."""
+    where = c.what + ": GGUF summary"
+    gguf_version = c.u32("gguf_version")
+    require(gguf_version in (2, 3), f"{where}: gguf_version {gguf_version} is not 2 or 3")
+    big_endian = c.u8("big_endian")
+    require(big_endian in (0, 1), f"{where}: big_endian {big_endian} is not 0 or 1")
+    require(c.take(3, "reserved") == b"\0\0\0", f"{where}: reserved bytes are not zero")
+    alignment, data_offset = c.u64("alignment"), c.u64("data_offset")
+    require(0 < alignment < 1 << 32 and alignment & (alignment - 1) == 0,
+            f"{where}: alignment {alignment} is not a power of two below 2^32")
+    require(data_offset <= original_size,
+            f"{where}: data_offset {data_offset} exceeds the file's {original_size} bytes")
+    kv_count = c.u64("kv_count")
+    require(kv_count <= MAX_GGUF_COUNT, f"{where}: kv_count {kv_count} exceeds 2^24")
+    tensor_count = c.u32("tensor_count")
+    smallest = 28 if version.major == 2 else 26
+    require(tensor_count <= MAX_GGUF_COUNT and tensor_count * smallest <= c.left(),
+            f"{where}: tensor_count {tensor_count} exceeds 2^24 or the {c.left()} bytes left")
+    names = set()
+    for t in range(tensor_count):
+        e = c.sub(c.u16("tensor entry_size"), "tensor entry", f"{where}: tensor {t}") \
+            if version.major == 2 else c
+        name = e.string(MAX_TENSOR_NAME, "tensor name")
+        require(name not in names, f"{where}: tensor {t}: duplicate name {name!r}")
+        names.add(name)
+        type_id = e.u32("type")
+        if version.major == 1:  # 2.0: the type is descriptive and may be any id
+            require(type_id in GGML_TYPES, f"{where}: tensor {t}: unknown ggml type {type_id}")
+        n_dims = e.u32("n_dims")
+        require(n_dims <= MAX_DIMS, f"{where}: tensor {t}: n_dims {n_dims} exceeds 4")
+        e.take(8 * n_dims, "ne")
+        offset, size = e.u64("offset"), e.u64("size")
+        require(offset >= data_offset, f"{where}: tensor {t}: offset {offset} is below "
+                f"data_offset {data_offset}")
+        require(offset + size <= original_size, f"{where}: tensor {t}: [{offset}, +{size}) is "
+                f"not within the file's {original_size} bytes")
+
+
+# ---------------------------------------------------------------------------------------
+# Footer: 40 bytes at archive_size - 40.
+
+FOOTER_MAGIC = b"\x89SGZEND\n"
+FOOTER_SIZE = 40
+MAX_MANIFEST_SIZE = 1 << 30
+
+
+def read_footer(data, archive_size):
+    c = Cursor(data, "footer")
+    offset, size, checksum = c.u64("manifest_offset"), c.u64("manifest_size"), c.u64("checksum")
+    major, minor, flags = c.u16("major"), c.u16("minor"), c.u32("flags")
+    require(c.take(8, "magic") == FOOTER_MAGIC, "footer: bad magic (truncated, or not an archive)")
+    require(major in (1, 2), f"footer: format major version {major} is not supported "
+            f"(this reader reads 1 and 2)", "NotSupported")
+    require(flags == 0, f"footer: reserved flags 0x{flags:08x} are not zero")
+    footer_pos = archive_size - FOOTER_SIZE
+    require(HEADER_SIZE <= offset <= footer_pos,
+            f"footer: manifest_offset {offset} is not in [16, {footer_pos}]")
+    require(size == footer_pos - offset, f"footer: manifest [{offset}, +{size}) does not end "
+            f"at the footer ({footer_pos})")
+    require(size <= MAX_MANIFEST_SIZE, f"footer: manifest_size {size} exceeds 2^30",
+            "ResourceExhausted")
+    return offset, size, checksum, major, minor
+
+
+# ---------------------------------------------------------------------------------------
+# Opening an archive and restoring a file.
+
+
+class Archive:
+    def __init__(self, path):
+        self.f = open(path, "rb")
+        size = os.fstat(self.f.fileno()).st_size
+        require(size >= HEADER_SIZE + FOOTER_SIZE,
+                f"archive of {size} bytes is shorter than header and footer (56)")
+        major, minor = read_header(self.read(0, HEADER_SIZE))
+        offset, msize, checksum, fmajor, fminor = read_footer(
+            self.read(size - FOOTER_SIZE, FOOTER_SIZE), size)
+        require(major == fmajor and (major == 1 or minor == fminor),
+                f"header version {major}.{minor} differs from the footer's {fmajor}.{fminor}")
+        self.version = Version(major, minor)
+        frame = self.read(offset, msize)
+        require(xxh3(frame) == checksum, "manifest: checksum mismatch", "ChecksumMismatch")
+        decode = decode_manifest_v2 if major == 2 else decode_manifest_v1
+        self.chunks, self.files = decode(frame, offset, self.version)
+
+    def read(self, offset, size):
+        self.f.seek(offset)
+        data = self.f.read(size)
+        require(len(data) == size, f"short read at {offset}", "IOError")
+        return data
+
+    def restore(self, file_entry, out):
+        """Writes the file's bytes to the binary stream `out`; verifies every checksum."""
+        whole = xxhash.xxh3_64()
+        for ref in file_entry["chunk_refs"]:
+            entry = self.chunks[ref]
+            data = decode_chunk(self.read(entry["file_offset"], entry["stored_size"]), ref,
+                                entry, self.version)
+            whole.update(data)
+            out.write(data)
+        require(whole.intdigest() == file_entry["checksum"],
+                f"file '{display(file_entry['name'])}': checksum mismatch of the whole file",
+                "ChecksumMismatch")
+
+
+def display(name):
+    return os.fsdecode(name)
+
+
+def write_verified(archive, file_entry, path):
+    """The output appears under `path` only once every check has passed."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, temp = tempfile.mkstemp(dir=directory, prefix=".sgz_reader.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            archive.restore(file_entry, out)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise
+
+
+# ---------------------------------------------------------------------------------------
+# Appendix: the format 1.0 manifest (no sections, no entry sizes; unknown ids Corruption).
+
+
+def decode_manifest_v1(frame, manifest_offset, version):
+    body = read_manifest_frame(frame)
+    chunk_count, file_count = body.u32("chunk_count"), body.u32("file_count")
+    require(1 <= file_count <= MAX_FILES,
+            f"manifest: file_count {file_count} is not in [1, {MAX_FILES}]")
+    require(chunk_count * CHUNK_ENTRY_SIZE <= body.left(),
+            f"manifest: chunk_count {chunk_count} exceeds the {body.left()} bytes remaining")
+    chunks = read_chunk_entries(body, chunk_count, CHUNK_ENTRY_SIZE, manifest_offset, version)
+    require(file_count * 26 <= body.left(),
+            f"manifest: file_count {file_count} exceeds the {body.left()} bytes remaining")
+    files = []
+    for i in range(file_count):
+        body.what = f"file entry {i}"
+        files.append(read_file_entry(body, chunks, version))
+    body.what = "manifest body"
+    body.finish()
+    return chunks, files
+
+
+# ---------------------------------------------------------------------------------------
+# Command line.
+
+USAGE = "usage: sgz_reader.py ARCHIVE [MEMBER] -o OUT | sgz_reader.py ARCHIVE --list"
+
+
+class Usage(Exception):
+    pass
+
+
+def parse_args(argv):
+    positional, out, listing = [], None, False
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "-o":
+            if i + 1 == len(argv):
+                raise Usage("-o needs a file name")
+            out, i = argv[i + 1], i + 2
+            continue
+        if arg == "--list":
+            listing = True
+        elif arg in ("-h", "--help"):
+            raise Usage(USAGE)
+        elif arg.startswith("-") and arg != "-":
+            raise Usage(f"unknown option {arg}; {USAGE}")
+        else:
+            positional.append(arg)
+        i += 1
+    if not 1 <= len(positional) <= 2 or listing == (out is not None) or \
+            (listing and len(positional) != 1):
+        raise Usage(USAGE)
+    return positional[0], positional[1] if len(positional) == 2 else None, out, listing
+
+
+def main(argv):
+    try:
+        path, member, out, listing = parse_args(argv)
+        archive = Archive(path)
+        if listing:
+            for f in archive.files:
+                print(f"{display(f['name'])}\t{f['original_size']}\t{KINDS[f['kind']]}")
+            return 0
+        if member is None:
+            if len(archive.files) != 1:
+                raise Usage(f"the archive holds {len(archive.files)} files; name one (--list)")
+            chosen = archive.files[0]
+        else:
+            matches = [f for f in archive.files if f["name"] == os.fsencode(member)]
+            if len(matches) != 1:
+                raise Usage(f"{len(matches)} files named '{member}' in the archive; need one")
+            chosen = matches[0]
+        write_verified(archive, chosen, out)
+        return 0
+    except Usage as e:
+        print(f"sgz_reader: {e}", file=sys.stderr)
+        return 2
+    except Reject as e:
+        print(f"sgz_reader: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"sgz_reader: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The reference reader (format-spec/reference/sgz_reader.py, written from the spec alone)
+# restores, byte for byte, what the sgz binary packs: every fixture and every corpus file,
+# at the default options and with 64 KiB chunks; it restores the format-1.0 fixtures and
+# refuses every damaged archive in fixtures/invalid. Exit 77 (skip) without the corpus,
+# unless CI=true.
+set -u
+SGZ=$1
+SRC=$2
+CORPUS=${SGZ_CORPUS:-$SRC/../shared/corpus}
+READER=$SRC/format-spec/reference/sgz_reader.py
+FIX=$SRC/fixtures
+
+skip() {  # a missing prerequisite skips the test, except in CI where it fails
+  if [ "${CI:-}" = true ]; then echo "FAIL: $1 (CI=true)"; exit 1; fi
+  echo "SKIP: $1"; exit 77
+}
+
+# The reader needs the zstandard and xxhash modules (Debian python3-zstandard and
+# python3-xxhash); the first python3 on PATH may be another installation without them.
+PY=
+for p in ${PYTHON:-} python3 /usr/bin/python3; do
+  if "$p" -c 'import zstandard, xxhash' 2>/dev/null; then PY=$p; break; fi
+done
+[ -n "$PY" ] || skip "no python3 with the zstandard and xxhash modules (set PYTHON)"
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+start=$(date +%s%N)
+pass=0 fails=0
+fail() { fails=$((fails + 1)); echo "FAIL $*"; }
+
+# Format 2.0 archives assembled by hand from the spec's tables (the writer may still be 1.0).
+if "$PY" "$SRC/format-spec/reference/selftest_v2.py"; then pass=$((pass + 1)); else fail selftest_v2; fi
+
+# restore ARCHIVE WANT [MEMBER]: the reader restores ARCHIVE to exactly the bytes of WANT.
+restore() {
+  local archive=$1 want=$2 member=${3:-}
+  rm -f "$T/out"
+  if "$PY" "$READER" "$archive" ${member:+"$member"} -o "$T/out" && cmp -s "$want" "$T/out"; then
+    pass=$((pass + 1))
+  else
+    fail "$archive (member '${member}') does not restore to $want"
+  fi
+}
+
+# roundtrip FILE: pack at the default options and with 64 KiB chunks, restore, compare.
+roundtrip() {
+  local f=$1
+  if "$SGZ" pack -q "$f" -o "$T/a.sgz" -f; then
+    restore "$T/a.sgz" "$f" "$(basename "$f")"   # by member name: the CLI records the base name
+  else
+    fail "sgz pack $f"
+  fi
+  if "$SGZ" pack -q --chunk-size 64 "$f" -o "$T/b.sgz" -f; then
+    restore "$T/b.sgz" "$f"                      # the archive's only file
+  else
+    fail "sgz pack --chunk-size 64 $f"
+  fi
+}
+
+# Format 1.0 archives written by sgz 0.1.0 (SOURCES.txt: archive, source; -hello is 'hello').
+printf hello > "$T/hello"
+while read -r archive source; do
+  case $archive in ''|'#'*) continue ;; esac
+  if [ "$source" = -hello ]; then want=$T/hello; else want=$FIX/$source; fi
+  restore "$FIX/format-1.0/$archive" "$want"
+done < "$FIX/format-1.0/SOURCES.txt"
+
+# Damaged archives are refused with status 1 (corrupt or unsupported), and no output.
+for a in "$FIX"/invalid/*.sgz; do
+  rm -f "$T/out"
+  "$PY" "$READER" "$a" -o "$T/out" 2> "$T/err"; rc=$?
+  if [ "$rc" = 1 ] && [ ! -e "$T/out" ] && [ "$(wc -l < "$T/err")" = 1 ]; then
+    pass=$((pass + 1)); echo "refused $(basename "$a"): $(cat "$T/err")"
+  else
+    fail "$a: status $rc, output $([ -e "$T/out" ] && echo written || echo absent): $(cat "$T/err")"
+  fi
+done
+
+# --list names the file and its size; a usage error is status 2.
+"$SGZ" pack -q "$T/hello" -o "$T/h.sgz" -f
+if [ "$("$PY" "$READER" "$T/h.sgz" --list)" = "$(printf 'hello\t5\topaque')" ]; then
+  pass=$((pass + 1)); else fail "--list of $T/h.sgz"; fi
+"$PY" "$READER" "$T/h.sgz" 2>/dev/null; rc=$?
+if [ "$rc" = 2 ]; then pass=$((pass + 1)); else fail "no -o: status $rc, expected 2"; fi
+
+for f in "$FIX"/demo.gguf "$FIX"/valid/*.gguf "$FIX"/invalid/*.gguf; do
+  roundtrip "$f"
+done
+echo "fixtures: $pass passed, $fails failed"
+
+if [ -d "$CORPUS" ]; then
+  corpus_files=0
+  while IFS= read -r f; do
+    roundtrip "$f"; corpus_files=$((corpus_files + 1))
+    echo "corpus $(basename "$f") $(stat -c %s "$f") bytes"
+  done < <(find "$CORPUS" -name '*.gguf' | sort)
+  [ "$corpus_files" -gt 0 ] || fail "no *.gguf in $CORPUS"
+fi
+end=$(date +%s%N)
+echo "$pass passed, $fails failed in $(( (end - start) / 1000000 )) ms"
+[ "$fails" = 0 ] || exit 1
+[ -d "$CORPUS" ] || skip "corpus not found at $CORPUS (set SGZ_CORPUS); fixtures passed"
+exit 0
