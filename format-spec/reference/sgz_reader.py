@@ -365,7 +365,7 @@ def decode_manifest_v2(frame, manifest_offset, version):
             chunks = read_chunk_table(content, manifest_offset, version)
         else:
             require(chunks is not None, "manifest: section 'FILE' precedes 'CHNK'")
-            files = read_file_table(content, len(chunks), chunks, version)
+            files = read_file_table(content, chunks, version)
         content.finish()
     require(chunks is not None, "manifest: section 'CHNK' is missing")
     require(files is not None, "manifest: section 'FILE' is missing")
@@ -411,7 +411,7 @@ def read_chunk_entries(c, count, entry_size, manifest_offset, version):
     return entries
 
 
-def read_file_table(c, chunk_count, chunks, version):
+def read_file_table(c, chunks, version):
     count = c.u32("file_count")
     require(1 <= count <= MAX_FILES, f"{c.what}: file_count {count} is not in [1, {MAX_FILES}]")
     require(count * 30 <= len(c.data), f"{c.what}: file_count {count} entries cannot fit in "
