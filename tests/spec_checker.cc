@@ -1,6 +1,8 @@
 #include "spec_checker.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 namespace sgz::internal::spec {
 namespace {
@@ -115,10 +117,8 @@ const SpecTable* Find(const SpecDoc& doc, const std::string& heading, int index,
   return nullptr;
 }
 
-void CheckFieldTable(const SpecTable& t, const std::string& bytes, size_t length, const Scope& scope,
-                     const SpecDoc& doc, Report* r) {
+void CheckFieldTable(const SpecTable& t, const std::string& bytes, size_t length, const Scope& scope, Report* r) {
   if (!CheckColumns(t, {"Offset", "Bytes", "Field", "Meaning"}, r)) return;
-  (void)doc;
   size_t end = 0;
   std::set<std::string> seen;
   for (size_t i = 0; i < t.rows.size(); ++i) {
@@ -212,15 +212,15 @@ bool WalkTable(const SpecTable& t, const std::string& bytes, size_t* pos, const 
     const std::vector<std::string>& c = t.rows[i];
     r->Mark(t.row_lines[i], 0);
     r->Mark(t.row_lines[i], 1);
-    if (c.size() != 3) return r->Fail(t, "row " + Str(i) + " has " + Str(c.size()) + " cells, expected 3"), false;
+    if (c.size() != 3) return r->Fail(t, "row " + Str(i) + " has " + Str(c.size()) + " cells, expected 3");
     const std::string key = FieldKey(c[1]);
     const std::string at = "field '" + key + "' at byte " + Str(*pos) + ": ";
     auto it = scope.fields.find(key);
-    if (it == scope.fields.end()) return r->Fail(t, "field '" + key + "' is not a field the code writes here"), false;
-    if (!seen.insert(key).second && key != "(reserved)") return r->Fail(t, "field '" + key + "' has two rows"), false;
+    if (it == scope.fields.end()) return r->Fail(t, "field '" + key + "' is not a field the code writes here");
+    if (!seen.insert(key).second && key != "(reserved)") return r->Fail(t, "field '" + key + "' has two rows");
     const Expect& e = it->second;
     if (SaysReserved(key, c[2]) != (e.kind == Expect::kZero)) {
-      return r->Fail(t, at + "the spec and the code disagree on whether it is reserved"), false;
+      return r->Fail(t, at + "the spec and the code disagree on whether it is reserved");
     }
     // The Bytes cell: N, `field`, N × `field`, N × count, or variable.
     std::optional<uint64_t> width, elem, count;
@@ -234,19 +234,19 @@ bool WalkTable(const SpecTable& t, const std::string& bytes, size_t* pos, const 
     if (times != std::string::npos) {
       elem = ParseNumber(c[0].substr(0, times));
       count = value_of(c[0].substr(times + kTimes.size()));
-      if (!elem || !count) return r->Fail(t, at + "cannot read the size '" + c[0] + "'"), false;
+      if (!elem || !count) return r->Fail(t, at + "cannot read the size '" + c[0] + "'");
       width = *elem * *count;
     } else if (c[0] != "variable") {
       width = c[0][0] == '`' ? value_of(c[0]) : ParseNumber(c[0]);
-      if (!width) return r->Fail(t, at + "cannot read the size '" + c[0] + "'"), false;
+      if (!width) return r->Fail(t, at + "cannot read the size '" + c[0] + "'");
     }
-    if (width && *pos + *width > bytes.size()) return r->Fail(t, at + "runs past the code's encoding"), false;
+    if (width && *pos + *width > bytes.size()) return r->Fail(t, at + "runs past the code's encoding");
     switch (e.kind) {
       case Expect::kInt: {
-        if (!width || elem || *width > 8) return r->Fail(t, at + "the code writes an integer, not '" + c[0] + "'"), false;
+        if (!width || elem || *width > 8) return r->Fail(t, at + "the code writes an integer, not '" + c[0] + "'");
         const uint64_t got = LoadLE(bytes, *pos, *width);
         if (got != e.value) {
-          return r->Fail(t, at + "reads " + Hex(got) + " (" + c[0] + " bytes), the code wrote " + Hex(e.value)), false;
+          return r->Fail(t, at + "reads " + Hex(got) + " (" + c[0] + " bytes), the code wrote " + Hex(e.value));
         }
         read[key] = got;
         if (key.size() >= 5 && key.compare(key.size() - 5, 5, "count") == 0) last_count = key;
@@ -254,21 +254,21 @@ bool WalkTable(const SpecTable& t, const std::string& bytes, size_t* pos, const 
       }
       case Expect::kZero:
         if (!width || bytes.substr(*pos, *width).find_first_not_of('\0') != std::string::npos) {
-          return r->Fail(t, at + "reserved bytes are not zero in the code's encoding"), false;
+          return r->Fail(t, at + "reserved bytes are not zero in the code's encoding");
         }
         break;
       case Expect::kBytes:
         if (!width || elem || bytes.compare(*pos, *width, e.bytes) != 0) {
-          return r->Fail(t, at + "the code wrote other bytes (" + Str(e.bytes.size()) + ")"), false;
+          return r->Fail(t, at + "the code wrote other bytes (" + Str(e.bytes.size()) + ")");
         }
         break;
       case Expect::kInts:
         if (!elem || *count != e.ints.size() || *elem > 8) {
-          return r->Fail(t, at + "the code writes " + Str(e.ints.size()) + " integers, not '" + c[0] + "'"), false;
+          return r->Fail(t, at + "the code writes " + Str(e.ints.size()) + " integers, not '" + c[0] + "'");
         }
         for (size_t k = 0; k < e.ints.size(); ++k) {
           if (LoadLE(bytes, *pos + k * *elem, *elem) != e.ints[k]) {
-            return r->Fail(t, at + "element " + Str(k) + " differs from the code's"), false;
+            return r->Fail(t, at + "element " + Str(k) + " differs from the code's");
           }
         }
         break;
@@ -276,12 +276,12 @@ bool WalkTable(const SpecTable& t, const std::string& bytes, size_t* pos, const 
         const SpecTable* sub = Find(doc, e.sub_heading, e.sub_index, t, r);
         if (sub == nullptr) return false;
         if (e.sub_is_field_table) {
-          if (!elem || *count != e.subs.size()) return r->Fail(t, at + "cannot size the entries '" + c[0] + "'"), false;
+          if (!elem || *count != e.subs.size()) return r->Fail(t, at + "cannot size the entries '" + c[0] + "'");
           for (size_t k = 0; k < e.subs.size(); ++k) {
-            CheckFieldTable(*sub, bytes.substr(*pos + k * *elem, *elem), *elem, e.subs[k], doc, r);
+            CheckFieldTable(*sub, bytes.substr(*pos + k * *elem, *elem), *elem, e.subs[k], r);
           }
         } else {
-          if (width) return r->Fail(t, at + "entries of varying size are 'variable', not '" + c[0] + "'"), false;
+          if (width) return r->Fail(t, at + "entries of varying size are 'variable', not '" + c[0] + "'");
           size_t p = *pos;
           for (const Scope& s : e.subs) {
             if (!WalkTable(*sub, bytes, &p, s, doc, r)) return false;
@@ -291,12 +291,12 @@ bool WalkTable(const SpecTable& t, const std::string& bytes, size_t* pos, const 
         break;
       }
       default:
-        return r->Fail(t, at + "cannot be checked in a sequential table"), false;
+        return r->Fail(t, at + "cannot be checked in a sequential table");
     }
     *pos += *width;
   }
   for (const auto& [key, e] : scope.fields) {
-    if (!seen.count(key)) return r->Fail(t, "the code's field '" + key + "' has no row"), false;
+    if (!seen.count(key)) return r->Fail(t, "the code's field '" + key + "' has no row");
   }
   return true;
 }

@@ -23,9 +23,11 @@ struct Report {
   std::vector<std::string> problems;
   std::set<std::pair<size_t, size_t>> checked;  // (line, column) of compared cells
   std::set<std::pair<size_t, size_t>> numbers;  // cells of which only the number is compared
-  void Fail(const SpecTable& t, const std::string& what) {
+  // Records a problem of table `t`; returns false, for `return r->Fail(...)`.
+  bool Fail(const SpecTable& t, const std::string& what) {
     problems.push_back("spec table '" + t.heading + "' #" + std::to_string(t.index) + " (line " +
                        std::to_string(t.line + 1) + "): " + what);
+    return false;
   }
   void Mark(size_t line, size_t col) { checked.insert({line, col}); }
 };
@@ -96,8 +98,7 @@ std::optional<uint64_t> ParseNumber(const std::string& cell);
 // Field table `Offset | Bytes | Field | Meaning`: rows contiguous from 0,
 // covering exactly `length` bytes of `bytes`, each row's bytes being what
 // `scope` says the code wrote there; every field of `scope` has a row.
-void CheckFieldTable(const SpecTable& t, const std::string& bytes, size_t length, const Scope& scope,
-                     const SpecDoc& doc, Report* r);
+void CheckFieldTable(const SpecTable& t, const std::string& bytes, size_t length, const Scope& scope, Report* r);
 
 // Sequential table `Bytes | Field | Meaning`: walks bytes[*pos, ...) in row
 // order. Returns false (after reporting) when the walk went astray.

@@ -42,11 +42,11 @@ std::vector<std::vector<std::string>> CodecRows();        // Id, Name, Since
 std::vector<std::vector<std::string>> TransformRows();    // Id, Name, Since
 std::vector<std::vector<std::string>> FileKindRows();     // Id, Name, Since
 std::vector<std::vector<std::string>> GgmlTypeRows();     // every column
-// Limits: name cell -> value ("" value_text: numeric).
+// The Limits table's rows: the Limit cell and the code's value.
 struct Limit {
   std::string name;
   uint64_t value;
-  std::string text;  // when the limit is a rule, the exact Value cell
+  std::string text;  // for a rule rather than a number: the exact Value cell
 };
 std::vector<Limit> Limits();
 

@@ -1,5 +1,7 @@
 #include "spec_contract.h"
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <regex>
 
@@ -15,9 +17,9 @@ const std::string kAppendix = "Appendix: the format 1.0 manifest > ";
 
 // A field table checked against a structure the code encodes.
 Check Fields(Sample (*sample)()) {
-  return [sample](const SpecDoc& doc, const SpecTable& t, Report* r) {
+  return [sample](const SpecDoc&, const SpecTable& t, Report* r) {
     const Sample s = sample();
-    CheckFieldTable(t, s.bytes, s.length, s.scope, doc, r);
+    CheckFieldTable(t, s.bytes, s.length, s.scope, r);
   };
 }
 
@@ -125,9 +127,15 @@ void CheckMinimalArchive(const SpecDoc& doc, const SpecTable& t, Report* r) {
     const std::vector<std::string>& c = t.rows[i];
     r->Mark(t.row_lines[i], 0);
     r->Mark(t.row_lines[i], 1);
-    if (c.size() != 5) return r->Fail(t, "row " + std::to_string(i) + " is malformed");
+    if (c.size() != 5) {
+      r->Fail(t, "row " + std::to_string(i) + " is malformed");
+      return;
+    }
     std::optional<uint64_t> off = ParseNumber(c[0]);
-    if (off != pos) return r->Fail(t, "row " + c[0] + ": expected offset " + std::to_string(pos));
+    if (off != pos) {
+      r->Fail(t, "row " + c[0] + ": expected offset " + std::to_string(pos));
+      return;
+    }
     if (i + 1 == t.rows.size()) {
       r->Mark(t.row_lines[i], 2);
       if (c[2] != "end" || !c[1].empty() || pos != dump) {
@@ -136,7 +144,10 @@ void CheckMinimalArchive(const SpecDoc& doc, const SpecTable& t, Report* r) {
       return;
     }
     std::optional<uint64_t> n = ParseNumber(c[1]);
-    if (!n || *n == 0) return r->Fail(t, "row " + c[0] + ": bytes '" + c[1] + "'");
+    if (!n || *n == 0) {
+      r->Fail(t, "row " + c[0] + ": bytes '" + c[1] + "'");
+      return;
+    }
     pos += *n;
   }
   r->Fail(t, "no 'end' row");

@@ -106,8 +106,7 @@ inline SpecDoc ParseSpec(const std::string& text) {
       stack.clear();
       return;
     }
-    stack.resize(level - 2);
-    while (static_cast<int>(stack.size()) < level - 2) stack.push_back("");
+    stack.resize(level - 2);  // a skipped level leaves an empty path element
     stack.push_back(title);
     std::string path;
     for (const std::string& h : stack) path += (path.empty() ? "" : " > ") + h;

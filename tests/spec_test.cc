@@ -3,6 +3,7 @@
 // checker is run on copies of the spec with one row, cell or table changed.
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <map>
 #include <set>
 
@@ -111,6 +112,11 @@ std::vector<Mutation> Mutations(const std::string& text) {
     block.push_back("");
     lines.insert(lines.begin() + notices + 1, block.begin(), block.end());
     out.push_back({Name(t), "moved under 'Notices'", JoinLines(lines)});
+    // A second copy of the table under the same heading.
+    lines = doc.lines;
+    block.pop_back();
+    lines.insert(lines.begin() + t.row_lines.back() + 1, block.begin(), block.end());
+    out.push_back({Name(t), "repeated under its heading", JoinLines(lines)});
     // The table swapped with the next one (when they differ).
     if (k + 1 < doc.tables.size()) {
       const SpecTable& u = doc.tables[k + 1];
@@ -198,20 +204,25 @@ TEST(SpecTables, TypeTableRowsPastedIntoOtherTablesAreReported) {
     const std::vector<const SpecTable*> under = doc.Under(heading);
     ASSERT_EQ(under.size(), 1u) << heading;
     const SpecTable& t = *under[0];
-    std::vector<std::string> inserted = doc.lines, replaced = doc.lines, all = doc.lines;
+    // The row as it is, and cut to the table's columns ("| 0 | F32 | 1 | 4 |").
+    std::vector<std::string> cut = SplitCells(f32);
+    cut.resize(t.columns.size());
+    std::vector<std::string> inserted = doc.lines, replaced = doc.lines, fitted = doc.lines, all = doc.lines;
     inserted.insert(inserted.begin() + t.row_lines[0], f32);
     replaced[t.row_lines[0]] = f32;
+    fitted[t.row_lines[0]] = JoinCells(cut);
     for (size_t i = 0; i < t.row_lines.size() && i < types[0]->rows.size(); ++i) {
       all[t.row_lines[i]] = doc.lines[types[0]->row_lines[i]];
     }
     EXPECT_FALSE(CheckSpec(JoinLines(inserted)).problems.empty()) << heading;
     EXPECT_FALSE(CheckSpec(JoinLines(replaced)).problems.empty()) << heading;
+    EXPECT_FALSE(CheckSpec(JoinLines(fitted)).problems.empty()) << heading << ": " << JoinCells(cut);
     const Report r = CheckSpec(JoinLines(all));
     EXPECT_FALSE(r.problems.empty()) << heading;
     if (std::string(heading) == "File header") std::cout << "File header overwritten:\n" << Problems(r);
-    damaged += 3;
+    damaged += 4;
   }
-  EXPECT_EQ(damaged, 24);
+  EXPECT_EQ(damaged, 32);
 }
 
 }  // namespace
