@@ -18,6 +18,17 @@ std::string Le(uint64_t v, int width) {
 
 using Rows = std::vector<std::vector<std::string>>;
 
+// A field named by the code's member, so that the name the spec must use is
+// the member's (a renamed member renames the expectation).
+#define SGZ_FIELD(obj, member) \
+  { #member, Int(static_cast<uint64_t>((obj).member)) }
+#define SGZ_FIELD_BYTES(obj, member) \
+  { #member, Bytes((obj).member) }
+#define SGZ_FIELD_STATED(obj, member, stated) \
+  { #member, Stated(static_cast<uint64_t>((obj).member), stated) }
+#define SGZ_LIMIT(constant) \
+  { "`" #constant "`", constant, "" }
+
 const uint8_t* U8(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
 
 // ---- Id probes: does the decoder accept the id?
@@ -103,10 +114,9 @@ ManifestSample BuildManifest() {
     c.checksum = s.Next(8);
     out.m.chunks.push_back(c);
     Scope e;
-    e.fields = {{"file_offset", Int(c.file_offset)},      {"stored_size", Int(c.stored_size)},
-                {"original_size", Int(c.original_size)},  {"transform", Int(static_cast<uint8_t>(c.transform))},
-                {"stream_count", Int(c.stream_count)},    {"flags", Zero()},
-                {"type", Int(c.type)},                    {"checksum", Int(c.checksum)}};
+    e.fields = {SGZ_FIELD(c, file_offset), SGZ_FIELD(c, stored_size),  SGZ_FIELD(c, original_size),
+                SGZ_FIELD(c, transform),   SGZ_FIELD(c, stream_count), {"flags", Zero()},
+                SGZ_FIELD(c, type),        SGZ_FIELD(c, checksum)};
     out.chunks.push_back(e);
   }
   const std::string appendix = "Appendix: the format 1.0 manifest > ";
@@ -140,17 +150,16 @@ ManifestSample BuildManifest() {
         te.size = s.Next(8);
         f.tensors.push_back(te);
         Scope ts;
-        ts.fields = {{"name_len", Int(te.name.size())}, {"name", Bytes(te.name)}, {"type", Int(te.type)},
-                     {"n_dims", Int(te.n_dims)},        {"ne", Ints(ne)},         {"offset", Int(te.offset)},
-                     {"size", Int(te.size)}};
+        ts.fields = {{"name_len", Int(te.name.size())}, SGZ_FIELD_BYTES(te, name), SGZ_FIELD(te, type),
+                     SGZ_FIELD(te, n_dims), {"ne", Ints(ne)}, SGZ_FIELD(te, offset), SGZ_FIELD(te, size)};
         tensors.push_back(ts);
       }
-      summary.fields = {{"gguf_version", Int(f.gguf_version)},
-                        {"big_endian", Int(1)},
+      summary.fields = {SGZ_FIELD(f, gguf_version),
+                        SGZ_FIELD(f, big_endian),
                         {"(reserved)", Zero()},
-                        {"alignment", Int(f.alignment)},
-                        {"data_offset", Int(f.data_offset)},
-                        {"kv_count", Int(f.kv_count)},
+                        SGZ_FIELD(f, alignment),
+                        SGZ_FIELD(f, data_offset),
+                        SGZ_FIELD(f, kv_count),
                         {"tensor_count", Int(f.tensors.size())},
                         {"tensors", Sub(appendix + "1.0 Tensor entry", 0, false, tensors)}};
     }
@@ -158,13 +167,13 @@ ManifestSample BuildManifest() {
     std::vector<uint64_t> refs(f.chunks.begin(), f.chunks.end());
     Scope fs;
     fs.fields = {{"name_len", Int(f.name.size())},
-                 {"name", Bytes(f.name)},
-                 {"original_size", Int(f.original_size)},
-                 {"checksum", Int(f.checksum)},
-                 {"kind", Int(static_cast<uint8_t>(f.kind))},
+                 SGZ_FIELD_BYTES(f, name),
+                 SGZ_FIELD(f, original_size),
+                 SGZ_FIELD(f, checksum),
+                 SGZ_FIELD(f, kind),
                  {"flags", Zero()},
                  {"note_len", Int(f.note.size())},
-                 {"note", Bytes(f.note)},
+                 SGZ_FIELD_BYTES(f, note),
                  {"chunk_ref_count", Int(f.chunks.size())},
                  {"chunk_refs", Ints(refs)},
                  {"GGUF summary", Sub(appendix + "1.0 GGUF summary", 0, false,
@@ -198,8 +207,8 @@ Sample FileHeaderSample() {
   h.EncodeTo(&out.bytes);
   out.length = FileHeader::kEncodedLength;
   out.scope.fields = {{"magic", Bytes(std::string(reinterpret_cast<const char*>(kHeaderMagic), 8))},
-                      {"major", Stated(h.major, SpecMajor())},
-                      {"minor", Stated(h.minor, SpecMinor())},
+                      SGZ_FIELD_STATED(h, major, SpecMajor()),
+                      SGZ_FIELD_STATED(h, minor, SpecMinor()),
                       {"flags", Zero()}};
   return out;
 }
@@ -216,11 +225,11 @@ Sample FooterSample() {
   Sample out;
   f.EncodeTo(&out.bytes);
   out.length = Footer::kEncodedLength;
-  out.scope.fields = {{"manifest_offset", Int(f.manifest_offset)},
-                      {"manifest_size", Int(f.manifest_size)},
-                      {"manifest_checksum", Int(f.manifest_checksum)},
-                      {"major", Stated(f.major, SpecMajor())},
-                      {"minor", Stated(f.minor, SpecMinor())},
+  out.scope.fields = {SGZ_FIELD(f, manifest_offset),
+                      SGZ_FIELD(f, manifest_size),
+                      SGZ_FIELD(f, manifest_checksum),
+                      SGZ_FIELD_STATED(f, major, SpecMajor()),
+                      SGZ_FIELD_STATED(f, minor, SpecMinor()),
                       {"flags", Zero()},
                       {"magic", Bytes(std::string(reinterpret_cast<const char*>(kFooterMagic), 8))}};
   return out;
@@ -244,12 +253,12 @@ Sample ChunkHeaderSample() {
   h.EncodeTo(&out.bytes);
   out.length = ChunkHeader::kFixedLength;
   out.scope.fields = {{"tag", Bytes(Le(kChunkTag, 4))},
-                      {"transform", Int(static_cast<uint8_t>(h.transform))},
+                      SGZ_FIELD(h, transform),
                       {"stream_count", Int(h.streams.size())},
                       {"flags", Zero()},
-                      {"type", Int(h.type)},
-                      {"original_size", Int(h.original_size)},
-                      {"checksum", Int(h.checksum)}};
+                      SGZ_FIELD(h, type),
+                      SGZ_FIELD(h, original_size),
+                      SGZ_FIELD(h, checksum)};
   return out;
 }
 
@@ -262,10 +271,10 @@ Sample StreamDescriptorSample() {
   out.bytes = all.substr(ChunkHeader::kFixedLength, ChunkHeader::kStreamDescLength);
   out.length = ChunkHeader::kStreamDescLength;
   const StreamDesc& d = h.streams[0];
-  out.scope.fields = {{"codec", Int(static_cast<uint8_t>(d.codec))},
+  out.scope.fields = {SGZ_FIELD(d, codec),
                       {"(reserved)", Zero()},
-                      {"raw_size", Int(d.raw_size)},
-                      {"stored_size", Int(d.stored_size)}};
+                      SGZ_FIELD(d, raw_size),
+                      SGZ_FIELD(d, stored_size)};
   return out;
 }
 
@@ -350,12 +359,12 @@ std::vector<std::vector<std::string>> GgmlTypeRows() {
 std::vector<Limit> Limits() {
   const bool stored_at_most_raw = MaxStoredSize(0) == 0 && MaxStoredSize(12345) == 12345;
   return {
-      {"`kMaxChunkSize`", kMaxChunkSize, ""},
-      {"`kMaxStreamsPerChunk`", kMaxStreamsPerChunk, ""},
-      {"`kMaxManifestSize`", kMaxManifestSize, ""},
-      {"`kMaxFiles`", kMaxFiles, ""},
-      {"`kMaxNameBytes`", kMaxNameBytes, ""},
-      {"`kMaxNoteBytes`", kMaxNoteBytes, ""},
+      SGZ_LIMIT(kMaxChunkSize),
+      SGZ_LIMIT(kMaxStreamsPerChunk),
+      SGZ_LIMIT(kMaxManifestSize),
+      SGZ_LIMIT(kMaxFiles),
+      SGZ_LIMIT(kMaxNameBytes),
+      SGZ_LIMIT(kMaxNoteBytes),
       {"tensor name", kGgufMaxNameLength, ""},
       {"`n_dims`", kGgufMaxDims, ""},
       // One row for both; differing values would need two rows.

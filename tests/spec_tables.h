@@ -24,6 +24,7 @@ struct SpecTable {
 struct SpecDoc {
   std::vector<std::string> lines;
   std::vector<std::string> headings;  // every heading path, in document order
+  std::vector<size_t> heading_lines;  // 0-based line of each heading's title
   std::vector<SpecTable> tables;      // in document order
   // Tables under `heading`, in order.
   std::vector<const SpecTable*> Under(const std::string& heading) const {
@@ -101,7 +102,7 @@ inline SpecDoc ParseSpec(const std::string& text) {
   doc.lines = SplitLines(text);
   const std::vector<std::string>& L = doc.lines;
   std::vector<std::string> stack;  // stack[k]: heading of level k + 2
-  auto enter = [&](int level, const std::string& title) {
+  auto enter = [&](int level, const std::string& title, size_t line) {
     if (level < 2) {
       stack.clear();
       return;
@@ -111,6 +112,7 @@ inline SpecDoc ParseSpec(const std::string& text) {
     std::string path;
     for (const std::string& h : stack) path += (path.empty() ? "" : " > ") + h;
     doc.headings.push_back(path);
+    doc.heading_lines.push_back(line);
   };
   auto current = [&] {
     std::string path;
@@ -128,12 +130,12 @@ inline SpecDoc ParseSpec(const std::string& text) {
     if (t.rfind("#", 0) == 0) {
       size_t level = t.find_first_not_of('#');
       if (level != std::string::npos && t[level] == ' ') {
-        enter(static_cast<int>(level), Trim(t.substr(level)));
+        enter(static_cast<int>(level), Trim(t.substr(level)), i);
         continue;
       }
     }
     if (!t.empty() && !IsTableLine(t) && i + 1 < L.size() && (IsRule(L[i + 1], '-') || IsRule(L[i + 1], '='))) {
-      enter(IsRule(L[i + 1], '=') ? 1 : 2, t);
+      enter(IsRule(L[i + 1], '=') ? 1 : 2, t, i);
       ++i;
       continue;
     }
