@@ -163,32 +163,3 @@ TEST(GgufReader, CorpusFilesParse) {
 }  // namespace
 }  // namespace sgz::internal
 
-namespace sgz::internal {
-namespace {
-
-// The spec's type table and the code's table are the same table.
-TEST(GgmlTypes, SpecTableMatchesTheCode) {
-  const std::string spec = testing::ReadFile(testing::SourceDir() + "/format-spec/sgz-format.md");
-  int rows = 0;
-  for (uint32_t id = 0; id < kGgmlTypeCount; ++id) {
-    const GgmlType* t = FindGgmlType(id);
-    if (t == nullptr) continue;
-    std::string fields;
-    for (const BlockField& f : t->fields) {
-      const char* layout = f.layout == FieldLayout::kPlain ? "P" : f.layout == FieldLayout::kGrouped ? "G" : "B";
-      fields += (fields.empty() ? "" : ", ") + std::string(f.name) + " " + std::to_string(f.bytes) + " " + layout;
-    }
-    const std::string start = "| " + std::to_string(id) + (id < 10 ? "  | " : " | ") + t->name;
-    size_t at = spec.find(start + " ");
-    ASSERT_NE(at, std::string::npos) << t->name;
-    const std::string line = spec.substr(at, spec.find('\n', at) - at);
-    EXPECT_NE(line.find("| " + std::to_string(t->block_bytes) + " "), std::string::npos) << line;
-    EXPECT_NE(line.find("| " + fields + " "), std::string::npos) << line << "\nwant: " << fields;
-    EXPECT_NE(line.find("| " + std::to_string(t->StreamCount() + 1) + " "), std::string::npos) << line;
-    ++rows;
-  }
-  EXPECT_EQ(rows, 32);
-}
-
-}  // namespace
-}  // namespace sgz::internal
