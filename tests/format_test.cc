@@ -4,7 +4,10 @@
 
 #include <cstdio>
 
+#include <zstd.h>
+
 #include "common/checksum.h"
+#include "manifest_builder.h"
 #include "test_util.h"
 
 namespace sgz::internal {
@@ -162,6 +165,96 @@ TEST(Format, ManifestRoundTripsAndRejectsInconsistency) {
   EXPECT_FALSE(Manifest::DecodeFrom(U8(b3), b3.size(), 216, FormatVersion()).ok());
   // Every truncation fails cleanly.
   for (size_t n = 0; n < b.size(); ++n) EXPECT_FALSE(Manifest::DecodeFrom(U8(b), n, 216, FormatVersion()).ok()) << n;
+}
+
+TEST(Format, StreamCountIsCappedBeforeUse) {
+  // A chunk header announcing 65 streams is refused from its fixed part,
+  // before the descriptors it announces are asked for.
+  ChunkHeader h;
+  h.original_size = 5;
+  h.checksum = 1;
+  h.streams = {{Codec::kStored, 5, 5}};
+  std::string b;
+  h.EncodeTo(&b);
+  b[5] = 65;
+  ChunkHeader d;
+  size_t needed = 0;
+  Status s = ChunkHeader::DecodeFrom(U8(b), ChunkHeader::kFixedLength, FormatVersion(), &d, &needed);
+  EXPECT_EQ(s.code(), Status::Code::kCorrupt) << s.ToString();
+  EXPECT_NE(s.message().find("stream count 65 exceeds the limit 64"), std::string::npos) << s.ToString();
+  // And in a chunk entry.
+  Manifest m;
+  m.chunks.push_back({16, 24 + 12 * 65 + 5, 5, Transform::kNone, 65, 0, 1});
+  FileEntry f;
+  f.original_size = 5;
+  f.chunks = {0};
+  m.files.push_back(f);
+  std::string mb;
+  m.EncodeTo(&mb);
+  Result<Manifest> r = Manifest::DecodeFrom(U8(mb), mb.size(), 4096, FormatVersion());
+  EXPECT_NE(r.status().message().find("chunk 0: stream count 65 exceeds the limit 64"), std::string::npos)
+      << r.status().ToString();
+}
+
+TEST(Format, ChunkEntryStoredSizeIsBoundedInFormat2) {
+  Manifest m;
+  // 24 + 12 + 50 bytes at most: no stream is stored larger than it is.
+  m.chunks.push_back({16, 24 + 12 + 50, 50, Transform::kNone, 1, 0, 7});
+  FileEntry f;
+  f.original_size = 50;
+  f.chunks = {0};
+  m.files.push_back(f);
+  std::string b;
+  m.EncodeTo(&b);
+  ASSERT_TRUE(Manifest::DecodeFrom(U8(b), b.size(), 4096, FormatVersion()).ok());
+  m.chunks[0].stored_size += 1;
+  b.clear();
+  m.EncodeTo(&b);
+  Result<Manifest> r = Manifest::DecodeFrom(U8(b), b.size(), 4096, FormatVersion());
+  EXPECT_EQ(r.status().code(), Status::Code::kCorrupt);
+  EXPECT_NE(r.status().message().find("chunk 0: stored size 87 exceeds its header and original size (86)"),
+            std::string::npos)
+      << r.status().ToString();
+  // The 1.0 manifest never had this rule; its chunks fail when decoded.
+  const std::string v1 = testing::ManifestV1(m);
+  EXPECT_TRUE(Manifest::DecodeFrom(U8(v1), v1.size(), 4096, FormatVersion{1, 0}).ok());
+}
+
+std::string ZstdFrame(const std::string& raw) {
+  std::string out(ZSTD_compressBound(raw.size()), '\0');
+  size_t n = ZSTD_compress(&out[0], out.size(), raw.data(), raw.size(), 1);
+  EXPECT_FALSE(ZSTD_isError(n));
+  out.resize(n);
+  return out;
+}
+
+Status DecodeZstd(const std::string& stored, uint64_t raw_size, std::string* out) {
+  out->assign(raw_size, '\0');
+  return DecodeStream(Codec::kZstd, U8(stored), stored.size(), reinterpret_cast<uint8_t*>(&(*out)[0]), raw_size);
+}
+
+TEST(Format, AZstdStreamIsExactlyOneFrame) {
+  const std::string a(1000, 'a'), b(1000, 'b');
+  const std::string fa = ZstdFrame(a), fb = ZstdFrame(b);
+  std::string out;
+  ASSERT_TRUE(DecodeZstd(fa, a.size(), &out).ok());
+  EXPECT_TRUE(out == a);
+  // Two frames that together decode to raw_size bytes.
+  Status s = DecodeZstd(fa + fb, a.size() + b.size(), &out);
+  EXPECT_EQ(s.code(), Status::Code::kCorrupt);
+  EXPECT_NE(s.message().find("its first frame ends at byte " + std::to_string(fa.size())), std::string::npos)
+      << s.ToString();
+  // Trailing bytes after the frame.
+  s = DecodeZstd(fa + "xyz", a.size(), &out);
+  EXPECT_NE(s.message().find("its first frame ends at byte"), std::string::npos) << s.ToString();
+  // A skippable frame (magic 0x184D2A50..5F) before the frame, which zstd
+  // itself would skip.
+  for (uint8_t low : {0x50, 0x5F}) {
+    std::string skippable = {static_cast<char>(low), 0x2A, 0x4D, 0x18, 4, 0, 0, 0, 'n', 'o', 't', 'e'};
+    s = DecodeZstd(skippable + fa, a.size(), &out);
+    EXPECT_EQ(s.code(), Status::Code::kCorrupt);
+    EXPECT_NE(s.message().find("zstd stream is a skippable frame"), std::string::npos) << s.ToString();
+  }
 }
 
 // Hex dump in `hexdump -C` layout, the form the spec prints.
