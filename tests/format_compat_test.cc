@@ -175,6 +175,8 @@ TEST(FormatCompat, SectionRulesAreEnforced) {
   reserved_bytes.content[6] = 1;
   Section trailing = file;
   trailing.content += "x";
+  Section many_files = file;  // 65536 entries of at least 30 bytes cannot fit
+  many_files.content.replace(0, 4, std::string("\0\0\1\0", 4));
   std::string truncated_header = testing::ManifestV2({chnk, file});
   truncated_header.append(15, '\0');
   truncated_header[8] = static_cast<char>(truncated_header[8] + 15);
@@ -189,6 +191,7 @@ TEST(FormatCompat, SectionRulesAreEnforced) {
       {testing::ManifestV2({bad_count, file}), "section 'CHNK': " + std::to_string(m.chunks.size() + 1) + " entries"},
       {testing::ManifestV2({reserved_bytes, file}), "section 'CHNK': reserved bytes are set"},
       {testing::ManifestV2({chnk, trailing}), "section 'FILE': 1 trailing bytes"},
+      {testing::ManifestV2({chnk, many_files}), "file count 65536 exceeds the bytes remaining"},
       {truncated_header, "truncated section header"},
   };
   for (const auto& [manifest, needle] : cases) {
