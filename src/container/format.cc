@@ -20,7 +20,9 @@ std::string Num(uint64_t v) { return std::to_string(v); }
 Status CheckVersion(const char* where, uint16_t major, uint16_t minor) {
   if (major < kOldestReadMajor || major > kFormatMajor) {
     std::string reads;
-    for (uint16_t m = kOldestReadMajor; m <= kFormatMajor; ++m) reads += (m == kOldestReadMajor ? "" : " and ") + Num(m) + ".x";
+    for (uint16_t m = kOldestReadMajor; m <= kFormatMajor; ++m) {
+      reads += (m == kOldestReadMajor ? "" : " and ") + Num(m) + ".x";
+    }
     return Status::NotSupported(std::string(where) + ": format version " + Num(major) + "." + Num(minor) +
                                 " is not supported (this sgz reads " + reads + ")");
   }
@@ -41,7 +43,8 @@ Status UnknownId(const std::string& what, uint64_t id, FormatVersion archive) {
 }
 
 Status CheckVersionsAgree(const FileHeader& header, const Footer& footer) {
-  if (header.major != 2 && footer.major != 2) return Status::Ok();
+  // Format 1 wrote both but never required them to agree.
+  if (header.major < 2 && footer.major < 2) return Status::Ok();
   if (header.major != footer.major || header.minor != footer.minor) {
     return Status::Corruption("footer: format version " + Num(footer.major) + "." + Num(footer.minor) +
                               " differs from the header's " + Num(header.major) + "." + Num(header.minor));
