@@ -133,7 +133,7 @@ check info-json 0 "$SGZ" info "$T/demo.gguf.sgz" --json
 python3 - "$T/out" <<'PY' && pass=$((pass + 1)) || { echo "FAIL info --json"; fails=$((fails + 1)); }
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["format_version"] == "1.0" and d["kind"] == "gguf" and d["original_size"] == 1034400, d
+assert d["format_version"] == "2.0" and d["kind"] == "gguf" and d["original_size"] == 1034400, d
 assert d["gguf"]["tensors_by_type"] == {"F32": 5, "Q4_K": 11, "Q6_K": 5}, d["gguf"]["tensors_by_type"]
 kv = {m["key"]: m for m in d["gguf"]["metadata"]}
 assert kv["general.name"]["value"] == "sgz demo model"
@@ -186,6 +186,12 @@ check broken-gguf 0 "$SGZ" pack "$SRC/fixtures/invalid/wrong-offset.gguf" -o "$T
 expect_err broken-gguf "notice: not a valid GGUF file"
 check broken-gguf-unpack 0 "$SGZ" unpack "$T/w.sgz" -o "$T/w.gguf"
 cmp -s "$SRC/fixtures/invalid/wrong-offset.gguf" "$T/w.gguf" || { echo "FAIL broken gguf round trip"; fails=$((fails + 1)); }
+
+# Format 1.0 archives stay readable; another major version is refused (exit 4).
+check format-1.0 0 "$SGZ" unpack "$SRC/fixtures/format-1.0/all-types.gguf.sgz" -o "$T/v1.gguf"
+cmp -s "$SRC/fixtures/valid/all-types.gguf" "$T/v1.gguf" || { echo "FAIL format 1.0 unpack"; fails=$((fails + 1)); }
+check future-major 4 "$SGZ" unpack "$SRC/fixtures/invalid/future-major-version.sgz" -o "$T/f.out"
+expect_err future-major "format version 3.0 is not supported"
 
 echo "$pass passed, $fails failed"
 [ "$fails" = 0 ]

@@ -1,7 +1,9 @@
-// On-disk structures of the .sgz container, version 1. The byte-level
-// contract is format-spec/sgz-format.md; each struct here has its encoder and
-// decoder side by side, and decoders enforce exactly the limits the writer
-// respects.
+// On-disk structures of the .sgz container. The writer writes format 2.0;
+// the readers read formats 1.x and 2.x. The byte-level contract is
+// format-spec/sgz-format.md; each struct here has its encoder and decoder side
+// by side, and decoders enforce exactly the limits the writer respects.
+// Header, footer and chunks: format.cc; the manifest: manifest.cc (2.x) and
+// manifest_v1.cc (1.x).
 #ifndef SGZ_CONTAINER_FORMAT_H_
 #define SGZ_CONTAINER_FORMAT_H_
 
@@ -9,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/id_table.h"
 #include "common/status.h"
 #include "streams/codec.h"
 #include "streams/gguf_reader.h"
@@ -16,8 +19,28 @@
 
 namespace sgz::internal {
 
-constexpr uint16_t kFormatMajor = 1;
+// The version this code writes, and the newest it reads in full.
+constexpr uint16_t kFormatMajor = 2;
 constexpr uint16_t kFormatMinor = 0;
+// The oldest major version read (1: the archives of sgz 0.1).
+constexpr uint16_t kOldestReadMajor = 1;
+
+// The version an archive declares (its header's; in format 2 the footer's
+// must be the same). Decoders of the manifest and of chunk headers take it:
+// it selects the 1.0 or 2.0 manifest and how unknown ids are reported.
+struct FormatVersion {
+  uint16_t major = kFormatMajor;
+  uint16_t minor = kFormatMinor;
+};
+
+// "2.1".
+std::string VersionString(FormatVersion v);
+
+// The spec's rule for unknown ids: `what` ("codec", "transform", "file kind",
+// "type") `id` has no row in this reader's table. NotSupported naming the id
+// and the archive's version when the archive is format 2 with a minor above
+// kFormatMinor (the id may come from that later version), else Corruption.
+Status UnknownId(const std::string& what, uint64_t id, FormatVersion archive);
 
 // Hard limits, shared by writer and reader.
 constexpr uint64_t kMaxChunkSize = 64ull << 20;       // original bytes per chunk
@@ -42,7 +65,10 @@ struct FileHeader {
   uint16_t major = kFormatMajor;
   uint16_t minor = kFormatMinor;
   uint32_t flags = 0;  // all bits reserved: must be zero
+  FormatVersion version() const { return {major, minor}; }
   void EncodeTo(std::string* dst) const;
+  // Rejects a bad magic, a major other than 1 or 2 (NotSupported) and
+  // reserved flags.
   static Result<FileHeader> DecodeFrom(const uint8_t* p, size_t n);
 };
 
@@ -56,8 +82,14 @@ struct Footer {
   uint16_t minor = kFormatMinor;
   uint32_t flags = 0;  // all bits reserved: must be zero
   void EncodeTo(std::string* dst) const;
+  // Rejects a bad magic, a major other than 1 or 2 (NotSupported) and
+  // reserved flags; the manifest's position is the caller's to check.
   static Result<Footer> DecodeFrom(const uint8_t* p, size_t n);
 };
+
+// In format 2 (either side saying major 2) header and footer must declare
+// the same major and minor (Corruption otherwise). Format 1 never required it.
+Status CheckVersionsAgree(const FileHeader& header, const Footer& footer);
 
 // ---- Chunk: a 24-byte fixed header, stream descriptors, stream payloads.
 struct StreamDesc {
@@ -78,12 +110,20 @@ struct ChunkHeader {
   size_t EncodedLength() const { return kFixedLength + kStreamDescLength * streams.size(); }
   uint64_t PayloadSize() const;
   void EncodeTo(std::string* dst) const;
-  // Decodes and validates against the transform: stream count and raw sizes
-  // must be those StreamSizes() gives, stored sizes within their limits.
-  // `p[0, n)` must hold at least the fixed part; *needed is set to the full
-  // header length when n is too short (and Ok is returned with needed > n).
-  static Status DecodeFrom(const uint8_t* p, size_t n, ChunkHeader* out, size_t* needed);
+  // Decodes and validates against the transform: stream count at most
+  // kMaxStreamsPerChunk (checked first) and equal, with the raw sizes, to
+  // what StreamSizes() gives; stored sizes within their limits; transform,
+  // type and codec ids known (else the rule for unknown ids, with `version`
+  // the archive's). *needed is set to the full header length; when n is too
+  // short for it, Ok is returned with *needed > n and *out is incomplete.
+  static Status DecodeFrom(const uint8_t* p, size_t n, FormatVersion version, ChunkHeader* out, size_t* needed);
 };
+
+// Validates a chunk's (transform, type, original_size) by the rules chunk
+// headers and chunk entries share, and sets *sizes to the stream sizes the
+// transform gives. Messages name no chunk; callers add it.
+Status ExpectedStreams(uint8_t transform, uint32_t type, uint64_t original_size, FormatVersion version,
+                       std::vector<uint64_t>* sizes);
 
 // Decodes the streams of a chunk whose header is `h` from payload[0, n)
 // (n == h.PayloadSize()), joins them into *out and checks the checksum.
@@ -103,6 +143,10 @@ struct ChunkEntry {
 };
 
 enum class EntryKind : uint8_t { kOpaque = 0, kGguf = 1 };
+
+// The file-kind table of the spec ("File kinds").
+extern const IdRow kFileKindTable[];
+extern const size_t kFileKindTableSize;
 
 struct TensorEntry {
   std::string name;
@@ -132,14 +176,20 @@ struct FileEntry {
 struct Manifest {
   std::vector<ChunkEntry> chunks;
   std::vector<FileEntry> files;
-  // The whole manifest frame (tag, flags, body size, body).
+  // The whole manifest frame (tag, flags, body size, body) of format 2.0:
+  // sections CHNK and FILE.
   void EncodeTo(std::string* dst) const;
-  // Decodes and validates a manifest frame of exactly n bytes; chunk entries
-  // must lie in [FileHeader::kEncodedLength, limit_offset).
-  static Result<Manifest> DecodeFrom(const uint8_t* p, size_t n, uint64_t limit_offset);
+  // Decodes and validates a manifest frame of exactly n bytes of an archive
+  // of `version` (major 1: the 1.0 manifest; major 2: sections); chunk
+  // entries must lie in [FileHeader::kEncodedLength, limit_offset).
+  static Result<Manifest> DecodeFrom(const uint8_t* p, size_t n, uint64_t limit_offset, FormatVersion version);
 };
 
 constexpr size_t kManifestFrameHeader = 16;
+constexpr size_t kSectionHeaderLength = 16;
+constexpr uint16_t kSectionRequired = 1;  // section flag bit 0
+constexpr uint32_t kChunkTableTag = 0x4B4E4843;  // "CHNK"
+constexpr uint32_t kFileTableTag = 0x454C4946;   // "FILE"
 
 // Magics.
 extern const uint8_t kHeaderMagic[8];

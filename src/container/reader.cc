@@ -21,6 +21,7 @@ Result<std::unique_ptr<Archive>> Archive::Open(std::unique_ptr<ByteSource> sourc
   SGZ_ASSIGN_OR_RETURN(a->header_, FileHeader::DecodeFrom(buf, FileHeader::kEncodedLength));
   SGZ_RETURN_IF_ERROR(source->Read(size - Footer::kEncodedLength, Footer::kEncodedLength, buf));
   SGZ_ASSIGN_OR_RETURN(Footer footer, Footer::DecodeFrom(buf, Footer::kEncodedLength));
+  SGZ_RETURN_IF_ERROR(CheckVersionsAgree(a->header_, footer));
   const uint64_t limit = size - Footer::kEncodedLength;
   if (footer.manifest_offset < FileHeader::kEncodedLength || footer.manifest_offset > limit ||
       footer.manifest_size != limit - footer.manifest_offset) {
@@ -37,7 +38,8 @@ Result<std::unique_ptr<Archive>> Archive::Open(std::unique_ptr<ByteSource> sourc
   if (Xxh3(m.data(), m.size()) != footer.manifest_checksum) {
     return Status::ChecksumMismatch("manifest: checksum mismatch");
   }
-  SGZ_ASSIGN_OR_RETURN(a->manifest_, Manifest::DecodeFrom(m.data(), m.size(), footer.manifest_offset));
+  SGZ_ASSIGN_OR_RETURN(a->manifest_, Manifest::DecodeFrom(m.data(), m.size(), footer.manifest_offset,
+                                                               a->header_.version()));
   uint64_t pos = 0;
   for (uint32_t c : a->file().chunks) {
     a->starts_.push_back(pos);
@@ -67,7 +69,7 @@ Status Archive::DecodeStoredChunk(uint32_t index, const std::vector<uint8_t>& st
   const ChunkEntry& e = manifest_.chunks[index];
   ChunkHeader h;
   size_t needed;
-  Status s = ChunkHeader::DecodeFrom(stored.data(), stored.size(), &h, &needed);
+  Status s = ChunkHeader::DecodeFrom(stored.data(), stored.size(), header_.version(), &h, &needed);
   if (s.ok() && needed > stored.size()) s = Status::Corruption("header longer than the chunk");
   if (s.ok() && (h.transform != e.transform || h.type != e.type || h.original_size != e.original_size ||
                  h.checksum != e.checksum || h.streams.size() != e.stream_count)) {
@@ -234,7 +236,7 @@ Status Archive::StreamStats(std::map<std::string, StreamTotals>* out) {
     Status s = source_->Read(e.file_offset, len, buf.data());
     ChunkHeader h;
     size_t needed;
-    if (s.ok()) s = ChunkHeader::DecodeFrom(buf.data(), len, &h, &needed);
+    if (s.ok()) s = ChunkHeader::DecodeFrom(buf.data(), len, header_.version(), &h, &needed);
     if (!s.ok()) return s.WithContext(DescribeChunk(i));
     const GgmlType* type = h.transform == Transform::kSplit ? FindGgmlType(h.type) : nullptr;
     // Untransformed chunks are named by where they lie: metadata or other.

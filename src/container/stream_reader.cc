@@ -49,7 +49,7 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, un
   *stats = StreamUnpackStats();
   std::vector<uint8_t> buf;
   SGZ_RETURN_IF_ERROR(ReadExact(in, FileHeader::kEncodedLength, "header", &buf));
-  SGZ_RETURN_IF_ERROR(FileHeader::DecodeFrom(buf.data(), buf.size()).status());
+  SGZ_ASSIGN_OR_RETURN(const FileHeader header, FileHeader::DecodeFrom(buf.data(), buf.size()));
 
   std::vector<SeenChunk> seen;
   Xxh3Stream whole;
@@ -84,7 +84,7 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, un
       const size_t want = needed;
       SGZ_RETURN_IF_ERROR(in->Peek(want, &data, &got));
       if (got < want) return Status::Corruption(cw + ": archive truncated in the chunk header");
-      Status s = ChunkHeader::DecodeFrom(data, got, &item->header, &needed);
+      Status s = ChunkHeader::DecodeFrom(data, got, header.version(), &item->header, &needed);
       if (!s.ok()) return s.WithContext(cw);
       if (needed <= got) break;
     }
@@ -110,6 +110,7 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, un
   manifest_bytes.insert(manifest_bytes.end(), buf.begin(), buf.end());
   SGZ_RETURN_IF_ERROR(ReadExact(in, Footer::kEncodedLength, "footer", &buf));
   SGZ_ASSIGN_OR_RETURN(Footer footer, Footer::DecodeFrom(buf.data(), buf.size()));
+  SGZ_RETURN_IF_ERROR(CheckVersionsAgree(header, footer));
   const uint8_t* data;
   uint64_t got;
   SGZ_RETURN_IF_ERROR(in->Peek(1, &data, &got));
@@ -121,7 +122,8 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, un
   if (Xxh3(manifest_bytes.data(), manifest_bytes.size()) != footer.manifest_checksum) {
     return Status::ChecksumMismatch("manifest: checksum mismatch");
   }
-  SGZ_ASSIGN_OR_RETURN(Manifest m, Manifest::DecodeFrom(manifest_bytes.data(), manifest_bytes.size(), manifest_offset));
+  SGZ_ASSIGN_OR_RETURN(Manifest m, Manifest::DecodeFrom(manifest_bytes.data(), manifest_bytes.size(), manifest_offset,
+                                                          header.version()));
   const FileEntry& f = m.files[0];
   if (f.chunks.size() != seen.size()) {
     return Status::Corruption("manifest: lists " + Num(f.chunks.size()) + " chunks, the archive holds " + Num(seen.size()));

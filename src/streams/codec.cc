@@ -5,7 +5,16 @@
 #include <cstring>
 #include <memory>
 
+#include "common/coding.h"
+
 namespace sgz::internal {
+
+const IdRow kCodecTable[] = {
+    {static_cast<uint8_t>(Codec::kStored), "stored", 1, 0},
+    {static_cast<uint8_t>(Codec::kZstd), "zstd", 1, 0},
+};
+const size_t kCodecTableSize = sizeof(kCodecTable) / sizeof(kCodecTable[0]);
+
 namespace {
 
 struct CCtxDeleter { void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); } };
@@ -85,6 +94,19 @@ Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8
       if (stored_size >= raw_size) {
         return Status::Corruption("zstd stream of " + std::to_string(stored_size) +
                                   " bytes is not smaller than its raw size " + std::to_string(raw_size));
+      }
+      // One frame, nothing else: ZSTD_decompressDCtx would also decode
+      // concatenated frames and skip skippable ones, which the format forbids.
+      if (stored_size >= 4 && (LoadU32LE(src) & 0xFFFFFFF0u) == 0x184D2A50u) {
+        return Status::Corruption("zstd stream is a skippable frame");
+      }
+      const size_t frame = ZSTD_findFrameCompressedSize(src, stored_size);
+      if (ZSTD_isError(frame)) {
+        return Status::Corruption(std::string("zstd stream does not decode: ") + ZSTD_getErrorName(frame));
+      }
+      if (frame != stored_size) {
+        return Status::Corruption("zstd stream of " + std::to_string(stored_size) + " bytes: its first frame ends at byte " +
+                                  std::to_string(frame) + " (a stream is exactly one frame)");
       }
       size_t r = ZSTD_decompressDCtx(ThreadDCtx(), dst, raw_size, src, stored_size);
       if (ZSTD_isError(r)) {

@@ -6,14 +6,21 @@
 #include <cstdint>
 #include <string>
 
+#include "common/id_table.h"
 #include "common/status.h"
 
 namespace sgz::internal {
 
 enum class Codec : uint8_t {
   kStored = 0,  // bytes as they are
-  kZstd = 1,    // one zstd frame
+  kZstd = 1,    // exactly one zstd frame
 };
+
+// The codec table of the spec ("Codecs"): one row per id this reader decodes.
+extern const IdRow kCodecTable[];
+extern const size_t kCodecTableSize;
+// The row of codec `id`, or nullptr when this reader does not know it.
+inline const IdRow* FindCodec(uint32_t id) { return FindIdRow(kCodecTable, kCodecTableSize, id); }
 
 constexpr int kMinLevel = 1;
 constexpr int kMaxLevel = 22;
@@ -24,7 +31,8 @@ Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst);
 
 // Decodes a stream of `codec` from src[0, stored_size) into exactly
 // dst[0, raw_size). Fails with Corruption if the data does not decode to
-// exactly raw_size bytes.
+// exactly raw_size bytes, or (zstd) is not exactly one non-skippable frame.
+// REQUIRES: FindCodec(codec) != nullptr.
 Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8_t* dst, uint64_t raw_size);
 
 // Largest stored size a stream of raw_size bytes may have (readers reject more).

@@ -5,6 +5,13 @@
 #include "streams/shuffle.h"
 
 namespace sgz::internal {
+
+const IdRow kTransformTable[] = {
+    {static_cast<uint8_t>(Transform::kNone), "none", 1, 0},
+    {static_cast<uint8_t>(Transform::kSplit), "ggml split", 1, 0},
+};
+const size_t kTransformTableSize = sizeof(kTransformTable) / sizeof(kTransformTable[0]);
+
 namespace {
 
 void Gather(const uint8_t* src, uint64_t stride, uint32_t width, uint64_t n, uint8_t* dst) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/id_table.h"
 #include "streams/ggml_types.h"
 
 namespace sgz::internal {
@@ -22,6 +23,13 @@ enum class Transform : uint8_t {
   kNone = 0,   // one stream, the bytes as they are
   kSplit = 1,  // split by the fields of a ggml type, tail last
 };
+
+// The transform table of the spec ("Transforms"): one row per id this reader
+// inverts.
+extern const IdRow kTransformTable[];
+extern const size_t kTransformTableSize;
+// The row of transform `id`, or nullptr when this reader does not know it.
+inline const IdRow* FindTransform(uint32_t id) { return FindIdRow(kTransformTable, kTransformTableSize, id); }
 
 // Sizes of the streams `transform` produces for `len` bytes of `type` (type is
 // ignored for kNone). For kSplit the last entry is the tail.
