@@ -45,7 +45,7 @@ bool ChunkDecodes(uint8_t transform, uint32_t type, uint8_t codec, const std::ve
   h.EncodeTo(&b);
   ChunkHeader out;
   size_t needed = 0;
-  return ChunkHeader::DecodeFrom(U8(b), b.size(), &out, &needed).ok() && needed <= b.size();
+  return ChunkHeader::DecodeFrom(U8(b), b.size(), FormatVersion(), &out, &needed).ok() && needed <= b.size();
 }
 
 bool CodecKnown(uint8_t id) { return ChunkDecodes(0, 0, id, {5}, 0) || ChunkDecodes(0, 0, id, {5}, 1); }
@@ -63,7 +63,7 @@ bool KindKnown(uint8_t id) {
   m.files.push_back(f);
   std::string b;
   m.EncodeTo(&b);
-  return Manifest::DecodeFrom(U8(b), b.size(), FileHeader::kEncodedLength).ok();
+  return Manifest::DecodeFrom(U8(b), b.size(), FileHeader::kEncodedLength, FormatVersion()).ok();
 }
 
 // Rows for the ids `known` accepts, named by `names` (a known id the test
