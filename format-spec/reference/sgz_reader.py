@@ -358,8 +358,7 @@ def decode_manifest_v2(frame, manifest_offset, version):
             raise Reject("NotSupported", f"manifest section '{name}' needs a reader of format "
                          f"2.{since_minor} or later; this reader reads 2.{READER_MINOR}")
         require(known[tag] is None, f"manifest section '{name}' appears twice")
-        require(required and since_minor == 0, f"manifest section '{name}': flags {flags}, "
-                f"since_minor {since_minor}; format 2.0 defines it required, since 2.0")
+        # A known tag's `required` and `since_minor` are not checked (the spec says so).
         known[tag] = True
         if tag == b"CHNK":
             chunks = read_chunk_table(content, manifest_offset, version)
