@@ -232,6 +232,12 @@ expect_err verify-shorter "differs from $T/want.bin at byte 0"
 head -c 1000 "$T/demo.gguf" > "$T/prefix.gguf"
 check verify-prefix 2 "$SGZ" verify "$T/demo.gguf.sgz" --against "$T/prefix.gguf"
 expect_err verify-prefix "differs from $T/prefix.gguf at byte 1000"
+# Text on a full stdout is an I/O error, not a silent success.
+for cmd in "ls $T/demo.gguf.sgz" "info $T/demo.gguf.sgz" "ls $T/demo.gguf.sgz --json" "--help"; do
+  "$SGZ" $cmd > /dev/full 2> "$T/err"
+  [ $? = 3 ] && grep -q "sgz: <stdout>: I/O error: No space left on device" "$T/err" && pass=$((pass + 1)) \
+    || { echo "FAIL $cmd > /dev/full: not exit 3 with a message"; cat "$T/err"; fails=$((fails + 1)); }
+done
 # unpack --stats, from a file and from a pipe.
 check unpack-stats 0 "$SGZ" unpack "$T/demo.gguf.sgz" -c --stats
 expect_err unpack-stats "read [0-9]* of [0-9]* archive bytes in [0-9]* reads, decoded [0-9]* of [0-9]* chunks"

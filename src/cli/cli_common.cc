@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 
 namespace sgz::cli {
 
@@ -41,6 +43,13 @@ int Fail(const std::string& file, const Error& e) {
 int Usage(const std::string& message) {
   fprintf(stderr, "sgz: %s (see 'sgz --help')\n", message.c_str());
   return kExitUsage;
+}
+
+int FinishStdout(int rc) {
+  errno = 0;
+  if (fflush(stdout) == 0 && !ferror(stdout)) return rc;
+  fprintf(stderr, "sgz: <stdout>: I/O error: %s\n", errno != 0 ? strerror(errno) : "write failed");
+  return rc == kExitOk ? kExitIO : rc;
 }
 
 std::string ChooseOutput(const cxxopts::ParseResult& r, const std::string& in, const std::string& verb,

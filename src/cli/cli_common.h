@@ -47,6 +47,10 @@ std::string ErrorText(const Error& e);
 int Fail(const std::string& file, const Error& e);
 // Prints "sgz: MESSAGE (see 'sgz --help')" and returns kExitUsage.
 int Usage(const std::string& message);
+// Flushes what the command printed on stdout. A failure (disk full, closed
+// pipe) is reported and turns a successful `rc` into kExitIO: text output
+// that did not arrive is not a success.
+int FinishStdout(int rc);
 
 // The output of pack or unpack: -c (stdout, "-"), -o OUT, or `default_name`
 // derived from the input. Empty (after a usage message) when there is none.

@@ -136,5 +136,5 @@ int Main(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   sgz::InstallOutputCleanup();
-  return sgz::cli::Main(argc, argv);
+  return sgz::cli::FinishStdout(sgz::cli::Main(argc, argv));
 }
