@@ -1,6 +1,7 @@
-// The public C++ interface of the sgz library: read tensors and byte ranges
-// out of .sgz archives of GGUF files without unpacking them, unpack, verify,
-// and pack.
+// The public C++ interface of the sgz library: read tensors, byte ranges and
+// GGUF metadata out of .sgz archives of GGUF files without unpacking them,
+// unpack, verify, and pack. The sgz command-line tool is built on this
+// header alone: anything it does, a program can do.
 //
 // Nothing here throws: every fallible call returns an Error (or an
 // ErrorOr<T> holding a value or an Error). Codes are coarse; the message
@@ -276,8 +277,9 @@ class Reader {
   ErrorOr<const TensorInfo*> FindTensor(const std::string& name) const;
 
   // The GGUF metadata key/value pairs in file order, decoded from the
-  // chunks holding the GGUF header (a few small reads). kInvalidArgument
-  // when !is_gguf().
+  // chunks holding the GGUF header (read on the first call and kept: a few
+  // small reads, memory the size of the header). kInvalidArgument when
+  // !is_gguf().
   ErrorOr<std::vector<MetadataEntry>> Metadata(const MetadataLimits& limits = MetadataLimits());
   // Original and stored bytes per stream name, sorted by name, from every
   // chunk header (one small read per chunk; no payload is decoded). Names
