@@ -9,7 +9,7 @@ include(CMakePackageConfigHelpers)
 # source. The sources are taken from the internal targets so that a file
 # added there is never missing here (per-file properties such as SIMD flags
 # are directory-scoped and carry over).
-set(_sgz_api_sources src/api/sgz.cc src/api/sgz_c.cc)
+set(_sgz_api_sources src/api/sgz.cc src/api/reader_info.cc src/api/files.cc src/api/sgz_c.cc)
 foreach(_sgz_internal sgz_common sgz_streams sgz_container)
   get_target_property(_sgz_internal_sources ${_sgz_internal} SOURCES)
   list(APPEND _sgz_api_sources ${_sgz_internal_sources})
@@ -102,7 +102,7 @@ if(SGZ_BUILD_TESTS)
   # tests/ found GTest in its own directory scope; imported targets do not
   # reach this one.
   find_package(GTest REQUIRED)
-  add_executable(sgz_api_test tests/api_test.cc)
+  add_executable(sgz_api_test tests/api_test.cc tests/api_info_test.cc tests/api_c_test.cc)
   target_link_libraries(sgz_api_test PRIVATE sgzlib GTest::gtest GTest::gtest_main)
   target_compile_definitions(sgz_api_test PRIVATE SGZ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   add_test(NAME api_test COMMAND sgz_api_test)

@@ -56,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint64_t total = 0;
   for (uint64_t v : sizes) total += v;
   Check(total == n);
-  Check(sgz::internal::StreamNames(transform, type, "none").size() == sizes.size());
+  Check(sgz::internal::StreamNames(transform, type, false).size() == sizes.size());
   std::unique_ptr<uint8_t[]> split(new uint8_t[n]);
   std::unique_ptr<uint8_t[]> joined(new uint8_t[n]);
   sgz::internal::SplitStreams(transform, type, rest, n, split.get());

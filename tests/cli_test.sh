@@ -193,5 +193,69 @@ cmp -s "$SRC/fixtures/valid/all-types.gguf" "$T/v1.gguf" || { echo "FAIL format 
 check future-major 4 "$SGZ" unpack "$SRC/fixtures/invalid/future-major-version.sgz" -o "$T/f.out"
 expect_err future-major "format version 3.0 is not supported"
 
+# Stream names: one naming rule for pack --stats and info, so their tables are
+# the same (names and numbers); transform-0 chunks are "meta" (GGUF metadata)
+# or "raw". data-past-end.gguf has a header that parses but data that does not
+# fit: it is packed opaque, and its would-be metadata chunks are "raw" too.
+for f in "$T/demo.gguf" "$SRC/fixtures/invalid/data-past-end.gguf"; do
+  "$SGZ" pack "$f" -o "$T/names.sgz" -f -q --stats > "$T/pack-streams"
+  "$SGZ" info "$T/names.sgz" | sed -n '/^stream /,$p' > "$T/info-streams"
+  if [ -s "$T/pack-streams" ] && cmp -s "$T/pack-streams" "$T/info-streams"; then pass=$((pass + 1)); else
+    echo "FAIL pack --stats and info streams differ for $(basename "$f"):"; diff "$T/pack-streams" "$T/info-streams"; fails=$((fails + 1)); fi
+  bad=$(awk 'NR > 1 && $1 != "total" {print $1}' "$T/pack-streams" | grep -Ev '^(meta|raw|[A-Z0-9_]+\.(tail|[a-z_]+(\.b[0-9]+)?))$')
+  [ -z "$bad" ] && pass=$((pass + 1)) || { echo "FAIL stream names outside the spec's: $bad"; fails=$((fails + 1)); }
+done
+grep -q "^raw " "$T/pack-streams" && ! grep -q "^meta " "$T/pack-streams" && pass=$((pass + 1)) \
+  || { echo "FAIL opaque file: want raw and no meta"; cat "$T/pack-streams"; fails=$((fails + 1)); }
+"$SGZ" pack "$T/demo.gguf" -o "$T/names.sgz" -f -q --stats | grep -q "^meta " && pass=$((pass + 1)) \
+  || { echo "FAIL GGUF file: no meta stream"; fails=$((fails + 1)); }
+"$SGZ" info "$T/names.sgz" --json > "$T/out"
+python3 -c 'import json,sys; n={s["name"] for s in json.load(open(sys.argv[1]))["streams"]}; assert "meta" in n and "Q4_K.qs" in n and not n & {"other", "opaque"}, n' "$T/out" \
+  && pass=$((pass + 1)) || { echo "FAIL info --json stream names"; fails=$((fails + 1)); }
+
+# Messages name the file once; a failed cat -o leaves nothing.
+check not-archive-message 2 "$SGZ" ls "$SRC/fixtures/demo.gguf"
+[ "$(cat "$T/err")" = "sgz: $SRC/fixtures/demo.gguf: corrupt: header: bad magic, not an sgz archive" ] && pass=$((pass + 1)) \
+  || { echo "FAIL not-archive message: $(cat "$T/err")"; fails=$((fails + 1)); }
+check cat-range-outside-file 1 "$SGZ" cat "$T/demo.gguf.sgz" --range 0:99999999999 -o "$T/never.bin"
+[ ! -e "$T/never.bin" ] && pass=$((pass + 1)) || { echo "FAIL cat left a partial output"; fails=$((fails + 1)); }
+check cat-exists 1 "$SGZ" cat "$T/demo.gguf.sgz" --range 0:10 -o "$T/exists.gguf"
+expect_err cat-exists "already exists (use -f to overwrite)"
+check cat-disk-full 3 "$SGZ" cat "$T/demo.gguf.sgz" --range 0:300000 -o /dev/full
+expect_err cat-disk-full "sgz: /dev/full: I/O error: .*No space left on device"
+check pack-output-dir 1 "$SGZ" pack "$T/demo.gguf" -o "$T" -f
+expect_err pack-output-dir "sgz: $T: invalid argument: $T: is a directory"
+# verify: an --against that cannot be opened is a plain error even with --json;
+# an archive that cannot be opened is reported in the JSON.
+check verify-against-missing 3 "$SGZ" verify "$T/demo.gguf.sgz" --against "$T/nope.gguf" --json
+expect_err verify-against-missing "sgz: $T/nope.gguf: I/O error"
+[ -s "$T/out" ] && { echo "FAIL verify printed JSON for a missing --against"; fails=$((fails + 1)); } || pass=$((pass + 1))
+check verify-json-missing 3 "$SGZ" verify "$T/nope.sgz" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] is False and "nope.sgz" in d["error"] and d["original_size"] == 0' "$T/out" \
+  && pass=$((pass + 1)) || { echo "FAIL verify --json on a missing archive"; cat "$T/out"; fails=$((fails + 1)); }
+check verify-shorter 2 "$SGZ" verify "$T/demo.gguf.sgz" --against "$T/want.bin"
+expect_err verify-shorter "differs from $T/want.bin at byte 0"
+head -c 1000 "$T/demo.gguf" > "$T/prefix.gguf"
+check verify-prefix 2 "$SGZ" verify "$T/demo.gguf.sgz" --against "$T/prefix.gguf"
+expect_err verify-prefix "differs from $T/prefix.gguf at byte 1000"
+# Text on a full stdout is an I/O error, not a silent success.
+for cmd in "ls $T/demo.gguf.sgz" "info $T/demo.gguf.sgz" "ls $T/demo.gguf.sgz --json" "--help"; do
+  "$SGZ" $cmd > /dev/full 2> "$T/err"
+  [ $? = 3 ] && grep -q "sgz: <stdout>: I/O error: No space left on device" "$T/err" && pass=$((pass + 1)) \
+    || { echo "FAIL $cmd > /dev/full: not exit 3 with a message"; cat "$T/err"; fails=$((fails + 1)); }
+done
+# unpack --stats, from a file and from a pipe.
+check unpack-stats 0 "$SGZ" unpack "$T/demo.gguf.sgz" -c --stats
+expect_err unpack-stats "read [0-9]* of [0-9]* archive bytes in [0-9]* reads, decoded [0-9]* of [0-9]* chunks"
+"$SGZ" unpack - -c --stats < "$T/demo.gguf.sgz" > "$T/out" 2> "$T/err"
+expect_err unpack-stdin-stats "read $(stat -c %s "$T/demo.gguf.sgz") archive bytes sequentially, decoded [0-9]* chunks, wrote 1034400 bytes"
+# Progress while unpacking and verifying, on a terminal.
+script -qec "$SGZ unpack $T/demo.gguf.sgz -o $T/pty.gguf -T 1" /dev/null > "$T/pty.out" 2>&1
+grep -q "unpacking .* MB/s" "$T/pty.out" && pass=$((pass + 1)) || { echo "FAIL no unpack progress under a terminal"; cat "$T/pty.out"; fails=$((fails + 1)); }
+script -qec "$SGZ verify $T/demo.gguf.sgz -T 1" /dev/null > "$T/pty.out" 2>&1
+grep -q "verifying .* MB/s" "$T/pty.out" && pass=$((pass + 1)) || { echo "FAIL no verify progress under a terminal"; cat "$T/pty.out"; fails=$((fails + 1)); }
+script -qec "$SGZ pack $T/demo.gguf -o $T/pty3.sgz -T 1" /dev/null > "$T/pty.out" 2>&1
+grep -q "packing .* MB / 1.0 MB (.*%), .* MB/s, ratio" "$T/pty.out" && pass=$((pass + 1)) || { echo "FAIL pack progress lacks total or ratio"; cat "$T/pty.out"; fails=$((fails + 1)); }
+
 echo "$pass passed, $fails failed"
 [ "$fails" = 0 ]

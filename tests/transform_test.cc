@@ -35,7 +35,7 @@ TEST(Transform, SplitThenJoinIsIdentityForEveryTypeAndLength) {
       const std::vector<uint64_t> sizes = StreamSizes(Transform::kSplit, t, len);
       EXPECT_EQ(std::accumulate(sizes.begin(), sizes.end(), uint64_t{0}), len);
       EXPECT_EQ(sizes.size(), t->StreamCount() + 1);
-      EXPECT_EQ(StreamNames(Transform::kSplit, t, "").size(), sizes.size());
+      EXPECT_EQ(StreamNames(Transform::kSplit, t, false).size(), sizes.size());
     }
   }
 }
@@ -61,7 +61,7 @@ TEST(Transform, Q4KSplitsIntoHeaderPlanesNibblesAndTail) {
   want.push_back(256);
   want.push_back(5);
   EXPECT_EQ(StreamSizes(Transform::kSplit, q4k, in.size()), want);
-  EXPECT_EQ(StreamNames(Transform::kSplit, q4k, "")[1], "Q4_K.header.b1");
+  EXPECT_EQ(StreamNames(Transform::kSplit, q4k, false)[1], "Q4_K.header.b1");
 }
 
 TEST(Transform, F32SplitsIntoFourBytePlanes) {
@@ -71,7 +71,7 @@ TEST(Transform, F32SplitsIntoFourBytePlanes) {
   SplitStreams(Transform::kSplit, f32, reinterpret_cast<const uint8_t*>(in.data()), 8, reinterpret_cast<uint8_t*>(&out[0]));
   EXPECT_EQ(out, "AaBbCcDd");
   EXPECT_EQ(StreamSizes(Transform::kSplit, f32, 8), (std::vector<uint64_t>{2, 2, 2, 2, 0}));
-  EXPECT_EQ(StreamNames(Transform::kSplit, f32, "")[3], "F32.value.b3");
+  EXPECT_EQ(StreamNames(Transform::kSplit, f32, false)[3], "F32.value.b3");
 }
 
 TEST(Codec, CompressibleStreamsUseZstdOthersAreStored) {

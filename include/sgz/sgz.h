@@ -1,6 +1,7 @@
-// The public C++ interface of the sgz library: read tensors and byte ranges
-// out of .sgz archives of GGUF files without unpacking them, unpack, verify,
-// and pack.
+// The public C++ interface of the sgz library: read tensors, byte ranges and
+// GGUF metadata out of .sgz archives of GGUF files without unpacking them,
+// unpack, verify, and pack. The sgz command-line tool is built on this
+// header alone: anything it does, a program can do.
 //
 // Nothing here throws: every fallible call returns an Error (or an
 // ErrorOr<T> holding a value or an Error). Codes are coarse; the message
@@ -15,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -28,6 +30,24 @@ namespace sgz {
 // The library version, "MAJOR.MINOR.PATCH".
 const char* Version();
 
+// The format version this library writes (it reads every 1.x archive).
+struct FormatVersion {
+  unsigned major = 0;
+  unsigned minor = 0;
+};
+FormatVersion WrittenFormatVersion();
+
+// zstd levels PackFileOptions accepts, and the library's defaults.
+constexpr int kMinLevel = 1;
+constexpr int kMaxLevel = 22;
+constexpr int kDefaultLevel = 1;                       // tensor and opaque data
+constexpr int kMaxPresetLevel = 19;                    // PackFileOptions::Max()
+constexpr uint64_t kDefaultChunkSize = 4ull << 20;     // original bytes per chunk
+constexpr uint64_t kMinChunkSize = 4096;               // smallest chunk size accepted
+
+// The byte-shuffle code chosen for this CPU at run time: "avx2", "sse2" or
+// "generic" (for diagnostics: it changes speed, never the archive).
+const char* ShuffleImplementation();
 
 // "ok", "invalid_argument", "corrupt", "checksum_mismatch", "not_supported",
 // "io_error", "resource_exhausted", "not_found".
@@ -46,9 +66,22 @@ class Error {
   // "<code name>: <message>", or "ok".
   std::string ToString() const;
 
+  // The file the error concerns, as the caller named it ("-" for standard
+  // input or output), for calls given paths: Reader::Open(path), and for
+  // PackFile, UnpackFile and VerifyFile the output when creating or writing
+  // it failed, VerifyOptions::against when opening or reading it failed,
+  // otherwise the input. Empty for bad options and for errors of other
+  // calls. Not part of ToString().
+  const std::string& path() const { return path_; }
+  Error& set_path(std::string path) {
+    path_ = std::move(path);
+    return *this;
+  }
+
  private:
   ErrorCode code_ = ErrorCode::kOk;
   std::string message_;
+  std::string path_;
 };
 
 // A value, or the Error that prevented it.
@@ -91,6 +124,23 @@ class Source {
   virtual Error Read(uint64_t offset, uint64_t n, void* dst) = 0;
 };
 
+// Progress of a long operation (PackFile, UnpackFile, Reader::Unpack,
+// Reader::Verify, VerifyFile), reported on the calling thread after each
+// chunk: `done` original bytes processed of `total` (0 when unknown, e.g.
+// packing from a pipe or unpacking one); `archive_bytes` archive bytes
+// written so far (PackFile) or 0. The callback must not throw.
+struct Progress {
+  uint64_t done = 0;
+  uint64_t total = 0;
+  uint64_t archive_bytes = 0;
+};
+using ProgressCallback = std::function<void(const Progress&)>;
+
+// Receives decoded bytes in order, n > 0 each time; data is valid only during
+// the call. A non-ok return stops the operation, which returns that Error
+// unchanged. The callback must not throw.
+using WriteCallback = std::function<Error(const void* data, size_t n)>;
+
 // One tensor of the archived GGUF file.
 struct TensorInfo {
   std::string name;
@@ -110,12 +160,88 @@ struct ReadStats {
   uint64_t chunks_total = 0;
 };
 
+// Facts of the archive itself, from its header and manifest.
+struct ArchiveInfo {
+  FormatVersion format;       // of this archive
+  uint64_t archive_size = 0;  // bytes
+  uint64_t chunks = 0;        // chunks in the archive
+  uint64_t checksum = 0;      // XXH3-64 of the whole original file
+};
+
+// Facts of the GGUF header of the archived file (recorded in the manifest;
+// reading them decodes nothing).
+struct GgufInfo {
+  uint32_t version = 0;      // GGUF version, 2 or 3
+  bool big_endian = false;
+  uint64_t alignment = 0;    // of the tensor data
+  uint64_t data_offset = 0;  // where the tensor data section starts
+  uint64_t kv_count = 0;     // metadata key/value pairs
+  uint64_t tensor_count = 0;
+  // Tensor count per ggml type name, sorted by name.
+  std::vector<std::pair<std::string, uint64_t>> tensors_by_type;
+};
+
+// Original and stored bytes of one kind of stream over all chunks. Names:
+// "<type>.<field>" ("Q4_K.qs"), "<type>.<field>.b<k>" for byte plane k
+// ("F32.value.b3"), "<type>.tail" (bytes after the last whole block), "meta"
+// (untransformed GGUF metadata) and "raw" (any other untransformed bytes).
+struct StreamStat {
+  std::string name;
+  uint64_t original = 0;
+  uint64_t stored = 0;
+};
+
+// GGUF metadata value types, numbered as in GGUF.
+enum class MetadataType : uint32_t {
+  kU8 = 0, kI8 = 1, kU16 = 2, kI16 = 3, kU32 = 4, kI32 = 5, kF32 = 6, kBool = 7,
+  kString = 8, kArray = 9, kU64 = 10, kI64 = 11, kF64 = 12,
+};
+// GGUF's names: "UINT8", "INT8", ..., "STRING", "ARRAY", ..., "FLOAT64".
+const char* MetadataTypeName(MetadataType type);
+
+// One decoded GGUF metadata value. Exactly the fields of its type are set.
+struct MetadataValue {
+  MetadataType type = MetadataType::kU8;
+  uint64_t u = 0;    // kU8, kU16, kU32, kU64; kBool: 0 or 1
+  int64_t i = 0;     // kI8, kI16, kI32, kI64
+  double f = 0;      // kF32, kF64 (may be NaN or infinite)
+  // kString: the bytes (not necessarily UTF-8, may hold NULs), at most
+  // MetadataLimits::max_string of them; string_size is the full length.
+  std::string str;
+  uint64_t string_size = 0;
+  // kArray: element type, element count, and the first
+  // min(count, MetadataLimits::max_items) elements.
+  MetadataType element_type = MetadataType::kU8;
+  uint64_t count = 0;
+  std::vector<MetadataValue> items;
+};
+
+struct MetadataEntry {
+  std::string key;
+  MetadataValue value;
+};
+
+// How much of each value Reader::Metadata decodes (also inside nested arrays).
+struct MetadataLimits {
+  size_t max_items = 16;          // array elements kept
+  size_t max_string = SIZE_MAX;   // string bytes kept
+};
+
+// The value as `sgz info` shows it, in the style of gguf-dump: numbers in
+// decimal (floats "%.9g"), bools true/false, strings single-quoted with
+// control bytes escaped and "..." after a cut string, arrays as
+// "[a, b, ...] (COUNT TYPE)" with at most `max_items` elements (nested
+// arrays alike).
+std::string MetadataValueText(const MetadataValue& value, size_t max_items = 8);
+
 // An open archive. Opening validates the header, footer and manifest
 // (checksum first) and reads no chunk; every later read decodes only the
 // chunks it needs and checks their checksums.
 class Reader {
  public:
-  // Opens the archive file at `path`.
+  // Opens the archive file at `path`. Errors carry `path` in path(); their
+  // message names it only where the operating system's does ("x.sgz: No
+  // such file or directory"), so "<path>: <message>" reads well for all.
   static ErrorOr<Reader> Open(const std::string& path);
   // Opens an archive held in memory. REQUIRES: data[0, size) outlives the
   // Reader.
@@ -140,11 +266,25 @@ class Reader {
   const std::string& file_name() const;
   // Bytes of the original file.
   uint64_t original_size() const;
+  // Format version, size, chunk count and checksum of the archive.
+  ArchiveInfo archive_info() const;
+  // GGUF header facts; all zero and empty when !is_gguf().
+  const GgufInfo& gguf() const;
   // Tensors in the order of the GGUF header.
   const std::vector<TensorInfo>& tensors() const;
   // The tensor called `name`, or kNotFound whose message suggests close
   // names. The pointer lives as long as the Reader.
   ErrorOr<const TensorInfo*> FindTensor(const std::string& name) const;
+
+  // The GGUF metadata key/value pairs in file order, decoded from the
+  // chunks holding the GGUF header (read on the first call and kept: a few
+  // small reads, memory the size of the header). kInvalidArgument when
+  // !is_gguf().
+  ErrorOr<std::vector<MetadataEntry>> Metadata(const MetadataLimits& limits = MetadataLimits());
+  // Original and stored bytes per stream name, sorted by name, from every
+  // chunk header (one small read per chunk; no payload is decoded). Names
+  // whose streams held no bytes (an empty tail) are listed too.
+  ErrorOr<std::vector<StreamStat>> StreamStats();
 
   // Copies the payload of tensor `name`, byte for byte as it stands in the
   // original file, into dst[0, size). kNotFound for an unknown name,
@@ -153,13 +293,22 @@ class Reader {
   // Copies original bytes [offset, offset + length) into dst.
   // kInvalidArgument when the range is not inside the original file.
   Error ReadRange(uint64_t offset, uint64_t length, void* dst);
+  // The same, handed to `write` in order, one chunk's worth at a time, so
+  // memory stays bounded by the chunk size whatever the length. The range
+  // is checked before `write` is first called.
+  Error ReadRangeTo(uint64_t offset, uint64_t length, const WriteCallback& write);
+  Error ReadTensorTo(const std::string& name, const WriteCallback& write);
   // Writes the original file to `out_path` ("-" is standard output). The
   // file appears only when complete and verified; without `overwrite` an
   // existing file is an error (kInvalidArgument) and is left alone.
-  Error Unpack(const std::string& out_path, bool overwrite);
+  Error Unpack(const std::string& out_path, bool overwrite, const ProgressCallback& progress = nullptr);
+  // Hands the whole original file to `write` in order, verifying every
+  // chunk checksum and, at the end, the whole-file checksum (so the bytes
+  // already handed over are only known good when this returns ok).
+  Error Unpack(const WriteCallback& write, const ProgressCallback& progress = nullptr);
   // Decodes the whole archive, checking every chunk checksum and the
   // whole-file checksum, and discards the bytes.
-  Error Verify();
+  Error Verify(const ProgressCallback& progress = nullptr);
 
   ReadStats stats() const;
 
@@ -170,11 +319,16 @@ class Reader {
 };
 
 struct PackFileOptions {
-  int level = 1;                     // zstd level of tensor (and opaque) data, 1..22
-  int meta_level = 0;                // zstd level of GGUF metadata; 0: max(level, 9)
-  uint64_t chunk_size = 4ull << 20;  // original bytes per chunk (target)
-  unsigned threads = 0;              // worker threads, 0 = all cores
-  bool overwrite = false;            // replace an existing output
+  int level = kDefaultLevel;              // zstd level of tensor (and opaque) data, 1..22
+  int meta_level = 0;                     // zstd level of GGUF metadata; 0: max(level, 9)
+  uint64_t chunk_size = kDefaultChunkSize;  // original bytes per chunk (target)
+  unsigned threads = 0;                   // worker threads, 0 = all cores
+  bool overwrite = false;                 // replace an existing output
+  ProgressCallback progress;              // optional
+
+  // Presets: level 1 everywhere (fastest), level 19 everywhere (smallest).
+  static PackFileOptions Fast();
+  static PackFileOptions Max();
 };
 
 struct PackSummary {
@@ -183,18 +337,97 @@ struct PackSummary {
   uint64_t chunks = 0;
   bool gguf = false;   // false: packed as opaque bytes; notice says why
   std::string notice;
+  std::vector<StreamStat> streams;  // as Reader::StreamStats() reports them
 };
 
+// kInvalidArgument, with the limit in the message, for options PackFile
+// would refuse (level, meta_level, chunk_size out of range).
+Error ValidatePackOptions(const PackFileOptions& options);
+
 // Packs the file `in` ("-" is standard input) into the archive `out` ("-" is
-// standard output). The output appears only when complete. Bad options are
-// kInvalidArgument. *summary, when given, is filled on success.
+// standard output). The input is read once, in order (a pipe is fine); the
+// output appears only when complete. Checks, in order: options
+// (kInvalidArgument), the input opens, the output does not exist unless
+// overwrite. *summary, when given, is filled on success.
 Error PackFile(const std::string& in, const std::string& out, const PackFileOptions& options = PackFileOptions(),
                PackSummary* summary = nullptr);
+
+struct UnpackOptions {
+  bool overwrite = false;  // replace an existing output
+  unsigned threads = 0;    // worker threads, 0 = all cores
+  ProgressCallback progress;
+};
+
+struct UnpackSummary {
+  bool streamed = false;  // read in one pass from standard input
+  // Archive reads (streamed: archive_size and read_calls are 0, bytes_read
+  // is what was read in order, chunks_total == chunks_decoded).
+  ReadStats reads;
+  uint64_t original_size = 0;  // bytes written
+};
 
 // Unpacks the archive `in` into `out`. "-" as `in` reads standard input in
 // one pass (the archive need not be seekable); "-" as `out` is standard
 // output. Checksums are verified; a file `out` appears only when complete.
+// A file `in` is opened before `out` is created. *summary, when given, is
+// filled on success.
+Error UnpackFile(const std::string& in, const std::string& out, const UnpackOptions& options,
+                 UnpackSummary* summary = nullptr);
 Error UnpackFile(const std::string& in, const std::string& out, bool overwrite, unsigned threads = 0);
+
+struct VerifyOptions {
+  std::string against;  // a file to compare the original with ("-": standard input); empty: none
+  unsigned threads = 0;
+  ProgressCallback progress;
+};
+
+struct VerifyResult {
+  bool against_opened = false;  // VerifyOptions::against opened (it is opened first)
+  bool opened = false;          // the archive opened (original_size is known)
+  uint64_t original_size = 0;
+  uint64_t chunks_checked = 0;  // chunks decoded and checked, also on failure
+  // With `against`: whether the decoded bytes equal the file's, and where
+  // they first differ (the shorter length when one is a prefix of the other).
+  bool matches = true;
+  uint64_t first_difference = UINT64_MAX;
+};
+
+// Decodes the archive `archive`, checking every checksum, and compares it
+// with options.against (opened first, read once in order). A difference is
+// not an error: the call returns ok with matches == false. *result is
+// filled as far as the call got, also on error.
+Error VerifyFile(const std::string& archive, const VerifyOptions& options, VerifyResult* result);
+
+// An output file that appears only when complete: bytes go to a temporary
+// file beside `path`, renamed into place by Commit(). Without `overwrite`
+// an existing file is an error (kInvalidArgument, at Create and again
+// atomically at Commit) and is left alone. An OutputFile destroyed without
+// Commit removes its temporary. "-" writes to standard output; an existing
+// device or FIFO (/dev/null) is written directly.
+class OutputFile {
+ public:
+  static ErrorOr<OutputFile> Create(const std::string& path, bool overwrite);
+  OutputFile(OutputFile&& other) noexcept;
+  OutputFile& operator=(OutputFile&& other) noexcept;
+  ~OutputFile();
+
+  Error Write(const void* data, size_t n);
+  // Flushes and renames into place. REQUIRES: called at most once.
+  Error Commit();
+  const std::string& path() const;
+
+ private:
+  struct Impl;
+  explicit OutputFile(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Makes SIGINT, SIGTERM and SIGHUP remove the temporaries of every output in
+// progress (PackFile, UnpackFile, Reader::Unpack, OutputFile) before the
+// process dies of the signal, and ignores SIGXFSZ so that a file-size limit
+// is reported as an I/O error. Replaces the handlers of those signals: call
+// it once, early, in programs that want this.
+void InstallOutputCleanup();
 
 }  // namespace sgz
 

@@ -1,5 +1,5 @@
 /* The C interface of the sgz library: open .sgz archives of GGUF files, list
- * tensors, read tensors and byte ranges, pack and unpack files.
+ * tensors and metadata, read tensors and byte ranges, pack and unpack files.
  *
  * Every fallible function returns an int code: SGZ_OK (0) or one of the
  * SGZ_* error codes below (the same values as sgz::ErrorCode in sgz.h). On
@@ -80,6 +80,130 @@ int sgz_reader_read_range(sgz_reader* reader, uint64_t offset, uint64_t length, 
 
 /* Decodes everything and checks every checksum, discarding the bytes. */
 int sgz_reader_verify(sgz_reader* reader);
+
+/* Worker threads used to decode (0 = all cores, 1 = the calling thread).
+ * NULL is ignored. */
+void sgz_reader_set_threads(sgz_reader* reader, unsigned threads);
+
+/* ggml type name of tensor i ("F32", "Q4_K", "type#<id>" for an id this
+ * library does not know); NULL when i is out of range. Lives as long as the
+ * reader. */
+const char* sgz_reader_tensor_type(const sgz_reader* reader, size_t i);
+
+/* Largest number of dimensions a tensor has (GGUF's limit). */
+#define SGZ_MAX_DIMS 4
+
+/* Shape of tensor i: *n_dims dimensions, innermost first (as GGUF), into
+ * dims[0, *n_dims). SGZ_INVALID_ARGUMENT when i is out of range or
+ * capacity < *n_dims (*n_dims is still set); SGZ_MAX_DIMS always fits. */
+int sgz_reader_tensor_shape(const sgz_reader* reader, size_t i, size_t* n_dims, int64_t* dims, size_t capacity);
+
+/* Receives decoded bytes in order (n > 0; data valid during the call only).
+ * Return 0 to go on; any other value stops the read, which then returns
+ * that value (use an SGZ_* code, e.g. SGZ_IO_ERROR). */
+typedef int (*sgz_write_fn)(void* user, const void* data, size_t n);
+
+/* Hands original bytes [offset, offset + length) to `write`, one chunk's
+ * worth at a time (memory stays bounded by the chunk size).
+ * SGZ_INVALID_ARGUMENT, before `write` is called, when the range is not
+ * inside the original file. */
+int sgz_reader_read_range_to(sgz_reader* reader, uint64_t offset, uint64_t length, sgz_write_fn write, void* user);
+
+/* The same for the payload of tensor `name`; SGZ_NOT_FOUND if none. */
+int sgz_reader_read_tensor_to(sgz_reader* reader, const char* name, sgz_write_fn write, void* user);
+
+/* Facts of the archive and of the archived file. Fields are only ever
+ * appended. */
+typedef struct sgz_archive_info {
+  unsigned format_major; /* format version of the archive */
+  unsigned format_minor;
+  uint64_t archive_size; /* bytes */
+  uint64_t chunks;
+  uint64_t checksum;     /* XXH3-64 of the whole original file */
+  uint64_t original_size;
+  int is_gguf;           /* 0: packed as opaque bytes; the GGUF fields are 0 */
+  uint32_t gguf_version;
+  int big_endian;
+  uint64_t alignment;
+  uint64_t data_offset;
+  uint64_t kv_count;
+  uint64_t tensor_count;
+} sgz_archive_info;
+
+int sgz_reader_info(const sgz_reader* reader, sgz_archive_info* out);
+
+/* How much of the archive the reader has touched so far. */
+typedef struct sgz_read_stats {
+  uint64_t archive_size;
+  uint64_t bytes_read;
+  uint64_t read_calls;
+  uint64_t chunks_decoded;
+  uint64_t chunks_total;
+} sgz_read_stats;
+
+int sgz_reader_stats(const sgz_reader* reader, sgz_read_stats* out);
+
+/* GGUF metadata. sgz_reader_metadata_count decodes the GGUF header (the
+ * first call only) and sets *count to the number of key/value pairs;
+ * SGZ_INVALID_ARGUMENT when the archived file is not GGUF. The accessors
+ * below return NULL until it succeeded, and for i out of range; their
+ * strings live as long as the reader. */
+int sgz_reader_metadata_count(sgz_reader* reader, size_t* count);
+/* Key i, in file order. */
+const char* sgz_reader_metadata_key(const sgz_reader* reader, size_t i);
+/* GGUF type name of value i: "UINT32", "STRING", "ARRAY", ... */
+const char* sgz_reader_metadata_type(const sgz_reader* reader, size_t i);
+/* Value i as `sgz info` shows it: numbers in decimal, strings quoted (cut
+ * after 256 bytes, with "..."), arrays as "[a, b, ...] (COUNT TYPE)" with
+ * at most 8 elements. */
+const char* sgz_reader_metadata_text(const sgz_reader* reader, size_t i);
+/* Index of `key`; SGZ_NOT_FOUND if absent. Loads the metadata as
+ * sgz_reader_metadata_count does. */
+int sgz_reader_metadata_find(sgz_reader* reader, const char* key, size_t* index);
+
+/* Per-stream statistics (names such as "Q4_K.qs", "F32.value.b3", "meta",
+ * "raw"), sorted by name. sgz_reader_stream_count reads every chunk header
+ * (the first call only); the accessors fail (NULL, SGZ_INVALID_ARGUMENT)
+ * until it succeeded and for i out of range. */
+int sgz_reader_stream_count(sgz_reader* reader, size_t* count);
+const char* sgz_reader_stream_name(const sgz_reader* reader, size_t i);
+int sgz_reader_stream_sizes(const sgz_reader* reader, size_t i, uint64_t* original, uint64_t* stored);
+
+/* Progress of pack and unpack: `done` original bytes of `total` (0 when
+ * unknown, e.g. reading a pipe). Called on the calling thread. */
+typedef void (*sgz_progress_fn)(void* user, uint64_t done, uint64_t total);
+
+typedef struct sgz_pack_options {
+  int level;           /* zstd level of tensor data, 1..22 */
+  int meta_level;      /* zstd level of GGUF metadata; 0: max(level, 9) */
+  uint64_t chunk_size; /* original bytes per chunk */
+  unsigned threads;    /* 0 = all cores */
+  int overwrite;       /* non-zero: replace an existing output */
+  sgz_progress_fn progress; /* may be NULL */
+  void* progress_user;
+} sgz_pack_options;
+
+/* Sets the library's defaults (level 1, 4 MiB chunks, all cores, no
+ * overwrite, no progress). Call it before setting fields: later versions
+ * may append fields. */
+void sgz_pack_options_init(sgz_pack_options* options);
+
+/* Packs `in` into `out` ("-": standard input/output) with `options` (NULL:
+ * the defaults). Bad options are SGZ_INVALID_ARGUMENT and create nothing. */
+int sgz_pack_file_with(const char* in, const char* out, const sgz_pack_options* options);
+
+typedef struct sgz_unpack_options {
+  unsigned threads; /* 0 = all cores */
+  int overwrite;
+  sgz_progress_fn progress; /* may be NULL */
+  void* progress_user;
+} sgz_unpack_options;
+
+void sgz_unpack_options_init(sgz_unpack_options* options);
+
+/* Unpacks archive `in` into `out` ("-": standard input, read in one pass,
+ * or standard output) with `options` (NULL: the defaults). */
+int sgz_unpack_file_with(const char* in, const char* out, const sgz_unpack_options* options);
 
 /* Packs file `in` into archive `out` with zstd `level` (1..22) and
  * `threads` workers (0 = all cores). Unless `overwrite` is non-zero an

@@ -1,18 +1,17 @@
 // The public C++ API: a thin translation onto the internal library
-// (container/, streams/, common/). No format logic lives here.
+// (container/, streams/, common/). No format logic lives here. This file:
+// errors, versions, opening a Reader and reading bytes; reader_info.cc:
+// what a Reader tells about the archive; files.cc: whole-file operations.
 #include "sgz/sgz.h"
 
 #include <algorithm>
-#include <exception>
-#include <new>
+#include <map>
 
-#include "common/status.h"
+#include "api/api_internal.h"
 #include "container/format.h"
-#include "container/io.h"
-#include "container/reader.h"
-#include "container/stream_reader.h"
 #include "container/writer.h"
 #include "streams/ggml_types.h"
+#include "streams/shuffle.h"
 
 #ifndef SGZ_VERSION_STRING
 #define SGZ_VERSION_STRING "unknown"
@@ -20,16 +19,21 @@
 
 namespace sgz {
 
-using namespace internal;  // NOLINT: this file translates the internal library
+using namespace internal;       // NOLINT: this file translates the internal library
+using namespace api_internal;  // NOLINT
 
-static_assert(PackFileOptions().level == kDefaultLevel, "public default level differs from the library's");
-static_assert(kDefaultMetaLevel == 9, "the public header documents metadata level max(level, 9)");
-static_assert(PackFileOptions().chunk_size == kDefaultChunkSize,
-              "public default chunk size differs from the library's");
+static_assert(sgz::kDefaultLevel == internal::kDefaultLevel, "public default level differs from the library's");
+static_assert(sgz::kMaxPresetLevel == internal::kMaxPresetLevel, "public preset level differs from the library's");
+static_assert(sgz::kMinLevel == internal::kMinLevel && sgz::kMaxLevel == internal::kMaxLevel,
+              "public level range differs from the library's");
+static_assert(internal::kDefaultMetaLevel == 9, "the public header documents metadata level max(level, 9)");
+static_assert(sgz::kDefaultChunkSize == internal::kDefaultChunkSize, "public default chunk size differs from the library's");
+static_assert(sgz::kMinChunkSize == internal::kMinChunkSize, "public minimum chunk size differs from the library's");
+static_assert(static_cast<uint32_t>(MetadataType::kF64) == static_cast<uint32_t>(GgufValueType::kF64) &&
+                  static_cast<uint32_t>(MetadataType::kArray) == static_cast<uint32_t>(GgufValueType::kArray),
+              "public metadata types are numbered as GGUF's");
 
-namespace {
-
-Error ToError(const Status& s) { return s.ok() ? Error() : Error(s.code(), s.message()); }
+namespace api_internal {
 
 Status ToStatus(const Error& e) {
   switch (e.code()) {
@@ -39,25 +43,41 @@ Status ToStatus(const Error& e) {
     case ErrorCode::kNotFound:
       return Status(e.code(), e.message());
   }
-  // A Source may hand back any integer cast to ErrorCode.
-  return Status::IOError("source returned unknown error code " + std::to_string(static_cast<int>(e.code())) +
-                         ": " + e.message());
+  return Status::IOError("unknown error code " + std::to_string(static_cast<int>(e.code())) + ": " + e.message());
 }
 
-// Runs f, turning any exception into an Error: nothing thrown inside the
-// library (allocation failure, mostly) reaches the caller.
-template <typename F>
-auto Guarded(F&& f) -> decltype(f()) {
+Status CallbackSink::Write(const void* data, size_t n) {
+  if (n == 0) return Status::Ok();
+  Error e;
   try {
-    return f();
-  } catch (const std::bad_alloc&) {
-    return Error(ErrorCode::kResourceExhausted, "out of memory");
-  } catch (const std::exception& e) {
-    return Error(ErrorCode::kIoError, std::string("unexpected exception: ") + e.what());
+    e = (*write_)(data, n);
+  } catch (const std::exception& x) {
+    e = Error(ErrorCode::kIoError, std::string("write callback threw: ") + x.what());
   } catch (...) {
-    return Error(ErrorCode::kIoError, "unexpected exception");
+    e = Error(ErrorCode::kIoError, "write callback threw an exception");
   }
+  if (e.ok()) return Status::Ok();
+  if (error_.ok()) error_ = e;
+  return ToStatus(e);
 }
+
+Status CountingSink::Write(const void* data, size_t n) {
+  done_ += n;
+  if (progress_ != nullptr && *progress_) {
+    Progress p;
+    p.done = done_;
+    p.total = total_;
+    (*progress_)(p);
+  }
+  if (next_ == nullptr) return Status::Ok();
+  Status s = next_->Write(data, n);
+  if (!s.ok()) failed_ = true;
+  return s;
+}
+
+}  // namespace api_internal
+
+namespace {
 
 // Presents a user's Source as the library's ByteSource.
 class SourceAdapter : public ByteSource {
@@ -69,7 +89,10 @@ class SourceAdapter : public ByteSource {
   Status DoRead(uint64_t offset, uint64_t n, uint8_t* dst) override {
     // User code must not unwind through the library.
     try {
-      return ToStatus(source_->Read(offset, n, dst));
+      const Error e = source_->Read(offset, n, dst);
+      if (e.ok()) return Status::Ok();
+      Status s = ToStatus(e);
+      return s.code() == e.code() ? s : Status::IOError("source returned " + s.message());
     } catch (const std::exception& e) {
       return Status::IOError(std::string("source threw: ") + e.what());
     } catch (...) {
@@ -81,20 +104,24 @@ class SourceAdapter : public ByteSource {
   std::unique_ptr<Source> source_;
 };
 
-// Accepts and drops everything; Verify decodes into it.
-class DiscardSink : public ByteSink {
- public:
-  Status Write(const void*, size_t) override { return Status::Ok(); }
-};
-
-std::string BaseName(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
+// Runs a read into a callback; the callback's own error comes back unchanged.
+Error ToCallerError(const Status& s, const CallbackSink& sink) {
+  if (!s.ok() && !sink.error().ok()) return sink.error();
+  return ToError(s);
 }
 
 }  // namespace
 
 const char* Version() { return SGZ_VERSION_STRING; }
+
+::sgz::FormatVersion WrittenFormatVersion() {
+  ::sgz::FormatVersion v;
+  v.major = kFormatMajor;
+  v.minor = kFormatMinor;
+  return v;
+}
+
+const char* ShuffleImplementation() { return ShuffleVariant(); }
 
 const char* ErrorCodeName(ErrorCode code) {
   switch (code) {
@@ -115,15 +142,6 @@ std::string Error::ToString() const {
   return std::string(ErrorCodeName(code_)) + ": " + message_;
 }
 
-struct Reader::Impl {
-  // `context` (the archive's path, or empty) prefixes messages of failures
-  // that do not already name it.
-  static ErrorOr<Reader> Make(std::unique_ptr<ByteSource> source, const std::string& context);
-
-  std::unique_ptr<Archive> archive;
-  std::vector<TensorInfo> tensors;  // index i describes archive->file().tensors[i]
-};
-
 Reader::Reader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Reader::Reader(Reader&& other) noexcept = default;
 Reader& Reader::operator=(Reader&& other) noexcept = default;
@@ -132,8 +150,10 @@ Reader::~Reader() = default;
 ErrorOr<Reader> Reader::Open(const std::string& path) {
   return Guarded([&]() -> ErrorOr<Reader> {
     Result<std::unique_ptr<ByteSource>> source = OpenFileSource(path);
-    if (!source.ok()) return ToError(source.status());  // already names the path
-    return Impl::Make(std::move(source).value(), path);
+    if (!source.ok()) return ToError(source.status()).set_path(path);
+    ErrorOr<Reader> reader = Impl::Make(std::move(source).value());
+    if (!reader.ok()) return reader.error().set_path(path);
+    return reader;
   });
 }
 
@@ -142,27 +162,27 @@ ErrorOr<Reader> Reader::OpenMemory(const void* data, size_t size) {
     if (data == nullptr && size != 0) {
       return Error(ErrorCode::kInvalidArgument, "OpenMemory: null data, size " + std::to_string(size));
     }
-    return Impl::Make(NewMemorySource(static_cast<const uint8_t*>(data), size), "");
+    return Impl::Make(NewMemorySource(static_cast<const uint8_t*>(data), size));
   });
 }
 
 ErrorOr<Reader> Reader::Open(std::unique_ptr<Source> source) {
   return Guarded([&]() -> ErrorOr<Reader> {
     if (source == nullptr) return Error(ErrorCode::kInvalidArgument, "Open: null source");
-    return Impl::Make(std::make_unique<SourceAdapter>(std::move(source)), "");
+    return Impl::Make(std::make_unique<SourceAdapter>(std::move(source)));
   });
 }
 
-ErrorOr<Reader> Reader::Impl::Make(std::unique_ptr<ByteSource> source, const std::string& context) {
+ErrorOr<Reader> Reader::Impl::Make(std::unique_ptr<ByteSource> source) {
   Result<std::unique_ptr<Archive>> archive = Archive::Open(std::move(source));
-  if (!archive.ok()) {
-    return ToError(context.empty() ? archive.status() : archive.status().WithContext(context));
-  }
+  if (!archive.ok()) return ToError(archive.status());
   std::unique_ptr<Impl> impl(new Impl);
   impl->archive = std::move(archive).value();
   const Archive& a = *impl->archive;
-  impl->tensors.reserve(a.file().tensors.size());
-  for (const TensorEntry& t : a.file().tensors) {
+  const FileEntry& f = a.file();
+  impl->tensors.reserve(f.tensors.size());
+  std::map<std::string, uint64_t> by_type;
+  for (const TensorEntry& t : f.tensors) {
     TensorInfo info;
     info.name = t.name;
     info.type = GgmlTypeName(t.type);
@@ -170,7 +190,18 @@ ErrorOr<Reader> Reader::Impl::Make(std::unique_ptr<ByteSource> source, const std
     info.offset = t.offset;
     info.size = t.size;
     info.stored_size = a.TensorStoredBytes(t);
+    ++by_type[info.type];
     impl->tensors.push_back(std::move(info));
+  }
+  if (f.kind == EntryKind::kGguf) {
+    GgufInfo& g = impl->gguf;
+    g.version = f.gguf_version;
+    g.big_endian = f.big_endian;
+    g.alignment = f.alignment;
+    g.data_offset = f.data_offset;
+    g.kv_count = f.kv_count;
+    g.tensor_count = f.tensors.size();
+    g.tensors_by_type.assign(by_type.begin(), by_type.end());
   }
   return Reader(std::move(impl));
 }
@@ -181,7 +212,19 @@ bool Reader::is_gguf() const { return impl_->archive->file().kind == EntryKind::
 const std::string& Reader::note() const { return impl_->archive->file().note; }
 const std::string& Reader::file_name() const { return impl_->archive->file().name; }
 uint64_t Reader::original_size() const { return impl_->archive->file().original_size; }
+const GgufInfo& Reader::gguf() const { return impl_->gguf; }
 const std::vector<TensorInfo>& Reader::tensors() const { return impl_->tensors; }
+
+ArchiveInfo Reader::archive_info() const {
+  Archive& a = *impl_->archive;
+  ArchiveInfo info;
+  info.format.major = a.header().major;
+  info.format.minor = a.header().minor;
+  info.archive_size = a.source().Size();
+  info.chunks = a.manifest().chunks.size();
+  info.checksum = a.file().checksum;
+  return info;
+}
 
 ErrorOr<const TensorInfo*> Reader::FindTensor(const std::string& name) const {
   return Guarded([&]() -> ErrorOr<const TensorInfo*> {
@@ -207,19 +250,45 @@ Error Reader::ReadRange(uint64_t offset, uint64_t length, void* dst) {
   });
 }
 
-Error Reader::Unpack(const std::string& out_path, bool overwrite) {
+Error Reader::ReadRangeTo(uint64_t offset, uint64_t length, const WriteCallback& write) {
   return Guarded([&]() -> Error {
-    Result<std::unique_ptr<OutputFile>> file = OutputFile::Create(out_path, overwrite);
+    if (!write) return Error(ErrorCode::kInvalidArgument, "ReadRangeTo: no write callback");
+    CallbackSink sink(&write);
+    return ToCallerError(impl_->archive->WriteRange(offset, length, &sink), sink);
+  });
+}
+
+Error Reader::ReadTensorTo(const std::string& name, const WriteCallback& write) {
+  return Guarded([&]() -> Error {
+    Result<const TensorEntry*> t = impl_->archive->FindTensor(name);
+    if (!t.ok()) return ToError(t.status());
+    return ReadRangeTo((*t)->offset, (*t)->size, write);
+  });
+}
+
+Error Reader::Unpack(const std::string& out_path, bool overwrite, const ProgressCallback& progress) {
+  return Guarded([&]() -> Error {
+    Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out_path, overwrite);
     if (!file.ok()) return ToError(file.status());
-    Status s = impl_->archive->Unpack(file->get());
+    CountingSink sink(file->get(), &progress, original_size());
+    Status s = impl_->archive->Unpack(&sink);
     if (s.ok()) s = (*file)->Commit();
     return ToError(s);
   });
 }
 
-Error Reader::Verify() {
+Error Reader::Unpack(const WriteCallback& write, const ProgressCallback& progress) {
   return Guarded([&]() -> Error {
-    DiscardSink sink;
+    if (!write) return Error(ErrorCode::kInvalidArgument, "Unpack: no write callback");
+    CallbackSink callback(&write);
+    CountingSink sink(&callback, &progress, original_size());
+    return ToCallerError(impl_->archive->Unpack(&sink), callback);
+  });
+}
+
+Error Reader::Verify(const ProgressCallback& progress) {
+  return Guarded([&]() -> Error {
+    CountingSink sink(nullptr, &progress, original_size());
     return ToError(impl_->archive->Unpack(&sink));
   });
 }
@@ -233,55 +302,6 @@ ReadStats Reader::stats() const {
   s.chunks_decoded = a.chunks_decoded();
   s.chunks_total = a.manifest().chunks.size();
   return s;
-}
-
-Error PackFile(const std::string& in, const std::string& out, const PackFileOptions& options, PackSummary* summary) {
-  return Guarded([&]() -> Error {
-    PackOptions internal;
-    internal.level = options.level;
-    internal.meta_level = options.meta_level;  // 0: the library's rule, max(level, 9)
-    internal.chunk_size = options.chunk_size;
-    internal.threads = options.threads;
-    internal.name = in == "-" ? "" : BaseName(in);
-    // Checked before any file is created, so bad options leave no trace.
-    Status s = ValidatePackOptions(internal);
-    if (!s.ok()) return ToError(s);
-    Result<std::unique_ptr<InputStream>> input = OpenInputStream(in);
-    if (!input.ok()) return ToError(input.status());
-    Result<std::unique_ptr<OutputFile>> file = OutputFile::Create(out, options.overwrite);
-    if (!file.ok()) return ToError(file.status());
-    PackStats stats;
-    s = Pack(input->get(), internal, file->get(), &stats);
-    if (s.ok()) s = (*file)->Commit();
-    if (!s.ok()) return ToError(s);  // messages of file errors name the file
-    if (summary != nullptr) {
-      summary->original_size = stats.original_size;
-      summary->archive_size = stats.archive_size;
-      summary->chunks = stats.chunks;
-      summary->gguf = stats.gguf;
-      summary->notice = stats.notice;
-    }
-    return Error();
-  });
-}
-
-Error UnpackFile(const std::string& in, const std::string& out, bool overwrite, unsigned threads) {
-  return Guarded([&]() -> Error {
-    if (in != "-") {
-      ErrorOr<Reader> reader = Reader::Open(in);
-      if (!reader.ok()) return reader.error();
-      reader->set_threads(threads);
-      return reader->Unpack(out, overwrite);
-    }
-    // Standard input is not seekable: decode in order as the bytes arrive.
-    Result<std::unique_ptr<OutputFile>> file = OutputFile::Create(out, overwrite);
-    if (!file.ok()) return ToError(file.status());
-    std::unique_ptr<InputStream> input = NewFdInputStream(0, "<stdin>");
-    StreamUnpackStats stats;
-    Status s = UnpackStream(input.get(), file->get(), &stats, threads);
-    if (s.ok()) s = (*file)->Commit();
-    return ToError(s);
-  });
 }
 
 }  // namespace sgz

@@ -239,10 +239,9 @@ Status Archive::StreamStats(std::map<std::string, StreamTotals>* out) {
     if (s.ok()) s = ChunkHeader::DecodeFrom(buf.data(), len, header_.version(), &h, &needed);
     if (!s.ok()) return s.WithContext(DescribeChunk(i));
     const GgmlType* type = h.transform == Transform::kSplit ? FindGgmlType(h.type) : nullptr;
-    // Untransformed chunks are named by where they lie: metadata or other.
-    std::string none = "opaque";
-    if (f.kind == EntryKind::kGguf) none = starts_[c] < f.data_offset ? "meta" : "other";
-    const std::vector<std::string> names = StreamNames(h.transform, type, none);
+    // The writer's metadata region is [0, data_offset) of a GGUF file.
+    const bool metadata = f.kind == EntryKind::kGguf && starts_[c] < f.data_offset;
+    const std::vector<std::string> names = StreamNames(h.transform, type, metadata);
     for (size_t k = 0; k < h.streams.size(); ++k) {
       StreamTotals& t = (*out)[names[k]];
       t.raw += h.streams[k].raw_size;

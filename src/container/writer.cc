@@ -22,7 +22,6 @@ struct PlannedChunk {
   uint64_t size;
   Transform transform;
   uint32_t type;
-  const char* none_name;  // stream name when untransformed
   bool metadata;          // the GGUF metadata: compressed at the metadata level
 };
 
@@ -36,7 +35,6 @@ struct PlanRegion {
   uint64_t padding;  // bytes added to the region's last chunk
   Transform transform;
   uint32_t type;
-  const char* none_name;
   bool metadata = false;
 };
 
@@ -48,10 +46,10 @@ constexpr uint64_t kToEnd = UINT64_MAX;
 std::vector<PlanRegion> PlanRegions(const GgufLayout* layout, uint64_t chunk_size) {
   std::vector<PlanRegion> regions;
   if (layout == nullptr) {
-    regions.push_back({0, kToEnd, chunk_size, 0, Transform::kNone, 0, "opaque"});
+    regions.push_back({0, kToEnd, chunk_size, 0, Transform::kNone, 0});
     return regions;
   }
-  regions.push_back({0, layout->data_offset, chunk_size, 0, Transform::kNone, 0, "meta", /*metadata=*/true});
+  regions.push_back({0, layout->data_offset, chunk_size, 0, Transform::kNone, 0, /*metadata=*/true});
   const uint64_t align = layout->alignment;
   for (const GgufTensor& t : layout->tensors) {
     const uint64_t padded = (t.size + align - 1) / align * align;
@@ -62,17 +60,17 @@ std::vector<PlanRegion> PlanRegions(const GgufLayout* layout, uint64_t chunk_siz
       const uint64_t merged = padding <= kMaxMergedPadding ? padding : 0;
       if (split) {
         const uint64_t step = std::max<uint64_t>(1, chunk_size / type->block_bytes) * type->block_bytes;
-        regions.push_back({t.offset, t.size, step, merged, Transform::kSplit, t.type, ""});
+        regions.push_back({t.offset, t.size, step, merged, Transform::kSplit, t.type});
       } else {
-        regions.push_back({t.offset, t.size, chunk_size, merged, Transform::kNone, 0, "opaque-type"});
+        regions.push_back({t.offset, t.size, chunk_size, merged, Transform::kNone, 0});
       }
       padding -= merged;
     }
     if (padding > 0) {
-      regions.push_back({t.offset + padded - padding, padding, chunk_size, 0, Transform::kNone, 0, "padding"});
+      regions.push_back({t.offset + padded - padding, padding, chunk_size, 0, Transform::kNone, 0});
     }
   }
-  regions.push_back({layout->data_end, kToEnd, chunk_size, 0, Transform::kNone, 0, "tail"});
+  regions.push_back({layout->data_end, kToEnd, chunk_size, 0, Transform::kNone, 0});
   return regions;
 }
 
@@ -144,12 +142,10 @@ class ArchiveWriter {
 
   Status EmitChunk(const PackItem& item, ChunkEntry* entry) {
     const ChunkHeader& header = item.header;
-    const GgmlType* type = FindGgmlType(item.pc.type);
-    // A small tensor chunk the encoder kept unsplit counts as "<type>.unsplit".
-    const std::string none_name =
-        item.pc.transform == Transform::kSplit ? std::string(type->name) + ".unsplit" : item.pc.none_name;
-    const std::vector<std::string> names =
-        StreamNames(header.transform, header.transform == Transform::kSplit ? type : nullptr, none_name);
+    // Named from what was written (a small tensor chunk may have been kept
+    // unsplit), as the reader names it from the chunk header.
+    const std::vector<std::string> names = StreamNames(
+        header.transform, header.transform == Transform::kSplit ? FindGgmlType(header.type) : nullptr, item.pc.metadata);
     for (size_t s = 0; s < header.streams.size(); ++s) {
       StreamTotals& tot = stats_->streams[names[s]];
       tot.raw += header.streams[s].raw_size;
@@ -250,7 +246,7 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
       if (got < want) eof = true;
       if (got == 0) break;
       std::unique_ptr<PackItem> item = pipeline.NewItem();
-      item->pc = {in->position(), got, r.transform, r.type, r.none_name, r.metadata};
+      item->pc = {in->position(), got, r.transform, r.type, r.metadata};
       item->input.assign(data, data + got);
       whole.Update(data, got);
       in->Consume(got);
@@ -293,6 +289,14 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   } else {
     file.kind = EntryKind::kOpaque;
     file.note = parsed.status().message().substr(0, kMaxNoteBytes);
+    // The reader knows no metadata region in an opaque file: its chunks of
+    // the would-be GGUF header are "raw" there, so they are here too.
+    auto meta = stats->streams.find("meta");
+    if (meta != stats->streams.end()) {
+      stats->streams["raw"].raw += meta->second.raw;
+      stats->streams["raw"].stored += meta->second.stored;
+      stats->streams.erase(meta);
+    }
     stats->notice = "not a valid GGUF file (" + parsed.status().message() + "), stored as opaque bytes";
   }
   stats->gguf = layout != nullptr;

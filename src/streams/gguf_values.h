@@ -1,25 +1,36 @@
-// Rendering GGUF metadata values for people (gguf-dump style) and for JSON.
+// Decoding GGUF metadata values into structured data (rendering them, as
+// text or JSON, is left to callers).
 #ifndef SGZ_STREAMS_GGUF_VALUES_H_
 #define SGZ_STREAMS_GGUF_VALUES_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "streams/gguf_reader.h"
 
 namespace sgz::internal {
 
-// Renders the value of `kv`, whose encoding lies in header[kv.value_offset,
-// + kv.value_size) (the bytes the reader validated). Arrays show at most
-// `max_items` elements followed by ", ..." (text) or are cut with their count
-// kept (JSON: {"type":..,"count":..,"items":[..]}). Strings longer than 256
-// bytes are cut.
-std::string FormatGgufValue(const uint8_t* header, const GgufKv& kv, bool big_endian, size_t max_items);
-std::string GgufValueJson(const uint8_t* header, const GgufKv& kv, bool big_endian, size_t max_items);
+// One value; the fields of its type are set (see sgz::MetadataValue).
+struct GgufValue {
+  uint32_t type = 0;  // GgufValueType
+  uint64_t u = 0;     // unsigned integers; bool as 0/1
+  int64_t i = 0;      // signed integers
+  double f = 0;       // floats
+  std::string str;    // string: at most max_string bytes
+  uint64_t string_size = 0;
+  uint32_t element_type = 0;  // array
+  uint64_t count = 0;
+  std::vector<GgufValue> items;  // the first min(count, max_items) elements
+};
 
-// A JSON string literal for arbitrary bytes (invalid UTF-8 bytes become
-// \u00XX escapes of the byte, so the output is always valid JSON).
-std::string JsonString(const std::string& s);
+// Decodes the value of `kv`, whose encoding lies in header[kv.value_offset,
+// + kv.value_size): bytes ParseGgufHeader validated (the decoder trusts
+// them). Arrays keep at most `max_items` elements and strings at most
+// `max_string` bytes, at every nesting depth.
+GgufValue DecodeGgufValue(const uint8_t* header, const GgufKv& kv, bool big_endian, size_t max_items,
+                          size_t max_string);
 
 }  // namespace sgz::internal
 

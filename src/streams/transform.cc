@@ -45,8 +45,8 @@ std::vector<uint64_t> StreamSizes(Transform transform, const GgmlType* type, uin
   return sizes;
 }
 
-std::vector<std::string> StreamNames(Transform transform, const GgmlType* type, const std::string& none_name) {
-  if (transform == Transform::kNone) return {none_name};
+std::vector<std::string> StreamNames(Transform transform, const GgmlType* type, bool metadata) {
+  if (transform == Transform::kNone) return {metadata ? "meta" : "raw"};
   std::vector<std::string> names;
   const std::string prefix = std::string(type->name) + ".";
   for (const BlockField& f : type->fields) {

@@ -37,8 +37,11 @@ inline const IdRow* FindTransform(uint32_t id) { return FindIdRow(kTransformTabl
 std::vector<uint64_t> StreamSizes(Transform transform, const GgmlType* type, uint64_t len);
 
 // Short names of the streams, parallel to StreamSizes: "Q4_K.qs",
-// "F32.value.b2", "Q4_K.tail"; kNone gives one name, `none_name`.
-std::vector<std::string> StreamNames(Transform transform, const GgmlType* type, const std::string& none_name);
+// "F32.value.b2", "Q4_K.tail"; kNone gives one name: "meta" for a chunk of
+// GGUF metadata (`metadata`), "raw" otherwise (format-spec: stream names).
+// The one naming rule behind `sgz pack --stats` and `sgz info`: the writer
+// and the reader both call it, so the same archive gets the same names.
+std::vector<std::string> StreamNames(Transform transform, const GgmlType* type, bool metadata);
 
 // Writes the streams of `in[0, len)` back to back into out[0, len).
 void SplitStreams(Transform transform, const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out);

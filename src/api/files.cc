@@ -1,0 +1,270 @@
+// Whole-file operations of the public API: pack, unpack, verify against a
+// file, and output files that appear only when complete.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "api/api_internal.h"
+#include "container/stream_reader.h"
+#include "container/writer.h"
+
+namespace sgz {
+
+using namespace api_internal;  // NOLINT
+using internal::InputStream;
+using internal::NewFdInputStream;
+using internal::OpenInputStream;
+using internal::Pack;
+using internal::PackOptions;
+using internal::PackStats;
+using internal::Result;
+using internal::Status;
+using internal::StreamUnpackStats;
+using internal::UnpackStream;
+
+namespace {
+
+std::string BaseName(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+PackOptions ToInternal(const PackFileOptions& options) {
+  PackOptions internal;
+  internal.level = options.level;
+  internal.meta_level = options.meta_level;  // 0: the library's rule, max(level, 9)
+  internal.chunk_size = options.chunk_size;
+  internal.threads = options.threads;
+  return internal;
+}
+
+// Bytes of a regular file, 0 for anything else (pipes, devices, "-").
+uint64_t RegularFileSize(const std::string& path) {
+  struct stat st;
+  if (path == "-" || stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+  return static_cast<uint64_t>(st.st_size);
+}
+
+Error OnPath(const Status& s, const std::string& path) { return ToError(s).set_path(path); }
+
+}  // namespace
+
+PackFileOptions PackFileOptions::Fast() {
+  PackFileOptions o;
+  o.level = o.meta_level = kMinLevel;
+  return o;
+}
+
+PackFileOptions PackFileOptions::Max() {
+  PackFileOptions o;
+  o.level = o.meta_level = kMaxPresetLevel;
+  return o;
+}
+
+Error ValidatePackOptions(const PackFileOptions& options) {
+  return Guarded([&]() -> Error { return ToError(internal::ValidatePackOptions(ToInternal(options))); });
+}
+
+Error PackFile(const std::string& in, const std::string& out, const PackFileOptions& options, PackSummary* summary) {
+  return Guarded([&]() -> Error {
+    PackOptions internal = ToInternal(options);
+    internal.name = in == "-" ? "" : BaseName(in);
+    // Checked before any file is created, so bad options leave no trace.
+    Status s = internal::ValidatePackOptions(internal);
+    if (!s.ok()) return ToError(s);
+    Result<std::unique_ptr<InputStream>> input = OpenInputStream(in);
+    if (!input.ok()) return OnPath(input.status(), in);
+    Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out, options.overwrite);
+    if (!file.ok()) return OnPath(file.status(), out);
+    if (options.progress) {
+      const uint64_t total = RegularFileSize(in);
+      internal.progress = [&options, total](uint64_t done, uint64_t written) {
+        Progress p;
+        p.done = done;
+        p.total = total;
+        p.archive_bytes = written;
+        options.progress(p);
+      };
+    }
+    CountingSink sink(file->get(), nullptr, 0);
+    PackStats stats;
+    s = Pack(input->get(), internal, &sink, &stats);
+    if (!s.ok()) return OnPath(s, sink.failed() ? out : in);
+    s = (*file)->Commit();
+    if (!s.ok()) return OnPath(s, out);
+    if (summary != nullptr) {
+      summary->original_size = stats.original_size;
+      summary->archive_size = stats.archive_size;
+      summary->chunks = stats.chunks;
+      summary->gguf = stats.gguf;
+      summary->notice = stats.notice;
+      summary->streams.clear();
+      for (const auto& [name, t] : stats.streams) summary->streams.push_back({name, t.raw, t.stored});
+    }
+    return Error();
+  });
+}
+
+Error UnpackFile(const std::string& in, const std::string& out, const UnpackOptions& options, UnpackSummary* summary) {
+  return Guarded([&]() -> Error {
+    if (in != "-") {
+      ErrorOr<Reader> reader = Reader::Open(in);
+      if (!reader.ok()) return reader.error().set_path(in);
+      reader->set_threads(options.threads);
+      Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out, options.overwrite);
+      if (!file.ok()) return OnPath(file.status(), out);
+      bool out_failed = false;
+      Error e = reader->Unpack(
+          [&](const void* data, size_t n) -> Error {
+            Status s = (*file)->Write(data, n);
+            out_failed = !s.ok();
+            return ToError(s);
+          },
+          options.progress);
+      if (!e.ok()) return e.set_path(out_failed ? out : in);
+      Status s = (*file)->Commit();
+      if (!s.ok()) return OnPath(s, out);
+      if (summary != nullptr) {
+        summary->streamed = false;
+        summary->reads = reader->stats();
+        summary->original_size = reader->original_size();
+      }
+      return Error();
+    }
+    // Standard input is not seekable: decode in order as the bytes arrive.
+    Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out, options.overwrite);
+    if (!file.ok()) return OnPath(file.status(), out);
+    std::unique_ptr<InputStream> input = NewFdInputStream(STDIN_FILENO, "<stdin>");
+    CountingSink sink(file->get(), &options.progress, 0);
+    StreamUnpackStats stats;
+    Status s = UnpackStream(input.get(), &sink, &stats, options.threads);
+    if (!s.ok()) return OnPath(s, sink.failed() ? out : in);
+    s = (*file)->Commit();
+    if (!s.ok()) return OnPath(s, out);
+    if (summary != nullptr) {
+      summary->streamed = true;
+      summary->reads = ReadStats();
+      summary->reads.bytes_read = stats.archive_bytes;
+      summary->reads.chunks_decoded = summary->reads.chunks_total = stats.chunks;
+      summary->original_size = stats.original_bytes;
+    }
+    return Error();
+  });
+}
+
+Error UnpackFile(const std::string& in, const std::string& out, bool overwrite, unsigned threads) {
+  UnpackOptions options;
+  options.overwrite = overwrite;
+  options.threads = threads;
+  return UnpackFile(in, out, options);
+}
+
+namespace {
+
+// Compares what it is given with a file, in order.
+class Comparer {
+ public:
+  explicit Comparer(InputStream* against) : against_(against) {}
+  Status Write(const void* data, size_t n) {
+    const uint8_t* expect;
+    uint64_t got;
+    SGZ_RETURN_IF_ERROR(against_->Peek(n, &expect, &got));
+    if (mismatch_ == UINT64_MAX && (got < n || memcmp(expect, data, n) != 0)) {
+      uint64_t i = 0;
+      while (i < got && expect[i] == static_cast<const uint8_t*>(data)[i]) ++i;
+      mismatch_ = against_->position() + i;
+    }
+    against_->Consume(std::min<uint64_t>(got, n));
+    return Status::Ok();
+  }
+  // Offset of the first difference, or UINT64_MAX; also when the file is longer.
+  uint64_t Finish() {
+    const uint8_t* more;
+    uint64_t got = 0;
+    if (mismatch_ == UINT64_MAX && against_->Peek(1, &more, &got).ok() && got > 0) mismatch_ = against_->position();
+    return mismatch_;
+  }
+
+ private:
+  InputStream* against_;
+  uint64_t mismatch_ = UINT64_MAX;
+};
+
+}  // namespace
+
+Error VerifyFile(const std::string& archive, const VerifyOptions& options, VerifyResult* result) {
+  VerifyResult scratch;
+  VerifyResult& r = result != nullptr ? *result : scratch;
+  r = VerifyResult();
+  return Guarded([&]() -> Error {
+    std::unique_ptr<InputStream> against;
+    if (!options.against.empty()) {
+      Result<std::unique_ptr<InputStream>> s = OpenInputStream(options.against);
+      if (!s.ok()) return OnPath(s.status(), options.against);
+      against = std::move(s).value();
+      r.against_opened = true;
+    }
+    ErrorOr<Reader> reader = Reader::Open(archive);
+    if (!reader.ok()) return reader.error().set_path(archive);
+    r.opened = true;
+    r.original_size = reader->original_size();
+    reader->set_threads(options.threads);
+    Error e;
+    bool against_failed = false;
+    if (against) {
+      Comparer compare(against.get());
+      e = reader->Unpack(
+          [&](const void* data, size_t n) -> Error {
+            Status s = compare.Write(data, n);
+            against_failed = !s.ok();
+            return ToError(s);
+          },
+          options.progress);
+      if (e.ok()) r.first_difference = compare.Finish();
+      r.matches = r.first_difference == UINT64_MAX;
+    } else {
+      e = reader->Verify(options.progress);
+    }
+    r.chunks_checked = reader->stats().chunks_decoded;
+    if (!e.ok()) return e.set_path(against_failed ? options.against : archive);
+    return Error();
+  });
+}
+
+struct OutputFile::Impl {
+  std::unique_ptr<internal::OutputFile> file;
+};
+
+OutputFile::OutputFile(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+OutputFile::OutputFile(OutputFile&& other) noexcept = default;
+OutputFile& OutputFile::operator=(OutputFile&& other) noexcept = default;
+OutputFile::~OutputFile() = default;
+
+ErrorOr<OutputFile> OutputFile::Create(const std::string& path, bool overwrite) {
+  return Guarded([&]() -> ErrorOr<OutputFile> {
+    Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(path, overwrite);
+    if (!file.ok()) return ToError(file.status());
+    std::unique_ptr<Impl> impl(new Impl);
+    impl->file = std::move(file).value();
+    return OutputFile(std::move(impl));
+  });
+}
+
+Error OutputFile::Write(const void* data, size_t n) {
+  return Guarded([&]() -> Error {
+    if (data == nullptr && n != 0) return Error(ErrorCode::kInvalidArgument, "OutputFile::Write: null data");
+    return ToError(impl_->file->Write(data, n));
+  });
+}
+
+Error OutputFile::Commit() {
+  return Guarded([&]() -> Error { return ToError(impl_->file->Commit()); });
+}
+
+const std::string& OutputFile::path() const { return impl_->file->path(); }
+
+void InstallOutputCleanup() { internal::InstallOutputCleanup(); }
+
+}  // namespace sgz

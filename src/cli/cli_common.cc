@@ -1,0 +1,132 @@
+#include "cli_common.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+namespace sgz::cli {
+
+int ExitFor(const Error& e) {
+  switch (e.code()) {
+    case ErrorCode::kOk: return kExitOk;
+    case ErrorCode::kInvalidArgument: case ErrorCode::kNotFound: return kExitUsage;
+    case ErrorCode::kCorrupt: case ErrorCode::kChecksumMismatch: return kExitCorrupt;
+    case ErrorCode::kNotSupported: return kExitUnsupported;
+    case ErrorCode::kIoError: case ErrorCode::kResourceExhausted: return kExitIO;
+  }
+  return kExitIO;
+}
+
+std::string ErrorText(const Error& e) {
+  const char* what = "unknown";
+  switch (e.code()) {
+    case ErrorCode::kOk: return "OK";
+    case ErrorCode::kInvalidArgument: what = "invalid argument"; break;
+    case ErrorCode::kCorrupt: what = "corrupt"; break;
+    case ErrorCode::kChecksumMismatch: what = "checksum mismatch"; break;
+    case ErrorCode::kNotSupported: what = "not supported"; break;
+    case ErrorCode::kIoError: what = "I/O error"; break;
+    case ErrorCode::kResourceExhausted: what = "resource exhausted"; break;
+    case ErrorCode::kNotFound: what = "not found"; break;
+  }
+  return std::string(what) + ": " + e.message();
+}
+
+int Fail(const std::string& file, const Error& e) {
+  fprintf(stderr, "sgz: %s: %s\n", file == "-" ? "<stdin>" : file.c_str(), ErrorText(e).c_str());
+  return ExitFor(e);
+}
+
+int Usage(const std::string& message) {
+  fprintf(stderr, "sgz: %s (see 'sgz --help')\n", message.c_str());
+  return kExitUsage;
+}
+
+int FinishStdout(int rc) {
+  errno = 0;
+  if (fflush(stdout) == 0 && !ferror(stdout)) return rc;
+  fprintf(stderr, "sgz: <stdout>: I/O error: %s\n", errno != 0 ? strerror(errno) : "write failed");
+  return rc == kExitOk ? kExitIO : rc;
+}
+
+std::string ChooseOutput(const cxxopts::ParseResult& r, const std::string& in, const std::string& verb,
+                         const std::string& default_name) {
+  if (r.count("stdout")) return "-";
+  if (r.count("output")) return r["output"].as<std::string>();
+  if (in == "-") {
+    Usage(verb + " standard input needs -o OUT or -c");
+    return "";
+  }
+  if (default_name.empty()) Usage(in + ": name does not end in .sgz; give the output with -o");
+  return default_name;
+}
+
+double Ratio(uint64_t a, uint64_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b); }
+
+std::string Fixed(double v, int digits) {
+  char buf[64];
+  snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string Hex64(uint64_t v) {
+  char buf[24];
+  snprintf(buf, sizeof buf, "%016" PRIx64, v);
+  return buf;
+}
+
+std::string Shape(const std::vector<int64_t>& dims) {
+  std::string s = "[";
+  for (size_t d = 0; d < dims.size(); ++d) s += (d ? ", " : "") + std::to_string(dims[d]);
+  return s + "]";
+}
+
+void PrintReadStats(const ReadStats& s) {
+  fprintf(stderr, "read %" PRIu64 " of %" PRIu64 " archive bytes in %" PRIu64 " reads, decoded %" PRIu64 " of %" PRIu64
+          " chunks\n", s.bytes_read, s.archive_size, s.read_calls, s.chunks_decoded, s.chunks_total);
+}
+
+void PrintStreams(const std::vector<StreamStat>& streams, uint64_t original, uint64_t archive) {
+  printf("%-22s %14s %14s %8s\n", "stream", "original", "stored", "ratio");
+  for (const StreamStat& t : streams) {
+    if (t.original == 0) continue;
+    printf("%-22s %14" PRIu64 " %14" PRIu64 " %8.4f\n", t.name.c_str(), t.original, t.stored,
+           Ratio(t.original, t.stored));
+  }
+  printf("%-22s %14" PRIu64 " %14" PRIu64 " %8.4f\n", "total (archive)", original, archive, Ratio(original, archive));
+}
+
+ProgressLine::ProgressLine(const Common& c, const char* verb)
+    : enabled_(!c.quiet && isatty(STDERR_FILENO)), verb_(verb), start_(std::chrono::steady_clock::now()) {}
+
+void ProgressLine::Update(const Progress& p) {
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_ < std::chrono::milliseconds(100)) return;
+  last_ = now;
+  const uint64_t done = p.done, total = p.total;
+  const double secs = std::chrono::duration<double>(now - start_).count();
+  const double mbps = secs > 0 ? done / 1e6 / secs : 0;
+  std::string line = std::string(verb_) + " " + Fixed(done / 1e6, 1) + " MB";
+  if (total > 0) line += " / " + Fixed(total / 1e6, 1) + " MB (" + Fixed(100.0 * done / total, 0) + "%)";
+  line += ", " + Fixed(mbps, 1) + " MB/s";
+  if (p.archive_bytes > 0) line += ", ratio " + Fixed(Ratio(done, p.archive_bytes), 4);
+  if (total > 0 && mbps > 0 && done < total) line += ", ETA " + Fixed((total - done) / 1e6 / mbps, 0) + " s";
+  fprintf(stderr, "\r%-78s", line.c_str());
+  shown_ = true;
+}
+
+void ProgressLine::Done() {
+  if (shown_) fprintf(stderr, "\r%-78s\r", "");
+  shown_ = false;
+}
+
+ProgressCallback ProgressLine::Callback() {
+  if (!enabled_) return nullptr;
+  return [this](const Progress& p) { Update(p); };
+}
+
+}  // namespace sgz::cli

@@ -1,0 +1,94 @@
+// The layer every sgz command shares: options common to all commands,
+// errors and exit codes, the progress line, and small formatting helpers.
+// The commands use the public library only (sgz/sgz.h), like any program.
+#ifndef SGZ_CLI_CLI_COMMON_H_
+#define SGZ_CLI_CLI_COMMON_H_
+
+#include <cxxopts.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sgz/sgz.h"
+
+namespace sgz::cli {
+
+enum ExitCode { kExitOk = 0, kExitUsage = 1, kExitCorrupt = 2, kExitIO = 3, kExitUnsupported = 4 };
+
+// Options shared by every command.
+struct Common {
+  bool quiet = false;
+  bool verbose = false;
+  bool json = false;
+  bool force = false;
+  unsigned threads = 0;
+};
+
+// A command: its parsed options, the common ones, and its positional
+// arguments (without the command name); returns the exit code.
+using CommandFn = int (*)(const cxxopts::ParseResult&, const Common&, const std::vector<std::string>&);
+int CmdPack(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args);
+int CmdUnpack(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args);
+int CmdLs(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args);
+int CmdCat(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args);
+int CmdInfo(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args);
+int CmdVerify(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args);
+
+// 1 usage (invalid argument, not found), 2 corrupt or checksum mismatch,
+// 3 I/O or resource exhausted, 4 not supported.
+int ExitFor(const Error& e);
+// "<what>: <message>" with the CLI's words for the code ("I/O error",
+// "checksum mismatch", ...); "OK" for ok.
+std::string ErrorText(const Error& e);
+// Prints "sgz: FILE: <ErrorText>" ("-" shows as <stdin>) and returns the
+// exit code for it.
+int Fail(const std::string& file, const Error& e);
+// Prints "sgz: MESSAGE (see 'sgz --help')" and returns kExitUsage.
+int Usage(const std::string& message);
+// Flushes what the command printed on stdout. A failure (disk full, closed
+// pipe) is reported and turns a successful `rc` into kExitIO: text output
+// that did not arrive is not a success.
+int FinishStdout(int rc);
+
+// The output of pack or unpack: -c (stdout, "-"), -o OUT, or `default_name`
+// derived from the input. Empty (after a usage message) when there is none.
+std::string ChooseOutput(const cxxopts::ParseResult& r, const std::string& in, const std::string& verb,
+                         const std::string& default_name);
+
+double Ratio(uint64_t a, uint64_t b);
+std::string Fixed(double v, int digits);
+std::string Hex64(uint64_t v);
+// "[256, 512]": the dims, readable as text and as JSON.
+std::string Shape(const std::vector<int64_t>& dims);
+
+// "read B of S archive bytes in N reads, decoded D of C chunks" on stderr.
+void PrintReadStats(const ReadStats& s);
+// The per-stream table (streams with no original bytes left out) and the
+// archive total, on stdout.
+void PrintStreams(const std::vector<StreamStat>& streams, uint64_t original, uint64_t archive);
+
+// A progress line on stderr, shown only when stderr is a terminal (and not
+// with -q): bytes done, MB/s, ratio so far (when archive bytes are known)
+// and time left when the total is known. Redrawn at most ten times a second.
+class ProgressLine {
+ public:
+  ProgressLine(const Common& c, const char* verb);
+  ~ProgressLine() { Done(); }
+  void Update(const Progress& p);
+  // Clears the line.
+  void Done();
+  // A callback that draws on this line (nullptr when it is not shown).
+  ProgressCallback Callback();
+
+ private:
+  bool enabled_;
+  const char* verb_;
+  std::chrono::steady_clock::time_point start_, last_;
+  bool shown_ = false;
+};
+
+}  // namespace sgz::cli
+
+#endif  // SGZ_CLI_CLI_COMMON_H_

@@ -1,0 +1,50 @@
+// sgz verify: decode everything, check every checksum, optionally compare
+// with the original file (text or JSON).
+#include <cinttypes>
+#include <cstdio>
+
+#include "cli_common.h"
+#include "json.h"
+
+namespace sgz::cli {
+
+int CmdVerify(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args) {
+  if (args.size() != 1) return Usage("verify takes one archive");
+  const std::string in = args[0];
+  const std::string against = r.count("against") ? r["against"].as<std::string>() : "";
+  ProgressLine progress(c, "verifying");
+  VerifyOptions options;
+  options.against = against;
+  options.threads = c.threads;
+  options.progress = progress.Callback();
+  VerifyResult result;
+  const Error e = VerifyFile(in, options, &result);
+  progress.Done();
+  // A file to compare with that cannot be opened is a plain error, even
+  // with --json: there is no archive result to report yet.
+  if (!against.empty() && !result.against_opened) return Fail(against, e);
+  const bool matches = result.matches;
+  if (c.json) {
+    printf("{\"archive\": %s, \"ok\": %s, \"error\": %s, \"original_size\": %" PRIu64 ", \"chunks_checked\": %" PRIu64
+           ", \"against\": %s, \"matches\": %s}\n",
+           JsonString(in).c_str(), e.ok() && matches ? "true" : "false",
+           e.ok() ? "null" : JsonString(ErrorText(e)).c_str(), result.original_size, result.chunks_checked,
+           against.empty() ? "null" : JsonString(against).c_str(),
+           against.empty() || !e.ok() ? "null" : (matches ? "true" : "false"));
+  }
+  if (!e.ok()) return c.json ? ExitFor(e) : Fail(in, e);
+  if (!matches) {
+    if (!c.json) {
+      fprintf(stderr, "sgz: %s: differs from %s at byte %" PRIu64 "\n", in.c_str(), against.c_str(),
+              result.first_difference);
+    }
+    return kExitCorrupt;
+  }
+  if (!c.json && !c.quiet) {
+    printf("%s: OK (%" PRIu64 " bytes, %" PRIu64 " chunks, every checksum verified%s)\n", in.c_str(),
+           result.original_size, result.chunks_checked, against.empty() ? "" : (", identical to " + against).c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace sgz::cli
