@@ -104,12 +104,12 @@ Status Archive::DecodeChunksInOrder(size_t first, size_t count, const std::funct
   const unsigned threads = ResolveThreads(threads_);
   size_t next = first;
   OrderedPipeline<ReadItem> pipeline(
-      threads > 1 && count > 1 ? SharedThreadPool() : nullptr, 2 * threads,
+      threads > 1 && count > 1 ? SharedThreadPool() : nullptr, threads,
       [this](ReadItem& item) { return DecodeStoredChunk(item.index, item.stored, &item.decoded); },
       [&](ReadItem& item) { return consume(item.decoded, next++); });
   const FileEntry& f = file();
   for (size_t i = first; i < first + count; ++i) {
-    std::unique_ptr<ReadItem> item = pipeline.NewItem();
+    SGZ_ASSIGN_OR_RETURN(std::unique_ptr<ReadItem> item, pipeline.NewItem());
     item->index = f.chunks[i];
     const ChunkEntry& e = manifest_.chunks[item->index];
     item->stored.resize(e.stored_size);
