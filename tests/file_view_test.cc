@@ -152,6 +152,9 @@ TEST_F(SharedChunks, EachFileReadsItsOwnBytes) {
     ASSERT_TRUE(v.ok());
     EXPECT_EQ((*v)->file_index(), i);
     EXPECT_EQ((*v)->file().original_size, expected_[i].size());
+    std::vector<uint64_t> starts;
+    for (uint64_t at = 0; at < expected_[i].size(); at += kMinChunkSize) starts.push_back(at);
+    EXPECT_EQ((*v)->starts(), starts);
     StringSink sink;
     ASSERT_TRUE((*v)->Unpack(&sink).ok());
     EXPECT_TRUE(sink.out == expected_[i]);
