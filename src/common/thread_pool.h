@@ -2,8 +2,8 @@
 //
 // OrderedPipeline runs the work of each pushed item on the pool and hands the
 // items back to the caller's thread strictly in push order, with at most
-// `window` items in flight: memory stays bounded whatever the input size, and
-// output is written in order even though work finishes out of order.
+// `window` items outstanding: memory stays bounded whatever the input size,
+// and output is written in order even though work finishes out of order.
 #ifndef SGZ_COMMON_THREAD_POOL_H_
 #define SGZ_COMMON_THREAD_POOL_H_
 
@@ -54,26 +54,41 @@ class OrderedPipeline {
   using Work = std::function<Status(Item&)>;
   using Consume = std::function<Status(Item&)>;
 
-  // pool == nullptr runs everything on the caller's thread.
+  // At most `window` items (at least 1) are outstanding at once: being
+  // filled by the caller, queued, worked on, or being consumed. Callers pass
+  // their thread count, so "-T N" means N chunks in memory, not more.
+  // pool == nullptr runs everything on the caller's thread, one item at a
+  // time.
   OrderedPipeline(ThreadPool* pool, size_t window, Work work, Consume consume)
       : pool_(pool), window_(window < 1 ? 1 : window), work_(std::move(work)), consume_(std::move(consume)) {}
-  ~OrderedPipeline() { Drain(/*consume=*/false); }
+  // Waits for work still running (it references items the pipeline owns);
+  // consumes nothing more. Returning early on an error is therefore safe.
+  ~OrderedPipeline() {
+    for (Pending& p : pending_) p.done.wait();
+  }
 
-  // An item to fill and Push: a consumed one when available, so buffers
-  // inside items are reused instead of allocated (and zeroed) per item.
-  std::unique_ptr<Item> NewItem() {
+  // An item to fill and Push. First consumes the oldest items, in order,
+  // until one more fits in the window (their first error is returned). A
+  // consumed item is handed out again when available, so buffers inside items
+  // are reused instead of allocated (and zeroed) per item.
+  Result<std::unique_ptr<Item>> NewItem() {
+    if (!failed_.ok()) return failed_;
+    while (pending_.size() >= window_) SGZ_RETURN_IF_ERROR(PopOne());
     if (spares_.empty()) return std::unique_ptr<Item>(new Item);
     std::unique_ptr<Item> item = std::move(spares_.back());
     spares_.pop_back();
     return item;
   }
 
-  // Queues an item; may first consume the oldest ones to stay in the window.
-  // Returns the first error from work or consume.
+  // Queues an item from NewItem for work, then consume in push order.
+  // Returns the first error from work or consume; after an error every call
+  // returns it and nothing more is consumed.
   Status Push(std::unique_ptr<Item> item) {
+    if (!failed_.ok()) return failed_;
     if (pool_ == nullptr) {
-      SGZ_RETURN_IF_ERROR(work_(*item));
-      SGZ_RETURN_IF_ERROR(consume_(*item));
+      Status s = work_(*item);
+      if (s.ok()) s = consume_(*item);
+      if (!s.ok()) return failed_ = s;
       spares_.push_back(std::move(item));
       return Status::Ok();
     }
@@ -86,6 +101,7 @@ class OrderedPipeline {
 
   // Consumes everything still in flight, in order.
   Status Finish() {
+    if (!failed_.ok()) return failed_;
     while (!pending_.empty()) SGZ_RETURN_IF_ERROR(PopOne());
     return Status::Ok();
   }
@@ -100,17 +116,10 @@ class OrderedPipeline {
     Pending p = std::move(pending_.front());
     pending_.pop_front();
     Status s = p.done.get();
-    if (!s.ok()) return s;
-    SGZ_RETURN_IF_ERROR(consume_(*p.item));
+    if (s.ok()) s = consume_(*p.item);
+    if (!s.ok()) return failed_ = s;
     spares_.push_back(std::move(p.item));
     return Status::Ok();
-  }
-
-  // Waits for work still running (it references items we own).
-  void Drain(bool consume) {
-    (void)consume;
-    for (Pending& p : pending_) p.done.wait();
-    pending_.clear();
   }
 
   ThreadPool* pool_;
@@ -119,6 +128,7 @@ class OrderedPipeline {
   Consume consume_;
   std::deque<Pending> pending_;
   std::vector<std::unique_ptr<Item>> spares_;
+  Status failed_;
 };
 
 }  // namespace sgz::internal

@@ -55,7 +55,7 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, un
   Xxh3Stream whole;
   threads = ResolveThreads(threads);
   OrderedPipeline<StreamItem> pipeline(
-      threads > 1 ? SharedThreadPool() : nullptr, 2 * threads,
+      threads > 1 ? SharedThreadPool() : nullptr, threads,
       [](StreamItem& item) {
         Status s = DecodeChunkPayload(item.header, item.payload.data(), item.payload.size(), &item.decoded);
         return s.ok() ? s : s.WithContext(item.name);
@@ -74,7 +74,7 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, un
     if (got < 4) return Status::Corruption("archive truncated at offset " + Num(offset) + " (no manifest)");
     const uint32_t tag = LoadU32LE(data);
     if (tag == kManifestTag) break;
-    std::unique_ptr<StreamItem> item = pipeline.NewItem();
+    SGZ_ASSIGN_OR_RETURN(std::unique_ptr<StreamItem> item, pipeline.NewItem());
     item->header = ChunkHeader();
     item->name = "chunk " + Num(seen.size()) + " at offset " + Num(offset);
     const std::string& cw = item->name;

@@ -9,7 +9,8 @@
 #include <cstdint>
 
 #include "common/status.h"
-#include "container/io.h"
+#include "container/byte_sink.h"
+#include "container/input_stream.h"
 
 namespace sgz::internal {
 

@@ -223,7 +223,7 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   const int meta_level = options.meta_level != 0 ? options.meta_level : std::max(options.level, kDefaultMetaLevel);
   const unsigned threads = ResolveThreads(options.threads);
   OrderedPipeline<PackItem> pipeline(
-      threads > 1 ? SharedThreadPool() : nullptr, 2 * threads,
+      threads > 1 ? SharedThreadPool() : nullptr, threads,
       [&](PackItem& item) { return EncodeChunk(item.pc.metadata ? meta_level : options.level, item); },
       [&](PackItem& item) {
         ChunkEntry entry;
@@ -245,7 +245,7 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
       SGZ_RETURN_IF_ERROR(in->Peek(want, &data, &got));
       if (got < want) eof = true;
       if (got == 0) break;
-      std::unique_ptr<PackItem> item = pipeline.NewItem();
+      SGZ_ASSIGN_OR_RETURN(std::unique_ptr<PackItem> item, pipeline.NewItem());
       item->pc = {in->position(), got, r.transform, r.type, r.metadata};
       item->input.assign(data, data + got);
       whole.Update(data, got);

@@ -9,8 +9,9 @@
 #include <string>
 
 #include "common/status.h"
+#include "container/byte_sink.h"
 #include "container/format.h"
-#include "container/io.h"
+#include "container/input_stream.h"
 
 namespace sgz::internal {
 

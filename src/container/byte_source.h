@@ -1,0 +1,42 @@
+// Random-access input: the archive a reader opens.
+#ifndef SGZ_CONTAINER_BYTE_SOURCE_H_
+#define SGZ_CONTAINER_BYTE_SOURCE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+
+namespace sgz::internal {
+
+// Random-access input. Implementations: file (pread), memory, and the public
+// API's adapter for caller-supplied sources (which may be HTTP range
+// requests: every Read is one request, so readers count and merge them).
+// Counts what is read so callers can show how much of an archive an
+// operation touched. Not thread-safe: readers call it from one thread.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  virtual uint64_t Size() const = 0;
+  // Reads exactly n bytes at offset into dst; fails on a short read or a
+  // range past Size() (Corruption: the range came from the archive).
+  Status Read(uint64_t offset, uint64_t n, uint8_t* dst);
+  uint64_t bytes_read() const { return bytes_read_; }
+  uint64_t read_calls() const { return read_calls_; }
+
+ protected:
+  virtual Status DoRead(uint64_t offset, uint64_t n, uint8_t* dst) = 0;
+
+ private:
+  uint64_t bytes_read_ = 0;
+  uint64_t read_calls_ = 0;
+};
+
+Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path);
+// The memory must outlive the source.
+std::unique_ptr<ByteSource> NewMemorySource(const uint8_t* data, uint64_t size);
+
+}  // namespace sgz::internal
+
+#endif  // SGZ_CONTAINER_BYTE_SOURCE_H_

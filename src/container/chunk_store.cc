@@ -1,0 +1,182 @@
+#include "container/chunk_store.h"
+
+#include <algorithm>
+
+#include "common/thread_pool.h"
+
+namespace sgz::internal {
+namespace {
+
+std::string Num(uint64_t v) { return std::to_string(v); }
+
+// One source read holding chunks adjacent in the archive. `bytes` only grows,
+// so a reused buffer is not zeroed again.
+struct Run {
+  std::vector<uint8_t> bytes;
+  uint64_t base = 0;  // archive offset of bytes[0]
+};
+
+// A buffer no item holds any more, or a new one.
+std::shared_ptr<Run> FreeRun(std::vector<std::shared_ptr<Run>>* runs) {
+  for (const std::shared_ptr<Run>& r : *runs) {
+    if (r.use_count() == 1) return r;
+  }
+  runs->push_back(std::make_shared<Run>());
+  return runs->back();
+}
+
+struct BatchItem {
+  size_t k = 0;  // position in the batch
+  uint32_t index = 0;
+  bool keep = false;
+  DecodedChunk cached;       // a cache hit: nothing to read or decode
+  std::shared_ptr<Run> run;  // holds the stored bytes otherwise
+  const uint8_t* stored = nullptr;
+  size_t stored_size = 0;
+  std::vector<uint8_t> decoded;
+  const std::vector<uint8_t>& result() const { return cached ? *cached : decoded; }
+};
+
+}  // namespace
+
+std::string ChunkStore::DescribeChunk(uint32_t index) const {
+  std::string s = "chunk " + Num(index);
+  for (const FileEntry& f : manifest_.files) {
+    uint64_t start = 0;
+    for (uint32_t c : f.chunks) {
+      if (c == index) {
+        std::string where = manifest_.files.size() > 1 ? "file '" + f.name + "'" : "";
+        std::string what;
+        // The tensor whose payload holds the chunk's first byte, if any.
+        for (const TensorEntry& t : f.tensors) {
+          if (start >= t.offset && start < t.offset + t.size) {
+            what = "tensor '" + t.name + "'";
+            break;
+          }
+        }
+        if (what.empty() && f.kind == EntryKind::kGguf && start < f.data_offset) what = "metadata";
+        if (!where.empty() && !what.empty()) where += ", ";
+        where += what;
+        return where.empty() ? s : s + " (" + where + ")";
+      }
+      start += manifest_.chunks[c].original_size;
+    }
+  }
+  return s;
+}
+
+Status ChunkStore::ReadArchive(uint32_t index, uint64_t offset, uint64_t n, std::vector<uint8_t>* buf,
+                               uint64_t* base) {
+  const bool with_header = !header_checked_ && offset == FileHeader::kEncodedLength;
+  *base = with_header ? 0 : offset;
+  const uint64_t len = offset + n - *base;
+  if (buf->size() < len) buf->resize(len);
+  Status s = source_->Read(*base, len, buf->data());
+  if (!s.ok()) return s.WithContext(DescribeChunk(index));
+  return with_header ? CheckHeader(buf->data()) : Status::Ok();
+}
+
+Status ChunkStore::DecodeStored(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out) const {
+  const ChunkEntry& e = manifest_.chunks[index];
+  ChunkHeader h;
+  size_t needed;
+  Status s = ChunkHeader::DecodeFrom(stored, n, header_.version(), &h, &needed);
+  if (s.ok() && needed > n) s = Status::Corruption("header longer than the chunk");
+  if (s.ok() && (h.transform != e.transform || h.type != e.type || h.original_size != e.original_size ||
+                 h.checksum != e.checksum || h.streams.size() != e.stream_count)) {
+    s = Status::Corruption("header disagrees with the manifest");
+  }
+  if (s.ok() && needed + h.PayloadSize() != e.stored_size) {
+    s = Status::Corruption("stream sizes add up to " + Num(needed + h.PayloadSize()) + " bytes, chunk has " +
+                           Num(e.stored_size));
+  }
+  if (s.ok()) s = DecodeChunkPayload(h, stored + needed, n - needed, out);
+  if (!s.ok()) return Status(s).WithContext(DescribeChunk(index));
+  ++chunks_decoded_;
+  return Status::Ok();
+}
+
+Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep keep, const Consumer& consume) {
+  const std::vector<ChunkEntry>& chunks = manifest_.chunks;
+  for (size_t k = 0; k < count; ++k) {
+    if (indices[k] >= chunks.size()) {
+      return Status::InvalidArgument("chunk index " + Num(indices[k]) + " outside the chunk table (" +
+                                     Num(chunks.size()) + " chunks)");
+    }
+  }
+  const unsigned threads = ResolveThreads(threads_);
+  OrderedPipeline<BatchItem> pipeline(
+      threads > 1 && count > 1 ? SharedThreadPool() : nullptr, threads,
+      [this](BatchItem& item) {
+        return item.cached ? Status::Ok() : DecodeStored(item.index, item.stored, item.stored_size, &item.decoded);
+      },
+      [&](BatchItem& item) {
+        SGZ_RETURN_IF_ERROR(consume(item.k, item.result()));
+        if (item.keep && !item.cached) {
+          cache_.Put(item.index, std::make_shared<const std::vector<uint8_t>>(std::move(item.decoded)));
+        }
+        item.cached.reset();
+        item.run.reset();
+        return Status::Ok();
+      });
+  std::vector<std::shared_ptr<Run>> runs;
+  std::shared_ptr<Run> run;
+  size_t run_end = 0;  // batch positions [.., run_end) are in `run`
+  for (size_t k = 0; k < count; ++k) {
+    SGZ_ASSIGN_OR_RETURN(std::unique_ptr<BatchItem> item, pipeline.NewItem());
+    item->k = k;
+    item->index = indices[k];
+    item->keep = keep == CacheKeep::kAll || (keep == CacheKeep::kEnds && (k == 0 || k + 1 == count));
+    const ChunkEntry& e = chunks[item->index];
+    if (k >= run_end) {
+      item->cached = cache_.Get(item->index);
+      if (item->cached) {
+        SGZ_RETURN_IF_ERROR(pipeline.Push(std::move(item)));
+        continue;
+      }
+      // A new run: this chunk and the uncached ones that follow it directly
+      // in the archive, up to the read bound.
+      const uint64_t begin = e.file_offset;
+      uint64_t end = begin + e.stored_size;
+      for (run_end = k + 1; run_end < count; ++run_end) {
+        const ChunkEntry& next = chunks[indices[run_end]];
+        if (next.file_offset != end || end + next.stored_size - begin > options_.max_merged_read ||
+            cache_.Contains(indices[run_end])) {
+          break;
+        }
+        end += next.stored_size;
+      }
+      run.reset();
+      run = FreeRun(&runs);
+      SGZ_RETURN_IF_ERROR(ReadArchive(item->index, begin, end - begin, &run->bytes, &run->base));
+    }
+    item->run = run;
+    item->stored = run->bytes.data() + (e.file_offset - run->base);
+    item->stored_size = e.stored_size;
+    SGZ_RETURN_IF_ERROR(pipeline.Push(std::move(item)));
+  }
+  return pipeline.Finish();
+}
+
+Status ChunkStore::DecodeChunk(uint32_t index, std::vector<uint8_t>* out) {
+  return ReadChunks(&index, 1, CacheKeep::kAll, [out](size_t, const std::vector<uint8_t>& decoded) {
+    out->assign(decoded.begin(), decoded.end());
+    return Status::Ok();
+  });
+}
+
+Status ChunkStore::ReadChunkHeader(uint32_t index, ChunkHeader* out) {
+  if (index >= manifest_.chunks.size()) {
+    return Status::InvalidArgument("chunk index " + Num(index) + " outside the chunk table");
+  }
+  const ChunkEntry& e = manifest_.chunks[index];
+  const size_t len = ChunkHeader::kFixedLength + ChunkHeader::kStreamDescLength * e.stream_count;
+  std::vector<uint8_t> buf;
+  uint64_t base;
+  SGZ_RETURN_IF_ERROR(ReadArchive(index, e.file_offset, len, &buf, &base));
+  size_t needed;
+  Status s = ChunkHeader::DecodeFrom(buf.data() + (e.file_offset - base), len, header_.version(), out, &needed);
+  return s.ok() ? s : s.WithContext(DescribeChunk(index));
+}
+
+}  // namespace sgz::internal

@@ -1,0 +1,128 @@
+// The file-independent half of a reader: an opened archive's source, header,
+// footer and manifest, and chunks read and decoded by chunk-table index.
+// Files (FileView, file_view.h) are views onto a store: several files may
+// reference the same chunks.
+#ifndef SGZ_CONTAINER_CHUNK_STORE_H_
+#define SGZ_CONTAINER_CHUNK_STORE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "container/byte_source.h"
+#include "container/chunk_cache.h"
+#include "container/format.h"
+
+namespace sgz::internal {
+
+struct ChunkStoreOptions {
+  // Bytes read from the end of the archive at open (the whole archive when
+  // smaller): the footer and, when it fits, the manifest in one read.
+  uint64_t open_suffix = 64 << 10;
+  // Largest source read that merges chunks adjacent in the archive; a chunk
+  // larger than this is read alone.
+  uint64_t max_merged_read = 4 << 20;
+  // Bounds of the cache of decoded chunks (0 disables it).
+  size_t cache_chunks = 4;
+  uint64_t cache_bytes = 32 << 20;
+};
+
+// Which chunks of a batch the cache keeps once decoded. Lookups happen in
+// every mode.
+enum class CacheKeep {
+  kNone,  // a whole-file pass: caching would only evict useful chunks
+  kEnds,  // a range: its first and last chunks, which the next small read of
+          // a sequential reader (a FUSE mount) shares with this one
+  kAll,
+};
+
+// Not safe for concurrent use (like the ByteSource below it); decoding runs
+// on the shared worker pool inside each call.
+class ChunkStore {
+ public:
+  // Opens with at most two source reads: one suffix of options.open_suffix
+  // bytes (the footer and usually the manifest), then the manifest when it
+  // did not fit. Checks the footer (its version: NotSupported), the
+  // manifest's position, size limit and checksum, then every manifest rule.
+  // The header is checked here when the suffix holds the whole archive;
+  // otherwise by the first read that reaches archive offset 16, where every
+  // writer puts chunk 0 (that read starts at offset 0 instead: no extra
+  // read). Unpacking a file that starts with chunk 0 therefore always checks
+  // it; reading one tensor of a large archive may not, as the footer already
+  // carries the version and every chunk its checksum.
+  static Result<std::unique_ptr<ChunkStore>> Open(std::unique_ptr<ByteSource> source,
+                                                  const ChunkStoreOptions& options = ChunkStoreOptions());
+
+  const Manifest& manifest() const { return manifest_; }
+  const Footer& footer() const { return footer_; }
+  // The file header once checked; before, its version fields are the
+  // footer's (equal in every valid archive) and its flags zero.
+  const FileHeader& header() const { return header_; }
+  bool header_checked() const { return header_checked_; }
+  ByteSource& source() { return *source_; }
+  const ChunkStoreOptions& options() const { return options_; }
+  // Chunks decoded (cache hits are not decodes).
+  uint64_t chunks_decoded() const { return chunks_decoded_; }
+  uint64_t cache_hits() const { return cache_.hits(); }
+  void ClearCache() { cache_.Clear(); }
+  // Worker threads, i.e. chunks outstanding at once (0 = all cores; 1 = the
+  // caller's thread only).
+  void set_threads(unsigned threads) { threads_ = threads; }
+
+  using Consumer = std::function<Status(size_t k, const std::vector<uint8_t>& decoded)>;
+
+  // Decodes chunks indices[0, count) and hands chunk indices[k] to
+  // consume(k, bytes) for k = 0, 1, ... in order, on the caller's thread (the
+  // bytes are valid during the call). Chunks not in the cache are read with
+  // as few source reads as possible: each read covers a run of chunks that
+  // follow each other in the archive (and in `indices`), up to
+  // max_merged_read bytes. Decoding runs on up to `threads` workers, with
+  // that many chunks outstanding. Each chunk is checked against its manifest
+  // entry and its checksum before it is consumed; on the first error
+  // (named "chunk N (tensor 'x'): ...") nothing after it is consumed.
+  // InvalidArgument for an index outside the chunk table.
+  Status ReadChunks(const uint32_t* indices, size_t count, CacheKeep keep, const Consumer& consume);
+
+  // Decodes chunk `index` into *out (through the cache: kAll).
+  Status DecodeChunk(uint32_t index, std::vector<uint8_t>* out);
+
+  // Reads and decodes the header of chunk `index` only (one small read).
+  Status ReadChunkHeader(uint32_t index, ChunkHeader* out);
+
+  // Names chunk `index` for error messages: "chunk 17 (tensor 'x')", by the
+  // first file that references it (with the file's name when the archive
+  // holds several files).
+  std::string DescribeChunk(uint32_t index) const;
+
+ private:
+  explicit ChunkStore(const ChunkStoreOptions& options)
+      : options_(options), cache_(options.cache_chunks, options.cache_bytes) {}
+  // Applies the header rules to the 16 bytes at p (the footer is known).
+  Status CheckHeader(const uint8_t* p);
+  // Reads archive bytes [offset, offset + n) into buf (grown, never shrunk);
+  // *base is the archive offset of (*buf)[0]. Reads from 0 instead, and
+  // checks the header, when the header is unchecked and offset is 16. Source
+  // errors are named after chunk `index`.
+  Status ReadArchive(uint32_t index, uint64_t offset, uint64_t n, std::vector<uint8_t>* buf, uint64_t* base);
+  // Checks stored chunk bytes against the manifest and decodes them.
+  // Thread-safe.
+  Status DecodeStored(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out) const;
+
+  ChunkStoreOptions options_;
+  std::unique_ptr<ByteSource> source_;
+  FileHeader header_;
+  bool header_checked_ = false;
+  Footer footer_;
+  Manifest manifest_;
+  ChunkCache cache_;
+  unsigned threads_ = 0;
+  mutable std::atomic<uint64_t> chunks_decoded_{0};
+};
+
+}  // namespace sgz::internal
+
+#endif  // SGZ_CONTAINER_CHUNK_STORE_H_

@@ -1,0 +1,174 @@
+#include "container/file_view.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/checksum.h"
+#include "streams/ggml_types.h"
+#include "streams/transform.h"
+
+namespace sgz::internal {
+namespace {
+
+std::string Num(uint64_t v) { return std::to_string(v); }
+
+class BufferSink : public ByteSink {
+ public:
+  explicit BufferSink(uint8_t* dst) : dst_(dst) {}
+  Status Write(const void* data, size_t n) override {
+    memcpy(dst_, data, n);
+    dst_ += n;
+    return Status::Ok();
+  }
+
+ private:
+  uint8_t* dst_;
+};
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+Result<FileView> FileView::Make(ChunkStore* store, uint32_t file_index) {
+  const size_t files = store->manifest().files.size();
+  if (file_index >= files) {
+    return Status::InvalidArgument("file index " + Num(file_index) + " outside the file table (" + Num(files) +
+                                   " files)");
+  }
+  return FileView(store, file_index);
+}
+
+FileView::FileView(ChunkStore* store, uint32_t file_index) : store_(store), file_index_(file_index) {
+  const std::vector<ChunkEntry>& chunks = store->manifest().chunks;
+  starts_.reserve(file().chunks.size());
+  uint64_t pos = 0;
+  for (uint32_t c : file().chunks) {
+    starts_.push_back(pos);
+    pos += chunks[c].original_size;
+  }
+}
+
+size_t FileView::FindChunk(uint64_t pos) const {
+  return static_cast<size_t>(std::upper_bound(starts_.begin(), starts_.end(), pos) - starts_.begin()) - 1;
+}
+
+Status FileView::WriteRange(uint64_t offset, uint64_t n, ByteSink* sink) const {
+  return CopyRange(offset, n, sink, CacheKeep::kEnds);
+}
+
+Status FileView::CopyRange(uint64_t offset, uint64_t n, ByteSink* sink, CacheKeep keep) const {
+  const FileEntry& f = file();
+  if (offset > f.original_size || n > f.original_size - offset) {
+    return Status::InvalidArgument("range [" + Num(offset) + ", +" + Num(n) + ") outside the original file (" +
+                                   Num(f.original_size) + " bytes)");
+  }
+  if (n == 0) return Status::Ok();
+  const size_t first = FindChunk(offset);
+  const size_t last = FindChunk(offset + n - 1);
+  return store_->ReadChunks(f.chunks.data() + first, last - first + 1, keep,
+                            [&](size_t k, const std::vector<uint8_t>& decoded) {
+                              const uint64_t in_chunk = offset - starts_[first + k];
+                              const uint64_t take = std::min<uint64_t>(n, decoded.size() - in_chunk);
+                              offset += take;
+                              n -= take;
+                              return sink->Write(decoded.data() + in_chunk, take);
+                            });
+}
+
+Status FileView::ReadRange(uint64_t offset, uint64_t n, uint8_t* dst) const {
+  BufferSink sink(dst);
+  return WriteRange(offset, n, &sink);
+}
+
+Status FileView::Unpack(ByteSink* sink) const {
+  const FileEntry& f = file();
+  Xxh3Stream whole;
+  SGZ_RETURN_IF_ERROR(store_->ReadChunks(f.chunks.data(), f.chunks.size(), CacheKeep::kNone,
+                                         [&](size_t, const std::vector<uint8_t>& decoded) {
+                                           whole.Update(decoded.data(), decoded.size());
+                                           return sink->Write(decoded.data(), decoded.size());
+                                         }));
+  if (whole.Digest() != f.checksum) return Status::ChecksumMismatch("whole-file checksum mismatch");
+  return Status::Ok();
+}
+
+Result<const TensorEntry*> FileView::FindTensor(const std::string& name) const {
+  const FileEntry& f = file();
+  std::vector<std::pair<size_t, const std::string*>> close;
+  for (const TensorEntry& t : f.tensors) {
+    if (t.name == name) return &t;
+    size_t d = std::min(EditDistance(name, t.name), EditDistance(name, t.name.substr(0, name.size())) + 1);
+    if (t.name.find(name) != std::string::npos) d = std::min<size_t>(d, 1);
+    if (d <= std::max<size_t>(2, name.size() / 3)) close.push_back({d, &t.name});
+  }
+  std::sort(close.begin(), close.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : *a.second < *b.second;
+  });
+  std::string msg = "no tensor named '" + name + "'";
+  if (f.kind != EntryKind::kGguf) return Status::NotFound(msg + " (the archived file is not GGUF)");
+  for (size_t i = 0; i < close.size() && i < 5; ++i) msg += (i == 0 ? "; did you mean: " : ", ") + *close[i].second;
+  if (close.empty()) msg += " (" + Num(f.tensors.size()) + " tensors; see 'sgz ls')";
+  return Status::NotFound(msg);
+}
+
+Status FileView::ReadTensor(const std::string& name, uint8_t* dst, uint64_t capacity) const {
+  SGZ_ASSIGN_OR_RETURN(const TensorEntry* t, FindTensor(name));
+  if (capacity < t->size) {
+    return Status::InvalidArgument("tensor '" + name + "' has " + Num(t->size) + " bytes, buffer " + Num(capacity));
+  }
+  BufferSink sink(dst);
+  return CopyRange(t->offset, t->size, &sink, CacheKeep::kNone);
+}
+
+Status FileView::StreamStats(std::map<std::string, StreamTotals>* out) const {
+  out->clear();
+  const FileEntry& f = file();
+  for (size_t c = 0; c < f.chunks.size(); ++c) {
+    ChunkHeader h;
+    SGZ_RETURN_IF_ERROR(store_->ReadChunkHeader(f.chunks[c], &h));
+    const GgmlType* type = h.transform == Transform::kSplit ? FindGgmlType(h.type) : nullptr;
+    // Untransformed chunks are named by where they lie: metadata or other.
+    // The writer's metadata region is [0, data_offset) of a GGUF file.
+    const bool metadata = f.kind == EntryKind::kGguf && starts_[c] < f.data_offset;
+    const std::vector<std::string> names = StreamNames(h.transform, type, metadata);
+    for (size_t k = 0; k < h.streams.size(); ++k) {
+      StreamTotals& t = (*out)[names[k]];
+      t.raw += h.streams[k].raw_size;
+      t.stored += h.streams[k].stored_size;
+    }
+  }
+  return Status::Ok();
+}
+
+Status FileView::ReadGgufHeader(std::vector<uint8_t>* header, GgufLayout* layout) const {
+  const FileEntry& f = file();
+  if (f.kind != EntryKind::kGguf) return Status::InvalidArgument("the archived file is not GGUF");
+  header->resize(f.data_offset);
+  SGZ_RETURN_IF_ERROR(ReadRange(0, f.data_offset, header->data()));
+  SGZ_ASSIGN_OR_RETURN(*layout, ParseGgufHeader(header->data(), header->size(), /*at_eof=*/true, nullptr));
+  return Status::Ok();
+}
+
+uint64_t FileView::TensorStoredBytes(const TensorEntry& t) const {
+  const FileEntry& f = file();
+  const std::vector<ChunkEntry>& chunks = store_->manifest().chunks;
+  uint64_t total = 0;
+  size_t i = static_cast<size_t>(std::lower_bound(starts_.begin(), starts_.end(), t.offset) - starts_.begin());
+  for (; i < starts_.size() && starts_[i] < t.offset + t.size; ++i) total += chunks[f.chunks[i]].stored_size;
+  return total;
+}
+
+}  // namespace sgz::internal

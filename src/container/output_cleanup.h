@@ -1,0 +1,25 @@
+// Removing the temporaries of unfinished output files when the process is
+// killed by a signal.
+#ifndef SGZ_CONTAINER_OUTPUT_CLEANUP_H_
+#define SGZ_CONTAINER_OUTPUT_CLEANUP_H_
+
+#include <string>
+
+namespace sgz::internal {
+
+// Makes SIGINT, SIGTERM and SIGHUP remove every registered temporary before
+// the process dies (with the signal's default action), and ignores SIGXFSZ so
+// that a file-size limit shows up as a write error (EFBIG). Programs call it
+// once at start; the library never installs handlers by itself.
+void InstallOutputCleanup();
+
+// Registers a temporary file for removal by the handler; returns its slot, or
+// -1 when the table is full or the path too long (the file is then simply
+// not removed on a signal). Main thread only; the handler only reads.
+int RegisterTemp(const std::string& path);
+// Forgets slot `slot` (-1: nothing).
+void UnregisterTemp(int slot);
+
+}  // namespace sgz::internal
+
+#endif  // SGZ_CONTAINER_OUTPUT_CLEANUP_H_

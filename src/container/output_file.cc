@@ -1,0 +1,114 @@
+#include "container/output_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "container/output_cleanup.h"
+
+namespace sgz::internal {
+namespace {
+
+std::string Errno(const std::string& path) { return path + ": " + strerror(errno); }
+
+Status WriteAll(int fd, const void* data, size_t n, const std::string& path) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Status::IOError(Errno(path));
+    }
+    p += w;
+    n -= w;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<OutputFile>> OutputFile::Create(const std::string& path, bool overwrite) {
+  std::unique_ptr<OutputFile> f(new OutputFile);
+  f->path_ = path;
+  f->overwrite_ = overwrite;
+  if (path == "-") {
+    f->is_stdout_ = true;
+    f->fd_ = STDOUT_FILENO;
+    return f;
+  }
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) return Status::InvalidArgument(path + ": is a directory");
+    // A device or FIFO (/dev/null, a named pipe): write to it directly; there
+    // is no file to replace, so no temporary and no rename.
+    int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return Status::IOError(Errno(path));
+    f->fd_ = fd;
+    f->is_device_ = true;
+    return f;
+  }
+  if (!overwrite && lstat(path.c_str(), &st) == 0) {
+    return Status::InvalidArgument(path + ": already exists (use -f to overwrite)");
+  }
+  std::vector<char> tmpl(path.begin(), path.end());
+  const char kSuffix[] = ".sgz-tmp-XXXXXX";
+  tmpl.insert(tmpl.end(), kSuffix, kSuffix + sizeof kSuffix);
+  int fd = mkostemp(tmpl.data(), O_CLOEXEC);
+  if (fd < 0) return Status::IOError(Errno(path));
+  fchmod(fd, 0644 & ~[] { mode_t m = umask(0); umask(m); return m; }());
+  f->fd_ = fd;
+  f->temp_path_ = tmpl.data();
+  f->slot_ = RegisterTemp(f->temp_path_);
+  return f;
+}
+
+OutputFile::~OutputFile() {
+  if (is_stdout_) return;
+  if (fd_ >= 0) close(fd_);
+  if (!committed_ && !temp_path_.empty()) unlink(temp_path_.c_str());
+  UnregisterTemp(slot_);
+}
+
+Status OutputFile::Write(const void* data, size_t n) {
+  if (fd_ < 0) return Status::IOError(path_ + ": write after close");
+  return WriteAll(fd_, data, n, is_stdout_ ? "<stdout>" : path_);
+}
+
+Status OutputFile::Commit() {
+  if (is_stdout_) {
+    committed_ = true;
+    return Status::Ok();
+  }
+  if (is_device_) {
+    committed_ = true;
+    Status s = close(fd_) == 0 ? Status::Ok() : Status::IOError(Errno(path_));
+    fd_ = -1;
+    return s;
+  }
+  if (fsync(fd_) != 0 || close(fd_) != 0) {
+    fd_ = -1;
+    return Status::IOError(Errno(path_));
+  }
+  fd_ = -1;
+  if (overwrite_) {
+    if (rename(temp_path_.c_str(), path_.c_str()) != 0) return Status::IOError(Errno(path_));
+  } else {
+    // link() fails if the target appeared meanwhile: never replace it.
+    if (link(temp_path_.c_str(), path_.c_str()) != 0) {
+      if (errno == EEXIST) return Status::InvalidArgument(path_ + ": already exists (use -f to overwrite)");
+      return Status::IOError(Errno(path_));
+    }
+    unlink(temp_path_.c_str());
+  }
+  committed_ = true;
+  UnregisterTemp(slot_);
+  slot_ = -1;
+  return Status::Ok();
+}
+
+}  // namespace sgz::internal

@@ -1,0 +1,42 @@
+// The atomic output file: an output that appears only when complete.
+#ifndef SGZ_CONTAINER_OUTPUT_FILE_H_
+#define SGZ_CONTAINER_OUTPUT_FILE_H_
+
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "container/byte_sink.h"
+
+namespace sgz::internal {
+
+// Bytes go to a temporary file beside the target, which Commit() renames
+// into place. Without `overwrite` an existing target is never replaced
+// (checked at Create and again, atomically, at Commit). Destroying an
+// uncommitted OutputFile removes the temporary, and so does a fatal signal
+// once InstallOutputCleanup() (output_cleanup.h) has run. The path "-" writes
+// to standard output instead; an existing device or FIFO (e.g. /dev/null) is
+// written directly.
+class OutputFile : public ByteSink {
+ public:
+  static Result<std::unique_ptr<OutputFile>> Create(const std::string& path, bool overwrite);
+  ~OutputFile() override;
+  Status Write(const void* data, size_t n) override;
+  Status Commit();
+  const std::string& path() const { return path_; }
+
+ private:
+  OutputFile() = default;
+  std::string path_;
+  std::string temp_path_;
+  int fd_ = -1;
+  bool overwrite_ = false;
+  bool committed_ = false;
+  bool is_stdout_ = false;
+  bool is_device_ = false;
+  int slot_ = -1;  // in the signal handler's list of temporaries
+};
+
+}  // namespace sgz::internal
+
+#endif  // SGZ_CONTAINER_OUTPUT_FILE_H_
