@@ -102,8 +102,11 @@ Expect FlipExpect(const Layout& l, uint64_t pos, Reader reader) {
   const Code kBad = Code::kCorrupt, kSum = Code::kChecksumMismatch, kVersion = Code::kNotSupported;
   if (pos < FileHeader::kEncodedLength) {
     const std::string field = FieldAt(kHeaderFields, pos);
-    if (field == "major") return {"header major", {kVersion}, {"header: "}};
-    if (field == "minor") return {"header minor", {kVersion, kBad}, {"header: "}, true};
+    // An unknown major is NotSupported; a minor may be ignored, or (2.0 on)
+    // disagree with the footer's ("footer: format version 2.0 differs from
+    // the header's 2.1").
+    if (field == "major") return {"header major", {kVersion}, {"header"}};
+    if (field == "minor") return {"header minor", {kVersion, kBad}, {"header"}, true};
     return {"header " + field, {kBad}, {"header: "}};
   }
   if (const Layout::Chunk* c = ChunkAt(l, pos)) {
@@ -129,8 +132,8 @@ Expect FlipExpect(const Layout& l, uint64_t pos, Reader reader) {
   }
   const std::string field = FieldAt(kFooterFields, pos - l.footer_offset);
   if (field == "manifest_checksum") return {"footer manifest_checksum", {kSum}, {"manifest: checksum"}};
-  if (field == "major") return {"footer major", {kVersion}, {"footer: "}};
-  if (field == "minor") return {"footer minor", {kVersion, kBad}, {"footer: "}, true};
+  if (field == "major") return {"footer major", {kVersion}, {"footer"}};
+  if (field == "minor") return {"footer minor", {kVersion, kBad}, {"footer"}, true};
   return {"footer " + field, {kBad}, {"footer: "}};
 }
 
