@@ -6,7 +6,9 @@
 // A PATH is a file or a directory (its regular files, recursively, in sorted
 // order). Paths after --optional may be missing (regression directories that
 // exist only once a fuzzer has found something). Fails when a required path
-// is missing or unreadable; a crash or trap in the target fails the process.
+// is missing, unreadable or holds no input (an empty corpus would make the
+// replay pass without testing anything); a crash or trap in the target fails
+// the process.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -51,7 +53,12 @@ int main(int argc, char** argv) {
         fprintf(stderr, "%s: %s\n", arg.c_str(), ec.message().c_str());
         return 1;
       }
+      if (found.empty() && !optional) {
+        fprintf(stderr, "%s: no inputs in this corpus directory\n", arg.c_str());
+        return 1;
+      }
       std::sort(found.begin(), found.end());
+      fprintf(stderr, "%s: %zu inputs\n", arg.c_str(), found.size());
       inputs.insert(inputs.end(), found.begin(), found.end());
     } else if (fs::is_regular_file(path, ec)) {
       inputs.push_back(path);
@@ -59,6 +66,10 @@ int main(int argc, char** argv) {
       fprintf(stderr, "%s: no such file or directory\n", arg.c_str());
       return 1;
     }
+  }
+  if (inputs.empty()) {
+    fprintf(stderr, "no inputs to replay\n");
+    return 1;
   }
   std::vector<uint8_t> data;
   for (const fs::path& path : inputs) {

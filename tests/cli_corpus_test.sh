@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Every corpus file packs and unpacks byte-identical, compared by sha256.
+# Without a corpus the test exits 77, which ctest reports as Skipped
+# (SKIP_RETURN_CODE in tests/CMakeLists.txt), never as Passed; under CI=true
+# a missing corpus is a failure.
 set -u
 SGZ=$1
 SRC=$2
 CORPUS=${SGZ_CORPUS:-$SRC/../shared/corpus}
 if [ ! -d "$CORPUS" ]; then
-  if [ "${CI:-}" = true ]; then echo "corpus not found at $CORPUS and CI=true"; exit 1; fi
-  echo "SKIP: corpus not found at $CORPUS (set SGZ_CORPUS)"; exit 0
+  if [ "${CI:-}" = true ]; then echo "FAIL: corpus not found at $CORPUS and CI=true (set SGZ_CORPUS)"; exit 1; fi
+  echo "SKIP: corpus not found at $CORPUS (set SGZ_CORPUS)"; exit 77
 fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -22,6 +25,6 @@ while IFS= read -r f; do
   fi
   rm -f "$T/a.gguf"
 done < <(find "$CORPUS" -name '*.gguf' | sort)
-[ "$pass" -gt 0 ] || { echo "no corpus files"; exit 1; }
+[ $((pass + fails)) -gt 0 ] || { echo "FAIL: no .gguf files under $CORPUS"; exit 1; }
 echo "$pass passed, $fails failed"
 [ "$fails" = 0 ]

@@ -110,20 +110,76 @@ TEST(Codec, DecodeRejectsWrongSizesAndGarbage) {
 namespace sgz::internal {
 namespace {
 
-TEST(Codec, LargeStreamsAreProbedBeforeCompressing) {
-  std::string noise = RandomBytes(1 << 20, 3);
+// The probe ("What sgz 2.0 writes" in the spec): a stream of at least
+// 256 KiB of which zstd shrinks none of three 32 KiB samples (start, middle,
+// end) is stored without compressing the rest. The output of a stored stream
+// is the same with or without the probe, so these tests count the bytes
+// handed to zstd.
+constexpr uint64_t kSample = 32 * 1024;
+constexpr uint64_t kMiB = 1 << 20;
+
+struct Encoded {
+  Codec codec;
   std::string out;
-  EXPECT_EQ(EncodeStream(reinterpret_cast<const uint8_t*>(noise.data()), noise.size(), 1, &out), Codec::kStored);
-  EXPECT_EQ(out.size(), noise.size());
-  // Compressible only in the middle: the middle sample sees it.
-  std::string mixed = noise;
-  std::fill(mixed.begin() + (400 << 10), mixed.begin() + (700 << 10), 'x');
-  out.clear();
-  EXPECT_EQ(EncodeStream(reinterpret_cast<const uint8_t*>(mixed.data()), mixed.size(), 1, &out), Codec::kZstd);
-  std::string back(mixed.size(), '\0');
-  ASSERT_TRUE(DecodeStream(Codec::kZstd, reinterpret_cast<const uint8_t*>(out.data()), out.size(),
+  uint64_t compressed_bytes;  // bytes handed to zstd for this stream
+};
+
+// Encodes `in` at level 1 and checks that it decodes back.
+Encoded EncodeAndCheck(const std::string& in) {
+  Encoded e;
+  const uint64_t before = CompressorInputBytesForTesting();
+  e.codec = EncodeStream(reinterpret_cast<const uint8_t*>(in.data()), in.size(), 1, &e.out);
+  e.compressed_bytes = CompressorInputBytesForTesting() - before;
+  std::string back(in.size(), '\0');
+  EXPECT_TRUE(DecodeStream(e.codec, reinterpret_cast<const uint8_t*>(e.out.data()), e.out.size(),
                            reinterpret_cast<uint8_t*>(&back[0]), back.size()).ok());
-  EXPECT_TRUE(back == mixed);
+  EXPECT_TRUE(back == in);
+  return e;
+}
+
+void FillRun(std::string* s, uint64_t begin, uint64_t end) {
+  std::fill(s->begin() + begin, s->begin() + end, 'x');
+}
+
+TEST(Codec, LargeIncompressibleStreamsAreStoredAfterThreeSamples) {
+  const std::string noise = RandomBytes(kMiB, 3);
+  Encoded e = EncodeAndCheck(noise);
+  EXPECT_EQ(e.codec, Codec::kStored);
+  EXPECT_EQ(e.compressed_bytes, 3 * kSample);
+  // 256 KiB is the smallest probed size; one byte less is compressed whole.
+  e = EncodeAndCheck(noise.substr(0, 256 * 1024));
+  EXPECT_EQ(e.codec, Codec::kStored);
+  EXPECT_EQ(e.compressed_bytes, 3 * kSample);
+  e = EncodeAndCheck(noise.substr(0, 256 * 1024 - 1));
+  EXPECT_EQ(e.codec, Codec::kStored);
+  EXPECT_EQ(e.compressed_bytes, 256 * 1024 - 1);
+}
+
+TEST(Codec, OneCompressibleSampleMakesTheWholeStreamCompressed) {
+  const std::string noise = RandomBytes(kMiB, 4);
+  const uint64_t middle = (kMiB - kSample) / 2;
+  for (uint64_t at : {uint64_t{0}, middle, kMiB - kSample}) {
+    SCOPED_TRACE("compressible sample at " + std::to_string(at));
+    std::string in = noise;
+    FillRun(&in, at, at + kSample);
+    const Encoded e = EncodeAndCheck(in);
+    EXPECT_EQ(e.codec, Codec::kZstd);
+    EXPECT_LT(e.out.size(), kMiB - kSample / 2);
+    EXPECT_GE(e.compressed_bytes, kMiB);
+  }
+}
+
+// The documented trade-off: compressible stretches that no sample sees are
+// stored with the rest.
+TEST(Codec, CompressibleStretchesBetweenTheSamplesAreStored) {
+  const uint64_t middle = (kMiB - kSample) / 2;
+  std::string in = RandomBytes(kMiB, 5);
+  FillRun(&in, kSample, middle);
+  FillRun(&in, middle + kSample, kMiB - kSample);
+  const Encoded e = EncodeAndCheck(in);
+  EXPECT_EQ(e.codec, Codec::kStored);
+  EXPECT_EQ(e.compressed_bytes, 3 * kSample);
+  EXPECT_TRUE(e.out == in);
 }
 
 }  // namespace

@@ -35,6 +35,8 @@ uint64_t MaxStoredSize(uint64_t raw_size) { return raw_size; }
 
 namespace {
 
+thread_local uint64_t compressor_input_bytes = 0;
+
 // Bytes of the three samples (start, middle, end) that decide whether a
 // large stream is worth compressing at all.
 constexpr uint64_t kProbeBytes = 32 * 1024;
@@ -48,6 +50,7 @@ bool LooksIncompressible(const uint8_t* src, uint64_t n, int level) {
   thread_local std::unique_ptr<char[]> out(new char[ZSTD_compressBound(kProbeBytes)]);
   const size_t bound = ZSTD_compressBound(kProbeBytes);
   for (uint64_t at : {uint64_t{0}, (n - kProbeBytes) / 2, n - kProbeBytes}) {
+    compressor_input_bytes += kProbeBytes;
     size_t r = ZSTD_compressCCtx(ThreadCCtx(), out.get(), bound, src + at, kProbeBytes, level);
     if (ZSTD_isError(r) || r < kProbeBytes) return false;
   }
@@ -55,6 +58,8 @@ bool LooksIncompressible(const uint8_t* src, uint64_t n, int level) {
 }
 
 }  // namespace
+
+uint64_t CompressorInputBytesForTesting() { return compressor_input_bytes; }
 
 Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst) {
   if (n > 0 && !LooksIncompressible(src, n, level)) {
@@ -71,6 +76,7 @@ Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst) 
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 0);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
+    compressor_input_bytes += n;
     size_t r = ZSTD_compress2(cctx, scratch.get(), bound, src, n);
     if (!ZSTD_isError(r) && r < n) {
       dst->append(scratch.get(), r);

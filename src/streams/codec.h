@@ -38,6 +38,11 @@ Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8
 // Largest stored size a stream of raw_size bytes may have (readers reject more).
 uint64_t MaxStoredSize(uint64_t raw_size);
 
+// For tests: bytes the calling thread has handed to zstd in EncodeStream so
+// far, probe samples included. Shows whether a stream was stored after the
+// probe or after compressing all of it, which its output cannot tell.
+uint64_t CompressorInputBytesForTesting();
+
 }  // namespace sgz::internal
 
 #endif  // SGZ_STREAMS_CODEC_H_
