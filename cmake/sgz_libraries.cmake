@@ -35,6 +35,10 @@ function(_sgz_public_library target)
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_link_libraries(${target} PRIVATE PkgConfig::ZSTD PkgConfig::XXHASH Threads::Threads)
+  if(SGZ_SANITIZE)
+    # A program using a sanitized library must link the sanitizer runtimes.
+    target_link_options(${target} INTERFACE -fsanitize=address,undefined)
+  endif()
 endfunction()
 
 # The CLI executable is already called sgz; the library target is sgzlib and
@@ -45,10 +49,6 @@ set_target_properties(sgzlib PROPERTIES
   OUTPUT_NAME sgz
   EXPORT_NAME sgzlib
   ARCHIVE_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib)
-if(SGZ_SANITIZE)
-  # A consumer of a sanitized libsgz.a must link the sanitizer runtimes.
-  target_link_options(sgzlib INTERFACE -fsanitize=address,undefined)
-endif()
 
 # libsgz.so.0 -> libsgz.so.MAJOR.MINOR.PATCH. The version script hides
 # sgz::internal and everything else that is not the public API, so internal

@@ -57,7 +57,7 @@ if [ -f "$libdir/libsgz.so.$version" ] && [ "$(readlink "$so")" = "libsgz.so.$ma
    [ "$(readlink "$libdir/libsgz.so.$major")" = "libsgz.so.$version" ]; then
   pass "libsgz.so -> libsgz.so.$major -> libsgz.so.$version"
 else
-  fail "libsgz.so links: $(ls -l "$libdir" | grep libsgz)"
+  fail "libsgz.so links, want libsgz.so -> libsgz.so.$major -> libsgz.so.$version: $(cd "$libdir" && for f in libsgz.so*; do printf '%s -> %s; ' "$f" "$(readlink "$f")"; done)"
 fi
 soname=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 if [ "$soname" = "libsgz.so.$major" ]; then pass "SONAME $soname"; else fail "SONAME '$soname', want libsgz.so.$major"; fi
