@@ -1,30 +1,35 @@
-# The libraries built from the layer object libraries sgz_common, sgz_streams
-# and sgz_container (top-level CMakeLists.txt), each source compiled once:
+# The libraries built from the layer object libraries sgz_common_objects,
+# sgz_streams_objects and sgz_container_objects (top-level CMakeLists.txt),
+# each source compiled once:
 #
-#   sgz_api       OBJECT  src/api: the public C++ and C API
+#   sgz_api_objects  OBJECT  src/api: the public C++ and C API
 #   sgzlib        STATIC  libsgz.a: every object (public API and internals);
 #                         installed and exported as sgz::sgzlib
 #   sgz_shared    SHARED  libsgz.so.0: the same objects, exporting only the
 #                         public API (cmake/libsgz.map); sgz::sgz_shared
 #   sgz_internal  INTERFACE  for the CLI, tests, fuzz replays, benchmarks and
 #                         fixture tools: libsgz.a plus the internal headers
-#                         (src/) and the layers' usage requirements
+#                         (src/) and the layers' usage requirements. Also
+#                         called sgz_container, sgz_streams and sgz_common,
+#                         the names internal code linked before the layers
+#                         became object libraries.
 #
+# A new layer or internal library goes into _sgz_layers below.
 # Included from the top level right after the layers are defined.
 include(GNUInstallDirs)
 
-set(_sgz_layers sgz_common sgz_streams sgz_container)
+set(_sgz_layers sgz_common_objects sgz_streams_objects sgz_container_objects)
 # Every object ends up in libsgz.so too.
 set_target_properties(${_sgz_layers} PROPERTIES POSITION_INDEPENDENT_CODE ON)
 
-add_library(sgz_api OBJECT src/api/sgz.cc src/api/sgz_c.cc)
-set_target_properties(sgz_api PROPERTIES POSITION_INDEPENDENT_CODE ON)
-target_compile_definitions(sgz_api PRIVATE SGZ_VERSION_STRING="${PROJECT_VERSION}")
+add_library(sgz_api_objects OBJECT src/api/sgz.cc src/api/sgz_c.cc)
+set_target_properties(sgz_api_objects PROPERTIES POSITION_INDEPENDENT_CODE ON)
+target_compile_definitions(sgz_api_objects PRIVATE SGZ_VERSION_STRING="${PROJECT_VERSION}")
 # Usage requirements only: an object library links no objects of another.
-target_link_libraries(sgz_api PRIVATE sgz_container)
+target_link_libraries(sgz_api_objects PRIVATE sgz_container_objects)
 
 set(_sgz_objects)
-foreach(_sgz_obj sgz_api ${_sgz_layers})
+foreach(_sgz_obj sgz_api_objects ${_sgz_layers})
   list(APPEND _sgz_objects $<TARGET_OBJECTS:${_sgz_obj}>)
 endforeach()
 
@@ -70,5 +75,11 @@ if(NOT SGZ_SANITIZE AND NOT SGZ_FUZZ)
   target_link_options(sgz_shared PRIVATE "LINKER:--no-undefined")
 endif()
 
+# Linking an object library through an interface library brings its usage
+# requirements (include directories, zstd, xxhash, threads, the fuzz build's
+# sanitizer options) but not its objects, which come from libsgz.a once.
 add_library(sgz_internal INTERFACE)
-target_link_libraries(sgz_internal INTERFACE sgzlib sgz_container)
+target_link_libraries(sgz_internal INTERFACE sgzlib sgz_container_objects)
+foreach(_sgz_old_name sgz_common sgz_streams sgz_container)
+  add_library(${_sgz_old_name} ALIAS sgz_internal)
+endforeach()
