@@ -1,59 +1,16 @@
-# The public library (sgz::sgzlib, libsgz.a), its install rules and package
-# files, and its tests. Included at the end of the top-level CMakeLists.txt,
-# after the internal targets sgz_common, sgz_streams, sgz_container and the
-# CLI target sgz exist.
-include(GNUInstallDirs)
+# Install rules and package files of the public libraries (sgzlib: libsgz.a,
+# sgz_shared: libsgz.so; cmake/sgz_libraries.cmake) and their tests.
+# Included at the end of the top-level CMakeLists.txt, after the CLI target
+# sgz exists.
 include(CMakePackageConfigHelpers)
-
-# One self-contained static library: the public API plus every internal
-# source. The sources are taken from the internal targets so that a file
-# added there is never missing here (per-file properties such as SIMD flags
-# are directory-scoped and carry over).
-set(_sgz_api_sources src/api/sgz.cc src/api/reader_info.cc src/api/files.cc src/api/sgz_c.cc)
-foreach(_sgz_internal sgz_common sgz_streams sgz_container)
-  get_target_property(_sgz_internal_sources ${_sgz_internal} SOURCES)
-  list(APPEND _sgz_api_sources ${_sgz_internal_sources})
-  get_target_property(_sgz_internal_defs ${_sgz_internal} COMPILE_DEFINITIONS)
-  if(_sgz_internal_defs)
-    list(APPEND _sgz_api_definitions ${_sgz_internal_defs})
-  endif()
-  get_target_property(_sgz_internal_opts ${_sgz_internal} COMPILE_OPTIONS)
-  if(_sgz_internal_opts)
-    list(APPEND _sgz_api_options ${_sgz_internal_opts})
-  endif()
-endforeach()
-list(REMOVE_DUPLICATES _sgz_api_sources)
-
-# The CLI executable is already called sgz; the library target is sgzlib and
-# its file libsgz.a.
-add_library(sgzlib STATIC ${_sgz_api_sources})
-set_target_properties(sgzlib PROPERTIES
-  OUTPUT_NAME sgz
-  EXPORT_NAME sgzlib
-  ARCHIVE_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib
-  POSITION_INDEPENDENT_CODE ON)
-target_compile_features(sgzlib PUBLIC cxx_std_17)
-target_include_directories(sgzlib
-  PUBLIC
-    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
-    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
-  PRIVATE
-    ${PROJECT_SOURCE_DIR}/src)
-target_compile_definitions(sgzlib PRIVATE SGZ_VERSION_STRING="${PROJECT_VERSION}" ${_sgz_api_definitions})
-if(_sgz_api_options)
-  target_compile_options(sgzlib PRIVATE ${_sgz_api_options})
-endif()
-target_link_libraries(sgzlib PRIVATE PkgConfig::ZSTD PkgConfig::XXHASH Threads::Threads)
-if(SGZ_SANITIZE)
-  # A consumer of a sanitized libsgz.a must link the sanitizer runtimes.
-  target_link_options(sgzlib INTERFACE -fsanitize=address,undefined)
-endif()
 
 # ---- Install: CLI, library, headers, CMake package, pkg-config file.
 set(_sgz_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/sgz)
 
 install(TARGETS sgz RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(TARGETS sgzlib EXPORT sgzTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(TARGETS sgzlib sgz_shared EXPORT sgzTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/sgz
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.h")
@@ -90,9 +47,15 @@ if(IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
 else()
   set(SGZ_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
 endif()
-set(SGZ_PC_EXTRA_LIBS "${CMAKE_THREAD_LIBS_INIT}")
+# libsgz.a is C++ (libstdc++ with GCC and with clang on Linux) and uses
+# threads and libm. -pthread rather than CMAKE_THREAD_LIBS_INIT, which is
+# empty where libc holds pthreads: the .pc file may be used elsewhere.
+set(SGZ_PC_PRIVATE_LIBS "-lstdc++ -lm -pthread")
+# A sanitized library (static or shared) needs the sanitizer runtimes linked
+# into the program, first.
+set(SGZ_PC_SANITIZE_LIBS "")
 if(SGZ_SANITIZE)
-  string(APPEND SGZ_PC_EXTRA_LIBS " -fsanitize=address,undefined")
+  set(SGZ_PC_SANITIZE_LIBS " -fsanitize=address,undefined")
 endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/sgz.pc.in ${CMAKE_CURRENT_BINARY_DIR}/sgz.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/sgz.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
@@ -102,13 +65,24 @@ if(SGZ_BUILD_TESTS)
   # tests/ found GTest in its own directory scope; imported targets do not
   # reach this one.
   find_package(GTest REQUIRED)
-  add_executable(sgz_api_test tests/api_test.cc tests/api_info_test.cc tests/api_c_test.cc)
+  # The public API tests, compiled once and linked twice: against libsgz.a
+  # and against libsgz.so (which must export everything they use).
+  add_library(sgz_api_test_objects OBJECT tests/api_test.cc tests/api_info_test.cc tests/api_c_test.cc)
+  target_link_libraries(sgz_api_test_objects PRIVATE sgzlib GTest::gtest)
+  target_compile_definitions(sgz_api_test_objects PRIVATE SGZ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  add_executable(sgz_api_test $<TARGET_OBJECTS:sgz_api_test_objects>)
   target_link_libraries(sgz_api_test PRIVATE sgzlib GTest::gtest GTest::gtest_main)
-  target_compile_definitions(sgz_api_test PRIVATE SGZ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  add_executable(sgz_api_test_shared $<TARGET_OBJECTS:sgz_api_test_objects>)
+  target_link_libraries(sgz_api_test_shared PRIVATE sgz_shared GTest::gtest GTest::gtest_main)
   add_test(NAME api_test COMMAND sgz_api_test)
+  add_test(NAME api_test_shared COMMAND sgz_api_test_shared)
 
   add_test(NAME install_example_test
     COMMAND bash ${PROJECT_SOURCE_DIR}/tests/install_example_test.sh
       ${CMAKE_COMMAND} ${CMAKE_BINARY_DIR} ${PROJECT_SOURCE_DIR} $<CONFIG> ${CMAKE_CXX_COMPILER})
-  set_tests_properties(api_test install_example_test PROPERTIES TIMEOUT 600)
+  # pkg-config (shared and --static) from C, Python ctypes, exported symbols.
+  add_test(NAME shared_lib_test
+    COMMAND bash ${PROJECT_SOURCE_DIR}/tests/shared_lib_test.sh
+      ${CMAKE_COMMAND} ${CMAKE_BINARY_DIR} ${PROJECT_SOURCE_DIR} ${PROJECT_VERSION} $<CONFIG> ${CMAKE_CXX_COMPILER})
+  set_tests_properties(api_test api_test_shared install_example_test shared_lib_test PROPERTIES TIMEOUT 600)
 endif()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the current build into a temporary prefix, builds examples/
-# against it the way another project would (find_package(sgz), and
-# pkg-config), and checks that the examples extract tensors byte for byte.
+# against it the way another CMake project would (find_package(sgz), static
+# and shared targets), and checks that the examples extract tensors byte for
+# byte. pkg-config and ctypes: shared_lib_test.sh.
 #
 # usage: install_example_test.sh CMAKE BUILD_DIR SOURCE_DIR [CONFIG] [CXX]
 set -u
@@ -50,7 +51,7 @@ done
 if [ -z "$libdir" ]; then
   missing="$missing lib/libsgz.a"
 else
-  for f in cmake/sgz/sgzConfig.cmake cmake/sgz/sgzConfigVersion.cmake cmake/sgz/sgzTargets.cmake pkgconfig/sgz.pc; do
+  for f in libsgz.so cmake/sgz/sgzConfig.cmake cmake/sgz/sgzConfigVersion.cmake cmake/sgz/sgzTargets.cmake pkgconfig/sgz.pc; do
     [ -f "$libdir/$f" ] || missing="$missing ${libdir#"$prefix"/}/$f"
   done
 fi
@@ -82,6 +83,14 @@ else
 fi
 extract=$(find "$ex" -type f -name extract_tensor -perm -u+x | head -n 1)
 extract_c=$(find "$ex" -type f -name extract_tensor_c -perm -u+x | head -n 1)
+extract_c_shared=$(find "$ex" -type f -name extract_tensor_c_shared -perm -u+x | head -n 1)
+# sgz::sgzlib is libsgz.a, sgz::sgz_shared libsgz.so.
+needs_libsgz() { readelf -d "$1" | grep -q 'NEEDED.*\[libsgz\.so'; }
+if ! needs_libsgz "$extract_c" && needs_libsgz "$extract_c_shared"; then
+  pass "sgz::sgzlib links libsgz.a, sgz::sgz_shared libsgz.so"
+else
+  fail "sgz::sgzlib links libsgz.a, sgz::sgz_shared libsgz.so: $(readelf -d "$extract_c" "$extract_c_shared" | grep NEEDED)"
+fi
 
 # ---- Pack the demo with the installed CLI; find tensors with `sgz ls`.
 sgz=$prefix/bin/sgz
@@ -108,12 +117,14 @@ fi
 # Original bytes [offset, offset + size) of the demo.
 slice() { tail -c +$(($2 + 1)) "$1" | head -c "$3"; }
 
-ok_cpp=0 ok_c=0 ok_cat=0
+ok_cpp=0 ok_c=0 ok_c_shared=0 ok_cat=0
 while read -r name offset size; do
   slice "$demo" "$offset" "$size" >"$tmp/want"
   "$extract" "$archive" "$name" "$tmp/got" 2>/dev/null && cmp -s "$tmp/want" "$tmp/got" && ok_cpp=$((ok_cpp + 1))
   rm -f "$tmp/got"
   "$extract_c" "$archive" "$name" "$tmp/got" 2>/dev/null && cmp -s "$tmp/want" "$tmp/got" && ok_c=$((ok_c + 1))
+  rm -f "$tmp/got"
+  "$extract_c_shared" "$archive" "$name" "$tmp/got" 2>/dev/null && cmp -s "$tmp/want" "$tmp/got" && ok_c_shared=$((ok_c_shared + 1))
   rm -f "$tmp/got"
   "$sgz" cat "$archive" "$name" 2>/dev/null | cmp -s "$tmp/want" - && ok_cat=$((ok_cat + 1))
 done <"$tmp/tensors"
@@ -122,6 +133,7 @@ check() {  # check GOT DESCRIPTION
 }
 check "$ok_cpp" "extract_tensor (C++) matches the original slice"
 check "$ok_c" "extract_tensor_c (C) matches the original slice"
+check "$ok_c_shared" "extract_tensor_c_shared (C, libsgz.so) matches the original slice"
 check "$ok_cat" "sgz cat agrees"
 
 # Errors are reported, not crashed on.
@@ -138,26 +150,6 @@ if [ "$rc" -eq 2 ] && grep -q "error 5" "$tmp/err"; then
   pass "extract_tensor_c: missing archive is SGZ_IO_ERROR"
 else
   fail "extract_tensor_c: missing archive (exit $rc: $(cat "$tmp/err"))"
-fi
-
-# ---- pkg-config: a plain compiler command line links too.
-if command -v pkg-config >/dev/null 2>&1; then
-  export PKG_CONFIG_PATH="$libdir/pkgconfig"
-  compiler=${cxx:-c++}
-  first=$(head -n 1 "$tmp/tensors")
-  read -r name offset size <<<"$first"
-  # shellcheck disable=SC2046
-  if "$compiler" -std=c++17 -o "$tmp/extract_pc" "$source_dir/examples/extract_tensor.cc" \
-       $(pkg-config --cflags --libs sgz) >"$log" 2>&1 &&
-     "$tmp/extract_pc" "$archive" "$name" "$tmp/got" 2>/dev/null &&
-     slice "$demo" "$offset" "$size" | cmp -s - "$tmp/got"; then
-    pass "pkg-config sgz: compile, link and extract $name"
-  else
-    cat "$log"
-    fail "pkg-config sgz: compile, link and extract $name"
-  fi
-else
-  echo "SKIP: pkg-config not installed"
 fi
 
 finish
