@@ -30,7 +30,7 @@ Sample FooterSample();
 Sample ChunkHeaderSample();       // the fixed part
 Sample StreamDescriptorSample();  // descriptor 0
 
-// The manifest (spec_code_manifest.cc). The sample manifest has two chunks, a
+// The manifest (spec_code_manifest.cc). The sample manifest has three chunks, a
 // GGUF file with two tensors and an opaque file, each field a sentinel.
 Sample ManifestFrameSample();   // tag, flags, body_size, body: Manifest::EncodeTo
 Sample ChunkEntrySample();      // the first chunk entry Manifest::EncodeTo writes

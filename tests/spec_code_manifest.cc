@@ -85,12 +85,13 @@ std::vector<Scope> FileScopes(const Manifest& m, const Layout& l) {
   return out;
 }
 
-// Two chunks; file 0 GGUF with two tensors, file 1 opaque with a note; every
-// field a distinct sentinel (lengths too: 0x0102 bytes of name).
+// Three chunks; file 0 GGUF with two tensors, file 1 opaque with a note;
+// every field a distinct sentinel (lengths too: 0x0102 bytes of name), and
+// no two counts equal where a layout could swap them.
 Manifest SentinelManifest() {
   Sentinels s;
   Manifest m;
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < 3; ++i) {
     ChunkEntry c;
     c.file_offset = s.Next(8);
     c.stored_size = static_cast<uint32_t>(s.Next(4));
