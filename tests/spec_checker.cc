@@ -54,8 +54,10 @@ std::optional<std::string> ParseHexBytes(const std::string& span) {
   return out;
 }
 
+// "(reserved)", or a Meaning "all 16 bits reserved"; not "bit 0 `required`;
+// bits 1-15 reserved", a field with a meaning of which some bits are reserved.
 bool SaysReserved(const std::string& key, const std::string& meaning) {
-  return key == "(reserved)" || meaning.find("reserved") != std::string::npos;
+  return key == "(reserved)" || (meaning.rfind("all ", 0) == 0 && meaning.find("reserved") != std::string::npos);
 }
 
 // Checks the Meaning cell of a literal row: every span that is a hex byte
@@ -232,7 +234,8 @@ bool WalkTable(const SpecTable& t, const std::string& bytes, size_t* pos, const 
     };
     const size_t times = c[0].find(kTimes);
     if (times != std::string::npos) {
-      elem = ParseNumber(c[0].substr(0, times));
+      const std::string n = c[0].substr(0, times);
+      elem = n[0] == '`' ? value_of(n) : ParseNumber(n);
       count = value_of(c[0].substr(times + kTimes.size()));
       if (!elem || !count) return r->Fail(t, at + "cannot read the size '" + c[0] + "'");
       width = *elem * *count;
@@ -282,9 +285,27 @@ bool WalkTable(const SpecTable& t, const std::string& bytes, size_t* pos, const 
           }
         } else {
           if (width) return r->Fail(t, at + "entries of varying size are 'variable', not '" + c[0] + "'");
+          const std::string prefix = "`u" + Str(8 * e.sub_prefix) + "` `entry_size`";
+          if (e.sub_prefix > 0 && c[2].find(prefix) == std::string::npos) {
+            return r->Fail(t, at + "the code writes each entry after its size, Meaning must say '" + prefix + "'");
+          }
           size_t p = *pos;
-          for (const Scope& s : e.subs) {
-            if (!WalkTable(*sub, bytes, &p, s, doc, r)) return false;
+          for (size_t k = 0; k < e.subs.size(); ++k) {
+            std::string entry = bytes;
+            uint64_t size = 0;
+            if (e.sub_prefix > 0) {
+              if (p + e.sub_prefix > bytes.size()) return r->Fail(t, at + "entry " + Str(k) + " runs past the code's encoding");
+              size = LoadLE(bytes, p, e.sub_prefix);
+              p += e.sub_prefix;
+              if (p + size > bytes.size()) return r->Fail(t, at + "entry " + Str(k) + " runs past the code's encoding");
+              entry = bytes.substr(0, p + size);  // the entry's rows may not read past its size
+            }
+            const size_t begin = p;
+            if (!WalkTable(*sub, entry, &p, e.subs[k], doc, r)) return false;
+            if (e.sub_prefix > 0 && p - begin != size) {
+              return r->Fail(*sub, "entry " + Str(k) + " (from '" + t.heading + "'): the rows cover " + Str(p - begin) +
+                                       " bytes, the code's entry_size is " + Str(size));
+            }
           }
           width = p - *pos;
         }

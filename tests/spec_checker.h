@@ -53,6 +53,7 @@ struct Expect {
   std::string sub_heading;
   int sub_index = 0;
   bool sub_is_field_table = false;
+  int sub_prefix = 0;       // bytes of the `entry_size` before each entry (0: none)
   std::vector<Scope> subs;  // one per entry, in order
 };
 
@@ -73,6 +74,13 @@ inline Expect Sub(std::string heading, int index, bool field_table, std::vector<
   e.sub_index = index;
   e.sub_is_field_table = field_table;
   e.subs = std::move(subs);
+  return e;
+}
+// Entries of a sequential table, each preceded by its size in `prefix` bytes
+// (the row's Meaning must say so: "`u32` `entry_size`").
+inline Expect SizedSub(std::string heading, int index, int prefix, std::vector<Scope> subs) {
+  Expect e = Sub(std::move(heading), index, false, std::move(subs));
+  e.sub_prefix = prefix;
   return e;
 }
 
@@ -101,7 +109,9 @@ std::optional<uint64_t> ParseNumber(const std::string& cell);
 void CheckFieldTable(const SpecTable& t, const std::string& bytes, size_t length, const Scope& scope, Report* r);
 
 // Sequential table `Bytes | Field | Meaning`: walks bytes[*pos, ...) in row
-// order. Returns false (after reporting) when the walk went astray.
+// order. A Bytes cell is N, `field`, `N × field`, `N × count` (the last
+// count read) or "variable"; N may be a field too (`entry_size` ×
+// `chunk_count`). Returns false (after reporting) when the walk went astray.
 bool WalkTable(const SpecTable& t, const std::string& bytes, size_t* pos, const Scope& scope, const SpecDoc& doc,
                Report* r);
 

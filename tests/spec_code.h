@@ -5,6 +5,7 @@
 #ifndef SGZ_TESTS_SPEC_CODE_H_
 #define SGZ_TESTS_SPEC_CODE_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,12 +18,10 @@ struct Sample {
   std::string bytes;  // what the encoder wrote (may run past the structure)
   size_t length = 0;  // the structure's length, from the code's constants
   Scope scope;
+  std::string error;  // set when the code could not give the sample (a fixture it cannot read)
 };
 
-// The version the spec must state in the header's and footer's major/minor
-// rows. TODO(lead, after merging format2): once kFormatMajor is 2 this is
-// kFormatMajor itself (the expression below already yields it); then replace
-// the expression by kFormatMajor.
+// The version the spec must state in the header's and footer's major/minor rows.
 uint16_t SpecMajor();
 uint16_t SpecMinor();
 
@@ -30,11 +29,28 @@ Sample FileHeaderSample();
 Sample FooterSample();
 Sample ChunkHeaderSample();       // the fixed part
 Sample StreamDescriptorSample();  // descriptor 0
-Sample ManifestFrameSample();     // tag, flags, body_size, body
-Sample ChunkEntrySample();        // the first chunk entry of the manifest
-// The 1.0 manifest body (chunk and file tables) as the walk over the 1.0
-// appendix tables expects it: `bytes` is the body, `scope` its fields.
-Sample ManifestBody10Sample();
+
+// The manifest (spec_code_manifest.cc). The sample manifest has three chunks, a
+// GGUF file with two tensors and an opaque file, each field a sentinel.
+Sample ManifestFrameSample();   // tag, flags, body_size, body: Manifest::EncodeTo
+Sample ChunkEntrySample();      // the first chunk entry Manifest::EncodeTo writes
+Sample SectionHeaderSample();   // SectionHeader::EncodeTo
+// One section of the 2.0 manifest Manifest::EncodeTo writes, in body order:
+// its header (fields as SectionHeader::DecodeFrom reads them) and content
+// (fields as the sample manifest has them).
+struct SectionSample {
+  std::string tag;     // the four bytes
+  std::string header;  // 16 bytes
+  Scope header_scope;
+  std::string content;
+  Scope scope;
+};
+std::vector<SectionSample> Sections20Sample();
+// The 1.0 manifest: each archive of fixtures/format-1.0 (sgz 0.1.0's output)
+// with the values the code's 1.0 decoder reads from it; the bodies also begin
+// with the sample manifest as tests/manifest_builder.h writes it in 1.0.
+std::vector<Sample> ManifestFrames10Sample();
+std::vector<Sample> ManifestBodies10Sample();  // the bodies: chunk and file tables
 
 // Id tables as rows of cells, first cell the id. Unassigned ids are given as
 // ranges ("2-255", name "—").
@@ -42,6 +58,11 @@ std::vector<std::vector<std::string>> CodecRows();        // Id, Name, Since
 std::vector<std::vector<std::string>> TransformRows();    // Id, Name, Since
 std::vector<std::vector<std::string>> FileKindRows();     // Id, Name, Since
 std::vector<std::vector<std::string>> GgmlTypeRows();     // every column
+// Sections the writer writes: Tag, Required (the flag, and the decoder refuses
+// the manifest without it), Since.
+std::vector<std::vector<std::string>> SectionRows();
+// Section flag bits: Bit, Name; a bit is reserved when the decoder refuses it.
+std::vector<std::vector<std::string>> SectionFlagRows();
 // The Limits table's rows: the Limit cell and the code's value.
 struct Limit {
   std::string name;
@@ -49,6 +70,19 @@ struct Limit {
   std::string text;  // for a rule rather than a number: the exact Value cell
 };
 std::vector<Limit> Limits();
+
+// For spec_code*.cc.
+std::string Le(uint64_t v, int width);  // v as `width` little-endian bytes
+inline const uint8_t* U8(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
+
+// A field named by the code's member, so that the name the spec must use is
+// the member's (a renamed member renames the expectation).
+#define SGZ_FIELD(obj, member) \
+  { #member, Int(static_cast<uint64_t>((obj).member)) }
+#define SGZ_FIELD_BYTES(obj, member) \
+  { #member, Bytes((obj).member) }
+#define SGZ_FIELD_STATED(obj, member, stated) \
+  { #member, Stated(static_cast<uint64_t>((obj).member), stated) }
 
 }  // namespace sgz::internal::spec
 

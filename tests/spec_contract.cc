@@ -15,7 +15,7 @@ using Rows = std::vector<std::vector<std::string>>;
 
 const std::string kAppendix = "Appendix: the format 1.0 manifest > ";
 
-// A field table checked against a structure the code encodes.
+// A field table checked against a structure the code encodes (each of them).
 Check Fields(Sample (*sample)()) {
   return [sample](const SpecDoc&, const SpecTable& t, Report* r) {
     const Sample s = sample();
@@ -23,14 +23,31 @@ Check Fields(Sample (*sample)()) {
   };
 }
 
-// The root of a sequential walk: the table's rows must consume exactly the
-// sample's bytes; nested tables are reached through the sample's Sub fields.
-Check Walk(Sample (*sample)()) {
-  return [sample](const SpecDoc& doc, const SpecTable& t, Report* r) {
-    const Sample s = sample();
-    size_t pos = 0;
-    if (WalkTable(t, s.bytes, &pos, s.scope, doc, r) && pos != s.bytes.size()) {
-      r->Fail(t, "the rows end at byte " + std::to_string(pos) + ", the code wrote " + std::to_string(s.bytes.size()));
+Check FieldsEach(std::vector<Sample> (*samples)()) {
+  return [samples](const SpecDoc&, const SpecTable& t, Report* r) {
+    for (const Sample& s : samples()) {
+      if (!s.error.empty()) {
+        r->Fail(t, s.error);
+        continue;
+      }
+      CheckFieldTable(t, s.bytes, s.length, s.scope, r);
+    }
+  };
+}
+
+// The root of sequential walks: for each sample, the table's rows must
+// consume exactly its bytes; nested tables are reached through Sub fields.
+Check Walk(std::vector<Sample> (*samples)()) {
+  return [samples](const SpecDoc& doc, const SpecTable& t, Report* r) {
+    for (const Sample& s : samples()) {
+      if (!s.error.empty()) {
+        r->Fail(t, s.error);
+        continue;
+      }
+      size_t pos = 0;
+      if (WalkTable(t, s.bytes, &pos, s.scope, doc, r) && pos != s.bytes.size()) {
+        r->Fail(t, "the rows end at byte " + std::to_string(pos) + ", the code wrote " + std::to_string(s.bytes.size()));
+      }
     }
   };
 }
@@ -45,6 +62,38 @@ Check Ids(std::vector<std::string> columns, std::vector<size_t> checked, Rows (*
   return [=](const SpecDoc&, const SpecTable& t, Report* r) {
     if (CheckColumns(t, columns, r)) CheckRows(t, checked, rows(), r);
   };
+}
+
+// The sections table: its rows against the sections the writer writes, and
+// the 2.0 body walked section by section: each header against the section
+// header table, each content against the table of the heading that names its
+// tag ("Manifest > Chunk table (section `CHNK`)"), which must consume it
+// exactly.
+void CheckSections(const SpecDoc& doc, const SpecTable& t, Report* r) {
+  if (CheckColumns(t, {"Tag", "Required", "Since", "Content"}, r)) CheckRows(t, {0, 1, 2}, SectionRows(), r);
+  const SpecTable* header = Find(doc, "Manifest > Section header", 0, t, r);
+  const std::vector<SectionSample> sections = Sections20Sample();
+  if (sections.empty()) r->Fail(t, "the writer's manifest body is not a sequence of sections");
+  for (const SectionSample& s : sections) {
+    if (header != nullptr) CheckFieldTable(*header, s.header, s.header.size(), s.header_scope, r);
+    const std::string suffix = "(section `" + s.tag + "`)";
+    const SpecTable* content = nullptr;
+    for (const std::string& h : doc.headings) {
+      if (h.rfind("Manifest > ", 0) == 0 && h.size() > suffix.size() &&
+          h.compare(h.size() - suffix.size(), suffix.size(), suffix) == 0 && !doc.Under(h).empty()) {
+        content = doc.Under(h)[0];
+      }
+    }
+    if (content == nullptr) {
+      r->Fail(t, "the writer writes section `" + s.tag + "`; no table under a heading 'Manifest > ... " + suffix + "'");
+      continue;
+    }
+    size_t pos = 0;
+    if (WalkTable(*content, s.content, &pos, s.scope, doc, r) && pos != s.content.size()) {
+      r->Fail(*content, "the rows end at byte " + std::to_string(pos) + ", the section's size is " +
+                            std::to_string(s.content.size()));
+    }
+  }
 }
 
 // No code to compare with: the columns and the number of rows are pinned.
@@ -170,13 +219,22 @@ const std::vector<Contract>& Contracts() {
            {0, 1, 2, 3, 4, 5}, GgmlTypeRows),
        true},
       {"Manifest > Manifest frame", 0, Fields(ManifestFrameSample), true},
+      {"Manifest > Section header", 0, Fields(SectionHeaderSample), true},
+      {"Manifest > Section header", 1, Ids({"Bit", "Name", "Meaning"}, {0, 1}, SectionFlagRows), true},
+      // Also walks the 2.0 body through the five tables below it.
+      {"Manifest > Sections", 0, CheckSections, true},
+      {"Manifest > Chunk table (section `CHNK`)", 0, WalkedFrom(kSeqColumns), true},
       {"Manifest > Chunk entry", 0, Fields(ChunkEntrySample), true},
+      {"Manifest > File table (section `FILE`)", 0, WalkedFrom(kSeqColumns), true},
+      {"Manifest > File entry", 0, WalkedFrom(kSeqColumns), true},
       {"Manifest > File kinds", 0, Ids({"Id", "Name", "Since", "Meaning"}, {0, 1, 2}, FileKindRows), true},
+      {"Manifest > GGUF summary", 0, WalkedFrom(kSeqColumns), true},
+      {"Manifest > Tensor entry", 0, WalkedFrom(kSeqColumns), true},
       {"Footer", 0, Fields(FooterSample), true},
       {"Limits", 0, CheckLimits, true},
       {"Minimal archive", 0, CheckMinimalArchive, true},
-      {kAppendix + "1.0 Manifest frame", 0, Fields(ManifestFrameSample), true},
-      {kAppendix + "1.0 Manifest frame", 1, Walk(ManifestBody10Sample), true},
+      {kAppendix + "1.0 Manifest frame", 0, FieldsEach(ManifestFrames10Sample), true},
+      {kAppendix + "1.0 Manifest frame", 1, Walk(ManifestBodies10Sample), true},
       {kAppendix + "1.0 Chunk entry", 0, WalkedFrom(kFieldColumns), true},
       {kAppendix + "1.0 File entry", 0, WalkedFrom(kSeqColumns), true},
       {kAppendix + "1.0 GGUF summary", 0, WalkedFrom(kSeqColumns), true},
@@ -186,33 +244,6 @@ const std::vector<Contract>& Contracts() {
       {"Checksums", 0, Pinned({"Where", "Covers"}, 3), false},
       {"What sgz 2.0 writes", 0, Pinned({"Region", "Chunks"}, 5), false},
       {"Version and compatibility", 0, Pinned({"What is added", "How", "An older reader"}, 6), false},
-
-      // Format 2.0 tables whose code lands with format2. TODO(lead, after
-      // merging format2), replace each line by the check in its comment:
-      // - Section header #0: Fields(SectionHeaderSample), a sample from the
-      //   16-byte section header struct's EncodeTo (tag literal, flags, since_minor, size).
-      {"Manifest > Section header", 0, Pinned(kFieldColumns, 4), false},
-      // - Section header #1: Ids({"Bit","Name","Meaning"}, {0,1}, SectionFlagRows)
-      //   with rows {"0","`required`"}, {"1-15","—"} from the code's flag constant.
-      {"Manifest > Section header", 1, Pinned({"Bit", "Name", "Meaning"}, 2), false},
-      // - Sections: Ids({"Tag","Required","Since","Content"}, {0,1,2}, SectionRows)
-      //   from format2's section table (tags `CHNK`, `FILE`; required; since).
-      {"Manifest > Sections", 0, Pinned({"Tag", "Required", "Since", "Content"}, 2), false},
-      // - The 2.0 body: a Walk over a new ManifestBody20Sample (the encoded
-      //   sections) rooted at a sections table, with Sub fields for the CHNK
-      //   section -> "Manifest > Chunk table (section `CHNK`)" (Walk; its
-      //   "entries" row: Sub("Manifest > Chunk entry", 0, true, chunks), with
-      //   `entry_size` × `chunk_count`, which WalkTable's "N × `ref`" form must
-      //   then accept with a field as N), and the FILE section ->
-      //   "Manifest > File table (section `FILE`)" -> each entry's u32
-      //   entry_size then "Manifest > File entry" -> "Manifest > GGUF summary"
-      //   -> u16 entry_size then "Manifest > Tensor entry"; these five become
-      //   WalkedFrom(kSeqColumns) like the 1.0 appendix tables.
-      {"Manifest > Chunk table (section `CHNK`)", 0, Pinned(kSeqColumns, 4), false},
-      {"Manifest > File table (section `FILE`)", 0, Pinned(kSeqColumns, 2), false},
-      {"Manifest > File entry", 0, Pinned(kSeqColumns, 11), false},
-      {"Manifest > GGUF summary", 0, Pinned(kSeqColumns, 8), false},
-      {"Manifest > Tensor entry", 0, Pinned(kSeqColumns, 7), false},
   };
   return k;
 }

@@ -17,8 +17,8 @@ struct Contract {
   std::string heading;
   int index;
   std::function<void(const SpecDoc&, const SpecTable&, Report*)> check;
-  // Checked against the code (false: only its columns and row count are
-  // pinned, because no code exists for it yet or it is prose).
+  // Checked against the code (false: prose, of which only the columns and
+  // the number of rows are pinned).
   bool against_code;
 };
 

@@ -191,6 +191,18 @@ constexpr uint16_t kSectionRequired = 1;  // section flag bit 0
 constexpr uint32_t kChunkTableTag = 0x4B4E4843;  // "CHNK"
 constexpr uint32_t kFileTableTag = 0x454C4946;   // "FILE"
 
+// ---- Section header (format 2): 16 bytes before each section's content.
+struct SectionHeader {
+  static constexpr size_t kEncodedLength = kSectionHeaderLength;
+  uint32_t tag = 0;
+  uint16_t flags = 0;        // kSectionRequired; the other bits reserved
+  uint16_t since_minor = 0;  // the minor version of format 2 that defined the section
+  uint64_t size = 0;         // bytes of content that follow
+  void EncodeTo(std::string* dst) const;
+  // The fields of p[0, kEncodedLength); the caller checks them.
+  static SectionHeader DecodeFrom(const uint8_t* p);
+};
+
 // Magics.
 extern const uint8_t kHeaderMagic[8];
 extern const uint8_t kFooterMagic[8];

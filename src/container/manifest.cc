@@ -55,13 +55,6 @@ std::string TagName(uint32_t tag) {
   return "'" + s + "'";
 }
 
-void PutSectionHeader(std::string* dst, uint32_t tag, uint16_t flags, uint16_t since_minor, uint64_t size) {
-  PutU32(dst, tag);
-  PutU16(dst, flags);
-  PutU16(dst, since_minor);
-  PutU64(dst, size);
-}
-
 void EncodeTensorEntry(const TensorEntry& t, std::string* dst) {
   PutU16(dst, static_cast<uint16_t>(t.name.size()));
   *dst += t.name;
@@ -221,13 +214,15 @@ Result<Manifest> DecodeSections(const uint8_t* p, size_t n, uint64_t limit_offse
   bool have_chunks = false, have_files = false;
   while (r.remaining() > 0) {
     const uint64_t at = n - r.remaining();
-    uint32_t tag;
-    uint16_t flags, since_minor;
-    uint64_t size;
+    const uint8_t* header;
     const uint8_t* content;
-    if (!r.ReadU32(&tag) || !r.ReadU16(&flags) || !r.ReadU16(&since_minor) || !r.ReadU64(&size)) {
+    if (!r.ReadBytes(SectionHeader::kEncodedLength, &header)) {
       return ManifestError("truncated section header at body offset " + Num(at));
     }
+    const SectionHeader h = SectionHeader::DecodeFrom(header);
+    const uint32_t tag = h.tag;
+    const uint16_t flags = h.flags, since_minor = h.since_minor;
+    const uint64_t size = h.size;
     const std::string sw = "section " + TagName(tag);
     if ((flags & ~kSectionRequired) != 0) return ManifestError(sw + ": reserved flags are set");
     if (!r.ReadBytes(size, &content)) {
@@ -263,6 +258,22 @@ Result<Manifest> DecodeSections(const uint8_t* p, size_t n, uint64_t limit_offse
 }
 
 }  // namespace
+
+void SectionHeader::EncodeTo(std::string* dst) const {
+  PutU32(dst, tag);
+  PutU16(dst, flags);
+  PutU16(dst, since_minor);
+  PutU64(dst, size);
+}
+
+SectionHeader SectionHeader::DecodeFrom(const uint8_t* p) {
+  SectionHeader h;
+  h.tag = LoadU32LE(p);
+  h.flags = LoadU16LE(p + 4);
+  h.since_minor = LoadU16LE(p + 6);
+  h.size = LoadU64LE(p + 8);
+  return h;
+}
 
 Status ManifestError(const std::string& what) { return Status::Corruption("manifest: " + what); }
 
@@ -370,13 +381,13 @@ void Manifest::EncodeTo(std::string* dst) const {
     PutU32(&file_table, static_cast<uint32_t>(entry.size()));  // the caller caps the manifest at 1 GiB
     file_table += entry;
   }
-  const uint64_t body = 2 * kSectionHeaderLength + chunk_table.size() + file_table.size();
+  const uint64_t body = 2 * SectionHeader::kEncodedLength + chunk_table.size() + file_table.size();
   PutU32(dst, kManifestTag);
   PutU32(dst, 0);
   PutU64(dst, body);
-  PutSectionHeader(dst, kChunkTableTag, kSectionRequired, 0, chunk_table.size());
+  SectionHeader{kChunkTableTag, kSectionRequired, 0, chunk_table.size()}.EncodeTo(dst);
   *dst += chunk_table;
-  PutSectionHeader(dst, kFileTableTag, kSectionRequired, 0, file_table.size());
+  SectionHeader{kFileTableTag, kSectionRequired, 0, file_table.size()}.EncodeTo(dst);
   *dst += file_table;
 }
 
