@@ -74,11 +74,15 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, un
     if (got < 4) return Status::Corruption("archive truncated at offset " + Num(offset) + " (no manifest)");
     const uint32_t tag = LoadU32LE(data);
     if (tag == kManifestTag) break;
+    if (tag != kChunkTag) {
+      // Chunks run up to the manifest: these bytes are neither, whichever one
+      // was damaged.
+      return Status::Corruption("offset " + Num(offset) + ": neither a chunk (tag SGZC) nor the manifest (tag SGZM)");
+    }
     SGZ_ASSIGN_OR_RETURN(std::unique_ptr<StreamItem> item, pipeline.NewItem());
     item->header = ChunkHeader();
     item->name = "chunk " + Num(seen.size()) + " at offset " + Num(offset);
     const std::string& cw = item->name;
-    if (tag != kChunkTag) return Status::Corruption(cw + ": bad chunk tag");
     size_t needed = ChunkHeader::kFixedLength;
     for (int pass = 0; pass < 2; ++pass) {
       const size_t want = needed;
