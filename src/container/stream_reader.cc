@@ -77,7 +77,8 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, un
     if (tag != kChunkTag) {
       // Chunks run up to the manifest: these bytes are neither, whichever one
       // was damaged.
-      return Status::Corruption("offset " + Num(offset) + ": neither a chunk (tag SGZC) nor the manifest (tag SGZM)");
+      return Status::Corruption("offset " + Num(offset) + ": neither chunk " + Num(seen.size()) +
+                                " (tag SGZC) nor the manifest (tag SGZM)");
     }
     SGZ_ASSIGN_OR_RETURN(std::unique_ptr<StreamItem> item, pipeline.NewItem());
     item->header = ChunkHeader();
