@@ -11,26 +11,16 @@
 #include <stdlib.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <utility>
 
+#include "file_util.h"
 #include "sgz/sgz.h"
 
 namespace sgz_api_test {
 
-inline std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-inline void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using ::sgz_test::ReadFile;
+using ::sgz_test::WriteFile;
 
 inline bool Exists(const std::string& path) { return std::filesystem::exists(path); }
 

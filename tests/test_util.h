@@ -14,16 +14,12 @@
 #include "container/reader.h"
 #include "container/stream_reader.h"
 #include "container/writer.h"
+#include "file_util.h"
 
 namespace sgz::internal {
 namespace testing {
 
-inline std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using ::sgz_test::ReadFile;
 
 inline std::string SourceDir() { return SGZ_SOURCE_DIR; }
 
