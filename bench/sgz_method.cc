@@ -12,14 +12,7 @@
 namespace sgz_bench {
 namespace {
 
-class DiscardSink : public sgz::internal::ByteSink {
- public:
-  sgz::internal::Status Write(const void*, size_t n) override {
-    bytes += n;
-    return sgz::internal::Status::Ok();
-  }
-  uint64_t bytes = 0;
-};
+using sgz::internal::DiscardSink;
 
 class CompareSink : public sgz::internal::ByteSink {
  public:

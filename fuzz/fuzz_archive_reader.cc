@@ -29,14 +29,7 @@ constexpr uint64_t kMaxBuffer = 64ull << 20;
 constexpr uint64_t kMaxRange = 1ull << 20;
 constexpr size_t kMaxChunksDecoded = 16;
 
-class DiscardSink : public sgz::internal::ByteSink {
- public:
-  sgz::internal::Status Write(const void*, size_t n) override {
-    written += n;
-    return sgz::internal::Status::Ok();
-  }
-  uint64_t written = 0;
-};
+using sgz::internal::DiscardSink;
 
 void Check(bool ok) {
   if (!ok) __builtin_trap();
@@ -84,7 +77,7 @@ void Exercise(sgz::internal::Archive* a) {
   ReadSomeRange(a, UINT64_MAX, 2);    // offset + n overflows: must fail
 
   DiscardSink sink;
-  if (a->Unpack(&sink).ok()) Check(sink.written == size);
+  if (a->Unpack(&sink).ok()) Check(sink.bytes == size);
 }
 
 void RunArchive(const uint8_t* data, size_t size) {
@@ -96,7 +89,7 @@ void RunStream(const uint8_t* data, size_t size) {
   std::unique_ptr<sgz::internal::InputStream> in = sgz::internal::NewMemoryInputStream(data, size);
   DiscardSink sink;
   sgz::internal::StreamUnpackStats stats;
-  if (sgz::internal::UnpackStream(in.get(), &sink, &stats).ok()) Check(sink.written == stats.original_bytes);
+  if (sgz::internal::UnpackStream(in.get(), &sink, &stats).ok()) Check(sink.bytes == stats.original_bytes);
 }
 
 // If the input has a decodable footer whose manifest lies in the input but

@@ -3,33 +3,25 @@
 // statistics, pack and unpack options; each checked against the C++ API.
 #include <gtest/gtest.h>
 
-#include <stdlib.h>
-
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "sgz/sgz.h"
 #include "sgz/sgz_c.h"
+#include "api_test_util.h"
 
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using sgz_api_test::ReadFile;
 
 class CApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sgz_c_api_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    dir_ = sgz_api_test::MakeTempDir("sgz_c_api_test");
+    ASSERT_FALSE(dir_.empty());
     original_ = ReadFile(Demo());
     sgz_pack_options o;
     sgz_pack_options_init(&o);
@@ -42,9 +34,9 @@ class CApiTest : public ::testing::Test {
   }
   void TearDown() override {
     sgz_reader_close(reader_);
-    std::filesystem::remove_all(dir_);
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
-  static std::string Demo() { return std::string(SGZ_SOURCE_DIR) + "/fixtures/demo.gguf"; }
+  static std::string Demo() { return sgz_api_test::DemoPath(); }
   std::string Archive() const { return dir_ + "/demo.sgz"; }
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }
 

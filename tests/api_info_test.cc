@@ -5,35 +5,23 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "sgz/sgz.h"
 #include "sgz/sgz_c.h"
+#include "api_test_util.h"
 
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-bool Exists(const std::string& path) { return std::filesystem::exists(path); }
+using sgz_api_test::Exists;
+using sgz_api_test::ReadFile;
+using sgz_api_test::WriteFile;
 
 // Entries of `dir` whose name contains "sgz-tmp" (temporaries of outputs).
 int Temporaries(const std::string& dir) {
@@ -44,43 +32,15 @@ int Temporaries(const std::string& dir) {
 
 constexpr uint64_t kChunk = 64 << 10;
 
-class InfoTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sgz_api_info_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = new std::string(tmpl);
-    original_ = new std::string(ReadFile(Demo()));
-    summary_ = new sgz::PackSummary;
+class InfoTest : public sgz_api_test::PackedDemoSuite<InfoTest> {
+ public:
+  static const char* DirPrefix() { return "sgz_api_info_test"; }
+  static sgz::PackFileOptions PackOptions() {
     sgz::PackFileOptions options;
     options.chunk_size = kChunk;
-    sgz::Error e = sgz::PackFile(Demo(), Archive(), options, summary_);
-    ASSERT_TRUE(e.ok()) << e.ToString();
+    return options;
   }
-  static void TearDownTestSuite() {
-    std::filesystem::remove_all(*dir_);
-    delete dir_;
-    delete original_;
-    delete summary_;
-  }
-  static std::string Demo() { return std::string(SGZ_SOURCE_DIR) + "/fixtures/demo.gguf"; }
-  static std::string Archive() { return *dir_ + "/demo.gguf.sgz"; }
-  static std::string Path(const std::string& name) { return *dir_ + "/" + name; }
-  static const std::string& Original() { return *original_; }
-  static sgz::Reader OpenOrDie(const std::string& path) {
-    sgz::ErrorOr<sgz::Reader> r = sgz::Reader::Open(path);
-    EXPECT_TRUE(r.ok()) << r.error().ToString();
-    return std::move(r).value();
-  }
-
-  static std::string* dir_;
-  static std::string* original_;
-  static sgz::PackSummary* summary_;
 };
-
-std::string* InfoTest::dir_ = nullptr;
-std::string* InfoTest::original_ = nullptr;
-sgz::PackSummary* InfoTest::summary_ = nullptr;
 
 TEST_F(InfoTest, ArchiveAndGgufFacts) {
   sgz::Reader r = OpenOrDie(Archive());

@@ -3,16 +3,13 @@
 // directory.
 #include <gtest/gtest.h>
 
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -20,22 +17,13 @@
 
 #include "sgz/sgz.h"
 #include "sgz/sgz_c.h"
+#include "api_test_util.h"
 
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-bool Exists(const std::string& path) { return std::filesystem::exists(path); }
+using sgz_api_test::Exists;
+using sgz_api_test::ReadFile;
+using sgz_api_test::WriteFile;
 
 // Archive bytes in memory behind the public Source interface; counts reads
 // and can be told to fail or throw from the n-th read on.
@@ -62,47 +50,16 @@ class TestSource : public sgz::Source {
   std::string bytes_;
 };
 
-class ApiTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sgz_api_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = new std::string(tmpl);
-    original_ = new std::string(ReadFile(Demo()));
-    ASSERT_GT(original_->size(), 100000u);
+class ApiTest : public sgz_api_test::PackedDemoSuite<ApiTest> {
+ public:
+  static const char* DirPrefix() { return "sgz_api_test"; }
+  static sgz::PackFileOptions PackOptions() {
     sgz::PackFileOptions options;
     options.chunk_size = 64 << 10;  // many chunks, so ranges cross chunk boundaries
     options.threads = 2;
-    summary_ = new sgz::PackSummary;
-    sgz::Error e = sgz::PackFile(Demo(), Archive(), options, summary_);
-    ASSERT_TRUE(e.ok()) << e.ToString();
+    return options;
   }
-  static void TearDownTestSuite() {
-    std::filesystem::remove_all(*dir_);
-    delete dir_;
-    delete original_;
-    delete summary_;
-  }
-
-  static std::string Demo() { return std::string(SGZ_SOURCE_DIR) + "/fixtures/demo.gguf"; }
-  static std::string Archive() { return *dir_ + "/demo.gguf.sgz"; }
-  static std::string Path(const std::string& name) { return *dir_ + "/" + name; }
-  static const std::string& Original() { return *original_; }
-
-  static sgz::Reader OpenOrDie(const std::string& path) {
-    sgz::ErrorOr<sgz::Reader> r = sgz::Reader::Open(path);
-    EXPECT_TRUE(r.ok()) << r.error().ToString();
-    return std::move(r).value();
-  }
-
-  static std::string* dir_;
-  static std::string* original_;
-  static sgz::PackSummary* summary_;
 };
-
-std::string* ApiTest::dir_ = nullptr;
-std::string* ApiTest::original_ = nullptr;
-sgz::PackSummary* ApiTest::summary_ = nullptr;
 
 TEST(Error, NamesAndStrings) {
   EXPECT_TRUE(sgz::Error().ok());

@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "container/format.h"
-#include "container/stream_reader.h"
 #include "fixture_set.h"
 #include "test_util.h"
 
@@ -179,19 +178,9 @@ std::string Check(const Expect& e, const Status& s, const std::string& output, c
   return "";
 }
 
-struct Outcome {
-  Status status;
-  std::string output;
-};
-
-Outcome RandomAccessUnpack(const std::string& archive) {
-  Result<std::unique_ptr<Archive>> a = testing::OpenMemory(archive);
-  if (!a.ok()) return {a.status(), ""};
-  (*a)->set_threads(1);
-  StringSink sink;
-  Status s = (*a)->Unpack(&sink);
-  return {s, sink.out};
-}
+using Outcome = testing::UnpackOutcome;
+using testing::RandomAccessUnpack;
+using testing::StreamingUnpack;
 
 // Reads every tensor by name with Archive: each read must be right, or fail
 // naming the chunk that holds the damage (`damaged`; none: no read may fail).
@@ -213,14 +202,6 @@ void CheckTensorReads(const std::string& archive, const std::string& original, c
       if (!why.empty()) problems->push_back("tensor '" + t.name + "': " + why);
     }
   }
-}
-
-Outcome StreamingUnpack(const std::string& archive) {
-  std::unique_ptr<InputStream> in = NewMemoryInputStream(reinterpret_cast<const uint8_t*>(archive.data()), archive.size());
-  StringSink sink;
-  StreamUnpackStats stats;
-  Status s = UnpackStream(in.get(), &sink, &stats, 1);
-  return {s, sink.out};
 }
 
 // A small GGUF with several tensor types, packed into several chunks.

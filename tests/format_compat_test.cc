@@ -7,7 +7,6 @@
 
 #include <sstream>
 
-#include "container/stream_reader.h"
 #include "manifest_builder.h"
 #include "test_util.h"
 
@@ -18,42 +17,23 @@ using testing::Rebuild;
 using testing::Section;
 using testing::Tag;
 
-struct Outcome {
-  Status status;
-  std::string output;
-};
-
-Outcome ArchiveUnpack(const std::string& archive) {
-  Result<std::unique_ptr<Archive>> a = testing::OpenMemory(archive);
-  if (!a.ok()) return {a.status(), ""};
-  (*a)->set_threads(1);
-  StringSink sink;
-  Status s = (*a)->Unpack(&sink);
-  return {s, sink.out};
-}
-
-Outcome StreamUnpack(const std::string& archive) {
-  std::unique_ptr<InputStream> in =
-      NewMemoryInputStream(reinterpret_cast<const uint8_t*>(archive.data()), archive.size());
-  StringSink sink;
-  StreamUnpackStats stats;
-  Status s = UnpackStream(in.get(), &sink, &stats, 1);
-  return {s, sink.out};
-}
+using Outcome = testing::UnpackOutcome;
+using testing::RandomAccessUnpack;
+using testing::StreamingUnpack;
 
 // Both readers decode `archive` to exactly `original`.
 void ExpectReads(const std::string& archive, const std::string& original) {
-  Outcome a = ArchiveUnpack(archive);
+  Outcome a = RandomAccessUnpack(archive);
   EXPECT_TRUE(a.status.ok()) << "Archive: " << a.status.ToString();
   EXPECT_TRUE(a.output == original) << "Archive output differs";
-  Outcome s = StreamUnpack(archive);
+  Outcome s = StreamingUnpack(archive);
   EXPECT_TRUE(s.status.ok()) << "UnpackStream: " << s.status.ToString();
   EXPECT_TRUE(s.output == original) << "UnpackStream output differs";
 }
 
 // Both readers refuse `archive` with `code` and a message holding `needle`.
 void ExpectRefused(const std::string& archive, Status::Code code, const std::string& needle) {
-  for (const Outcome& o : {ArchiveUnpack(archive), StreamUnpack(archive)}) {
+  for (const Outcome& o : {RandomAccessUnpack(archive), StreamingUnpack(archive)}) {
     EXPECT_EQ(o.status.code(), code) << o.status.ToString();
     EXPECT_NE(o.status.message().find(needle), std::string::npos) << o.status.ToString() << "\nwanted: " << needle;
   }

@@ -15,6 +15,17 @@ namespace {
 
 const uint8_t* U8(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
 
+// A manifest of one chunk and one file made of that chunk alone.
+Manifest OneChunkManifest(const ChunkEntry& chunk) {
+  Manifest m;
+  m.chunks.push_back(chunk);
+  FileEntry f;
+  f.original_size = chunk.original_size;
+  f.chunks = {0};
+  m.files.push_back(f);
+  return m;
+}
+
 TEST(Format, HeaderRoundTripsAndRejectsOtherMajorVersions) {
   std::string b;
   FileHeader().EncodeTo(&b);
@@ -183,12 +194,7 @@ TEST(Format, StreamCountIsCappedBeforeUse) {
   EXPECT_EQ(s.code(), Status::Code::kCorrupt) << s.ToString();
   EXPECT_NE(s.message().find("stream count 65 exceeds the limit 64"), std::string::npos) << s.ToString();
   // And in a chunk entry.
-  Manifest m;
-  m.chunks.push_back({16, 24 + 12 * 65 + 5, 5, Transform::kNone, 65, 0, 1});
-  FileEntry f;
-  f.original_size = 5;
-  f.chunks = {0};
-  m.files.push_back(f);
+  const Manifest m = OneChunkManifest({16, 24 + 12 * 65 + 5, 5, Transform::kNone, 65, 0, 1});
   std::string mb;
   m.EncodeTo(&mb);
   Result<Manifest> r = Manifest::DecodeFrom(U8(mb), mb.size(), 4096, FormatVersion());
@@ -197,13 +203,8 @@ TEST(Format, StreamCountIsCappedBeforeUse) {
 }
 
 TEST(Format, ChunkEntryStoredSizeIsBoundedInFormat2) {
-  Manifest m;
   // 24 + 12 + 50 bytes at most: no stream is stored larger than it is.
-  m.chunks.push_back({16, 24 + 12 + 50, 50, Transform::kNone, 1, 0, 7});
-  FileEntry f;
-  f.original_size = 50;
-  f.chunks = {0};
-  m.files.push_back(f);
+  Manifest m = OneChunkManifest({16, 24 + 12 + 50, 50, Transform::kNone, 1, 0, 7});
   std::string b;
   m.EncodeTo(&b);
   ASSERT_TRUE(Manifest::DecodeFrom(U8(b), b.size(), 4096, FormatVersion()).ok());

@@ -13,37 +13,22 @@ source_dir=$3
 config=${4:-}
 cxx=${5:-}
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "PASS: $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $1"; }
-finish() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  exit
-}
+# shellcheck source=tests/install_test_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/install_test_lib.sh"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sgz_install_test.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-prefix=$tmp/prefix
-log=$tmp/log
-
+make_tmp sgz_install_test
 config_args=()
 [ -n "$config" ] && config_args=(--config "$config")
 
 # ---- Install.
-if "$cmake_bin" --install "$build_dir" --prefix "$prefix" "${config_args[@]}" >"$log" 2>&1; then
+if install_build "$cmake_bin" "$build_dir" "$config"; then
   pass "cmake --install into a fresh prefix"
 else
-  cat "$log"
   fail "cmake --install into a fresh prefix"
   finish
 fi
 
-libdir=
-for d in "$prefix"/lib "$prefix"/lib64 "$prefix"/lib/*-linux-gnu; do
-  [ -f "$d/libsgz.a" ] && libdir=$d && break
-done
+libdir=$(find_libdir)
 missing=
 for f in bin/sgz include/sgz/sgz.h include/sgz/sgz_c.h; do
   [ -f "$prefix/$f" ] || missing="$missing $f"
@@ -85,7 +70,6 @@ extract=$(find "$ex" -type f -name extract_tensor -perm -u+x | head -n 1)
 extract_c=$(find "$ex" -type f -name extract_tensor_c -perm -u+x | head -n 1)
 extract_c_shared=$(find "$ex" -type f -name extract_tensor_c_shared -perm -u+x | head -n 1)
 # sgz::sgzlib is libsgz.a, sgz::sgz_shared libsgz.so.
-needs_libsgz() { readelf -d "$1" | grep -q 'NEEDED.*\[libsgz\.so'; }
 if ! needs_libsgz "$extract_c" && needs_libsgz "$extract_c_shared"; then
   pass "sgz::sgzlib links libsgz.a, sgz::sgz_shared libsgz.so"
 else

@@ -17,37 +17,19 @@ config=${5:-}
 cxx=${6:-c++}
 cc=${CC:-cc}
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "PASS: $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $1"; }
-finish() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  exit
-}
-skip() { echo "SKIP: $1"; }
+# shellcheck source=tests/install_test_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/install_test_lib.sh"
 
 for tool in pkg-config nm readelf python3; do
   command -v "$tool" >/dev/null 2>&1 || { skip "$tool not installed"; finish; }
 done
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sgz_shared_test.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-prefix=$tmp/prefix
-log=$tmp/log
-
-config_args=()
-[ -n "$config" ] && config_args=(--config "$config")
-if ! "$cmake_bin" --install "$build_dir" --prefix "$prefix" "${config_args[@]}" >"$log" 2>&1; then
-  cat "$log"
+make_tmp sgz_shared_test
+if ! install_build "$cmake_bin" "$build_dir" "$config"; then
   fail "cmake --install into a fresh prefix"
   finish
 fi
-libdir=
-for d in "$prefix"/lib "$prefix"/lib64 "$prefix"/lib/*-linux-gnu; do
-  [ -f "$d/libsgz.a" ] && libdir=$d && break
-done
+libdir=$(find_libdir)
 [ -n "$libdir" ] || { fail "no libsgz.a under $prefix"; finish; }
 
 # ---- The shared library: file names, SONAME.
@@ -119,7 +101,6 @@ run_all() {
   done <"$tmp/names"
   if [ "$ok" -eq "$count" ]; then pass "$what: $ok/$count tensors equal sgz cat"; else cat "$log"; fail "$what: $ok/$count tensors equal sgz cat"; fi
 }
-needs_libsgz() { readelf -d "$1" | grep -q 'NEEDED.*\[libsgz\.so'; }
 
 # ---- pkg-config, shared: nothing on the command line but pkg-config's flags.
 export PKG_CONFIG_PATH=$libdir/pkgconfig

@@ -12,17 +12,14 @@
 #include <vector>
 
 #include "container/reader.h"
+#include "container/stream_reader.h"
 #include "container/writer.h"
+#include "file_util.h"
 
 namespace sgz::internal {
 namespace testing {
 
-inline std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using ::sgz_test::ReadFile;
 
 inline std::string SourceDir() { return SGZ_SOURCE_DIR; }
 
@@ -82,6 +79,32 @@ inline std::string Unpack(const std::string& archive) {
   Status s = (*a)->Unpack(&sink);
   EXPECT_TRUE(s.ok()) << s.ToString();
   return sink.out;
+}
+
+// What one reader made of an archive held in memory: its status and the bytes
+// it wrote before stopping (all of them on success).
+struct UnpackOutcome {
+  Status status;
+  std::string output;
+};
+
+// The whole archive through the random-access reader (Archive), one thread.
+inline UnpackOutcome RandomAccessUnpack(const std::string& archive) {
+  Result<std::unique_ptr<Archive>> a = OpenMemory(archive);
+  if (!a.ok()) return {a.status(), ""};
+  (*a)->set_threads(1);
+  StringSink sink;
+  Status s = (*a)->Unpack(&sink);
+  return {s, sink.out};
+}
+
+// The whole archive through the in-order streaming reader (UnpackStream), one thread.
+inline UnpackOutcome StreamingUnpack(const std::string& archive) {
+  std::unique_ptr<InputStream> in = NewMemoryInputStream(reinterpret_cast<const uint8_t*>(archive.data()), archive.size());
+  StringSink sink;
+  StreamUnpackStats stats;
+  Status s = UnpackStream(in.get(), &sink, &stats, 1);
+  return {s, sink.out};
 }
 
 }  // namespace testing

@@ -21,6 +21,21 @@ struct Item {
 // Work that finishes in reverse order within each group of four.
 void Jitter(int id) { std::this_thread::sleep_for(std::chrono::microseconds(200 * (3 - id % 4))); }
 
+// Pushes items with ids 0 .. n - 1 until the first error, then finishes if
+// there was none. Returns the first error (or Ok); *pushed counts the Push
+// calls made, the failing one included.
+Status PushAllThenFinish(OrderedPipeline<Item>* pipeline, int n, int* pushed = nullptr) {
+  Status s;
+  for (int i = 0; i < n && s.ok(); ++i) {
+    Result<std::unique_ptr<Item>> item = pipeline->NewItem();
+    if (!item.ok()) return item.status();
+    (*item)->id = i;
+    s = pipeline->Push(std::move(*item));
+    if (pushed != nullptr) ++*pushed;
+  }
+  return s.ok() ? pipeline->Finish() : s;
+}
+
 TEST(ThreadPool, ResolvesThreadCounts) {
   EXPECT_EQ(ResolveThreads(3), 3u);
   EXPECT_GE(ResolveThreads(0), 1u);
@@ -109,19 +124,8 @@ TEST(OrderedPipeline, AWorkErrorStopsThePipeline) {
           seen.push_back(item.id);
           return Status::Ok();
         });
-    Status s;
     int pushed = 0;
-    for (int i = 0; i < 100 && s.ok(); ++i) {
-      Result<std::unique_ptr<Item>> item = pipeline.NewItem();
-      if (!item.ok()) {
-        s = item.status();
-        break;
-      }
-      (*item)->id = i;
-      s = pipeline.Push(std::move(*item));
-      ++pushed;
-    }
-    if (s.ok()) s = pipeline.Finish();
+    const Status s = PushAllThenFinish(&pipeline, 100, &pushed);
     EXPECT_EQ(s.message(), "item 10 is bad");
     EXPECT_EQ(seen, std::vector<int>({0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
     EXPECT_LE(pushed, 10 + 3);  // found within a window
@@ -142,17 +146,7 @@ TEST(OrderedPipeline, AConsumeErrorStopsThePipeline) {
         ++consumed;
         return item.id == 3 ? Status::IOError("disk full") : Status::Ok();
       });
-  Status s;
-  for (int i = 0; i < 50 && s.ok(); ++i) {
-    Result<std::unique_ptr<Item>> item = pipeline.NewItem();
-    if (!item.ok()) {
-      s = item.status();
-      break;
-    }
-    (*item)->id = i;
-    s = pipeline.Push(std::move(*item));
-  }
-  if (s.ok()) s = pipeline.Finish();
+  const Status s = PushAllThenFinish(&pipeline, 50);
   EXPECT_EQ(s.code(), Status::Code::kIoError);
   EXPECT_EQ(consumed, 4);
   EXPECT_EQ(pipeline.Finish().code(), Status::Code::kIoError);

@@ -3,6 +3,7 @@
 #define SGZ_CONTAINER_BYTE_SINK_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "common/status.h"
@@ -22,6 +23,17 @@ class StringSink : public ByteSink {
     return Status::Ok();
   }
   std::string out;
+};
+
+// Keeps nothing, counts the bytes: for runs that only check how much came out
+// (benchmarks, fuzzing).
+class DiscardSink : public ByteSink {
+ public:
+  Status Write(const void*, size_t n) override {
+    bytes += n;
+    return Status::Ok();
+  }
+  uint64_t bytes = 0;
 };
 
 }  // namespace sgz::internal
