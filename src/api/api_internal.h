@@ -15,7 +15,7 @@
 #include "sgz/sgz.h"
 
 namespace sgz {
-namespace api_internal {
+namespace internal::api {
 
 inline Error ToError(const internal::Status& s) { return s.ok() ? Error() : Error(s.code(), s.message()); }
 
@@ -70,7 +70,7 @@ class CountingSink : public internal::ByteSink {
   bool failed_ = false;
 };
 
-}  // namespace api_internal
+}  // namespace internal::api
 
 struct Reader::Impl {
   static ErrorOr<Reader> Make(std::unique_ptr<internal::ByteSource> source);

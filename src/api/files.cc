@@ -12,7 +12,7 @@
 
 namespace sgz {
 
-using namespace api_internal;  // NOLINT
+using namespace internal::api;  // NOLINT
 using internal::InputStream;
 using internal::NewFdInputStream;
 using internal::OpenInputStream;

@@ -12,7 +12,7 @@
 namespace sgz {
 
 using namespace internal;       // NOLINT: this file translates the internal library
-using namespace api_internal;  // NOLINT
+using namespace internal::api;  // NOLINT
 
 namespace {
 

@@ -20,7 +20,7 @@
 namespace sgz {
 
 using namespace internal;       // NOLINT: this file translates the internal library
-using namespace api_internal;  // NOLINT
+using namespace internal::api;  // NOLINT
 
 static_assert(sgz::kDefaultLevel == internal::kDefaultLevel, "public default level differs from the library's");
 static_assert(sgz::kMaxPresetLevel == internal::kMaxPresetLevel, "public preset level differs from the library's");
@@ -33,7 +33,7 @@ static_assert(static_cast<uint32_t>(MetadataType::kF64) == static_cast<uint32_t>
                   static_cast<uint32_t>(MetadataType::kArray) == static_cast<uint32_t>(GgufValueType::kArray),
               "public metadata types are numbered as GGUF's");
 
-namespace api_internal {
+namespace internal::api {
 
 Status ToStatus(const Error& e) {
   switch (e.code()) {
@@ -75,7 +75,7 @@ Status CountingSink::Write(const void* data, size_t n) {
   return s;
 }
 
-}  // namespace api_internal
+}  // namespace internal::api
 
 namespace {
 
