@@ -2,7 +2,8 @@
 //
 // OrderedPipeline runs the work of each pushed item on the pool and hands the
 // items back to the caller's thread strictly in push order, with at most
-// `window` items outstanding: memory stays bounded whatever the input size,
+// `threads` items worked on and 2 x `threads` outstanding: memory stays
+// bounded whatever the input size,
 // and output is written in order even though work finishes out of order.
 #ifndef SGZ_COMMON_THREAD_POOL_H_
 #define SGZ_COMMON_THREAD_POOL_H_
@@ -54,17 +55,25 @@ class OrderedPipeline {
   using Work = std::function<Status(Item&)>;
   using Consume = std::function<Status(Item&)>;
 
-  // At most `window` items (at least 1) are outstanding at once: being
-  // filled by the caller, queued, worked on, or being consumed. Callers pass
-  // their thread count, so "-T N" means N chunks in memory, not more.
+  // `threads` (at least 1) is what "-T N" means: at most N items are worked
+  // on at once, however many workers the pool has, so N chunks are being
+  // compressed or decoded. Up to 2N items are outstanding (being filled,
+  // queued, worked on, or done and waiting for their turn), so that workers
+  // keep busy while one slow item holds up the in-order consumer.
   // pool == nullptr runs everything on the caller's thread, one item at a
   // time.
-  OrderedPipeline(ThreadPool* pool, size_t window, Work work, Consume consume)
-      : pool_(pool), window_(window < 1 ? 1 : window), work_(std::move(work)), consume_(std::move(consume)) {}
-  // Waits for work still running (it references items the pipeline owns);
-  // consumes nothing more. Returning early on an error is therefore safe.
+  OrderedPipeline(ThreadPool* pool, size_t threads, Work work, Consume consume)
+      : pool_(pool),
+        concurrency_(threads < 1 ? 1 : threads),
+        window_(2 * concurrency_),
+        work_(std::move(work)),
+        consume_(std::move(consume)) {}
+  // Waits for work still running or queued (it references items the
+  // pipeline owns); consumes nothing more. Returning early on an error is
+  // therefore safe.
   ~OrderedPipeline() {
-    for (Pending& p : pending_) p.done.wait();
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_.wait(lock, [this] { return running_ == 0; });
   }
 
   // An item to fill and Push. First consumes the oldest items, in order,
@@ -93,9 +102,17 @@ class OrderedPipeline {
       return Status::Ok();
     }
     while (pending_.size() >= window_) SGZ_RETURN_IF_ERROR(PopOne());
-    auto task = std::make_shared<std::packaged_task<Status()>>([this, p = item.get()] { return work_(*p); });
+    auto task = std::make_shared<Task>([this, p = item.get()] { return work_(*p); });
     pending_.push_back({std::move(item), task->get_future()});
-    pool_->Submit([task] { (*task)(); });
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (running_ >= concurrency_) {
+        waiting_.push_back(std::move(task));  // a runner takes it when one finishes
+        return Status::Ok();
+      }
+      ++running_;
+    }
+    pool_->Submit([this, task] { RunFrom(task); });
     return Status::Ok();
   }
 
@@ -107,10 +124,27 @@ class OrderedPipeline {
   }
 
  private:
+  using Task = std::packaged_task<Status()>;
   struct Pending {
     std::unique_ptr<Item> item;
     std::future<Status> done;
   };
+
+  // One of at most `concurrency_` runners on the pool: runs its task, then
+  // the pipeline's waiting ones, until none is left.
+  void RunFrom(std::shared_ptr<Task> task) {
+    for (;;) {
+      (*task)();
+      std::lock_guard<std::mutex> lock(mu_);
+      if (waiting_.empty()) {
+        --running_;
+        idle_.notify_all();  // under the lock: the destructor cannot return before this ends
+        return;
+      }
+      task = std::move(waiting_.front());
+      waiting_.pop_front();
+    }
+  }
 
   Status PopOne() {
     Pending p = std::move(pending_.front());
@@ -123,12 +157,17 @@ class OrderedPipeline {
   }
 
   ThreadPool* pool_;
+  size_t concurrency_;
   size_t window_;
   Work work_;
   Consume consume_;
   std::deque<Pending> pending_;
   std::vector<std::unique_ptr<Item>> spares_;
   Status failed_;
+  std::mutex mu_;  // guards waiting_ and running_, shared with the runners
+  std::condition_variable idle_;
+  std::deque<std::shared_ptr<Task>> waiting_;
+  size_t running_ = 0;
 };
 
 }  // namespace sgz::internal
