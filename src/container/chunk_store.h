@@ -25,7 +25,7 @@ struct ChunkStoreOptions {
   uint64_t open_suffix = 64 << 10;
   // Largest source read that merges chunks adjacent in the archive; a chunk
   // larger than this is read alone.
-  uint64_t max_merged_read = 4 << 20;
+  uint64_t max_merged_read = 1 << 20;
   // Bounds of the cache of decoded chunks (0 disables it).
   size_t cache_chunks = 4;
   uint64_t cache_bytes = 32 << 20;
