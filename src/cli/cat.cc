@@ -26,7 +26,7 @@ bool ParseRange(const std::string& text, uint64_t* offset, uint64_t* length) {
 
 }  // namespace
 
-int CmdCat(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args) {
+int CmdCat(const Args& r, const Common& c, const std::vector<std::string>& args) {
   const bool by_range = r.count("range") > 0;
   if (args.size() != (by_range ? 1u : 2u)) {
     return Usage("cat takes an archive and a tensor name, or an archive and --range OFFSET:LENGTH");

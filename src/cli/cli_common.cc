@@ -52,7 +52,7 @@ int FinishStdout(int rc) {
   return rc == kExitOk ? kExitIO : rc;
 }
 
-std::string ChooseOutput(const cxxopts::ParseResult& r, const std::string& in, const std::string& verb,
+std::string ChooseOutput(const Args& r, const std::string& in, const std::string& verb,
                          const std::string& default_name) {
   if (r.count("stdout")) return "-";
   if (r.count("output")) return r["output"].as<std::string>();

@@ -4,16 +4,45 @@
 #ifndef SGZ_CLI_CLI_COMMON_H_
 #define SGZ_CLI_CLI_COMMON_H_
 
-#include <cxxopts.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sgz/sgz.h"
 
+namespace cxxopts {
+class ParseResult;
+}
+
 namespace sgz::cli {
+
+// The parsed command line as the commands see it. Only main.cc includes
+// cxxopts.hpp: the header defines its regular expressions at namespace scope,
+// so every file including it compiles them again at every start of sgz.
+class Args {
+ public:
+  explicit Args(const cxxopts::ParseResult& r) : r_(r) {}
+  // How often option `key` was given.
+  size_t count(const std::string& key) const;
+  class Value {
+   public:
+    Value(const cxxopts::ParseResult& r, std::string key) : r_(r), key_(std::move(key)) {}
+    // The value (or default) as T: std::string, int, unsigned or uint64_t.
+    // Throws cxxopts' exceptions, which main() reports as usage errors.
+    template <typename T>
+    T as() const;
+
+   private:
+    const cxxopts::ParseResult& r_;
+    std::string key_;
+  };
+  Value operator[](const std::string& key) const { return Value(r_, key); }
+
+ private:
+  const cxxopts::ParseResult& r_;
+};
 
 enum ExitCode { kExitOk = 0, kExitUsage = 1, kExitCorrupt = 2, kExitIO = 3, kExitUnsupported = 4 };
 
@@ -28,13 +57,13 @@ struct Common {
 
 // A command: its parsed options, the common ones, and its positional
 // arguments (without the command name); returns the exit code.
-using CommandFn = int (*)(const cxxopts::ParseResult&, const Common&, const std::vector<std::string>&);
-int CmdPack(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args);
-int CmdUnpack(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args);
-int CmdLs(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args);
-int CmdCat(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args);
-int CmdInfo(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args);
-int CmdVerify(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args);
+using CommandFn = int (*)(const Args&, const Common&, const std::vector<std::string>&);
+int CmdPack(const Args& r, const Common& c, const std::vector<std::string>& args);
+int CmdUnpack(const Args& r, const Common& c, const std::vector<std::string>& args);
+int CmdLs(const Args& r, const Common& c, const std::vector<std::string>& args);
+int CmdCat(const Args& r, const Common& c, const std::vector<std::string>& args);
+int CmdInfo(const Args& r, const Common& c, const std::vector<std::string>& args);
+int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& args);
 
 // 1 usage (invalid argument, not found), 2 corrupt or checksum mismatch,
 // 3 I/O or resource exhausted, 4 not supported.
@@ -54,7 +83,7 @@ int FinishStdout(int rc);
 
 // The output of pack or unpack: -c (stdout, "-"), -o OUT, or `default_name`
 // derived from the input. Empty (after a usage message) when there is none.
-std::string ChooseOutput(const cxxopts::ParseResult& r, const std::string& in, const std::string& verb,
+std::string ChooseOutput(const Args& r, const std::string& in, const std::string& verb,
                          const std::string& default_name);
 
 double Ratio(uint64_t a, uint64_t b);

@@ -75,7 +75,7 @@ void PrintInfoText(const std::string& in, Reader& reader, const std::vector<Meta
 
 }  // namespace
 
-int CmdInfo(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args) {
+int CmdInfo(const Args& r, const Common& c, const std::vector<std::string>& args) {
   (void)r;
   if (args.size() != 1) return Usage("info takes one archive");
   const std::string in = args[0];

@@ -7,7 +7,7 @@
 
 namespace sgz::cli {
 
-int CmdLs(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args) {
+int CmdLs(const Args& r, const Common& c, const std::vector<std::string>& args) {
   (void)r;
   if (args.size() != 1) return Usage("ls takes one archive");
   ErrorOr<Reader> reader = Reader::Open(args[0]);

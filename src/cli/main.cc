@@ -1,5 +1,7 @@
 // sgz command-line tool: a program over the public sgz library (sgz/sgz.h),
 // one file per command. This file: the option table, help, dispatch.
+#include <cxxopts.hpp>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -123,7 +125,7 @@ int Main(int argc, char** argv) {
     try {
       c.threads = r["threads"].as<unsigned>();
       if (c.json && name != "ls" && name != "info" && name != "verify") return Usage("--json is for ls, info and verify");
-      return cmd.run(r, c, args);
+      return cmd.run(Args(r), c, args);
     } catch (const cxxopts::exceptions::exception& e) {
       return Usage(e.what());
     }
@@ -132,6 +134,18 @@ int Main(int argc, char** argv) {
 }
 
 }  // namespace
+
+size_t Args::count(const std::string& key) const { return r_.count(key); }
+
+template <typename T>
+T Args::Value::as() const {
+  return r_[key_].as<T>();
+}
+template std::string Args::Value::as<std::string>() const;
+template int Args::Value::as<int>() const;
+template unsigned Args::Value::as<unsigned>() const;
+template uint64_t Args::Value::as<uint64_t>() const;
+
 }  // namespace sgz::cli
 
 int main(int argc, char** argv) {

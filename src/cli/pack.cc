@@ -6,7 +6,7 @@
 
 namespace sgz::cli {
 
-int CmdPack(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args) {
+int CmdPack(const Args& r, const Common& c, const std::vector<std::string>& args) {
   if (args.size() != 1) return Usage("pack takes one input file");
   const std::string in = args[0];
   const std::string out = ChooseOutput(r, in, "packing", in + ".sgz");

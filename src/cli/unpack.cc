@@ -18,7 +18,7 @@ std::string DefaultUnpackName(const std::string& in) {
 
 }  // namespace
 
-int CmdUnpack(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args) {
+int CmdUnpack(const Args& r, const Common& c, const std::vector<std::string>& args) {
   if (args.size() != 1) return Usage("unpack takes one archive");
   const std::string in = args[0];
   const std::string out = ChooseOutput(r, in, "unpacking", DefaultUnpackName(in));

@@ -8,7 +8,7 @@
 
 namespace sgz::cli {
 
-int CmdVerify(const cxxopts::ParseResult& r, const Common& c, const std::vector<std::string>& args) {
+int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& args) {
   if (args.size() != 1) return Usage("verify takes one archive");
   const std::string in = args[0];
   const std::string against = r.count("against") ? r["against"].as<std::string>() : "";
