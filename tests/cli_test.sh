@@ -257,5 +257,73 @@ grep -q "verifying .* MB/s" "$T/pty.out" && pass=$((pass + 1)) || { echo "FAIL n
 script -qec "$SGZ pack $T/demo.gguf -o $T/pty3.sgz -T 1" /dev/null > "$T/pty.out" 2>&1
 grep -q "packing .* MB / 1.0 MB (.*%), .* MB/s, ratio" "$T/pty.out" && pass=$((pass + 1)) || { echo "FAIL pack progress lacks total or ratio"; cat "$T/pty.out"; fails=$((fails + 1)); }
 
+# Data on stdout: stdout carries nothing but the archive or the data, whatever
+# the options; the stream table and -v lines go to stderr then.
+tail -c +1001 "$T/demo.gguf" | head -c 300000 > "$T/range.want"
+"$SGZ" cat "$T/demo.gguf.sgz" output.weight -o "$T/tensor.want"
+for opts in "--stats" "-v" "--stats -v"; do
+  for src in file pipe; do
+    if [ $src = file ]; then "$SGZ" pack "$T/demo.gguf" -c $opts > "$T/c.sgz" 2> "$T/err"; else "$SGZ" pack - -c $opts < "$T/demo.gguf" > "$T/c.sgz" 2> "$T/err"; fi
+    rc=$?
+    "$SGZ" unpack "$T/c.sgz" -o "$T/c.gguf" -f 2>/dev/null && [ $rc = 0 ] && cmp -s "$T/demo.gguf" "$T/c.gguf" && pass=$((pass + 1)) \
+      || { echo "FAIL pack $src -c $opts: stdout is not exactly the archive (exit $rc)"; fails=$((fails + 1)); }
+    expect_err "pack $src -c $opts table on stderr" "^total (archive)"
+    if [ $src = file ]; then "$SGZ" unpack "$T/demo.gguf.sgz" -c $opts > "$T/out" 2> "$T/err"; else "$SGZ" unpack - -c $opts < "$T/demo.gguf.sgz" > "$T/out" 2> "$T/err"; fi
+    [ $? = 0 ] && cmp -s "$T/demo.gguf" "$T/out" && pass=$((pass + 1)) || { echo "FAIL unpack $src -c $opts: stdout is not exactly the data"; fails=$((fails + 1)); }
+  done
+  "$SGZ" cat "$T/demo.gguf.sgz" --range 1000:300000 $opts > "$T/out" 2> "$T/err"
+  [ $? = 0 ] && cmp -s "$T/range.want" "$T/out" && pass=$((pass + 1)) || { echo "FAIL cat --range $opts: stdout is not exactly the data"; fails=$((fails + 1)); }
+  "$SGZ" cat "$T/demo.gguf.sgz" output.weight $opts > "$T/out" 2> "$T/err"
+  [ $? = 0 ] && [ -s "$T/out" ] && cmp -s "$T/tensor.want" "$T/out" && pass=$((pass + 1)) || { echo "FAIL cat tensor $opts: stdout is not exactly the data"; fails=$((fails + 1)); }
+done
+
+# Every command on a full stdout: exit 3 and one line naming <stdout> (never <stdin>).
+T_ARCHIVE=$T/demo.gguf.sgz
+for cmd in "ls $T_ARCHIVE" "ls $T_ARCHIVE --json" "info $T_ARCHIVE" "info $T_ARCHIVE --json" "verify $T_ARCHIVE" \
+           "verify $T_ARCHIVE --json" "verify $T_ARCHIVE --against $T/demo.gguf" "verify $T_ARCHIVE --json --against $T/demo.gguf" \
+           "--help" "--version" "pack --help" "cat $T_ARCHIVE output.weight" "cat $T_ARCHIVE --range 0:100 --stats" \
+           "unpack $T_ARCHIVE -c" "unpack - -c" "pack $T/demo.gguf -c" "pack - -c" "pack $T/demo.gguf -c --stats"; do
+  case "$cmd" in pack\ -*) stdin=$T/demo.gguf ;; *) stdin=$T_ARCHIVE ;; esac
+  "$SGZ" $cmd < "$stdin" > /dev/full 2> "$T/err"
+  rc=$?
+  if [ $rc = 3 ] && [ "$(wc -l < "$T/err")" = 1 ] && grep -q "^sgz: <stdout>: I/O error" "$T/err" && ! grep -q "<stdin>" "$T/err"; then
+    pass=$((pass + 1))
+  else
+    echo "FAIL sgz $cmd > /dev/full: exit $rc, want 3 and one line naming <stdout>:"; cat "$T/err"; fails=$((fails + 1))
+  fi
+done
+
+# An output that is the same file as an input (also through a hard link or a
+# symlink, also with -f, also as stdout or stdin) is refused before anything
+# is written: exit 1, one line, the archive byte-identical.
+cp "$T/demo.gguf.sgz" "$T/same.sgz"
+ln "$T/same.sgz" "$T/hard.sgz"
+ln -s same.sgz "$T/sym.sgz"
+sum=$(sha256sum < "$T/same.sgz")
+refused() {  # refused NAME (after a command wrote $T/err and set rc)
+  if [ "$rc" = 1 ] && [ "$(wc -l < "$T/err")" = 1 ] && grep -q "refusing to write over an input (output is the same file as input" "$T/err" \
+     && [ "$(sha256sum < "$T/same.sgz")" = "$sum" ] && [ -L "$T/sym.sgz" ] && [ "$(stat -c %h "$T/same.sgz")" = 2 ]; then
+    pass=$((pass + 1))
+  else
+    echo "FAIL $1: exit $rc, want 1, one refusal line and the archive unchanged:"; cat "$T/err"; fails=$((fails + 1))
+    cp "$T/demo.gguf.sgz" "$T/same.sgz"; rm -f "$T/hard.sgz" "$T/sym.sgz"; ln "$T/same.sgz" "$T/hard.sgz"; ln -s same.sgz "$T/sym.sgz"
+  fi
+}
+for out in same hard sym; do
+  for f in "" -f; do
+    "$SGZ" cat "$T/same.sgz" output.weight -o "$T/$out.sgz" $f 2> "$T/err"; rc=$?; refused "cat -o $out $f"
+    "$SGZ" cat "$T/same.sgz" --range 0:10 -o "$T/$out.sgz" $f 2> "$T/err"; rc=$?; refused "cat --range -o $out $f"
+    "$SGZ" unpack "$T/same.sgz" -o "$T/$out.sgz" $f 2> "$T/err"; rc=$?; refused "unpack -o $out $f"
+    "$SGZ" unpack - -o "$T/$out.sgz" $f < "$T/same.sgz" 2> "$T/err"; rc=$?; refused "unpack - -o $out $f"
+    "$SGZ" pack "$T/same.sgz" -o "$T/$out.sgz" $f 2> "$T/err"; rc=$?; refused "pack -o $out $f"
+    "$SGZ" pack - -o "$T/$out.sgz" $f < "$T/same.sgz" 2> "$T/err"; rc=$?; refused "pack - -o $out $f"
+  done
+  "$SGZ" unpack "$T/$out.sgz" -o "$T/same.sgz" -f 2> "$T/err"; rc=$?; refused "unpack $out -o same -f"
+done
+grep -q "^sgz: $T/same.sgz: " "$T/err" && pass=$((pass + 1)) || { echo "FAIL refusal does not name the output: $(cat "$T/err")"; fails=$((fails + 1)); }
+"$SGZ" cat "$T/same.sgz" output.weight >> "$T/same.sgz" 2> "$T/err"; rc=$?; refused "cat >> input"
+"$SGZ" unpack "$T/same.sgz" -c >> "$T/hard.sgz" 2> "$T/err"; rc=$?; refused "unpack -c >> hard link"
+"$SGZ" pack "$T/sym.sgz" -c >> "$T/same.sgz" 2> "$T/err"; rc=$?; refused "pack -c >> input"
+
 echo "$pass passed, $fails failed"
 [ "$fails" = 0 ]

@@ -67,7 +67,8 @@ class Error {
   std::string ToString() const;
 
   // The file the error concerns, as the caller named it ("-" for standard
-  // input or output), for calls given paths: Reader::Open(path), and for
+  // input, "<stdout>" for the output "-"), for calls given paths:
+  // Reader::Open(path), and for
   // PackFile, UnpackFile and VerifyFile the output when creating or writing
   // it failed, VerifyOptions::against when opening or reading it failed,
   // otherwise the input. Empty for bad options and for errors of other
@@ -300,7 +301,9 @@ class Reader {
   Error ReadTensorTo(const std::string& name, const WriteCallback& write);
   // Writes the original file to `out_path` ("-" is standard output). The
   // file appears only when complete and verified; without `overwrite` an
-  // existing file is an error (kInvalidArgument) and is left alone.
+  // existing file is an error (kInvalidArgument) and is left alone. The
+  // file this reader was opened from (Open(path)) is refused as `out_path`,
+  // whatever `overwrite` says (CheckOutputNotInput).
   Error Unpack(const std::string& out_path, bool overwrite, const ProgressCallback& progress = nullptr);
   // Hands the whole original file to `write` in order, verifying every
   // chunk checksum and, at the end, the whole-file checksum (so the bytes
@@ -344,11 +347,22 @@ struct PackSummary {
 // would refuse (level, meta_level, chunk_size out of range).
 Error ValidatePackOptions(const PackFileOptions& options);
 
+// kInvalidArgument ("refusing to write over an input", path() the output)
+// when writing `out` would replace or append to the file `in`: both are the
+// same regular file (same device and inode, so a hard link or a path through
+// a symlink counts). "-" stands for the file open on standard input (`in`)
+// or standard output (`out`). Ok otherwise, also when either does not
+// exist. PackFile and UnpackFile check this before anything is written,
+// whatever `overwrite` says; callers writing an OutputFile from a Reader
+// (one tensor, a range) call it themselves.
+Error CheckOutputNotInput(const std::string& in, const std::string& out);
+
 // Packs the file `in` ("-" is standard input) into the archive `out` ("-" is
 // standard output). The input is read once, in order (a pipe is fine); the
 // output appears only when complete. Checks, in order: options
-// (kInvalidArgument), the input opens, the output does not exist unless
-// overwrite. *summary, when given, is filled on success.
+// (kInvalidArgument), the output is not the input (CheckOutputNotInput), the
+// input opens, the output does not exist unless overwrite. *summary, when
+// given, is filled on success.
 Error PackFile(const std::string& in, const std::string& out, const PackFileOptions& options = PackFileOptions(),
                PackSummary* summary = nullptr);
 
@@ -369,7 +383,8 @@ struct UnpackSummary {
 // Unpacks the archive `in` into `out`. "-" as `in` reads standard input in
 // one pass (the archive need not be seekable); "-" as `out` is standard
 // output. Checksums are verified; a file `out` appears only when complete.
-// A file `in` is opened before `out` is created. *summary, when given, is
+// An `out` that is the file `in` is refused first (CheckOutputNotInput); a
+// file `in` is opened before `out` is created. *summary, when given, is
 // filled on success.
 Error UnpackFile(const std::string& in, const std::string& out, const UnpackOptions& options,
                  UnpackSummary* summary = nullptr);

@@ -189,7 +189,10 @@ typedef struct sgz_pack_options {
 void sgz_pack_options_init(sgz_pack_options* options);
 
 /* Packs `in` into `out` ("-": standard input/output) with `options` (NULL:
- * the defaults). Bad options are SGZ_INVALID_ARGUMENT and create nothing. */
+ * the defaults). Bad options are SGZ_INVALID_ARGUMENT and create nothing.
+ * Here and in every pack and unpack function, an `out` that is the same file
+ * as `in` (a hard link or a symlink to it too) is SGZ_INVALID_ARGUMENT,
+ * whatever `overwrite` says, and nothing is written. */
 int sgz_pack_file_with(const char* in, const char* out, const sgz_pack_options* options);
 
 typedef struct sgz_unpack_options {

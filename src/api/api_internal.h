@@ -76,6 +76,9 @@ struct Reader::Impl {
   static ErrorOr<Reader> Make(std::unique_ptr<internal::ByteSource> source);
 
   std::unique_ptr<internal::Archive> archive;
+  // The path given to Open(path), so that Unpack(out_path) can refuse to
+  // replace the archive it reads; empty for memory and custom sources.
+  std::string path;
   std::vector<TensorInfo> tensors;  // index i describes archive->file().tensors[i]
   GgufInfo gguf;
   // The GGUF header bytes and their parse, read on first use by Metadata().

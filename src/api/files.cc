@@ -49,6 +49,22 @@ uint64_t RegularFileSize(const std::string& path) {
 
 Error OnPath(const Status& s, const std::string& path) { return ToError(s).set_path(path); }
 
+// How errors name the output: "-" is standard output, told apart from an
+// input "-" (standard input).
+std::string OutName(const std::string& out) { return out == "-" ? "<stdout>" : out; }
+
+// Device and inode of the regular file `path` ("-": the file open on
+// `std_fd`); false for anything else (missing, pipe, device), which
+// cannot be an input overwritten by an output.
+bool RegularFileId(const std::string& path, int std_fd, dev_t* dev, ino_t* ino) {
+  struct stat st;
+  const int rc = path == "-" ? fstat(std_fd, &st) : stat(path.c_str(), &st);
+  if (rc != 0 || !S_ISREG(st.st_mode)) return false;
+  *dev = st.st_dev;
+  *ino = st.st_ino;
+  return true;
+}
+
 }  // namespace
 
 PackFileOptions PackFileOptions::Fast() {
@@ -74,10 +90,14 @@ Error PackFile(const std::string& in, const std::string& out, const PackFileOpti
     // Checked before any file is created, so bad options leave no trace.
     Status s = internal::ValidatePackOptions(internal);
     if (!s.ok()) return ToError(s);
+    // Before anything is opened for writing: replacing the file being read
+    // would destroy it, overwrite or not.
+    Error same = CheckOutputNotInput(in, out);
+    if (!same.ok()) return same;
     Result<std::unique_ptr<InputStream>> input = OpenInputStream(in);
     if (!input.ok()) return OnPath(input.status(), in);
     Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out, options.overwrite);
-    if (!file.ok()) return OnPath(file.status(), out);
+    if (!file.ok()) return OnPath(file.status(), OutName(out));
     if (options.progress) {
       const uint64_t total = RegularFileSize(in);
       internal.progress = [&options, total](uint64_t done, uint64_t written) {
@@ -91,9 +111,9 @@ Error PackFile(const std::string& in, const std::string& out, const PackFileOpti
     CountingSink sink(file->get(), nullptr, 0);
     PackStats stats;
     s = Pack(input->get(), internal, &sink, &stats);
-    if (!s.ok()) return OnPath(s, sink.failed() ? out : in);
+    if (!s.ok()) return OnPath(s, sink.failed() ? OutName(out) : in);
     s = (*file)->Commit();
-    if (!s.ok()) return OnPath(s, out);
+    if (!s.ok()) return OnPath(s, OutName(out));
     if (summary != nullptr) {
       summary->original_size = stats.original_size;
       summary->archive_size = stats.archive_size;
@@ -107,14 +127,32 @@ Error PackFile(const std::string& in, const std::string& out, const PackFileOpti
   });
 }
 
+Error CheckOutputNotInput(const std::string& in, const std::string& out) {
+  return Guarded([&]() -> Error {
+    dev_t in_dev, out_dev;
+    ino_t in_ino, out_ino;
+    if (!RegularFileId(in, STDIN_FILENO, &in_dev, &in_ino) || !RegularFileId(out, STDOUT_FILENO, &out_dev, &out_ino) ||
+        in_dev != out_dev || in_ino != out_ino) {
+      return Error();
+    }
+    return Error(ErrorCode::kInvalidArgument, "refusing to write over an input (output is the same file as input " +
+                                                  (in == "-" ? std::string("<stdin>") : in) + ")")
+        .set_path(OutName(out));
+  });
+}
+
 Error UnpackFile(const std::string& in, const std::string& out, const UnpackOptions& options, UnpackSummary* summary) {
   return Guarded([&]() -> Error {
+    // Before anything is opened for writing: replacing the archive being
+    // read would destroy it, -f or not.
+    Error same = CheckOutputNotInput(in, out);
+    if (!same.ok()) return same;
     if (in != "-") {
       ErrorOr<Reader> reader = Reader::Open(in);
       if (!reader.ok()) return reader.error().set_path(in);
       reader->set_threads(options.threads);
       Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out, options.overwrite);
-      if (!file.ok()) return OnPath(file.status(), out);
+      if (!file.ok()) return OnPath(file.status(), OutName(out));
       bool out_failed = false;
       Error e = reader->Unpack(
           [&](const void* data, size_t n) -> Error {
@@ -123,9 +161,9 @@ Error UnpackFile(const std::string& in, const std::string& out, const UnpackOpti
             return ToError(s);
           },
           options.progress);
-      if (!e.ok()) return e.set_path(out_failed ? out : in);
+      if (!e.ok()) return e.set_path(out_failed ? OutName(out) : in);
       Status s = (*file)->Commit();
-      if (!s.ok()) return OnPath(s, out);
+      if (!s.ok()) return OnPath(s, OutName(out));
       if (summary != nullptr) {
         summary->streamed = false;
         summary->reads = reader->stats();
@@ -135,14 +173,14 @@ Error UnpackFile(const std::string& in, const std::string& out, const UnpackOpti
     }
     // Standard input is not seekable: decode in order as the bytes arrive.
     Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out, options.overwrite);
-    if (!file.ok()) return OnPath(file.status(), out);
+    if (!file.ok()) return OnPath(file.status(), OutName(out));
     std::unique_ptr<InputStream> input = NewFdInputStream(STDIN_FILENO, "<stdin>");
     CountingSink sink(file->get(), &options.progress, 0);
     StreamUnpackStats stats;
     Status s = UnpackStream(input.get(), &sink, &stats, options.threads);
-    if (!s.ok()) return OnPath(s, sink.failed() ? out : in);
+    if (!s.ok()) return OnPath(s, sink.failed() ? OutName(out) : in);
     s = (*file)->Commit();
-    if (!s.ok()) return OnPath(s, out);
+    if (!s.ok()) return OnPath(s, OutName(out));
     if (summary != nullptr) {
       summary->streamed = true;
       summary->reads = ReadStats();

@@ -153,6 +153,7 @@ ErrorOr<Reader> Reader::Open(const std::string& path) {
     if (!source.ok()) return ToError(source.status()).set_path(path);
     ErrorOr<Reader> reader = Impl::Make(std::move(source).value());
     if (!reader.ok()) return reader.error().set_path(path);
+    reader->impl_->path = path;
     return reader;
   });
 }
@@ -268,6 +269,10 @@ Error Reader::ReadTensorTo(const std::string& name, const WriteCallback& write) 
 
 Error Reader::Unpack(const std::string& out_path, bool overwrite, const ProgressCallback& progress) {
   return Guarded([&]() -> Error {
+    if (!impl_->path.empty()) {
+      Error same = CheckOutputNotInput(impl_->path, out_path);
+      if (!same.ok()) return same;
+    }
     Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out_path, overwrite);
     if (!file.ok()) return ToError(file.status());
     CountingSink sink(file->get(), &progress, original_size());

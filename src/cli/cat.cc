@@ -36,6 +36,11 @@ int CmdCat(const Args& r, const Common& c, const std::vector<std::string>& args)
     return Usage("--range wants OFFSET:LENGTH, got '" + r["range"].as<std::string>() + "'");
   }
   const std::string in = args[0];
+  const std::string out = r.count("output") ? r["output"].as<std::string>() : "-";
+  // Before anything is written, whatever -f says: replacing the archive
+  // with one of its tensors would destroy it.
+  Error same = CheckOutputNotInput(in, out);
+  if (!same.ok()) return Fail(same.path(), same);
   ErrorOr<Reader> reader = Reader::Open(in);
   if (!reader.ok()) return Fail(in, reader.error());
   reader->set_threads(c.threads);
@@ -45,18 +50,17 @@ int CmdCat(const Args& r, const Common& c, const std::vector<std::string>& args)
     offset = (*t)->offset;
     length = (*t)->size;
   }
-  const std::string out = r.count("output") ? r["output"].as<std::string>() : "-";
   ErrorOr<OutputFile> file = OutputFile::Create(out, out == "-" || c.force);
-  if (!file.ok()) return Fail(out, file.error());
+  if (!file.ok()) return Fail(OutName(out), file.error());
   bool out_failed = false;
   Error e = reader->ReadRangeTo(offset, length, [&](const void* data, size_t n) {
     Error w = file->Write(data, n);
     out_failed = !w.ok();
     return w;
   });
-  if (!e.ok()) return Fail(out_failed ? out : in, e);
+  if (!e.ok()) return Fail(out_failed ? OutName(out) : in, e);
   e = file->Commit();
-  if (!e.ok()) return Fail(out, e);
+  if (!e.ok()) return Fail(OutName(out), e);
   if (r.count("stats")) PrintReadStats(reader->stats());
   return kExitOk;
 }

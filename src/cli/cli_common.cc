@@ -89,14 +89,14 @@ void PrintReadStats(const ReadStats& s) {
           " chunks\n", s.bytes_read, s.archive_size, s.read_calls, s.chunks_decoded, s.chunks_total);
 }
 
-void PrintStreams(const std::vector<StreamStat>& streams, uint64_t original, uint64_t archive) {
-  printf("%-22s %14s %14s %8s\n", "stream", "original", "stored", "ratio");
+void PrintStreams(FILE* out, const std::vector<StreamStat>& streams, uint64_t original, uint64_t archive) {
+  fprintf(out, "%-22s %14s %14s %8s\n", "stream", "original", "stored", "ratio");
   for (const StreamStat& t : streams) {
     if (t.original == 0) continue;
-    printf("%-22s %14" PRIu64 " %14" PRIu64 " %8.4f\n", t.name.c_str(), t.original, t.stored,
+    fprintf(out, "%-22s %14" PRIu64 " %14" PRIu64 " %8.4f\n", t.name.c_str(), t.original, t.stored,
            Ratio(t.original, t.stored));
   }
-  printf("%-22s %14" PRIu64 " %14" PRIu64 " %8.4f\n", "total (archive)", original, archive, Ratio(original, archive));
+  fprintf(out, "%-22s %14" PRIu64 " %14" PRIu64 " %8.4f\n", "total (archive)", original, archive, Ratio(original, archive));
 }
 
 ProgressLine::ProgressLine(const Common& c, const char* verb)

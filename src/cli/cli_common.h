@@ -5,6 +5,7 @@
 #define SGZ_CLI_CLI_COMMON_H_
 
 #include <chrono>
+#include <cstdio>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -71,8 +72,8 @@ int ExitFor(const Error& e);
 // "<what>: <message>" with the CLI's words for the code ("I/O error",
 // "checksum mismatch", ...); "OK" for ok.
 std::string ErrorText(const Error& e);
-// Prints "sgz: FILE: <ErrorText>" ("-" shows as <stdin>) and returns the
-// exit code for it.
+// Prints "sgz: FILE: <ErrorText>" ("-" shows as <stdin>; the library names
+// the output "-" <stdout>, see OutName) and returns the exit code for it.
 int Fail(const std::string& file, const Error& e);
 // Prints "sgz: MESSAGE (see 'sgz --help')" and returns kExitUsage.
 int Usage(const std::string& message);
@@ -80,6 +81,8 @@ int Usage(const std::string& message);
 // pipe) is reported and turns a successful `rc` into kExitIO: text output
 // that did not arrive is not a success.
 int FinishStdout(int rc);
+// How messages name an output: "<stdout>" for "-", else the path.
+inline std::string OutName(const std::string& out) { return out == "-" ? "<stdout>" : out; }
 
 // The output of pack or unpack: -c (stdout, "-"), -o OUT, or `default_name`
 // derived from the input. Empty (after a usage message) when there is none.
@@ -95,8 +98,8 @@ std::string Shape(const std::vector<int64_t>& dims);
 // "read B of S archive bytes in N reads, decoded D of C chunks" on stderr.
 void PrintReadStats(const ReadStats& s);
 // The per-stream table (streams with no original bytes left out) and the
-// archive total, on stdout.
-void PrintStreams(const std::vector<StreamStat>& streams, uint64_t original, uint64_t archive);
+// archive total, on `out` (stderr when stdout carries an archive or data).
+void PrintStreams(FILE* out, const std::vector<StreamStat>& streams, uint64_t original, uint64_t archive);
 
 // A progress line on stderr, shown only when stderr is a terminal (and not
 // with -q): bytes done, MB/s, ratio so far (when archive bytes are known)

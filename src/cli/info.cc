@@ -70,7 +70,7 @@ void PrintInfoText(const std::string& in, Reader& reader, const std::vector<Meta
     printf("tensors:         %" PRIu64 "\n", g.tensor_count);
     for (const auto& [type, n] : g.tensors_by_type) printf("  %-8s %" PRIu64 "\n", type.c_str(), n);
   }
-  PrintStreams(streams, reader.original_size(), a.archive_size);
+  PrintStreams(stdout, streams, reader.original_size(), a.archive_size);
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ int CmdPack(const Args& r, const Common& c, const std::vector<std::string>& args
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!c.quiet) {
     fprintf(stderr, "%s: %" PRIu64 " -> %" PRIu64 " bytes (ratio %.4f), %" PRIu64 " chunks",
-            out == "-" ? "<stdout>" : out.c_str(), summary.original_size, summary.archive_size,
+            OutName(out).c_str(), summary.original_size, summary.archive_size,
             Ratio(summary.original_size, summary.archive_size), summary.chunks);
     if (c.verbose) {
       fprintf(stderr, ", %.3f s, %.1f MB/s, %s shuffles", secs, summary.original_size / 1e6 / secs,
@@ -44,7 +44,10 @@ int CmdPack(const Args& r, const Common& c, const std::vector<std::string>& args
     }
     fprintf(stderr, "\n");
   }
-  if (r.count("stats") || c.verbose) PrintStreams(summary.streams, summary.original_size, summary.archive_size);
+  // With -c stdout carries the archive: nothing else may go there.
+  if (r.count("stats") || c.verbose) {
+    PrintStreams(out == "-" ? stderr : stdout, summary.streams, summary.original_size, summary.archive_size);
+  }
   return kExitOk;
 }
 
