@@ -124,8 +124,9 @@ Result<std::unique_ptr<InputStream>> OpenInputStream(const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IOError(Errno(path));
   struct stat st;
-  if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-    Status s = S_ISDIR(st.st_mode) ? Status::InvalidArgument(path + ": is a directory") : Status::IOError(Errno(path));
+  const bool stated = fstat(fd, &st) == 0;
+  if (!stated || S_ISDIR(st.st_mode)) {
+    Status s = stated ? Status::InvalidArgument(path + ": is a directory") : Status::IOError(Errno(path));
     close(fd);
     return s;
   }
