@@ -256,6 +256,14 @@ script -qec "$SGZ verify $T/demo.gguf.sgz -T 1" /dev/null > "$T/pty.out" 2>&1
 grep -q "verifying .* MB/s" "$T/pty.out" && pass=$((pass + 1)) || { echo "FAIL no verify progress under a terminal"; cat "$T/pty.out"; fails=$((fails + 1)); }
 script -qec "$SGZ pack $T/demo.gguf -o $T/pty3.sgz -T 1" /dev/null > "$T/pty.out" 2>&1
 grep -q "packing .* MB / 1.0 MB (.*%), .* MB/s, ratio" "$T/pty.out" && pass=$((pass + 1)) || { echo "FAIL pack progress lacks total or ratio"; cat "$T/pty.out"; fails=$((fails + 1)); }
+# A /proc file reports size 0 yet has content: packed as read() returns it.
+if [ -r /proc/version ] && [ "$(stat -c %s /proc/version)" = 0 ]; then
+  cat /proc/version > "$T/version.txt"
+  check pack-zero-size-proc 0 "$SGZ" pack /proc/version -o "$T/version.sgz"
+  check unpack-zero-size-proc 0 "$SGZ" unpack "$T/version.sgz" -o "$T/version.back"
+  if [ -s "$T/version.txt" ] && cmp -s "$T/version.txt" "$T/version.back"; then pass=$((pass + 1)); else
+    echo "FAIL /proc/version not packed as read"; fails=$((fails + 1)); fi
+fi
 
 # Data on stdout: stdout carries nothing but the archive or the data, whatever
 # the options; the stream table and -v lines go to stderr then.

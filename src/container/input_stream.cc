@@ -17,37 +17,35 @@ std::string Errno(const std::string& path) { return path + ": " + strerror(errno
 
 class MemoryInputStream : public InputStream {
  public:
-  MemoryInputStream(const uint8_t* data, uint64_t size, std::unique_ptr<MappedFile> owner)
-      : data_(data), size_(size), owner_(std::move(owner)) {}
+  MemoryInputStream(const uint8_t* data, uint64_t size) : data_(data), size_(size) {}
   Status Peek(uint64_t n, const uint8_t** data, uint64_t* got) override {
     *data = data_ + pos_;
     *got = std::min(n, size_ - pos_);
     return Status::Ok();
   }
-  void Consume(uint64_t n) override {
-    pos_ += n;
-    if (owner_ == nullptr) return;
-    // Drop mapped pages behind us so a huge input does not stay resident.
-    const uint64_t kPage = 4096, kBatch = 16ull << 20;
-    const uint64_t upto = pos_ / kPage * kPage;
-    if (upto >= released_ + kBatch) {
-      madvise(const_cast<uint8_t*>(data_) + released_, upto - released_, MADV_DONTNEED);
-      released_ = upto;
-    }
-  }
+  void Consume(uint64_t n) override { pos_ += n; }
   uint64_t position() const override { return pos_; }
 
  private:
   const uint8_t* data_;
   uint64_t size_;
-  std::unique_ptr<MappedFile> owner_;
   uint64_t pos_ = 0;
-  uint64_t released_ = 0;
 };
 
+// Reads a descriptor into one buffer that grows to the largest Peek. With
+// `expect` set (a regular file with a nonzero st_size), the file must read
+// exactly st_size bytes and still have the size and times of `start` at EOF:
+// packing a file that changes underneath would archive bytes that never
+// existed together, so that is an error rather than a silent archive.
 class FdInputStream : public InputStream {
  public:
-  FdInputStream(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  FdInputStream(int fd, std::string name, bool owns_fd, const struct stat* start)
+      : fd_(fd), name_(std::move(name)), owns_fd_(owns_fd), expect_(start != nullptr) {
+    if (expect_) start_ = *start;
+  }
+  ~FdInputStream() override {
+    if (owns_fd_) close(fd_);
+  }
   Status Peek(uint64_t n, const uint8_t** data, uint64_t* got) override {
     if (end_ - begin_ < n && !eof_) {
       if (begin_ > 0) {
@@ -64,8 +62,14 @@ class FdInputStream : public InputStream {
           if (errno == EINTR) continue;
           return Status::IOError(Errno(name_));
         }
-        if (r == 0) eof_ = true;
         end_ += static_cast<uint64_t>(r);
+        read_ += static_cast<uint64_t>(r);
+        if (r == 0) {
+          eof_ = true;
+          SGZ_RETURN_IF_ERROR(CheckUnchanged());
+        } else if (expect_ && read_ > static_cast<uint64_t>(start_.st_size)) {
+          return Changed();
+        }
       }
     }
     *data = buf_.data() + begin_;
@@ -79,37 +83,59 @@ class FdInputStream : public InputStream {
   uint64_t position() const override { return pos_; }
 
  private:
+  // Without the name: the API puts the path in Error::path() and the CLI
+  // prints "sgz: PATH: I/O error: changed while it was being packed".
+  Status Changed() const { return Status::IOError("changed while it was being packed"); }
+  Status CheckUnchanged() const {
+    if (!expect_) return Status::Ok();
+    if (read_ != static_cast<uint64_t>(start_.st_size)) return Changed();
+    struct stat now;
+    if (fstat(fd_, &now) != 0) return Status::IOError(Errno(name_));
+    if (now.st_size != start_.st_size || now.st_mtim.tv_sec != start_.st_mtim.tv_sec ||
+        now.st_mtim.tv_nsec != start_.st_mtim.tv_nsec || now.st_ctim.tv_sec != start_.st_ctim.tv_sec ||
+        now.st_ctim.tv_nsec != start_.st_ctim.tv_nsec) {
+      return Changed();
+    }
+    return Status::Ok();
+  }
+
   int fd_;
   std::string name_;
+  bool owns_fd_;
+  bool expect_;
+  struct stat start_ {};
   std::vector<uint8_t> buf_;
-  uint64_t begin_ = 0, end_ = 0, pos_ = 0;
+  uint64_t begin_ = 0, end_ = 0, pos_ = 0, read_ = 0;
   bool eof_ = false;
 };
 
 }  // namespace
 
 std::unique_ptr<InputStream> NewMemoryInputStream(const uint8_t* data, uint64_t size) {
-  return std::unique_ptr<InputStream>(new MemoryInputStream(data, size, nullptr));
+  return std::unique_ptr<InputStream>(new MemoryInputStream(data, size));
 }
 
 std::unique_ptr<InputStream> NewFdInputStream(int fd, const std::string& name) {
-  return std::unique_ptr<InputStream>(new FdInputStream(fd, name));
+  return std::unique_ptr<InputStream>(new FdInputStream(fd, name, /*owns_fd=*/false, nullptr));
 }
 
 Result<std::unique_ptr<InputStream>> OpenInputStream(const std::string& path) {
   if (path == "-") return NewFdInputStream(STDIN_FILENO, "<stdin>");
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError(Errno(path));
   struct stat st;
-  if (stat(path.c_str(), &st) != 0) return Status::IOError(Errno(path));
-  if (S_ISDIR(st.st_mode)) return Status::InvalidArgument(path + ": is a directory");
-  if (!S_ISREG(st.st_mode)) {
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Status::IOError(Errno(path));
-    return NewFdInputStream(fd, path);  // the descriptor lives as long as the process
+  const bool stated = fstat(fd, &st) == 0;
+  if (!stated || S_ISDIR(st.st_mode)) {
+    Status s = stated ? Status::InvalidArgument(path + ": is a directory") : Status::IOError(Errno(path));
+    close(fd);
+    return s;
   }
-  SGZ_ASSIGN_OR_RETURN(std::unique_ptr<MappedFile> map, MappedFile::Open(path));
-  const uint8_t* data = map->data();
-  const uint64_t size = map->size();
-  return std::unique_ptr<InputStream>(new MemoryInputStream(data, size, std::move(map)));
+  // Regular files are read, not mapped: a mapped file that shrinks kills
+  // the process with SIGBUS, and /proc or /sys files report size 0 yet have
+  // content that only read() returns. Size 0 means "read to EOF", as a pipe.
+  const bool sized = S_ISREG(st.st_mode) && st.st_size > 0;
+  if (S_ISREG(st.st_mode)) posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  return std::unique_ptr<InputStream>(new FdInputStream(fd, path, /*owns_fd=*/true, sized ? &st : nullptr));
 }
 
 Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {

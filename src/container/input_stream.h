@@ -11,7 +11,8 @@
 
 namespace sgz::internal {
 
-// A read-only memory map of a whole file (empty files map to size 0).
+// A read-only memory map of a whole file (empty files map to size 0). Only
+// for files nothing else writes to while mapped: a shrinking file faults.
 class MappedFile {
  public:
   static Result<std::unique_ptr<MappedFile>> Open(const std::string& path);
@@ -39,9 +40,13 @@ class InputStream {
   virtual uint64_t position() const = 0;
 };
 
-// "-" reads standard input; a regular file is memory-mapped (pages already
-// consumed are released, so resident memory stays bounded); anything else
-// (a FIFO, a device) is read sequentially.
+// "-" reads standard input; anything else is opened and read sequentially
+// with read(), so memory is bounded by the largest Peek and a file that
+// shrinks cannot fault. A regular file whose st_size is 0 (/proc, /sys) is
+// read to EOF like a pipe. A regular file with a nonzero st_size must read
+// exactly that many bytes and keep its size, mtime and ctime until EOF;
+// otherwise Peek fails with IOError "changed while it was being packed" (the
+// caller names the file).
 Result<std::unique_ptr<InputStream>> OpenInputStream(const std::string& path);
 // The memory must outlive the stream.
 std::unique_ptr<InputStream> NewMemoryInputStream(const uint8_t* data, uint64_t size);
