@@ -3,6 +3,8 @@
 #include <cxxopts.hpp>
 
 #include <cstdio>
+#include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -150,5 +152,17 @@ template uint64_t Args::Value::as<uint64_t>() const;
 
 int main(int argc, char** argv) {
   sgz::InstallOutputCleanup();
-  return sgz::cli::FinishStdout(sgz::cli::Main(argc, argv));
+  // The library turns its exceptions into errors; this catches the CLI's own
+  // (an allocation in a command's formatting), so none ends in terminate().
+  int rc;
+  try {
+    rc = sgz::cli::Main(argc, argv);
+  } catch (const std::bad_alloc&) {
+    fprintf(stderr, "sgz: out of memory\n");
+    rc = sgz::cli::kExitIO;
+  } catch (const std::exception& e) {
+    fprintf(stderr, "sgz: unexpected exception: %s\n", e.what());
+    rc = sgz::cli::kExitIO;
+  }
+  return sgz::cli::FinishStdout(rc);
 }

@@ -79,7 +79,7 @@ Result<std::unique_ptr<ChunkStore>> ChunkStore::Open(std::unique_ptr<ByteSource>
     SGZ_RETURN_IF_ERROR(source->Read(footer.manifest_offset, frame_bytes.size(), frame_bytes.data()));
     frame = frame_bytes.data();
   }
-  if (Xxh3(frame, footer.manifest_size) != footer.manifest_checksum) {
+  if (!ChecksumMatches(Xxh3(frame, footer.manifest_size), footer.manifest_checksum)) {
     return Status::ChecksumMismatch("manifest: checksum mismatch");
   }
   SGZ_ASSIGN_OR_RETURN(store->manifest_, Manifest::DecodeFrom(frame, footer.manifest_size, footer.manifest_offset,

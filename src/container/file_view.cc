@@ -101,7 +101,7 @@ Status FileView::Unpack(ByteSink* sink) const {
                                            whole.Update(decoded.data(), decoded.size());
                                            return sink->Write(decoded.data(), decoded.size());
                                          }));
-  if (whole.Digest() != f.checksum) return Status::ChecksumMismatch("whole-file checksum mismatch");
+  if (!ChecksumMatches(whole.Digest(), f.checksum)) return Status::ChecksumMismatch("whole-file checksum mismatch");
   return Status::Ok();
 }
 
@@ -156,9 +156,34 @@ Status FileView::StreamStats(std::map<std::string, StreamTotals>* out) const {
 Status FileView::ReadGgufHeader(std::vector<uint8_t>* header, GgufLayout* layout) const {
   const FileEntry& f = file();
   if (f.kind != EntryKind::kGguf) return Status::InvalidArgument("the archived file is not GGUF");
-  header->resize(f.data_offset);
-  SGZ_RETURN_IF_ERROR(ReadRange(0, f.data_offset, header->data()));
-  SGZ_ASSIGN_OR_RETURN(*layout, ParseGgufHeader(header->data(), header->size(), /*at_eof=*/true, nullptr));
+  // data_offset comes from the manifest: a checksummed manifest may still
+  // declare a terabyte. The header ends by data_offset and, as the writer
+  // parsed it, within kMaxGgufHeaderBytes: read a prefix growing from 4 KiB,
+  // bounded by both, never data_offset bytes on trust (nor past the header:
+  // what follows it is no business of this read).
+  const uint64_t cap = std::min(f.data_offset, kMaxGgufHeaderBytes);
+  Result<GgufLayout> parsed = Status::Corruption("GGUF header: empty");
+  header->clear();
+  for (uint64_t want = std::min<uint64_t>(cap, 4096);; want = std::min(want * 4, cap)) {
+    const uint64_t have = header->size();
+    header->resize(want);
+    SGZ_RETURN_IF_ERROR(ReadRange(have, want - have, header->data() + have));
+    bool need_more = false;
+    parsed = ParseGgufHeader(header->data(), want, /*at_eof=*/want == f.data_offset, &need_more);
+    if (parsed.ok() || !need_more) break;
+    if (want == cap) {
+      return Status::ResourceExhausted("GGUF header: larger than the " + std::to_string(kMaxGgufHeaderBytes >> 20) +
+                                       " MiB limit (manifest data_offset " + std::to_string(f.data_offset) + ")");
+    }
+  }
+  if (!parsed.ok()) return parsed.status().WithContext("GGUF header");
+  if (parsed->data_offset != f.data_offset) {
+    return Status::Corruption("manifest: file " + std::to_string(file_index_) + " data_offset " +
+                              std::to_string(f.data_offset) + " disagrees with its GGUF header's " +
+                              std::to_string(parsed->data_offset));
+  }
+  header->resize(parsed->header_size);  // the metadata values lie before it
+  *layout = std::move(parsed).value();
   return Status::Ok();
 }
 

@@ -202,7 +202,7 @@ Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t
   out->resize(h.original_size);
   JoinStreams(h.transform, h.transform == Transform::kSplit ? FindGgmlType(h.type) : nullptr, split.data(),
               h.original_size, out->data());
-  if (Xxh3(out->data(), out->size()) != h.checksum) {
+  if (!ChecksumMatches(Xxh3(out->data(), out->size()), h.checksum)) {
     return Status::ChecksumMismatch("checksum mismatch of decoded bytes");
   }
   return Status::Ok();

@@ -49,6 +49,10 @@ constexpr uint64_t kMaxManifestSize = 1ull << 30;
 constexpr uint32_t kMaxFiles = 1u << 16;
 constexpr uint32_t kMaxNameBytes = 4096;
 constexpr uint32_t kMaxNoteBytes = 4096;
+// Largest GGUF header (magic through tensor infos) the writer parses; a larger
+// one is packed as opaque bytes, so a reader never needs more of a file's
+// [0, data_offset) than this to parse its header.
+constexpr uint64_t kMaxGgufHeaderBytes = 64ull << 20;
 
 constexpr uint64_t kMinChunkSize = 4096;
 constexpr uint64_t kDefaultChunkSize = 4ull << 20;

@@ -135,7 +135,9 @@ Status DecodeGgufSummary(ByteReader* r, const std::string& fw, FormatVersion ver
   }
   if (f->kv_count > kGgufMaxKvs) return ManifestError(fw + ": metadata count " + Num(f->kv_count) + " exceeds the limit");
   f->big_endian = be == 1;
-  if (f->data_offset > f->original_size) return ManifestError(fw + ": data offset beyond the file");
+  if (f->data_offset > f->original_size) {
+    return ManifestError(fw + ": data_offset " + Num(f->data_offset) + " exceeds original_size " + Num(f->original_size));
+  }
   const uint64_t min_entry = IsV2(version) ? kMinTensorEntry : kMinTensorEntryV1;
   if (n_tensors > kGgufMaxTensors || n_tensors > r->remaining() / min_entry) {
     return ManifestError(fw + ": tensor count " + Num(n_tensors) + " exceeds the bytes remaining");

@@ -44,10 +44,6 @@ struct PackStats {
 
 Status ValidatePackOptions(const PackOptions& options);
 
-// Largest GGUF header (metadata and tensor infos) parsed; a larger one is
-// packed as opaque bytes.
-constexpr uint64_t kMaxGgufHeaderBytes = 64ull << 20;
-
 // Packs the input, read once in order, into a complete archive written to
 // *sink. Memory stays bounded by the chunk size and the GGUF header, whatever
 // the input size.
