@@ -85,6 +85,36 @@ check cat-missing 1 "$SGZ" cat "$T/demo.gguf.sgz" blk.1.ffn_upp.weight
 expect_err cat-missing "did you mean: blk.1.ffn_up.weight"
 check cat-bad-range 1 "$SGZ" cat "$T/demo.gguf.sgz" --range 12
 check cat-range-outside 1 "$SGZ" cat "$T/demo.gguf.sgz" --range 0:99999999999
+# --range numbers: decimal even with a leading zero (never octal), 0x hex,
+# K/M/G = KiB/MiB/GiB, OFFSET: to the end; anything else refused in one line.
+range_is() {  # range_is NAME RANGE FIRST_BYTE(1-based) COUNT: cat --range equals the original's bytes
+  check "range-$1" 0 "$SGZ" cat "$T/demo.gguf.sgz" --range "$2"
+  tail -c +"$3" "$T/demo.gguf" | head -c "$4" | cmp -s - "$T/out" && pass=$((pass + 1)) ||
+    { echo "FAIL --range $2: not bytes $3.. ($4) of the original"; fails=$((fails + 1)); }
+}
+range_is leading-zero 0100:8 101 8
+range_is leading-zero-9 09:4 10 4
+range_is hex 0x40:8 65 8
+range_is hex-upper 0X40:8 65 8
+range_is kib 1K:16 1025 16
+check range-mib 1 "$SGZ" cat "$T/demo.gguf.sgz" --range 0:1M  # demo.gguf is just under 1 MiB
+expect_err range-mib "range \[0, +1048576) outside"
+range_is mib-offset-zero 0M:4 1 4
+demo_size=$(stat -c %s "$T/demo.gguf")
+range_is to-end "$((demo_size - 1000)):" "$((demo_size - 999))" 1000
+range_is to-end-hex 0x10: 17 "$demo_size"
+[ "$(wc -c < "$T/out")" = "$((demo_size - 16))" ] && pass=$((pass + 1)) || { echo "FAIL --range 0x10: length"; fails=$((fails + 1)); }
+check range-end-empty 0 "$SGZ" cat "$T/demo.gguf.sgz" --range "$demo_size:"
+[ -s "$T/out" ] && { echo "FAIL --range SIZE: wrote bytes"; fails=$((fails + 1)); } || pass=$((pass + 1))
+check range-past-end 1 "$SGZ" cat "$T/demo.gguf.sgz" --range "$((demo_size + 1)):"
+for bad in -1:4 +12:4 " 12:4" "12:4 " :4 abc:4 4:abc 1:2:3 0x:4 0xg:4 1Q:4 1KK:4 1k:4 1.5:4 12 "" \
+           18446744073709551616:1 1:18446744073709551616 0x10000000000000000:1 17179869184G:1; do
+  check "range-refused '$bad'" 1 "$SGZ" cat "$T/demo.gguf.sgz" --range "$bad"
+  [ "$(wc -l < "$T/err")" = 1 ] && grep -qF -- "--range '$bad': " "$T/err" && pass=$((pass + 1)) ||
+    { echo "FAIL --range '$bad': not one line naming the option and value: $(cat "$T/err")"; fails=$((fails + 1)); }
+done
+check range-overflow 1 "$SGZ" cat "$T/demo.gguf.sgz" --range 18446744073709551616:1
+expect_err range-overflow "offset '18446744073709551616' exceeds 2^64-1"
 
 # Pipes: pack from stdin, unpack from stdin, both to stdout.
 cat "$T/demo.gguf" | "$SGZ" pack - -c > "$T/piped.sgz" 2>"$T/err" || { echo "FAIL pack from pipe"; fails=$((fails + 1)); }

@@ -1,29 +1,68 @@
 // sgz cat: one tensor or a byte range of the original, decoding only the
 // chunks that hold it, streamed to a file or standard output.
+#include <cstdint>
 #include <cstdio>
+#include <string>
 
 #include "cli_common.h"
 
 namespace sgz::cli {
 namespace {
 
-// "OFFSET:LENGTH", decimal or 0x-hex.
-bool ParseRange(const std::string& text, uint64_t* offset, uint64_t* length) {
-  size_t colon = text.find(':');
-  if (colon == std::string::npos) return false;
-  try {
-    size_t used = 0;
-    const std::string a = text.substr(0, colon), b = text.substr(colon + 1);
-    if (a.empty() || b.empty() || a[0] == '-' || b[0] == '-') return false;
-    *offset = std::stoull(a, &used, 0);
-    if (used != a.size()) return false;
-    *length = std::stoull(b, &used, 0);
-    return used == b.size();
-  } catch (const std::exception&) {
-    return false;
+// One number of --range: decimal digits, or hex digits after "0x"; a K, M
+// or G suffix multiplies by 1024, 1024^2 or 1024^3. A leading zero does not
+// mean octal: people write offsets as they read them. Empty on success, else
+// why the number is refused.
+std::string ParseRangeNumber(const std::string& text, uint64_t* value) {
+  if (text.empty()) return "is empty";
+  size_t end = text.size();
+  uint64_t scale = 1;
+  switch (text.back()) {
+    case 'K': scale = uint64_t{1} << 10; --end; break;
+    case 'M': scale = uint64_t{1} << 20; --end; break;
+    case 'G': scale = uint64_t{1} << 30; --end; break;
+    default: break;
   }
+  const bool hex = end >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const size_t begin = hex ? 2 : 0;
+  if (begin >= end) return "has no digits";
+  const uint64_t base = hex ? 16 : 10;
+  uint64_t v = 0;
+  for (size_t i = begin; i < end; ++i) {
+    const char ch = text[i];
+    uint64_t digit;
+    if (ch >= '0' && ch <= '9') {
+      digit = static_cast<uint64_t>(ch - '0');
+    } else if (hex && ch >= 'a' && ch <= 'f') {
+      digit = static_cast<uint64_t>(ch - 'a' + 10);
+    } else if (hex && ch >= 'A' && ch <= 'F') {
+      digit = static_cast<uint64_t>(ch - 'A' + 10);
+    } else {
+      return std::string("has '") + ch + "', not a " + (hex ? "hex" : "decimal") + " digit";
+    }
+    if (v > (UINT64_MAX - digit) / base) return "exceeds 2^64-1";
+    v = v * base + digit;
+  }
+  if (v > UINT64_MAX / scale) return "exceeds 2^64-1";
+  *value = v * scale;
+  return "";
 }
 
+// "OFFSET:LENGTH" or "OFFSET:" (to the end: *to_end is set). Empty on
+// success, else a one-line reason naming the option and the value.
+std::string ParseRange(const std::string& text, uint64_t* offset, uint64_t* length, bool* to_end) {
+  const std::string prefix = "--range '" + text + "': ";
+  const size_t colon = text.find(':');
+  if (colon == std::string::npos) return prefix + "wants OFFSET:LENGTH or OFFSET: (to the end)";
+  const std::string a = text.substr(0, colon), b = text.substr(colon + 1);
+  std::string why = ParseRangeNumber(a, offset);
+  if (!why.empty()) return prefix + "offset '" + a + "' " + why;
+  *to_end = b.empty();
+  if (*to_end) return "";
+  why = ParseRangeNumber(b, length);
+  if (!why.empty()) return prefix + "length '" + b + "' " + why;
+  return "";
+}
 }  // namespace
 
 int CmdCat(const Args& r, const Common& c, const std::vector<std::string>& args) {
@@ -32,8 +71,10 @@ int CmdCat(const Args& r, const Common& c, const std::vector<std::string>& args)
     return Usage("cat takes an archive and a tensor name, or an archive and --range OFFSET:LENGTH");
   }
   uint64_t offset = 0, length = 0;
-  if (by_range && !ParseRange(r["range"].as<std::string>(), &offset, &length)) {
-    return Usage("--range wants OFFSET:LENGTH, got '" + r["range"].as<std::string>() + "'");
+  bool to_end = false;
+  if (by_range) {
+    const std::string why = ParseRange(r["range"].as<std::string>(), &offset, &length, &to_end);
+    if (!why.empty()) return Usage(why);
   }
   const std::string in = args[0];
   const std::string out = r.count("output") ? r["output"].as<std::string>() : "-";
@@ -49,6 +90,9 @@ int CmdCat(const Args& r, const Common& c, const std::vector<std::string>& args)
     if (!t.ok()) return Fail(in, t.error());
     offset = (*t)->offset;
     length = (*t)->size;
+  } else if (to_end) {
+    // An offset past the end keeps length 0, and the reader refuses it.
+    length = offset <= reader->original_size() ? reader->original_size() - offset : 0;
   }
   ErrorOr<OutputFile> file = OutputFile::Create(out, out == "-" || c.force);
   if (!file.ok()) return Fail(OutName(out), file.error());

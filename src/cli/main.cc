@@ -42,12 +42,16 @@ const Command kCommands[] = {
      "examples:\n"
      "  sgz ls model.gguf.sgz\n"
      "  sgz ls model.gguf.sgz --json | jq '.tensors[0]'\n"},
-    {"cat", CmdCat, "sgz cat IN.sgz TENSOR [-o FILE] [--stats] | sgz cat IN.sgz --range OFFSET:LENGTH [-o FILE]",
+    {"cat", CmdCat, "sgz cat IN.sgz TENSOR [-o FILE] [--stats] | sgz cat IN.sgz --range OFFSET:[LENGTH] [-o FILE]",
      "Writes one tensor's bytes, or a byte range of the original, decoding only the chunks\n"
      "that hold them (default: standard output). --stats: archive bytes read, chunks decoded.\n"
+     "  --range OFFSET:LENGTH  or OFFSET: (to the end). Numbers are decimal (a leading 0 is\n"
+     "                not octal) or hex after 0x; a K, M or G suffix means KiB, MiB, GiB\n"
+     "                (1024-based): 1K:16 is 1024:16\n"
      "examples:\n"
      "  sgz cat model.gguf.sgz blk.0.attn_q.weight -o q.bin\n"
-     "  sgz cat model.gguf.sgz --range 0:4096 | xxd | head\n"},
+     "  sgz cat model.gguf.sgz --range 0:4096 | xxd | head\n"
+     "  sgz cat model.gguf.sgz --range 1M: -o tail.bin\n"},
     {"info", CmdInfo, "sgz info IN.sgz [--json]",
      "Shows the format version, original size and checksum, GGUF version and metadata,\n"
      "tensor count by type, per-stream sizes and ratios, and the chunk count.\n"
@@ -88,7 +92,7 @@ int Main(int argc, char** argv) {
       ("v,verbose", "more messages")
       ("json", "machine-readable output")
       ("stats", "sizes and read statistics")
-      ("range", "OFFSET:LENGTH", cxxopts::value<std::string>())
+      ("range", "OFFSET:LENGTH or OFFSET:", cxxopts::value<std::string>())
       ("against", "original file to compare with", cxxopts::value<std::string>())
       ("version", "print the version")
       ("h,help", "print help")
