@@ -55,6 +55,34 @@ check bad-option 1 "$SGZ" pack "$T/demo.gguf" --no-such-option
 check unpack-no-ext 1 "$SGZ" unpack "$T/demo.gguf"
 check help 0 "$SGZ" --help
 check version 0 "$SGZ" --version
+cp "$T/out" "$T/version.want"
+check version-V 0 "$SGZ" -V
+cmp -s "$T/out" "$T/version.want" && grep -q "^sgz " "$T/out" && pass=$((pass + 1)) || { echo "FAIL -V is not --version"; fails=$((fails + 1)); }
+"$SGZ" --help > "$T/help.want"
+check help-command 0 "$SGZ" help
+cmp -s "$T/out" "$T/help.want" && pass=$((pass + 1)) || { echo "FAIL 'sgz help' is not 'sgz --help'"; fails=$((fails + 1)); }
+for cmd in pack unpack ls cat info verify; do
+  "$SGZ" $cmd --help > "$T/help.want"
+  check "help-$cmd-command" 0 "$SGZ" help $cmd
+  [ -s "$T/out" ] && cmp -s "$T/out" "$T/help.want" && pass=$((pass + 1)) || { echo "FAIL 'sgz help $cmd' is not '$cmd --help'"; fails=$((fails + 1)); }
+done
+check help-unknown 1 "$SGZ" help unpak
+expect_err help-unknown "unknown command 'unpak' (did you mean 'unpack'?)"
+check help-two 1 "$SGZ" help pack unpack
+# A mistyped command: the nearest within 2 edits is suggested; none beyond.
+for typo in unpak:unpack pakc:pack lss:ls cta:cat inof:info verfy:verify; do
+  check "typo-${typo%%:*}" 1 "$SGZ" "${typo%%:*}" x
+  expect_err "typo-${typo%%:*}" "^sgz: unknown command '${typo%%:*}' (did you mean '${typo#*:}'?)"
+done
+check typo-far 1 "$SGZ" frobnicate x
+grep -q "did you mean" "$T/err" && { echo "FAIL suggestion for a far name"; fails=$((fails + 1)); } || pass=$((pass + 1))
+# -k/--keep: accepted by pack and unpack (the input stays, as always); refused elsewhere.
+check keep-pack 0 "$SGZ" pack -k "$T/demo.gguf" -o "$T/keep.sgz"
+check keep-unpack 0 "$SGZ" unpack --keep "$T/keep.sgz" -o "$T/keep.gguf"
+[ -f "$T/demo.gguf" ] && [ -f "$T/keep.sgz" ] && cmp -s "$T/demo.gguf" "$T/keep.gguf" && pass=$((pass + 1)) ||
+  { echo "FAIL -k: input gone or output differs"; fails=$((fails + 1)); }
+check keep-ls 1 "$SGZ" ls -k "$T/keep.sgz"
+expect_err keep-ls "-k/--keep is for pack and unpack"
 
 # Missing input: I/O error, exit 3, names the file.
 check missing 3 "$SGZ" pack "$T/nope.gguf"

@@ -2,6 +2,7 @@
 // one file per command. This file: the option table, help, dispatch.
 #include <cxxopts.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <new>
@@ -28,12 +29,14 @@ const Command kCommands[] = {
      "  --fast/--max  presets: level 1 everywhere / level 19 everywhere (slow, smallest)\n"
      "  --chunk-size  original KiB per chunk (default 4096)\n"
      "  --stats       per-stream original and stored bytes\n"
+     "  -k/--keep     accepted and ignored: sgz never deletes its input\n"
      "examples:\n"
      "  sgz pack model.gguf                    # writes model.gguf.sgz\n"
      "  cat model.gguf | sgz pack - -o m.sgz\n"},
     {"unpack", CmdUnpack, "sgz unpack IN.sgz [-o OUT | -c] [-f] [--stats] [-T N]",
      "Restores the original file, verifying every checksum. IN may be - (standard input,\n"
      "decoded in order as it arrives). Default output: IN without .sgz.\n"
+     "  -k/--keep     accepted and ignored: sgz never deletes its input\n"
      "examples:\n"
      "  sgz unpack model.gguf.sgz\n"
      "  curl -s URL/model.gguf.sgz | sgz unpack - -o model.gguf\n"},
@@ -73,9 +76,46 @@ void PrintHelp(FILE* out) {
   for (const Command& c : kCommands) fprintf(out, "  %s\n", c.usage);
   fprintf(out,
           "\ncommon options: -q/--quiet, -v/--verbose, -T/--threads N (default: all cores), -f/--force,\n"
-          "                --json (ls, info, verify), --version, COMMAND --help\n\n%s",
+          "                --json (ls, info, verify), -V/--version, COMMAND --help (or: sgz help COMMAND);\n"
+          "                -k/--keep (pack, unpack) is accepted: sgz never deletes its input\n\n%s",
           kExitCodes);
 }
+
+// Levenshtein distance: insertions, deletions and substitutions.
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+const Command* FindCommand(const std::string& name) {
+  for (const Command& c : kCommands) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
+// "unknown command 'X'", with the nearest command within 2 edits.
+int UnknownCommand(const std::string& name) {
+  const Command* best = nullptr;
+  size_t best_distance = 3;
+  for (const Command& c : kCommands) {
+    const size_t d = EditDistance(name, c.name);
+    if (d < best_distance) best = &c, best_distance = d;
+  }
+  return Usage("unknown command '" + name + "'" + (best ? std::string(" (did you mean '") + best->name + "'?)" : ""));
+}
+
+void PrintCommandHelp(const Command& cmd) { printf("usage: %s\n\n%s\n%s", cmd.usage, cmd.help, kExitCodes); }
 
 int Main(int argc, char** argv) {
   cxxopts::Options options("sgz", "");
@@ -87,6 +127,7 @@ int Main(int argc, char** argv) {
       ("chunk-size", "original KiB per chunk", cxxopts::value<uint64_t>()->default_value(std::to_string(kDefaultChunkSize / 1024)))
       ("T,threads", "worker threads (0 = all cores; at most one per core)", cxxopts::value<unsigned>()->default_value("0"))
       ("f,force", "overwrite an existing output")
+      ("k,keep", "keep the input (always: sgz never deletes it)")
       ("c,stdout", "write to standard output")
       ("q,quiet", "no messages but errors")
       ("v,verbose", "more messages")
@@ -94,7 +135,7 @@ int Main(int argc, char** argv) {
       ("stats", "sizes and read statistics")
       ("range", "OFFSET:LENGTH or OFFSET:", cxxopts::value<std::string>())
       ("against", "original file to compare with", cxxopts::value<std::string>())
-      ("version", "print the version")
+      ("V,version", "print the version")
       ("h,help", "print help")
       ("args", "", cxxopts::value<std::vector<std::string>>());
   options.parse_positional({"args"});
@@ -117,10 +158,21 @@ int Main(int argc, char** argv) {
   }
   const std::string name = args[0];
   args.erase(args.begin());
-  for (const Command& cmd : kCommands) {
-    if (name != cmd.name) continue;
+  if (name == "help") {  // `sgz help [COMMAND]`: the same as `[COMMAND] --help`
+    if (args.size() > 1) return Usage("help takes at most one command");
+    if (args.empty()) {
+      PrintHelp(stdout);
+      return kExitOk;
+    }
+    const Command* cmd = FindCommand(args[0]);
+    if (cmd == nullptr) return UnknownCommand(args[0]);
+    PrintCommandHelp(*cmd);
+    return kExitOk;
+  }
+  if (const Command* found = FindCommand(name)) {
+    const Command& cmd = *found;
     if (r.count("help")) {
-      printf("usage: %s\n\n%s\n%s", cmd.usage, cmd.help, kExitCodes);
+      PrintCommandHelp(cmd);
       return kExitOk;
     }
     Common c;
@@ -131,12 +183,13 @@ int Main(int argc, char** argv) {
     try {
       c.threads = r["threads"].as<unsigned>();
       if (c.json && name != "ls" && name != "info" && name != "verify") return Usage("--json is for ls, info and verify");
+      if (r.count("keep") && name != "pack" && name != "unpack") return Usage("-k/--keep is for pack and unpack");
       return cmd.run(Args(r), c, args);
     } catch (const cxxopts::exceptions::exception& e) {
       return Usage(e.what());
     }
   }
-  return Usage("unknown command '" + name + "'");
+  return UnknownCommand(name);
 }
 
 }  // namespace
