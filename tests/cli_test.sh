@@ -214,6 +214,37 @@ check verify-quiet 0 "$SGZ" verify "$T/demo.gguf.sgz" -q
 [ -s "$T/out" ] && { echo "FAIL -q printed something"; fails=$((fails + 1)); }
 check verify-differs 2 "$SGZ" verify "$T/demo.gguf.sgz" --against "$SRC/fixtures/valid/all-types.gguf"
 expect_err verify-differs "differs from"
+# Several archives (ls, info, verify): a header per archive in text, one JSON
+# array, the worst exit code of all; a single archive stays one object.
+cp "$T/demo.gguf.sgz" "$T/second.sgz"
+check ls-several 0 "$SGZ" ls "$T/demo.gguf.sgz" "$T/second.sgz"
+[ "$(grep '^==> ' "$T/out" | tr '\n' '|')" = "==> $T/demo.gguf.sgz <==|==> $T/second.sgz <==|" ] &&
+  [ "$(grep -c '^token_embd.weight ' "$T/out")" = 2 ] && pass=$((pass + 1)) || { echo "FAIL ls several: headers/tables"; cat "$T/out"; fails=$((fails + 1)); }
+check info-several 0 "$SGZ" info "$T/demo.gguf.sgz" "$T/second.sgz"
+[ "$(grep -c '^==> ' "$T/out")" = 2 ] && [ "$(grep -c '^archive: ' "$T/out")" = 2 ] && pass=$((pass + 1)) || { echo "FAIL info several"; fails=$((fails + 1)); }
+check ls-several-missing 3 "$SGZ" ls "$T/demo.gguf.sgz" "$T/nope.sgz" "$T/second.sgz"
+[ "$(grep -c '^token_embd.weight ' "$T/out")" = 2 ] && pass=$((pass + 1)) || { echo "FAIL ls stopped at a missing archive"; fails=$((fails + 1)); }
+check verify-several 0 "$SGZ" verify "$T/demo.gguf.sgz" "$T/second.sgz"
+[ "$(grep -c ': OK (' "$T/out")" = 2 ] && pass=$((pass + 1)) || { echo "FAIL verify several"; fails=$((fails + 1)); }
+check verify-several-worst 3 "$SGZ" verify "$T/bad.sgz" "$T/nope.sgz" "$T/demo.gguf.sgz"
+check verify-several-corrupt 2 "$SGZ" verify "$T/demo.gguf.sgz" "$T/bad.sgz" --json
+python3 - "$T/out" "$T/demo.gguf.sgz" "$T/bad.sgz" <<'PY' && pass=$((pass + 1)) || { echo "FAIL verify several --json"; cat "$T/out"; fails=$((fails + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [x["archive"] for x in d] == sys.argv[2:4] and [x["ok"] for x in d] == [True, False], d
+PY
+check verify-several-against 1 "$SGZ" verify "$T/demo.gguf.sgz" "$T/second.sgz" --against "$T/demo.gguf"
+for cmd in ls info; do
+  check "$cmd-several-json" 3 "$SGZ" $cmd "$T/demo.gguf.sgz" "$T/nope.sgz" --json
+  python3 - "$T/out" "$T/nope.sgz" <<'PY' && pass=$((pass + 1)) || { echo "FAIL $cmd several --json"; cat "$T/out"; fails=$((fails + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d) == 2 and d[0]["original_size"] == 1034400 and d[1] == {"archive": sys.argv[2], "ok": False, "exit_code": 3}, d
+PY
+  check "$cmd-one-json" 0 "$SGZ" $cmd "$T/demo.gguf.sgz" --json
+  python3 -c 'import json, sys; assert isinstance(json.load(open(sys.argv[1])), dict)' "$T/out" && pass=$((pass + 1)) ||
+    { echo "FAIL $cmd --json of one archive is not one object"; fails=$((fails + 1)); }
+done
 check verify-damaged 2 "$SGZ" verify "$T/bad.sgz" --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] is False and "chunk" in d["error"]' "$T/out" \
   && pass=$((pass + 1)) || { echo "FAIL verify --json on damage"; fails=$((fails + 1)); }

@@ -45,6 +45,31 @@ int Usage(const std::string& message) {
   return kExitUsage;
 }
 
+namespace {
+bool json_array = false;
+size_t json_emitted = 0;
+}  // namespace
+
+void JsonBegin(bool array) {
+  json_array = array;
+  json_emitted = 0;
+}
+
+void EmitJson(const std::string& object) {
+  if (json_array) {
+    printf("%s%s", json_emitted == 0 ? "[" : ",\n", object.c_str());
+  } else {
+    printf("%s\n", object.c_str());
+  }
+  ++json_emitted;
+}
+
+void JsonEnd() {
+  if (json_array) printf("%s\n", json_emitted == 0 ? "[]" : "]");
+}
+
+size_t JsonEmitted() { return json_emitted; }
+
 int FinishStdout(int rc) {
   errno = 0;
   if (fflush(stdout) == 0 && !ferror(stdout)) return rc;

@@ -81,6 +81,13 @@ int Usage(const std::string& message);
 // pipe) is reported and turns a successful `rc` into kExitIO: text output
 // that did not arrive is not a success.
 int FinishStdout(int rc);
+// JSON output: one object per archive, alone on its line, or (JsonBegin(true),
+// for several archives) the items of one array closed by JsonEnd.
+void JsonBegin(bool array);
+void EmitJson(const std::string& object);
+void JsonEnd();
+// How many objects EmitJson has printed.
+size_t JsonEmitted();
 // How messages name an output: "<stdout>" for "-", else the path.
 inline std::string OutName(const std::string& out) { return out == "-" ? "<stdout>" : out; }
 

@@ -94,7 +94,7 @@ int CmdInfo(const Args& r, const Common& c, const std::vector<std::string>& args
     metadata = std::move(m).value();
   }
   if (c.json) {
-    printf("%s\n", InfoJson(*reader, metadata, *streams).c_str());
+    EmitJson(InfoJson(*reader, metadata, *streams));
   } else {
     PrintInfoText(in, *reader, metadata, *streams);
   }

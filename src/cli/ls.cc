@@ -25,7 +25,7 @@ int CmdLs(const Args& r, const Common& c, const std::vector<std::string>& args) 
              std::to_string(t.size) + ", \"stored\": " + std::to_string(t.stored_size) + ", \"ratio\": " +
              Fixed(Ratio(t.size, t.stored_size), 6) + "}";
     }
-    printf("%s]}\n", out.c_str());
+    EmitJson(out + "]}");
     return kExitOk;
   }
   if (!reader->is_gguf()) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli_common.h"
+#include "json.h"
 
 namespace sgz::cli {
 namespace {
@@ -40,8 +41,9 @@ const Command kCommands[] = {
      "examples:\n"
      "  sgz unpack model.gguf.sgz\n"
      "  curl -s URL/model.gguf.sgz | sgz unpack - -o model.gguf\n"},
-    {"ls", CmdLs, "sgz ls IN.sgz [--json]",
+    {"ls", CmdLs, "sgz ls IN.sgz... [--json]",
      "Lists tensors: name, type, shape, offset, original bytes, stored bytes, ratio.\n"
+     "Several archives: a '==> IN.sgz <==' line before each (--json: an array); exit code the worst.\n"
      "examples:\n"
      "  sgz ls model.gguf.sgz\n"
      "  sgz ls model.gguf.sgz --json | jq '.tensors[0]'\n"},
@@ -55,14 +57,16 @@ const Command kCommands[] = {
      "  sgz cat model.gguf.sgz blk.0.attn_q.weight -o q.bin\n"
      "  sgz cat model.gguf.sgz --range 0:4096 | xxd | head\n"
      "  sgz cat model.gguf.sgz --range 1M: -o tail.bin\n"},
-    {"info", CmdInfo, "sgz info IN.sgz [--json]",
+    {"info", CmdInfo, "sgz info IN.sgz... [--json]",
      "Shows the format version, original size and checksum, GGUF version and metadata,\n"
      "tensor count by type, per-stream sizes and ratios, and the chunk count.\n"
+     "Several archives: a '==> IN.sgz <==' line before each (--json: an array); exit code the worst.\n"
      "examples:\n"
      "  sgz info model.gguf.sgz\n"},
-    {"verify", CmdVerify, "sgz verify IN.sgz [--against ORIGINAL] [--json]",
+    {"verify", CmdVerify, "sgz verify IN.sgz... [--against ORIGINAL] [--json]",
      "Decodes everything and checks every checksum; with --against, also compares with a\n"
-     "file. Exit code 0: intact (and identical); 2: corrupt or different.\n"
+     "file. Exit code 0: intact (and identical); 2: corrupt or different. Several archives\n"
+     "(without --against): each checked, --json gives an array, the exit code is the worst.\n"
      "examples:\n"
      "  sgz verify model.gguf.sgz --against model.gguf\n"},
 };
@@ -113,6 +117,28 @@ int UnknownCommand(const std::string& name) {
     if (d < best_distance) best = &c, best_distance = d;
   }
   return Usage("unknown command '" + name + "'" + (best ? std::string(" (did you mean '") + best->name + "'?)" : ""));
+}
+
+// ls, info or verify over several archives, like `zstd -l`/`-t`: text gets a
+// header line per archive (ls, info), JSON one array of the objects (an
+// archive that fails without one gets {"archive", "ok": false, "exit_code"}).
+// The exit code is the highest (worst) of all.
+int RunEach(const Command& cmd, const Args& r, const Common& c, const std::vector<std::string>& archives) {
+  const std::string name = cmd.name;
+  if (name == "verify" && r.count("against")) return Usage("verify --against takes one archive");
+  if (c.json) JsonBegin(true);
+  int worst = kExitOk;
+  for (size_t i = 0; i < archives.size(); ++i) {
+    if (!c.json && name != "verify") printf("%s==> %s <==\n", i ? "\n" : "", archives[i].c_str());
+    const size_t before = JsonEmitted();
+    const int rc = cmd.run(r, c, {archives[i]});
+    if (c.json && JsonEmitted() == before) {
+      EmitJson("{\"archive\": " + JsonString(archives[i]) + ", \"ok\": false, \"exit_code\": " + std::to_string(rc) + "}");
+    }
+    worst = std::max(worst, rc);
+  }
+  if (c.json) JsonEnd();
+  return worst;
 }
 
 void PrintCommandHelp(const Command& cmd) { printf("usage: %s\n\n%s\n%s", cmd.usage, cmd.help, kExitCodes); }
@@ -184,7 +210,9 @@ int Main(int argc, char** argv) {
       c.threads = r["threads"].as<unsigned>();
       if (c.json && name != "ls" && name != "info" && name != "verify") return Usage("--json is for ls, info and verify");
       if (r.count("keep") && name != "pack" && name != "unpack") return Usage("-k/--keep is for pack and unpack");
-      return cmd.run(Args(r), c, args);
+      const bool several = name == "ls" || name == "info" || name == "verify";
+      if (!several || args.size() < 2) return cmd.run(Args(r), c, args);
+      return RunEach(cmd, Args(r), c, args);
     } catch (const cxxopts::exceptions::exception& e) {
       return Usage(e.what());
     }

@@ -25,12 +25,11 @@ int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& ar
   if (!against.empty() && !result.against_opened) return Fail(against, e);
   const bool matches = result.matches;
   if (c.json) {
-    printf("{\"archive\": %s, \"ok\": %s, \"error\": %s, \"original_size\": %" PRIu64 ", \"chunks_checked\": %" PRIu64
-           ", \"against\": %s, \"matches\": %s}\n",
-           JsonString(in).c_str(), e.ok() && matches ? "true" : "false",
-           e.ok() ? "null" : JsonString(ErrorText(e)).c_str(), result.original_size, result.chunks_checked,
-           against.empty() ? "null" : JsonString(against).c_str(),
-           against.empty() || !e.ok() ? "null" : (matches ? "true" : "false"));
+    EmitJson("{\"archive\": " + JsonString(in) + ", \"ok\": " + (e.ok() && matches ? "true" : "false") +
+             ", \"error\": " + (e.ok() ? "null" : JsonString(ErrorText(e))) + ", \"original_size\": " +
+             std::to_string(result.original_size) + ", \"chunks_checked\": " + std::to_string(result.chunks_checked) +
+             ", \"against\": " + (against.empty() ? "null" : JsonString(against)) + ", \"matches\": " +
+             (against.empty() || !e.ok() ? "null" : (matches ? "true" : "false")) + "}");
   }
   if (!e.ok()) return c.json ? ExitFor(e) : Fail(in, e);
   if (!matches) {
