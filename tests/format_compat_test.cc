@@ -42,27 +42,8 @@ void ExpectRefused(const std::string& archive, Status::Code code, const std::str
 std::string Fixture(const std::string& path) { return testing::ReadFile(testing::SourceDir() + "/fixtures/" + path); }
 
 // all-types.gguf in 4 KiB chunks: split and unsplit chunks, many tensors.
-struct Base {
-  std::string original;
-  std::string archive;
-  Manifest manifest;
-};
-
-const Base& GgufBase() {
-  static const Base* base = [] {
-    Base* b = new Base;
-    b->original = Fixture("valid/all-types.gguf");
-    PackOptions o;
-    o.chunk_size = kMinChunkSize;
-    o.threads = 1;
-    b->archive = testing::Pack(b->original, o);
-    Result<std::unique_ptr<Archive>> a = testing::OpenMemory(b->archive);
-    EXPECT_TRUE(a.ok());
-    if (a.ok()) b->manifest = (*a)->manifest();
-    return b;
-  }();
-  return *base;
-}
+using Base = testing::PackedFixture;
+const Base& GgufBase() { return testing::PackedAllTypes(); }
 
 TEST(FormatCompat, EveryFormat10FixtureDecodesToItsSource) {
   std::istringstream sources(Fixture("format-1.0/SOURCES.txt"));

@@ -20,27 +20,8 @@ namespace {
 
 constexpr uint64_t kTiB = 1ull << 40;
 
-struct Packed {
-  std::string original;
-  std::string archive;
-  Manifest manifest;
-};
-
-const Packed& AllTypes() {
-  static const Packed* packed = [] {
-    Packed* p = new Packed;
-    p->original = testing::ReadFile(testing::SourceDir() + "/fixtures/valid/all-types.gguf");
-    PackOptions o;
-    o.chunk_size = kMinChunkSize;
-    o.threads = 1;
-    p->archive = testing::Pack(p->original, o);
-    Result<std::unique_ptr<Archive>> a = testing::OpenMemory(p->archive);
-    EXPECT_TRUE(a.ok());
-    if (a.ok()) p->manifest = (*a)->manifest();
-    return p;
-  }();
-  return *packed;
-}
+using Packed = testing::PackedFixture;
+const Packed& AllTypes() { return testing::PackedAllTypes(); }
 
 // `archive`'s chunks, then the `extra` chunk bytes, then `manifest` (a whole
 // frame) and a footer of version major.0 with its checksum.

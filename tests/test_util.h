@@ -107,6 +107,30 @@ inline UnpackOutcome StreamingUnpack(const std::string& archive) {
   return {s, sink.out};
 }
 
+// fixtures/valid/all-types.gguf packed once per process with the smallest
+// chunks and one thread (many chunks, deterministic), and its manifest: the
+// base that tests edit into hand-made archives.
+struct PackedFixture {
+  std::string original;
+  std::string archive;
+  Manifest manifest;
+};
+inline const PackedFixture& PackedAllTypes() {
+  static const PackedFixture* packed = [] {
+    PackedFixture* p = new PackedFixture;
+    p->original = ReadFile(SourceDir() + "/fixtures/valid/all-types.gguf");
+    PackOptions o;
+    o.chunk_size = kMinChunkSize;
+    o.threads = 1;
+    p->archive = Pack(p->original, o);
+    Result<std::unique_ptr<Archive>> a = OpenMemory(p->archive);
+    EXPECT_TRUE(a.ok());
+    if (a.ok()) p->manifest = (*a)->manifest();
+    return p;
+  }();
+  return *packed;
+}
+
 }  // namespace testing
 }  // namespace sgz::internal
 
