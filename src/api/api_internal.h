@@ -70,6 +70,11 @@ class CountingSink : public internal::ByteSink {
   bool failed_ = false;
 };
 
+// The metadata of a GGUF header parsed into `layout` (its bytes at
+// `header`), as Reader::Metadata returns it.
+std::vector<MetadataEntry> DecodeMetadata(const uint8_t* header, const internal::GgufLayout& layout,
+                                          bool big_endian, const MetadataLimits& limits);
+
 }  // namespace internal::api
 
 struct Reader::Impl {

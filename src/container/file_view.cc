@@ -105,6 +105,26 @@ Status FileView::Unpack(ByteSink* sink) const {
   return Status::Ok();
 }
 
+Status FileView::UnpackPastDamage(ByteSink* sink, const std::function<Status(size_t, const Status&)>& damaged) const {
+  const FileEntry& f = file();
+  Xxh3Stream whole;
+  bool any_damage = false;
+  SGZ_RETURN_IF_ERROR(store_->ReadChunks(
+      f.chunks.data(), f.chunks.size(), CacheKeep::kNone,
+      [&](size_t, const std::vector<uint8_t>& decoded) {
+        whole.Update(decoded.data(), decoded.size());
+        return sink == nullptr ? Status::Ok() : sink->Write(decoded.data(), decoded.size());
+      },
+      [&](size_t k, const Status& failure) {
+        any_damage = true;
+        return damaged(k, failure);
+      }));
+  if (!any_damage && !ChecksumMatches(whole.Digest(), f.checksum)) {
+    return Status::ChecksumMismatch("whole-file checksum mismatch");
+  }
+  return Status::Ok();
+}
+
 Result<const TensorEntry*> FileView::FindTensor(const std::string& name) const {
   const FileEntry& f = file();
   std::vector<std::pair<size_t, const std::string*>> close;
