@@ -226,7 +226,7 @@ assert g["archive"] is False and g["kind"] == "gguf" and g["original_size"] == a
 assert g["gguf"] == a["gguf"], "gguf sections differ"
 assert "streams" not in g and "chunks" not in g, g.keys()
 ' "$T/out" "$T/archive-info.json"
-check ls-gguf-and-archive 0 "$SGZ" ls "$T/demo.gguf" "$A" output.weight
+check ls-gguf-and-archive 0 "$SGZ" ls "$A" "$T/demo.gguf" output.weight
 [ "$(grep -c '^output.weight ' "$T/out")" = 2 ] && ok || bad "ls GGUF and archive" "$T/out"
 check ls-invalid-gguf 2 "$SGZ" ls "$SRC/fixtures/invalid/duplicate-key.gguf"
 grep -q "^sgz: $SRC/fixtures/invalid/duplicate-key.gguf: corrupt: not a valid GGUF file: duplicate metadata key" "$T/err" && ok || bad "invalid GGUF message" "$T/err"
