@@ -169,6 +169,22 @@ check verify-damaged-quiet-stdout 2 "$SGZ" verify "$T/bad.sgz"
 check verify-several-damaged 2 "$SGZ" verify "$A" "$T/bad.sgz"
 [ "$(grep -c 'damaged' "$T/err")" -ge 4 ] && grep -q ": OK (" "$T/out" && ok || bad "verify several with damage" "$T/err"
 
+# Bytes of no tensor (an opaque file): one line per damaged chunk.
+python3 -c 'import random, sys; random.seed(7); sys.stdout.buffer.write(bytes(random.getrandbits(8) for _ in range(300000)))' > "$T/noise.bin"
+"$SGZ" pack "$T/noise.bin" -o "$T/noise.sgz" --chunk-size 64 -q
+nsize=$(stat -c %s "$T/noise.sgz")
+for at in $((nsize / 4)) $((nsize / 2)); do printf '\xff\xff' | dd of="$T/noise.sgz" bs=1 seek="$at" conv=notrunc 2>/dev/null; done
+check verify-opaque-damaged 2 "$SGZ" verify "$T/noise.sgz"
+[ "$(grep -c "^sgz: $T/noise.sgz: bytes outside tensors damaged: chunk [0-9]* \[[0-9]*, +65536): " "$T/err")" = 2 ] &&
+  grep -q "2 of 5 chunks damaged" "$T/err" && ok || bad "verify opaque damage" "$T/err"
+# A tensor with many damaged chunks: one line, the first three and a count.
+"$SGZ" pack "$T/demo.gguf" -o "$T/small.sgz" --chunk-size 4 -q
+ssize=$(stat -c %s "$T/small.sgz")
+head -c 40000 /dev/zero | dd of="$T/small.sgz" bs=1 seek=$((ssize / 2)) conv=notrunc 2>/dev/null
+check verify-many-chunks 2 "$SGZ" verify "$T/small.sgz"
+grep -Eq "^sgz: $T/small.sgz: tensor '[^']*' damaged: chunk [0-9]+ [^;]*; chunk [^;]*; chunk [^;]*; and [0-9]+ more chunks$" "$T/err" &&
+  ok || bad "verify: a tensor's many damaged chunks in one line" "$T/err"
+
 # ---- verify --against: the first difference and the tensors that differ.
 python3 - "$T/demo.gguf" "$T/changed.gguf" "$T/all.json" <<'PY'
 import json, sys

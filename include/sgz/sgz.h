@@ -444,8 +444,10 @@ struct VerifyResult {
 
 // Decodes the archive `archive`, checking every checksum, and compares it
 // with options.against (opened first, read once in order). A difference is
-// not an error: the call returns ok with matches == false. *result is
-// filled as far as the call got, also on error.
+// not an error: the call returns ok with matches == false. A damaged chunk
+// does not stop the pass (Reader::VerifyAll): every one is listed in
+// result->damaged and the first one's error is returned. *result is filled
+// as far as the call got, also on error.
 Error VerifyFile(const std::string& archive, const VerifyOptions& options, VerifyResult* result);
 
 // What a file is, by its first bytes.

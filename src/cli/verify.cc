@@ -11,8 +11,8 @@
 namespace sgz::cli {
 namespace {
 
-// Chunks listed per line before "and N more".
-constexpr size_t kChunksPerLine = 3;
+// Chunks (or tensors) named in one line before "and N more".
+constexpr size_t kPerLine = 3;
 
 std::string What(const Damage& d) {
   return d.code == ErrorCode::kChecksumMismatch ? "checksum mismatch" : "corrupt: " + d.message;
@@ -25,8 +25,8 @@ std::string ChunkText(const Damage& d) {
 
 std::string ChunksText(const std::vector<const Damage*>& list) {
   std::string s;
-  for (size_t i = 0; i < list.size() && i < kChunksPerLine; ++i) s += (i ? "; " : "") + ChunkText(*list[i]);
-  if (list.size() > kChunksPerLine) s += "; and " + std::to_string(list.size() - kChunksPerLine) + " more chunks";
+  for (size_t i = 0; i < list.size() && i < kPerLine; ++i) s += (i ? "; " : "") + ChunkText(*list[i]);
+  if (list.size() > kPerLine) s += "; and " + std::to_string(list.size() - kPerLine) + " more chunks";
   return s;
 }
 
@@ -49,7 +49,9 @@ void PrintDamage(const std::string& in, const std::vector<Damage>& damaged) {
     fprintf(stderr, "sgz: %s: tensor '%s' damaged: %s\n", name, t.c_str(), ChunksText(by_tensor[t]).c_str());
   }
   for (const Damage& d : damaged) {
-    if (d.tensors.empty() && !d.metadata) fprintf(stderr, "sgz: %s: bytes outside tensors damaged: %s\n", name, ChunkText(d).c_str());
+    if (d.tensors.empty() && !d.metadata) {
+      fprintf(stderr, "sgz: %s: bytes outside tensors damaged: %s\n", name, ChunkText(d).c_str());
+    }
   }
 }
 
@@ -71,8 +73,8 @@ std::string DamageJson(const std::vector<Damage>& damaged) {
 std::string DifferingText(const VerifyResult& result) {
   std::string s;
   const std::vector<std::string>& t = result.differing_tensors;
-  for (size_t i = 0; i < t.size() && i < kChunksPerLine; ++i) s += (i ? ", '" : "tensors '") + t[i] + "'";
-  if (t.size() > kChunksPerLine) s += " and " + std::to_string(t.size() - kChunksPerLine) + " more";
+  for (size_t i = 0; i < t.size() && i < kPerLine; ++i) s += (i ? ", '" : "tensors '") + t[i] + "'";
+  if (t.size() > kPerLine) s += " and " + std::to_string(t.size() - kPerLine) + " more";
   if (result.differs_outside_tensors) s += std::string(s.empty() ? "" : "; ") + "bytes outside tensors";
   return s.empty() ? s : " (" + s + ")";
 }
