@@ -250,6 +250,14 @@ for cmd in ls info; do
   check "$cmd-neither" 2 "$SGZ" $cmd "$SRC/fixtures/invalid/ERRORS.txt"
   [ "$(cat "$T/err")" = "sgz: $SRC/fixtures/invalid/ERRORS.txt: not an sgz archive or a GGUF file" ] && ok || bad "$cmd neither: message" "$T/err"
 done
+# A GGUF file without tensors may end before its padded data offset (as the
+# vocab-only files of llama.cpp do): its archive's info agrees with the file's.
+head -c 280 "$SRC/fixtures/valid/zero-tensors.gguf" > "$T/vocab.gguf"
+"$SGZ" pack "$T/vocab.gguf" -o "$T/vocab.sgz" -q && "$SGZ" unpack "$T/vocab.sgz" -c | cmp -s - "$T/vocab.gguf" && ok || bad "vocab round trip"
+check info-no-tensors-unaligned 0 "$SGZ" info "$T/vocab.sgz"
+grep -q "data at 280$" "$T/out" && grep -q "'hello'" "$T/out" && ok || bad "info of a short zero-tensor GGUF archive" "$T/out"
+check info-no-tensors-unaligned-gguf 0 "$SGZ" info "$T/vocab.gguf"
+grep -q "data at 280$" "$T/out" && ok || bad "info of a short zero-tensor GGUF" "$T/out"
 # A damaged archive is still reported as one (its magic is sgz's).
 head -c $((size - 10)) "$A" > "$T/cut.sgz"
 check ls-truncated-archive 2 "$SGZ" ls "$T/cut.sgz"

@@ -197,6 +197,9 @@ Status FileView::ReadGgufHeader(std::vector<uint8_t>* header, GgufLayout* layout
     }
   }
   if (!parsed.ok()) return parsed.status().WithContext("GGUF header");
+  // The writer's rule for the data offset (a file without tensors may end
+  // before the padded offset), so that such a file's header agrees with it.
+  SGZ_RETURN_IF_ERROR(FinishGgufLayout(&*parsed, f.original_size).WithContext("GGUF header"));
   if (parsed->data_offset != f.data_offset) {
     return Status::Corruption("manifest: file " + std::to_string(file_index_) + " data_offset " +
                               std::to_string(f.data_offset) + " disagrees with its GGUF header's " +
