@@ -2,6 +2,7 @@
 // metadata, tensors by type, per-stream sizes (text or JSON).
 #include <cinttypes>
 #include <cstdio>
+#include <map>
 
 #include "cli_common.h"
 #include "json.h"
@@ -50,8 +51,8 @@ std::string InfoJson(Reader& reader, const std::vector<MetadataEntry>& metadata,
 void PrintInfoText(const std::string& in, Reader& reader, const std::vector<MetadataEntry>& metadata,
                    const std::vector<StreamStat>& streams) {
   const ArchiveInfo a = reader.archive_info();
-  printf("archive:         %s (sgz format %u.%u, %" PRIu64 " bytes, %" PRIu64 " chunks)\n", in.c_str(), a.format.major,
-         a.format.minor, a.archive_size, a.chunks);
+  printf("archive:         %s (sgz format %u.%u, %s, %s)\n", in.c_str(), a.format.major, a.format.minor,
+         Plural(a.archive_size, "byte").c_str(), Plural(a.chunks, "chunk").c_str());
   printf("original:        %s, %" PRIu64 " bytes, xxh3-64 %s, ratio %.4f\n",
          reader.file_name().empty() ? "(no name)" : reader.file_name().c_str(), reader.original_size(),
          Hex64(a.checksum).c_str(), Ratio(reader.original_size(), a.archive_size));
@@ -71,6 +72,21 @@ void PrintInfoText(const std::string& in, Reader& reader, const std::vector<Meta
     for (const auto& [type, n] : g.tensors_by_type) printf("  %-8s %" PRIu64 "\n", type.c_str(), n);
   }
   PrintStreams(stdout, streams, reader.original_size(), a.archive_size);
+}
+
+// info -v: original and stored bytes per tensor type, which shows where
+// the archive's bytes go.
+void PrintTypeSizes(const std::vector<TensorInfo>& tensors) {
+  std::map<std::string, std::pair<uint64_t, uint64_t>> by_type;  // original, stored
+  for (const TensorInfo& t : tensors) {
+    by_type[t.type].first += t.size;
+    by_type[t.type].second += t.stored_size;
+  }
+  printf("%-22s %14s %14s %8s\n", "tensor type", "original", "stored", "ratio");
+  for (const auto& [type, sizes] : by_type) {
+    printf("%-22s %14" PRIu64 " %14" PRIu64 " %8.4f\n", type.c_str(), sizes.first, sizes.second,
+           Ratio(sizes.first, sizes.second));
+  }
 }
 
 }  // namespace
@@ -97,6 +113,7 @@ int CmdInfo(const Args& r, const Common& c, const std::vector<std::string>& args
     EmitJson(InfoJson(*reader, metadata, *streams));
   } else {
     PrintInfoText(in, *reader, metadata, *streams);
+    if (c.verbose && reader->is_gguf()) PrintTypeSizes(reader->tensors());
   }
   return kExitOk;
 }

@@ -3,13 +3,16 @@
 #include <cxxopts.hpp>
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <exception>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "cli_common.h"
+#include "cli_options.h"
 #include "json.h"
 
 namespace sgz::cli {
@@ -31,6 +34,7 @@ const Command kCommands[] = {
      "  --chunk-size  original KiB per chunk (default 4096)\n"
      "  --stats       per-stream original and stored bytes\n"
      "  -k/--keep     accepted and ignored: sgz never deletes its input\n"
+     "  -v            also time, speed and the stream table\n"
      "examples:\n"
      "  sgz pack model.gguf                    # writes model.gguf.sgz\n"
      "  cat model.gguf | sgz pack - -o m.sgz\n"},
@@ -38,12 +42,15 @@ const Command kCommands[] = {
      "Restores the original file, verifying every checksum. IN may be - (standard input,\n"
      "decoded in order as it arrives). Default output: IN without .sgz.\n"
      "  -k/--keep     accepted and ignored: sgz never deletes its input\n"
+     "  -v            a line on stderr: IN: archive size -> OUT (size), chunks, time, speed\n"
      "examples:\n"
      "  sgz unpack model.gguf.sgz\n"
      "  curl -s URL/model.gguf.sgz | sgz unpack - -o model.gguf\n"},
     {"ls", CmdLs, "sgz ls IN.sgz... [--json]",
      "Lists tensors: name, type, shape, offset, original bytes, stored bytes, ratio.\n"
      "Several archives: a '==> IN.sgz <==' line before each (--json: an array); exit code the worst.\n"
+     "  -v            also the chunks holding each tensor (indices: 7, or 7-9)\n"
+     "IN cannot be - (the manifest is at the end of an archive): give the file's name.\n"
      "examples:\n"
      "  sgz ls model.gguf.sgz\n"
      "  sgz ls model.gguf.sgz --json | jq '.tensors[0]'\n"},
@@ -53,6 +60,9 @@ const Command kCommands[] = {
      "  --range OFFSET:LENGTH  or OFFSET: (to the end). Numbers are decimal (a leading 0 is\n"
      "                not octal) or hex after 0x; a K, M or G suffix means KiB, MiB, GiB\n"
      "                (1024-based): 1K:16 is 1024:16\n"
+     "  -v            as --stats\n"
+     "IN may be - with --range: standard input is read once, to its end (every checksum is\n"
+     "checked), and the range written as it is decoded. A TENSOR needs a seekable archive file.\n"
      "examples:\n"
      "  sgz cat model.gguf.sgz blk.0.attn_q.weight -o q.bin\n"
      "  sgz cat model.gguf.sgz --range 0:4096 | xxd | head\n"
@@ -61,12 +71,16 @@ const Command kCommands[] = {
      "Shows the format version, original size and checksum, GGUF version and metadata,\n"
      "tensor count by type, per-stream sizes and ratios, and the chunk count.\n"
      "Several archives: a '==> IN.sgz <==' line before each (--json: an array); exit code the worst.\n"
+     "  -v            also original and stored bytes per tensor type\n"
+     "IN cannot be - (the manifest is at the end of an archive): give the file's name.\n"
      "examples:\n"
      "  sgz info model.gguf.sgz\n"},
     {"verify", CmdVerify, "sgz verify IN.sgz... [--against ORIGINAL] [--json]",
      "Decodes everything and checks every checksum; with --against, also compares with a\n"
      "file. Exit code 0: intact (and identical); 2: corrupt or different. Several archives\n"
      "(without --against): each checked, --json gives an array, the exit code is the worst.\n"
+     "IN may be - (standard input, decoded in order as it arrives).\n"
+     "  -v            a line on stderr: archive and original size, chunks checked, time, speed\n"
      "examples:\n"
      "  sgz verify model.gguf.sgz --against model.gguf\n"},
 };
@@ -81,24 +95,11 @@ void PrintHelp(FILE* out) {
   fprintf(out,
           "\ncommon options: -q/--quiet, -v/--verbose, -T/--threads N (default: all cores), -f/--force,\n"
           "                --json (ls, info, verify), -V/--version, COMMAND --help (or: sgz help COMMAND);\n"
-          "                -k/--keep (pack, unpack) is accepted: sgz never deletes its input\n\n%s",
+          "                -k/--keep (pack, unpack) is accepted: sgz never deletes its input\n"
+          "An option a command does not take is refused, and so are -q with -v, -c with -o, and an\n"
+          "option with a value given twice. Binary data is not written to a terminal (cat, -c) or\n"
+          "read from one (IN or --against -) unless -f is given.\n\n%s",
           kExitCodes);
-}
-
-// Levenshtein distance: insertions, deletions and substitutions.
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
 }
 
 const Command* FindCommand(const std::string& name) {
@@ -141,18 +142,23 @@ int RunEach(const Command& cmd, const Args& r, const Common& c, const std::vecto
   return worst;
 }
 
-void PrintCommandHelp(const Command& cmd) { printf("usage: %s\n\n%s\n%s", cmd.usage, cmd.help, kExitCodes); }
+void PrintCommandHelp(const Command& cmd) {
+  printf("usage: %s\n\n%s\noptions taken: %s\n%s", cmd.usage, cmd.help, AcceptedOptionsText(cmd.name).c_str(),
+         kExitCodes);
+}
 
 int Main(int argc, char** argv) {
   cxxopts::Options options("sgz", "");
+  // Numbers are taken as text and parsed by ParseSignedOption and
+  // ParseUnsignedOption (Args::Value::as), whose messages name the option.
   options.add_options()
       ("o,output", "output file", cxxopts::value<std::string>())
-      ("l,level", "zstd level", cxxopts::value<int>()->default_value(std::to_string(kDefaultLevel)))
+      ("l,level", "zstd level", cxxopts::value<std::string>()->default_value(std::to_string(kDefaultLevel)))
       ("fast", "fastest preset")
       ("max", "smallest preset")
-      ("chunk-size", "original KiB per chunk", cxxopts::value<uint64_t>()->default_value(std::to_string(kDefaultChunkSize / 1024)))
-      ("T,threads", "worker threads (0 = all cores; at most one per core)", cxxopts::value<unsigned>()->default_value("0"))
-      ("f,force", "overwrite an existing output")
+      ("chunk-size", "original KiB per chunk", cxxopts::value<std::string>()->default_value(std::to_string(kDefaultChunkSize / 1024)))
+      ("T,threads", "worker threads (0 = all cores; at most one per core)", cxxopts::value<std::string>()->default_value("0"))
+      ("f,force", "overwrite an existing output; binary data to or from a terminal")
       ("k,keep", "keep the input (always: sgz never deletes it)")
       ("c,stdout", "write to standard output")
       ("q,quiet", "no messages but errors")
@@ -165,11 +171,15 @@ int Main(int argc, char** argv) {
       ("h,help", "print help")
       ("args", "", cxxopts::value<std::vector<std::string>>());
   options.parse_positional({"args"});
+  // cxxopts reports "--json=3" as "Argument '3' failed to parse", without
+  // the option's name.
+  const std::string flag_with_value = FlagWithValue(argc, argv);
+  if (!flag_with_value.empty()) return Usage(flag_with_value);
   cxxopts::ParseResult r;
   try {
     r = options.parse(argc, argv);
   } catch (const cxxopts::exceptions::exception& e) {
-    return Usage(e.what());
+    return Usage(RewordParseError(e.what()));
   }
   if (r.count("version")) {
     const FormatVersion format = WrittenFormatVersion();
@@ -207,14 +217,15 @@ int Main(int argc, char** argv) {
     c.json = r.count("json") > 0;
     c.force = r.count("force") > 0;
     try {
-      c.threads = r["threads"].as<unsigned>();
-      if (c.json && name != "ls" && name != "info" && name != "verify") return Usage("--json is for ls, info and verify");
-      if (r.count("keep") && name != "pack" && name != "unpack") return Usage("-k/--keep is for pack and unpack");
+      if (!CheckCommandLine(name, Args(r), c, args)) return kExitUsage;
+      c.threads = r.count("threads") ? Args(r)["threads"].as<unsigned>() : 0;
       const bool several = name == "ls" || name == "info" || name == "verify";
       if (!several || args.size() < 2) return cmd.run(Args(r), c, args);
       return RunEach(cmd, Args(r), c, args);
-    } catch (const cxxopts::exceptions::exception& e) {
+    } catch (const UsageError& e) {
       return Usage(e.what());
+    } catch (const cxxopts::exceptions::exception& e) {
+      return Usage(RewordParseError(e.what()));
     }
   }
   return UnknownCommand(name);
@@ -226,7 +237,18 @@ size_t Args::count(const std::string& key) const { return r_.count(key); }
 
 template <typename T>
 T Args::Value::as() const {
-  return r_[key_].as<T>();
+  const std::string text = r_[key_].as<std::string>();
+  if constexpr (std::is_same_v<T, std::string>) {
+    return text;
+  } else if constexpr (std::is_same_v<T, int>) {
+    return static_cast<int>(ParseSignedOption(key_, text, INT_MIN, INT_MAX));
+  } else if constexpr (std::is_same_v<T, unsigned>) {
+    return static_cast<unsigned>(ParseUnsignedOption(key_, text, UINT_MAX));
+  } else {
+    static_assert(std::is_same_v<T, uint64_t>);
+    // --chunk-size is in KiB: its bytes must fit in 64 bits too.
+    return ParseUnsignedOption(key_, text, key_ == "chunk-size" ? UINT64_MAX / 1024 : UINT64_MAX);
+  }
 }
 template std::string Args::Value::as<std::string>() const;
 template int Args::Value::as<int>() const;

@@ -35,9 +35,9 @@ int CmdPack(const Args& r, const Common& c, const std::vector<std::string>& args
   if (!summary.notice.empty() && !c.quiet) fprintf(stderr, "sgz: %s: notice: %s\n", in.c_str(), summary.notice.c_str());
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!c.quiet) {
-    fprintf(stderr, "%s: %" PRIu64 " -> %" PRIu64 " bytes (ratio %.4f), %" PRIu64 " chunks",
-            OutName(out).c_str(), summary.original_size, summary.archive_size,
-            Ratio(summary.original_size, summary.archive_size), summary.chunks);
+    fprintf(stderr, "%s: %" PRIu64 " -> %" PRIu64 " bytes (ratio %.4f), %s", OutName(out).c_str(),
+            summary.original_size, summary.archive_size, Ratio(summary.original_size, summary.archive_size),
+            Plural(summary.chunks, "chunk").c_str());
     if (c.verbose) {
       fprintf(stderr, ", %.3f s, %.1f MB/s, %s shuffles", secs, summary.original_size / 1e6 / secs,
               ShuffleImplementation());

@@ -18,6 +18,7 @@ int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& ar
   options.threads = c.threads;
   options.progress = progress.Callback();
   VerifyResult result;
+  const auto start = std::chrono::steady_clock::now();
   const Error e = VerifyFile(in, options, &result);
   progress.Done();
   // A file to compare with that cannot be opened is a plain error, even
@@ -34,14 +35,18 @@ int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& ar
   if (!e.ok()) return c.json ? ExitFor(e) : Fail(in, e);
   if (!matches) {
     if (!c.json) {
-      fprintf(stderr, "sgz: %s: differs from %s at byte %" PRIu64 "\n", in.c_str(), against.c_str(),
+      fprintf(stderr, "sgz: %s: differs from %s at byte %" PRIu64 "\n", InName(in).c_str(), InName(against).c_str(),
               result.first_difference);
     }
     return kExitCorrupt;
   }
   if (!c.json && !c.quiet) {
-    printf("%s: OK (%" PRIu64 " bytes, %" PRIu64 " chunks, every checksum verified%s)\n", in.c_str(),
-           result.original_size, result.chunks_checked, against.empty() ? "" : (", identical to " + against).c_str());
+    printf("%s: OK (%s, %s, every checksum verified%s)\n", InName(in).c_str(), Plural(result.original_size, "byte").c_str(),
+           Plural(result.chunks_checked, "chunk").c_str(), against.empty() ? "" : (", identical to " + against).c_str());
+  }
+  if (c.verbose) {
+    PrintVerboseLine(in, result.archive_bytes, "", result.original_size, result.chunks_checked,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   return kExitOk;
 }
