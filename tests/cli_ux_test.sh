@@ -88,6 +88,10 @@ run "$SGZ" unpack - -c --stats < "$T/small.sgz"
 grep -q "^read [0-9]* archive bytes sequentially, decoded 1 chunk, wrote 5000 bytes$" "$T/err" && ok || { fail "unpack --stats: 1 chunk:"; cat "$T/err"; }
 run "$SGZ" info "$T/small.sgz"
 grep -q "^archive: .*, 1 chunk)$" "$T/out" && ok || { fail "info: 1 chunk:"; grep archive: "$T/out"; }
+head -c 1 "$T/demo.gguf" > "$T/one.bin"
+"$SGZ" pack -q "$T/one.bin" -o "$T/one.sgz" && "$SGZ" unpack -q "$T/one.sgz" -c | cmp -s - "$T/one.bin" || fail "one-byte round trip"
+run "$SGZ" cat "$T/one.sgz" --range 0:2
+one_line "one byte" 1 "sgz: $T/one.sgz: range [0, +2) outside the original file (1 byte)"
 
 # Option errors: sgz's style, naming the option and the value.
 opt_error() {  # opt_error WANT_LINE ARGS...
@@ -148,6 +152,29 @@ give.-q.(quiet).or.-v.(verbose),.not.both ls @demo.gguf.sgz -v -q
 -T.given.more.than.once verify @demo.gguf.sgz -T 1 -T 2
 EOF
 [ ! -e "$T/never" ] && [ ! -e "$T/never2" ] && ok || fail "a refused command wrote its output"
+# Every option on every command: refused exactly when the command does not
+# take it (a missing input makes the taken ones fail later, with exit 3).
+declare -A TAKES=([pack]="output stdout level fast max chunk-size threads force keep quiet verbose stats"
+                  [unpack]="output stdout threads force keep quiet verbose stats"
+                  [cat]="output stdout range threads force quiet verbose stats" [ls]="json quiet verbose"
+                  [info]="json quiet verbose" [verify]="against json threads force quiet verbose")
+declare -A GIVE=([output]="-o $T/never" [stdout]=-c [level]="-l 3" [fast]=--fast [max]=--max [chunk-size]="--chunk-size 64"
+                 [threads]="-T 1" [force]=-f [keep]=-k [quiet]=-q [verbose]=-v [json]=--json [stats]=--stats
+                 [range]="--range 0:1" [against]="--against $T/demo.gguf")
+for cmd in pack unpack cat ls info verify; do
+  got= want=
+  for key in output stdout level fast max chunk-size threads force keep quiet verbose json stats range against; do
+    case " ${TAKES[$cmd]} " in *" $key "*) ;; *) want="$want $key" ;; esac
+    in=$T/missing.sgz
+    [ $cmd = cat ] && [ $key != range ] && in="$in t"
+    run "$SGZ" $cmd $in ${GIVE[$key]}
+    if [ $rc = 1 ] && [ "$(wc -l < "$T/err")" = 1 ] && grep -q "^sgz: [-a-zA-Z/]* is for [a-z, ]*, not $cmd (see 'sgz --help')$" "$T/err"; then
+      got="$got $key"
+    fi
+  done
+  [ "$got" = "$want" ] && ok || fail "$cmd refuses [$got ] want [$want ]"
+done
+
 # cat -c is standard output, as without -o; with -o it is refused.
 run "$SGZ" cat "$A" output.weight -c
 "$SGZ" cat "$A" output.weight -o "$T/ow.bin"

@@ -73,7 +73,7 @@ Status FileView::CopyRange(uint64_t offset, uint64_t n, ByteSink* sink, CacheKee
   const FileEntry& f = file();
   if (offset > f.original_size || n > f.original_size - offset) {
     return Status::InvalidArgument("range [" + Num(offset) + ", +" + Num(n) + ") outside the original file (" +
-                                   Num(f.original_size) + " bytes)");
+                                   Num(f.original_size) + (f.original_size == 1 ? " byte)" : " bytes)"));
   }
   if (n == 0) return Status::Ok();
   const size_t first = FindChunk(offset);
@@ -120,7 +120,7 @@ Result<const TensorEntry*> FileView::FindTensor(const std::string& name) const {
   std::string msg = "no tensor named '" + name + "'";
   if (f.kind != EntryKind::kGguf) return Status::NotFound(msg + " (the archived file is not GGUF)");
   for (size_t i = 0; i < close.size() && i < 5; ++i) msg += (i == 0 ? "; did you mean: " : ", ") + *close[i].second;
-  if (close.empty()) msg += " (" + Num(f.tensors.size()) + " tensors)";
+  if (close.empty()) msg += " (" + Num(f.tensors.size()) + (f.tensors.size() == 1 ? " tensor)" : " tensors)");
   return Status::NotFound(msg);
 }
 
