@@ -175,6 +175,10 @@ for cmd in pack unpack cat ls info verify; do
   [ "$got" = "$want" ] && ok || fail "$cmd refuses [$got ] want [$want ]"
 done
 
+run "$SGZ" help ls
+grep -q "^options taken: -q/--quiet, -v/--verbose, --json$" "$T/out" && grep -q -- "-v  *also the chunks holding each tensor" "$T/out" && ok ||
+  { fail "help ls: options taken, -v"; cat "$T/out"; }
+
 # cat -c is standard output, as without -o; with -o it is refused.
 run "$SGZ" cat "$A" output.weight -c
 "$SGZ" cat "$A" output.weight -o "$T/ow.bin"

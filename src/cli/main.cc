@@ -93,9 +93,10 @@ void PrintHelp(FILE* out) {
   fprintf(out, "sgz %s: lossless, seekable archives for GGUF model files\n\nusage:\n", Version());
   for (const Command& c : kCommands) fprintf(out, "  %s\n", c.usage);
   fprintf(out,
-          "\ncommon options: -q/--quiet, -v/--verbose, -T/--threads N (default: all cores), -f/--force,\n"
-          "                --json (ls, info, verify), -V/--version, COMMAND --help (or: sgz help COMMAND);\n"
-          "                -k/--keep (pack, unpack) is accepted: sgz never deletes its input\n"
+          "\ncommon options: -q/--quiet, -v/--verbose, -V/--version, COMMAND --help (or: sgz help COMMAND),\n"
+          "                -T/--threads N (default: all cores) and -f/--force (pack, unpack, cat, verify),\n"
+          "                --json (ls, info, verify); -k/--keep (pack, unpack) is accepted: sgz never\n"
+          "                deletes its input\n"
           "An option a command does not take is refused, and so are -q with -v, -c with -o, and an\n"
           "option with a value given twice. Binary data is not written to a terminal (cat, -c) or\n"
           "read from one (IN or --against -) unless -f is given.\n\n%s",
@@ -143,8 +144,22 @@ int RunEach(const Command& cmd, const Args& r, const Common& c, const std::vecto
 }
 
 void PrintCommandHelp(const Command& cmd) {
-  printf("usage: %s\n\n%s\noptions taken: %s\n%s", cmd.usage, cmd.help, AcceptedOptionsText(cmd.name).c_str(),
-         kExitCodes);
+  // The options line comes from the table CheckCommandLine uses, wrapped.
+  std::string options = "options taken:", line = options;
+  const std::string all = AcceptedOptionsText(cmd.name);
+  for (size_t at = 0; at < all.size();) {
+    size_t end = all.find(", ", at);
+    end = end == std::string::npos ? all.size() : end + 1;
+    const std::string word = all.substr(at, end - at);
+    if (line.size() + 1 + word.size() > 88) {
+      options += "\n              ";
+      line = "              ";
+    }
+    options += " " + word;
+    line += " " + word;
+    at = end == all.size() ? end : end + 1;
+  }
+  printf("usage: %s\n\n%s\n%s\n%s", cmd.usage, cmd.help, options.c_str(), kExitCodes);
 }
 
 int Main(int argc, char** argv) {
