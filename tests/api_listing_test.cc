@@ -97,7 +97,9 @@ TEST_F(ListingTest, VerifyAllGoesOnPastDamageAndReportsEveryDamagedChunk) {
     EXPECT_FALSE(d.message.empty());
     EXPECT_GT(d.length, 0u);
     EXPECT_LE(d.length, kChunk);
-    if (i > 0) EXPECT_GT(d.chunk, damage[i - 1].chunk);
+    if (i > 0) {
+      EXPECT_GT(d.chunk, damage[i - 1].chunk);
+    }
     EXPECT_EQ(d.tensors, Overlapping(reader, d.offset, d.length));
     EXPECT_EQ(d.metadata, d.offset < reader.gguf().data_offset);
   }

@@ -313,7 +313,7 @@ expect_err cat-exists "already exists (use -f to overwrite)"
 check cat-disk-full 3 "$SGZ" cat "$T/demo.gguf.sgz" --range 0:300000 -o /dev/full
 expect_err cat-disk-full "sgz: /dev/full: I/O error: .*No space left on device"
 check pack-output-dir 1 "$SGZ" pack "$T/demo.gguf" -o "$T" -f
-expect_err pack-output-dir "sgz: $T: invalid argument: $T: is a directory"
+[ "$(cat "$T/err")" = "sgz: $T: is a directory" ] && pass=$((pass + 1)) || { echo "FAIL pack-output-dir: $(cat "$T/err")"; fails=$((fails + 1)); }
 # verify: an --against that cannot be opened is a plain error even with --json;
 # an archive that cannot be opened is reported in the JSON.
 check verify-against-missing 3 "$SGZ" verify "$T/demo.gguf.sgz" --against "$T/nope.gguf" --json

@@ -150,6 +150,8 @@ struct TensorInfo {
   uint64_t offset = 0;         // of the payload in the original file
   uint64_t size = 0;           // payload bytes in the original file
   uint64_t stored_size = 0;    // compressed bytes of the chunks holding it
+  uint64_t first_chunk = 0;    // the chunks holding it: [first_chunk, first_chunk + chunks)
+  uint64_t chunks = 0;         // in the file's order; 0 for an empty tensor
 };
 
 // How much of the archive the Reader has touched so far.
@@ -255,7 +257,9 @@ using DamageCallback = std::function<Error(const Damage& damage)>;
 // chunks it needs and checks their checksums.
 class Reader {
  public:
-  // Opens the archive file at `path`. Errors carry `path` in path(); their
+  // Opens the archive file at `path` ("-" is not standard input: an archive
+  // is read at its end first, so it must be seekable; see UnpackTo and
+  // VerifyFile for reading a stream). Errors carry `path` in path(); their
   // message names it only where the operating system's does ("x.sgz: No
   // such file or directory"), so "<path>: <message>" reads well for all.
   static ErrorOr<Reader> Open(const std::string& path);
@@ -416,6 +420,15 @@ struct UnpackSummary {
 Error UnpackFile(const std::string& in, const std::string& out, const UnpackOptions& options,
                  UnpackSummary* summary = nullptr);
 Error UnpackFile(const std::string& in, const std::string& out, bool overwrite, unsigned threads = 0);
+// Hands the original file of the archive `in` to `write` in order ("-" reads
+// standard input in one pass, as UnpackFile does), verifying every chunk
+// checksum as it goes and the whole-file checksum at the end: the bytes
+// already handed over are only known good when this returns ok.
+// options.overwrite is unused. An Error returned by `write` comes back
+// unchanged; other errors carry `in` in path(). *summary, when given, is
+// filled on success.
+Error UnpackTo(const std::string& in, const WriteCallback& write, const UnpackOptions& options,
+               UnpackSummary* summary = nullptr);
 
 struct VerifyOptions {
   std::string against;  // a file to compare the original with ("-": standard input); empty: none
@@ -428,6 +441,7 @@ struct VerifyResult {
   bool opened = false;          // the archive opened (original_size is known)
   uint64_t original_size = 0;
   uint64_t chunks_checked = 0;  // chunks decoded and checked, also on failure
+  uint64_t archive_bytes = 0;   // the archive's size (streamed: the bytes read), once known
   // With `against`: whether the decoded bytes equal the file's, and where
   // they first differ (the shorter length when one is a prefix of the other).
   bool matches = true;
@@ -442,12 +456,14 @@ struct VerifyResult {
   std::vector<Damage> damaged;
 };
 
-// Decodes the archive `archive`, checking every checksum, and compares it
-// with options.against (opened first, read once in order). A difference is
-// not an error: the call returns ok with matches == false. A damaged chunk
-// does not stop the pass (Reader::VerifyAll): every one is listed in
-// result->damaged and the first one's error is returned. *result is filled
-// as far as the call got, also on error.
+// Decodes the archive `archive` ("-": standard input, read once in order as
+// UnpackFile does; `against` may then not be "-" too), checking every
+// checksum, and compares it with options.against (opened first, read once
+// in order). A difference is not an error: the call returns ok with
+// matches == false. A damaged chunk of an archive file does not stop the
+// pass (Reader::VerifyAll): every one is listed in result->damaged and the
+// first one's error is returned (from standard input, the first damage
+// ends the pass). *result is filled as far as the call got, also on error.
 Error VerifyFile(const std::string& archive, const VerifyOptions& options, VerifyResult* result);
 
 // What a file is, by its first bytes.
@@ -479,7 +495,8 @@ ErrorOr<GgufFileInfo> ReadGgufFile(const std::string& path, const MetadataLimits
 // An output file that appears only when complete: bytes go to a temporary
 // file beside `path`, renamed into place by Commit(). Without `overwrite`
 // an existing file is an error (kInvalidArgument, at Create and again
-// atomically at Commit) and is left alone. An OutputFile destroyed without
+// atomically at Commit; the message is "PATH: already exists", the same
+// from PackFile, UnpackFile and Reader::Unpack) and is left alone. An OutputFile destroyed without
 // Commit removes its temporary. "-" writes to standard output; an existing
 // device or FIFO (/dev/null) is written directly.
 class OutputFile {

@@ -65,6 +65,14 @@ bool RegularFileId(const std::string& path, int std_fd, dev_t* dev, ino_t* ino) 
   return true;
 }
 
+void FillStreamed(const StreamUnpackStats& stats, UnpackSummary* summary) {
+  summary->streamed = true;
+  summary->reads = ReadStats();
+  summary->reads.bytes_read = stats.archive_bytes;
+  summary->reads.chunks_decoded = summary->reads.chunks_total = stats.chunks;
+  summary->original_size = stats.original_bytes;
+}
+
 }  // namespace
 
 PackFileOptions PackFileOptions::Fast() {
@@ -181,13 +189,41 @@ Error UnpackFile(const std::string& in, const std::string& out, const UnpackOpti
     if (!s.ok()) return OnPath(s, sink.failed() ? OutName(out) : in);
     s = (*file)->Commit();
     if (!s.ok()) return OnPath(s, OutName(out));
-    if (summary != nullptr) {
-      summary->streamed = true;
-      summary->reads = ReadStats();
-      summary->reads.bytes_read = stats.archive_bytes;
-      summary->reads.chunks_decoded = summary->reads.chunks_total = stats.chunks;
-      summary->original_size = stats.original_bytes;
+    if (summary != nullptr) FillStreamed(stats, summary);
+    return Error();
+  });
+}
+
+Error UnpackTo(const std::string& in, const WriteCallback& write, const UnpackOptions& options,
+               UnpackSummary* summary) {
+  return Guarded([&]() -> Error {
+    if (in != "-") {
+      ErrorOr<Reader> reader = Reader::Open(in);
+      if (!reader.ok()) return reader.error().set_path(in);
+      reader->set_threads(options.threads);
+      bool write_failed = false;
+      Error e = reader->Unpack(
+          [&](const void* data, size_t n) -> Error {
+            Error w = write(data, n);
+            write_failed = !w.ok();
+            return w;
+          },
+          options.progress);
+      if (!e.ok()) return write_failed ? e : e.set_path(in);
+      if (summary != nullptr) {
+        summary->streamed = false;
+        summary->reads = reader->stats();
+        summary->original_size = reader->original_size();
+      }
+      return Error();
     }
+    CallbackSink to_write(&write);
+    CountingSink sink(&to_write, &options.progress, 0);
+    std::unique_ptr<InputStream> input = NewFdInputStream(STDIN_FILENO, "<stdin>");
+    StreamUnpackStats stats;
+    Status s = UnpackStream(input.get(), &sink, &stats, options.threads);
+    if (!s.ok()) return sink.failed() ? to_write.error() : OnPath(s, in);
+    if (summary != nullptr) FillStreamed(stats, summary);
     return Error();
   });
 }
@@ -290,6 +326,42 @@ class Comparer {
   uint64_t mismatch_ = UINT64_MAX;
 };
 
+// Hands the decoded bytes of a streamed archive to a Comparer, or drops them.
+class CompareSink : public internal::ByteSink {
+ public:
+  explicit CompareSink(Comparer* compare) : compare_(compare) {}
+  Status Write(const void* data, size_t n) override {
+    if (compare_ == nullptr) return Status::Ok();
+    Status s = compare_->Write(data, n);
+    failed_ = failed_ || !s.ok();
+    return s;
+  }
+  bool failed() const { return failed_; }
+
+ private:
+  Comparer* compare_;
+  bool failed_ = false;
+};
+
+// VerifyFile of the archive on standard input: decoded in one pass, in order.
+Error VerifyStdin(const VerifyOptions& options, InputStream* against, VerifyResult* r) {
+  std::unique_ptr<Comparer> compare;
+  if (against != nullptr) compare.reset(new Comparer(against, {}));
+  CompareSink to_compare(compare.get());
+  CountingSink sink(&to_compare, &options.progress, 0);
+  std::unique_ptr<InputStream> input = NewFdInputStream(STDIN_FILENO, "<stdin>");
+  StreamUnpackStats stats;
+  Status s = UnpackStream(input.get(), &sink, &stats, options.threads);
+  r->opened = s.ok() || stats.chunks > 0;
+  r->original_size = stats.original_bytes;
+  r->chunks_checked = stats.chunks;
+  r->archive_bytes = stats.archive_bytes;
+  if (!s.ok()) return OnPath(s, to_compare.failed() ? options.against : "-");
+  if (compare) r->first_difference = compare->Finish();
+  r->matches = r->first_difference == UINT64_MAX;
+  return Error();
+}
+
 }  // namespace
 
 Error VerifyFile(const std::string& archive, const VerifyOptions& options, VerifyResult* result) {
@@ -303,6 +375,13 @@ Error VerifyFile(const std::string& archive, const VerifyOptions& options, Verif
       if (!s.ok()) return OnPath(s.status(), options.against);
       against = std::move(s).value();
       r.against_opened = true;
+    }
+    if (archive == "-") {
+      if (options.against == "-") {
+        return Error(ErrorCode::kInvalidArgument, "standard input cannot be both the archive and the file to compare with")
+            .set_path("-");
+      }
+      return VerifyStdin(options, against.get(), &r);
     }
     ErrorOr<Reader> reader = Reader::Open(archive);
     if (!reader.ok()) return reader.error().set_path(archive);
@@ -337,6 +416,7 @@ Error VerifyFile(const std::string& archive, const VerifyOptions& options, Verif
       r.differs_outside_tensors = compare->outside_differs();
     }
     r.chunks_checked = reader->stats().chunks_decoded + r.damaged.size();
+    r.archive_bytes = reader->archive_info().archive_size;
     if (!e.ok()) return e.set_path(against_failed ? options.against : archive);
     return Error();
   });

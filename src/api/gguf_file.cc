@@ -1,6 +1,6 @@
 // Plain GGUF files (not archives) through the public API: telling a file's
 // kind by its magic, and reading a GGUF file's layout and metadata, so that
-// programs (and `sgz ls`/`sgz info`) can list a GGUF file as an archive.
+// programs (and the command line's ls and info) can list a GGUF file as an archive.
 #include <algorithm>
 #include <cstring>
 #include <map>

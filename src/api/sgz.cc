@@ -191,6 +191,7 @@ ErrorOr<Reader> Reader::Impl::Make(std::unique_ptr<ByteSource> source) {
     info.offset = t.offset;
     info.size = t.size;
     info.stored_size = a.TensorStoredBytes(t);
+    a.TensorChunks(t, &info.first_chunk, &info.chunks);
     ++by_type[info.type];
     impl->tensors.push_back(std::move(info));
   }

@@ -1,5 +1,6 @@
 // sgz cat: one tensor or a byte range of the original, decoding only the
 // chunks that hold it, streamed to a file or standard output.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -63,6 +64,46 @@ std::string ParseRange(const std::string& text, uint64_t* offset, uint64_t* leng
   if (!why.empty()) return prefix + "length '" + b + "' " + why;
   return "";
 }
+// cat - --range: the archive read once, in order, from standard input (it
+// cannot be seeked). The range is written as it is decoded; the stream is
+// read to its end all the same, so that every checksum is checked. A range
+// reaching past the end is found only there: -o FILE is then not created,
+// standard output has had the bytes that exist.
+int CatStdin(const Common& c, const std::string& out, uint64_t offset, uint64_t length, bool to_end, bool stats) {
+  ErrorOr<OutputFile> file = OutputFile::Create(out, out == "-" || c.force);
+  if (!file.ok()) return Fail(OutName(out), file.error());
+  const uint64_t end = to_end || length > UINT64_MAX - offset ? UINT64_MAX : offset + length;
+  uint64_t pos = 0;  // original bytes decoded so far
+  bool out_failed = false;
+  UnpackOptions options;
+  options.threads = c.threads;
+  UnpackSummary summary;
+  Error e = UnpackTo(
+      "-",
+      [&](const void* data, size_t n) -> Error {
+        const uint64_t at = pos, from = std::max(at, offset), to = std::min(at + n, end);
+        pos += n;
+        if (from >= to) return Error();
+        Error w = file->Write(static_cast<const uint8_t*>(data) + (from - at), to - from);
+        out_failed = !w.ok();
+        return w;
+      },
+      options, &summary);
+  if (!e.ok()) return Fail(out_failed ? OutName(out) : "-", e);
+  if (offset > pos || (!to_end && end > pos)) {
+    return Fail("-", Error(ErrorCode::kInvalidArgument, "range [" + std::to_string(offset) + ", +" +
+                                                           std::to_string(length) + ") outside the original file (" +
+                                                           Plural(pos, "byte") + ")"));
+  }
+  e = file->Commit();
+  if (!e.ok()) return Fail(OutName(out), e);
+  if (stats) {
+    fprintf(stderr, "read %s sequentially, decoded %s\n", Plural(summary.reads.bytes_read, "archive byte").c_str(),
+            Plural(summary.reads.chunks_decoded, "chunk").c_str());
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int CmdCat(const Args& r, const Common& c, const std::vector<std::string>& args) {
@@ -82,12 +123,18 @@ int CmdCat(const Args& r, const Common& c, const std::vector<std::string>& args)
   // with one of its tensors would destroy it.
   Error same = CheckOutputNotInput(in, out);
   if (!same.ok()) return Fail(same.path(), same);
+  const bool stats = r.count("stats") || c.verbose;
+  if (in == "-") return CatStdin(c, out, offset, length, to_end, stats);  // main() refuses - without --range
   ErrorOr<Reader> reader = Reader::Open(in);
   if (!reader.ok()) return Fail(in, reader.error());
   reader->set_threads(c.threads);
   if (!by_range) {
     ErrorOr<const TensorInfo*> t = reader->FindTensor(args[1]);
-    if (!t.ok()) return Fail(in, t.error());
+    if (!t.ok()) {
+      const Error& e = t.error();
+      const bool suggested = e.message().find("did you mean") != std::string::npos;
+      return Fail(in, suggested ? e : Error(e.code(), e.message() + "; see 'sgz ls " + in + "'"));
+    }
     offset = (*t)->offset;
     length = (*t)->size;
   } else if (to_end) {
@@ -105,7 +152,7 @@ int CmdCat(const Args& r, const Common& c, const std::vector<std::string>& args)
   if (!e.ok()) return Fail(out_failed ? OutName(out) : in, e);
   e = file->Commit();
   if (!e.ok()) return Fail(OutName(out), e);
-  if (r.count("stats")) PrintReadStats(reader->stats());
+  if (stats) PrintReadStats(reader->stats());
   return kExitOk;
 }
 

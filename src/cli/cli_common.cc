@@ -21,22 +21,36 @@ int ExitFor(const Error& e) {
 }
 
 std::string ErrorText(const Error& e) {
-  const char* what = "unknown";
+  // The library's messages say what is wrong ("already exists", "format
+  // version 3.0 is not supported", "... do not match the chunk checksum"):
+  // a category is added only where the message alone would not tell that
+  // the archive is damaged or that the system failed.
   switch (e.code()) {
     case ErrorCode::kOk: return "OK";
-    case ErrorCode::kInvalidArgument: what = "invalid argument"; break;
-    case ErrorCode::kCorrupt: what = "corrupt"; break;
-    case ErrorCode::kChecksumMismatch: what = "checksum mismatch"; break;
-    case ErrorCode::kNotSupported: what = "not supported"; break;
-    case ErrorCode::kIoError: what = "I/O error"; break;
-    case ErrorCode::kResourceExhausted: what = "resource exhausted"; break;
-    case ErrorCode::kNotFound: what = "not found"; break;
+    case ErrorCode::kCorrupt: case ErrorCode::kChecksumMismatch: return "corrupt: " + e.message();
+    case ErrorCode::kIoError: return "I/O error: " + e.message();
+    case ErrorCode::kInvalidArgument: case ErrorCode::kNotSupported: case ErrorCode::kResourceExhausted:
+    case ErrorCode::kNotFound: break;
   }
-  return std::string(what) + ": " + e.message();
+  return e.message();
 }
 
 int Fail(const std::string& file, const Error& e) {
-  fprintf(stderr, "sgz: %s: %s\n", file == "-" ? "<stdin>" : file.c_str(), ErrorText(e).c_str());
+  const std::string shown = file == "-" ? "<stdin>" : file;
+  // Messages of the operating system name the file ("x.sgz: No such file or
+  // directory"), and the line names it already.
+  Error text = e;
+  for (const std::string& name : {shown, file, e.path()}) {
+    const std::string prefix = name + ": ";
+    if (!name.empty() && text.message().compare(0, prefix.size(), prefix) == 0) {
+      text = Error(e.code(), text.message().substr(prefix.size()));
+      break;
+    }
+  }
+  std::string line = ErrorText(text);
+  // The advice belongs to the command line, not the library.
+  if (e.code() == ErrorCode::kInvalidArgument && text.message() == "already exists") line += " (use -f to overwrite)";
+  fprintf(stderr, "sgz: %s: %s\n", shown.c_str(), line.c_str());
   return ExitFor(e);
 }
 
@@ -89,6 +103,19 @@ std::string ChooseOutput(const Args& r, const std::string& in, const std::string
   return default_name;
 }
 
+std::string Plural(uint64_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
+void PrintVerboseLine(const std::string& in, uint64_t archive_bytes, const std::string& out, uint64_t original,
+                      uint64_t chunks, double seconds) {
+  std::string line = InName(in) + ": " + SizePhrase(archive_bytes, false) +
+                     (out.empty() ? " archive, " + SizePhrase(original, false) + " original, " + Plural(chunks, "chunk") + " checked"
+                                  : " -> " + out + " (" + SizePhrase(original, false) + "), " + Plural(chunks, "chunk"));
+  if (seconds > 0) line += ", " + Fixed(seconds, 3) + " s, " + HumanSize(static_cast<uint64_t>(original / seconds)) + "/s";
+  fprintf(stderr, "%s\n", line.c_str());
+}
+
 double Ratio(uint64_t a, uint64_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b); }
 
 std::string Fixed(double v, int digits) {
@@ -110,8 +137,9 @@ std::string Shape(const std::vector<int64_t>& dims) {
 }
 
 void PrintReadStats(const ReadStats& s) {
-  fprintf(stderr, "read %" PRIu64 " of %" PRIu64 " archive bytes in %" PRIu64 " reads, decoded %" PRIu64 " of %" PRIu64
-          " chunks\n", s.bytes_read, s.archive_size, s.read_calls, s.chunks_decoded, s.chunks_total);
+  fprintf(stderr, "read %" PRIu64 " of %s in %s, decoded %" PRIu64 " of %s\n", s.bytes_read,
+          Plural(s.archive_size, "archive byte").c_str(), Plural(s.read_calls, "read").c_str(), s.chunks_decoded,
+          Plural(s.chunks_total, "chunk").c_str());
 }
 
 std::string HumanSize(uint64_t bytes) {

@@ -31,7 +31,8 @@ class Args {
    public:
     Value(const cxxopts::ParseResult& r, std::string key) : r_(r), key_(std::move(key)) {}
     // The value (or default) as T: std::string, int, unsigned or uint64_t.
-    // Throws cxxopts' exceptions, which main() reports as usage errors.
+    // Throws UsageError (cli_options.h) for a number that does not parse,
+    // naming the option; main() reports it as a usage error.
     template <typename T>
     T as() const;
 
@@ -69,11 +70,14 @@ int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& ar
 // 1 usage (invalid argument, not found), 2 corrupt or checksum mismatch,
 // 3 I/O or resource exhausted, 4 not supported.
 int ExitFor(const Error& e);
-// "<what>: <message>" with the CLI's words for the code ("I/O error",
-// "checksum mismatch", ...); "OK" for ok.
+// The message as people read it: "corrupt: " before the messages of
+// damaged archives (kCorrupt, kChecksumMismatch), "I/O error: " before
+// those of the system, the message alone otherwise; "OK" for ok.
 std::string ErrorText(const Error& e);
 // Prints "sgz: FILE: <ErrorText>" ("-" shows as <stdin>; the library names
 // the output "-" <stdout>, see OutName) and returns the exit code for it.
+// A message starting with the file's name loses it (the line names it
+// once); "already exists" gets the advice "(use -f to overwrite)".
 int Fail(const std::string& file, const Error& e);
 // Prints "sgz: MESSAGE (see 'sgz --help')" and returns kExitUsage.
 int Usage(const std::string& message);
@@ -88,6 +92,8 @@ void EmitJson(const std::string& object);
 void JsonEnd();
 // How many objects EmitJson has printed.
 size_t JsonEmitted();
+// How messages name an input: "<stdin>" for "-", else the path.
+inline std::string InName(const std::string& in) { return in == "-" ? "<stdin>" : in; }
 // How messages name an output: "<stdout>" for "-", else the path.
 inline std::string OutName(const std::string& out) { return out == "-" ? "<stdout>" : out; }
 
@@ -95,6 +101,14 @@ inline std::string OutName(const std::string& out) { return out == "-" ? "<stdou
 // derived from the input. Empty (after a usage message) when there is none.
 std::string ChooseOutput(const Args& r, const std::string& in, const std::string& verb,
                          const std::string& default_name);
+
+// "1 chunk", "2 chunks".
+std::string Plural(uint64_t n, const std::string& noun);
+// The -v line of unpack on stderr: "IN: 1.2 GB -> OUT (1.3 GB), 240 chunks,
+// 1.1 s, 1.2 GB/s"; of verify (`out` empty): "IN: 1.2 GB archive, 1.3 GB
+// original, 240 chunks checked, 1.1 s, 1.2 GB/s". "-" shows as <stdin>.
+void PrintVerboseLine(const std::string& in, uint64_t archive_bytes, const std::string& out, uint64_t original,
+                      uint64_t chunks, double seconds);
 
 double Ratio(uint64_t a, uint64_t b);
 std::string Fixed(double v, int digits);
@@ -111,7 +125,8 @@ std::string SizeText(uint64_t bytes, bool exact);
 // SizeText for prose: "1011K", "1000 bytes", with `exact` "1034400 bytes".
 std::string SizePhrase(uint64_t bytes, bool exact);
 
-// "read B of S archive bytes in N reads, decoded D of C chunks" on stderr.
+// "read B of S archive bytes in N reads, decoded D of C chunks" on stderr
+// (cat --stats or -v, unpack --stats).
 void PrintReadStats(const ReadStats& s);
 // The per-stream table (streams with no original bytes left out) and the
 // archive total, on `out` (stderr when stdout carries an archive or data).

@@ -2,6 +2,7 @@
 // metadata, tensors by type, per-stream sizes (text or JSON).
 #include <cinttypes>
 #include <cstdio>
+#include <map>
 
 #include "cli_common.h"
 #include "json.h"
@@ -64,8 +65,8 @@ std::string InfoJson(Reader& reader, const std::vector<MetadataEntry>& metadata,
 void PrintInfoText(const std::string& in, Reader& reader, const std::vector<MetadataEntry>& metadata,
                    const std::vector<StreamStat>& streams, size_t items, bool exact) {
   const ArchiveInfo a = reader.archive_info();
-  printf("archive:         %s (sgz format %u.%u, %s, %" PRIu64 " chunks)\n", in.c_str(), a.format.major,
-         a.format.minor, SizePhrase(a.archive_size, exact).c_str(), a.chunks);
+  printf("archive:         %s (sgz format %u.%u, %s, %s)\n", in.c_str(), a.format.major, a.format.minor,
+         SizePhrase(a.archive_size, exact).c_str(), Plural(a.chunks, "chunk").c_str());
   printf("original:        %s, %s, xxh3-64 %s, ratio %.4f\n",
          reader.file_name().empty() ? "(no name)" : reader.file_name().c_str(),
          SizePhrase(reader.original_size(), exact).c_str(), Hex64(a.checksum).c_str(),
@@ -79,6 +80,21 @@ void PrintInfoText(const std::string& in, Reader& reader, const std::vector<Meta
 }
 
 // A plain GGUF file: its header, as for an archive, without archive facts.
+// info -v: original and stored bytes per tensor type, which shows where
+// the archive's bytes go.
+void PrintTypeSizes(const std::vector<TensorInfo>& tensors, bool exact) {
+  std::map<std::string, std::pair<uint64_t, uint64_t>> by_type;  // original, stored
+  for (const TensorInfo& t : tensors) {
+    by_type[t.type].first += t.size;
+    by_type[t.type].second += t.stored_size;
+  }
+  printf("%-22s %14s %14s %8s\n", "tensor type", "original", "stored", "ratio");
+  for (const auto& [type, sizes] : by_type) {
+    printf("%-22s %14s %14s %8.4f\n", type.c_str(), SizeText(sizes.first, exact).c_str(),
+           SizeText(sizes.second, exact).c_str(), Ratio(sizes.first, sizes.second));
+  }
+}
+
 int InfoGguf(const std::string& in, const Common& c, const GgufFileInfo& f, size_t items, bool exact) {
   if (c.json) {
     EmitJson("{\"file\": " + JsonString(in) + ", \"archive\": false, \"kind\": \"gguf\", \"original_size\": " +
@@ -117,6 +133,7 @@ int CmdInfo(const Args& r, const Common& c, const std::vector<std::string>& args
     EmitJson(InfoJson(reader, metadata, *streams));
   } else {
     PrintInfoText(in, reader, metadata, *streams, items, exact);
+    if (c.verbose && reader.is_gguf()) PrintTypeSizes(reader.tensors(), exact);
   }
   return kExitOk;
 }

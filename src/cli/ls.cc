@@ -53,12 +53,12 @@ int OpenListed(const std::string& in, const Common& c, const MetadataLimits& lim
   ErrorOr<FileKind> kind = IdentifyFile(in);
   if (!kind.ok() || *kind == FileKind::kArchive) return Fail(in, reader.error());
   if (*kind == FileKind::kOther) {
-    fprintf(stderr, "sgz: %s: not an sgz archive or a GGUF file\n", in == "-" ? "<stdin>" : in.c_str());
+    fprintf(stderr, "sgz: %s: not an sgz archive or a GGUF file\n", InName(in).c_str());
     return kExitCorrupt;
   }
   ErrorOr<GgufFileInfo> gguf = ReadGgufFile(in, limits);
   if (!gguf.ok()) return Fail(in, gguf.error());
-  if (c.verbose) fprintf(stderr, "sgz: %s: a GGUF file, not an sgz archive: listing its header\n", in.c_str());
+  if (c.verbose) fprintf(stderr, "sgz: %s: a GGUF file, not an sgz archive: listing its header\n", InName(in).c_str());
   out->gguf.emplace(std::move(gguf).value());
   return kExitOk;
 }
@@ -92,7 +92,7 @@ int CmdLs(const Args& r, const Common& c, const std::vector<std::string>& args) 
     if (hit) continue;
     struct stat st;
     const bool file = stat(p.c_str(), &st) == 0;
-    fprintf(stderr, "sgz: %s: no tensor matches '%s'%s\n", in.c_str(), p.c_str(),
+    fprintf(stderr, "sgz: %s: no tensor matches '%s'%s\n", InName(in).c_str(), p.c_str(),
             file ? " (after the first, an archive must end in .sgz or .gguf)" : "");
     rc = kExitUsage;
   }
@@ -106,7 +106,9 @@ int CmdLs(const Args& r, const Common& c, const std::vector<std::string>& args) 
       out += std::string(i ? ", " : "") + "{\"name\": " + JsonString(t.name) + ", \"type\": " + JsonString(t.type) +
              ", \"shape\": " + Shape(t.shape) + ", \"offset\": " + std::to_string(t.offset) + ", \"size\": " +
              std::to_string(t.size) + ", \"stored\": " + (archive ? std::to_string(t.stored_size) : "null") +
-             ", \"ratio\": " + (archive ? Fixed(Ratio(t.size, t.stored_size), 6) : "null") + "}";
+             ", \"ratio\": " + (archive ? Fixed(Ratio(t.size, t.stored_size), 6) : "null") +
+             ", \"first_chunk\": " + (archive ? std::to_string(t.first_chunk) : "null") +
+             ", \"chunks\": " + (archive ? std::to_string(t.chunks) : "null") + "}";
     }
     EmitJson(out + "]}");
     return rc;
@@ -117,15 +119,23 @@ int CmdLs(const Args& r, const Common& c, const std::vector<std::string>& args) 
            listed.reader->note().c_str(), SizePhrase(original, exact).c_str());
     return rc;
   }
-  printf("%-40s %-8s %-24s %12s %14s %14s %8s\n", "tensor", "type", "shape", "offset", "original", "stored", "ratio");
+  // -v: the chunks holding each tensor (indices, as in verify's messages).
+  const bool chunks = c.verbose && archive;
+  printf("%-40s %-8s %-24s %12s %14s %14s %8s%s\n", "tensor", "type", "shape", "offset", "original", "stored", "ratio",
+         chunks ? "  chunks" : "");
   for (const TensorInfo* t : tensors) {
     const std::string stored = archive ? SizeText(t->stored_size, exact) : "-";
     const std::string ratio = archive ? Fixed(Ratio(t->size, t->stored_size), 4) : "-";
-    printf("%-40s %-8s %-24s %12" PRIu64 " %14s %14s %8s\n", t->name.c_str(), t->type.c_str(),
+    printf("%-40s %-8s %-24s %12" PRIu64 " %14s %14s %8s", t->name.c_str(), t->type.c_str(),
            Shape(t->shape).c_str(), t->offset, SizeText(t->size, exact).c_str(), stored.c_str(), ratio.c_str());
+    if (chunks) {  // "7", or "7-9" for three chunks ("-" for none)
+      const std::string first = std::to_string(t->first_chunk), last = std::to_string(t->first_chunk + t->chunks - 1);
+      printf("  %s", t->chunks == 0 ? "-" : t->chunks == 1 ? first.c_str() : (first + "-" + last).c_str());
+    }
+    printf("\n");
   }
-  std::string shown = std::to_string(tensors.size()) + " tensors";
-  if (!patterns.empty()) shown = std::to_string(tensors.size()) + " of " + std::to_string(all.size()) + " tensors";
+  std::string shown = Plural(tensors.size(), "tensor");
+  if (!patterns.empty()) shown = std::to_string(tensors.size()) + " of " + Plural(all.size(), "tensor");
   printf("%s, GGUF v%u%s, %s%s\n", shown.c_str(), g.version, g.big_endian ? " big-endian" : "",
          SizePhrase(original, exact).c_str(), archive ? "" : " (a GGUF file, not an archive)");
   return rc;

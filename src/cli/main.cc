@@ -3,13 +3,16 @@
 #include <cxxopts.hpp>
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <exception>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "cli_common.h"
+#include "cli_options.h"
 #include "json.h"
 #include "listing.h"
 
@@ -32,6 +35,7 @@ const Command kCommands[] = {
      "  --chunk-size  original KiB per chunk (default 4096)\n"
      "  --stats       per-stream original and stored bytes\n"
      "  -k/--keep     accepted and ignored: sgz never deletes its input\n"
+     "  -v            also time, speed and the stream table\n"
      "examples:\n"
      "  sgz pack model.gguf                    # writes model.gguf.sgz\n"
      "  cat model.gguf | sgz pack - -o m.sgz\n"},
@@ -39,6 +43,7 @@ const Command kCommands[] = {
      "Restores the original file, verifying every checksum. IN may be - (standard input,\n"
      "decoded in order as it arrives). Default output: IN without .sgz.\n"
      "  -k/--keep     accepted and ignored: sgz never deletes its input\n"
+     "  -v            a line on stderr: IN: archive size -> OUT (size), chunks, time, speed\n"
      "examples:\n"
      "  sgz unpack model.gguf.sgz\n"
      "  curl -s URL/model.gguf.sgz | sgz unpack - -o model.gguf\n"},
@@ -50,6 +55,8 @@ const Command kCommands[] = {
      "an archive when it ends in .sgz or .gguf, else a pattern.\n"
      "A plain GGUF file is listed too (stored and ratio: -).\n"
      "Several archives: a '==> IN.sgz <==' line before each (--json: an array); exit code the worst.\n"
+     "  -v            also the chunks holding each tensor (indices: 7, or 7-9)\n"
+     "IN cannot be - (the manifest is at the end of an archive): give the file's name.\n"
      "examples:\n"
      "  sgz ls model.gguf.sgz\n"
      "  sgz ls model.gguf.sgz 'blk.0.*' output.weight\n"
@@ -61,6 +68,9 @@ const Command kCommands[] = {
      "  --range OFFSET:LENGTH  or OFFSET: (to the end). Numbers are decimal (a leading 0 is\n"
      "                not octal) or hex after 0x; a K, M or G suffix means KiB, MiB, GiB\n"
      "                (1024-based): 1K:16 is 1024:16\n"
+     "  -v            as --stats\n"
+     "IN may be - with --range: standard input is read once, to its end (every checksum is\n"
+     "checked), and the range written as it is decoded. A TENSOR needs a seekable archive file.\n"
      "examples:\n"
      "  sgz cat model.gguf.sgz blk.0.attn_q.weight -o q.bin\n"
      "  sgz cat model.gguf.sgz --range 0:4096 | xxd | head\n"
@@ -71,6 +81,8 @@ const Command kCommands[] = {
      "8 items of an array and 256 bytes of a string; --full and --json show them whole.\n"
      "A plain GGUF file shows its header and metadata. --bytes: exact sizes.\n"
      "Several archives: a '==> IN.sgz <==' line before each (--json: an array); exit code the worst.\n"
+     "  -v            also original and stored bytes per tensor type\n"
+     "IN cannot be - (the manifest is at the end of an archive): give the file's name.\n"
      "examples:\n"
      "  sgz info model.gguf.sgz\n"},
     {"verify", CmdVerify, "sgz verify IN.sgz... [--against ORIGINAL] [--json]",
@@ -79,6 +91,8 @@ const Command kCommands[] = {
      "line per damaged tensor (or metadata, other bytes), with its chunk and byte range.\n"
      "Exit code 0: intact (and identical); 2: corrupt or different. Several archives\n"
      "(without --against): each checked, --json gives an array, the exit code is the worst.\n"
+     "IN may be - (standard input, decoded in order as it arrives).\n"
+     "  -v            a line on stderr: archive and original size, chunks checked, time, speed\n"
      "examples:\n"
      "  sgz verify model.gguf.sgz --against model.gguf\n"},
 };
@@ -91,26 +105,14 @@ void PrintHelp(FILE* out) {
   fprintf(out, "sgz %s: lossless, seekable archives for GGUF model files\n\nusage:\n", Version());
   for (const Command& c : kCommands) fprintf(out, "  %s\n", c.usage);
   fprintf(out,
-          "\ncommon options: -q/--quiet, -v/--verbose, -T/--threads N (default: all cores), -f/--force,\n"
-          "                --json (ls, info, verify), -V/--version, COMMAND --help (or: sgz help COMMAND);\n"
-          "                -k/--keep (pack, unpack) is accepted: sgz never deletes its input\n\n%s",
+          "\ncommon options: -q/--quiet, -v/--verbose, -V/--version, COMMAND --help (or: sgz help COMMAND),\n"
+          "                -T/--threads N (default: all cores) and -f/--force (pack, unpack, cat, verify),\n"
+          "                --json (ls, info, verify); -k/--keep (pack, unpack) is accepted: sgz never\n"
+          "                deletes its input\n"
+          "An option a command does not take is refused, and so are -q with -v, -c with -o, and an\n"
+          "option with a value given twice. Binary data is not written to a terminal (cat, -c) or\n"
+          "read from one (IN or --against -) unless -f is given.\n\n%s",
           kExitCodes);
-}
-
-// Levenshtein distance: insertions, deletions and substitutions.
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
 }
 
 const Command* FindCommand(const std::string& name) {
@@ -157,18 +159,37 @@ int RunEach(const Command& cmd, const Args& r, const Common& c, const std::vecto
   return worst;
 }
 
-void PrintCommandHelp(const Command& cmd) { printf("usage: %s\n\n%s\n%s", cmd.usage, cmd.help, kExitCodes); }
+void PrintCommandHelp(const Command& cmd) {
+  // The options line comes from the table CheckCommandLine uses, wrapped.
+  std::string options = "options taken:", line = options;
+  const std::string all = AcceptedOptionsText(cmd.name);
+  for (size_t at = 0; at < all.size();) {
+    size_t end = all.find(", ", at);
+    end = end == std::string::npos ? all.size() : end + 1;
+    const std::string word = all.substr(at, end - at);
+    if (line.size() + 1 + word.size() > 88) {
+      options += "\n              ";
+      line = "              ";
+    }
+    options += " " + word;
+    line += " " + word;
+    at = end == all.size() ? end : end + 1;
+  }
+  printf("usage: %s\n\n%s\n%s\n%s", cmd.usage, cmd.help, options.c_str(), kExitCodes);
+}
 
 int Main(int argc, char** argv) {
   cxxopts::Options options("sgz", "");
+  // Numbers are taken as text and parsed by ParseSignedOption and
+  // ParseUnsignedOption (Args::Value::as), whose messages name the option.
   options.add_options()
       ("o,output", "output file", cxxopts::value<std::string>())
-      ("l,level", "zstd level", cxxopts::value<int>()->default_value(std::to_string(kDefaultLevel)))
+      ("l,level", "zstd level", cxxopts::value<std::string>()->default_value(std::to_string(kDefaultLevel)))
       ("fast", "fastest preset")
       ("max", "smallest preset")
-      ("chunk-size", "original KiB per chunk", cxxopts::value<uint64_t>()->default_value(std::to_string(kDefaultChunkSize / 1024)))
-      ("T,threads", "worker threads (0 = all cores; at most one per core)", cxxopts::value<unsigned>()->default_value("0"))
-      ("f,force", "overwrite an existing output")
+      ("chunk-size", "original KiB per chunk", cxxopts::value<std::string>()->default_value(std::to_string(kDefaultChunkSize / 1024)))
+      ("T,threads", "worker threads (0 = all cores; at most one per core)", cxxopts::value<std::string>()->default_value("0"))
+      ("f,force", "overwrite an existing output; binary data to or from a terminal")
       ("k,keep", "keep the input (always: sgz never deletes it)")
       ("c,stdout", "write to standard output")
       ("q,quiet", "no messages but errors")
@@ -183,11 +204,15 @@ int Main(int argc, char** argv) {
       ("h,help", "print help")
       ("args", "", cxxopts::value<std::vector<std::string>>());
   options.parse_positional({"args"});
+  // cxxopts reports "--json=3" as "Argument '3' failed to parse", without
+  // the option's name.
+  const std::string flag_with_value = FlagWithValue(argc, argv);
+  if (!flag_with_value.empty()) return Usage(flag_with_value);
   cxxopts::ParseResult r;
   try {
     r = options.parse(argc, argv);
   } catch (const cxxopts::exceptions::exception& e) {
-    return Usage(e.what());
+    return Usage(RewordParseError(e.what()));
   }
   if (r.count("version")) {
     const FormatVersion format = WrittenFormatVersion();
@@ -225,13 +250,8 @@ int Main(int argc, char** argv) {
     c.json = r.count("json") > 0;
     c.force = r.count("force") > 0;
     try {
-      c.threads = r["threads"].as<unsigned>();
-      if (c.json && name != "ls" && name != "info" && name != "verify") return Usage("--json is for ls, info and verify");
-      if (r.count("keep") && name != "pack" && name != "unpack") return Usage("-k/--keep is for pack and unpack");
-      if (r.count("full") && name != "info") return Usage("--full is for info");
-      if (r.count("bytes") && name != "ls" && name != "info" && name != "verify" && name != "pack") {
-        return Usage("--bytes is for ls, info, verify and pack");
-      }
+      if (!CheckCommandLine(name, Args(r), c, args)) return kExitUsage;
+      c.threads = r.count("threads") ? Args(r)["threads"].as<unsigned>() : 0;
       const bool several = name == "ls" || name == "info" || name == "verify";
       std::vector<std::string> patterns;
       if (name == "ls") patterns = TakeLsPatterns(&args);
@@ -240,8 +260,10 @@ int Main(int argc, char** argv) {
         return cmd.run(Args(r), c, args);
       }
       return RunEach(cmd, Args(r), c, args, patterns);
-    } catch (const cxxopts::exceptions::exception& e) {
+    } catch (const UsageError& e) {
       return Usage(e.what());
+    } catch (const cxxopts::exceptions::exception& e) {
+      return Usage(RewordParseError(e.what()));
     }
   }
   return UnknownCommand(name);
@@ -253,7 +275,18 @@ size_t Args::count(const std::string& key) const { return r_.count(key); }
 
 template <typename T>
 T Args::Value::as() const {
-  return r_[key_].as<T>();
+  const std::string text = r_[key_].as<std::string>();
+  if constexpr (std::is_same_v<T, std::string>) {
+    return text;
+  } else if constexpr (std::is_same_v<T, int>) {
+    return static_cast<int>(ParseSignedOption(key_, text, INT_MIN, INT_MAX));
+  } else if constexpr (std::is_same_v<T, unsigned>) {
+    return static_cast<unsigned>(ParseUnsignedOption(key_, text, UINT_MAX));
+  } else {
+    static_assert(std::is_same_v<T, uint64_t>);
+    // --chunk-size is in KiB: its bytes must fit in 64 bits too.
+    return ParseUnsignedOption(key_, text, key_ == "chunk-size" ? UINT64_MAX / 1024 : UINT64_MAX);
+  }
 }
 template std::string Args::Value::as<std::string>() const;
 template int Args::Value::as<int>() const;

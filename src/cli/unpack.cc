@@ -29,13 +29,19 @@ int CmdUnpack(const Args& r, const Common& c, const std::vector<std::string>& ar
   options.threads = c.threads;
   options.progress = progress.Callback();
   UnpackSummary summary;
+  const auto start = std::chrono::steady_clock::now();
   const Error e = UnpackFile(in, out, options, &summary);
   progress.Done();
   if (!e.ok()) return Fail(e.path().empty() ? in : e.path(), e);
+  if (c.verbose) {
+    PrintVerboseLine(in, summary.streamed ? summary.reads.bytes_read : summary.reads.archive_size, OutName(out),
+                     summary.original_size, summary.reads.chunks_decoded,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
   if (r.count("stats")) {
     if (summary.streamed) {
-      fprintf(stderr, "read %" PRIu64 " archive bytes sequentially, decoded %" PRIu64 " chunks, wrote %" PRIu64 " bytes\n",
-              summary.reads.bytes_read, summary.reads.chunks_decoded, summary.original_size);
+      fprintf(stderr, "read %s sequentially, decoded %s, wrote %s\n", Plural(summary.reads.bytes_read, "archive byte").c_str(),
+              Plural(summary.reads.chunks_decoded, "chunk").c_str(), Plural(summary.original_size, "byte").c_str());
     } else {
       PrintReadStats(summary.reads);
     }

@@ -1,6 +1,7 @@
 // sgz verify: decode everything, check every checksum, optionally compare
 // with the original file (text or JSON). Damaged chunks do not stop the
 // check: every damaged tensor is reported.
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <map>
@@ -43,7 +44,8 @@ void PrintDamage(const std::string& in, const std::vector<Damage>& damaged) {
     }
     if (d.metadata) metadata.push_back(&d);
   }
-  const char* name = in == "-" ? "<stdin>" : in.c_str();
+  const std::string in_name = InName(in);
+  const char* name = in_name.c_str();
   if (!metadata.empty()) fprintf(stderr, "sgz: %s: metadata damaged: %s\n", name, ChunksText(metadata).c_str());
   for (const std::string& t : order) {
     fprintf(stderr, "sgz: %s: tensor '%s' damaged: %s\n", name, t.c_str(), ChunksText(by_tensor[t]).c_str());
@@ -91,6 +93,7 @@ int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& ar
   options.threads = c.threads;
   options.progress = progress.Callback();
   VerifyResult result;
+  const auto start = std::chrono::steady_clock::now();
   const Error e = VerifyFile(in, options, &result);
   progress.Done();
   // A file to compare with that cannot be opened is a plain error, even
@@ -115,23 +118,27 @@ int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& ar
              (result.differs_outside_tensors ? "true" : "false") + "}");
   }
   if (!c.json && compared && !matches) {
-    fprintf(stderr, "sgz: %s: differs from %s at byte %" PRIu64 "%s\n", in.c_str(), against.c_str(),
+    fprintf(stderr, "sgz: %s: differs from %s at byte %" PRIu64 "%s\n", InName(in).c_str(), InName(against).c_str(),
             result.first_difference, DifferingText(result).c_str());
   }
   if (!e.ok() && !result.damaged.empty()) {
     if (!c.json) {
       PrintDamage(in, result.damaged);
-      fprintf(stderr, "sgz: %s: %zu of %" PRIu64 " chunks damaged\n", in.c_str(), result.damaged.size(),
-              result.chunks_checked);
+      fprintf(stderr, "sgz: %s: %zu of %s damaged\n", InName(in).c_str(), result.damaged.size(),
+              Plural(result.chunks_checked, "chunk").c_str());
     }
     return ExitFor(e);
   }
   if (!e.ok()) return c.json ? ExitFor(e) : Fail(in, e);
   if (!matches) return kExitCorrupt;
   if (!c.json && !c.quiet) {
-    printf("%s: OK (%s, %" PRIu64 " chunks, every checksum verified%s)\n", in.c_str(),
-           SizePhrase(result.original_size, r.count("bytes") > 0).c_str(), result.chunks_checked,
+    printf("%s: OK (%s, %s, every checksum verified%s)\n", InName(in).c_str(),
+           SizePhrase(result.original_size, r.count("bytes") > 0).c_str(), Plural(result.chunks_checked, "chunk").c_str(),
            against.empty() ? "" : (", identical to " + against).c_str());
+  }
+  if (c.verbose) {
+    PrintVerboseLine(in, result.archive_bytes, "", result.original_size, result.chunks_checked,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   return kExitOk;
 }

@@ -80,7 +80,7 @@ Result<std::unique_ptr<ChunkStore>> ChunkStore::Open(std::unique_ptr<ByteSource>
     frame = frame_bytes.data();
   }
   if (!ChecksumMatches(Xxh3(frame, footer.manifest_size), footer.manifest_checksum)) {
-    return Status::ChecksumMismatch("manifest: checksum mismatch");
+    return Status::ChecksumMismatch("manifest: checksum does not match its bytes");
   }
   SGZ_ASSIGN_OR_RETURN(store->manifest_, Manifest::DecodeFrom(frame, footer.manifest_size, footer.manifest_offset,
                                                                    store->header_.version()));

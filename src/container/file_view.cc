@@ -73,7 +73,7 @@ Status FileView::CopyRange(uint64_t offset, uint64_t n, ByteSink* sink, CacheKee
   const FileEntry& f = file();
   if (offset > f.original_size || n > f.original_size - offset) {
     return Status::InvalidArgument("range [" + Num(offset) + ", +" + Num(n) + ") outside the original file (" +
-                                   Num(f.original_size) + " bytes)");
+                                   Num(f.original_size) + (f.original_size == 1 ? " byte)" : " bytes)"));
   }
   if (n == 0) return Status::Ok();
   const size_t first = FindChunk(offset);
@@ -101,7 +101,7 @@ Status FileView::Unpack(ByteSink* sink) const {
                                            whole.Update(decoded.data(), decoded.size());
                                            return sink->Write(decoded.data(), decoded.size());
                                          }));
-  if (!ChecksumMatches(whole.Digest(), f.checksum)) return Status::ChecksumMismatch("whole-file checksum mismatch");
+  if (!ChecksumMatches(whole.Digest(), f.checksum)) return Status::ChecksumMismatch("whole-file checksum does not match the decoded bytes");
   return Status::Ok();
 }
 
@@ -140,7 +140,7 @@ Result<const TensorEntry*> FileView::FindTensor(const std::string& name) const {
   std::string msg = "no tensor named '" + name + "'";
   if (f.kind != EntryKind::kGguf) return Status::NotFound(msg + " (the archived file is not GGUF)");
   for (size_t i = 0; i < close.size() && i < 5; ++i) msg += (i == 0 ? "; did you mean: " : ", ") + *close[i].second;
-  if (close.empty()) msg += " (" + Num(f.tensors.size()) + " tensors; see 'sgz ls')";
+  if (close.empty()) msg += " (" + Num(f.tensors.size()) + (f.tensors.size() == 1 ? " tensor)" : " tensors)");
   return Status::NotFound(msg);
 }
 
@@ -217,6 +217,14 @@ uint64_t FileView::TensorStoredBytes(const TensorEntry& t) const {
   size_t i = static_cast<size_t>(std::lower_bound(starts_.begin(), starts_.end(), t.offset) - starts_.begin());
   for (; i < starts_.size() && starts_[i] < t.offset + t.size; ++i) total += chunks[f.chunks[i]].stored_size;
   return total;
+}
+
+void FileView::TensorChunks(const TensorEntry& t, uint64_t* first, uint64_t* count) const {
+  const size_t i = static_cast<size_t>(std::lower_bound(starts_.begin(), starts_.end(), t.offset) - starts_.begin());
+  size_t end = i;
+  while (end < starts_.size() && starts_[end] < t.offset + t.size) ++end;
+  *first = i;
+  *count = end - i;
 }
 
 }  // namespace sgz::internal

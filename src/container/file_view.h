@@ -70,6 +70,9 @@ class FileView {
   // Stored (compressed) bytes of the chunks whose first byte lies in the
   // tensor: they hold its payload.
   uint64_t TensorStoredBytes(const TensorEntry& tensor) const;
+  // The chunks TensorStoredBytes counts: *count of them from *first (index
+  // in the file's chunk order); 0 for an empty tensor.
+  void TensorChunks(const TensorEntry& tensor, uint64_t* first, uint64_t* count) const;
 
  private:
   FileView(ChunkStore* store, uint32_t file_index);

@@ -203,7 +203,7 @@ Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t
   JoinStreams(h.transform, h.transform == Transform::kSplit ? FindGgmlType(h.type) : nullptr, split.data(),
               h.original_size, out->data());
   if (!ChecksumMatches(Xxh3(out->data(), out->size()), h.checksum)) {
-    return Status::ChecksumMismatch("checksum mismatch of decoded bytes");
+    return Status::ChecksumMismatch("decoded bytes do not match the chunk checksum");
   }
   return Status::Ok();
 }

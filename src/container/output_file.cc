@@ -53,7 +53,7 @@ Result<std::unique_ptr<OutputFile>> OutputFile::Create(const std::string& path, 
     return f;
   }
   if (!overwrite && lstat(path.c_str(), &st) == 0) {
-    return Status::InvalidArgument(path + ": already exists (use -f to overwrite)");
+    return Status::InvalidArgument(path + ": already exists");
   }
   std::vector<char> tmpl(path.begin(), path.end());
   const char kSuffix[] = ".sgz-tmp-XXXXXX";
@@ -100,7 +100,7 @@ Status OutputFile::Commit() {
   } else {
     // link() fails if the target appeared meanwhile: never replace it.
     if (link(temp_path_.c_str(), path_.c_str()) != 0) {
-      if (errno == EEXIST) return Status::InvalidArgument(path_ + ": already exists (use -f to overwrite)");
+      if (errno == EEXIST) return Status::InvalidArgument(path_ + ": already exists");
       return Status::IOError(Errno(path_));
     }
     unlink(temp_path_.c_str());

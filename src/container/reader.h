@@ -70,6 +70,9 @@ class Archive {
     return view().ReadGgufHeader(header, layout);
   }
   uint64_t TensorStoredBytes(const TensorEntry& tensor) const { return view().TensorStoredBytes(tensor); }
+  void TensorChunks(const TensorEntry& tensor, uint64_t* first, uint64_t* count) const {
+    view().TensorChunks(tensor, first, count);
+  }
 
  private:
   Archive() = default;

@@ -125,7 +125,7 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, un
     return Status::Corruption("footer: manifest position disagrees with the archive");
   }
   if (!ChecksumMatches(Xxh3(manifest_bytes.data(), manifest_bytes.size()), footer.manifest_checksum)) {
-    return Status::ChecksumMismatch("manifest: checksum mismatch");
+    return Status::ChecksumMismatch("manifest: checksum does not match its bytes");
   }
   SGZ_ASSIGN_OR_RETURN(Manifest m, Manifest::DecodeFrom(manifest_bytes.data(), manifest_bytes.size(), manifest_offset,
                                                           header.version()));
@@ -144,7 +144,7 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, un
   if (stats->original_bytes != f.original_size) {
     return Status::Corruption("manifest: original size " + Num(f.original_size) + ", decoded " + Num(stats->original_bytes));
   }
-  if (!ChecksumMatches(whole.Digest(), f.checksum)) return Status::ChecksumMismatch("whole-file checksum mismatch");
+  if (!ChecksumMatches(whole.Digest(), f.checksum)) return Status::ChecksumMismatch("whole-file checksum does not match the decoded bytes");
   return Status::Ok();
 }
 
