@@ -92,9 +92,14 @@ size_t JsonEmitted();
 inline std::string OutName(const std::string& out) { return out == "-" ? "<stdout>" : out; }
 
 // The output of pack or unpack: -c (stdout, "-"), -o OUT, or `default_name`
-// derived from the input. Empty (after a usage message) when there is none.
+// derived from the input. -o DIR/ (or an existing directory DIR) puts the
+// base name of `default_name` in DIR. Empty (after a message) when there is
+// none: standard input into a directory, DIR/ that is no directory.
 std::string ChooseOutput(const Args& r, const std::string& in, const std::string& verb,
                          const std::string& default_name);
+
+// True when the output `out` names a directory: it ends in '/' or is one.
+bool NamesDirectory(const std::string& out);
 
 double Ratio(uint64_t a, uint64_t b);
 std::string Fixed(double v, int digits);
