@@ -68,7 +68,7 @@ struct StreamTotals {
 struct FileHeader {
   static constexpr size_t kEncodedLength = 16;
   uint16_t major = kFormatMajor;
-  uint16_t minor = kFormatMinor;
+  uint16_t minor = 0;  // the writer sets MinorVersionNeeded()
   uint32_t flags = 0;  // all bits reserved: must be zero
   FormatVersion version() const { return {major, minor}; }
   void EncodeTo(std::string* dst) const;
@@ -84,7 +84,7 @@ struct Footer {
   uint64_t manifest_size = 0;
   uint64_t manifest_checksum = 0;  // XXH3-64 of the manifest bytes
   uint16_t major = kFormatMajor;
-  uint16_t minor = kFormatMinor;
+  uint16_t minor = 0;  // the writer sets MinorVersionNeeded()
   uint32_t flags = 0;  // all bits reserved: must be zero
   void EncodeTo(std::string* dst) const;
   // Rejects a bad magic, a major other than 1 or 2 (NotSupported) and
