@@ -38,7 +38,7 @@ cmp "$BIG" "$DIR/big.out"
 rm -f "$DIR/big.out"
 measure "unpack, pipe (stdin) -> stdout" "cat $DIR/big-pipe.sgz | $SGZ unpack - -c | sha256sum > $DIR/sum.pipe"
 [ "$(cut -d' ' -f1 "$DIR/sum.pipe")" = "$(sha256sum < "$BIG" | cut -d' ' -f1)" ] || { echo "pipe unpack differs"; exit 1; }
-$SGZ ls "$DIR/big.sgz" > "$DIR/ls.txt"
+$SGZ ls --bytes "$DIR/big.sgz" > "$DIR/ls.txt"
 # The largest tensor, and a small one.
 read -r TENSOR SIZE < <(awk '$(NF-2) ~ /^[0-9]+$/ && $(NF-2) > max {max = $(NF-2); name = $1} END {print name, max}' "$DIR/ls.txt")
 read -r SMALL SMALL_SIZE < <(awk '$2 == "F32" && !done {print $1, $(NF-2); done = 1}' "$DIR/ls.txt")

@@ -30,7 +30,7 @@ check unpack 0 "$SGZ" unpack "$T/demo.gguf.sgz" -o "$T/back.gguf"
 cmp -s "$T/demo.gguf" "$T/back.gguf" || { echo "FAIL unpack not byte-identical"; fails=$((fails + 1)); }
 check unpack-stdout 0 "$SGZ" unpack "$T/demo.gguf.sgz" -c
 cmp -s "$T/demo.gguf" "$T/out" || { echo "FAIL unpack -c not byte-identical"; fails=$((fails + 1)); }
-check ls 0 "$SGZ" ls "$T/demo.gguf.sgz"
+check ls 0 "$SGZ" ls "$T/demo.gguf.sgz" --bytes
 grep -q "token_embd.weight *Q4_K *\[256, 512\] *[0-9]* *73728" "$T/out" || { echo "FAIL ls output"; cat "$T/out"; fails=$((fails + 1)); }
 check pack-stats 0 "$SGZ" pack "$T/demo.gguf" -o "$T/s.sgz" -l 19 --stats
 grep -q "^Q4_K.qs" "$T/out" || { echo "FAIL --stats output"; fails=$((fails + 1)); }
@@ -100,7 +100,7 @@ expect_err damaged "chunk"
 ls "$T" | grep -q sgz-tmp && { echo "FAIL temporary file left"; fails=$((fails + 1)); }
 
 # cat: one tensor, byte ranges, suggestions, stats.
-read -r off size < <("$SGZ" ls "$T/demo.gguf.sgz" | awk '$1 == "blk.1.ffn_up.weight" {print $(NF-3), $(NF-2)}')
+read -r off size < <("$SGZ" ls "$T/demo.gguf.sgz" --bytes | awk '$1 == "blk.1.ffn_up.weight" {print $(NF-3), $(NF-2)}')
 check cat-tensor 0 "$SGZ" cat "$T/demo.gguf.sgz" blk.1.ffn_up.weight --stats
 tail -c +$((off + 1)) "$T/demo.gguf" | head -c "$size" > "$T/want.bin"
 cmp -s "$T/out" "$T/want.bin" || { echo "FAIL cat tensor bytes"; fails=$((fails + 1)); }
@@ -303,8 +303,8 @@ python3 -c 'import json,sys; n={s["name"] for s in json.load(open(sys.argv[1]))[
   && pass=$((pass + 1)) || { echo "FAIL info --json stream names"; fails=$((fails + 1)); }
 
 # Messages name the file once; a failed cat -o leaves nothing.
-check not-archive-message 2 "$SGZ" ls "$SRC/fixtures/demo.gguf"
-[ "$(cat "$T/err")" = "sgz: $SRC/fixtures/demo.gguf: corrupt: header: bad magic, not an sgz archive" ] && pass=$((pass + 1)) \
+check not-archive-message 2 "$SGZ" ls "$SRC/fixtures/invalid/ERRORS.txt"
+[ "$(cat "$T/err")" = "sgz: $SRC/fixtures/invalid/ERRORS.txt: not an sgz archive or a GGUF file" ] && pass=$((pass + 1)) \
   || { echo "FAIL not-archive message: $(cat "$T/err")"; fails=$((fails + 1)); }
 check cat-range-outside-file 1 "$SGZ" cat "$T/demo.gguf.sgz" --range 0:99999999999 -o "$T/never.bin"
 [ ! -e "$T/never.bin" ] && pass=$((pass + 1)) || { echo "FAIL cat left a partial output"; fails=$((fails + 1)); }

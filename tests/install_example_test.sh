@@ -89,7 +89,7 @@ fi
 
 # ls columns: tensor type shape... offset original stored ratio; the shape
 # holds spaces, so count from the end.
-"$sgz" ls "$archive" | awk 'NR > 1 && NF >= 7 && $(NF-3) ~ /^[0-9]+$/ { print $1, $(NF-3), $(NF-2) }' >"$tmp/tensors"
+"$sgz" ls --bytes "$archive" | awk 'NR > 1 && NF >= 7 && $(NF-3) ~ /^[0-9]+$/ { print $1, $(NF-3), $(NF-2) }' >"$tmp/tensors"
 count=$(wc -l <"$tmp/tensors")
 if [ "$count" -gt 0 ]; then
   pass "sgz ls lists $count tensors"

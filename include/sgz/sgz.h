@@ -249,6 +249,21 @@ struct MetadataLimits {
 // arrays alike).
 std::string MetadataValueText(const MetadataValue& value, size_t max_items = 8);
 
+// A chunk of an archive that failed its checks (Reader::VerifyAll,
+// VerifyFile), and what of the original file it held.
+struct Damage {
+  uint64_t chunk = 0;   // index in the archive's chunk table ("chunk N" in messages)
+  uint64_t offset = 0;  // the original bytes [offset, offset + length) it holds
+  uint64_t length = 0;
+  ErrorCode code = ErrorCode::kCorrupt;  // kChecksumMismatch or kCorrupt
+  std::string message;                   // what failed (without the chunk's name)
+  std::vector<std::string> tensors;      // tensors whose payload overlaps the range, in header order
+  bool metadata = false;                 // the range overlaps the GGUF header, [0, data_offset)
+};
+// Receives damaged chunks; a non-ok return stops the operation, which
+// returns that Error unchanged. The callback must not throw.
+using DamageCallback = std::function<Error(const Damage& damage)>;
+
 // An open archive. Opening validates the header, footer and manifest
 // (checksum first) and reads no chunk; every later read decodes only the
 // chunks it needs and checks their checksums.
@@ -329,6 +344,18 @@ class Reader {
   // Decodes the whole archive, checking every chunk checksum and the
   // whole-file checksum, and discards the bytes.
   Error Verify(const ProgressCallback& progress = nullptr);
+  // Decodes the whole file like Unpack(write) (`write` may be null: the bytes
+  // are discarded) but does not stop at a chunk that fails its checks
+  // (corrupt or checksum mismatch): the chunk goes to `damaged` (may be
+  // null), its bytes are not handed to `write`, and the pass goes on, so one
+  // call finds every damaged chunk. `write` and `damaged` are called in file
+  // order, on the calling thread. Returns ok when every chunk and the
+  // whole-file checksum are intact; else, after the whole pass, the first
+  // damaged chunk's error (the whole-file checksum is checked only when no
+  // chunk was damaged). Errors of the source (I/O), of `write` or of
+  // `damaged` stop the pass and are returned.
+  Error VerifyAll(const DamageCallback& damaged, const WriteCallback& write = nullptr,
+                  const ProgressCallback& progress = nullptr);
 
   ReadStats stats() const;
 
@@ -432,13 +459,49 @@ struct VerifyResult {
   // they first differ (the shorter length when one is a prefix of the other).
   bool matches = true;
   uint64_t first_difference = UINT64_MAX;
+  // With `against`: the tensors with a byte that differs or that the file
+  // lacks, in header order, and whether bytes outside every tensor differ.
+  // Bytes of damaged chunks are not compared.
+  std::vector<std::string> differing_tensors;
+  bool differs_outside_tensors = false;
+  // Every chunk that failed its checks, in file order: VerifyFile goes on
+  // past them (Reader::VerifyAll) and returns the first one's error.
+  std::vector<Damage> damaged;
 };
 
 // Decodes the archive `archive`, checking every checksum, and compares it
 // with options.against (opened first, read once in order). A difference is
-// not an error: the call returns ok with matches == false. *result is
-// filled as far as the call got, also on error.
+// not an error: the call returns ok with matches == false. A damaged chunk
+// does not stop the pass (Reader::VerifyAll): every one is listed in
+// result->damaged and the first one's error is returned. *result is filled
+// as far as the call got, also on error.
 Error VerifyFile(const std::string& archive, const VerifyOptions& options, VerifyResult* result);
+
+// What a file is, by its first bytes.
+enum class FileKind {
+  kArchive,  // starts with the sgz header magic
+  kGguf,     // starts with "GGUF" (either byte order)
+  kOther,    // neither, or shorter than a magic
+};
+// Reads the first bytes of the file at `path` (kIoError, path() set, when it
+// cannot be opened or read).
+ErrorOr<FileKind> IdentifyFile(const std::string& path);
+
+// A plain GGUF file (not an archive) as the packer parses it: what `sgz ls`
+// and `sgz info` show for a GGUF file.
+struct GgufFileInfo {
+  uint64_t size = 0;                    // bytes of the file
+  GgufInfo gguf;
+  std::vector<TensorInfo> tensors;      // in header order; stored_size is 0
+  std::vector<MetadataEntry> metadata;  // in file order, cut by `limits`
+};
+// Reads and checks the header (magic through tensor infos; at most the
+// 64 MiB the packer parses) of the GGUF file at `path` against the file's
+// size; the tensor data is not read. kCorrupt or kNotSupported (a GGUF
+// version other than 2 and 3) naming the rule broken; kResourceExhausted for
+// a larger header; kIoError when the file cannot be read. Errors carry
+// `path` in path().
+ErrorOr<GgufFileInfo> ReadGgufFile(const std::string& path, const MetadataLimits& limits = MetadataLimits());
 
 // An output file that appears only when complete: bytes go to a temporary
 // file beside `path`, renamed into place by Commit(). Without `overwrite`

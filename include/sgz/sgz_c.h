@@ -81,6 +81,30 @@ int sgz_reader_read_range(sgz_reader* reader, uint64_t offset, uint64_t length, 
 /* Decodes everything and checks every checksum, discarding the bytes. */
 int sgz_reader_verify(sgz_reader* reader);
 
+/* A chunk that failed its checks, and what of the original file it held.
+ * Valid during the callback only. Fields are only ever appended. */
+typedef struct sgz_damage {
+  uint64_t chunk;          /* index in the archive's chunk table */
+  uint64_t offset;         /* original bytes [offset, offset + length) */
+  uint64_t length;
+  int code;                /* SGZ_CHECKSUM_MISMATCH or SGZ_CORRUPT */
+  const char* message;     /* what failed */
+  size_t tensor_count;     /* tensors whose payload overlaps the range */
+  const char* const* tensors;
+  int metadata;            /* non-zero: the range overlaps the GGUF header */
+} sgz_damage;
+
+/* Receives a damaged chunk. Return 0 to go on; any other value stops the
+ * verification, which then returns that value. */
+typedef int (*sgz_damage_fn)(void* user, const sgz_damage* damage);
+
+/* Like sgz_reader_verify, but goes on past chunks that fail their checks:
+ * each is handed to `damaged` (may be NULL), in file order, and counted in
+ * *damaged_count (may be NULL). Returns SGZ_OK when everything is intact,
+ * else, after the whole pass, the first damaged chunk's code (its message in
+ * sgz_last_error()); I/O errors stop the pass. */
+int sgz_reader_verify_all(sgz_reader* reader, sgz_damage_fn damaged, void* user, uint64_t* damaged_count);
+
 /* Worker threads used to decode (0 = all cores, 1 = the calling thread).
  * NULL is ignored. */
 void sgz_reader_set_threads(sgz_reader* reader, unsigned threads);

@@ -19,7 +19,7 @@ namespace internal::api {
 
 inline Error ToError(const internal::Status& s) { return s.ok() ? Error() : Error(s.code(), s.message()); }
 
-inline ::sgz::FileAttributes ToPublic(const internal::FileAttributes& a) {
+inline ::sgz::FileAttributes PublicAttributes(const internal::FileAttributes& a) {
   ::sgz::FileAttributes out;
   out.has_mode = a.has_mode;
   out.mode = a.mode;
@@ -29,7 +29,7 @@ inline ::sgz::FileAttributes ToPublic(const internal::FileAttributes& a) {
   return out;
 }
 
-inline internal::FileAttributes ToInternal(const ::sgz::FileAttributes& a) {
+inline internal::FileAttributes InternalAttributes(const ::sgz::FileAttributes& a) {
   internal::FileAttributes out;
   out.has_mode = a.has_mode;
   out.mode = a.mode;
@@ -89,6 +89,11 @@ class CountingSink : public internal::ByteSink {
   uint64_t done_ = 0;
   bool failed_ = false;
 };
+
+// The metadata of a GGUF header parsed into `layout` (its bytes at
+// `header`), as Reader::Metadata returns it.
+std::vector<MetadataEntry> DecodeMetadata(const uint8_t* header, const internal::GgufLayout& layout,
+                                          bool big_endian, const MetadataLimits& limits);
 
 }  // namespace internal::api
 

@@ -162,7 +162,7 @@ Error UnpackFile(const std::string& in, const std::string& out, const UnpackOpti
           },
           options.progress);
       if (!e.ok()) return e.set_path(out_failed ? OutName(out) : in);
-      const internal::FileAttributes recorded = ToInternal(reader->file_attributes());
+      const internal::FileAttributes recorded = InternalAttributes(reader->file_attributes());
       Status s = (*file)->Commit(options.restore_attributes ? &recorded : nullptr);
       if (!s.ok()) return OnPath(s, OutName(out));
       if (summary != nullptr) {
@@ -185,7 +185,7 @@ Error UnpackFile(const std::string& in, const std::string& out, const UnpackOpti
     if (!s.ok()) return OnPath(s, OutName(out));
     if (summary != nullptr) {
       summary->streamed = true;
-      summary->attributes = ToPublic(stats.attributes);
+      summary->attributes = PublicAttributes(stats.attributes);
       summary->reads = ReadStats();
       summary->reads.bytes_read = stats.archive_bytes;
       summary->reads.chunks_decoded = summary->reads.chunks_total = stats.chunks;
@@ -204,32 +204,92 @@ Error UnpackFile(const std::string& in, const std::string& out, bool overwrite, 
 
 namespace {
 
-// Compares what it is given with a file, in order.
+// Compares what it is given with a file, in order, and notes which tensors
+// (and whether bytes outside them) differ.
 class Comparer {
  public:
-  explicit Comparer(InputStream* against) : against_(against) {}
+  Comparer(InputStream* against, const std::vector<TensorInfo>& tensors) : against_(against) {
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      if (tensors[i].size > 0) spans_.push_back({tensors[i].offset, tensors[i].size, i});
+    }
+    std::sort(spans_.begin(), spans_.end(), [](const Span& a, const Span& b) { return a.offset < b.offset; });
+    differs_.assign(tensors.size(), false);
+  }
   Status Write(const void* data, size_t n) {
     const uint8_t* expect;
     uint64_t got;
     SGZ_RETURN_IF_ERROR(against_->Peek(n, &expect, &got));
-    if (mismatch_ == UINT64_MAX && (got < n || memcmp(expect, data, n) != 0)) {
+    const uint8_t* bytes = static_cast<const uint8_t*>(data);
+    if (got < n || memcmp(expect, bytes, n) != 0) {
       uint64_t i = 0;
-      while (i < got && expect[i] == static_cast<const uint8_t*>(data)[i]) ++i;
-      mismatch_ = against_->position() + i;
+      while (i < got && expect[i] == bytes[i]) ++i;
+      if (mismatch_ == UINT64_MAX) mismatch_ = pos_ + i;
+      NoteDifferences(expect, bytes, got, n);
     }
     against_->Consume(std::min<uint64_t>(got, n));
+    pos_ += n;
+    return Status::Ok();
+  }
+  // Passes over n bytes the archive could not restore (a damaged chunk).
+  Status Skip(uint64_t n) {
+    while (n > 0) {
+      const uint8_t* ignored;
+      uint64_t got;
+      const uint64_t want = std::min<uint64_t>(n, 1 << 20);
+      SGZ_RETURN_IF_ERROR(against_->Peek(want, &ignored, &got));
+      if (got == 0) break;
+      against_->Consume(got);
+      n -= got;
+      pos_ += got;
+    }
+    pos_ += n;
     return Status::Ok();
   }
   // Offset of the first difference, or UINT64_MAX; also when the file is longer.
   uint64_t Finish() {
     const uint8_t* more;
     uint64_t got = 0;
-    if (mismatch_ == UINT64_MAX && against_->Peek(1, &more, &got).ok() && got > 0) mismatch_ = against_->position();
+    if (against_->Peek(1, &more, &got).ok() && got > 0) {
+      if (mismatch_ == UINT64_MAX) mismatch_ = pos_;
+      outside_ = true;  // bytes past the original's end belong to no tensor
+    }
     return mismatch_;
   }
+  bool tensor_differs(size_t i) const { return differs_[i]; }
+  bool outside_differs() const { return outside_; }
 
  private:
+  struct Span {
+    uint64_t offset, size;
+    size_t tensor;
+  };
+  // Marks the tensors (and gaps between them) of [pos_, pos_ + n) whose
+  // bytes differ; the file has `got` of them.
+  void NoteDifferences(const uint8_t* expect, const uint8_t* bytes, uint64_t got, uint64_t n) {
+    const uint64_t end = pos_ + n;
+    uint64_t at = pos_;  // everything before `at` is accounted for
+    auto differs = [&](uint64_t from, uint64_t to) {
+      const uint64_t a = from - pos_, b = to - pos_;
+      return b > got || memcmp(expect + a, bytes + a, b - a) != 0;
+    };
+    auto first = std::upper_bound(spans_.begin(), spans_.end(), pos_,
+                                  [](uint64_t p, const Span& s) { return p < s.offset; });
+    if (first != spans_.begin()) --first;
+    for (auto it = first; it != spans_.end() && it->offset < end; ++it) {
+      const uint64_t from = std::max(it->offset, pos_), to = std::min(it->offset + it->size, end);
+      if (from >= to) continue;
+      if (at < from && differs(at, from)) outside_ = true;
+      if (!differs_[it->tensor] && differs(from, to)) differs_[it->tensor] = true;
+      at = std::max(at, to);
+    }
+    if (at < end && differs(at, end)) outside_ = true;
+  }
+
   InputStream* against_;
+  std::vector<Span> spans_;
+  std::vector<bool> differs_;
+  bool outside_ = false;
+  uint64_t pos_ = 0;
   uint64_t mismatch_ = UINT64_MAX;
 };
 
@@ -252,23 +312,34 @@ Error VerifyFile(const std::string& archive, const VerifyOptions& options, Verif
     r.opened = true;
     r.original_size = reader->original_size();
     reader->set_threads(options.threads);
-    Error e;
+    std::unique_ptr<Comparer> compare;
+    if (against) compare = std::make_unique<Comparer>(against.get(), reader->tensors());
     bool against_failed = false;
-    if (against) {
-      Comparer compare(against.get());
-      e = reader->Unpack(
-          [&](const void* data, size_t n) -> Error {
-            Status s = compare.Write(data, n);
-            against_failed = !s.ok();
-            return ToError(s);
-          },
-          options.progress);
-      if (e.ok()) r.first_difference = compare.Finish();
-      r.matches = r.first_difference == UINT64_MAX;
-    } else {
-      e = reader->Verify(options.progress);
+    const DamageCallback damaged = [&](const Damage& d) -> Error {
+      r.damaged.push_back(d);
+      if (!compare) return Error();
+      Status s = compare->Skip(d.length);
+      against_failed = !s.ok();
+      return ToError(s);
+    };
+    WriteCallback write;
+    if (compare) {
+      write = [&](const void* data, size_t n) -> Error {
+        Status s = compare->Write(data, n);
+        against_failed = !s.ok();
+        return ToError(s);
+      };
     }
-    r.chunks_checked = reader->stats().chunks_decoded;
+    Error e = reader->VerifyAll(damaged, write, options.progress);
+    if (compare && (e.ok() || !r.damaged.empty()) && !against_failed) {
+      r.first_difference = compare->Finish();
+      r.matches = r.first_difference == UINT64_MAX;
+      for (size_t i = 0; i < reader->tensors().size(); ++i) {
+        if (compare->tensor_differs(i)) r.differing_tensors.push_back(reader->tensors()[i].name);
+      }
+      r.differs_outside_tensors = compare->outside_differs();
+    }
+    r.chunks_checked = reader->stats().chunks_decoded + r.damaged.size();
     if (!e.ok()) return e.set_path(against_failed ? options.against : archive);
     return Error();
   });

@@ -49,6 +49,23 @@ std::string Quote(const std::string& s) {
 
 }  // namespace
 
+namespace internal::api {
+
+std::vector<MetadataEntry> DecodeMetadata(const uint8_t* header, const GgufLayout& layout, bool big_endian,
+                                          const MetadataLimits& limits) {
+  std::vector<MetadataEntry> out;
+  out.reserve(layout.kvs.size());
+  for (const GgufKv& kv : layout.kvs) {
+    MetadataEntry e;
+    e.key = kv.key;
+    e.value = ToPublic(DecodeGgufValue(header, kv, big_endian, limits.max_items, limits.max_string));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace internal::api
+
 const char* MetadataTypeName(MetadataType type) { return GgufValueTypeName(static_cast<uint32_t>(type)); }
 
 std::string MetadataValueText(const MetadataValue& v, size_t max_items) {
@@ -87,16 +104,7 @@ ErrorOr<std::vector<MetadataEntry>> Reader::Metadata(const MetadataLimits& limit
       if (!s.ok()) return ToError(s);
       impl.layout = std::move(layout);
     }
-    const bool big_endian = impl.archive->file().big_endian;
-    std::vector<MetadataEntry> out;
-    out.reserve(impl.layout->kvs.size());
-    for (const GgufKv& kv : impl.layout->kvs) {
-      MetadataEntry e;
-      e.key = kv.key;
-      e.value = ToPublic(DecodeGgufValue(impl.header.data(), kv, big_endian, limits.max_items, limits.max_string));
-      out.push_back(std::move(e));
-    }
-    return out;
+    return DecodeMetadata(impl.header.data(), *impl.layout, impl.archive->file().big_endian, limits);
   });
 }
 

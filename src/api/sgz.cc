@@ -204,7 +204,7 @@ ErrorOr<Reader> Reader::Impl::Make(std::unique_ptr<ByteSource> source) {
     g.tensor_count = f.tensors.size();
     g.tensors_by_type.assign(by_type.begin(), by_type.end());
   }
-  impl->attributes = ToPublic(f.attributes);
+  impl->attributes = PublicAttributes(f.attributes);
   return Reader(std::move(impl));
 }
 
@@ -297,6 +297,79 @@ Error Reader::Verify(const ProgressCallback& progress) {
   return Guarded([&]() -> Error {
     CountingSink sink(nullptr, &progress, original_size());
     return ToError(impl_->archive->Unpack(&sink));
+  });
+}
+
+namespace {
+
+// Hands decoded bytes to a write callback (when given) and counts progress;
+// damaged chunks count as done too, so progress reaches the total.
+class VerifySink : public ByteSink {
+ public:
+  VerifySink(const WriteCallback* write, const ProgressCallback* progress, uint64_t total)
+      : callback_(write), write_(write != nullptr && *write), progress_(progress), total_(total) {}
+  Status Write(const void* data, size_t n) override {
+    Advance(n);
+    return write_ ? callback_.Write(data, n) : Status::Ok();
+  }
+  void Advance(uint64_t n) {
+    done_ += n;
+    if (progress_ != nullptr && *progress_) {
+      Progress p;
+      p.done = done_;
+      p.total = total_;
+      (*progress_)(p);
+    }
+  }
+  const CallbackSink& callback() const { return callback_; }
+
+ private:
+  CallbackSink callback_;
+  bool write_;
+  const ProgressCallback* progress_;
+  uint64_t total_;
+  uint64_t done_ = 0;
+};
+
+}  // namespace
+
+Error Reader::VerifyAll(const DamageCallback& damaged, const WriteCallback& write, const ProgressCallback& progress) {
+  return Guarded([&]() -> Error {
+    Archive& a = *impl_->archive;
+    const FileEntry& f = a.file();
+    const FileView& view = a.view();
+    VerifySink sink(&write, &progress, original_size());
+    Error first;          // the first damaged chunk's error
+    Error damaged_error;  // what `damaged` returned, handed back unchanged
+    Status s = a.UnpackPastDamage(&sink, [&](size_t k, const Status& failure) -> Status {
+      const uint32_t index = f.chunks[k];
+      Damage d;
+      d.chunk = index;
+      d.offset = view.starts()[k];
+      d.length = a.manifest().chunks[index].original_size;
+      d.code = failure.code();
+      d.message = failure.message();
+      for (const TensorInfo& t : impl_->tensors) {
+        if (t.offset < d.offset + d.length && d.offset < t.offset + t.size) d.tensors.push_back(t.name);
+      }
+      d.metadata = f.kind == EntryKind::kGguf && d.offset < f.data_offset;
+      sink.Advance(d.length);
+      if (first.ok()) first = Error(failure.code(), a.DescribeChunk(index) + ": " + failure.message());
+      if (!damaged) return Status::Ok();
+      Error e;
+      try {
+        e = damaged(d);
+      } catch (...) {
+        e = Error(ErrorCode::kIoError, "damage callback threw an exception");
+      }
+      if (!e.ok()) damaged_error = e;
+      return ToStatus(e);
+    });
+    if (!s.ok()) {
+      if (!damaged_error.ok()) return damaged_error;
+      return ToCallerError(s, sink.callback());
+    }
+    return first;
   });
 }
 

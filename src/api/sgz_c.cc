@@ -151,6 +151,35 @@ int sgz_reader_verify(sgz_reader* reader) {
   return Guarded([&] { return Report(reader->reader.Verify()); });
 }
 
+int sgz_reader_verify_all(sgz_reader* reader, sgz_damage_fn damaged, void* user, uint64_t* damaged_count) {
+  if (reader == nullptr) return InvalidArgument("sgz_reader_verify_all: null reader");
+  if (damaged_count != nullptr) *damaged_count = 0;
+  return Guarded([&] {
+    uint64_t count = 0;
+    const sgz::Error e = reader->reader.VerifyAll([&](const sgz::Damage& d) -> sgz::Error {
+      ++count;
+      if (damaged == nullptr) return sgz::Error();
+      std::vector<const char*> names;
+      for (const std::string& t : d.tensors) names.push_back(t.c_str());
+      sgz_damage c = sgz_damage();
+      c.chunk = d.chunk;
+      c.offset = d.offset;
+      c.length = d.length;
+      c.code = static_cast<int>(d.code);
+      c.message = d.message.c_str();
+      c.tensor_count = names.size();
+      c.tensors = names.data();
+      c.metadata = d.metadata ? 1 : 0;
+      const int rc = damaged(user, &c);
+      if (rc == SGZ_OK) return sgz::Error();
+      return sgz::Error(static_cast<sgz::ErrorCode>(rc), "sgz_reader_verify_all: damage callback returned " +
+                                                             std::to_string(rc));
+    });
+    if (damaged_count != nullptr) *damaged_count = count;
+    return Report(e);
+  });
+}
+
 void sgz_reader_set_threads(sgz_reader* reader, unsigned threads) {
   if (reader != nullptr) reader->reader.set_threads(threads);
 }

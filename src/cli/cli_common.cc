@@ -148,14 +148,45 @@ void PrintReadStats(const ReadStats& s) {
           " chunks\n", s.bytes_read, s.archive_size, s.read_calls, s.chunks_decoded, s.chunks_total);
 }
 
-void PrintStreams(FILE* out, const std::vector<StreamStat>& streams, uint64_t original, uint64_t archive) {
+std::string HumanSize(uint64_t bytes) {
+  if (bytes < 1024) return std::to_string(bytes);
+  static const char kUnits[] = "KMGTPE";
+  // 128 bits: the rounding below multiplies sizes near 2^64.
+  using U128 = unsigned __int128;
+  const U128 b = bytes;
+  U128 scale = 1024;  // bytes per unit
+  int unit = 0;
+  while (b >= scale * 1024 && unit < 5) scale *= 1024, ++unit;
+  // Rounded up, as `ls -h` does, so that no size is shown smaller than it is.
+  const U128 tenths = (b * 10 + scale - 1) / scale;
+  const U128 whole = (b + scale - 1) / scale;
+  char buf[32];
+  if (tenths < 100) {
+    snprintf(buf, sizeof buf, "%u.%u%c", static_cast<unsigned>(tenths / 10), static_cast<unsigned>(tenths % 10),
+             kUnits[unit]);
+  } else if (whole >= 1024 && unit < 5) {
+    snprintf(buf, sizeof buf, "1.0%c", kUnits[unit + 1]);
+  } else {
+    snprintf(buf, sizeof buf, "%u%c", static_cast<unsigned>(whole), kUnits[unit]);
+  }
+  return buf;
+}
+
+std::string SizeText(uint64_t bytes, bool exact) { return exact ? std::to_string(bytes) : HumanSize(bytes); }
+
+std::string SizePhrase(uint64_t bytes, bool exact) {
+  return exact || bytes < 1024 ? std::to_string(bytes) + " bytes" : HumanSize(bytes);
+}
+
+void PrintStreams(FILE* out, const std::vector<StreamStat>& streams, uint64_t original, uint64_t archive, bool exact) {
   fprintf(out, "%-22s %14s %14s %8s\n", "stream", "original", "stored", "ratio");
   for (const StreamStat& t : streams) {
     if (t.original == 0) continue;
-    fprintf(out, "%-22s %14" PRIu64 " %14" PRIu64 " %8.4f\n", t.name.c_str(), t.original, t.stored,
-           Ratio(t.original, t.stored));
+    fprintf(out, "%-22s %14s %14s %8.4f\n", t.name.c_str(), SizeText(t.original, exact).c_str(),
+            SizeText(t.stored, exact).c_str(), Ratio(t.original, t.stored));
   }
-  fprintf(out, "%-22s %14" PRIu64 " %14" PRIu64 " %8.4f\n", "total (archive)", original, archive, Ratio(original, archive));
+  fprintf(out, "%-22s %14s %14s %8.4f\n", "total (archive)", SizeText(original, exact).c_str(),
+          SizeText(archive, exact).c_str(), Ratio(original, archive));
 }
 
 ProgressLine::ProgressLine(const Common& c, const char* verb)

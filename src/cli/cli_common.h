@@ -107,11 +107,22 @@ std::string Hex64(uint64_t v);
 // "[256, 512]": the dims, readable as text and as JSON.
 std::string Shape(const std::vector<int64_t>& dims);
 
+// A size for people, as `ls -h` writes it: bytes below 1024, else 1024-based
+// K, M, G, T, P, E (the suffixes --range reads), one decimal below 10,
+// rounded up: "1000", "1.0K", "72K", "1011K", "2.3G".
+std::string HumanSize(uint64_t bytes);
+// HumanSize, or the exact decimal number with `exact` (--bytes).
+std::string SizeText(uint64_t bytes, bool exact);
+// SizeText for prose: "1011K", "1000 bytes", with `exact` "1034400 bytes".
+std::string SizePhrase(uint64_t bytes, bool exact);
+
 // "read B of S archive bytes in N reads, decoded D of C chunks" on stderr.
 void PrintReadStats(const ReadStats& s);
 // The per-stream table (streams with no original bytes left out) and the
 // archive total, on `out` (stderr when stdout carries an archive or data).
-void PrintStreams(FILE* out, const std::vector<StreamStat>& streams, uint64_t original, uint64_t archive);
+// Sizes are HumanSize unless `exact` (--bytes).
+void PrintStreams(FILE* out, const std::vector<StreamStat>& streams, uint64_t original, uint64_t archive,
+                  bool exact = false);
 
 // A progress line on stderr, shown only when stderr is a terminal (and not
 // with -q): bytes done, MB/s, ratio so far (when archive bytes are known)

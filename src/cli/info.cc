@@ -6,13 +6,12 @@
 
 #include "cli_common.h"
 #include "json.h"
+#include "listing.h"
 
 namespace sgz::cli {
 namespace {
 
-// Array items shown in JSON and in text; strings are cut after kMaxString
-// bytes in both.
-constexpr size_t kJsonItems = 16;
+// Array items and string bytes shown in text; --json and --full show all.
 constexpr size_t kTextItems = 8;
 constexpr size_t kMaxString = 256;
 
@@ -41,6 +40,38 @@ std::string MtimeText(const FileAttributes& a) {
 
 std::string JsonOrNull(const std::string& s) { return s.empty() ? "null" : JsonString(s); }
 
+std::string GgufJson(const GgufInfo& g, const std::vector<MetadataEntry>& metadata) {
+  std::string out = "{\"version\": " + std::to_string(g.version) + ", \"byte_order\": \"" +
+                    (g.big_endian ? "big" : "little") + "\", \"alignment\": " + std::to_string(g.alignment) +
+                    ", \"data_offset\": " + std::to_string(g.data_offset) + ", \"tensor_count\": " +
+                    std::to_string(g.tensor_count) + ", \"tensors_by_type\": {";
+  bool first = true;
+  for (const auto& [type, n] : g.tensors_by_type) {
+    out += std::string(first ? "" : ", ") + JsonString(type) + ": " + std::to_string(n);
+    first = false;
+  }
+  out += "}, \"metadata\": [";
+  for (size_t i = 0; i < metadata.size(); ++i) {
+    const MetadataEntry& m = metadata[i];
+    out += std::string(i ? ", " : "") + "{\"key\": " + JsonString(m.key) + ", \"type\": \"" +
+           MetadataTypeName(m.value.type) + "\", \"value\": " + MetadataValueJson(m.value) + "}";
+  }
+  return out + "]}";
+}
+
+void PrintGgufText(const GgufInfo& g, const std::vector<MetadataEntry>& metadata, size_t items) {
+  printf("GGUF:            version %u, %s-endian, alignment %" PRIu64 ", data at %" PRIu64 "\n", g.version,
+         g.big_endian ? "big" : "little", g.alignment, g.data_offset);
+  printf("metadata:        %zu key/value pairs\n", metadata.size());
+  for (size_t i = 0; i < metadata.size(); ++i) {
+    const MetadataEntry& m = metadata[i];
+    printf("  %4zu: %-8s | %-40s = %s\n", i + 1, MetadataTypeName(m.value.type), m.key.c_str(),
+           MetadataValueText(m.value, items).c_str());
+  }
+  printf("tensors:         %" PRIu64 "\n", g.tensor_count);
+  for (const auto& [type, n] : g.tensors_by_type) printf("  %-8s %" PRIu64 "\n", type.c_str(), n);
+}
+
 std::string InfoJson(Reader& reader, const std::vector<MetadataEntry>& metadata,
                      const std::vector<StreamStat>& streams) {
   const ArchiveInfo a = reader.archive_info();
@@ -49,40 +80,24 @@ std::string InfoJson(Reader& reader, const std::vector<MetadataEntry>& metadata,
                     ", \"file\": " + JsonString(reader.file_name()) + ", \"original_size\": " +
                     std::to_string(reader.original_size()) + ", \"checksum\": \"xxh3-64:" + Hex64(a.checksum) +
                     "\", \"ratio\": " + Fixed(Ratio(reader.original_size(), a.archive_size), 6) + ", \"chunks\": " +
-                    std::to_string(a.chunks) + ", \"kind\": \"" + (reader.is_gguf() ? "gguf" : "opaque") +
+                    std::to_string(a.chunks) + ", \"archive\": true, \"kind\": \"" +
+                    (reader.is_gguf() ? "gguf" : "opaque") +
                     "\", \"note\": " + JsonString(reader.note()) +
                     ", \"mode\": " + JsonOrNull(ModeText(reader.file_attributes())) +
                     ", \"mtime\": " + JsonOrNull(MtimeText(reader.file_attributes()));
-  if (reader.is_gguf()) {
-    const GgufInfo& g = reader.gguf();
-    out += ", \"gguf\": {\"version\": " + std::to_string(g.version) + ", \"byte_order\": \"" +
-           (g.big_endian ? "big" : "little") + "\", \"alignment\": " + std::to_string(g.alignment) +
-           ", \"data_offset\": " + std::to_string(g.data_offset) + ", \"tensor_count\": " +
-           std::to_string(g.tensor_count) + ", \"tensors_by_type\": {";
-    bool first = true;
-    for (const auto& [type, n] : g.tensors_by_type) {
-      out += std::string(first ? "" : ", ") + JsonString(type) + ": " + std::to_string(n);
-      first = false;
-    }
-    out += "}, \"metadata\": [";
-    for (size_t i = 0; i < metadata.size(); ++i) {
-      const MetadataEntry& m = metadata[i];
-      out += std::string(i ? ", " : "") + "{\"key\": " + JsonString(m.key) + ", \"type\": \"" +
-             MetadataTypeName(m.value.type) + "\", \"value\": " + MetadataValueJson(m.value) + "}";
-    }
-    out += "]}";
-  }
+  if (reader.is_gguf()) out += ", \"gguf\": " + GgufJson(reader.gguf(), metadata);
   return out + ", \"streams\": " + StreamsJson(streams) + "}";
 }
 
 void PrintInfoText(const std::string& in, Reader& reader, const std::vector<MetadataEntry>& metadata,
-                   const std::vector<StreamStat>& streams) {
+                   const std::vector<StreamStat>& streams, size_t items, bool exact) {
   const ArchiveInfo a = reader.archive_info();
-  printf("archive:         %s (sgz format %u.%u, %" PRIu64 " bytes, %" PRIu64 " chunks)\n", in.c_str(), a.format.major,
-         a.format.minor, a.archive_size, a.chunks);
-  printf("original:        %s, %" PRIu64 " bytes, xxh3-64 %s, ratio %.4f\n",
-         reader.file_name().empty() ? "(no name)" : reader.file_name().c_str(), reader.original_size(),
-         Hex64(a.checksum).c_str(), Ratio(reader.original_size(), a.archive_size));
+  printf("archive:         %s (sgz format %u.%u, %s, %" PRIu64 " chunks)\n", in.c_str(), a.format.major,
+         a.format.minor, SizePhrase(a.archive_size, exact).c_str(), a.chunks);
+  printf("original:        %s, %s, xxh3-64 %s, ratio %.4f\n",
+         reader.file_name().empty() ? "(no name)" : reader.file_name().c_str(),
+         SizePhrase(reader.original_size(), exact).c_str(), Hex64(a.checksum).c_str(),
+         Ratio(reader.original_size(), a.archive_size));
   const std::string mode = ModeText(reader.file_attributes()), mtime = MtimeText(reader.file_attributes());
   printf("attributes:      %s\n", mode.empty() && mtime.empty() ? "none recorded"
                                    : ("mode " + (mode.empty() ? "-" : mode) + ", modified " +
@@ -90,45 +105,50 @@ void PrintInfoText(const std::string& in, Reader& reader, const std::vector<Meta
   if (!reader.is_gguf()) {
     printf("kind:            opaque (not GGUF: %s)\n", reader.note().c_str());
   } else {
-    const GgufInfo& g = reader.gguf();
-    printf("GGUF:            version %u, %s-endian, alignment %" PRIu64 ", data at %" PRIu64 "\n", g.version,
-           g.big_endian ? "big" : "little", g.alignment, g.data_offset);
-    printf("metadata:        %zu key/value pairs\n", metadata.size());
-    for (size_t i = 0; i < metadata.size(); ++i) {
-      const MetadataEntry& m = metadata[i];
-      printf("  %4zu: %-8s | %-40s = %s\n", i + 1, MetadataTypeName(m.value.type), m.key.c_str(),
-             MetadataValueText(m.value, kTextItems).c_str());
-    }
-    printf("tensors:         %" PRIu64 "\n", g.tensor_count);
-    for (const auto& [type, n] : g.tensors_by_type) printf("  %-8s %" PRIu64 "\n", type.c_str(), n);
+    PrintGgufText(reader.gguf(), metadata, items);
   }
-  PrintStreams(stdout, streams, reader.original_size(), a.archive_size);
+  PrintStreams(stdout, streams, reader.original_size(), a.archive_size, exact);
+}
+
+// A plain GGUF file: its header, as for an archive, without archive facts.
+int InfoGguf(const std::string& in, const Common& c, const GgufFileInfo& f, size_t items, bool exact) {
+  if (c.json) {
+    EmitJson("{\"file\": " + JsonString(in) + ", \"archive\": false, \"kind\": \"gguf\", \"original_size\": " +
+             std::to_string(f.size) + ", \"gguf\": " + GgufJson(f.gguf, f.metadata) + "}");
+    return kExitOk;
+  }
+  printf("file:            %s (a GGUF file, not an sgz archive), %s\n", in.c_str(), SizePhrase(f.size, exact).c_str());
+  PrintGgufText(f.gguf, f.metadata, items);
+  return kExitOk;
 }
 
 }  // namespace
 
 int CmdInfo(const Args& r, const Common& c, const std::vector<std::string>& args) {
-  (void)r;
   if (args.size() != 1) return Usage("info takes one archive");
   const std::string in = args[0];
-  ErrorOr<Reader> reader = Reader::Open(in);
-  if (!reader.ok()) return Fail(in, reader.error());
-  reader->set_threads(c.threads);
-  ErrorOr<std::vector<StreamStat>> streams = reader->StreamStats();
+  const bool full = c.json || r.count("full") > 0;
+  const bool exact = r.count("bytes") > 0;
+  const size_t items = full ? SIZE_MAX : kTextItems;
+  MetadataLimits limits;
+  limits.max_items = items;
+  limits.max_string = full ? SIZE_MAX : kMaxString;
+  Listed listed;
+  if (const int rc = OpenListed(in, c, limits, &listed); rc != kExitOk) return rc;
+  if (listed.gguf) return InfoGguf(in, c, *listed.gguf, items, exact);
+  Reader& reader = *listed.reader;
+  ErrorOr<std::vector<StreamStat>> streams = reader.StreamStats();
   if (!streams.ok()) return Fail(in, streams.error());
   std::vector<MetadataEntry> metadata;
-  if (reader->is_gguf()) {
-    MetadataLimits limits;
-    limits.max_items = kJsonItems;
-    limits.max_string = kMaxString;
-    ErrorOr<std::vector<MetadataEntry>> m = reader->Metadata(limits);
+  if (reader.is_gguf()) {
+    ErrorOr<std::vector<MetadataEntry>> m = reader.Metadata(limits);
     if (!m.ok()) return Fail(in, m.error());
     metadata = std::move(m).value();
   }
   if (c.json) {
-    EmitJson(InfoJson(*reader, metadata, *streams));
+    EmitJson(InfoJson(reader, metadata, *streams));
   } else {
-    PrintInfoText(in, *reader, metadata, *streams);
+    PrintInfoText(in, reader, metadata, *streams, items, exact);
   }
   return kExitOk;
 }

@@ -1,46 +1,134 @@
-// sgz ls: the tensors of an archive (text or JSON).
+// sgz ls: the tensors of an archive or of a plain GGUF file, optionally only
+// those matching shell patterns (text or JSON).
+#include <fnmatch.h>
+#include <sys/stat.h>
+
 #include <cinttypes>
 #include <cstdio>
 
 #include "cli_common.h"
 #include "json.h"
+#include "listing.h"
 
 namespace sgz::cli {
+namespace {
+
+bool EndsWith(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+bool Matches(const std::string& name, const std::vector<std::string>& patterns) {
+  if (patterns.empty()) return true;
+  for (const std::string& p : patterns) {
+    if (fnmatch(p.c_str(), name.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> TakeLsPatterns(std::vector<std::string>* args) {
+  std::vector<std::string> archives, patterns;
+  for (size_t i = 0; i < args->size(); ++i) {
+    const std::string& a = (*args)[i];
+    if (i == 0 || a == "-" || EndsWith(a, ".sgz") || EndsWith(a, ".gguf")) {
+      archives.push_back(a);
+    } else {
+      patterns.push_back(a);
+    }
+  }
+  *args = std::move(archives);
+  return patterns;
+}
+
+int OpenListed(const std::string& in, const Common& c, const MetadataLimits& limits, Listed* out) {
+  ErrorOr<Reader> reader = Reader::Open(in);
+  if (reader.ok()) {
+    out->reader.emplace(std::move(reader).value());
+    out->reader->set_threads(c.threads);
+    return kExitOk;
+  }
+  // Only a file that is no archive at all may be something else.
+  if (reader.error().code() != ErrorCode::kCorrupt) return Fail(in, reader.error());
+  ErrorOr<FileKind> kind = IdentifyFile(in);
+  if (!kind.ok() || *kind == FileKind::kArchive) return Fail(in, reader.error());
+  if (*kind == FileKind::kOther) {
+    fprintf(stderr, "sgz: %s: not an sgz archive or a GGUF file\n", in == "-" ? "<stdin>" : in.c_str());
+    return kExitCorrupt;
+  }
+  ErrorOr<GgufFileInfo> gguf = ReadGgufFile(in, limits);
+  if (!gguf.ok()) return Fail(in, gguf.error());
+  if (c.verbose) fprintf(stderr, "sgz: %s: a GGUF file, not an sgz archive: listing its header\n", in.c_str());
+  out->gguf.emplace(std::move(gguf).value());
+  return kExitOk;
+}
 
 int CmdLs(const Args& r, const Common& c, const std::vector<std::string>& args) {
-  (void)r;
-  if (args.size() != 1) return Usage("ls takes one archive");
-  ErrorOr<Reader> reader = Reader::Open(args[0]);
-  if (!reader.ok()) return Fail(args[0], reader.error());
-  reader->set_threads(c.threads);
-  const std::vector<TensorInfo>& tensors = reader->tensors();
+  // main.cc has split the command line (TakeLsPatterns): ARCHIVE PATTERN...
+  if (args.empty()) return Usage("ls takes an archive");
+  const std::string& in = args[0];
+  const std::vector<std::string> patterns(args.begin() + 1, args.end());
+  const bool exact = r.count("bytes") > 0;
+  MetadataLimits limits;
+  limits.max_items = 0;
+  limits.max_string = 0;
+  Listed listed;
+  if (const int rc = OpenListed(in, c, limits, &listed); rc != kExitOk) return rc;
+  const bool archive = listed.reader.has_value();
+  const std::vector<TensorInfo>& all = archive ? listed.reader->tensors() : listed.gguf->tensors;
+  const bool is_gguf = archive ? listed.reader->is_gguf() : true;
+  const GgufInfo& g = archive ? listed.reader->gguf() : listed.gguf->gguf;
+  const uint64_t original = archive ? listed.reader->original_size() : listed.gguf->size;
+  std::vector<const TensorInfo*> tensors;
+  for (const TensorInfo& t : all) {
+    if (Matches(t.name, patterns)) tensors.push_back(&t);
+  }
+  // Like tar for a member not in the archive: each pattern that matches
+  // nothing is an error, after listing what the others matched.
+  int rc = kExitOk;
+  for (const std::string& p : patterns) {
+    bool hit = false;
+    for (const TensorInfo& t : all) hit = hit || fnmatch(p.c_str(), t.name.c_str(), 0) == 0;
+    if (hit) continue;
+    struct stat st;
+    const bool file = stat(p.c_str(), &st) == 0;
+    fprintf(stderr, "sgz: %s: no tensor matches '%s'%s\n", in.c_str(), p.c_str(),
+            file ? " (after the first, an archive must end in .sgz or .gguf)" : "");
+    rc = kExitUsage;
+  }
   if (c.json) {
-    std::string out = "{\"file\": " + JsonString(reader->file_name()) + ", \"kind\": \"" +
-                      (reader->is_gguf() ? "gguf" : "opaque") + "\", \"original_size\": " +
-                      std::to_string(reader->original_size()) + ", \"tensors\": [";
+    std::string out = "{\"file\": " + JsonString(archive ? listed.reader->file_name() : in) +
+                      ", \"archive\": " + (archive ? "true" : "false") + ", \"kind\": \"" +
+                      (is_gguf ? "gguf" : "opaque") + "\", \"original_size\": " + std::to_string(original) +
+                      ", \"tensors\": [";
     for (size_t i = 0; i < tensors.size(); ++i) {
-      const TensorInfo& t = tensors[i];
+      const TensorInfo& t = *tensors[i];
       out += std::string(i ? ", " : "") + "{\"name\": " + JsonString(t.name) + ", \"type\": " + JsonString(t.type) +
              ", \"shape\": " + Shape(t.shape) + ", \"offset\": " + std::to_string(t.offset) + ", \"size\": " +
-             std::to_string(t.size) + ", \"stored\": " + std::to_string(t.stored_size) + ", \"ratio\": " +
-             Fixed(Ratio(t.size, t.stored_size), 6) + "}";
+             std::to_string(t.size) + ", \"stored\": " + (archive ? std::to_string(t.stored_size) : "null") +
+             ", \"ratio\": " + (archive ? Fixed(Ratio(t.size, t.stored_size), 6) : "null") + "}";
     }
     EmitJson(out + "]}");
-    return kExitOk;
+    return rc;
   }
-  if (!reader->is_gguf()) {
-    printf("%s: not GGUF (%s): %" PRIu64 " bytes stored as opaque chunks\n", reader->file_name().c_str(),
-           reader->note().c_str(), reader->original_size());
-    return kExitOk;
+  if (!patterns.empty() && tensors.empty()) return rc;  // nothing matched: no empty table
+  if (!is_gguf) {
+    printf("%s: not GGUF (%s): %s stored as opaque chunks\n", listed.reader->file_name().c_str(),
+           listed.reader->note().c_str(), SizePhrase(original, exact).c_str());
+    return rc;
   }
   printf("%-40s %-8s %-24s %12s %14s %14s %8s\n", "tensor", "type", "shape", "offset", "original", "stored", "ratio");
-  for (const TensorInfo& t : tensors) {
-    printf("%-40s %-8s %-24s %12" PRIu64 " %14" PRIu64 " %14" PRIu64 " %8.4f\n", t.name.c_str(), t.type.c_str(),
-           Shape(t.shape).c_str(), t.offset, t.size, t.stored_size, Ratio(t.size, t.stored_size));
+  for (const TensorInfo* t : tensors) {
+    const std::string stored = archive ? SizeText(t->stored_size, exact) : "-";
+    const std::string ratio = archive ? Fixed(Ratio(t->size, t->stored_size), 4) : "-";
+    printf("%-40s %-8s %-24s %12" PRIu64 " %14s %14s %8s\n", t->name.c_str(), t->type.c_str(),
+           Shape(t->shape).c_str(), t->offset, SizeText(t->size, exact).c_str(), stored.c_str(), ratio.c_str());
   }
-  printf("%zu tensors, GGUF v%u%s, %" PRIu64 " bytes\n", tensors.size(), reader->gguf().version,
-         reader->gguf().big_endian ? " big-endian" : "", reader->original_size());
-  return kExitOk;
+  std::string shown = std::to_string(tensors.size()) + " tensors";
+  if (!patterns.empty()) shown = std::to_string(tensors.size()) + " of " + std::to_string(all.size()) + " tensors";
+  printf("%s, GGUF v%u%s, %s%s\n", shown.c_str(), g.version, g.big_endian ? " big-endian" : "",
+         SizePhrase(original, exact).c_str(), archive ? "" : " (a GGUF file, not an archive)");
+  return rc;
 }
 
 }  // namespace sgz::cli

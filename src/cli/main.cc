@@ -11,6 +11,7 @@
 
 #include "cli_common.h"
 #include "json.h"
+#include "listing.h"
 
 namespace sgz::cli {
 namespace {
@@ -45,11 +46,18 @@ const Command kCommands[] = {
      "  sgz unpack model.gguf.sgz                # writes model.gguf\n"
      "  sgz unpack model.gguf.sgz -o models/\n"
      "  curl -s URL/model.gguf.sgz | sgz unpack - -o model.gguf\n"},
-    {"ls", CmdLs, "sgz ls IN.sgz... [--json]",
+    {"ls", CmdLs, "sgz ls IN.sgz... [PATTERN...] [--json] [--bytes]",
      "Lists tensors: name, type, shape, offset, original bytes, stored bytes, ratio.\n"
+     "Sizes read like ls -h (K, M, G: 1024-based, rounded up); --bytes: exact numbers.\n"
+     "PATTERN: only tensors whose name matches a shell pattern ('blk.0.*'); a pattern that\n"
+     "matches nothing is an error (exit 1). The first argument is an archive; a later one is\n"
+     "an archive when it ends in .sgz or .gguf, else a pattern.\n"
+     "A plain GGUF file is listed too (stored and ratio: -).\n"
      "Several archives: a '==> IN.sgz <==' line before each (--json: an array); exit code the worst.\n"
      "examples:\n"
      "  sgz ls model.gguf.sgz\n"
+     "  sgz ls model.gguf.sgz 'blk.0.*' output.weight\n"
+     "  sgz ls model.gguf\n"
      "  sgz ls model.gguf.sgz --json | jq '.tensors[0]'\n"},
     {"cat", CmdCat, "sgz cat IN.sgz TENSOR [-o FILE] [--stats] | sgz cat IN.sgz --range OFFSET:[LENGTH] [-o FILE]",
      "Writes one tensor's bytes, or a byte range of the original, decoding only the chunks\n"
@@ -61,15 +69,19 @@ const Command kCommands[] = {
      "  sgz cat model.gguf.sgz blk.0.attn_q.weight -o q.bin\n"
      "  sgz cat model.gguf.sgz --range 0:4096 | xxd | head\n"
      "  sgz cat model.gguf.sgz --range 1M: -o tail.bin\n"},
-    {"info", CmdInfo, "sgz info IN.sgz... [--json]",
+    {"info", CmdInfo, "sgz info IN.sgz... [--json] [--full] [--bytes]",
      "Shows the format version, original size and checksum, GGUF version and metadata,\n"
-     "tensor count by type, per-stream sizes and ratios, and the chunk count.\n"
+     "tensor count by type, per-stream sizes and ratios, and the chunk count. Text shows\n"
+     "8 items of an array and 256 bytes of a string; --full and --json show them whole.\n"
+     "A plain GGUF file shows its header and metadata. --bytes: exact sizes.\n"
      "Several archives: a '==> IN.sgz <==' line before each (--json: an array); exit code the worst.\n"
      "examples:\n"
      "  sgz info model.gguf.sgz\n"},
     {"verify", CmdVerify, "sgz verify IN.sgz... [--against ORIGINAL] [--json]",
      "Decodes everything and checks every checksum; with --against, also compares with a\n"
-     "file. Exit code 0: intact (and identical); 2: corrupt or different. Several archives\n"
+     "file (first differing byte, differing tensors). Damage does not stop the check: one\n"
+     "line per damaged tensor (or metadata, other bytes), with its chunk and byte range.\n"
+     "Exit code 0: intact (and identical); 2: corrupt or different. Several archives\n"
      "(without --against): each checked, --json gives an array, the exit code is the worst.\n"
      "examples:\n"
      "  sgz verify model.gguf.sgz --against model.gguf\n"},
@@ -127,7 +139,9 @@ int UnknownCommand(const std::string& name) {
 // header line per archive (ls, info), JSON one array of the objects (an
 // archive that fails without one gets {"archive", "ok": false, "exit_code"}).
 // The exit code is the highest (worst) of all.
-int RunEach(const Command& cmd, const Args& r, const Common& c, const std::vector<std::string>& archives) {
+// `patterns` follow each archive (ls).
+int RunEach(const Command& cmd, const Args& r, const Common& c, const std::vector<std::string>& archives,
+            const std::vector<std::string>& patterns) {
   const std::string name = cmd.name;
   if (name == "verify" && r.count("against")) return Usage("verify --against takes one archive");
   if (c.json) JsonBegin(true);
@@ -135,7 +149,9 @@ int RunEach(const Command& cmd, const Args& r, const Common& c, const std::vecto
   for (size_t i = 0; i < archives.size(); ++i) {
     if (!c.json && name != "verify") printf("%s==> %s <==\n", i ? "\n" : "", archives[i].c_str());
     const size_t before = JsonEmitted();
-    const int rc = cmd.run(r, c, {archives[i]});
+    std::vector<std::string> one = {archives[i]};
+    one.insert(one.end(), patterns.begin(), patterns.end());
+    const int rc = cmd.run(r, c, one);
     if (c.json && JsonEmitted() == before) {
       EmitJson("{\"archive\": " + JsonString(archives[i]) + ", \"ok\": false, \"exit_code\": " + std::to_string(rc) + "}");
     }
@@ -165,6 +181,8 @@ int Main(int argc, char** argv) {
       ("stats", "sizes and read statistics")
       ("range", "OFFSET:LENGTH or OFFSET:", cxxopts::value<std::string>())
       ("against", "original file to compare with", cxxopts::value<std::string>())
+      ("full", "whole arrays and strings (info)")
+      ("bytes", "exact sizes instead of K/M/G")
       ("V,version", "print the version")
       ("h,help", "print help")
       ("args", "", cxxopts::value<std::vector<std::string>>());
@@ -214,9 +232,18 @@ int Main(int argc, char** argv) {
       c.threads = r["threads"].as<unsigned>();
       if (c.json && name != "ls" && name != "info" && name != "verify") return Usage("--json is for ls, info and verify");
       if (r.count("keep") && name != "pack" && name != "unpack") return Usage("-k/--keep is for pack and unpack");
+      if (r.count("full") && name != "info") return Usage("--full is for info");
+      if (r.count("bytes") && name != "ls" && name != "info" && name != "verify" && name != "pack") {
+        return Usage("--bytes is for ls, info, verify and pack");
+      }
       const bool several = name == "ls" || name == "info" || name == "verify";
-      if (!several || args.size() < 2) return cmd.run(Args(r), c, args);
-      return RunEach(cmd, Args(r), c, args);
+      std::vector<std::string> patterns;
+      if (name == "ls") patterns = TakeLsPatterns(&args);
+      if (!several || args.size() < 2) {
+        args.insert(args.end(), patterns.begin(), patterns.end());
+        return cmd.run(Args(r), c, args);
+      }
+      return RunEach(cmd, Args(r), c, args, patterns);
     } catch (const cxxopts::exceptions::exception& e) {
       return Usage(e.what());
     }

@@ -35,8 +35,9 @@ int CmdPack(const Args& r, const Common& c, const std::vector<std::string>& args
   if (!summary.notice.empty() && !c.quiet) fprintf(stderr, "sgz: %s: notice: %s\n", in.c_str(), summary.notice.c_str());
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!c.quiet) {
-    fprintf(stderr, "%s: %" PRIu64 " -> %" PRIu64 " bytes (ratio %.4f), %" PRIu64 " chunks",
-            OutName(out).c_str(), summary.original_size, summary.archive_size,
+    fprintf(stderr, "%s: %s -> %s (ratio %.4f), %" PRIu64 " chunks", OutName(out).c_str(),
+            SizePhrase(summary.original_size, r.count("bytes") > 0).c_str(),
+            SizePhrase(summary.archive_size, r.count("bytes") > 0).c_str(),
             Ratio(summary.original_size, summary.archive_size), summary.chunks);
     if (c.verbose) {
       fprintf(stderr, ", %.3f s, %.1f MB/s, %s shuffles", secs, summary.original_size / 1e6 / secs,
@@ -46,7 +47,8 @@ int CmdPack(const Args& r, const Common& c, const std::vector<std::string>& args
   }
   // With -c stdout carries the archive: nothing else may go there.
   if (r.count("stats") || c.verbose) {
-    PrintStreams(out == "-" ? stderr : stdout, summary.streams, summary.original_size, summary.archive_size);
+    PrintStreams(out == "-" ? stderr : stdout, summary.streams, summary.original_size, summary.archive_size,
+                 r.count("bytes") > 0);
   }
   return kExitOk;
 }

@@ -1,12 +1,85 @@
 // sgz verify: decode everything, check every checksum, optionally compare
-// with the original file (text or JSON).
+// with the original file (text or JSON). Damaged chunks do not stop the
+// check: every damaged tensor is reported.
 #include <cinttypes>
 #include <cstdio>
+#include <map>
 
 #include "cli_common.h"
 #include "json.h"
 
 namespace sgz::cli {
+namespace {
+
+// Chunks (or tensors) named in one line before "and N more".
+constexpr size_t kPerLine = 3;
+
+std::string What(const Damage& d) {
+  return d.code == ErrorCode::kChecksumMismatch ? "checksum mismatch" : "corrupt: " + d.message;
+}
+
+std::string ChunkText(const Damage& d) {
+  return "chunk " + std::to_string(d.chunk) + " [" + std::to_string(d.offset) + ", +" + std::to_string(d.length) +
+         "): " + What(d);
+}
+
+std::string ChunksText(const std::vector<const Damage*>& list) {
+  std::string s;
+  for (size_t i = 0; i < list.size() && i < kPerLine; ++i) s += (i ? "; " : "") + ChunkText(*list[i]);
+  if (list.size() > kPerLine) s += "; and " + std::to_string(list.size() - kPerLine) + " more chunks";
+  return s;
+}
+
+// One line per damaged tensor (in the order damage was found), one for the
+// metadata, one per damaged chunk holding no tensor (padding, opaque bytes).
+void PrintDamage(const std::string& in, const std::vector<Damage>& damaged) {
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const Damage*>> by_tensor;
+  std::vector<const Damage*> metadata;
+  for (const Damage& d : damaged) {
+    for (const std::string& t : d.tensors) {
+      if (by_tensor[t].empty()) order.push_back(t);
+      by_tensor[t].push_back(&d);
+    }
+    if (d.metadata) metadata.push_back(&d);
+  }
+  const char* name = in == "-" ? "<stdin>" : in.c_str();
+  if (!metadata.empty()) fprintf(stderr, "sgz: %s: metadata damaged: %s\n", name, ChunksText(metadata).c_str());
+  for (const std::string& t : order) {
+    fprintf(stderr, "sgz: %s: tensor '%s' damaged: %s\n", name, t.c_str(), ChunksText(by_tensor[t]).c_str());
+  }
+  for (const Damage& d : damaged) {
+    if (d.tensors.empty() && !d.metadata) {
+      fprintf(stderr, "sgz: %s: bytes outside tensors damaged: %s\n", name, ChunkText(d).c_str());
+    }
+  }
+}
+
+std::string DamageJson(const std::vector<Damage>& damaged) {
+  std::string out = "[";
+  for (size_t i = 0; i < damaged.size(); ++i) {
+    const Damage& d = damaged[i];
+    std::string tensors;
+    for (size_t k = 0; k < d.tensors.size(); ++k) tensors += (k ? ", " : "") + JsonString(d.tensors[k]);
+    out += std::string(i ? ", " : "") + "{\"chunk\": " + std::to_string(d.chunk) + ", \"offset\": " +
+           std::to_string(d.offset) + ", \"length\": " + std::to_string(d.length) + ", \"error\": \"" +
+           ErrorCodeName(d.code) + "\", \"message\": " + JsonString(d.message) + ", \"tensors\": [" + tensors +
+           "], \"metadata\": " + (d.metadata ? "true" : "false") + "}";
+  }
+  return out + "]";
+}
+
+// " (tensors 'a', 'b' and 3 more; bytes outside tensors)" or "".
+std::string DifferingText(const VerifyResult& result) {
+  std::string s;
+  const std::vector<std::string>& t = result.differing_tensors;
+  for (size_t i = 0; i < t.size() && i < kPerLine; ++i) s += (i ? ", '" : "tensors '") + t[i] + "'";
+  if (t.size() > kPerLine) s += " and " + std::to_string(t.size() - kPerLine) + " more";
+  if (result.differs_outside_tensors) s += std::string(s.empty() ? "" : "; ") + "bytes outside tensors";
+  return s.empty() ? s : " (" + s + ")";
+}
+
+}  // namespace
 
 int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& args) {
   if (args.size() != 1) return Usage("verify takes one archive");
@@ -24,24 +97,41 @@ int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& ar
   // with --json: there is no archive result to report yet.
   if (!against.empty() && !result.against_opened) return Fail(against, e);
   const bool matches = result.matches;
+  // Damaged chunks leave the rest compared: a difference found there counts.
+  const bool compared = !against.empty() && (e.ok() || !result.damaged.empty());
   if (c.json) {
+    std::string differing;
+    for (size_t i = 0; i < result.differing_tensors.size(); ++i) {
+      differing += (i ? ", " : "") + JsonString(result.differing_tensors[i]);
+    }
     EmitJson("{\"archive\": " + JsonString(in) + ", \"ok\": " + (e.ok() && matches ? "true" : "false") +
              ", \"error\": " + (e.ok() ? "null" : JsonString(ErrorText(e))) + ", \"original_size\": " +
              std::to_string(result.original_size) + ", \"chunks_checked\": " + std::to_string(result.chunks_checked) +
              ", \"against\": " + (against.empty() ? "null" : JsonString(against)) + ", \"matches\": " +
-             (against.empty() || !e.ok() ? "null" : (matches ? "true" : "false")) + "}");
+             (!compared || !e.ok() ? "null" : (matches ? "true" : "false")) + ", \"damaged\": " +
+             DamageJson(result.damaged) + ", \"first_difference\": " +
+             (compared && !matches ? std::to_string(result.first_difference) : "null") +
+             ", \"differing_tensors\": [" + differing + "], \"differs_outside_tensors\": " +
+             (result.differs_outside_tensors ? "true" : "false") + "}");
+  }
+  if (!c.json && compared && !matches) {
+    fprintf(stderr, "sgz: %s: differs from %s at byte %" PRIu64 "%s\n", in.c_str(), against.c_str(),
+            result.first_difference, DifferingText(result).c_str());
+  }
+  if (!e.ok() && !result.damaged.empty()) {
+    if (!c.json) {
+      PrintDamage(in, result.damaged);
+      fprintf(stderr, "sgz: %s: %zu of %" PRIu64 " chunks damaged\n", in.c_str(), result.damaged.size(),
+              result.chunks_checked);
+    }
+    return ExitFor(e);
   }
   if (!e.ok()) return c.json ? ExitFor(e) : Fail(in, e);
-  if (!matches) {
-    if (!c.json) {
-      fprintf(stderr, "sgz: %s: differs from %s at byte %" PRIu64 "\n", in.c_str(), against.c_str(),
-              result.first_difference);
-    }
-    return kExitCorrupt;
-  }
+  if (!matches) return kExitCorrupt;
   if (!c.json && !c.quiet) {
-    printf("%s: OK (%" PRIu64 " bytes, %" PRIu64 " chunks, every checksum verified%s)\n", in.c_str(),
-           result.original_size, result.chunks_checked, against.empty() ? "" : (", identical to " + against).c_str());
+    printf("%s: OK (%s, %" PRIu64 " chunks, every checksum verified%s)\n", in.c_str(),
+           SizePhrase(result.original_size, r.count("bytes") > 0).c_str(), result.chunks_checked,
+           against.empty() ? "" : (", identical to " + against).c_str());
   }
   return kExitOk;
 }

@@ -34,6 +34,7 @@ struct BatchItem {
   const uint8_t* stored = nullptr;
   size_t stored_size = 0;
   std::vector<uint8_t> decoded;
+  Status failure;  // with a damage handler: why the chunk failed its checks
   const std::vector<uint8_t>& result() const { return cached ? *cached : decoded; }
 };
 
@@ -77,6 +78,12 @@ Status ChunkStore::ReadArchive(uint32_t index, uint64_t offset, uint64_t n, std:
 }
 
 Status ChunkStore::DecodeStored(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out) const {
+  Status s = DecodeStoredUnnamed(index, stored, n, out);
+  return s.ok() ? s : s.WithContext(DescribeChunk(index));
+}
+
+Status ChunkStore::DecodeStoredUnnamed(uint32_t index, const uint8_t* stored, size_t n,
+                                       std::vector<uint8_t>* out) const {
   const ChunkEntry& e = manifest_.chunks[index];
   ChunkHeader h;
   size_t needed;
@@ -91,12 +98,13 @@ Status ChunkStore::DecodeStored(uint32_t index, const uint8_t* stored, size_t n,
                            Num(e.stored_size));
   }
   if (s.ok()) s = DecodeChunkPayload(h, stored + needed, n - needed, out);
-  if (!s.ok()) return Status(s).WithContext(DescribeChunk(index));
+  if (!s.ok()) return s;
   ++chunks_decoded_;
   return Status::Ok();
 }
 
-Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep keep, const Consumer& consume) {
+Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep keep, const Consumer& consume,
+                              const DamageHandler& damaged) {
   const std::vector<ChunkEntry>& chunks = manifest_.chunks;
   for (size_t k = 0; k < count; ++k) {
     if (indices[k] >= chunks.size()) {
@@ -107,10 +115,25 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
   const unsigned threads = ResolveThreads(threads_);
   OrderedPipeline<BatchItem> pipeline(
       threads > 1 && count > 1 ? SharedThreadPool() : nullptr, threads,
-      [this](BatchItem& item) {
-        return item.cached ? Status::Ok() : DecodeStored(item.index, item.stored, item.stored_size, &item.decoded);
+      [this, &damaged](BatchItem& item) {
+        if (item.cached) return Status::Ok();
+        if (!damaged) return DecodeStored(item.index, item.stored, item.stored_size, &item.decoded);
+        // Reported in the chunk's turn, by the consumer, so that damage and
+        // good bytes reach the caller in file order.
+        item.failure = DecodeStoredUnnamed(item.index, item.stored, item.stored_size, &item.decoded);
+        return Status::Ok();
       },
       [&](BatchItem& item) {
+        if (!item.failure.ok()) {
+          const Status failure = std::move(item.failure);
+          item.failure = Status::Ok();
+          item.run.reset();
+          // Only damage is worth going on past; running out of memory is not.
+          if (failure.code() != ErrorCode::kCorrupt && failure.code() != ErrorCode::kChecksumMismatch) {
+            return failure.WithContext(DescribeChunk(item.index));
+          }
+          return damaged(item.k, failure);
+        }
         SGZ_RETURN_IF_ERROR(consume(item.k, item.result()));
         if (item.keep && !item.cached) {
           cache_.Put(item.index, std::make_shared<const std::vector<uint8_t>>(std::move(item.decoded)));

@@ -74,6 +74,10 @@ class ChunkStore {
   void set_threads(unsigned threads) { threads_ = threads; }
 
   using Consumer = std::function<Status(size_t k, const std::vector<uint8_t>& decoded)>;
+  // Told about chunk indices[k] that failed its checks (Corruption or
+  // ChecksumMismatch, the message without the chunk's name): an ok return
+  // goes on with the next chunk, an error stops the batch with that error.
+  using DamageHandler = std::function<Status(size_t k, const Status& failure)>;
 
   // Decodes chunks indices[0, count) and hands chunk indices[k] to
   // consume(k, bytes) for k = 0, 1, ... in order, on the caller's thread (the
@@ -85,7 +89,11 @@ class ChunkStore {
   // entry and its checksum before it is consumed; on the first error
   // (named "chunk N (tensor 'x'): ...") nothing after it is consumed.
   // InvalidArgument for an index outside the chunk table.
-  Status ReadChunks(const uint32_t* indices, size_t count, CacheKeep keep, const Consumer& consume);
+  // With `damaged`, a chunk whose stored bytes fail their checks is handed to
+  // it instead (in its turn, in order) and is not consumed; errors of the
+  // source still stop the batch.
+  Status ReadChunks(const uint32_t* indices, size_t count, CacheKeep keep, const Consumer& consume,
+                    const DamageHandler& damaged = nullptr);
 
   // Decodes chunk `index` into *out (through the cache: kAll).
   Status DecodeChunk(uint32_t index, std::vector<uint8_t>* out);
@@ -111,6 +119,8 @@ class ChunkStore {
   // Checks stored chunk bytes against the manifest and decodes them.
   // Thread-safe.
   Status DecodeStored(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out) const;
+  // The same, with errors not yet named after the chunk.
+  Status DecodeStoredUnnamed(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out) const;
 
   ChunkStoreOptions options_;
   std::unique_ptr<ByteSource> source_;

@@ -105,6 +105,26 @@ Status FileView::Unpack(ByteSink* sink) const {
   return Status::Ok();
 }
 
+Status FileView::UnpackPastDamage(ByteSink* sink, const std::function<Status(size_t, const Status&)>& damaged) const {
+  const FileEntry& f = file();
+  Xxh3Stream whole;
+  bool any_damage = false;
+  SGZ_RETURN_IF_ERROR(store_->ReadChunks(
+      f.chunks.data(), f.chunks.size(), CacheKeep::kNone,
+      [&](size_t, const std::vector<uint8_t>& decoded) {
+        whole.Update(decoded.data(), decoded.size());
+        return sink == nullptr ? Status::Ok() : sink->Write(decoded.data(), decoded.size());
+      },
+      [&](size_t k, const Status& failure) {
+        any_damage = true;
+        return damaged(k, failure);
+      }));
+  if (!any_damage && !ChecksumMatches(whole.Digest(), f.checksum)) {
+    return Status::ChecksumMismatch("whole-file checksum mismatch");
+  }
+  return Status::Ok();
+}
+
 Result<const TensorEntry*> FileView::FindTensor(const std::string& name) const {
   const FileEntry& f = file();
   std::vector<std::pair<size_t, const std::string*>> close;
@@ -177,6 +197,9 @@ Status FileView::ReadGgufHeader(std::vector<uint8_t>* header, GgufLayout* layout
     }
   }
   if (!parsed.ok()) return parsed.status().WithContext("GGUF header");
+  // The writer's rule for the data offset (a file without tensors may end
+  // before the padded offset), so that such a file's header agrees with it.
+  SGZ_RETURN_IF_ERROR(FinishGgufLayout(&*parsed, f.original_size).WithContext("GGUF header"));
   if (parsed->data_offset != f.data_offset) {
     return Status::Corruption("manifest: file " + std::to_string(file_index_) + " data_offset " +
                               std::to_string(f.data_offset) + " disagrees with its GGUF header's " +

@@ -5,6 +5,7 @@
 #define SGZ_CONTAINER_FILE_VIEW_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -51,6 +52,11 @@ class FileView {
   // Writes the whole file to *sink in order, verifying every chunk checksum
   // and, at the end, the whole-file checksum.
   Status Unpack(ByteSink* sink) const;
+  // The same, but a chunk that fails its checks is handed to
+  // damaged(position in file().chunks, failure) and skipped, and the pass
+  // goes on (see ChunkStore::DamageHandler). The whole-file checksum is
+  // checked only when no chunk was damaged. *sink may be null.
+  Status UnpackPastDamage(ByteSink* sink, const std::function<Status(size_t, const Status&)>& damaged) const;
 
   // Original and stored bytes per stream kind ("Q4_K.qs", "meta"), read from
   // the header of each of the file's chunks (a small read per chunk; no

@@ -62,6 +62,9 @@ class Archive {
     return view().ReadTensor(name, dst, capacity);
   }
   Status Unpack(ByteSink* sink) { return view().Unpack(sink); }
+  Status UnpackPastDamage(ByteSink* sink, const std::function<Status(size_t, const Status&)>& damaged) {
+    return view().UnpackPastDamage(sink, damaged);
+  }
   Status StreamStats(std::map<std::string, StreamTotals>* out) { return view().StreamStats(out); }
   Status ReadGgufHeader(std::vector<uint8_t>* header, GgufLayout* layout) {
     return view().ReadGgufHeader(header, layout);
