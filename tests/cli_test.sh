@@ -191,7 +191,7 @@ check info-json 0 "$SGZ" info "$T/demo.gguf.sgz" --json
 python3 - "$T/out" <<'PY' && pass=$((pass + 1)) || { echo "FAIL info --json"; fails=$((fails + 1)); }
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["format_version"] == "2.0" and d["kind"] == "gguf" and d["original_size"] == 1034400, d
+assert d["format_version"] == "2.1" and d["kind"] == "gguf" and d["original_size"] == 1034400, d
 assert d["gguf"]["tensors_by_type"] == {"F32": 5, "Q4_K": 11, "Q6_K": 5}, d["gguf"]["tensors_by_type"]
 kv = {m["key"]: m for m in d["gguf"]["metadata"]}
 assert kv["general.name"]["value"] == "sgz demo model"
@@ -312,8 +312,13 @@ check cat-exists 1 "$SGZ" cat "$T/demo.gguf.sgz" --range 0:10 -o "$T/exists.gguf
 expect_err cat-exists "already exists (use -f to overwrite)"
 check cat-disk-full 3 "$SGZ" cat "$T/demo.gguf.sgz" --range 0:300000 -o /dev/full
 expect_err cat-disk-full "sgz: /dev/full: I/O error: .*No space left on device"
-check pack-output-dir 1 "$SGZ" pack "$T/demo.gguf" -o "$T" -f
-[ "$(cat "$T/err")" = "sgz: $T: is a directory" ] && pass=$((pass + 1)) || { echo "FAIL pack-output-dir: $(cat "$T/err")"; fails=$((fails + 1)); }
+# -o DIR: the default name inside DIR (more in cli_attributes_test.sh).
+mkdir "$T/outdir"
+check pack-output-dir 0 "$SGZ" pack "$T/demo.gguf" -o "$T/outdir"
+check unpack-output-dir 0 "$SGZ" unpack "$T/outdir/demo.gguf.sgz" -o "$T/outdir/"
+cmp -s "$T/demo.gguf" "$T/outdir/demo.gguf" && pass=$((pass + 1)) || { echo "FAIL -o DIR/"; fails=$((fails + 1)); }
+check unpack-output-nodir 1 "$SGZ" unpack "$T/demo.gguf.sgz" -o "$T/nodir/"
+expect_err unpack-output-nodir "sgz: $T/nodir/: no such directory"
 # verify: an --against that cannot be opened is a plain error even with --json;
 # an archive that cannot be opened is reported in the JSON.
 check verify-against-missing 3 "$SGZ" verify "$T/demo.gguf.sgz" --against "$T/nope.gguf" --json

@@ -1,5 +1,5 @@
 // Compatibility across format versions: every 1.0 archive of fixtures/format-1.0
-// still decodes to its source, and hand-made 2.x archives (chunks from the
+// and 2.0 archive of fixtures/format-2.0 still decodes to its source, and hand-made 2.x archives (chunks from the
 // writer, manifest from tests/manifest_builder.h) exercise what a later minor
 // version may add: sections, longer entries, new ids. Each case runs through
 // both readers: random access (Archive) and in-order streaming (UnpackStream).
@@ -41,12 +41,20 @@ void ExpectRefused(const std::string& archive, Status::Code code, const std::str
 
 std::string Fixture(const std::string& path) { return testing::ReadFile(testing::SourceDir() + "/fixtures/" + path); }
 
+// The minor version after this reader's, and how messages name versions.
+constexpr uint16_t kLaterMinor = kFormatMinor + 1;
+const std::string kReaderVersion = VersionString({kFormatMajor, kFormatMinor});
+const std::string kLaterVersion = VersionString({kFormatMajor, kLaterMinor});
+
 // all-types.gguf in 4 KiB chunks: split and unsplit chunks, many tensors.
 using Base = testing::PackedFixture;
 const Base& GgufBase() { return testing::PackedAllTypes(); }
 
-TEST(FormatCompat, EveryFormat10FixtureDecodesToItsSource) {
-  std::istringstream sources(Fixture("format-1.0/SOURCES.txt"));
+// Every archive listed in fixtures/<dir>/SOURCES.txt is format `major`.0,
+// decodes to its source through both readers, and every tensor reads by
+// name; none records file attributes (they came with 2.1). Returns how many.
+int CheckFixtureSet(const std::string& dir, int major) {
+  std::istringstream sources(Fixture(dir + "/SOURCES.txt"));
   std::string line;
   int checked = 0;
   while (std::getline(sources, line)) {
@@ -55,24 +63,33 @@ TEST(FormatCompat, EveryFormat10FixtureDecodesToItsSource) {
     std::string name, source;
     fields >> name >> source;
     SCOPED_TRACE(name);
-    const std::string archive = Fixture("format-1.0/" + name);
+    const std::string archive = Fixture(dir + "/" + name);
     const std::string original = source == "-hello" ? std::string("hello") : Fixture(source);
-    ASSERT_FALSE(archive.empty());
-    ASSERT_FALSE(original.empty());
-    EXPECT_EQ(archive[8], 1) << "not a format 1 archive";
+    EXPECT_FALSE(archive.empty());
+    EXPECT_FALSE(original.empty());
+    if (archive.size() < 16) continue;
+    EXPECT_EQ(archive[8], major) << "not a format " << major << " archive";
+    EXPECT_EQ(archive[10], 0) << "not a minor version 0 archive";
     ExpectReads(archive, original);
     // Random access too: every tensor by name.
     Result<std::unique_ptr<Archive>> a = testing::OpenMemory(archive);
-    ASSERT_TRUE(a.ok());
+    EXPECT_TRUE(a.ok());
+    if (!a.ok()) continue;
+    EXPECT_FALSE((*a)->file().attributes.any());
     for (const TensorEntry& t : (*a)->file().tensors) {
       std::string buf(t.size, '\0');
-      ASSERT_TRUE((*a)->ReadTensor(t.name, reinterpret_cast<uint8_t*>(&buf[0]), t.size).ok()) << t.name;
+      EXPECT_TRUE((*a)->ReadTensor(t.name, reinterpret_cast<uint8_t*>(&buf[0]), t.size).ok()) << t.name;
       EXPECT_TRUE(buf == original.substr(t.offset, t.size)) << t.name;
     }
     ++checked;
   }
-  EXPECT_EQ(checked, 7);
+  return checked;
 }
+
+TEST(FormatCompat, EveryFormat10FixtureDecodesToItsSource) { EXPECT_EQ(CheckFixtureSet("format-1.0", 1), 7); }
+
+// Written before format 2.1 added file attributes.
+TEST(FormatCompat, EveryFormat20FixtureDecodesToItsSource) { EXPECT_EQ(CheckFixtureSet("format-2.0", 2), 7); }
 
 TEST(FormatCompat, TheWriterWritesTheSpecsManifest) {
   const Base& b = GgufBase();
@@ -95,11 +112,14 @@ TEST(FormatCompat, UnknownOptionalSectionsAreSkipped) {
 
 TEST(FormatCompat, UnknownRequiredSectionOfALaterMinorIsNotSupported) {
   const Base& b = GgufBase();
-  const Section pred{Tag("PRED"), kSectionRequired, 1, "must be understood"};
-  const std::string a = Rebuild(
-      b.archive, testing::ManifestV2({testing::ChunkSection(b.manifest), testing::FileSection(b.manifest), pred}), 2, 1);
+  const Section pred{Tag("PRED"), kSectionRequired, kLaterMinor, "must be understood"};
+  const std::string a =
+      Rebuild(b.archive,
+              testing::ManifestV2({testing::ChunkSection(b.manifest), testing::FileSection(b.manifest), pred}), 2,
+              kLaterMinor);
   ExpectRefused(a, Status::Code::kNotSupported,
-                "manifest section 'PRED' needs a reader of format 2.1 or later; this reader reads 2.0");
+                "manifest section 'PRED' needs a reader of format " + kLaterVersion + " or later; this reader reads " +
+                    kReaderVersion);
 }
 
 TEST(FormatCompat, UnknownRequiredSectionOfThisMinorIsCorruption) {
@@ -117,10 +137,14 @@ TEST(FormatCompat, LongerEntriesReadTheSame) {
   file.file_extra = 9;
   tensor.tensor_extra = 3;
   all = {33, 1, 1};
-  for (const testing::EntryLayout& l : {chunk, file, tensor, all}) {
+  for (testing::EntryLayout l : {chunk, file, tensor, all}) {
     SCOPED_TRACE(std::to_string(l.chunk_entry_size) + "/" + std::to_string(l.file_extra) + "/" +
                  std::to_string(l.tensor_extra));
-    ExpectReads(Rebuild(b.archive, testing::ManifestV2(b.manifest, l), 2, 1), b.original);
+    // A 2.0 archive's entries end with the 2.0 fields; from 2.1 on, bytes
+    // appended to a file entry follow the 2.1 fields.
+    ExpectReads(Rebuild(b.archive, testing::ManifestV2(b.manifest, l), 2, 0), b.original);
+    l.attribute_block = true;
+    ExpectReads(Rebuild(b.archive, testing::ManifestV2(b.manifest, l), 2, kLaterMinor), b.original);
   }
 }
 
@@ -193,12 +217,13 @@ TEST(FormatCompat, UnknownIdsFollowTheRule) {
     uint16_t major, minor;
     Status::Code code;
   };
-  for (const Case& c : {Case{2, 1, Status::Code::kNotSupported}, Case{2, 0, Status::Code::kCorrupt},
-                        Case{1, 1, Status::Code::kCorrupt}}) {
+  for (const Case& c : {Case{2, kLaterMinor, Status::Code::kNotSupported}, Case{2, kFormatMinor, Status::Code::kCorrupt},
+                        Case{2, 0, Status::Code::kCorrupt}, Case{1, 1, Status::Code::kCorrupt}}) {
     SCOPED_TRACE(std::to_string(c.major) + "." + std::to_string(c.minor));
     auto needle = [&](const std::string& id) {
       return c.code == Status::Code::kNotSupported
-                 ? id + " is not known to this reader (format 2.0); the archive is format 2.1: it needs a newer sgz"
+                 ? id + " is not known to this reader (format " + kReaderVersion + "); the archive is format " +
+                       kLaterVersion + ": it needs a newer sgz"
                  : "unknown " + id;
     };
     auto manifest = [&](const Manifest& m) { return c.major == 1 ? testing::ManifestV1(m) : testing::ManifestV2(m); };

@@ -2,7 +2,9 @@
 // independent of src/container/manifest.cc: it writes the 1.0 manifest and
 // 2.x manifests with the knobs a later minor version may turn (longer
 // entries, more sections, sections in any order), so that tests can build
-// archives the 2.0 writer never writes and check how the reader takes them.
+// archives the writer never writes and check how the reader takes them.
+// File entries carry the 2.1 fields (file attributes) when the entry has
+// attributes or the layout asks for them.
 #ifndef SGZ_TESTS_MANIFEST_BUILDER_H_
 #define SGZ_TESTS_MANIFEST_BUILDER_H_
 
@@ -27,7 +29,8 @@ struct Section {
 // Entry sizes and padding of a 2.x manifest; the defaults are what 2.0 writes.
 struct EntryLayout {
   uint16_t chunk_entry_size = 32;  // bytes after the first 32 are 0xEE
-  uint32_t file_extra = 0;         // bytes appended to each file entry
+  bool attribute_block = false;    // the 2.1 fields even without attributes (flags 0)
+  uint32_t file_extra = 0;         // bytes appended to each file entry (after the 2.1 fields)
   uint16_t tensor_extra = 0;       // bytes appended to each tensor entry
   // Added to the entry_size written for each file and for the first tensor,
   // without changing the bytes: a negative value cuts an entry's fields.
@@ -86,6 +89,13 @@ inline std::string FileEntryBytes(const FileEntry& f, bool v2, const EntryLayout
       }
       e += te;
     }
+  }
+  if (v2 && (l.attribute_block || f.attributes.any())) {
+    const FileAttributes& a = f.attributes;
+    PutU16(&e, static_cast<uint16_t>((a.has_mode ? 1 : 0) | (a.has_mtime ? 2 : 0)));  // attr_flags
+    PutU16(&e, static_cast<uint16_t>(a.mode));
+    PutU64(&e, static_cast<uint64_t>(a.mtime_sec));
+    PutU32(&e, a.mtime_nsec);
   }
   if (v2) e.append(l.file_extra, '\xEE');
   return e;

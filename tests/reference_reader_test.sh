@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The reference reader (format-spec/reference/sgz_reader.py, written from the spec alone)
 # restores, byte for byte, what the sgz binary packs: every fixture and every corpus file,
-# at the default options and with 64 KiB chunks; it restores the format-1.0 fixtures and
-# refuses every damaged archive in fixtures/invalid. Exit 77 (skip) without the corpus,
+# at the default options and with 64 KiB chunks; it restores the format-1.0 and format-2.0
+# fixtures, and the mode and mtime of a 2.1 archive, and refuses every damaged archive in
+# fixtures/invalid. Exit 77 (skip) without the corpus,
 # unless CI=true.
 set -u
 SGZ=$1
@@ -59,13 +60,16 @@ roundtrip() {
   fi
 }
 
-# Format 1.0 archives written by sgz 0.1.0 (SOURCES.txt: archive, source; -hello is 'hello').
+# Format 1.0 archives written by sgz 0.1.0, and 2.0 archives written before 2.1
+# (SOURCES.txt: archive, source; -hello is 'hello').
 printf hello > "$T/hello"
-while read -r archive source; do
-  case $archive in ''|'#'*) continue ;; esac
-  if [ "$source" = -hello ]; then want=$T/hello; else want=$FIX/$source; fi
-  restore "$FIX/format-1.0/$archive" "$want"
-done < "$FIX/format-1.0/SOURCES.txt"
+for set in format-1.0 format-2.0; do
+  while read -r archive source; do
+    case $archive in ''|'#'*) continue ;; esac
+    if [ "$source" = -hello ]; then want=$T/hello; else want=$FIX/$source; fi
+    restore "$FIX/$set/$archive" "$want"
+  done < "$FIX/$set/SOURCES.txt"
+done
 
 # Damaged archives are refused with status 1 (corrupt or unsupported), and no output.
 for a in "$FIX"/invalid/*.sgz; do
@@ -78,10 +82,20 @@ for a in "$FIX"/invalid/*.sgz; do
   fi
 done
 
-# --list names the file and its size; a usage error is status 2.
+# --list names the file, its size, kind, mode and mtime (format 2.1, from the file's
+# stat; a usage error is status 2); -o restores the mode and mtime.
+chmod 640 "$T/hello"
+touch -d '2021-03-04 05:06:07.123456789 +0000' "$T/hello"
 "$SGZ" pack -q "$T/hello" -o "$T/h.sgz" -f
-if [ "$("$PY" "$READER" "$T/h.sgz" --list)" = "$(printf 'hello\t5\topaque')" ]; then
-  pass=$((pass + 1)); else fail "--list of $T/h.sgz"; fi
+if [ "$("$PY" "$READER" "$T/h.sgz" --list)" = "$(printf 'hello\t5\topaque\t0640\t1614834367.123456789')" ]; then
+  pass=$((pass + 1)); else fail "--list of $T/h.sgz: $("$PY" "$READER" "$T/h.sgz" --list)"; fi
+rm -f "$T/out"
+"$PY" "$READER" "$T/h.sgz" -o "$T/out"
+if cmp -s "$T/hello" "$T/out" && [ "$(stat -c '%a %y' "$T/out")" = "$(stat -c '%a %y' "$T/hello")" ]; then
+  pass=$((pass + 1)); else fail "-o of a 2.1 archive: $(stat -c '%a %y' "$T/out")"; fi
+"$SGZ" pack -q - -o "$T/stdin.sgz" -f < "$T/hello"   # standard input: no attributes
+if [ "$("$PY" "$READER" "$T/stdin.sgz" --list)" = "$(printf '\t5\topaque\t-\t-')" ]; then
+  pass=$((pass + 1)); else fail "--list of $T/stdin.sgz: $("$PY" "$READER" "$T/stdin.sgz" --list)"; fi
 "$PY" "$READER" "$T/h.sgz" 2>/dev/null; rc=$?
 if [ "$rc" = 2 ]; then pass=$((pass + 1)); else fail "no -o: status $rc, expected 2"; fi
 

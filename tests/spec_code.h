@@ -63,6 +63,9 @@ std::vector<std::vector<std::string>> GgmlTypeRows();     // every column
 std::vector<std::vector<std::string>> SectionRows();
 // Section flag bits: Bit, Name; a bit is reserved when the decoder refuses it.
 std::vector<std::vector<std::string>> SectionFlagRows();
+// File attribute flag bits (attr_flags): Bit, Name; a bit is reserved when
+// the decoder refuses it in a 2.1 archive.
+std::vector<std::vector<std::string>> AttributeFlagRows();
 // The Limits table's rows: the Limit cell and the code's value.
 struct Limit {
   std::string name;

@@ -15,14 +15,14 @@ const std::string kAppendix = "Appendix: the format 1.0 manifest > ";
 
 // Where the walks of one manifest version go, and how its entries are sized.
 struct Layout {
-  std::string chunk_entry, file_entry, summary, tensor_entry;  // headings
+  std::string chunk_entry, file_entry, summary, tensor_entry, attributes;  // headings ("": none)
   int file_prefix, tensor_prefix;  // bytes of the entry_size before each entry (0: none)
 };
 
 const Layout kLayout10 = {kAppendix + "1.0 Chunk entry", kAppendix + "1.0 File entry", kAppendix + "1.0 GGUF summary",
-                          kAppendix + "1.0 Tensor entry", 0, 0};
+                          kAppendix + "1.0 Tensor entry", "", 0, 0};
 const Layout kLayout20 = {"Manifest > Chunk entry", "Manifest > File entry", "Manifest > GGUF summary",
-                          "Manifest > Tensor entry", 4, 2};
+                          "Manifest > Tensor entry", "Manifest > File attributes", 4, 2};
 
 Expect Entries(const std::string& heading, int prefix, std::vector<Scope> subs) {
   return prefix > 0 ? SizedSub(heading, 0, prefix, std::move(subs)) : Sub(heading, 0, false, std::move(subs));
@@ -70,6 +70,18 @@ Scope FileScope(const FileEntry& f, const Layout& l) {
                {"chunk_ref_count", Int(f.chunks.size())},
                {"chunk_refs", Ints(std::vector<uint64_t>(f.chunks.begin(), f.chunks.end()))},
                {"GGUF summary", Sub(l.summary, 0, false, summary)}};
+  if (!l.attributes.empty()) {
+    std::vector<Scope> attributes;
+    const FileAttributes& a = f.attributes;
+    if (a.any()) {
+      Scope s;
+      s.fields = {{"attr_flags", Int((a.has_mode ? FileAttributes::kHasMode : 0) |
+                                     (a.has_mtime ? FileAttributes::kHasMtime : 0))},
+                  SGZ_FIELD(a, mode), SGZ_FIELD(a, mtime_sec), SGZ_FIELD(a, mtime_nsec)};
+      attributes.push_back(s);
+    }
+    fs.fields["file attributes"] = Sub(l.attributes, 0, false, attributes);
+  }
   return fs;
 }
 
@@ -111,6 +123,10 @@ Manifest SentinelManifest() {
     if (i == 1) f.note = std::string(0x0203, 'n');
     for (int k = 0; k < 3 - i; ++k) f.chunks.push_back(static_cast<uint32_t>(s.Next(4)));
     if (i == 0) {
+      f.attributes.has_mode = f.attributes.has_mtime = true;
+      f.attributes.mode = static_cast<uint32_t>(s.Next(2));
+      f.attributes.mtime_sec = static_cast<int64_t>(s.Next(8));
+      f.attributes.mtime_nsec = static_cast<uint32_t>(s.Next(4));
       f.gguf_version = static_cast<uint32_t>(s.Next(4));
       f.big_endian = true;
       f.alignment = s.Next(8);
@@ -385,6 +401,43 @@ std::vector<std::vector<std::string>> SectionFlagRows() {
     for (const Named& n : named) {
       // "kSectionRequired" -> `required`
       if (n.bits == (1u << bit)) name = "`" + std::string(1, static_cast<char>(tolower(n.constant[8]))) + n.constant.substr(9) + "`";
+    }
+    rows.push_back({std::to_string(bit), name});
+  }
+  return rows;
+}
+
+std::vector<std::vector<std::string>> AttributeFlagRows() {
+  // One empty file with attributes (mode and time 0, valid under any flag);
+  // they are the frame's last 16 bytes, attr_flags first.
+  Manifest m = ValidManifest();
+  m.files[0].attributes.has_mode = true;
+  const std::string frame = Encode(m);
+  const size_t at = frame.size() - FileAttributes::kEncodedLength;
+  struct Named { std::string name; uint16_t bits; };
+  const Named named[] = {{"has_mode", FileAttributes::kHasMode}, {"has_mtime", FileAttributes::kHasMtime}};
+  std::vector<std::vector<std::string>> rows;
+  if (!Decodes(frame)) return {{"(the writer's manifest does not decode)", ""}};
+  int gap = -1;
+  for (int bit = 0; bit <= 16; ++bit) {
+    bool accepted = false;
+    if (bit < 16) {
+      std::string flagged = frame;
+      flagged.replace(at, 2, Le(1u << bit, 2));
+      accepted = Decodes(flagged);
+    }
+    if (!accepted && bit < 16) {
+      if (gap < 0) gap = bit;
+      continue;
+    }
+    if (gap >= 0) {
+      rows.push_back({gap == bit - 1 ? std::to_string(gap) : std::to_string(gap) + "-" + std::to_string(bit - 1), "—"});
+      gap = -1;
+    }
+    if (bit == 16) break;
+    std::string name = "?";
+    for (const Named& n : named) {
+      if (n.bits == (1u << bit)) name = "`" + n.name + "`";
     }
     rows.push_back({std::to_string(bit), name});
   }

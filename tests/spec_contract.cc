@@ -230,6 +230,8 @@ const std::vector<Contract>& Contracts() {
       {"Manifest > File kinds", 0, Ids({"Id", "Name", "Since", "Meaning"}, {0, 1, 2}, FileKindRows), true},
       {"Manifest > GGUF summary", 0, WalkedFrom(kSeqColumns), true},
       {"Manifest > Tensor entry", 0, WalkedFrom(kSeqColumns), true},
+      {"Manifest > File attributes", 0, WalkedFrom(kSeqColumns), true},
+      {"Manifest > File attributes", 1, Ids({"Bit", "Name", "Meaning"}, {0, 1}, AttributeFlagRows), true},
       {"Footer", 0, Fields(FooterSample), true},
       {"Limits", 0, CheckLimits, true},
       {"Minimal archive", 0, CheckMinimalArchive, true},
@@ -242,7 +244,7 @@ const std::vector<Contract>& Contracts() {
 
       // Prose: nothing in the code to compare with.
       {"Checksums", 0, Pinned({"Where", "Covers"}, 3), false},
-      {"What sgz 2.0 writes", 0, Pinned({"Region", "Chunks"}, 5), false},
+      {"What sgz 2.1 writes", 0, Pinned({"Region", "Chunks"}, 5), false},
       {"Version and compatibility", 0, Pinned({"What is added", "How", "An older reader"}, 6), false},
   };
   return k;

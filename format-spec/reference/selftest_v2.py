@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Self-test of sgz_reader.py on archives assembled by hand from the spec's tables: the
-format 2.0 manifest (sections, entry sizes, unknown sections and ids), the split transform
+format 2.x manifest (sections, entry sizes, unknown sections and ids, 2.1's file
+attributes, read and restored, and skipped as a 2.0 reader skips them), the split transform
 of every type in the type table against the spec's per-byte formula, the codec rules, and
 the spec's Minimal archive dump. Independent of the sgz binary. Prints one line per group
 and exits 1 on the first failure."""
@@ -193,9 +194,9 @@ def test_sections():
     assert restore(body(opt, chnk, file_section([ok]))) == b"hello"
     assert restore(body(opt, chnk, section(b"NOTE", b"", 0, 0),
                         file_section([ok]), opt)) == b"hello"
-    refused(body(chnk, section(b"PRED", b"x", 1, 1), file_section([ok])), "NotSupported",
-            "manifest section 'PRED' needs a reader of format 2.1 or later; this reader "
-            "reads 2.0")
+    refused(body(chnk, section(b"PRED", b"x", 1, 2), file_section([ok])), "NotSupported",
+            "manifest section 'PRED' needs a reader of format 2.2 or later; this reader "
+            "reads 2.1")
     refused(body(chnk, section(b"PRED", b"x", 1, 0), file_section([ok])), "Corruption", "PRED")
     refused(body(chnk, chnk, file_section([ok])), "Corruption", "appears twice")
     refused(body(file_section([ok]), chnk), "Corruption", "precedes")
@@ -226,7 +227,7 @@ def test_entry_sizes():
 def test_unknown_ids():
     def codec2(s):
         return 2, s
-    for minor, kind in ((1, "NotSupported"), (0, "Corruption")):
+    for minor, kind in ((2, "NotSupported"), (1, "Corruption"), (0, "Corruption")):
         a = assemble([make_chunk(b"hello", mangle_stream=codec2)], lambda p: chnk(p) +
                      file_section([file_entry(b"", b"hello", [0])]), minor=minor)
         refused(a, kind, "codec 2")
@@ -234,6 +235,60 @@ def test_unknown_ids():
         [file_entry(b"", b"hello", [0], kind=5)]), minor=3), "NotSupported", "format 2.3")
     refused(assemble([make_chunk(b"hello")], lambda p: chnk(p) + file_section(
         [file_entry(b"", b"hello", [0])]), minor=0, footer_minor=1), "Corruption", "differs")
+
+
+def attributes(flags, mode, sec, nsec):
+    """The 16 bytes 2.1 appends to a file entry (spec: File attributes)."""
+    return le(flags, 2) + le(mode, 2) + sec.to_bytes(8, "little", signed=True) + le(nsec, 4)
+
+
+def test_file_attributes():
+    hello = make_chunk(b"hello")
+
+    def archive(extra, minor=1):
+        return assemble([hello], lambda p: chnk(p) + file_section(
+            [file_entry(b"h", b"hello", [0], extra=extra)]), minor=minor)
+
+    def members(a):
+        path = os.path.join(TMP, "attr.sgz")
+        with open(path, "wb") as f:
+            f.write(a)
+        arch = r.Archive(path)
+        arch.f.close()
+        return arch.files[0]
+    both = attributes(3, 0o640, -86401, 999_999_999)
+    f = members(archive(both))
+    assert (f["mode"], f["mtime"]) == (0o640, (-86401, 999_999_999)), f
+    assert restore(archive(both)) == b"hello"
+    f = members(archive(attributes(2, 0, 7, 1) + b"2.2 fields"))  # later fields skipped
+    assert (f["mode"], f["mtime"]) == (None, (7, 1)), f
+    f = members(archive(b""))  # a 2.1 entry may end without them
+    assert (f["mode"], f["mtime"]) == (None, None), f
+    f = members(archive(b"\xee" * 16, minor=0))  # a 2.0 archive: never read
+    assert (f["mode"], f["mtime"]) == (None, None), f
+    # As a 2.0 reader: the bytes are skipped and the file reads the same.
+    r.READER_MINOR = 0
+    try:
+        f = members(archive(both))
+        assert (f["mode"], f["mtime"]) == (None, None), f
+        assert restore(archive(both)) == b"hello"
+    finally:
+        r.READER_MINOR = 1
+    refused(archive(attributes(7, 0, 0, 0)), "Corruption", "reserved attr_flags")
+    refused(archive(attributes(1, 0o10000, 0, 0)), "Corruption", "mode 10000")
+    refused(archive(attributes(0, 0o644, 0, 0)), "Corruption", "mode 644")
+    refused(archive(attributes(2, 0, 0, 1_000_000_000)), "Corruption", "mtime 0.1000000000")
+    refused(archive(attributes(1, 0, 5, 0)), "Corruption", "mtime 5.0")
+    refused(archive(both[:15]), "Corruption", "mtime_nsec")
+    # -o restores them: the rwx bits (setuid and sticky dropped) and the time.
+    path, out = os.path.join(TMP, "attr.sgz"), os.path.join(TMP, "attr.out")
+    with open(path, "wb") as f:
+        f.write(archive(attributes(3, 0o5640, 1_000_000_000, 5)))
+    assert r.main([path, "-o", out]) == 0
+    st = os.stat(out)
+    assert (st.st_mode & 0o7777, st.st_mtime_ns) == (0o640, 1_000_000_000_000_000_005), st
+    with open(out, "rb") as f:
+        assert f.read() == b"hello"
 
 
 def test_split_every_type():

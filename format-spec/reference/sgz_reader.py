@@ -4,13 +4,14 @@ alone (not from the C++ code), to show that the document is enough to read an ar
 
     python3 sgz_reader.py ARCHIVE -o OUT           restore the archive's only file
     python3 sgz_reader.py ARCHIVE MEMBER -o OUT    restore the file named MEMBER
-    python3 sgz_reader.py ARCHIVE --list           print each file's name, size and kind
+    python3 sgz_reader.py ARCHIVE --list           print each file's name, size, kind, mode, mtime
 
 The code follows the spec's order: conventions, header, chunks, codecs, transforms (with
-the GGML type table as data), manifest 2.0, footer, opening, appendix (manifest 1.0).
+the GGML type table as data), manifest 2.1, footer, opening, appendix (manifest 1.0).
 It is meant to be read, not to be fast: whole chunks in memory, no streaming, no threads.
 Every checksum is verified; OUT is written (through a temporary file renamed into place)
-only when everything verified. Errors: one line `sgz_reader: ...` on stderr, exit
+only when everything verified, with the recorded file attributes (2.1: the rwx bits of the
+mode, the modification time) when the archive has them. Errors: one line `sgz_reader: ...` on stderr, exit
 status 1 for a corrupt, damaged or unsupported archive (or an I/O error), 2 for usage.
 Needs Debian's python3-zstandard and python3-xxhash.
 """
@@ -23,7 +24,7 @@ import tempfile
 import xxhash
 import zstandard
 
-READER_MINOR = 0  # this reader implements format 2.0 (and reads 1.0)
+READER_MINOR = 1  # this reader implements format 2.1 (and reads 2.0 and 1.0)
 
 # ---------------------------------------------------------------------------------------
 # Conventions: little-endian unsigned integers; a rejected structure is never used.
@@ -446,7 +447,26 @@ def read_file_entry(c, chunks, version):
     if f["kind"] == 1:
         require(f["note"] == b"", f"{c.what}: a GGUF entry has a note")
         read_gguf_summary(c, f["original_size"], version)
+    f["mode"] = f["mtime"] = None
+    # Appended in 2.1: read from archives of 2.1 or later when bytes are left; a 2.0
+    # reader (READER_MINOR 0) skips them with the rest of the entry.
+    if version.major == 2 and min(version.minor, READER_MINOR) >= 1 and c.left() > 0:
+        read_file_attributes(c, f)
     return f
+
+
+def read_file_attributes(c, f):
+    """Sets f["mode"] (permission bits) and f["mtime"] ((seconds, nanoseconds)), or None."""
+    where = c.what + ": file attributes"
+    flags, mode = c.u16("attr_flags"), c.u16("mode")
+    sec = int.from_bytes(c.take(8, "mtime_sec"), "little", signed=True)
+    nsec = c.u32("mtime_nsec")
+    require(flags & ~3 == 0, f"{where}: reserved attr_flags bits are set")
+    require(mode <= 0o7777 and (flags & 1 or mode == 0), f"{where}: mode {mode:o} is invalid")
+    require(nsec <= 999_999_999 and (flags & 2 or (sec == 0 and nsec == 0)),
+            f"{where}: mtime {sec}.{nsec} is invalid")
+    f["mode"] = mode if flags & 1 else None
+    f["mtime"] = (sec, nsec) if flags & 2 else None
 
 
 def read_gguf_summary(c, original_size, version):
@@ -568,7 +588,13 @@ def write_verified(archive, file_entry, path):
             archive.restore(file_entry, out)
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
+        # As sgz does: the rwx bits exactly (no setuid, setgid, sticky: no owner is
+        # restored), the time after the last write.
+        mode = file_entry["mode"]
+        os.chmod(temp, mode & 0o777 if mode is not None else 0o666 & ~umask)
+        if file_entry["mtime"] is not None:
+            sec, nsec = file_entry["mtime"]
+            os.utime(temp, ns=(os.stat(temp).st_atime_ns, sec * 1_000_000_000 + nsec))
         os.replace(temp, path)
     except BaseException:
         os.unlink(temp)
@@ -639,7 +665,10 @@ def main(argv):
         archive = Archive(path)
         if listing:
             for f in archive.files:
-                print(f"{display(f['name'])}\t{f['original_size']}\t{KINDS[f['kind']]}")
+                mode = "-" if f["mode"] is None else f"{f['mode']:04o}"
+                mtime = "-" if f["mtime"] is None else "%d.%09d" % f["mtime"]
+                print(f"{display(f['name'])}\t{f['original_size']}\t{KINDS[f['kind']]}\t"
+                      f"{mode}\t{mtime}")
             return 0
         if member is None:
             if len(archive.files) != 1:

@@ -30,7 +30,9 @@ namespace sgz {
 // The library version, "MAJOR.MINOR.PATCH".
 const char* Version();
 
-// The format version this library writes (it reads every 1.x archive).
+// The newest format version this library writes (it reads every 1.x and
+// 2.x archive): 2.1; an archive that records no file mode or time (packed
+// from standard input or memory) is written as 2.0, which 2.0 readers read.
 struct FormatVersion {
   unsigned major = 0;
   unsigned minor = 0;
@@ -171,6 +173,18 @@ struct ArchiveInfo {
   uint64_t checksum = 0;      // XXH3-64 of the whole original file
 };
 
+// The archived file's permission bits and modification time as recorded at
+// pack time (format 2.1; PackFile records them from the input file, nothing
+// for standard input or a pipe). Each is absent (has_* false) when not
+// recorded, as in every archive of format 2.0 or earlier.
+struct FileAttributes {
+  bool has_mode = false;
+  uint32_t mode = 0;        // permission bits, at most 07777 (as in st_mode)
+  bool has_mtime = false;
+  int64_t mtime_sec = 0;    // seconds since 1970-01-01T00:00:00Z (may be negative)
+  uint32_t mtime_nsec = 0;  // 0..999999999
+};
+
 // Facts of the GGUF header of the archived file (recorded in the manifest;
 // reading them decodes nothing).
 struct GgufInfo {
@@ -286,6 +300,8 @@ class Reader {
   const std::string& file_name() const;
   // Bytes of the original file.
   uint64_t original_size() const;
+  // Mode and modification time recorded at pack time (none before 2.1).
+  const FileAttributes& file_attributes() const;
   // Format version, size, chunk count and checksum of the archive.
   ArchiveInfo archive_info() const;
   // GGUF header facts; all zero and empty when !is_gguf().
@@ -319,7 +335,8 @@ class Reader {
   Error ReadRangeTo(uint64_t offset, uint64_t length, const WriteCallback& write);
   Error ReadTensorTo(const std::string& name, const WriteCallback& write);
   // Writes the original file to `out_path` ("-" is standard output). The
-  // file appears only when complete and verified; without `overwrite` an
+  // file appears only when complete and verified, with the recorded
+  // file_attributes() (as UnpackOptions::restore_attributes); without `overwrite` an
   // existing file is an error (kInvalidArgument) and is left alone. The
   // file this reader was opened from (Open(path)) is refused as `out_path`,
   // whatever `overwrite` says (CheckOutputNotInput).
@@ -393,7 +410,9 @@ Error CheckOutputNotInput(const std::string& in, const std::string& out);
 // output appears only when complete. Checks, in order: options
 // (kInvalidArgument), the output is not the input (CheckOutputNotInput), the
 // input opens, the output does not exist unless overwrite. *summary, when
-// given, is filled on success.
+// given, is filled on success. The mode and modification time of a regular
+// input file (from fstat of the open file) are recorded in the archive
+// (Reader::file_attributes()); standard input and pipes record none.
 Error PackFile(const std::string& in, const std::string& out, const PackFileOptions& options = PackFileOptions(),
                PackSummary* summary = nullptr);
 
@@ -401,6 +420,13 @@ struct UnpackOptions {
   bool overwrite = false;  // replace an existing output
   unsigned threads = 0;    // worker threads, 0 = all cores
   ProgressCallback progress;
+  // Gives an output file (not standard output, not a device) the recorded
+  // file_attributes(): the rwx bits of the mode, applied exactly (no umask;
+  // setuid, setgid and sticky are not restored, nor is the owner) and the
+  // modification time, set after the last write. Archives without them
+  // (format 2.0 and earlier, input packed from a pipe) leave the file as
+  // created: mode 0666 less the umask, mtime now.
+  bool restore_attributes = true;
 };
 
 struct UnpackSummary {
@@ -409,6 +435,7 @@ struct UnpackSummary {
   // is what was read in order, chunks_total == chunks_decoded).
   ReadStats reads;
   uint64_t original_size = 0;  // bytes written
+  FileAttributes attributes;   // recorded in the archive (restored or not)
 };
 
 // Unpacks the archive `in` into `out`. "-" as `in` reads standard input in

@@ -156,6 +156,20 @@ typedef struct sgz_archive_info {
 
 int sgz_reader_info(const sgz_reader* reader, sgz_archive_info* out);
 
+/* The archived file's mode and modification time as recorded at pack time
+ * (format 2.1). has_mode and has_mtime are 0 when not recorded: archives of
+ * format 2.0 and earlier, input packed from standard input or a pipe.
+ * sgz_unpack_file_with and sgz_unpack_file give an output file these. */
+typedef struct sgz_file_attributes {
+  int has_mode;
+  uint32_t mode;       /* permission bits, at most 07777 (as in st_mode) */
+  int has_mtime;
+  int64_t mtime_sec;   /* seconds since 1970-01-01T00:00:00Z (may be negative) */
+  uint32_t mtime_nsec; /* 0..999999999 */
+} sgz_file_attributes;
+
+int sgz_reader_file_attributes(const sgz_reader* reader, sgz_file_attributes* out);
+
 /* How much of the archive the reader has touched so far. */
 typedef struct sgz_read_stats {
   uint64_t archive_size;

@@ -19,6 +19,26 @@ namespace internal::api {
 
 inline Error ToError(const internal::Status& s) { return s.ok() ? Error() : Error(s.code(), s.message()); }
 
+inline ::sgz::FileAttributes PublicAttributes(const internal::FileAttributes& a) {
+  ::sgz::FileAttributes out;
+  out.has_mode = a.has_mode;
+  out.mode = a.mode;
+  out.has_mtime = a.has_mtime;
+  out.mtime_sec = a.mtime_sec;
+  out.mtime_nsec = a.mtime_nsec;
+  return out;
+}
+
+inline internal::FileAttributes InternalAttributes(const ::sgz::FileAttributes& a) {
+  internal::FileAttributes out;
+  out.has_mode = a.has_mode;
+  out.mode = a.mode;
+  out.has_mtime = a.has_mtime;
+  out.mtime_sec = a.mtime_sec;
+  out.mtime_nsec = a.mtime_nsec;
+  return out;
+}
+
 // A Source or callback may hand back any integer cast to ErrorCode.
 internal::Status ToStatus(const Error& e);
 
@@ -86,6 +106,7 @@ struct Reader::Impl {
   std::string path;
   std::vector<TensorInfo> tensors;  // index i describes archive->file().tensors[i]
   GgufInfo gguf;
+  ::sgz::FileAttributes attributes;  // of archive->file()
   // The GGUF header bytes and their parse, read on first use by Metadata().
   std::vector<uint8_t> header;
   std::unique_ptr<internal::GgufLayout> layout;

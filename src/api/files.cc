@@ -67,6 +67,7 @@ bool RegularFileId(const std::string& path, int std_fd, dev_t* dev, ino_t* ino) 
 
 void FillStreamed(const StreamUnpackStats& stats, UnpackSummary* summary) {
   summary->streamed = true;
+  summary->attributes = PublicAttributes(stats.attributes);
   summary->reads = ReadStats();
   summary->reads.bytes_read = stats.archive_bytes;
   summary->reads.chunks_decoded = summary->reads.chunks_total = stats.chunks;
@@ -170,12 +171,14 @@ Error UnpackFile(const std::string& in, const std::string& out, const UnpackOpti
           },
           options.progress);
       if (!e.ok()) return e.set_path(out_failed ? OutName(out) : in);
-      Status s = (*file)->Commit();
+      const internal::FileAttributes recorded = InternalAttributes(reader->file_attributes());
+      Status s = (*file)->Commit(options.restore_attributes ? &recorded : nullptr);
       if (!s.ok()) return OnPath(s, OutName(out));
       if (summary != nullptr) {
         summary->streamed = false;
         summary->reads = reader->stats();
         summary->original_size = reader->original_size();
+        summary->attributes = reader->file_attributes();
       }
       return Error();
     }
@@ -187,7 +190,7 @@ Error UnpackFile(const std::string& in, const std::string& out, const UnpackOpti
     StreamUnpackStats stats;
     Status s = UnpackStream(input.get(), &sink, &stats, options.threads);
     if (!s.ok()) return OnPath(s, sink.failed() ? OutName(out) : in);
-    s = (*file)->Commit();
+    s = (*file)->Commit(options.restore_attributes ? &stats.attributes : nullptr);
     if (!s.ok()) return OnPath(s, OutName(out));
     if (summary != nullptr) FillStreamed(stats, summary);
     return Error();

@@ -205,6 +205,7 @@ ErrorOr<Reader> Reader::Impl::Make(std::unique_ptr<ByteSource> source) {
     g.tensor_count = f.tensors.size();
     g.tensors_by_type.assign(by_type.begin(), by_type.end());
   }
+  impl->attributes = PublicAttributes(f.attributes);
   return Reader(std::move(impl));
 }
 
@@ -214,6 +215,7 @@ bool Reader::is_gguf() const { return impl_->archive->file().kind == EntryKind::
 const std::string& Reader::note() const { return impl_->archive->file().note; }
 const std::string& Reader::file_name() const { return impl_->archive->file().name; }
 uint64_t Reader::original_size() const { return impl_->archive->file().original_size; }
+const ::sgz::FileAttributes& Reader::file_attributes() const { return impl_->attributes; }
 const GgufInfo& Reader::gguf() const { return impl_->gguf; }
 const std::vector<TensorInfo>& Reader::tensors() const { return impl_->tensors; }
 
@@ -278,7 +280,7 @@ Error Reader::Unpack(const std::string& out_path, bool overwrite, const Progress
     if (!file.ok()) return ToError(file.status());
     CountingSink sink(file->get(), &progress, original_size());
     Status s = impl_->archive->Unpack(&sink);
-    if (s.ok()) s = (*file)->Commit();
+    if (s.ok()) s = (*file)->Commit(&impl_->archive->file().attributes);
     return ToError(s);
   });
 }

@@ -52,6 +52,18 @@ int sgz_reader_info(const sgz_reader* reader, sgz_archive_info* out) {
   return SGZ_OK;
 }
 
+int sgz_reader_file_attributes(const sgz_reader* reader, sgz_file_attributes* out) {
+  if (reader == nullptr || out == nullptr) return InvalidArgument("sgz_reader_file_attributes: null argument");
+  const sgz::FileAttributes& a = reader->reader.file_attributes();
+  *out = sgz_file_attributes();
+  out->has_mode = a.has_mode ? 1 : 0;
+  out->mode = a.mode;
+  out->has_mtime = a.has_mtime ? 1 : 0;
+  out->mtime_sec = a.mtime_sec;
+  out->mtime_nsec = a.mtime_nsec;
+  return SGZ_OK;
+}
+
 int sgz_reader_stats(const sgz_reader* reader, sgz_read_stats* out) {
   if (reader == nullptr || out == nullptr) return InvalidArgument("sgz_reader_stats: null argument");
   const sgz::ReadStats s = reader->reader.stats();

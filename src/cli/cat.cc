@@ -119,6 +119,10 @@ int CmdCat(const Args& r, const Common& c, const std::vector<std::string>& args)
   }
   const std::string in = args[0];
   const std::string out = r.count("output") ? r["output"].as<std::string>() : "-";
+  // A tensor or a range has no file name of its own to put in a directory.
+  if (out != "-" && NamesDirectory(out)) {
+    return Fail(out, Error(ErrorCode::kInvalidArgument, "is a directory; cat writes one file: -o DIR/FILE"));
+  }
   // Before anything is written, whatever -f says: replacing the archive
   // with one of its tensors would destroy it.
   Error same = CheckOutputNotInput(in, out);

@@ -1,5 +1,6 @@
 #include "cli_common.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -91,10 +92,43 @@ int FinishStdout(int rc) {
   return rc == kExitOk ? kExitIO : rc;
 }
 
+bool NamesDirectory(const std::string& out) {
+  struct stat st;
+  return (!out.empty() && out.back() == '/') || (stat(out.c_str(), &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+// Reports (and returns false) unless `dir` is an existing directory.
+bool CheckDirectory(const std::string& dir) {
+  struct stat st;
+  const int rc = stat(dir.c_str(), &st);
+  if (rc == 0 && S_ISDIR(st.st_mode)) return true;
+  const std::string why = rc != 0 && errno == ENOENT ? "no such directory"
+                          : rc == 0 || errno == ENOTDIR ? "not a directory"
+                                                        : strerror(errno);
+  Fail(dir, Error(ErrorCode::kInvalidArgument, why));
+  return false;
+}
+
 std::string ChooseOutput(const Args& r, const std::string& in, const std::string& verb,
                          const std::string& default_name) {
   if (r.count("stdout")) return "-";
-  if (r.count("output")) return r["output"].as<std::string>();
+  if (r.count("output")) {
+    // -o DIR/ or an existing DIR: the default name, inside DIR.
+    const std::string out = r["output"].as<std::string>();
+    if (!NamesDirectory(out)) return out;
+    if (!CheckDirectory(out)) return "";
+    if (in == "-") {
+      Usage(verb + " standard input into a directory needs a file name: -o DIR/NAME");
+      return "";
+    }
+    if (default_name.empty()) {
+      Usage(in + ": name does not end in .sgz; give the output file with -o DIR/NAME");
+      return "";
+    }
+    const size_t slash = default_name.find_last_of('/');
+    return out + (out.back() == '/' ? "" : "/") +
+           (slash == std::string::npos ? default_name : default_name.substr(slash + 1));
+  }
   if (in == "-") {
     Usage(verb + " standard input needs -o OUT or -c");
     return "";

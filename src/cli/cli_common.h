@@ -98,17 +98,21 @@ inline std::string InName(const std::string& in) { return in == "-" ? "<stdin>" 
 inline std::string OutName(const std::string& out) { return out == "-" ? "<stdout>" : out; }
 
 // The output of pack or unpack: -c (stdout, "-"), -o OUT, or `default_name`
-// derived from the input. Empty (after a usage message) when there is none.
+// derived from the input. -o DIR/ (or an existing directory DIR) puts the
+// base name of `default_name` in DIR. Empty (after a message) when there is
+// none: standard input into a directory, DIR/ that is no directory.
 std::string ChooseOutput(const Args& r, const std::string& in, const std::string& verb,
                          const std::string& default_name);
 
 // "1 chunk", "2 chunks".
 std::string Plural(uint64_t n, const std::string& noun);
-// The -v line of unpack on stderr: "IN: 1.2 GB -> OUT (1.3 GB), 240 chunks,
-// 1.1 s, 1.2 GB/s"; of verify (`out` empty): "IN: 1.2 GB archive, 1.3 GB
-// original, 240 chunks checked, 1.1 s, 1.2 GB/s". "-" shows as <stdin>.
+// The -v line of unpack on stderr: "IN: 1.2G -> OUT (1.3G), 240 chunks,
+// 1.1 s, 1.2G/s"; of verify (`out` empty): "IN: 1.2G archive, 1.3G
+// original, 240 chunks checked, 1.1 s, 1.2G/s". "-" shows as <stdin>.
 void PrintVerboseLine(const std::string& in, uint64_t archive_bytes, const std::string& out, uint64_t original,
                       uint64_t chunks, double seconds);
+// True when the output `out` names a directory: it ends in '/' or is one.
+bool NamesDirectory(const std::string& out);
 
 double Ratio(uint64_t a, uint64_t b);
 std::string Fixed(double v, int digits);

@@ -2,6 +2,7 @@
 // metadata, tensors by type, per-stream sizes (text or JSON).
 #include <cinttypes>
 #include <cstdio>
+#include <ctime>
 #include <map>
 
 #include "cli_common.h"
@@ -14,6 +15,31 @@ namespace {
 // Array items and string bytes shown in text; --json and --full show all.
 constexpr size_t kTextItems = 8;
 constexpr size_t kMaxString = 256;
+
+// The recorded mode as octal ("0640"), the mtime in UTC as RFC 3339 with
+// nanoseconds ("2021-03-04T05:06:07.123456789Z"); empty when not recorded.
+std::string ModeText(const FileAttributes& a) {
+  if (!a.has_mode) return "";
+  char buf[16];
+  snprintf(buf, sizeof buf, "%04o", a.mode);
+  return buf;
+}
+
+std::string MtimeText(const FileAttributes& a) {
+  if (!a.has_mtime) return "";
+  const time_t t = static_cast<time_t>(a.mtime_sec);
+  struct tm tm;
+  char buf[64];
+  if (gmtime_r(&t, &tm) == nullptr || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+    snprintf(buf, sizeof buf, "@%" PRId64 ".%09u", a.mtime_sec, a.mtime_nsec);  // beyond RFC 3339's years
+    return buf;
+  }
+  const size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf + n, sizeof buf - n, ".%09uZ", a.mtime_nsec);
+  return buf;
+}
+
+std::string JsonOrNull(const std::string& s) { return s.empty() ? "null" : JsonString(s); }
 
 std::string GgufJson(const GgufInfo& g, const std::vector<MetadataEntry>& metadata) {
   std::string out = "{\"version\": " + std::to_string(g.version) + ", \"byte_order\": \"" +
@@ -57,7 +83,9 @@ std::string InfoJson(Reader& reader, const std::vector<MetadataEntry>& metadata,
                     "\", \"ratio\": " + Fixed(Ratio(reader.original_size(), a.archive_size), 6) + ", \"chunks\": " +
                     std::to_string(a.chunks) + ", \"archive\": true, \"kind\": \"" +
                     (reader.is_gguf() ? "gguf" : "opaque") +
-                    "\", \"note\": " + JsonString(reader.note());
+                    "\", \"note\": " + JsonString(reader.note()) +
+                    ", \"mode\": " + JsonOrNull(ModeText(reader.file_attributes())) +
+                    ", \"mtime\": " + JsonOrNull(MtimeText(reader.file_attributes()));
   if (reader.is_gguf()) out += ", \"gguf\": " + GgufJson(reader.gguf(), metadata);
   return out + ", \"streams\": " + StreamsJson(streams) + "}";
 }
@@ -71,6 +99,10 @@ void PrintInfoText(const std::string& in, Reader& reader, const std::vector<Meta
          reader.file_name().empty() ? "(no name)" : reader.file_name().c_str(),
          SizePhrase(reader.original_size(), exact).c_str(), Hex64(a.checksum).c_str(),
          Ratio(reader.original_size(), a.archive_size));
+  const std::string mode = ModeText(reader.file_attributes()), mtime = MtimeText(reader.file_attributes());
+  printf("attributes:      %s\n", mode.empty() && mtime.empty() ? "none recorded"
+                                   : ("mode " + (mode.empty() ? "-" : mode) + ", modified " +
+                                      (mtime.empty() ? "-" : mtime)).c_str());
   if (!reader.is_gguf()) {
     printf("kind:            opaque (not GGUF: %s)\n", reader.note().c_str());
   } else {

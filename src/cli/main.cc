@@ -29,7 +29,8 @@ struct Command {
 const Command kCommands[] = {
     {"pack", CmdPack, "sgz pack IN [-o OUT | -c] [-l LEVEL | --fast | --max] [-f] [--stats] [-T N]",
      "Packs a GGUF file (any file) into an .sgz archive. IN may be - (standard input).\n"
-     "  -o OUT        output (default IN.sgz); -c writes to standard output\n"
+     "  -o OUT        output (default IN.sgz; -o DIR/: DIR/IN.sgz); -c writes to standard output\n"
+     "                The mode and modification time of IN are recorded (not for standard input).\n"
      "  -l LEVEL      zstd level 1..22 of tensor streams (default 1; metadata at least 9)\n"
      "  --fast/--max  presets: level 1 everywhere / level 19 everywhere (slow, smallest)\n"
      "  --chunk-size  original KiB per chunk (default 4096)\n"
@@ -41,11 +42,14 @@ const Command kCommands[] = {
      "  cat model.gguf | sgz pack - -o m.sgz\n"},
     {"unpack", CmdUnpack, "sgz unpack IN.sgz [-o OUT | -c] [-f] [--stats] [-T N]",
      "Restores the original file, verifying every checksum. IN may be - (standard input,\n"
-     "decoded in order as it arrives). Default output: IN without .sgz.\n"
+     "decoded in order as it arrives). Default output: IN without .sgz (not the name stored\n"
+     "in the archive, which 'sgz info' shows); -o DIR/ (or an existing DIR) puts it in DIR.\n"
+     "The file gets the mode (rwx bits) and modification time recorded at pack time, if any.\n"
      "  -k/--keep     accepted and ignored: sgz never deletes its input\n"
      "  -v            a line on stderr: IN: archive size -> OUT (size), chunks, time, speed\n"
      "examples:\n"
-     "  sgz unpack model.gguf.sgz\n"
+     "  sgz unpack model.gguf.sgz                # writes model.gguf\n"
+     "  sgz unpack model.gguf.sgz -o models/\n"
      "  curl -s URL/model.gguf.sgz | sgz unpack - -o model.gguf\n"},
     {"ls", CmdLs, "sgz ls IN.sgz... [PATTERN...] [--json] [--bytes]",
      "Lists tensors: name, type, shape, offset, original bytes, stored bytes, ratio.\n"

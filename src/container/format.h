@@ -1,4 +1,5 @@
-// On-disk structures of the .sgz container. The writer writes format 2.0;
+// On-disk structures of the .sgz container. The writer writes format 2.1
+// (2.0 when no file records a mode or time);
 // the readers read formats 1.x and 2.x. The byte-level contract is
 // format-spec/sgz-format.md; each struct here has its encoder and decoder side
 // by side, and decoders enforce exactly the limits the writer respects.
@@ -19,9 +20,9 @@
 
 namespace sgz::internal {
 
-// The version this code writes, and the newest it reads in full.
+// The newest version this code writes, and the newest it reads in full.
 constexpr uint16_t kFormatMajor = 2;
-constexpr uint16_t kFormatMinor = 0;
+constexpr uint16_t kFormatMinor = 1;
 // The oldest major version read (1: the archives of sgz 0.1).
 constexpr uint16_t kOldestReadMajor = 1;
 
@@ -67,7 +68,7 @@ struct StreamTotals {
 struct FileHeader {
   static constexpr size_t kEncodedLength = 16;
   uint16_t major = kFormatMajor;
-  uint16_t minor = kFormatMinor;
+  uint16_t minor = 0;  // the writer sets MinorVersionNeeded()
   uint32_t flags = 0;  // all bits reserved: must be zero
   FormatVersion version() const { return {major, minor}; }
   void EncodeTo(std::string* dst) const;
@@ -83,7 +84,7 @@ struct Footer {
   uint64_t manifest_size = 0;
   uint64_t manifest_checksum = 0;  // XXH3-64 of the manifest bytes
   uint16_t major = kFormatMajor;
-  uint16_t minor = kFormatMinor;
+  uint16_t minor = 0;  // the writer sets MinorVersionNeeded()
   uint32_t flags = 0;  // all bits reserved: must be zero
   void EncodeTo(std::string* dst) const;
   // Rejects a bad magic, a major other than 1 or 2 (NotSupported) and
@@ -161,6 +162,23 @@ struct TensorEntry {
   uint64_t size = 0;
 };
 
+// The file's permission bits and modification time at pack time: the
+// fields format 2.1 appends to a file entry ("File attributes" in the spec).
+// Absent in entries of earlier versions and for input without them (a pipe).
+struct FileAttributes {
+  static constexpr uint16_t kSinceMinor = 1;
+  static constexpr size_t kEncodedLength = 16;
+  static constexpr uint16_t kHasMode = 1;   // attr_flags bit 0
+  static constexpr uint16_t kHasMtime = 2;  // attr_flags bit 1
+  static constexpr uint32_t kModeBits = 07777;
+  bool has_mode = false;
+  uint32_t mode = 0;  // permission bits (kModeBits at most)
+  bool has_mtime = false;
+  int64_t mtime_sec = 0;    // seconds since 1970-01-01T00:00:00Z, may be negative
+  uint32_t mtime_nsec = 0;  // 0..999999999
+  bool any() const { return has_mode || has_mtime; }
+};
+
 struct FileEntry {
   std::string name;
   uint64_t original_size = 0;
@@ -175,13 +193,16 @@ struct FileEntry {
   uint64_t data_offset = 0;
   uint64_t kv_count = 0;
   std::vector<TensorEntry> tensors;
+  // Format 2.1: written after the fields above when any() (the archive is
+  // then 2.1); read from archives of 2.1 and later.
+  FileAttributes attributes;
 };
 
 struct Manifest {
   std::vector<ChunkEntry> chunks;
   std::vector<FileEntry> files;
-  // The whole manifest frame (tag, flags, body size, body) of format 2.0:
-  // sections CHNK and FILE.
+  // The whole manifest frame (tag, flags, body size, body) of format 2.x:
+  // sections CHNK and FILE; file entries with attributes get the 2.1 fields.
   void EncodeTo(std::string* dst) const;
   // Decodes and validates a manifest frame of exactly n bytes of an archive
   // of `version` (major 1: the 1.0 manifest; major 2: sections); chunk
@@ -194,6 +215,11 @@ constexpr size_t kSectionHeaderLength = 16;
 constexpr uint16_t kSectionRequired = 1;  // section flag bit 0
 constexpr uint32_t kChunkTableTag = 0x4B4E4843;  // "CHNK"
 constexpr uint32_t kFileTableTag = 0x454C4946;   // "FILE"
+
+// The minor version of format 2 an archive must declare for a file with
+// these attributes: the lowest that holds them (1 when any(), else 0), so
+// that archives without attributes stay 2.0, readable by 2.0 readers.
+inline uint16_t MinorVersionNeeded(const FileAttributes& a) { return a.any() ? FileAttributes::kSinceMinor : 0; }
 
 // ---- Section header (format 2): 16 bytes before each section's content.
 struct SectionHeader {

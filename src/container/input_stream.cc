@@ -81,6 +81,8 @@ class FdInputStream : public InputStream {
     pos_ += n;
   }
   uint64_t position() const override { return pos_; }
+  FileAttributes attributes() const override { return attributes_; }
+  void set_attributes(const FileAttributes& a) { attributes_ = a; }
 
  private:
   // Without the name: the API puts the path in Error::path() and the CLI
@@ -104,6 +106,7 @@ class FdInputStream : public InputStream {
   bool owns_fd_;
   bool expect_;
   struct stat start_ {};
+  FileAttributes attributes_;
   std::vector<uint8_t> buf_;
   uint64_t begin_ = 0, end_ = 0, pos_ = 0, read_ = 0;
   bool eof_ = false;
@@ -135,7 +138,16 @@ Result<std::unique_ptr<InputStream>> OpenInputStream(const std::string& path) {
   // content that only read() returns. Size 0 means "read to EOF", as a pipe.
   const bool sized = S_ISREG(st.st_mode) && st.st_size > 0;
   if (S_ISREG(st.st_mode)) posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  return std::unique_ptr<InputStream>(new FdInputStream(fd, path, /*owns_fd=*/true, sized ? &st : nullptr));
+  std::unique_ptr<FdInputStream> in(new FdInputStream(fd, path, /*owns_fd=*/true, sized ? &st : nullptr));
+  if (S_ISREG(st.st_mode)) {
+    FileAttributes a;
+    a.has_mode = a.has_mtime = true;
+    a.mode = static_cast<uint32_t>(st.st_mode) & FileAttributes::kModeBits;
+    a.mtime_sec = static_cast<int64_t>(st.st_mtim.tv_sec);
+    a.mtime_nsec = static_cast<uint32_t>(st.st_mtim.tv_nsec);
+    in->set_attributes(a);
+  }
+  return std::unique_ptr<InputStream>(std::move(in));
 }
 
 Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {

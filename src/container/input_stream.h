@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "container/format.h"
 
 namespace sgz::internal {
 
@@ -38,6 +39,10 @@ class InputStream {
   virtual void Consume(uint64_t n) = 0;
   // Bytes consumed so far.
   virtual uint64_t position() const = 0;
+  // The permission bits and modification time of the input, as an archive
+  // records them: set for a regular file opened by path, none otherwise
+  // (standard input, pipes, devices, memory).
+  virtual FileAttributes attributes() const { return FileAttributes(); }
 };
 
 // "-" reads standard input; anything else is opened and read sequentially
@@ -46,7 +51,8 @@ class InputStream {
 // read to EOF like a pipe. A regular file with a nonzero st_size must read
 // exactly that many bytes and keep its size, mtime and ctime until EOF;
 // otherwise Peek fails with IOError "changed while it was being packed" (the
-// caller names the file).
+// caller names the file). A regular file's attributes() come from the fstat
+// of the open file, the same one that change check starts from.
 Result<std::unique_ptr<InputStream>> OpenInputStream(const std::string& path);
 // The memory must outlive the stream.
 std::unique_ptr<InputStream> NewMemoryInputStream(const uint8_t* data, uint64_t size);

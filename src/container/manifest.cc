@@ -65,18 +65,41 @@ void EncodeTensorEntry(const TensorEntry& t, std::string* dst) {
   PutU64(dst, t.size);
 }
 
-void EncodeFileEntry(const FileEntry& f, std::string* dst) {
-  PutU16(dst, static_cast<uint16_t>(f.name.size()));
-  *dst += f.name;
-  PutU64(dst, f.original_size);
-  PutU64(dst, f.checksum);
-  PutU8(dst, static_cast<uint8_t>(f.kind));
-  PutU8(dst, 0);
-  PutU16(dst, static_cast<uint16_t>(f.note.size()));
-  *dst += f.note;
-  PutU32(dst, static_cast<uint32_t>(f.chunks.size()));
-  for (uint32_t c : f.chunks) PutU32(dst, c);
-  if (f.kind != EntryKind::kGguf) return;
+// The 2.1 fields, after the entry's 2.0 fields.
+void EncodeAttributes(const FileAttributes& a, std::string* dst) {
+  PutU16(dst, static_cast<uint16_t>((a.has_mode ? FileAttributes::kHasMode : 0) |
+                                    (a.has_mtime ? FileAttributes::kHasMtime : 0)));
+  PutU16(dst, static_cast<uint16_t>(a.has_mode ? a.mode : 0));
+  PutU64(dst, a.has_mtime ? static_cast<uint64_t>(a.mtime_sec) : 0);
+  PutU32(dst, a.has_mtime ? a.mtime_nsec : 0);
+}
+
+Status DecodeAttributes(ByteReader* r, const std::string& fw, FileAttributes* a) {
+  uint16_t flags, mode;
+  uint64_t sec;
+  uint32_t nsec;
+  if (!r->ReadU16(&flags) || !r->ReadU16(&mode) || !r->ReadU64(&sec) || !r->ReadU32(&nsec)) {
+    return Short(fw + " attributes");
+  }
+  const std::string aw = fw + " attributes: ";
+  if ((flags & ~(FileAttributes::kHasMode | FileAttributes::kHasMtime)) != 0) {
+    return ManifestError(aw + "reserved flags are set");
+  }
+  a->has_mode = (flags & FileAttributes::kHasMode) != 0;
+  a->has_mtime = (flags & FileAttributes::kHasMtime) != 0;
+  if ((mode & ~FileAttributes::kModeBits) != 0 || (!a->has_mode && mode != 0)) {
+    return ManifestError(aw + "mode " + Num(mode) + " is not permission bits");
+  }
+  if (nsec > 999999999 || (!a->has_mtime && (sec != 0 || nsec != 0))) {
+    return ManifestError(aw + "mtime " + std::to_string(static_cast<int64_t>(sec)) + "." + Num(nsec) + " is invalid");
+  }
+  a->mode = mode;
+  a->mtime_sec = static_cast<int64_t>(sec);
+  a->mtime_nsec = nsec;
+  return Status::Ok();
+}
+
+void EncodeGgufSummary(const FileEntry& f, std::string* dst) {
   PutU32(dst, f.gguf_version);
   PutU8(dst, f.big_endian ? 1 : 0);
   PutU8(dst, 0);
@@ -92,6 +115,21 @@ void EncodeFileEntry(const FileEntry& f, std::string* dst) {
     PutU16(dst, static_cast<uint16_t>(entry.size()));  // at most 121 bytes
     *dst += entry;
   }
+}
+
+void EncodeFileEntry(const FileEntry& f, std::string* dst) {
+  PutU16(dst, static_cast<uint16_t>(f.name.size()));
+  *dst += f.name;
+  PutU64(dst, f.original_size);
+  PutU64(dst, f.checksum);
+  PutU8(dst, static_cast<uint8_t>(f.kind));
+  PutU8(dst, 0);
+  PutU16(dst, static_cast<uint16_t>(f.note.size()));
+  *dst += f.note;
+  PutU32(dst, static_cast<uint32_t>(f.chunks.size()));
+  for (uint32_t c : f.chunks) PutU32(dst, c);
+  if (f.kind == EntryKind::kGguf) EncodeGgufSummary(f, dst);
+  if (f.attributes.any()) EncodeAttributes(f.attributes, dst);
 }
 
 // Tensor entry `index` of file `fw` from *r (format 1: the rest of the body;
@@ -356,8 +394,13 @@ Status DecodeFileEntry(ByteReader* r, uint32_t index, FormatVersion version, con
   if (total != f->original_size) {
     return ManifestError(fw + ": chunks cover " + Num(total) + " bytes, original size is " + Num(f->original_size));
   }
-  if (f->kind != EntryKind::kGguf) return Status::Ok();
-  return DecodeGgufSummary(r, fw, version, f);
+  if (f->kind == EntryKind::kGguf) SGZ_RETURN_IF_ERROR(DecodeGgufSummary(r, fw, version, f));
+  // The 2.1 fields: present in archives of 2.1 and later when the entry has
+  // bytes left (a 2.0 reader skips them; an entry without them has none).
+  if (IsV2(version) && version.minor >= FileAttributes::kSinceMinor && r->remaining() > 0) {
+    SGZ_RETURN_IF_ERROR(DecodeAttributes(r, fw, &f->attributes));
+  }
+  return Status::Ok();
 }
 
 void Manifest::EncodeTo(std::string* dst) const {

@@ -30,6 +30,22 @@ Status WriteAll(int fd, const void* data, size_t n, const std::string& path) {
   return Status::Ok();
 }
 
+// On the temporary, before the rename: the file appears with its attributes.
+Status Apply(int fd, const FileAttributes& a, const std::string& path) {
+  if (a.has_mode && fchmod(fd, static_cast<mode_t>(a.mode & 0777)) != 0) {
+    return Status::IOError(path + ": setting the mode: " + strerror(errno));
+  }
+  if (a.has_mtime) {
+    struct timespec times[2];
+    times[0].tv_sec = 0;
+    times[0].tv_nsec = UTIME_OMIT;  // no access time is stored
+    times[1].tv_sec = static_cast<time_t>(a.mtime_sec);
+    times[1].tv_nsec = static_cast<long>(a.mtime_nsec);
+    if (futimens(fd, times) != 0) return Status::IOError(path + ": setting the modification time: " + strerror(errno));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<OutputFile>> OutputFile::Create(const std::string& path, bool overwrite) {
@@ -79,7 +95,7 @@ Status OutputFile::Write(const void* data, size_t n) {
   return WriteAll(fd_, data, n, is_stdout_ ? "<stdout>" : path_);
 }
 
-Status OutputFile::Commit() {
+Status OutputFile::Commit(const FileAttributes* attributes) {
   if (is_stdout_) {
     committed_ = true;
     return Status::Ok();
@@ -90,6 +106,7 @@ Status OutputFile::Commit() {
     fd_ = -1;
     return s;
   }
+  if (attributes != nullptr) SGZ_RETURN_IF_ERROR(Apply(fd_, *attributes, path_));
   if (fsync(fd_) != 0 || close(fd_) != 0) {
     fd_ = -1;
     return Status::IOError(Errno(path_));

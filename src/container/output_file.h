@@ -7,6 +7,7 @@
 
 #include "common/status.h"
 #include "container/byte_sink.h"
+#include "container/format.h"
 
 namespace sgz::internal {
 
@@ -22,7 +23,12 @@ class OutputFile : public ByteSink {
   static Result<std::unique_ptr<OutputFile>> Create(const std::string& path, bool overwrite);
   ~OutputFile() override;
   Status Write(const void* data, size_t n) override;
-  Status Commit();
+  // Flushes, gives the file the `attributes` (when not null and any()) and
+  // renames it into place. Of the mode, the rwx bits (0777) are applied,
+  // exactly (the umask does not apply); setuid, setgid and sticky are not, as
+  // the owner is not restored either. The mtime is set after the last write.
+  // Standard output and devices get no attributes.
+  Status Commit(const FileAttributes* attributes = nullptr);
   const std::string& path() const { return path_; }
 
  private:

@@ -145,6 +145,7 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, un
     return Status::Corruption("manifest: original size " + Num(f.original_size) + ", decoded " + Num(stats->original_bytes));
   }
   if (!ChecksumMatches(whole.Digest(), f.checksum)) return Status::ChecksumMismatch("whole-file checksum does not match the decoded bytes");
+  stats->attributes = f.attributes;
   return Status::Ok();
 }
 

@@ -10,6 +10,7 @@
 
 #include "common/status.h"
 #include "container/byte_sink.h"
+#include "container/format.h"
 #include "container/input_stream.h"
 
 namespace sgz::internal {
@@ -18,6 +19,7 @@ struct StreamUnpackStats {
   uint64_t archive_bytes = 0;  // bytes of the archive read
   uint64_t chunks = 0;         // chunks decoded
   uint64_t original_bytes = 0;
+  FileAttributes attributes;  // of file 0, set once the manifest checked out
 };
 
 // Writes file 0 of the archive read from *in to *out. The output may already

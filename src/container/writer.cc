@@ -210,13 +210,18 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   }
   GgufLayout* layout = parsed.ok() ? &parsed.value() : nullptr;
 
-  ArchiveWriter writer(sink, stats);
-  std::string head;
-  FileHeader().EncodeTo(&head);
-  SGZ_RETURN_IF_ERROR(writer.Emit(head));
-
   FileEntry file;
   file.name = options.name;
+  file.attributes = in->attributes();
+  // The lowest version holding what the archive uses: 2.0 without attributes.
+  FileHeader header;
+  header.minor = MinorVersionNeeded(file.attributes);
+
+  ArchiveWriter writer(sink, stats);
+  std::string head;
+  header.EncodeTo(&head);
+  SGZ_RETURN_IF_ERROR(writer.Emit(head));
+
   Manifest manifest;
   Xxh3Stream whole;
   uint64_t consumed = 0;
@@ -303,6 +308,7 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   manifest.files.push_back(std::move(file));
 
   Footer footer;
+  footer.minor = header.minor;
   footer.manifest_offset = writer.offset();
   std::string tail;
   manifest.EncodeTo(&tail);
