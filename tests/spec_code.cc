@@ -211,6 +211,7 @@ std::vector<Limit> Limits() {
       SGZ_LIMIT(kMaxFiles),
       SGZ_LIMIT(kMaxNameBytes),
       SGZ_LIMIT(kMaxNoteBytes),
+      SGZ_LIMIT(kMaxGgufHeaderBytes),
       {"tensor name", kGgufMaxNameLength, ""},
       {"`n_dims`", kGgufMaxDims, ""},
       // One row for both; differing values would need two rows.
