@@ -97,6 +97,29 @@ TEST(NeverLose, GroupedArchiveDoesNotDependOnThreadCount) {
   }
 }
 
+// A chunk holding several tensors is shared among them by their bytes in it:
+// every tensor gets a share, and the shares add up to the chunks' stored bytes
+// (less rounding, under a byte per tensor and chunk).
+TEST(NeverLose, SharedChunksAreSharedInTensorStoredBytes) {
+  const std::string model = TiedTinyModel();
+  const std::string archive = Pack(model);
+  ASSERT_TRUE(Unpack(archive) == model);
+  Result<std::unique_ptr<Archive>> a = OpenMemory(archive);
+  ASSERT_TRUE(a.ok());
+  const Manifest& m = (*a)->manifest();
+  ASSERT_LT(m.chunks.size(), (*a)->file().tensors.size());
+  uint64_t data_chunks = 0;
+  for (size_t i = 1; i < m.chunks.size(); ++i) data_chunks += m.chunks[i].stored_size;  // chunk 0: metadata
+  uint64_t shares = 0;
+  for (const TensorEntry& t : (*a)->file().tensors) {
+    const uint64_t stored = (*a)->TensorStoredBytes(t);
+    EXPECT_GT(stored, 0u) << t.name;
+    shares += stored;
+  }
+  EXPECT_LE(shares, data_chunks);
+  EXPECT_GE(shares + (*a)->file().tensors.size() * m.chunks.size(), data_chunks);
+}
+
 // Data sections larger than a chunk keep one chunk run per tensor: reading a
 // tensor decodes that tensor's chunks only.
 TEST(NeverLose, LargeModelsKeepPerTensorChunks) {
