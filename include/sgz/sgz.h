@@ -149,7 +149,8 @@ struct TensorInfo {
   std::vector<int64_t> shape;  // ne[0], ne[1], ... (innermost first, as GGUF)
   uint64_t offset = 0;         // of the payload in the original file
   uint64_t size = 0;           // payload bytes in the original file
-  uint64_t stored_size = 0;    // compressed bytes of the chunks holding it
+  uint64_t stored_size = 0;    // compressed bytes of the chunks holding it (a chunk shared
+                               // with other tensors: in proportion to its bytes there)
 };
 
 // How much of the archive the Reader has touched so far.
