@@ -224,6 +224,9 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   uint64_t consumed = 0;
   const int meta_level = options.meta_level != 0 ? options.meta_level : std::max(options.level, kDefaultMetaLevel);
   const unsigned threads = ResolveThreads(options.threads);
+  // Declared before the pipeline: items point into it (group pieces), and the
+  // pipeline's destructor waits for work still running on them.
+  const std::vector<PlanRegion> regions = PlanRegions(layout, options.chunk_size);
   OrderedPipeline<PackItem> pipeline(
       threads > 1 ? SharedThreadPool() : nullptr, threads,
       [&](PackItem& item) { return EncodeItem(item.pc.metadata ? meta_level : options.level, item); },
@@ -239,7 +242,6 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
         return Status::Ok();
       });
   bool eof = false;
-  const std::vector<PlanRegion> regions = PlanRegions(layout, options.chunk_size);
   for (const PlanRegion& r : regions) {
     for (uint64_t done = 0; done < r.size && !eof;) {
       const uint64_t piece = std::min(r.step, r.size - done);
