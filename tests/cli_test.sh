@@ -198,7 +198,7 @@ assert kv["general.name"]["value"] == "sgz demo model"
 assert kv["sgz.demo.i8"]["value"] == -128 and kv["sgz.demo.bool"]["value"] is True
 assert kv["tokenizer.ggml.tokens"]["value"]["count"] == 512
 assert sum(s["original"] for s in d["streams"]) == d["original_size"]
-assert d["chunks"] >= 21
+assert d["chunks"] >= 2  # small files pack several tensors per chunk
 PY
 check ls-json 0 "$SGZ" ls "$T/demo.gguf.sgz" --json
 python3 - "$T/out" <<'PY' && pass=$((pass + 1)) || { echo "FAIL ls --json"; fails=$((fails + 1)); }
@@ -249,7 +249,7 @@ check verify-damaged 2 "$SGZ" verify "$T/bad.sgz" --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] is False and "chunk" in d["error"]' "$T/out" \
   && pass=$((pass + 1)) || { echo "FAIL verify --json on damage"; fails=$((fails + 1)); }
 check verify-json 0 "$SGZ" verify "$T/demo.gguf.sgz" --json --against "$T/demo.gguf"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["matches"] and d["chunks_checked"] >= 21' "$T/out" \
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["matches"] and d["chunks_checked"] >= 2' "$T/out" \
   && pass=$((pass + 1)) || { echo "FAIL verify --json"; fails=$((fails + 1)); }
 check verify-missing 3 "$SGZ" verify "$T/nope.sgz"
 check json-on-pack 1 "$SGZ" pack "$T/demo.gguf" -o "$T/j.sgz" --json

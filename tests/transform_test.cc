@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <zstd.h>
+
 #include <numeric>
 
 #include "gguf_builder.h"
@@ -180,6 +182,40 @@ TEST(Codec, CompressibleStretchesBetweenTheSamplesAreStored) {
   EXPECT_EQ(e.codec, Codec::kStored);
   EXPECT_EQ(e.compressed_bytes, 3 * kSample);
   EXPECT_TRUE(e.out == in);
+}
+
+// zstd's high levels can store fp16 sign/exponent planes larger than level 1
+// does; from kAlsoTryLevel1From up, EncodeStream keeps the smaller frame, so
+// --max is never larger than the default preset on a tensor stream.
+size_t ZstdSize(const uint8_t* p, size_t n, int level) {
+  std::string out(ZSTD_compressBound(n), '\0');
+  const size_t r = ZSTD_compress(&out[0], out.size(), p, n, level);
+  EXPECT_FALSE(ZSTD_isError(r));
+  return r;
+}
+
+TEST(Codec, HighLevelsAreNeverLargerThanLevelOne) {
+  // Planes under 256 KiB: compressed whole, not probed.
+  const std::string f16 = fixtures::SyntheticPayload(1, 256 * 1024, 11);
+  std::string planes(f16.size(), '\0');
+  SplitStreams(Transform::kSplit, FindGgmlType(1), reinterpret_cast<const uint8_t*>(f16.data()), f16.size(),
+               reinterpret_cast<uint8_t*>(&planes[0]));
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(planes.data());
+  const uint64_t half = f16.size() / 2;
+  bool exercised = false;  // zstd -19 alone is larger than -1 on some plane
+  for (const uint8_t* plane : {p, p + half}) {
+    const size_t one = ZstdSize(plane, half, 1);
+    for (int level : {kAlsoTryLevel1From, 19, 22}) {
+      SCOPED_TRACE("level " + std::to_string(level));
+      if (ZstdSize(plane, half, level) > one) exercised = true;
+      std::string high;
+      const uint64_t before = CompressorInputBytesForTesting();
+      EncodeStream(plane, half, level, &high);
+      EXPECT_EQ(CompressorInputBytesForTesting() - before, 2 * half);
+      EXPECT_LE(high.size(), one);
+    }
+  }
+  EXPECT_TRUE(exercised);
 }
 
 }  // namespace

@@ -151,7 +151,8 @@ struct TensorInfo {
   std::vector<int64_t> shape;  // ne[0], ne[1], ... (innermost first, as GGUF)
   uint64_t offset = 0;         // of the payload in the original file
   uint64_t size = 0;           // payload bytes in the original file
-  uint64_t stored_size = 0;    // compressed bytes of the chunks holding it
+  uint64_t stored_size = 0;    // compressed bytes of the chunks holding it (a chunk shared
+                               // with other tensors: in proportion to its bytes there)
   uint64_t first_chunk = 0;    // the chunks holding it: [first_chunk, first_chunk + chunks)
   uint64_t chunks = 0;         // in the file's order; 0 for an empty tensor
 };

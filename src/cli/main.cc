@@ -33,6 +33,7 @@ const Command kCommands[] = {
      "                The mode and modification time of IN are recorded (not for standard input).\n"
      "  -l LEVEL      zstd level 1..22 of tensor streams (default 1; metadata at least 9)\n"
      "  --fast/--max  presets: level 1 everywhere / level 19 everywhere (slow, smallest)\n"
+     "                (-l 22 is as small as --max within 0.01%, and 3x slower)\n"
      "  --chunk-size  original KiB per chunk (default 4096)\n"
      "  --stats       per-stream original and stored bytes\n"
      "  -k/--keep     accepted and ignored: sgz never deletes its input\n"

@@ -59,6 +59,10 @@ FileView::FileView(ChunkStore* store, uint32_t file_index) : store_(store), file
     starts_.push_back(pos);
     pos += chunks[c].original_size;
   }
+  for (const TensorEntry& t : file().tensors) {
+    if (t.size > 0) tensor_spans_.push_back({t.offset, t.offset + t.size});
+  }
+  std::sort(tensor_spans_.begin(), tensor_spans_.end());
 }
 
 size_t FileView::FindChunk(uint64_t pos) const {
@@ -213,14 +217,38 @@ Status FileView::ReadGgufHeader(std::vector<uint8_t>* header, GgufLayout* layout
 uint64_t FileView::TensorStoredBytes(const TensorEntry& t) const {
   const FileEntry& f = file();
   const std::vector<ChunkEntry>& chunks = store_->manifest().chunks;
+  if (t.size == 0 || starts_.empty()) return 0;
+  const uint64_t t_end = t.offset + t.size;
   uint64_t total = 0;
-  size_t i = static_cast<size_t>(std::lower_bound(starts_.begin(), starts_.end(), t.offset) - starts_.begin());
-  for (; i < starts_.size() && starts_[i] < t.offset + t.size; ++i) total += chunks[f.chunks[i]].stored_size;
+  for (size_t i = FindChunk(t.offset); i < starts_.size() && starts_[i] < t_end; ++i) {
+    const uint64_t c_start = starts_[i];
+    const uint64_t c_end = c_start + chunks[f.chunks[i]].original_size;
+    const auto overlap = [&](uint64_t a, uint64_t b) { return std::min(b, c_end) - std::max(a, c_start); };
+    // Tensor payload bytes in the chunk: the tensors starting in it and the
+    // one (if any) running into it.
+    auto it = std::lower_bound(tensor_spans_.begin(), tensor_spans_.end(), std::make_pair(c_start, uint64_t{0}));
+    if (it != tensor_spans_.begin()) --it;
+    uint64_t payload = 0;
+    for (; it != tensor_spans_.end() && it->first < c_end; ++it) {
+      if (it->second > c_start) payload += overlap(it->first, it->second);
+    }
+    const uint64_t mine = overlap(t.offset, t_end);
+    if (payload == 0 || mine == 0) continue;
+    const uint64_t stored = chunks[f.chunks[i]].stored_size;
+    // stored < 2^32 and mine <= payload <= 2^26: the product fits.
+    total += mine == payload ? stored : std::max<uint64_t>(1, stored * mine / payload);
+  }
   return total;
 }
 
 void FileView::TensorChunks(const TensorEntry& t, uint64_t* first, uint64_t* count) const {
-  const size_t i = static_cast<size_t>(std::lower_bound(starts_.begin(), starts_.end(), t.offset) - starts_.begin());
+  if (t.size == 0 || starts_.empty() || t.offset < starts_[0]) {
+    *first = static_cast<size_t>(std::lower_bound(starts_.begin(), starts_.end(), t.offset) - starts_.begin());
+    *count = 0;
+    return;
+  }
+  // The chunk holding the first byte: small tensors share chunks.
+  const size_t i = FindChunk(t.offset);
   size_t end = i;
   while (end < starts_.size() && starts_[end] < t.offset + t.size) ++end;
   *first = i;

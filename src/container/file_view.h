@@ -67,8 +67,10 @@ class FileView {
   // file: *header receives its bytes, *layout the parsed key/value table.
   Status ReadGgufHeader(std::vector<uint8_t>* header, GgufLayout* layout) const;
 
-  // Stored (compressed) bytes of the chunks whose first byte lies in the
-  // tensor: they hold its payload.
+  // Stored (compressed) bytes of the chunks that hold the tensor's payload.
+  // A chunk that also holds other tensors' payload (small files pack several
+  // tensors in one chunk) is shared among them in proportion to their bytes
+  // in it; a chunk that holds only this tensor (and padding) counts in full.
   uint64_t TensorStoredBytes(const TensorEntry& tensor) const;
   // The chunks TensorStoredBytes counts: *count of them from *first (index
   // in the file's chunk order); 0 for an empty tensor.
@@ -81,6 +83,7 @@ class FileView {
   ChunkStore* store_;
   uint32_t file_index_;
   std::vector<uint64_t> starts_;
+  std::vector<std::pair<uint64_t, uint64_t>> tensor_spans_;  // [offset, end) of each tensor, sorted
 };
 
 }  // namespace sgz::internal

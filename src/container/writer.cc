@@ -5,6 +5,7 @@
 
 #include "common/checksum.h"
 #include "common/thread_pool.h"
+#include "container/chunk_encoder.h"
 #include "streams/ggml_types.h"
 #include "streams/gguf_reader.h"
 #include "streams/transform.h"
@@ -23,11 +24,12 @@ struct PlannedChunk {
   Transform transform;
   uint32_t type;
   bool metadata;          // the GGUF metadata: compressed at the metadata level
+  const std::vector<GroupPiece>* pieces;  // a group: its pieces, else nullptr
 };
 
 // A stretch of the input cut into chunks the same way throughout: the
-// metadata, one tensor (with its padding when small), a large gap, or
-// everything up to the end of the input (size kToEnd).
+// metadata, one tensor (with its padding when small), a large gap, a group of
+// tensors, or everything up to the end of the input (size kToEnd).
 struct PlanRegion {
   uint64_t offset;
   uint64_t size;
@@ -36,9 +38,33 @@ struct PlanRegion {
   Transform transform;
   uint32_t type;
   bool metadata = false;
+  std::vector<GroupPiece> pieces = {};  // a group (one item, cut by EncodeGroup)
 };
 
 constexpr uint64_t kToEnd = UINT64_MAX;
+
+// When the whole tensor data section fits one chunk, its tensors become one
+// group whose chunking EncodeGroup chooses by trying: on such small files the
+// per-chunk costs (headers, table entries, each stream's frame and entropy
+// tables) and the context lost between tensors (tied embeddings are stored
+// twice) can outweigh what splitting gains, and would make sgz lose to plain
+// zstd. The search costs a few times the encoding work, on a few MiB at most.
+void GroupSmallData(std::vector<PlanRegion>* regions) {
+  if (regions->size() < 4) return;  // meta, two data regions at least, tail
+  const uint64_t start = (*regions)[1].offset;
+  PlanRegion group{start, 0, 0, 0, Transform::kNone, 0};
+  for (size_t i = 1; i + 1 < regions->size(); ++i) {
+    const PlanRegion& r = (*regions)[i];
+    if (r.size > r.step) return;  // more than one chunk: not small
+    group.pieces.push_back({r.offset - start, r.size + r.padding, r.transform, r.type});
+    group.size += r.size + r.padding;
+  }
+  group.step = group.size;
+  PlanRegion tail = regions->back();
+  regions->resize(1);
+  regions->push_back(std::move(group));
+  regions->push_back(std::move(tail));
+}
 
 // The regions of an input whose header parsed as `layout` (nullptr: not
 // GGUF), before its size is known. Their number is bounded by the tensor
@@ -71,16 +97,16 @@ std::vector<PlanRegion> PlanRegions(const GgufLayout* layout, uint64_t chunk_siz
     }
   }
   regions.push_back({layout->data_end, kToEnd, chunk_size, 0, Transform::kNone, 0});
+  if (layout->data_end - layout->data_offset <= chunk_size) GroupSmallData(&regions);
   return regions;
 }
 
-// One chunk on its way through the pipeline: input bytes in, encoded bytes out.
+// One item on its way through the pipeline: input bytes in, encoded chunks
+// out (one, or a group's several).
 struct PackItem {
   PlannedChunk pc;
   std::vector<uint8_t> input;
-  ChunkHeader header;
-  std::string head;     // encoded chunk header
-  std::string payload;  // stream payloads
+  std::vector<EncodedChunk> chunks;
 };
 
 // Chunks up to this size are also tried unsplit, and stored the smaller way:
@@ -88,45 +114,21 @@ struct PackItem {
 // headers) can outweigh what splitting gains.
 constexpr uint64_t kTryUnsplitBelow = 64 * 1024;
 
-// Compresses the streams of `transform` for the chunk into *payload and
-// *header (whose other fields are set by the caller).
-void EncodeStreams(const PackItem& item, Transform transform, int level, ChunkHeader* header, std::string* payload) {
+// Splits and compresses one item (runs on a worker thread).
+Status EncodeItem(int level, PackItem& item) {
   const PlannedChunk& pc = item.pc;
-  const GgmlType* type = transform == Transform::kSplit ? FindGgmlType(pc.type) : nullptr;
-  thread_local std::vector<uint8_t> split;
-  if (split.size() < pc.size) split.resize(pc.size);
-  SplitStreams(transform, type, item.input.data(), pc.size, split.data());
-  header->transform = transform;
-  header->type = transform == Transform::kSplit ? pc.type : 0;
-  header->streams.clear();
-  payload->clear();
-  uint64_t pos = 0;
-  for (uint64_t size : StreamSizes(transform, type, pc.size)) {
-    const size_t before = payload->size();
-    Codec codec = EncodeStream(split.data() + pos, size, level, payload);
-    header->streams.push_back({codec, static_cast<uint32_t>(size), static_cast<uint32_t>(payload->size() - before)});
-    pos += size;
+  if (pc.pieces != nullptr) {
+    EncodeGroup(item.input.data(), pc.size, *pc.pieces, level, &item.chunks);
+    return Status::Ok();
   }
-}
-
-// Splits and compresses one chunk (runs on a worker thread).
-Status EncodeChunk(int level, PackItem& item) {
-  const PlannedChunk& pc = item.pc;
-  ChunkHeader& header = item.header;
-  header.original_size = static_cast<uint32_t>(pc.size);
-  header.checksum = Xxh3(item.input.data(), pc.size);
-  EncodeStreams(item, pc.transform, level, &header, &item.payload);
+  item.chunks.resize(1);
+  EncodedChunk& chunk = item.chunks[0];
+  EncodeChunkAs(item.input.data(), pc.size, pc.transform, pc.type, level, &chunk);
   if (pc.transform == Transform::kSplit && pc.size <= kTryUnsplitBelow) {
-    ChunkHeader whole = header;
-    thread_local std::string whole_payload;
-    EncodeStreams(item, Transform::kNone, level, &whole, &whole_payload);
-    if (whole.EncodedLength() + whole_payload.size() < header.EncodedLength() + item.payload.size()) {
-      header = whole;
-      item.payload.swap(whole_payload);
-    }
+    thread_local EncodedChunk whole;
+    EncodeChunkAs(item.input.data(), pc.size, Transform::kNone, 0, level, &whole);
+    if (whole.stored_size() < chunk.stored_size()) std::swap(chunk, whole);
   }
-  item.head.clear();
-  header.EncodeTo(&item.head);
   return Status::Ok();
 }
 
@@ -140,26 +142,26 @@ class ArchiveWriter {
     return sink_->Write(bytes.data(), bytes.size());
   }
 
-  Status EmitChunk(const PackItem& item, ChunkEntry* entry) {
-    const ChunkHeader& header = item.header;
+  Status EmitChunk(const EncodedChunk& chunk, bool metadata, ChunkEntry* entry) {
+    const ChunkHeader& header = chunk.header;
     // Named from what was written (a small tensor chunk may have been kept
     // unsplit), as the reader names it from the chunk header.
     const std::vector<std::string> names = StreamNames(
-        header.transform, header.transform == Transform::kSplit ? FindGgmlType(header.type) : nullptr, item.pc.metadata);
+        header.transform, header.transform == Transform::kSplit ? FindGgmlType(header.type) : nullptr, metadata);
     for (size_t s = 0; s < header.streams.size(); ++s) {
       StreamTotals& tot = stats_->streams[names[s]];
       tot.raw += header.streams[s].raw_size;
       tot.stored += header.streams[s].stored_size;
     }
     entry->file_offset = offset_;
-    entry->stored_size = static_cast<uint32_t>(item.head.size() + item.payload.size());
+    entry->stored_size = static_cast<uint32_t>(chunk.stored_size());
     entry->original_size = header.original_size;
     entry->transform = header.transform;
     entry->stream_count = static_cast<uint8_t>(header.streams.size());
     entry->type = header.type;
     entry->checksum = header.checksum;
-    SGZ_RETURN_IF_ERROR(Emit(item.head));
-    return Emit(item.payload);
+    SGZ_RETURN_IF_ERROR(Emit(chunk.head));
+    return Emit(chunk.payload);
   }
 
   uint64_t offset() const { return offset_; }
@@ -227,20 +229,25 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   uint64_t consumed = 0;
   const int meta_level = options.meta_level != 0 ? options.meta_level : std::max(options.level, kDefaultMetaLevel);
   const unsigned threads = ResolveThreads(options.threads);
+  // Declared before the pipeline: items point into it (group pieces), and the
+  // pipeline's destructor waits for work still running on them.
+  const std::vector<PlanRegion> regions = PlanRegions(layout, options.chunk_size);
   OrderedPipeline<PackItem> pipeline(
       threads > 1 ? SharedThreadPool() : nullptr, threads,
-      [&](PackItem& item) { return EncodeChunk(item.pc.metadata ? meta_level : options.level, item); },
+      [&](PackItem& item) { return EncodeItem(item.pc.metadata ? meta_level : options.level, item); },
       [&](PackItem& item) {
-        ChunkEntry entry;
-        SGZ_RETURN_IF_ERROR(writer.EmitChunk(item, &entry));
-        file.chunks.push_back(static_cast<uint32_t>(manifest.chunks.size()));
-        manifest.chunks.push_back(entry);
-        consumed += entry.original_size;
+        for (const EncodedChunk& chunk : item.chunks) {
+          ChunkEntry entry;
+          SGZ_RETURN_IF_ERROR(writer.EmitChunk(chunk, item.pc.metadata, &entry));
+          file.chunks.push_back(static_cast<uint32_t>(manifest.chunks.size()));
+          manifest.chunks.push_back(entry);
+          consumed += entry.original_size;
+        }
         if (options.progress) options.progress(consumed, writer.offset());
         return Status::Ok();
       });
   bool eof = false;
-  for (const PlanRegion& r : PlanRegions(layout, options.chunk_size)) {
+  for (const PlanRegion& r : regions) {
     for (uint64_t done = 0; done < r.size && !eof;) {
       const uint64_t piece = std::min(r.step, r.size - done);
       const bool last = piece == r.size - done;
@@ -251,7 +258,7 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
       if (got < want) eof = true;
       if (got == 0) break;
       SGZ_ASSIGN_OR_RETURN(std::unique_ptr<PackItem> item, pipeline.NewItem());
-      item->pc = {in->position(), got, r.transform, r.type, r.metadata};
+      item->pc = {in->position(), got, r.transform, r.type, r.metadata, r.pieces.empty() ? nullptr : &r.pieces};
       item->input.assign(data, data + got);
       whole.Update(data, got);
       in->Consume(got);

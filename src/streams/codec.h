@@ -25,6 +25,10 @@ inline const IdRow* FindCodec(uint32_t id) { return FindIdRow(kCodecTable, kCode
 constexpr int kMinLevel = 1;
 constexpr int kMaxLevel = 22;
 
+// From this level up, EncodeStream also compresses at level 1 and keeps the
+// smaller frame, so a high level never stores a stream larger than level 1.
+constexpr int kAlsoTryLevel1From = 10;
+
 // Compresses src[0, n) at `level`. Returns the codec used and appends the
 // stored bytes to *dst: zstd when it makes the stream smaller, else stored.
 Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst);

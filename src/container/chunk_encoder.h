@@ -1,0 +1,57 @@
+// Encoding chunks for the writer: one chunk with a given transform, and a
+// run of small tensors cut into whichever chunks come out smallest.
+#ifndef SGZ_CONTAINER_CHUNK_ENCODER_H_
+#define SGZ_CONTAINER_CHUNK_ENCODER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "container/format.h"
+#include "streams/transform.h"
+
+namespace sgz::internal {
+
+// One chunk ready to be written: its header (encoded in `head`) and the
+// stored bytes of its streams.
+struct EncodedChunk {
+  ChunkHeader header;
+  std::string head;
+  std::string payload;
+
+  uint64_t stored_size() const { return head.size() + payload.size(); }
+};
+
+// What a chunk costs in the archive besides its stored bytes: its chunk-table
+// entry and its file's chunk reference.
+constexpr uint64_t kChunkManifestCost = 32 + 4;
+
+// Encodes data[0, size) as one chunk with `transform` (`type`: the ggml type
+// of a kSplit chunk, ignored for kNone) at zstd `level`.
+// REQUIRES: 0 < size <= kMaxChunkSize; for kSplit, FindGgmlType(type) has fields.
+void EncodeChunkAs(const uint8_t* data, uint64_t size, Transform transform, uint32_t type, int level,
+                   EncodedChunk* out);
+
+// A stretch of a group: a tensor (with its padding) or a gap, at `offset`
+// from the group's start. `transform`/`type`: how it would be chunked alone.
+struct GroupPiece {
+  uint64_t offset;
+  uint64_t size;
+  Transform transform;
+  uint32_t type;
+};
+
+// Encodes data[0, size), which `pieces` cover in order and back to back, as
+// chunks whose boundaries are piece boundaries, chosen so that the chunks
+// (stored bytes plus kChunkManifestCost each) come out small: each node of a
+// halving tree over the pieces is tried as one chunk (transform 0, and the
+// split of its main type when that type's pieces are block-aligned in it)
+// against the best of its two halves. Depends on the bytes only. Pieces past
+// `size` (a truncated input) are cut off.
+// REQUIRES: 0 < size <= kMaxChunkSize; pieces non-empty, pieces[0].offset == 0.
+void EncodeGroup(const uint8_t* data, uint64_t size, const std::vector<GroupPiece>& pieces, int level,
+                 std::vector<EncodedChunk>* out);
+
+}  // namespace sgz::internal
+
+#endif  // SGZ_CONTAINER_CHUNK_ENCODER_H_
