@@ -3,32 +3,12 @@
 # archives without them (2.0 fixtures, standard input) unpack as before, and
 # -o DIR/ (or an existing DIR) writes the default name into DIR. Every unpack
 # is compared byte for byte with its original.
-set -u
-SGZ=$1
-SRC=$2
-T=$(mktemp -d)
-trap 'chmod -R u+rwx "$T"; rm -rf "$T"' EXIT
-fails=0
-pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
-check() {  # check NAME EXPECTED_EXIT COMMAND...
-  local name=$1 want=$2
-  shift 2
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  if [ "$got" != "$want" ]; then bad "$name: exit $got, want $want: $(cat "$T/err")"; else ok; fi
-}
-expect_err() {  # expect_err NAME PATTERN
-  if grep -q -- "$2" "$T/err"; then ok; else bad "$1: stderr lacks '$2': $(cat "$T/err")"; fi
-}
-same() {  # same NAME A B: identical bytes
-  if cmp -s "$2" "$3"; then ok; else bad "$1: $3 differs from $2"; fi
-}
+# shellcheck source=tests/cli_test_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cli_test_lib.sh"
 stat_is() {  # stat_is NAME FILE 'MODE MTIME': stat's %a and %y
   local got
   got=$(stat -c '%a %y' "$2")
-  if [ "$got" = "$3" ]; then ok; else bad "$1: $2 has '$got', want '$3'"; fi
+  if [ "$got" = "$3" ]; then ok; else fail "$1: $2 has '$got', want '$3'"; fi
 }
 
 # Round trip: mode 640 and a date with nanoseconds, unpacked elsewhere.
@@ -46,7 +26,7 @@ chmod 444 "$T/src/m.gguf"
 touch -d '1999-12-31 23:59:59 +0000' "$T/src/m.gguf"
 want=$(stat -c '%a %y' "$T/src/m.gguf")
 check pack-ro 0 "$SGZ" pack -q "$T/src/m.gguf" -o "$T/ro.sgz"
-(umask 077 && "$SGZ" unpack "$T/ro.sgz" -o "$T/dst/ro.gguf") && ok || bad "unpack under umask 077"
+(umask 077 && "$SGZ" unpack "$T/ro.sgz" -o "$T/dst/ro.gguf") && ok || fail "unpack under umask 077"
 same unpack-ro "$T/src/m.gguf" "$T/dst/ro.gguf"
 stat_is unpack-ro-attributes "$T/dst/ro.gguf" "$want"
 # Streaming from standard input restores them too (read from the manifest at the end).
@@ -60,24 +40,24 @@ same unpack-f "$T/src/m.gguf" "$T/dst/over.gguf"
 stat_is unpack-f-attributes "$T/dst/over.gguf" "$want"
 # info shows them, in text and JSON.
 check info 0 "$SGZ" info "$T/ro.sgz"
-grep -q "^attributes: *mode 0444, modified 1999-12-31T23:59:59.000000000Z$" "$T/out" && ok || bad "info text: $(grep attributes "$T/out")"
-grep -q "sgz format 2.1" "$T/out" && ok || bad "info: not format 2.1"
+grep -q "^attributes: *mode 0444, modified 1999-12-31T23:59:59.000000000Z$" "$T/out" && ok || fail "info text: $(grep attributes "$T/out")"
+grep -q "sgz format 2.1" "$T/out" && ok || fail "info: not format 2.1"
 check info-json 0 "$SGZ" info --json "$T/m.gguf.sgz"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["mode"] == "0640" and d["mtime"] == "2021-03-04T05:06:07.123456789Z" and d["format_version"] == "2.1", d' "$T/out" \
-  && ok || bad "info --json mode/mtime"
+  && ok || fail "info --json mode/mtime"
 
 # Standard input has no mode or time: the archive is 2.0, unpack behaves as before
 # (mode from the umask, mtime now), info says none.
 check pack-stdin 0 "$SGZ" pack -q - -o "$T/stdin.sgz" < "$T/src/m.gguf"
 check info-stdin 0 "$SGZ" info "$T/stdin.sgz"
-grep -q "^attributes: *none recorded$" "$T/out" && grep -q "sgz format 2.0" "$T/out" && ok || bad "info of a stdin archive: $(head -3 "$T/out")"
+grep -q "^attributes: *none recorded$" "$T/out" && grep -q "sgz format 2.0" "$T/out" && ok || fail "info of a stdin archive: $(head -3 "$T/out")"
 check info-json-stdin 0 "$SGZ" info --json "$T/stdin.sgz"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["mode"] is None and d["mtime"] is None and d["format_version"] == "2.0", d' "$T/out" \
-  && ok || bad "info --json of a stdin archive"
-(umask 022 && "$SGZ" unpack "$T/stdin.sgz" -o "$T/dst/plain.gguf") && ok || bad "unpack stdin archive"
+  && ok || fail "info --json of a stdin archive"
+(umask 022 && "$SGZ" unpack "$T/stdin.sgz" -o "$T/dst/plain.gguf") && ok || fail "unpack stdin archive"
 same unpack-stdin-archive "$T/src/m.gguf" "$T/dst/plain.gguf"
 [ "$(stat -c %a "$T/dst/plain.gguf")" = 644 ] && [ $(( $(date +%s) - $(stat -c %Y "$T/dst/plain.gguf") )) -lt 600 ] \
-  && ok || bad "stdin archive unpacked with $(stat -c '%a %y' "$T/dst/plain.gguf")"
+  && ok || fail "stdin archive unpacked with $(stat -c '%a %y' "$T/dst/plain.gguf")"
 # Writing to standard output sets nothing (and cannot).
 check unpack-c 0 "$SGZ" unpack "$T/ro.sgz" -c
 same unpack-c "$T/src/m.gguf" "$T/out"
@@ -111,7 +91,7 @@ same pack-dir-noslash "$T/src/m.gguf" "$T/out"
 # A trailing slash on a missing directory or on a file: a clear error, nothing written.
 check unpack-missing-dir 1 "$SGZ" unpack "$T/m.gguf.sgz" -o "$T/nodir/"
 expect_err unpack-missing-dir "^sgz: $T/nodir/: no such directory$"
-[ ! -e "$T/nodir" ] && ok || bad "a missing directory was created"
+[ ! -e "$T/nodir" ] && ok || fail "a missing directory was created"
 check pack-missing-dir 1 "$SGZ" pack "$T/src/m.gguf" -o "$T/nodir/"
 expect_err pack-missing-dir "^sgz: $T/nodir/: no such directory$"
 check unpack-file-slash 1 "$SGZ" unpack "$T/m.gguf.sgz" -o "$T/src/m.gguf/"
@@ -123,7 +103,6 @@ check pack-stdin-dir 1 "$SGZ" pack - -o "$T/out1/" < "$T/src/m.gguf"
 check cat-dir 1 "$SGZ" cat "$T/m.gguf.sgz" --range 0:4 -o "$T/out1"
 expect_err cat-dir "is a directory; cat writes one file"
 check cat-dir-slash 1 "$SGZ" cat "$T/m.gguf.sgz" --range 0:4 -o "$T/out1/"
-[ "$(ls "$T/out1")" = m.gguf ] && ok || bad "stray files in a directory: $(ls "$T/out1")"
+[ "$(ls "$T/out1")" = m.gguf ] && ok || fail "stray files in a directory: $(ls "$T/out1")"
 
-echo "$pass passed, $fails failed"
-[ "$fails" = 0 ]
+finish

@@ -3,43 +3,25 @@
 # --json, ls PATTERN..., sizes for people (--bytes: exact), verify reporting
 # every damaged tensor and the tensors that differ from --against, and ls/info
 # of a plain GGUF file. Exit codes are checked. (cli_test.sh has the rest.)
-set -u
-SGZ=$1
-SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass=0
-check() {  # check NAME EXPECTED_EXIT COMMAND...
-  local name=$1 want=$2
-  shift 2
-  "$@" >"$T/out" 2>"$T/err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAIL $name: exit $got, want $want"; cat "$T/err"; fails=$((fails + 1))
-  else
-    pass=$((pass + 1))
-  fi
-}
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; [ -n "${2:-}" ] && cat "$2"; fails=$((fails + 1)); }
+# shellcheck source=tests/cli_test_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cli_test_lib.sh"
 py() {  # py NAME SCRIPT ARGS...: a python3 check, the script's assert message on failure
   local name=$1 script=$2
   shift 2
-  python3 -c "$script" "$@" 2>"$T/py" && ok || bad "$name" "$T/py"
+  python3 -c "$script" "$@" 2>"$T/py" && ok || fail "$name" "$T/py"
 }
 
 cp "$SRC/fixtures/demo.gguf" "$T/demo.gguf"
 A=$T/demo.gguf.sgz
-"$SGZ" pack "$T/demo.gguf" -o "$A" -q || { echo "FAIL pack"; exit 1; }
-"$SGZ" unpack "$A" -o "$T/back.gguf" -q && cmp -s "$T/demo.gguf" "$T/back.gguf" && ok || bad "round trip"
+"$SGZ" pack "$T/demo.gguf" -o "$A" -q || { fail pack; finish; }
+"$SGZ" unpack "$A" -o "$T/back.gguf" -q && cmp -s "$T/demo.gguf" "$T/back.gguf" && ok || fail "round trip"
 
 # ---- info: text shows 8 array items, --full and --json every one.
 check info 0 "$SGZ" info "$A"
-grep -q "tokenizer.ggml.tokens *= \[.*, \.\.\.\] (512 STRING)" "$T/out" && ok || bad "info text: a short array" "$T/out"
+grep -q "tokenizer.ggml.tokens *= \[.*, \.\.\.\] (512 STRING)" "$T/out" && ok || fail "info text: a short array" "$T/out"
 check info-full 0 "$SGZ" info "$A" --full
 line=$(grep "tokenizer.ggml.tokens" "$T/out")
-[ "$(grep -o "', '" <<< "$line" | wc -l)" = 511 ] && ! grep -q '\.\.\.\]' <<< "$line" && ok || bad "info --full: not 512 items"
+[ "$(grep -o "', '" <<< "$line" | wc -l)" = 511 ] && ! grep -q '\.\.\.\]' <<< "$line" && ok || fail "info --full: not 512 items"
 check info-json 0 "$SGZ" info "$A" --json
 py info-json-complete '
 import json, sys
@@ -53,16 +35,16 @@ kv = {m["key"]: m["value"] for m in d["gguf"]["metadata"]}
 assert len(kv["tokenizer.ggml.tokens"]["items"]) == 512, len(kv["tokenizer.ggml.tokens"]["items"])
 ' "$T/out"
 check info-json-full 0 "$SGZ" info "$A" --json --full
-cmp -s "$T/out" <("$SGZ" info "$A" --json) && ok || bad "info --json --full differs from --json"
+cmp -s "$T/out" <("$SGZ" info "$A" --json) && ok || fail "info --json --full differs from --json"
 check full-on-ls 1 "$SGZ" ls "$A" --full
-grep -q "^sgz: --full is for info" "$T/err" && ok || bad "ls --full: message" "$T/err"
+grep -q "^sgz: --full is for info" "$T/err" && ok || fail "ls --full: message" "$T/err"
 
 # ---- ls PATTERN: shell patterns (fnmatch) select tensors.
 "$SGZ" ls "$A" --json > "$T/all.json"
 check ls-pattern 0 "$SGZ" ls "$A" 'blk.0.*'
 want=$(python3 -c 'import json,sys; print(sum(t["name"].startswith("blk.0.") for t in json.load(open(sys.argv[1]))["tensors"]))' "$T/all.json")
 [ "$want" -gt 1 ] && [ "$(grep -c '^blk\.0\.' "$T/out")" = "$want" ] && [ "$(grep -c '^blk\.1\.' "$T/out")" = 0 ] &&
-  grep -q "^$want of 21 tensors" "$T/out" && ok || bad "ls 'blk.0.*': want the $want blk.0 tensors" "$T/out"
+  grep -q "^$want of 21 tensors" "$T/out" && ok || fail "ls 'blk.0.*': want the $want blk.0 tensors" "$T/out"
 check ls-patterns 0 "$SGZ" ls "$A" 'blk.[01].ffn_up.*' output.weight --json
 py ls-patterns-json '
 import json, sys
@@ -70,21 +52,21 @@ names = [t["name"] for t in json.load(open(sys.argv[1]))["tensors"]]
 assert names == ["blk.0.ffn_up.weight", "blk.1.ffn_up.weight", "output.weight"], names
 ' "$T/out"
 check ls-no-match 1 "$SGZ" ls "$A" 'blk.9*'
-[ "$(cat "$T/err")" = "sgz: $A: no tensor matches 'blk.9*'" ] && [ ! -s "$T/out" ] && ok || bad "ls no match: one line, no table" "$T/err"
+[ "$(cat "$T/err")" = "sgz: $A: no tensor matches 'blk.9*'" ] && [ ! -s "$T/out" ] && ok || fail "ls no match: one line, no table" "$T/err"
 check ls-some-match 1 "$SGZ" ls "$A" output.weight nope
-grep -q "^output.weight " "$T/out" && grep -q "no tensor matches 'nope'" "$T/err" && ok || bad "ls: matched ones listed, the other reported"
+grep -q "^output.weight " "$T/out" && grep -q "no tensor matches 'nope'" "$T/err" && ok || fail "ls: matched ones listed, the other reported"
 cp "$A" "$T/second.sgz"
 check ls-several-pattern 0 "$SGZ" ls "$A" "$T/second.sgz" output.weight
 [ "$(grep -c '^==> ' "$T/out")" = 2 ] && [ "$(grep -c '^output.weight ' "$T/out")" = 2 ] && [ "$(grep -c '^blk' "$T/out")" = 0 ] &&
-  ok || bad "ls two archives, one pattern" "$T/out"
+  ok || fail "ls two archives, one pattern" "$T/out"
 check ls-several-no-match 1 "$SGZ" ls "$A" "$T/second.sgz" nope
-[ "$(grep -c "no tensor matches 'nope'" "$T/err")" = 2 ] && ok || bad "ls several: each archive reports" "$T/err"
+[ "$(grep -c "no tensor matches 'nope'" "$T/err")" = 2 ] && ok || fail "ls several: each archive reports" "$T/err"
 check ls-several-worst 3 "$SGZ" ls "$A" "$T/missing.sgz" nope
 # An argument after the first that ends in neither .sgz nor .gguf is a
 # pattern; when it names a file, the message says why it was not listed.
 cp "$A" "$T/copy.bin"
 check ls-not-sgz-name 1 "$SGZ" ls "$A" "$T/copy.bin"
-grep -q "no tensor matches '$T/copy.bin' (after the first, an archive must end in .sgz or .gguf)" "$T/err" && ok || bad "hint" "$T/err"
+grep -q "no tensor matches '$T/copy.bin' (after the first, an archive must end in .sgz or .gguf)" "$T/err" && ok || fail "hint" "$T/err"
 check ls-first-any-name 0 "$SGZ" ls "$T/copy.bin" output.weight
 
 # ---- Sizes for people (ls -h style; exactly `numfmt --to=iec`), exact with --bytes.
@@ -92,36 +74,36 @@ check ls-human 0 "$SGZ" ls "$A"
 check ls-bytes 0 "$SGZ" ls "$A" --bytes
 cp "$T/out" "$T/ls-bytes"
 "$SGZ" ls "$A" > "$T/ls-human"
-grep -q '^token_embd.weight .* 72K  *72K ' "$T/ls-human" && ok || bad "ls: token_embd.weight not 72K" "$T/ls-human"
-grep -q '^token_embd.weight .* 73728 ' "$T/ls-bytes" && ok || bad "ls --bytes: token_embd.weight not 73728" "$T/ls-bytes"
+grep -q '^token_embd.weight .* 72K  *72K ' "$T/ls-human" && ok || fail "ls: token_embd.weight not 72K" "$T/ls-human"
+grep -q '^token_embd.weight .* 73728 ' "$T/ls-bytes" && ok || fail "ls --bytes: token_embd.weight not 73728" "$T/ls-bytes"
 # Every size column of every tensor: the human form is numfmt's of the exact one.
 paste -d' ' <(awk 'NR > 1 && $1 ~ /\./ {print $(NF-2), $(NF-1)}' "$T/ls-bytes") \
             <(awk 'NR > 1 && $1 ~ /\./ {print $(NF-2), $(NF-1)}' "$T/ls-human") > "$T/sizes"
-[ "$(wc -l < "$T/sizes")" = 21 ] && ok || bad "ls: not 21 rows" "$T/sizes"
+[ "$(wc -l < "$T/sizes")" = 21 ] && ok || fail "ls: not 21 rows" "$T/sizes"
 while read -r e1 e2 h1 h2; do
-  [ "$(numfmt --to=iec "$e1") $(numfmt --to=iec "$e2")" = "$h1 $h2" ] || { bad "ls sizes $e1 $e2 shown as $h1 $h2"; break; }
+  [ "$(numfmt --to=iec "$e1") $(numfmt --to=iec "$e2")" = "$h1 $h2" ] || { fail "ls sizes $e1 $e2 shown as $h1 $h2"; break; }
 done < "$T/sizes" && ok
-tail -1 "$T/ls-human" | grep -q "^21 tensors, GGUF v3, 1011K$" && ok || bad "ls total" "$T/ls-human"
-tail -1 "$T/ls-bytes" | grep -q "^21 tensors, GGUF v3, 1034400 bytes$" && ok || bad "ls --bytes total" "$T/ls-bytes"
+tail -1 "$T/ls-human" | grep -q "^21 tensors, GGUF v3, 1011K$" && ok || fail "ls total" "$T/ls-human"
+tail -1 "$T/ls-bytes" | grep -q "^21 tensors, GGUF v3, 1034400 bytes$" && ok || fail "ls --bytes total" "$T/ls-bytes"
 check info-human 0 "$SGZ" info "$A"
-grep -q "^original: *demo.gguf, 1011K, xxh3-64" "$T/out" && grep -q "^total (archive) *1011K " "$T/out" && ok || bad "info sizes" "$T/out"
+grep -q "^original: *demo.gguf, 1011K, xxh3-64" "$T/out" && grep -q "^total (archive) *1011K " "$T/out" && ok || fail "info sizes" "$T/out"
 check info-bytes 0 "$SGZ" info "$A" --bytes
-grep -q "^original: *demo.gguf, 1034400 bytes, xxh3-64" "$T/out" && grep -q "^total (archive) *1034400 " "$T/out" && ok || bad "info --bytes" "$T/out"
+grep -q "^original: *demo.gguf, 1034400 bytes, xxh3-64" "$T/out" && grep -q "^total (archive) *1034400 " "$T/out" && ok || fail "info --bytes" "$T/out"
 check verify-human 0 "$SGZ" verify "$A"
-grep -q "OK (1011K, " "$T/out" && ok || bad "verify size" "$T/out"
+grep -q "OK (1011K, " "$T/out" && ok || fail "verify size" "$T/out"
 check verify-bytes 0 "$SGZ" verify "$A" --bytes
-grep -q "OK (1034400 bytes, " "$T/out" && ok || bad "verify --bytes" "$T/out"
+grep -q "OK (1034400 bytes, " "$T/out" && ok || fail "verify --bytes" "$T/out"
 check pack-human 0 "$SGZ" pack "$T/demo.gguf" -o "$T/p.sgz"
-grep -q "p.sgz: 1011K -> [0-9.]*[KM] (ratio" "$T/err" && ok || bad "pack summary" "$T/err"
+grep -q "p.sgz: 1011K -> [0-9.]*[KM] (ratio" "$T/err" && ok || fail "pack summary" "$T/err"
 # pack --stats and info print the same stream table, in both forms.
 for form in "" --bytes; do
   "$SGZ" pack "$T/demo.gguf" -o "$T/p.sgz" -f -q --stats $form > "$T/pack-streams"
   "$SGZ" info "$T/p.sgz" $form | sed -n '/^stream /,$p' > "$T/info-streams"
-  [ -s "$T/pack-streams" ] && cmp -s "$T/pack-streams" "$T/info-streams" && ok || bad "pack --stats $form differs from info"
+  [ -s "$T/pack-streams" ] && cmp -s "$T/pack-streams" "$T/info-streams" && ok || fail "pack --stats $form differs from info"
 done
-grep -q "^total (archive) *1034400 " "$T/pack-streams" && ok || bad "pack --stats --bytes" "$T/pack-streams"
+grep -q "^total (archive) *1034400 " "$T/pack-streams" && ok || fail "pack --stats --bytes" "$T/pack-streams"
 check bytes-on-cat 1 "$SGZ" cat "$A" output.weight --bytes
-grep -q "^sgz: --bytes is for pack, ls, info and verify, not cat" "$T/err" && ok || bad "cat --bytes message" "$T/err"
+grep -q "^sgz: --bytes is for pack, ls, info and verify, not cat" "$T/err" && ok || fail "cat --bytes message" "$T/err"
 check json-exact 0 "$SGZ" ls "$A" --json
 py ls-json-exact 'import json,sys; t={x["name"]: x for x in json.load(open(sys.argv[1]))["tensors"]}; assert t["token_embd.weight"]["size"] == 73728' "$T/out"
 
@@ -150,7 +132,7 @@ assert all(x["tensors"] for x in dam[1:]), dam
 assert d["chunks_checked"] == int(sys.argv[3]) and "chunk 0" in d["error"], d
 ' "$T/out" "$T/all.json" "$nchunks"
 check verify-damaged-text 2 "$SGZ" verify "$T/bad.sgz"
-python3 - "$T/damaged.json" "$T/err" "$T/bad.sgz" "$nchunks" <<'PY' 2>"$T/py" && ok || bad "verify text: one line per damaged tensor" "$T/py"
+python3 - "$T/damaged.json" "$T/err" "$T/bad.sgz" "$nchunks" <<'PY' 2>"$T/py" && ok || fail "verify text: one line per damaged tensor" "$T/py"
 import json, sys
 dam = json.load(open(sys.argv[1]))["damaged"]
 lines = open(sys.argv[2]).read().splitlines()
@@ -166,9 +148,9 @@ for line, w in zip(lines, want):
 assert lines[-1] == "sgz: %s: 3 of %s chunks damaged" % (name, sys.argv[4]), lines[-1]
 PY
 check verify-damaged-quiet-stdout 2 "$SGZ" verify "$T/bad.sgz"
-[ ! -s "$T/out" ] && ok || bad "verify damaged: stdout not empty" "$T/out"
+[ ! -s "$T/out" ] && ok || fail "verify damaged: stdout not empty" "$T/out"
 check verify-several-damaged 2 "$SGZ" verify "$A" "$T/bad.sgz"
-[ "$(grep -c 'damaged' "$T/err")" -ge 4 ] && grep -q ": OK (" "$T/out" && ok || bad "verify several with damage" "$T/err"
+[ "$(grep -c 'damaged' "$T/err")" -ge 4 ] && grep -q ": OK (" "$T/out" && ok || fail "verify several with damage" "$T/err"
 
 # Bytes of no tensor (an opaque file): one line per damaged chunk.
 python3 -c 'import random, sys; random.seed(7); sys.stdout.buffer.write(bytes(random.getrandbits(8) for _ in range(300000)))' > "$T/noise.bin"
@@ -177,14 +159,14 @@ nsize=$(stat -c %s "$T/noise.sgz")
 for at in $((nsize / 4)) $((nsize / 2)); do printf '\xff\xff' | dd of="$T/noise.sgz" bs=1 seek="$at" conv=notrunc 2>/dev/null; done
 check verify-opaque-damaged 2 "$SGZ" verify "$T/noise.sgz"
 [ "$(grep -c "^sgz: $T/noise.sgz: bytes outside tensors damaged: chunk [0-9]* \[[0-9]*, +65536): " "$T/err")" = 2 ] &&
-  grep -q "2 of 5 chunks damaged" "$T/err" && ok || bad "verify opaque damage" "$T/err"
+  grep -q "2 of 5 chunks damaged" "$T/err" && ok || fail "verify opaque damage" "$T/err"
 # A tensor with many damaged chunks: one line, the first three and a count.
 "$SGZ" pack "$T/demo.gguf" -o "$T/small.sgz" --chunk-size 4 -q
 ssize=$(stat -c %s "$T/small.sgz")
 head -c 40000 /dev/zero | dd of="$T/small.sgz" bs=1 seek=$((ssize / 2)) conv=notrunc 2>/dev/null
 check verify-many-chunks 2 "$SGZ" verify "$T/small.sgz"
 grep -Eq "^sgz: $T/small.sgz: tensor '[^']*' damaged: chunk [0-9]+ [^;]*; chunk [^;]*; chunk [^;]*; and [0-9]+ more chunks$" "$T/err" &&
-  ok || bad "verify: a tensor's many damaged chunks in one line" "$T/err"
+  ok || fail "verify: a tensor's many damaged chunks in one line" "$T/err"
 
 # ---- verify --against: the first difference and the tensors that differ.
 python3 - "$T/demo.gguf" "$T/changed.gguf" "$T/all.json" <<'PY'
@@ -199,7 +181,7 @@ PY
 first=$(cat "$T/changed.gguf.first")
 check verify-against-tensors 2 "$SGZ" verify "$A" --against "$T/changed.gguf"
 [ "$(cat "$T/err")" = "sgz: $A: differs from $T/changed.gguf at byte $first (tensors 'blk.1.ffn_up.weight', 'output.weight')" ] &&
-  ok || bad "verify --against: differing tensors" "$T/err"
+  ok || fail "verify --against: differing tensors" "$T/err"
 check verify-against-json 2 "$SGZ" verify "$A" --against "$T/changed.gguf" --json
 py verify-against-json "
 import json, sys
@@ -212,17 +194,17 @@ check verify-same-json 0 "$SGZ" verify "$A" --against "$T/demo.gguf" --json
 py verify-same-json 'import json,sys; d=json.load(open(sys.argv[1])); assert d["matches"] is True and d["first_difference"] is None and d["differing_tensors"] == [], d' "$T/out"
 # Damage and a difference together: both reported, the rest still compared.
 check verify-damaged-against 2 "$SGZ" verify "$T/bad.sgz" --against "$T/changed.gguf"
-grep -q "differs from $T/changed.gguf at byte" "$T/err" && grep -q "3 of $nchunks chunks damaged" "$T/err" && ok || bad "damage + difference" "$T/err"
+grep -q "differs from $T/changed.gguf at byte" "$T/err" && grep -q "3 of $nchunks chunks damaged" "$T/err" && ok || fail "damage + difference" "$T/err"
 
 # ---- ls and info of a plain GGUF file: as for an archive, without archive facts.
 check ls-gguf 0 "$SGZ" ls "$T/demo.gguf"
-[ ! -s "$T/err" ] && ok || bad "ls GGUF: stderr not empty without -v" "$T/err"
+[ ! -s "$T/err" ] && ok || fail "ls GGUF: stderr not empty without -v" "$T/err"
 [ "$(awk 'NR > 1 && $1 ~ /\./ {print $1, $(NF-4), $(NF-3)}' "$T/out")" = "$(awk 'NR > 1 && $1 ~ /\./ {print $1, $(NF-4), $(NF-3)}' "$T/ls-human")" ] &&
-  ok || bad "ls GGUF: tensors, offsets and sizes differ from the archive's" "$T/out"
-[ "$(awk 'NR > 1 && $1 ~ /\./ {print $(NF-1), $NF}' "$T/out" | sort -u)" = "- -" ] && ok || bad "ls GGUF: stored and ratio not '-'" "$T/out"
-tail -1 "$T/out" | grep -q "^21 tensors, GGUF v3, 1011K (a GGUF file, not an archive)$" && ok || bad "ls GGUF total" "$T/out"
+  ok || fail "ls GGUF: tensors, offsets and sizes differ from the archive's" "$T/out"
+[ "$(awk 'NR > 1 && $1 ~ /\./ {print $(NF-1), $NF}' "$T/out" | sort -u)" = "- -" ] && ok || fail "ls GGUF: stored and ratio not '-'" "$T/out"
+tail -1 "$T/out" | grep -q "^21 tensors, GGUF v3, 1011K (a GGUF file, not an archive)$" && ok || fail "ls GGUF total" "$T/out"
 check ls-gguf-verbose 0 "$SGZ" ls "$T/demo.gguf" -v
-grep -q "a GGUF file, not an sgz archive" "$T/err" && ok || bad "ls GGUF -v: no note" "$T/err"
+grep -q "a GGUF file, not an sgz archive" "$T/err" && ok || fail "ls GGUF -v: no note" "$T/err"
 check ls-gguf-pattern 0 "$SGZ" ls "$T/demo.gguf" 'output*' --json
 py ls-gguf-json '
 import json, sys
@@ -233,7 +215,7 @@ assert all(t["stored"] is None and t["ratio"] is None and t["size"] > 0 for t in
 ' "$T/out"
 check info-gguf 0 "$SGZ" info "$T/demo.gguf"
 grep -q "^file: *$T/demo.gguf (a GGUF file, not an sgz archive), 1011K$" "$T/out" && grep -q "general.architecture *= 'llama'" "$T/out" &&
-  ! grep -q "^stream " "$T/out" && ok || bad "info GGUF text" "$T/out"
+  ! grep -q "^stream " "$T/out" && ok || fail "info GGUF text" "$T/out"
 check info-gguf-json 0 "$SGZ" info "$T/demo.gguf" --json
 "$SGZ" info "$A" --json > "$T/archive-info.json"
 py info-gguf-json '
@@ -244,25 +226,24 @@ assert g["gguf"] == a["gguf"], "gguf sections differ"
 assert "streams" not in g and "chunks" not in g, g.keys()
 ' "$T/out" "$T/archive-info.json"
 check ls-gguf-and-archive 0 "$SGZ" ls "$A" "$T/demo.gguf" output.weight
-[ "$(grep -c '^output.weight ' "$T/out")" = 2 ] && ok || bad "ls GGUF and archive" "$T/out"
+[ "$(grep -c '^output.weight ' "$T/out")" = 2 ] && ok || fail "ls GGUF and archive" "$T/out"
 check ls-invalid-gguf 2 "$SGZ" ls "$SRC/fixtures/invalid/duplicate-key.gguf"
-grep -q "^sgz: $SRC/fixtures/invalid/duplicate-key.gguf: corrupt: not a valid GGUF file: duplicate metadata key" "$T/err" && ok || bad "invalid GGUF message" "$T/err"
+grep -q "^sgz: $SRC/fixtures/invalid/duplicate-key.gguf: corrupt: not a valid GGUF file: duplicate metadata key" "$T/err" && ok || fail "invalid GGUF message" "$T/err"
 for cmd in ls info; do
   check "$cmd-neither" 2 "$SGZ" $cmd "$SRC/fixtures/invalid/ERRORS.txt"
-  [ "$(cat "$T/err")" = "sgz: $SRC/fixtures/invalid/ERRORS.txt: not an sgz archive or a GGUF file" ] && ok || bad "$cmd neither: message" "$T/err"
+  [ "$(cat "$T/err")" = "sgz: $SRC/fixtures/invalid/ERRORS.txt: not an sgz archive or a GGUF file" ] && ok || fail "$cmd neither: message" "$T/err"
 done
 # A GGUF file without tensors may end before its padded data offset (as the
 # vocab-only files of llama.cpp do): its archive's info agrees with the file's.
 head -c 280 "$SRC/fixtures/valid/zero-tensors.gguf" > "$T/vocab.gguf"
-"$SGZ" pack "$T/vocab.gguf" -o "$T/vocab.sgz" -q && "$SGZ" unpack "$T/vocab.sgz" -c | cmp -s - "$T/vocab.gguf" && ok || bad "vocab round trip"
+"$SGZ" pack "$T/vocab.gguf" -o "$T/vocab.sgz" -q && "$SGZ" unpack "$T/vocab.sgz" -c | cmp -s - "$T/vocab.gguf" && ok || fail "vocab round trip"
 check info-no-tensors-unaligned 0 "$SGZ" info "$T/vocab.sgz"
-grep -q "data at 280$" "$T/out" && grep -q "'hello'" "$T/out" && ok || bad "info of a short zero-tensor GGUF archive" "$T/out"
+grep -q "data at 280$" "$T/out" && grep -q "'hello'" "$T/out" && ok || fail "info of a short zero-tensor GGUF archive" "$T/out"
 check info-no-tensors-unaligned-gguf 0 "$SGZ" info "$T/vocab.gguf"
-grep -q "data at 280$" "$T/out" && ok || bad "info of a short zero-tensor GGUF" "$T/out"
+grep -q "data at 280$" "$T/out" && ok || fail "info of a short zero-tensor GGUF" "$T/out"
 # A damaged archive is still reported as one (its magic is sgz's).
 head -c $((size - 10)) "$A" > "$T/cut.sgz"
 check ls-truncated-archive 2 "$SGZ" ls "$T/cut.sgz"
-grep -q "footer" "$T/err" && ok || bad "truncated archive message" "$T/err"
+grep -q "footer" "$T/err" && ok || fail "truncated archive message" "$T/err"
 
-echo "$pass passed, $fails failed"
-[ "$fails" = 0 ]
+finish

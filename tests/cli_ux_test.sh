@@ -4,29 +4,8 @@
 # options a command does not take refused, -v on every command, - for the
 # commands that can read a stream, and no binary data to or from a terminal
 # without -f (under a pseudo-terminal, from script(1) or python3's pty).
-set -u
-SGZ=$1
-SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass=0
-ok() { pass=$((pass + 1)); [ -z "${SHOW_PASS:-}" ] || echo "PASS at line ${BASH_LINENO[*]}"; }
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-run() {  # run COMMAND...: stdout in $T/out, stderr in $T/err, exit code in $rc
-  "$@" >"$T/out" 2>"$T/err"
-  rc=$?
-}
-# one_line NAME WANT_RC LINE: the last run exited WANT_RC with exactly LINE on stderr.
-one_line() {
-  if [ "$rc" = "$2" ] && [ "$(cat "$T/err")" = "$3" ]; then ok; else
-    fail "$1: exit $rc (want $2), stderr:"; cat "$T/err"; echo "  want: $3"; fi
-}
-# refused NAME PATTERN: exit 1, one line matching PATTERN, nothing on stdout.
-refused() {
-  if [ "$rc" = 1 ] && [ "$(wc -l < "$T/err")" = 1 ] && grep -q -- "$2" "$T/err" && [ ! -s "$T/out" ]; then ok; else
-    fail "$1: exit $rc, want 1 and one line matching '$2':"; cat "$T/err"; fi
-}
+# shellcheck source=tests/cli_test_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cli_test_lib.sh"
 
 cp "$SRC/fixtures/demo.gguf" "$T/demo.gguf"
 A=$T/demo.gguf.sgz
@@ -60,11 +39,11 @@ printf '\x01' | dd of="$T/badm.sgz" bs=1 seek=$((size - 100)) conv=notrunc 2>/de
 for cmd in "unpack $T/bad.sgz -o $T/x.gguf" "cat $T/bad.sgz --range 0:$size -o $T/x.gguf"; do
   run "$SGZ" $cmd
   if [ $rc = 2 ] && grep -q "^sgz: $T/bad.sgz: corrupt: chunk [0-9]* (tensor '[^']*'): decoded bytes do not match the chunk checksum$" "$T/err" &&
-     [ "$(wc -l < "$T/err")" = 1 ] && [ ! -e "$T/x.gguf" ]; then ok; else fail "damaged chunk: $cmd: exit $rc:"; cat "$T/err"; fi
+     [ "$(wc -l < "$T/err")" = 1 ] && [ ! -e "$T/x.gguf" ]; then ok; else fail "damaged chunk: $cmd: exit $rc:" "$T/err"; fi
 done
 run "$SGZ" verify - < "$T/bad.sgz"
 [ $rc = 2 ] && grep -q "^sgz: <stdin>: corrupt: chunk [0-9]* at offset [0-9]*: decoded bytes do not match the chunk checksum$" "$T/err" && ok ||
-  { fail "verify - damaged chunk: exit $rc:"; cat "$T/err"; }
+  fail "verify - damaged chunk: exit $rc:" "$T/err"
 run "$SGZ" ls "$T/badm.sgz"
 one_line manifest-damaged 2 "sgz: $T/badm.sgz: corrupt: manifest: checksum does not match its bytes"
 run "$SGZ" info "$SRC/fixtures/invalid/future-major-version.sgz"
@@ -79,13 +58,13 @@ if grep -rn "use -f\|'sgz \|sgz ls" "$SRC/src/api" "$SRC/src/container" "$SRC/sr
 head -c 5000 "$T/demo.gguf" > "$T/small.bin"
 run "$SGZ" pack "$T/small.bin" -o "$T/small.sgz"
 "$SGZ" unpack "$T/small.sgz" -c | cmp -s - "$T/small.bin" &&
-  grep -q "^$T/small.sgz: 4.9K -> [0-9]* bytes (ratio [0-9.]*), 1 chunk$" "$T/err" && ok || { fail "pack: 1 chunk, round trip:"; cat "$T/err"; }
+  grep -q "^$T/small.sgz: 4.9K -> [0-9]* bytes (ratio [0-9.]*), 1 chunk$" "$T/err" && ok || fail "pack: 1 chunk, round trip:" "$T/err"
 run "$SGZ" verify "$T/small.sgz"
-grep -q "^$T/small.sgz: OK (4.9K, 1 chunk, every checksum verified)$" "$T/out" && ok || { fail "verify: 1 chunk:"; cat "$T/out"; }
+grep -q "^$T/small.sgz: OK (4.9K, 1 chunk, every checksum verified)$" "$T/out" && ok || fail "verify: 1 chunk:" "$T/out"
 run "$SGZ" cat "$T/small.sgz" --range 0:10 --stats
-grep -q "^read [0-9]* of [0-9]* archive bytes in [0-9]* reads, decoded 1 of 1 chunk$" "$T/err" && ok || { fail "cat --stats: 1 chunk:"; cat "$T/err"; }
+grep -q "^read [0-9]* of [0-9]* archive bytes in [0-9]* reads, decoded 1 of 1 chunk$" "$T/err" && ok || fail "cat --stats: 1 chunk:" "$T/err"
 run "$SGZ" unpack - -c --stats < "$T/small.sgz"
-grep -q "^read [0-9]* archive bytes sequentially, decoded 1 chunk, wrote 5000 bytes$" "$T/err" && ok || { fail "unpack --stats: 1 chunk:"; cat "$T/err"; }
+grep -q "^read [0-9]* archive bytes sequentially, decoded 1 chunk, wrote 5000 bytes$" "$T/err" && ok || fail "unpack --stats: 1 chunk:" "$T/err"
 run "$SGZ" info "$T/small.sgz"
 grep -q "^archive: .*, 1 chunk)$" "$T/out" && ok || { fail "info: 1 chunk:"; grep archive: "$T/out"; }
 head -c 1 "$T/demo.gguf" > "$T/one.bin"
@@ -177,7 +156,7 @@ done
 
 run "$SGZ" help ls
 grep -q "^options taken: -q/--quiet, -v/--verbose, --json, --bytes$" "$T/out" && grep -q -- "-v  *also the chunks holding each tensor" "$T/out" && ok ||
-  { fail "help ls: options taken, -v"; cat "$T/out"; }
+  fail "help ls: options taken, -v" "$T/out"
 
 # cat -c is standard output, as without -o; with -o it is refused.
 run "$SGZ" cat "$A" output.weight -c
@@ -188,14 +167,14 @@ run "$SGZ" cat "$A" output.weight -c
 # --- -v on every command, and nothing more without it.
 run "$SGZ" unpack "$A" -o "$T/v.gguf" -v
 grep -q "^$A: [0-9.]*[KM] -> $T/v.gguf (1011K), [0-9]* chunks, [0-9.]* s, [0-9.]*[KMG]/s$" "$T/err" && [ "$(wc -l < "$T/err")" = 1 ] &&
-  cmp -s "$T/demo.gguf" "$T/v.gguf" && ok || { fail "unpack -v:"; cat "$T/err"; }
+  cmp -s "$T/demo.gguf" "$T/v.gguf" && ok || fail "unpack -v:" "$T/err"
 run "$SGZ" unpack - -c -v < "$A"
-grep -q "^<stdin>: [0-9.]*[KM] -> <stdout> (1011K), [0-9]* chunks, " "$T/err" && cmp -s "$T/demo.gguf" "$T/out" && ok || { fail "unpack - -c -v:"; cat "$T/err"; }
+grep -q "^<stdin>: [0-9.]*[KM] -> <stdout> (1011K), [0-9]* chunks, " "$T/err" && cmp -s "$T/demo.gguf" "$T/out" && ok || fail "unpack - -c -v:" "$T/err"
 run "$SGZ" verify "$A" -v
-grep -q "^$A: [0-9.]*[KM] archive, 1011K original, [0-9]* chunks checked, [0-9.]* s, [0-9.]*[KMG]/s$" "$T/err" && ok || { fail "verify -v:"; cat "$T/err"; }
+grep -q "^$A: [0-9.]*[KM] archive, 1011K original, [0-9]* chunks checked, [0-9.]* s, [0-9.]*[KMG]/s$" "$T/err" && ok || fail "verify -v:" "$T/err"
 run "$SGZ" cat "$A" output.weight -v
 grep -q "^read [0-9]* of [0-9]* archive bytes in [0-9]* reads, decoded [0-9]* of [0-9]* chunks$" "$T/err" && cmp -s "$T/out" "$T/ow.bin" && ok ||
-  { fail "cat -v:"; cat "$T/err"; }
+  fail "cat -v:" "$T/err"
 run "$SGZ" ls "$A" -v
 "$SGZ" ls "$A" > "$T/ls.plain"
 "$SGZ" ls "$A" --json > "$T/ls.json"
@@ -216,19 +195,19 @@ PY
 run "$SGZ" info "$A" -v
 "$SGZ" info "$A" > "$T/info.plain"
 grep -q "^tensor type  *original  *stored  *ratio$" "$T/out" && grep -q "^Q4_K  *576K  *[0-9.]*K  *[0-9.]*$" "$T/out" &&
-  ! grep -q "^tensor type" "$T/info.plain" && ok || { fail "info -v: per type sizes"; cat "$T/out"; }
+  ! grep -q "^tensor type" "$T/info.plain" && ok || fail "info -v: per type sizes" "$T/out"
 
 # --- "-": verify and cat --range read a stream; ls, info and cat TENSOR say why not.
 run "$SGZ" verify - < "$A"
 [ $rc = 0 ] && [ "$(cat "$T/out")" = "<stdin>: OK (1011K, $("$SGZ" info "$A" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["chunks"])') chunks, every checksum verified)" ] &&
   ok || { fail "verify -: exit $rc"; cat "$T/out" "$T/err"; }
 run "$SGZ" verify - --against "$T/demo.gguf" < "$A"
-[ $rc = 0 ] && grep -q "identical to $T/demo.gguf" "$T/out" && ok || { fail "verify - --against"; cat "$T/err"; }
+[ $rc = 0 ] && grep -q "identical to $T/demo.gguf" "$T/out" && ok || fail "verify - --against" "$T/err"
 run "$SGZ" verify - --against "$T/small.bin" < "$A"
 one_line verify-stdin-differs 2 "sgz: <stdin>: differs from $T/small.bin at byte 5000"
 head -c 200000 "$A" | "$SGZ" verify - > "$T/out" 2> "$T/err"
 rc=$?
-[ $rc = 2 ] && grep -q "^sgz: <stdin>: corrupt: .*truncated" "$T/err" && ok || { fail "verify - truncated: exit $rc"; cat "$T/err"; }
+[ $rc = 2 ] && grep -q "^sgz: <stdin>: corrupt: .*truncated" "$T/err" && ok || fail "verify - truncated: exit $rc" "$T/err"
 run "$SGZ" verify - --json < "$A"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and d["archive"] == "-" and d["original_size"] == 1034400, d' "$T/out" && ok ||
   fail "verify - --json"
@@ -238,12 +217,12 @@ run "$SGZ" cat - --range 1000:300000 < "$A"
 tail -c +1001 "$T/demo.gguf" | head -c 300000 | cmp -s - "$T/out" && [ $rc = 0 ] && ok || fail "cat - --range bytes"
 run "$SGZ" cat - --range 0x10: -o "$T/tail.bin" -v < "$A"
 tail -c +17 "$T/demo.gguf" | cmp -s - "$T/tail.bin" && grep -q "^read [0-9]* archive bytes sequentially, decoded [0-9]* chunks$" "$T/err" && ok ||
-  { fail "cat - --range OFFSET: -o -v"; cat "$T/err"; }
+  fail "cat - --range OFFSET: -o -v" "$T/err"
 run "$SGZ" cat - --range 1000:99999999 -o "$T/never.bin" < "$A"
 [ ! -e "$T/never.bin" ] && one_line cat-stdin-outside 1 "sgz: <stdin>: range [1000, +99999999) outside the original file (1034400 bytes)" ||
   fail "cat - left a partial output"
 run "$SGZ" cat - --range 0:100 < "$T/bad.sgz"
-[ $rc = 2 ] && grep -q "^sgz: <stdin>: corrupt: chunk" "$T/err" && ok || { fail "cat - damaged: exit $rc"; cat "$T/err"; }
+[ $rc = 2 ] && grep -q "^sgz: <stdin>: corrupt: chunk" "$T/err" && ok || fail "cat - damaged: exit $rc" "$T/err"
 run "$SGZ" cat - output.weight < "$A"
 refused cat-stdin-tensor "^sgz: <stdin>: cat TENSOR needs a seekable archive file .*or read a byte range with --range$"
 for cmd in ls info; do
@@ -257,7 +236,7 @@ for cmd in "verify -" "cat - --range 0:300000" "cat - --range 0:"; do
   "$SGZ" $cmd < "$A" > /dev/full 2> "$T/err"
   rc=$?
   [ $rc = 3 ] && [ "$(wc -l < "$T/err")" = 1 ] && grep -q "^sgz: <stdout>: I/O error: No space left on device$" "$T/err" && ok ||
-    { fail "$cmd > /dev/full: exit $rc"; cat "$T/err"; }
+    fail "$cmd > /dev/full: exit $rc" "$T/err"
 done
 
 # --- No binary data to or from a terminal without -f (as zstd).
@@ -298,17 +277,16 @@ else
   pty_run "$SGZ unpack $A -o $T/tty-o.gguf && $SGZ ls $A && $SGZ cat $A output.weight -o $T/tty-o.bin"
   [ $rc = 0 ] && cmp -s "$T/demo.gguf" "$T/tty-o.gguf" && cmp -s "$T/ow.bin" "$T/tty-o.bin" &&
     [ ! -e "$T/tty.gguf" ] && [ ! -e "$T/tty.sgz" ] && [ ! -e "$T/tty.bin" ] && ok ||
-    { fail "files and text on a terminal (exit $rc), or a refused terminal command wrote a file"; cat "$T/pty.txt"; }
+    fail "files and text on a terminal (exit $rc), or a refused terminal command wrote a file" "$T/pty.txt"
   # -f forces: the same commands go through.
   pty_run "$SGZ cat $A --range 0:4"
   refused_rc=$rc
   pty_run "$SGZ cat $A --range 0:4 -f"
-  [ $refused_rc = 1 ] && [ $rc = 0 ] && [ "$(cat "$T/pty.txt")" = GGUF ] && ok || { fail "cat -f on a terminal: exit $rc"; cat "$T/pty.txt"; }
+  [ $refused_rc = 1 ] && [ $rc = 0 ] && [ "$(cat "$T/pty.txt")" = GGUF ] && ok || fail "cat -f on a terminal: exit $rc" "$T/pty.txt"
   pty_run "$SGZ unpack $A -c"
   refused_rc=$rc
   pty_run "$SGZ unpack $A -c -f -q"
   [ $refused_rc = 1 ] && [ $rc = 0 ] && [ "$(head -c 4 "$T/pty.txt")" = GGUF ] && ok || { fail "unpack -c -f on a terminal: exit $rc"; head -c 300 "$T/pty.txt"; }
 fi
 
-echo "$pass passed, $fails failed"
-[ "$fails" = 0 ]
+finish

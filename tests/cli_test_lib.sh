@@ -1,0 +1,60 @@
+# shellcheck shell=bash
+# Sourced by the command-line tests (cli_test.sh, cli_ux_test.sh,
+# cli_listing_test.sh, cli_attributes_test.sh, cli_corpus_test.sh) with the
+# test's own arguments still in $1 $2:
+#   . "$(dirname "${BASH_SOURCE[0]}")/cli_test_lib.sh"
+# Sets SGZ (the binary) and SRC (the source tree), makes a temporary
+# directory T that is removed on exit, and keeps the pass/fail counts that
+# `finish` prints and turns into the exit code. Not a test by itself.
+set -u
+SGZ=$1
+SRC=$2
+T=$(mktemp -d)
+# chmod first: a test may leave read-only files or directories behind.
+trap 'chmod -R u+rwx "$T"; rm -rf "$T"' EXIT
+pass=0
+fails=0
+
+# ok: one check passed (SHOW_PASS=1 prints the line of each).
+ok() { pass=$((pass + 1)); [ -z "${SHOW_PASS:-}" ] || echo "PASS at line ${BASH_LINENO[*]}"; }
+# fail MESSAGE [FILE]: one check failed; prints MESSAGE, then FILE when given.
+fail() { echo "FAIL $1"; [ -z "${2:-}" ] || cat "$2"; fails=$((fails + 1)); }
+
+# run COMMAND...: stdout in $T/out, stderr in $T/err, exit code in $rc.
+run() {
+  "$@" >"$T/out" 2>"$T/err"
+  rc=$?
+}
+# check NAME WANT_RC COMMAND...: runs COMMAND (as run) and checks its exit code.
+check() {
+  local name=$1 want=$2
+  shift 2
+  run "$@"
+  if [ "$rc" = "$want" ]; then ok; else fail "$name: exit $rc, want $want" "$T/err"; fi
+}
+# expect_err NAME PATTERN: the last run's stderr has a line matching PATTERN (grep).
+expect_err() {
+  if grep -q -- "$2" "$T/err"; then ok; else fail "$1: stderr lacks '$2':" "$T/err"; fi
+}
+# one_line NAME WANT_RC LINE: the last run exited WANT_RC with exactly LINE on stderr.
+one_line() {
+  if [ "$rc" = "$2" ] && [ "$(cat "$T/err")" = "$3" ]; then ok; else
+    fail "$1: exit $rc (want $2), stderr:" "$T/err"; echo "  want: $3"; fi
+}
+# refused NAME PATTERN: the last run exited 1 with one line matching PATTERN
+# on stderr and nothing on stdout.
+refused() {
+  if [ "$rc" = 1 ] && [ "$(wc -l < "$T/err")" = 1 ] && grep -q -- "$2" "$T/err" && [ ! -s "$T/out" ]; then ok; else
+    fail "$1: exit $rc, want 1 and one line matching '$2':" "$T/err"; fi
+}
+# same NAME A B: A and B hold the same bytes.
+same() {
+  if cmp -s "$2" "$3"; then ok; else fail "$1: $3 differs from $2"; fi
+}
+
+# finish: prints the counts and exits, 0 when no check failed.
+finish() {
+  echo "$pass passed, $fails failed"
+  [ "$fails" = 0 ]
+  exit
+}
