@@ -30,7 +30,8 @@ fi
 
 libdir=$(find_libdir)
 missing=
-for f in bin/sgz include/sgz/sgz.h include/sgz/sgz_c.h; do
+for f in bin/sgz include/sgz/sgz.h include/sgz/sgz_c.h include/sgz/error.h include/sgz/io.h include/sgz/gguf.h \
+         include/sgz/verify.h include/sgz/names.h; do
   [ -f "$prefix/$f" ] || missing="$missing $f"
 done
 if [ -z "$libdir" ]; then

@@ -10,6 +10,11 @@
 // A Reader is not safe for concurrent use; open one Reader per thread (they
 // may share the same archive file).
 //
+// The parts, each included here: sgz/error.h (Error, ErrorOr), sgz/io.h
+// (sources, callbacks, OutputFile), sgz/gguf.h (tensors, metadata, plain
+// GGUF files), sgz/verify.h (damage, VerifyFile) and sgz/names.h ("did you
+// mean"). Programs include this header; each part also compiles alone.
+//
 // For C, see sgz/sgz_c.h.
 #ifndef SGZ_PUBLIC_SGZ_H_
 #define SGZ_PUBLIC_SGZ_H_
@@ -20,10 +25,14 @@
 #include <memory>
 #include <string>
 #include <utility>
-#include <variant>
 #include <vector>
 
+#include "sgz/error.h"
 #include "sgz/error_code.h"
+#include "sgz/gguf.h"
+#include "sgz/io.h"
+#include "sgz/names.h"
+#include "sgz/verify.h"
 
 namespace sgz {
 
@@ -50,112 +59,6 @@ constexpr uint64_t kMinChunkSize = 4096;               // smallest chunk size ac
 // The byte-shuffle code chosen for this CPU at run time: "avx2", "sse2" or
 // "generic" (for diagnostics: it changes speed, never the archive).
 const char* ShuffleImplementation();
-
-// "ok", "invalid_argument", "corrupt", "checksum_mismatch", "not_supported",
-// "io_error", "resource_exhausted", "not_found".
-const char* ErrorCodeName(ErrorCode code);
-
-// The outcome of an operation: ok, or a code and a message.
-class Error {
- public:
-  Error() = default;
-  Error(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
-  static Error Ok() { return Error(); }
-
-  bool ok() const { return code_ == ErrorCode::kOk; }
-  ErrorCode code() const { return code_; }
-  const std::string& message() const { return message_; }
-  // "<code name>: <message>", or "ok".
-  std::string ToString() const;
-
-  // The file the error concerns, as the caller named it ("-" for standard
-  // input, "<stdout>" for the output "-"), for calls given paths:
-  // Reader::Open(path), and for
-  // PackFile, UnpackFile and VerifyFile the output when creating or writing
-  // it failed, VerifyOptions::against when opening or reading it failed,
-  // otherwise the input. Empty for bad options and for errors of other
-  // calls. Not part of ToString().
-  const std::string& path() const { return path_; }
-  Error& set_path(std::string path) {
-    path_ = std::move(path);
-    return *this;
-  }
-
- private:
-  ErrorCode code_ = ErrorCode::kOk;
-  std::string message_;
-  std::string path_;
-};
-
-// A value, or the Error that prevented it.
-template <typename T>
-class ErrorOr {
- public:
-  ErrorOr(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
-  // REQUIRES: !error.ok(). An ok Error is stored as kInvalidArgument so that
-  // ok() and value() stay consistent.
-  ErrorOr(Error error)  // NOLINT: implicit by design
-      : v_(error.ok() ? Error(ErrorCode::kInvalidArgument, "ErrorOr built from an ok Error") : std::move(error)) {}
-
-  bool ok() const { return v_.index() == 0; }
-  // Error::Ok() when a value is held.
-  Error error() const { return ok() ? Error() : std::get<1>(v_); }
-  // REQUIRES: ok().
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-
- private:
-  std::variant<T, Error> v_;
-};
-
-// Random-access bytes of an archive: implement it to read archives from
-// anywhere (an HTTP server with range requests, a database, ...).
-class Source {
- public:
-  virtual ~Source() = default;
-  // Total bytes; must not change while a Reader uses the source.
-  virtual uint64_t Size() const = 0;
-  // Reads exactly n bytes at offset into dst (the library asks only for
-  // ranges inside [0, Size())). A short read is an error: return a non-ok
-  // Error, normally kIoError; its code and message reach the caller.
-  // Exceptions thrown here are caught and reported as kIoError.
-  virtual Error Read(uint64_t offset, uint64_t n, void* dst) = 0;
-};
-
-// Progress of a long operation (PackFile, UnpackFile, Reader::Unpack,
-// Reader::Verify, VerifyFile), reported on the calling thread after each
-// chunk: `done` original bytes processed of `total` (0 when unknown, e.g.
-// packing from a pipe or unpacking one); `archive_bytes` archive bytes
-// written so far (PackFile) or 0. The callback must not throw.
-struct Progress {
-  uint64_t done = 0;
-  uint64_t total = 0;
-  uint64_t archive_bytes = 0;
-};
-using ProgressCallback = std::function<void(const Progress&)>;
-
-// Receives decoded bytes in order, n > 0 each time; data is valid only during
-// the call. A non-ok return stops the operation, which returns that Error
-// unchanged. The callback must not throw.
-using WriteCallback = std::function<Error(const void* data, size_t n)>;
-
-// One tensor of the archived GGUF file.
-struct TensorInfo {
-  std::string name;
-  std::string type;            // ggml type name: "F32", "Q4_K", ...
-  std::vector<int64_t> shape;  // ne[0], ne[1], ... (innermost first, as GGUF)
-  uint64_t offset = 0;         // of the payload in the original file
-  uint64_t size = 0;           // payload bytes in the original file
-  uint64_t stored_size = 0;    // compressed bytes of the chunks holding it (a chunk shared
-                               // with other tensors: in proportion to its bytes there)
-  uint64_t first_chunk = 0;    // the chunks holding it: [first_chunk, first_chunk + chunks)
-  uint64_t chunks = 0;         // in the file's order; 0 for an empty tensor
-};
 
 // How much of the archive the Reader has touched so far.
 struct ReadStats {
@@ -186,19 +89,6 @@ struct FileAttributes {
   uint32_t mtime_nsec = 0;  // 0..999999999
 };
 
-// Facts of the GGUF header of the archived file (recorded in the manifest;
-// reading them decodes nothing).
-struct GgufInfo {
-  uint32_t version = 0;      // GGUF version, 2 or 3
-  bool big_endian = false;
-  uint64_t alignment = 0;    // of the tensor data
-  uint64_t data_offset = 0;  // where the tensor data section starts
-  uint64_t kv_count = 0;     // metadata key/value pairs
-  uint64_t tensor_count = 0;
-  // Tensor count per ggml type name, sorted by name.
-  std::vector<std::pair<std::string, uint64_t>> tensors_by_type;
-};
-
 // Original and stored bytes of one kind of stream over all chunks. Names:
 // "<type>.<field>" ("Q4_K.qs"), "<type>.<field>.b<k>" for byte plane k
 // ("F32.value.b3"), "<type>.tail" (bytes after the last whole block), "meta"
@@ -208,64 +98,6 @@ struct StreamStat {
   uint64_t original = 0;
   uint64_t stored = 0;
 };
-
-// GGUF metadata value types, numbered as in GGUF.
-enum class MetadataType : uint32_t {
-  kU8 = 0, kI8 = 1, kU16 = 2, kI16 = 3, kU32 = 4, kI32 = 5, kF32 = 6, kBool = 7,
-  kString = 8, kArray = 9, kU64 = 10, kI64 = 11, kF64 = 12,
-};
-// GGUF's names: "UINT8", "INT8", ..., "STRING", "ARRAY", ..., "FLOAT64".
-const char* MetadataTypeName(MetadataType type);
-
-// One decoded GGUF metadata value. Exactly the fields of its type are set.
-struct MetadataValue {
-  MetadataType type = MetadataType::kU8;
-  uint64_t u = 0;    // kU8, kU16, kU32, kU64; kBool: 0 or 1
-  int64_t i = 0;     // kI8, kI16, kI32, kI64
-  double f = 0;      // kF32, kF64 (may be NaN or infinite)
-  // kString: the bytes (not necessarily UTF-8, may hold NULs), at most
-  // MetadataLimits::max_string of them; string_size is the full length.
-  std::string str;
-  uint64_t string_size = 0;
-  // kArray: element type, element count, and the first
-  // min(count, MetadataLimits::max_items) elements.
-  MetadataType element_type = MetadataType::kU8;
-  uint64_t count = 0;
-  std::vector<MetadataValue> items;
-};
-
-struct MetadataEntry {
-  std::string key;
-  MetadataValue value;
-};
-
-// How much of each value Reader::Metadata decodes (also inside nested arrays).
-struct MetadataLimits {
-  size_t max_items = 16;          // array elements kept
-  size_t max_string = SIZE_MAX;   // string bytes kept
-};
-
-// The value as `sgz info` shows it, in the style of gguf-dump: numbers in
-// decimal (floats "%.9g"), bools true/false, strings single-quoted with
-// control bytes escaped and "..." after a cut string, arrays as
-// "[a, b, ...] (COUNT TYPE)" with at most `max_items` elements (nested
-// arrays alike).
-std::string MetadataValueText(const MetadataValue& value, size_t max_items = 8);
-
-// A chunk of an archive that failed its checks (Reader::VerifyAll,
-// VerifyFile), and what of the original file it held.
-struct Damage {
-  uint64_t chunk = 0;   // index in the archive's chunk table ("chunk N" in messages)
-  uint64_t offset = 0;  // the original bytes [offset, offset + length) it holds
-  uint64_t length = 0;
-  ErrorCode code = ErrorCode::kCorrupt;  // kChecksumMismatch or kCorrupt
-  std::string message;                   // what failed (without the chunk's name)
-  std::vector<std::string> tensors;      // tensors whose payload overlaps the range, in header order
-  bool metadata = false;                 // the range overlaps the GGUF header, [0, data_offset)
-};
-// Receives damaged chunks; a non-ok return stops the operation, which
-// returns that Error unchanged. The callback must not throw.
-using DamageCallback = std::function<Error(const Damage& damage)>;
 
 // An open archive. Opening validates the header, footer and manifest
 // (checksum first) and reads no chunk; every later read decodes only the
@@ -457,100 +289,6 @@ Error UnpackFile(const std::string& in, const std::string& out, bool overwrite, 
 // filled on success.
 Error UnpackTo(const std::string& in, const WriteCallback& write, const UnpackOptions& options,
                UnpackSummary* summary = nullptr);
-
-struct VerifyOptions {
-  std::string against;  // a file to compare the original with ("-": standard input); empty: none
-  unsigned threads = 0;
-  ProgressCallback progress;
-};
-
-struct VerifyResult {
-  bool against_opened = false;  // VerifyOptions::against opened (it is opened first)
-  bool opened = false;          // the archive opened (original_size is known)
-  uint64_t original_size = 0;
-  uint64_t chunks_checked = 0;  // chunks decoded and checked, also on failure
-  uint64_t archive_bytes = 0;   // the archive's size (streamed: the bytes read), once known
-  // With `against`: whether the decoded bytes equal the file's, and where
-  // they first differ (the shorter length when one is a prefix of the other).
-  bool matches = true;
-  uint64_t first_difference = UINT64_MAX;
-  // With `against`: the tensors with a byte that differs or that the file
-  // lacks, in header order, and whether bytes outside every tensor differ.
-  // Bytes of damaged chunks are not compared.
-  std::vector<std::string> differing_tensors;
-  bool differs_outside_tensors = false;
-  // Every chunk that failed its checks, in file order: VerifyFile goes on
-  // past them (Reader::VerifyAll) and returns the first one's error.
-  std::vector<Damage> damaged;
-};
-
-// Decodes the archive `archive` ("-": standard input, read once in order as
-// UnpackFile does; `against` may then not be "-" too), checking every
-// checksum, and compares it with options.against (opened first, read once
-// in order). A difference is not an error: the call returns ok with
-// matches == false. A damaged chunk of an archive file does not stop the
-// pass (Reader::VerifyAll): every one is listed in result->damaged and the
-// first one's error is returned (from standard input, the first damage
-// ends the pass). *result is filled as far as the call got, also on error.
-Error VerifyFile(const std::string& archive, const VerifyOptions& options, VerifyResult* result);
-
-// What a file is, by its first bytes.
-enum class FileKind {
-  kArchive,  // starts with the sgz header magic
-  kGguf,     // starts with "GGUF" (either byte order)
-  kOther,    // neither, or shorter than a magic
-};
-// Reads the first bytes of the file at `path` (kIoError, path() set, when it
-// cannot be opened or read).
-ErrorOr<FileKind> IdentifyFile(const std::string& path);
-
-// A plain GGUF file (not an archive) as the packer parses it: what `sgz ls`
-// and `sgz info` show for a GGUF file.
-struct GgufFileInfo {
-  uint64_t size = 0;                    // bytes of the file
-  GgufInfo gguf;
-  std::vector<TensorInfo> tensors;      // in header order; stored_size is 0
-  std::vector<MetadataEntry> metadata;  // in file order, cut by `limits`
-};
-// Reads and checks the header (magic through tensor infos; at most the
-// 64 MiB the packer parses) of the GGUF file at `path` against the file's
-// size; the tensor data is not read. kCorrupt or kNotSupported (a GGUF
-// version other than 2 and 3) naming the rule broken; kResourceExhausted for
-// a larger header; kIoError when the file cannot be read. Errors carry
-// `path` in path().
-ErrorOr<GgufFileInfo> ReadGgufFile(const std::string& path, const MetadataLimits& limits = MetadataLimits());
-
-// An output file that appears only when complete: bytes go to a temporary
-// file beside `path`, renamed into place by Commit(). Without `overwrite`
-// an existing file is an error (kInvalidArgument, at Create and again
-// atomically at Commit; the message is "PATH: already exists", the same
-// from PackFile, UnpackFile and Reader::Unpack) and is left alone. An OutputFile destroyed without
-// Commit removes its temporary. "-" writes to standard output; an existing
-// device or FIFO (/dev/null) is written directly.
-class OutputFile {
- public:
-  static ErrorOr<OutputFile> Create(const std::string& path, bool overwrite);
-  OutputFile(OutputFile&& other) noexcept;
-  OutputFile& operator=(OutputFile&& other) noexcept;
-  ~OutputFile();
-
-  Error Write(const void* data, size_t n);
-  // Flushes and renames into place. REQUIRES: called at most once.
-  Error Commit();
-  const std::string& path() const;
-
- private:
-  struct Impl;
-  explicit OutputFile(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
-};
-
-// Makes SIGINT, SIGTERM and SIGHUP remove the temporaries of every output in
-// progress (PackFile, UnpackFile, Reader::Unpack, OutputFile) before the
-// process dies of the signal, and ignores SIGXFSZ so that a file-size limit
-// is reported as an I/O error. Replaces the handlers of those signals: call
-// it once, early, in programs that want this.
-void InstallOutputCleanup();
 
 }  // namespace sgz
 

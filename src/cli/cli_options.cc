@@ -79,21 +79,6 @@ std::string Quoted(const std::string& what, size_t* end = nullptr) {
 
 }  // namespace
 
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 const std::vector<OptionInfo>& Options() {
   static const std::vector<OptionInfo> table = {
       {"output", 'o', "FILE"},      {"level", 'l', "LEVEL"},   {"fast", 0, nullptr},
@@ -167,13 +152,11 @@ std::string RewordParseError(const std::string& what) {
   const std::string key = OptionKey(name);
   const std::string shown = key.empty() ? (name.size() == 1 ? "-" : "--") + name : OptionName(key);
   if (rest == " does not exist") {
-    std::string best;
-    size_t best_distance = 3;
-    for (const OptionInfo& o : Options()) {
-      const size_t d = EditDistance(name, o.key);
-      if (d < best_distance && name.size() > 1) best = o.key, best_distance = d;
-    }
-    return "unknown option " + shown + (best.empty() ? "" : " (did you mean --" + best + "?)");
+    std::vector<std::string> keys;
+    for (const OptionInfo& o : Options()) keys.push_back(o.key);
+    // A single letter is near every short key: no suggestion for -x.
+    const std::vector<std::string> close = name.size() > 1 ? ClosestNames(name, keys, 2) : std::vector<std::string>();
+    return "unknown option " + shown + (close.empty() ? "" : " (did you mean --" + close.front() + "?)");
   }
   if (rest == " is missing an argument" || rest == " requires an argument") {
     for (const OptionInfo& o : Options()) {

@@ -37,10 +37,6 @@ class UsageError : public std::runtime_error {
 // "-o/--output, -c/--stdout, ...": the options `command` takes.
 std::string AcceptedOptionsText(const std::string& command);
 
-// Levenshtein distance (insertions, deletions, substitutions), for "did
-// you mean" on mistyped commands and options.
-size_t EditDistance(const std::string& a, const std::string& b);
-
 // The number given to option `key`: decimal digits only (a sign only for
 // signed T), within T. Throws UsageError "-l: 'abc' is not a number".
 int64_t ParseSignedOption(const std::string& key, const std::string& text, int64_t min, int64_t max);

@@ -129,13 +129,10 @@ const Command* FindCommand(const std::string& name) {
 
 // "unknown command 'X'", with the nearest command within 2 edits.
 int UnknownCommand(const std::string& name) {
-  const Command* best = nullptr;
-  size_t best_distance = 3;
-  for (const Command& c : kCommands) {
-    const size_t d = EditDistance(name, c.name);
-    if (d < best_distance) best = &c, best_distance = d;
-  }
-  return Usage("unknown command '" + name + "'" + (best ? std::string(" (did you mean '") + best->name + "'?)" : ""));
+  std::vector<std::string> names;
+  for (const Command& c : kCommands) names.push_back(c.name);
+  const std::vector<std::string> close = ClosestNames(name, names, 2);
+  return Usage("unknown command '" + name + "'" + (close.empty() ? "" : " (did you mean '" + close.front() + "'?)"));
 }
 
 // ls, info or verify over several archives, like `zstd -l`/`-t`: text gets a

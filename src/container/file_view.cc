@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/checksum.h"
+#include "sgz/names.h"
 #include "streams/ggml_types.h"
 #include "streams/transform.h"
 
@@ -24,21 +25,6 @@ class BufferSink : public ByteSink {
  private:
   uint8_t* dst_;
 };
-
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 }  // namespace
 
@@ -134,7 +120,8 @@ Result<const TensorEntry*> FileView::FindTensor(const std::string& name) const {
   std::vector<std::pair<size_t, const std::string*>> close;
   for (const TensorEntry& t : f.tensors) {
     if (t.name == name) return &t;
-    size_t d = std::min(EditDistance(name, t.name), EditDistance(name, t.name.substr(0, name.size())) + 1);
+    // A prefix of a name (a layer, "blk.1.") is one edit from it.
+    size_t d = std::min(EditDistance(name, t.name), EditDistance(name, std::string_view(t.name).substr(0, name.size())) + 1);
     if (t.name.find(name) != std::string::npos) d = std::min<size_t>(d, 1);
     if (d <= std::max<size_t>(2, name.size() / 3)) close.push_back({d, &t.name});
   }
