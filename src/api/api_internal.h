@@ -7,11 +7,13 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
 #include "container/io.h"
 #include "container/reader.h"
+#include "streams/ggml_types.h"
 #include "sgz/sgz.h"
 
 namespace sgz {
@@ -19,25 +21,40 @@ namespace internal::api {
 
 inline Error ToError(const internal::Status& s) { return s.ok() ? Error() : Error(s.code(), s.message()); }
 
-inline ::sgz::FileAttributes PublicAttributes(const internal::FileAttributes& a) {
-  ::sgz::FileAttributes out;
+// Copies file attributes between internal::FileAttributes and
+// ::sgz::FileAttributes, which hold the same fields.
+template <typename To, typename From>
+To ConvertAttributes(const From& a) {
+  To out;
   out.has_mode = a.has_mode;
   out.mode = a.mode;
   out.has_mtime = a.has_mtime;
   out.mtime_sec = a.mtime_sec;
   out.mtime_nsec = a.mtime_nsec;
   return out;
+}
+inline ::sgz::FileAttributes PublicAttributes(const internal::FileAttributes& a) {
+  return ConvertAttributes<::sgz::FileAttributes>(a);
+}
+inline internal::FileAttributes InternalAttributes(const ::sgz::FileAttributes& a) {
+  return ConvertAttributes<internal::FileAttributes>(a);
 }
 
-inline internal::FileAttributes InternalAttributes(const ::sgz::FileAttributes& a) {
-  internal::FileAttributes out;
-  out.has_mode = a.has_mode;
-  out.mode = a.mode;
-  out.has_mtime = a.has_mtime;
-  out.mtime_sec = a.mtime_sec;
-  out.mtime_nsec = a.mtime_nsec;
-  return out;
+// The public description of a tensor from a parsed GGUF header
+// (internal::GgufTensor) or an archive's tensor entry (internal::TensorEntry),
+// which describe it with the same fields; the stored fields stay 0.
+template <typename Tensor>
+TensorInfo PublicTensor(const Tensor& t) {
+  TensorInfo info;
+  info.name = t.name;
+  info.type = internal::GgmlTypeName(t.type);
+  info.shape.assign(t.ne, t.ne + t.n_dims);
+  info.offset = t.offset;
+  info.size = t.size;
+  return info;
 }
+// GgufInfo::tensors_by_type of `tensors`: the count per type name, sorted by name.
+std::vector<std::pair<std::string, uint64_t>> TensorsByType(const std::vector<TensorInfo>& tensors);
 
 // A Source or callback may hand back any integer cast to ErrorCode.
 internal::Status ToStatus(const Error& e);
@@ -79,6 +96,8 @@ class CountingSink : public internal::ByteSink {
   CountingSink(internal::ByteSink* next, const ProgressCallback* progress, uint64_t total)
       : next_(next), progress_(progress), total_(total) {}
   internal::Status Write(const void* data, size_t n) override;
+  // Counts n bytes that are not written (a damaged chunk's) and reports progress.
+  void Advance(uint64_t n);
   uint64_t done() const { return done_; }
   bool failed() const { return failed_; }
 

@@ -3,12 +3,10 @@
 // programs (and the command line's ls and info) can list a GGUF file as an archive.
 #include <algorithm>
 #include <cstring>
-#include <map>
 
 #include "api/api_internal.h"
 #include "container/byte_source.h"
 #include "container/format.h"
-#include "streams/ggml_types.h"
 #include "streams/gguf_reader.h"
 
 namespace sgz {
@@ -60,18 +58,8 @@ ErrorOr<GgufFileInfo> ReadGgufFile(const std::string& path, const MetadataLimits
     const GgufLayout& layout = *parsed;
     GgufFileInfo info;
     info.size = size;
-    std::map<std::string, uint64_t> by_type;
     info.tensors.reserve(layout.tensors.size());
-    for (const GgufTensor& t : layout.tensors) {
-      TensorInfo ti;
-      ti.name = t.name;
-      ti.type = GgmlTypeName(t.type);
-      ti.shape.assign(t.ne, t.ne + t.n_dims);
-      ti.offset = t.offset;
-      ti.size = t.size;
-      ++by_type[ti.type];
-      info.tensors.push_back(std::move(ti));
-    }
+    for (const GgufTensor& t : layout.tensors) info.tensors.push_back(PublicTensor(t));
     GgufInfo& g = info.gguf;
     g.version = layout.version;
     g.big_endian = layout.big_endian;
@@ -79,7 +67,7 @@ ErrorOr<GgufFileInfo> ReadGgufFile(const std::string& path, const MetadataLimits
     g.data_offset = layout.data_offset;
     g.kv_count = layout.kvs.size();
     g.tensor_count = layout.tensors.size();
-    g.tensors_by_type.assign(by_type.begin(), by_type.end());
+    g.tensors_by_type = TensorsByType(info.tensors);
     info.metadata = DecodeMetadata(header.data(), layout, layout.big_endian, limits);
     return info;
   });

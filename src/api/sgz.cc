@@ -62,6 +62,14 @@ Status CallbackSink::Write(const void* data, size_t n) {
 }
 
 Status CountingSink::Write(const void* data, size_t n) {
+  Advance(n);
+  if (next_ == nullptr) return Status::Ok();
+  Status s = next_->Write(data, n);
+  if (!s.ok()) failed_ = true;
+  return s;
+}
+
+void CountingSink::Advance(uint64_t n) {
   done_ += n;
   if (progress_ != nullptr && *progress_) {
     Progress p;
@@ -69,10 +77,12 @@ Status CountingSink::Write(const void* data, size_t n) {
     p.total = total_;
     (*progress_)(p);
   }
-  if (next_ == nullptr) return Status::Ok();
-  Status s = next_->Write(data, n);
-  if (!s.ok()) failed_ = true;
-  return s;
+}
+
+std::vector<std::pair<std::string, uint64_t>> TensorsByType(const std::vector<TensorInfo>& tensors) {
+  std::map<std::string, uint64_t> by_type;
+  for (const TensorInfo& t : tensors) ++by_type[t.type];
+  return {by_type.begin(), by_type.end()};
 }
 
 }  // namespace internal::api
@@ -182,17 +192,10 @@ ErrorOr<Reader> Reader::Impl::Make(std::unique_ptr<ByteSource> source) {
   const Archive& a = *impl->archive;
   const FileEntry& f = a.file();
   impl->tensors.reserve(f.tensors.size());
-  std::map<std::string, uint64_t> by_type;
   for (const TensorEntry& t : f.tensors) {
-    TensorInfo info;
-    info.name = t.name;
-    info.type = GgmlTypeName(t.type);
-    info.shape.assign(t.ne, t.ne + t.n_dims);
-    info.offset = t.offset;
-    info.size = t.size;
+    TensorInfo info = PublicTensor(t);
     info.stored_size = a.TensorStoredBytes(t);
     a.TensorChunks(t, &info.first_chunk, &info.chunks);
-    ++by_type[info.type];
     impl->tensors.push_back(std::move(info));
   }
   if (f.kind == EntryKind::kGguf) {
@@ -203,7 +206,7 @@ ErrorOr<Reader> Reader::Impl::Make(std::unique_ptr<ByteSource> source) {
     g.data_offset = f.data_offset;
     g.kv_count = f.kv_count;
     g.tensor_count = f.tensors.size();
-    g.tensors_by_type.assign(by_type.begin(), by_type.end());
+    g.tensors_by_type = TensorsByType(impl->tensors);
   }
   impl->attributes = PublicAttributes(f.attributes);
   return Reader(std::move(impl));
@@ -301,45 +304,14 @@ Error Reader::Verify(const ProgressCallback& progress) {
   });
 }
 
-namespace {
-
-// Hands decoded bytes to a write callback (when given) and counts progress;
-// damaged chunks count as done too, so progress reaches the total.
-class VerifySink : public ByteSink {
- public:
-  VerifySink(const WriteCallback* write, const ProgressCallback* progress, uint64_t total)
-      : callback_(write), write_(write != nullptr && *write), progress_(progress), total_(total) {}
-  Status Write(const void* data, size_t n) override {
-    Advance(n);
-    return write_ ? callback_.Write(data, n) : Status::Ok();
-  }
-  void Advance(uint64_t n) {
-    done_ += n;
-    if (progress_ != nullptr && *progress_) {
-      Progress p;
-      p.done = done_;
-      p.total = total_;
-      (*progress_)(p);
-    }
-  }
-  const CallbackSink& callback() const { return callback_; }
-
- private:
-  CallbackSink callback_;
-  bool write_;
-  const ProgressCallback* progress_;
-  uint64_t total_;
-  uint64_t done_ = 0;
-};
-
-}  // namespace
-
 Error Reader::VerifyAll(const DamageCallback& damaged, const WriteCallback& write, const ProgressCallback& progress) {
   return Guarded([&]() -> Error {
     Archive& a = *impl_->archive;
     const FileEntry& f = a.file();
     const FileView& view = a.view();
-    VerifySink sink(&write, &progress, original_size());
+    CallbackSink callback(&write);
+    // Damaged chunks count as done too (Advance), so progress reaches the total.
+    CountingSink sink(write ? &callback : nullptr, &progress, original_size());
     Error first;          // the first damaged chunk's error
     Error damaged_error;  // what `damaged` returned, handed back unchanged
     Status s = a.UnpackPastDamage(&sink, [&](size_t k, const Status& failure) -> Status {
@@ -368,7 +340,7 @@ Error Reader::VerifyAll(const DamageCallback& damaged, const WriteCallback& writ
     });
     if (!s.ok()) {
       if (!damaged_error.ok()) return damaged_error;
-      return ToCallerError(s, sink.callback());
+      return ToCallerError(s, callback);
     }
     return first;
   });
