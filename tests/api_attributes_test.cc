@@ -22,16 +22,16 @@ namespace {
 using sgz_api_test::DemoPath;
 using sgz_api_test::MakeTempDir;
 using sgz_api_test::ReadFile;
+using sgz_api_test::ScopedRedirect;
 using sgz_api_test::WriteFile;
 
 constexpr int64_t kSec = 1614834367;  // 2021-03-04T05:06:07Z
 constexpr uint32_t kNsec = 123456789;
 
-class AttributesTest : public ::testing::Test {
+class AttributesTest : public sgz_api_test::TempDirTest {
  protected:
   void SetUp() override {
-    dir_ = MakeTempDir("sgz_api_attributes_test");
-    ASSERT_FALSE(dir_.empty());
+    ASSERT_NO_FATAL_FAILURE(TempDirTest::SetUp());
     input_ = dir_ + "/m.gguf";
     original_ = ReadFile(DemoPath());
     WriteFile(input_, original_);
@@ -40,9 +40,6 @@ class AttributesTest : public ::testing::Test {
     archive_ = dir_ + "/m.gguf.sgz";
     sgz::Error e = sgz::PackFile(input_, archive_);
     ASSERT_TRUE(e.ok()) << e.ToString();
-  }
-  void TearDown() override {
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
   static void SetMtime(const std::string& path, int64_t sec, uint32_t nsec) {
     struct timespec t[2];
@@ -73,7 +70,7 @@ class AttributesTest : public ::testing::Test {
     EXPECT_GT(st.st_mtim.tv_sec, kSec) << path;
   }
 
-  std::string dir_, input_, archive_, original_;
+  std::string input_, archive_, original_;
 };
 
 TEST_F(AttributesTest, PackRecordsThemAndTheReaderReportsThem) {
@@ -120,16 +117,14 @@ TEST_F(AttributesTest, UnpackFileAndReaderUnpackRestoreThem) {
 }
 
 TEST_F(AttributesTest, UnpackFromAStreamRestoresThem) {
-  const int saved = dup(STDIN_FILENO);
-  const int fd = open(archive_.c_str(), O_RDONLY);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(dup2(fd, STDIN_FILENO), STDIN_FILENO);
-  close(fd);
   const std::string out = dir_ + "/stream.gguf";
   sgz::UnpackSummary summary;
-  sgz::Error e = sgz::UnpackFile("-", out, sgz::UnpackOptions(), &summary);
-  dup2(saved, STDIN_FILENO);
-  close(saved);
+  sgz::Error e;
+  {
+    ScopedRedirect in(STDIN_FILENO, archive_);
+    ASSERT_TRUE(in.ok());
+    e = sgz::UnpackFile("-", out, sgz::UnpackOptions(), &summary);
+  }
   ASSERT_TRUE(e.ok()) << e.ToString();
   EXPECT_TRUE(summary.streamed);
   EXPECT_EQ(summary.attributes.mode, 0640u);
@@ -173,15 +168,13 @@ TEST_F(AttributesTest, SetuidAndStickyAreRecordedButNotRestored) {
 }
 
 TEST_F(AttributesTest, StandardInputRecordsNoneAndWritesFormat20) {
-  const int saved = dup(STDIN_FILENO);
-  const int fd = open(input_.c_str(), O_RDONLY);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(dup2(fd, STDIN_FILENO), STDIN_FILENO);
-  close(fd);
   const std::string piped = dir_ + "/stdin.sgz";
-  sgz::Error e = sgz::PackFile("-", piped);
-  dup2(saved, STDIN_FILENO);
-  close(saved);
+  sgz::Error e;
+  {
+    ScopedRedirect in(STDIN_FILENO, input_);
+    ASSERT_TRUE(in.ok());
+    e = sgz::PackFile("-", piped);
+  }
   ASSERT_TRUE(e.ok()) << e.ToString();
   sgz::ErrorOr<sgz::Reader> r = sgz::Reader::Open(piped);
   ASSERT_TRUE(r.ok());

@@ -17,11 +17,10 @@ namespace {
 
 using sgz_api_test::ReadFile;
 
-class CApiTest : public ::testing::Test {
+class CApiTest : public sgz_api_test::TempDirTest {
  protected:
   void SetUp() override {
-    dir_ = sgz_api_test::MakeTempDir("sgz_c_api_test");
-    ASSERT_FALSE(dir_.empty());
+    ASSERT_NO_FATAL_FAILURE(TempDirTest::SetUp());
     original_ = ReadFile(Demo());
     sgz_pack_options o;
     sgz_pack_options_init(&o);
@@ -34,13 +33,12 @@ class CApiTest : public ::testing::Test {
   }
   void TearDown() override {
     sgz_reader_close(reader_);
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    TempDirTest::TearDown();
   }
   static std::string Demo() { return sgz_api_test::DemoPath(); }
   std::string Archive() const { return dir_ + "/demo.sgz"; }
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }
 
-  std::string dir_;
   std::string original_;
   sgz_reader* reader_ = nullptr;
   std::unique_ptr<sgz::Reader> cpp_;

@@ -17,14 +17,13 @@
 namespace {
 
 using sgz_api_test::DemoPath;
-using sgz_api_test::MakeTempDir;
 using sgz_api_test::ReadFile;
+using sgz_api_test::ScopedRedirect;
 
-class SameFileTest : public ::testing::Test {
+class SameFileTest : public sgz_api_test::TempDirTest {
  protected:
   void SetUp() override {
-    dir_ = MakeTempDir("sgz_api_files_test");
-    ASSERT_FALSE(dir_.empty());
+    ASSERT_NO_FATAL_FAILURE(TempDirTest::SetUp());
     archive_ = dir_ + "/a.gguf.sgz";
     hard_ = dir_ + "/hard.sgz";
     sym_ = dir_ + "/sym.sgz";
@@ -33,9 +32,6 @@ class SameFileTest : public ::testing::Test {
     bytes_ = ReadFile(archive_);
     ASSERT_EQ(link(archive_.c_str(), hard_.c_str()), 0);
     ASSERT_EQ(symlink("a.gguf.sgz", sym_.c_str()), 0);
-  }
-  void TearDown() override {
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
   // `e` is the refusal naming `out`, and the archive is untouched.
   void ExpectRefused(const sgz::Error& e, const std::string& out) {
@@ -48,7 +44,7 @@ class SameFileTest : public ::testing::Test {
     EXPECT_TRUE(std::filesystem::is_symlink(sym_));
   }
 
-  std::string dir_, archive_, hard_, sym_, bytes_;
+  std::string archive_, hard_, sym_, bytes_;
 };
 
 TEST_F(SameFileTest, CheckOutputNotInput) {
@@ -93,25 +89,15 @@ TEST_F(SameFileTest, ReaderUnpackRefusesItsArchive) {
 
 // Standard input and output stand for the files open on them.
 TEST_F(SameFileTest, StandardStreamsAreTheirFiles) {
-  fflush(stdout);
-  const int saved_in = dup(STDIN_FILENO), saved_out = dup(STDOUT_FILENO);
-  ASSERT_GE(saved_in, 0);
-  ASSERT_GE(saved_out, 0);
-  const int in = open(archive_.c_str(), O_RDONLY);
-  const int out = open(hard_.c_str(), O_WRONLY | O_APPEND);
-  ASSERT_GE(in, 0);
-  ASSERT_GE(out, 0);
-  dup2(in, STDIN_FILENO);
-  dup2(out, STDOUT_FILENO);
-  const sgz::Error to_stdout = sgz::UnpackFile(archive_, "-", /*overwrite=*/true);
-  const sgz::Error from_stdin = sgz::PackFile("-", sym_, sgz::PackFileOptions());
-  const sgz::Error both = sgz::CheckOutputNotInput("-", "-");
-  dup2(saved_in, STDIN_FILENO);
-  dup2(saved_out, STDOUT_FILENO);
-  close(in);
-  close(out);
-  close(saved_in);
-  close(saved_out);
+  sgz::Error to_stdout, from_stdin, both;
+  {
+    ScopedRedirect in(STDIN_FILENO, archive_);
+    ScopedRedirect out(STDOUT_FILENO, hard_, O_WRONLY | O_APPEND);
+    ASSERT_TRUE(in.ok() && out.ok());
+    to_stdout = sgz::UnpackFile(archive_, "-", /*overwrite=*/true);
+    from_stdin = sgz::PackFile("-", sym_, sgz::PackFileOptions());
+    both = sgz::CheckOutputNotInput("-", "-");
+  }
   ExpectRefused(to_stdout, "<stdout>");
   ExpectRefused(from_stdin, sym_);
   ExpectRefused(both, "<stdout>");
@@ -121,16 +107,13 @@ TEST_F(SameFileTest, StandardStreamsAreTheirFiles) {
 // A write error on standard output names <stdout>, not "-" (the name of
 // standard input).
 TEST_F(SameFileTest, StdoutWriteErrorNamesStdout) {
-  fflush(stdout);
-  const int saved_out = dup(STDOUT_FILENO);
-  const int full = open("/dev/full", O_WRONLY);
-  if (full < 0) GTEST_SKIP() << "no /dev/full";
-  ASSERT_GE(saved_out, 0);
-  dup2(full, STDOUT_FILENO);
-  const sgz::Error e = sgz::UnpackFile(archive_, "-", /*overwrite=*/false);
-  dup2(saved_out, STDOUT_FILENO);
-  close(full);
-  close(saved_out);
+  if (access("/dev/full", W_OK) != 0) GTEST_SKIP() << "no /dev/full";
+  sgz::Error e;
+  {
+    ScopedRedirect out(STDOUT_FILENO, "/dev/full", O_WRONLY);
+    ASSERT_TRUE(out.ok());
+    e = sgz::UnpackFile(archive_, "-", /*overwrite=*/false);
+  }
   EXPECT_EQ(e.code(), sgz::ErrorCode::kIoError) << e.ToString();
   EXPECT_EQ(e.path(), "<stdout>");
 }

@@ -30,16 +30,9 @@ int Temporaries(const std::string& dir) {
   return n;
 }
 
-constexpr uint64_t kChunk = 64 << 10;
-
 class InfoTest : public sgz_api_test::PackedDemoSuite<InfoTest> {
  public:
   static const char* DirPrefix() { return "sgz_api_info_test"; }
-  static sgz::PackFileOptions PackOptions() {
-    sgz::PackFileOptions options;
-    options.chunk_size = kChunk;
-    return options;
-  }
 };
 
 TEST_F(InfoTest, ArchiveAndGgufFacts) {
@@ -172,7 +165,7 @@ TEST_F(InfoTest, ReadRangeToStreamsChunkByChunk) {
   sgz::Reader r = OpenOrDie(Archive());
   std::string got;
   size_t calls = 0, largest = 0;
-  const uint64_t offset = kChunk - 100, length = 5 * kChunk;
+  const uint64_t offset = kChunkSize - 100, length = 5 * kChunkSize;
   sgz::Error e = r.ReadRangeTo(offset, length, [&](const void* data, size_t n) {
     got.append(static_cast<const char*>(data), n);
     ++calls;
@@ -182,7 +175,7 @@ TEST_F(InfoTest, ReadRangeToStreamsChunkByChunk) {
   ASSERT_TRUE(e.ok()) << e.ToString();
   EXPECT_TRUE(got == Original().substr(offset, length));
   EXPECT_GE(calls, 5u);
-  EXPECT_LE(largest, 2 * kChunk) << "one chunk's worth at a time";
+  EXPECT_LE(largest, 2 * kChunkSize) << "one chunk's worth at a time";
 
   // The callback's error stops the read and comes back unchanged.
   calls = 0;
@@ -231,7 +224,7 @@ struct ProgressLog {
 TEST_F(InfoTest, Progress) {
   ProgressLog pack;
   sgz::PackFileOptions options;
-  options.chunk_size = kChunk;
+  options.chunk_size = kChunkSize;
   options.progress = pack.Callback();
   ASSERT_TRUE(sgz::PackFile(Demo(), Path("progress.sgz"), options).ok());
   ASSERT_GT(pack.seen.size(), 10u);
@@ -273,16 +266,14 @@ TEST_F(InfoTest, UnpackSummaryFromFileAndPipe) {
   EXPECT_EQ(s.reads.archive_size, summary_->archive_size);
 
   // "-" reads standard input in one pass: put the archive there.
-  const int saved = dup(STDIN_FILENO);
-  const int fd = open(Archive().c_str(), O_RDONLY);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(dup2(fd, STDIN_FILENO), STDIN_FILENO);
-  close(fd);
   ProgressLog progress;
   o.progress = progress.Callback();
-  sgz::Error e = sgz::UnpackFile("-", Path("piped.gguf"), o, &s);
-  dup2(saved, STDIN_FILENO);
-  close(saved);
+  sgz::Error e;
+  {
+    sgz_api_test::ScopedRedirect in(STDIN_FILENO, Archive());
+    ASSERT_TRUE(in.ok());
+    e = sgz::UnpackFile("-", Path("piped.gguf"), o, &s);
+  }
   ASSERT_TRUE(e.ok()) << e.ToString();
   EXPECT_TRUE(ReadFile(Path("piped.gguf")) == Original());
   EXPECT_TRUE(s.streamed);

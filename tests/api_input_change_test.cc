@@ -16,18 +16,16 @@
 namespace sgz_api_test {
 namespace {
 
-class PackChangingInputTest : public ::testing::Test {
+class PackChangingInputTest : public TempDirTest {
  protected:
   void SetUp() override {
-    dir_ = MakeTempDir("sgz_pack_change");
-    ASSERT_FALSE(dir_.empty());
+    ASSERT_NO_FATAL_FAILURE(TempDirTest::SetUp());
     in_ = dir_ + "/input.bin";
     out_ = dir_ + "/input.sgz";
     std::string bytes(4 << 20, '\0');
     for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 2654435761u) >> 11);
     WriteFile(in_, bytes);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // Packs in_ in 64 KiB chunks; `change` runs once, at the first progress report.
   sgz::Error PackWhile(const std::function<void()>& change) {
@@ -57,7 +55,7 @@ class PackChangingInputTest : public ::testing::Test {
     EXPECT_EQ(entries, 1);
   }
 
-  std::string dir_, in_, out_;
+  std::string in_, out_;
 };
 
 TEST_F(PackChangingInputTest, UnchangedInputPacksAndRoundTrips) {

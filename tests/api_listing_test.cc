@@ -19,24 +19,17 @@ using sgz_api_test::DemoPath;
 using sgz_api_test::ReadFile;
 using sgz_api_test::WriteFile;
 
-constexpr uint64_t kChunk = 64 << 10;
-
 class ListingTest : public sgz_api_test::PackedDemoSuite<ListingTest> {
  public:
   static const char* DirPrefix() { return "sgz_api_listing_test"; }
-  static sgz::PackFileOptions PackOptions() {
-    sgz::PackFileOptions options;
-    options.chunk_size = kChunk;
-    return options;
-  }
 
  protected:
   // A copy of the archive with bytes flipped at a quarter and at half its
   // size: inside two different chunks (the manifest is at the end, and a
-  // chunk holds at most kChunk original bytes).
+  // chunk holds at most kChunkSize original bytes).
   static std::string Damaged() {
     std::string bytes = ReadFile(Archive());
-    EXPECT_GT(bytes.size(), 8 * kChunk);
+    EXPECT_GT(bytes.size(), 8 * kChunkSize);
     for (size_t at : {bytes.size() / 4, bytes.size() / 2}) {
       for (size_t i = 0; i < 4; ++i) bytes[at + i] = static_cast<char>(bytes[at + i] ^ 0x5a);
     }
@@ -96,7 +89,7 @@ TEST_F(ListingTest, VerifyAllGoesOnPastDamageAndReportsEveryDamagedChunk) {
     EXPECT_TRUE(d.code == sgz::ErrorCode::kChecksumMismatch || d.code == sgz::ErrorCode::kCorrupt) << d.message;
     EXPECT_FALSE(d.message.empty());
     EXPECT_GT(d.length, 0u);
-    EXPECT_LE(d.length, kChunk);
+    EXPECT_LE(d.length, kChunkSize);
     if (i > 0) {
       EXPECT_GT(d.chunk, damage[i - 1].chunk);
     }

@@ -19,25 +19,14 @@ using sgz_api_test::ReadFile;
 class StreamTest : public PackedDemoSuite<StreamTest> {
  public:
   static const char* DirPrefix() { return "sgz_api_stream_test"; }
-  static sgz::PackFileOptions PackOptions() {
-    sgz::PackFileOptions o;
-    o.chunk_size = 64 << 10;
-    return o;
-  }
 
  protected:
   // Runs f with standard input reading the file `path`.
   template <typename F>
   static void WithStdin(const std::string& path, F f) {
-    const int saved = dup(STDIN_FILENO);
-    const int fd = open(path.c_str(), O_RDONLY);
-    ASSERT_GE(saved, 0);
-    ASSERT_GE(fd, 0);
-    dup2(fd, STDIN_FILENO);
+    sgz_api_test::ScopedRedirect in(STDIN_FILENO, path);
+    ASSERT_TRUE(in.ok());
     f();
-    dup2(saved, STDIN_FILENO);
-    close(fd);
-    close(saved);
   }
   static sgz::WriteCallback Append(std::string* out) {
     return [out](const void* data, size_t n) {
@@ -123,7 +112,7 @@ TEST_F(StreamTest, TensorChunks) {
     EXPECT_GE(t.first_chunk, next) << t.name;
     EXPECT_LE(t.first_chunk + t.chunks, reader.archive_info().chunks) << t.name;
     // Big tensors span several 64 KiB chunks.
-    EXPECT_EQ(t.chunks, (t.size + (64 << 10) - 1) / (64 << 10)) << t.name;
+    EXPECT_EQ(t.chunks, (t.size + kChunkSize - 1) / kChunkSize) << t.name;
     next = t.first_chunk + t.chunks;
   }
 }

@@ -55,7 +55,7 @@ class ApiTest : public sgz_api_test::PackedDemoSuite<ApiTest> {
   static const char* DirPrefix() { return "sgz_api_test"; }
   static sgz::PackFileOptions PackOptions() {
     sgz::PackFileOptions options;
-    options.chunk_size = 64 << 10;  // many chunks, so ranges cross chunk boundaries
+    options.chunk_size = kChunkSize;
     options.threads = 2;
     return options;
   }

@@ -1,6 +1,6 @@
-// Helpers shared by the public API tests (api_test.cc, api_info_test.cc,
-// api_c_test.cc): file I/O, the demo fixture, temporary directories and a
-// suite that packs the demo once. Like those tests, they use only the
+// Helpers shared by the public API tests (api_*_test.cc): file I/O, the demo
+// fixture, temporary directories, standard input or output redirected to a
+// file, and a suite that packs the demo once. Like those tests, they use only the
 // installed headers, so that the same objects link against libsgz.a and
 // libsgz.so.
 #ifndef SGZ_TESTS_API_TEST_UTIL_H_
@@ -8,7 +8,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <filesystem>
 #include <string>
@@ -35,13 +39,69 @@ inline std::string MakeTempDir(const std::string& prefix) {
   return made ? tmpl : "";
 }
 
+// A test with a new empty temporary directory dir_ of its own (named after
+// the suite), removed after the test. A SetUp of a derived fixture starts with
+// ASSERT_NO_FATAL_FAILURE(TempDirTest::SetUp()).
+class TempDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir(std::string("sgz_") + ::testing::UnitTest::GetInstance()->current_test_info()->test_suite_name());
+    ASSERT_FALSE(dir_.empty());
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  std::string dir_;
+};
+
+// While alive, file descriptor `fd` (STDIN_FILENO, STDOUT_FILENO) refers to
+// the file `path` opened with `flags`, as for `sgz ... < path`; destroying it
+// puts the old one back. ok() is false, and the test has failed, when the
+// file could not be put there. Check results after it is gone: gtest prints
+// to standard output.
+class ScopedRedirect {
+ public:
+  ScopedRedirect(int fd, const std::string& path, int flags = O_RDONLY) : fd_(fd) {
+    fflush(stdout);  // what stdio holds goes where it was meant to go
+    saved_ = dup(fd);
+    const int file = open(path.c_str(), flags);
+    EXPECT_GE(saved_, 0);
+    EXPECT_GE(file, 0) << path;
+    ok_ = saved_ >= 0 && file >= 0 && dup2(file, fd) == fd;
+    if (file >= 0) close(file);
+  }
+  ~ScopedRedirect() {
+    fflush(stdout);
+    if (saved_ < 0) return;
+    dup2(saved_, fd_);
+    close(saved_);
+  }
+  ScopedRedirect(const ScopedRedirect&) = delete;
+  ScopedRedirect& operator=(const ScopedRedirect&) = delete;
+  bool ok() const { return ok_; }
+
+ private:
+  int fd_;
+  int saved_ = -1;
+  bool ok_ = false;
+};
+
 // A suite whose tests share one archive of the demo fixture, packed once into
 // a fresh temporary directory that is removed after the suite. `Derived`
-// provides `static const char* DirPrefix()` and
-// `static sgz::PackFileOptions PackOptions()`. A class template, so that each
-// suite has its own directory and archive.
+// provides `static const char* DirPrefix()` and may hide PackOptions(). A
+// class template, so that each suite has its own directory and archive.
 template <class Derived>
 class PackedDemoSuite : public ::testing::Test {
+ public:
+  // Small chunks, so that the demo spans many and ranges cross their boundaries.
+  static constexpr uint64_t kChunkSize = 64 << 10;
+  static sgz::PackFileOptions PackOptions() {
+    sgz::PackFileOptions options;
+    options.chunk_size = kChunkSize;
+    return options;
+  }
+
  protected:
   static void SetUpTestSuite() {
     dir_ = new std::string(MakeTempDir(Derived::DirPrefix()));
