@@ -90,6 +90,41 @@ TEST(FileView, EveryTensorOfTheFixtures) {
   EXPECT_GT(tensors, 20);
 }
 
+// Intact chunks but a wrong whole-file checksum (the manifest rewritten with
+// a valid manifest checksum): unpack and the pass that goes on past damage
+// (verify) fail alike, with the same words.
+TEST(FileView, AWrongWholeFileChecksumIsReportedAlikeByBothPasses) {
+  std::string original(3 * kMinChunkSize, 'x');
+  PackOptions o;
+  o.chunk_size = kMinChunkSize;
+  const std::string packed = testing::Pack(original, o);
+  Result<std::unique_ptr<Archive>> good = testing::OpenMemory(packed);
+  ASSERT_TRUE(good.ok());
+  Manifest m = (*good)->manifest();
+  const uint64_t chunks_end = (*good)->store().footer().manifest_offset;
+  m.files[0].checksum ^= 1;
+  std::string archive = packed.substr(0, chunks_end), tail;
+  m.EncodeTo(&tail);
+  Footer footer = (*good)->store().footer();
+  footer.manifest_size = tail.size();
+  footer.manifest_checksum = Xxh3(tail.data(), tail.size());
+  footer.EncodeTo(&tail);
+  archive += tail;
+  Result<std::unique_ptr<Archive>> a = testing::OpenMemory(archive);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  StringSink sink;
+  const Status unpacked = (*a)->view().Unpack(&sink);
+  int damaged = 0;
+  const Status verified = (*a)->view().UnpackPastDamage(nullptr, [&](size_t, const Status&) {
+    ++damaged;
+    return Status::Ok();
+  });
+  EXPECT_EQ(damaged, 0);
+  EXPECT_EQ(unpacked.code(), Status::Code::kChecksumMismatch);
+  EXPECT_EQ(verified.code(), Status::Code::kChecksumMismatch);
+  EXPECT_EQ(verified.message(), unpacked.message());
+}
+
 // An archive with three files over the chunks of one packed input: file 0
 // as written, file 1 = chunks 3..6 (a slice of file 0), file 2 = chunks 0, 5,
 // 9 (shares chunk 5 with both). The spec lets several files reference a chunk.

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "common/status.h"
+
 namespace sgz::internal {
 
 uint64_t Xxh3(const void* data, size_t size);
@@ -39,6 +41,14 @@ inline bool ChecksumMatches(uint64_t computed, uint64_t stored) {
 #else
   return computed == stored;
 #endif
+}
+
+// ChecksumMismatch unless `computed`, the XXH3-64 of every decoded byte of a
+// file, is the checksum its manifest entry records: one message whether the
+// file was unpacked, streamed or verified.
+inline Status CheckWholeFileChecksum(uint64_t computed, uint64_t stored) {
+  if (ChecksumMatches(computed, stored)) return Status::Ok();
+  return Status::ChecksumMismatch("whole-file checksum does not match the decoded bytes");
 }
 
 }  // namespace sgz::internal

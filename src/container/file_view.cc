@@ -91,8 +91,7 @@ Status FileView::Unpack(ByteSink* sink) const {
                                            whole.Update(decoded.data(), decoded.size());
                                            return sink->Write(decoded.data(), decoded.size());
                                          }));
-  if (!ChecksumMatches(whole.Digest(), f.checksum)) return Status::ChecksumMismatch("whole-file checksum does not match the decoded bytes");
-  return Status::Ok();
+  return CheckWholeFileChecksum(whole.Digest(), f.checksum);
 }
 
 Status FileView::UnpackPastDamage(ByteSink* sink, const std::function<Status(size_t, const Status&)>& damaged) const {
@@ -109,10 +108,7 @@ Status FileView::UnpackPastDamage(ByteSink* sink, const std::function<Status(siz
         any_damage = true;
         return damaged(k, failure);
       }));
-  if (!any_damage && !ChecksumMatches(whole.Digest(), f.checksum)) {
-    return Status::ChecksumMismatch("whole-file checksum mismatch");
-  }
-  return Status::Ok();
+  return any_damage ? Status::Ok() : CheckWholeFileChecksum(whole.Digest(), f.checksum);
 }
 
 Result<const TensorEntry*> FileView::FindTensor(const std::string& name) const {

@@ -144,7 +144,7 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, un
   if (stats->original_bytes != f.original_size) {
     return Status::Corruption("manifest: original size " + Num(f.original_size) + ", decoded " + Num(stats->original_bytes));
   }
-  if (!ChecksumMatches(whole.Digest(), f.checksum)) return Status::ChecksumMismatch("whole-file checksum does not match the decoded bytes");
+  SGZ_RETURN_IF_ERROR(CheckWholeFileChecksum(whole.Digest(), f.checksum));
   stats->attributes = f.attributes;
   return Status::Ok();
 }
