@@ -195,6 +195,20 @@ py verify-same-json 'import json,sys; d=json.load(open(sys.argv[1])); assert d["
 # Damage and a difference together: both reported, the rest still compared.
 check verify-damaged-against 2 "$SGZ" verify "$T/bad.sgz" --against "$T/changed.gguf"
 grep -q "differs from $T/changed.gguf at byte" "$T/err" && grep -q "3 of $nchunks chunks damaged" "$T/err" && ok || fail "damage + difference" "$T/err"
+# In JSON a difference found is a definite "matches": false, damage or not;
+# without one, damage leaves it unknown (null).
+check verify-damaged-against-json 2 "$SGZ" verify "$T/bad.sgz" --against "$T/changed.gguf" --json
+py verify-damaged-against-json "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d['matches'] is False and d['first_difference'] == $first and len(d['damaged']) == 3, d
+" "$T/out"
+check verify-damaged-same-json 2 "$SGZ" verify "$T/bad.sgz" --against "$T/demo.gguf" --json
+py verify-damaged-same-json "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d['matches'] is None and d['first_difference'] is None and len(d['damaged']) == 3, d
+" "$T/out"
 
 # ---- ls and info of a plain GGUF file: as for an archive, without archive facts.
 check ls-gguf 0 "$SGZ" ls "$T/demo.gguf"

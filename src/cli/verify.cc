@@ -81,6 +81,14 @@ std::string DifferingText(const VerifyResult& result) {
   return s.empty() ? s : " (" + s + ")";
 }
 
+// "matches": false once a difference is found, even in an archive with
+// damage; true only when every byte was compared; else null (unknown).
+std::string MatchesJson(bool compared, bool matches, bool intact) {
+  if (!compared) return "null";
+  if (!matches) return "false";
+  return intact ? "true" : "null";
+}
+
 }  // namespace
 
 int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& args) {
@@ -111,7 +119,7 @@ int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& ar
              ", \"error\": " + (e.ok() ? "null" : JsonString(ErrorText(e))) + ", \"original_size\": " +
              std::to_string(result.original_size) + ", \"chunks_checked\": " + std::to_string(result.chunks_checked) +
              ", \"against\": " + (against.empty() ? "null" : JsonString(against)) + ", \"matches\": " +
-             (!compared || !e.ok() ? "null" : (matches ? "true" : "false")) + ", \"damaged\": " +
+             MatchesJson(compared, matches, e.ok()) + ", \"damaged\": " +
              DamageJson(result.damaged) + ", \"first_difference\": " +
              (compared && !matches ? std::to_string(result.first_difference) : "null") +
              ", \"differing_tensors\": [" + differing + "], \"differs_outside_tensors\": " +
