@@ -139,6 +139,35 @@ TEST_F(ListingTest, VerifyAllGoesOnPastDamageAndReportsEveryDamagedChunk) {
   sgz_reader_close(c);
 }
 
+// A file to compare with that ends inside a damaged chunk lacks the rest of
+// the original: that is a difference, though the chunk's bytes are unknown.
+TEST_F(ListingTest, VerifyFileNotesAFileThatEndsInsideADamagedChunk) {
+  const std::string path = Damaged();
+  sgz::VerifyResult damaged;
+  ASSERT_FALSE(sgz::VerifyFile(path, sgz::VerifyOptions(), &damaged).ok());
+  ASSERT_FALSE(damaged.damaged.empty());
+  const sgz::Damage& last = damaged.damaged.back();
+  ASSERT_GT(last.length, 10u);
+  const uint64_t cut = last.offset + 10;
+  WriteFile(Path("short.gguf"), Original().substr(0, cut));
+  sgz::VerifyOptions options;
+  options.against = Path("short.gguf");
+  sgz::VerifyResult result;
+  sgz::Error e = sgz::VerifyFile(path, options, &result);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(result.damaged.size(), damaged.damaged.size());
+  EXPECT_FALSE(result.matches);
+  EXPECT_EQ(result.first_difference, cut);
+  // The tensors from the cut on are missing from the file.
+  sgz::Reader reader = OpenOrDie(Archive());
+  std::vector<std::string> missing;
+  for (const sgz::TensorInfo& t : reader.tensors()) {
+    if (t.size > 0 && t.offset + t.size > cut) missing.push_back(t.name);
+  }
+  ASSERT_FALSE(missing.empty());
+  EXPECT_EQ(result.differing_tensors, missing);
+}
+
 TEST_F(ListingTest, VerifyAllReturnsTheDamageCallbacksErrorUnchanged) {
   sgz::Reader reader = OpenOrDie(Damaged());
   int calls = 0;

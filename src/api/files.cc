@@ -278,6 +278,10 @@ class Comparer {
       n -= got;
       pos_ += got;
     }
+    if (n > 0) {  // the file ends inside the skipped bytes: it lacks the rest
+      if (mismatch_ == UINT64_MAX) mismatch_ = pos_;
+      NoteDifferences(nullptr, nullptr, 0, n);
+    }
     pos_ += n;
     return Status::Ok();
   }
