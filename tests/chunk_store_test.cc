@@ -257,5 +257,43 @@ TEST_F(ChunkStoreTest, ChunksAreDescribedByTheirTensor) {
   EXPECT_EQ(store->DescribeChunk(c), "chunk " + std::to_string(c) + " (tensor '" + t.name + "')");
 }
 
+// Small files put several tensors in one chunk (and a chunk may start in the
+// padding before a tensor): a chunk is described by every tensor it holds,
+// not only by the one holding its first byte.
+TEST(ChunkDescriptions, AChunkOfSeveralTensorsNamesThem) {
+  const std::string packed = testing::Pack(fixtures::DemoModel());  // default chunks: grouped
+  Result<std::unique_ptr<Archive>> a = testing::OpenMemory(packed);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  const Manifest& m = (*a)->manifest();
+  const FileEntry& f = m.files[0];
+  size_t shared = 0, many = 0;
+  uint64_t start = 0;
+  for (uint32_t c : f.chunks) {
+    const uint64_t end = start + m.chunks[c].original_size;
+    std::vector<std::string> names;
+    for (const TensorEntry& t : f.tensors) {
+      if (t.size > 0 && t.offset < end && start < t.offset + t.size) names.push_back("'" + t.name + "'");
+    }
+    std::string want = "chunk " + std::to_string(c);
+    if (start < f.data_offset) {
+      ASSERT_TRUE(names.empty()) << "the demo's metadata has a chunk of its own";
+      want += " (metadata)";
+    } else if (names.size() == 1) {
+      want += " (tensor " + names[0] + ")";
+    } else if (names.size() <= 3) {
+      want += " (tensors " + names[0] + ", " + names[1] + (names.size() == 3 ? ", " + names[2] : "") + ")";
+    } else {
+      want += " (tensors " + names[0] + ", " + names[1] + ", " + names[2] + " and " +
+              std::to_string(names.size() - 3) + " more)";
+    }
+    EXPECT_EQ((*a)->DescribeChunk(c), want);
+    shared += names.size() > 1;
+    many += names.size() > 3;
+    start = end;
+  }
+  EXPECT_GT(shared, 0u);
+  EXPECT_GT(many, 0u);
+}
+
 }  // namespace
 }  // namespace sgz::internal

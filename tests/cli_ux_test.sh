@@ -38,7 +38,7 @@ cp "$A" "$T/badm.sgz"
 printf '\x01' | dd of="$T/badm.sgz" bs=1 seek=$((size - 100)) conv=notrunc 2>/dev/null
 for cmd in "unpack $T/bad.sgz -o $T/x.gguf" "cat $T/bad.sgz --range 0:$size -o $T/x.gguf"; do
   run "$SGZ" $cmd
-  if [ $rc = 2 ] && grep -q "^sgz: $T/bad.sgz: corrupt: chunk [0-9]* (tensor '[^']*'): decoded bytes do not match the chunk checksum$" "$T/err" &&
+  if [ $rc = 2 ] && grep -q "^sgz: $T/bad.sgz: corrupt: chunk [0-9]* (tensors\{0,1\} '[^)]*): decoded bytes do not match the chunk checksum$" "$T/err" &&
      [ "$(wc -l < "$T/err")" = 1 ] && [ ! -e "$T/x.gguf" ]; then ok; else fail "damaged chunk: $cmd: exit $rc:" "$T/err"; fi
 done
 run "$SGZ" verify - < "$T/bad.sgz"

@@ -47,15 +47,19 @@ std::string ChunkStore::DescribeChunk(uint32_t index) const {
     for (uint32_t c : f.chunks) {
       if (c == index) {
         std::string where = manifest_.files.size() > 1 ? "file '" + f.name + "'" : "";
-        std::string what;
-        // The tensor whose payload holds the chunk's first byte, if any.
+        const uint64_t end = start + manifest_.chunks[c].original_size;
+        std::string what = f.kind == EntryKind::kGguf && start < f.data_offset ? "metadata" : "";
+        // Every tensor with payload in the chunk (small files group several
+        // in one), the first three by name.
+        std::vector<const std::string*> names;
         for (const TensorEntry& t : f.tensors) {
-          if (start >= t.offset && start < t.offset + t.size) {
-            what = "tensor '" + t.name + "'";
-            break;
-          }
+          if (t.size > 0 && t.offset < end && start < t.offset + t.size) names.push_back(&t.name);
         }
-        if (what.empty() && f.kind == EntryKind::kGguf && start < f.data_offset) what = "metadata";
+        for (size_t i = 0; i < names.size() && i < 3; ++i) {
+          what += i > 0 ? ", '" : std::string(what.empty() ? "" : ", ") + (names.size() == 1 ? "tensor '" : "tensors '");
+          what += *names[i] + "'";
+        }
+        if (names.size() > 3) what += " and " + Num(names.size() - 3) + " more";
         if (!where.empty() && !what.empty()) where += ", ";
         where += what;
         return where.empty() ? s : s + " (" + where + ")";
