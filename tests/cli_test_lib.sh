@@ -7,8 +7,8 @@
 # directory T that is removed on exit, and keeps the pass/fail counts that
 # `finish` prints and turns into the exit code. Not a test by itself.
 set -u
-SGZ=$1
-SRC=$2
+# shellcheck disable=SC2034  # used by the tests that source this file
+SGZ=$1 SRC=$2
 T=$(mktemp -d)
 # chmod first: a test may leave read-only files or directories behind.
 trap 'chmod -R u+rwx "$T"; rm -rf "$T"' EXIT
