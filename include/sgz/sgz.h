@@ -99,6 +99,18 @@ struct StreamStat {
   uint64_t stored = 0;
 };
 
+// One archived file (a member) of an archive; Reader::members() lists them.
+struct MemberInfo {
+  std::string name;             // a relative path, '/' between components ("zoo/x.gguf")
+  uint64_t original_size = 0;   // bytes of the file
+  uint64_t stored_size = 0;     // bytes of the chunks it references (headers included)
+  uint64_t chunks = 0;          // chunks it references
+  bool gguf = false;            // false: stored as opaque bytes (note says why)
+  std::string note;
+  uint64_t checksum = 0;        // XXH3-64 of the whole file
+  FileAttributes attributes;    // as recorded at pack time
+};
+
 // An open archive. Opening validates the header, footer and manifest
 // (checksum first) and reads no chunk; every later read decodes only the
 // chunks it needs and checks their checksums.
@@ -194,6 +206,20 @@ class Reader {
   Error VerifyAll(const DamageCallback& damaged, const WriteCallback& write = nullptr,
                   const ProgressCallback& progress = nullptr);
 
+  // Every member of the archive, in the order of its file table (sgz pack
+  // writes them sorted by name). An archive packed from one file has one
+  // member. A Reader opened by Open() or OpenMemory() reads member 0; its
+  // name is file_name().
+  const std::vector<MemberInfo>& members() const;
+  // A Reader of the member called `name` (exactly; kNotFound, suggesting a
+  // close name, when there is none): every method above then acts on that
+  // member (tensors(), ReadRange, Unpack, Verify...; archive_info().checksum
+  // is the member's). It shares this Reader's archive source and chunk
+  // cache, which live as long as the last Reader sharing them: stats()
+  // counts the reads of all of them, and Readers sharing an archive must
+  // not be used concurrently (open the archive again for another thread).
+  ErrorOr<Reader> OpenMember(const std::string& name) const;
+
   ReadStats stats() const;
 
  private:
@@ -215,6 +241,15 @@ struct PackFileOptions {
   static PackFileOptions Max();
 };
 
+// One member PackFiles wrote.
+struct PackedMember {
+  std::string name;
+  uint64_t original_size = 0;
+  uint64_t stored_size = 0;  // its chunks' bytes (the whole archive for a one-file pack)
+  bool gguf = false;
+  std::string notice;        // why it was packed as opaque bytes, or empty
+};
+
 struct PackSummary {
   uint64_t original_size = 0;
   uint64_t archive_size = 0;
@@ -222,6 +257,7 @@ struct PackSummary {
   bool gguf = false;   // false: packed as opaque bytes; notice says why
   std::string notice;
   std::vector<StreamStat> streams;  // as Reader::StreamStats() reports them
+  std::vector<PackedMember> members;  // filled by PackFiles only
 };
 
 // kInvalidArgument, with the limit in the message, for options PackFile
@@ -248,6 +284,33 @@ Error CheckOutputNotInput(const std::string& in, const std::string& out);
 // (Reader::file_attributes()); standard input and pipes record none.
 Error PackFile(const std::string& in, const std::string& out, const PackFileOptions& options = PackFileOptions(),
                PackSummary* summary = nullptr);
+
+// A file to pack and the name of its member.
+struct PackInput {
+  std::string path;
+  std::string name;
+};
+
+// The members PackFiles makes of `inputs` (files and directories), sorted
+// by name (bytes): a file is named by its last path component, a directory
+// by its last component followed by '/' and the path below it ("." and
+// ".." by the directory's own name); directories are recursed in full
+// (empty ones leave no trace). kInvalidArgument, naming the path, for
+// anything that is not a regular file or a directory (symbolic links are
+// not followed), "-", a name that breaks the member name rules (spec:
+// "Member names"), two inputs with one name, a name that is both a file and
+// the directory of another ("a", "a/b"), nothing to pack, or more than
+// 65536 files; kIoError for what cannot be read.
+ErrorOr<std::vector<PackInput>> ListPackInputs(const std::vector<std::string>& inputs);
+
+// Packs files and directories into the archive `out` ("-": standard
+// output), one member each as ListPackInputs names them, in that order.
+// One file (or "-") alone is exactly PackFile (the same archive, byte for
+// byte); anything else is checked whole (ListPackInputs, then that the
+// output is none of the inputs) before the output is created. *summary:
+// as PackFile's, with members filled.
+Error PackFiles(const std::vector<std::string>& inputs, const std::string& out,
+                const PackFileOptions& options = PackFileOptions(), PackSummary* summary = nullptr);
 
 struct UnpackOptions {
   bool overwrite = false;  // replace an existing output

@@ -114,12 +114,21 @@ class CountingSink : public internal::ByteSink {
 std::vector<MetadataEntry> DecodeMetadata(const uint8_t* header, const internal::GgufLayout& layout,
                                           bool big_endian, const MetadataLimits& limits);
 
+// The members of an archive (Reader::members()), from its manifest.
+std::vector<MemberInfo> ListMembers(const internal::Manifest& manifest);
 }  // namespace internal::api
 
 struct Reader::Impl {
   static ErrorOr<Reader> Make(std::unique_ptr<internal::ByteSource> source);
+  // A Reader of file `index` of `archive` (whose members list is given).
+  static ErrorOr<Reader> MakeView(std::shared_ptr<internal::Archive> archive, uint32_t index);
 
-  std::unique_ptr<internal::Archive> archive;
+  // Shared by the Reader of the archive and every Reader of one of its
+  // members (OpenMember): one chunk store, one source.
+  std::shared_ptr<internal::Archive> archive;
+  internal::FileView* view = nullptr;  // the file this Reader reads, of *archive
+  const internal::FileEntry& file() const { return view->file(); }
+  std::vector<MemberInfo> members;  // every file of the archive
   // The path given to Open(path), so that Unpack(out_path) can refuse to
   // replace the archive it reads; empty for memory and custom sources.
   std::string path;

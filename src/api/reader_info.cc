@@ -100,23 +100,45 @@ ErrorOr<std::vector<MetadataEntry>> Reader::Metadata(const MetadataLimits& limit
     Impl& impl = *impl_;
     if (!impl.layout) {
       auto layout = std::make_unique<GgufLayout>();
-      Status s = impl.archive->ReadGgufHeader(&impl.header, layout.get());
+      Status s = impl.view->ReadGgufHeader(&impl.header, layout.get());
       if (!s.ok()) return ToError(s);
       impl.layout = std::move(layout);
     }
-    return DecodeMetadata(impl.header.data(), *impl.layout, impl.archive->file().big_endian, limits);
+    return DecodeMetadata(impl.header.data(), *impl.layout, impl.file().big_endian, limits);
   });
 }
 
 ErrorOr<std::vector<StreamStat>> Reader::StreamStats() {
   return Guarded([&]() -> ErrorOr<std::vector<StreamStat>> {
     std::map<std::string, StreamTotals> totals;
-    Status s = impl_->archive->StreamStats(&totals);
+    Status s = impl_->view->StreamStats(&totals);
     if (!s.ok()) return ToError(s);
     std::vector<StreamStat> out;
     for (const auto& [name, t] : totals) out.push_back({name, t.raw, t.stored});
     return out;
   });
 }
+
+namespace internal::api {
+
+std::vector<MemberInfo> ListMembers(const internal::Manifest& manifest) {
+  std::vector<MemberInfo> out;
+  out.reserve(manifest.files.size());
+  for (const internal::FileEntry& f : manifest.files) {
+    MemberInfo m;
+    m.name = f.name;
+    m.original_size = f.original_size;
+    for (uint32_t c : f.chunks) m.stored_size += manifest.chunks[c].stored_size;
+    m.chunks = f.chunks.size();
+    m.gguf = f.kind == internal::EntryKind::kGguf;
+    m.note = f.note;
+    m.checksum = f.checksum;
+    m.attributes = PublicAttributes(f.attributes);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace internal::api
 
 }  // namespace sgz

@@ -187,15 +187,22 @@ ErrorOr<Reader> Reader::Open(std::unique_ptr<Source> source) {
 ErrorOr<Reader> Reader::Impl::Make(std::unique_ptr<ByteSource> source) {
   Result<std::unique_ptr<Archive>> archive = Archive::Open(std::move(source));
   if (!archive.ok()) return ToError(archive.status());
+  return MakeView(std::shared_ptr<Archive>(std::move(archive).value()), 0);
+}
+
+ErrorOr<Reader> Reader::Impl::MakeView(std::shared_ptr<Archive> archive, uint32_t index) {
+  Result<FileView*> view = archive->view(index);
+  if (!view.ok()) return ToError(view.status());
   std::unique_ptr<Impl> impl(new Impl);
-  impl->archive = std::move(archive).value();
-  const Archive& a = *impl->archive;
-  const FileEntry& f = a.file();
+  impl->archive = std::move(archive);
+  impl->view = *view;
+  const FileView& v = *impl->view;
+  const FileEntry& f = v.file();
   impl->tensors.reserve(f.tensors.size());
   for (const TensorEntry& t : f.tensors) {
     TensorInfo info = PublicTensor(t);
-    info.stored_size = a.TensorStoredBytes(t);
-    a.TensorChunks(t, &info.first_chunk, &info.chunks);
+    info.stored_size = v.TensorStoredBytes(t);
+    v.TensorChunks(t, &info.first_chunk, &info.chunks);
     impl->tensors.push_back(std::move(info));
   }
   if (f.kind == EntryKind::kGguf) {
@@ -209,15 +216,16 @@ ErrorOr<Reader> Reader::Impl::Make(std::unique_ptr<ByteSource> source) {
     g.tensors_by_type = TensorsByType(impl->tensors);
   }
   impl->attributes = PublicAttributes(f.attributes);
+  impl->members = ListMembers(impl->archive->manifest());
   return Reader(std::move(impl));
 }
 
 void Reader::set_threads(unsigned threads) { impl_->archive->set_threads(threads); }
 
-bool Reader::is_gguf() const { return impl_->archive->file().kind == EntryKind::kGguf; }
-const std::string& Reader::note() const { return impl_->archive->file().note; }
-const std::string& Reader::file_name() const { return impl_->archive->file().name; }
-uint64_t Reader::original_size() const { return impl_->archive->file().original_size; }
+bool Reader::is_gguf() const { return impl_->file().kind == EntryKind::kGguf; }
+const std::string& Reader::note() const { return impl_->file().note; }
+const std::string& Reader::file_name() const { return impl_->file().name; }
+uint64_t Reader::original_size() const { return impl_->file().original_size; }
 const ::sgz::FileAttributes& Reader::file_attributes() const { return impl_->attributes; }
 const GgufInfo& Reader::gguf() const { return impl_->gguf; }
 const std::vector<TensorInfo>& Reader::tensors() const { return impl_->tensors; }
@@ -229,16 +237,16 @@ ArchiveInfo Reader::archive_info() const {
   info.format.minor = a.header().minor;
   info.archive_size = a.source().Size();
   info.chunks = a.manifest().chunks.size();
-  info.checksum = a.file().checksum;
+  info.checksum = impl_->file().checksum;
   return info;
 }
 
 ErrorOr<const TensorInfo*> Reader::FindTensor(const std::string& name) const {
   return Guarded([&]() -> ErrorOr<const TensorInfo*> {
-    Result<const TensorEntry*> entry = impl_->archive->FindTensor(name);
+    Result<const TensorEntry*> entry = impl_->view->FindTensor(name);
     if (!entry.ok()) return ToError(entry.status());
     // Same order as the manifest, so the index carries over.
-    const size_t index = static_cast<size_t>(*entry - impl_->archive->file().tensors.data());
+    const size_t index = static_cast<size_t>(*entry - impl_->file().tensors.data());
     return &impl_->tensors[index];
   });
 }
@@ -246,14 +254,14 @@ ErrorOr<const TensorInfo*> Reader::FindTensor(const std::string& name) const {
 Error Reader::ReadTensor(const std::string& name, void* dst, size_t capacity) {
   return Guarded([&]() -> Error {
     if (dst == nullptr && capacity != 0) return Error(ErrorCode::kInvalidArgument, "ReadTensor: null buffer");
-    return ToError(impl_->archive->ReadTensor(name, static_cast<uint8_t*>(dst), capacity));
+    return ToError(impl_->view->ReadTensor(name, static_cast<uint8_t*>(dst), capacity));
   });
 }
 
 Error Reader::ReadRange(uint64_t offset, uint64_t length, void* dst) {
   return Guarded([&]() -> Error {
     if (dst == nullptr && length != 0) return Error(ErrorCode::kInvalidArgument, "ReadRange: null buffer");
-    return ToError(impl_->archive->ReadRange(offset, length, static_cast<uint8_t*>(dst)));
+    return ToError(impl_->view->ReadRange(offset, length, static_cast<uint8_t*>(dst)));
   });
 }
 
@@ -261,13 +269,13 @@ Error Reader::ReadRangeTo(uint64_t offset, uint64_t length, const WriteCallback&
   return Guarded([&]() -> Error {
     if (!write) return Error(ErrorCode::kInvalidArgument, "ReadRangeTo: no write callback");
     CallbackSink sink(&write);
-    return ToCallerError(impl_->archive->WriteRange(offset, length, &sink), sink);
+    return ToCallerError(impl_->view->WriteRange(offset, length, &sink), sink);
   });
 }
 
 Error Reader::ReadTensorTo(const std::string& name, const WriteCallback& write) {
   return Guarded([&]() -> Error {
-    Result<const TensorEntry*> t = impl_->archive->FindTensor(name);
+    Result<const TensorEntry*> t = impl_->view->FindTensor(name);
     if (!t.ok()) return ToError(t.status());
     return ReadRangeTo((*t)->offset, (*t)->size, write);
   });
@@ -282,8 +290,8 @@ Error Reader::Unpack(const std::string& out_path, bool overwrite, const Progress
     Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out_path, overwrite);
     if (!file.ok()) return ToError(file.status());
     CountingSink sink(file->get(), &progress, original_size());
-    Status s = impl_->archive->Unpack(&sink);
-    if (s.ok()) s = (*file)->Commit(&impl_->archive->file().attributes);
+    Status s = impl_->view->Unpack(&sink);
+    if (s.ok()) s = (*file)->Commit(&impl_->file().attributes);
     return ToError(s);
   });
 }
@@ -293,28 +301,28 @@ Error Reader::Unpack(const WriteCallback& write, const ProgressCallback& progres
     if (!write) return Error(ErrorCode::kInvalidArgument, "Unpack: no write callback");
     CallbackSink callback(&write);
     CountingSink sink(&callback, &progress, original_size());
-    return ToCallerError(impl_->archive->Unpack(&sink), callback);
+    return ToCallerError(impl_->view->Unpack(&sink), callback);
   });
 }
 
 Error Reader::Verify(const ProgressCallback& progress) {
   return Guarded([&]() -> Error {
     CountingSink sink(nullptr, &progress, original_size());
-    return ToError(impl_->archive->Unpack(&sink));
+    return ToError(impl_->view->Unpack(&sink));
   });
 }
 
 Error Reader::VerifyAll(const DamageCallback& damaged, const WriteCallback& write, const ProgressCallback& progress) {
   return Guarded([&]() -> Error {
     Archive& a = *impl_->archive;
-    const FileEntry& f = a.file();
-    const FileView& view = a.view();
+    const FileEntry& f = impl_->file();
+    const FileView& view = *impl_->view;
     CallbackSink callback(&write);
     // Damaged chunks count as done too (Advance), so progress reaches the total.
     CountingSink sink(write ? &callback : nullptr, &progress, original_size());
     Error first;          // the first damaged chunk's error
     Error damaged_error;  // what `damaged` returned, handed back unchanged
-    Status s = a.UnpackPastDamage(&sink, [&](size_t k, const Status& failure) -> Status {
+    Status s = view.UnpackPastDamage(&sink, [&](size_t k, const Status& failure) -> Status {
       const uint32_t index = f.chunks[k];
       Damage d;
       d.chunk = index;
@@ -343,6 +351,25 @@ Error Reader::VerifyAll(const DamageCallback& damaged, const WriteCallback& writ
       return ToCallerError(s, callback);
     }
     return first;
+  });
+}
+
+const std::vector<MemberInfo>& Reader::members() const { return impl_->members; }
+
+ErrorOr<Reader> Reader::OpenMember(const std::string& name) const {
+  return Guarded([&]() -> ErrorOr<Reader> {
+    const std::vector<FileEntry>& files = impl_->archive->manifest().files;
+    for (size_t i = 0; i < files.size(); ++i) {
+      if (files[i].name != name) continue;
+      ErrorOr<Reader> reader = Impl::MakeView(impl_->archive, static_cast<uint32_t>(i));
+      if (reader.ok()) reader->impl_->path = impl_->path;
+      return reader;
+    }
+    std::vector<std::string> names;
+    for (const FileEntry& f : files) names.push_back(f.name);
+    const std::vector<std::string> close = ClosestNames(name, names, 3);
+    return Error(ErrorCode::kNotFound, "no member '" + name + "' in the archive" +
+                                           (close.empty() ? "" : " (did you mean '" + close.front() + "'?)"));
   });
 }
 

@@ -21,7 +21,7 @@ struct CommandOptions {
 const std::vector<CommandOptions>& Accepted() {
   static const std::vector<CommandOptions> table = {
       {"pack", {"output", "stdout", "level", "fast", "max", "chunk-size", "threads", "force", "keep", "quiet", "verbose", "stats", "bytes"}},
-      {"unpack", {"output", "stdout", "threads", "force", "keep", "quiet", "verbose", "stats"}},
+      {"unpack", {"output", "stdout", "directory", "threads", "force", "keep", "quiet", "verbose", "stats"}},
       {"cat", {"output", "stdout", "range", "threads", "force", "quiet", "verbose", "stats"}},
       {"ls", {"json", "quiet", "verbose", "bytes"}},
       {"info", {"json", "quiet", "verbose", "full", "bytes"}},
@@ -87,7 +87,7 @@ const std::vector<OptionInfo>& Options() {
       {"quiet", 'q', nullptr},      {"verbose", 'v', nullptr}, {"json", 0, nullptr},
       {"stats", 0, nullptr},        {"range", 0, "OFFSET:LENGTH"}, {"against", 0, "FILE"},
       {"version", 'V', nullptr},    {"help", 'h', nullptr},    {"full", 0, nullptr},
-      {"bytes", 0, nullptr},
+      {"bytes", 0, nullptr},        {"directory", 'C', "DIR"},
   };
   return table;
 }
@@ -206,6 +206,9 @@ bool CheckCommandLine(const std::string& command, const Args& r, const Common& c
   }
   if (r.count("stdout") && r.count("output")) {
     return Refuse("give -c (standard output) or -o FILE, not both");
+  }
+  if (r.count("directory") && (r.count("stdout") || r.count("output"))) {
+    return Refuse("give -C DIR (members under DIR) or " + std::string(r.count("stdout") ? "-c" : "-o") + ", not both");
   }
   if (c.quiet && c.verbose) return Refuse("give -q (quiet) or -v (verbose), not both");
   for (const OptionInfo& o : Options()) {

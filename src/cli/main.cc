@@ -186,6 +186,7 @@ int Main(int argc, char** argv) {
   // ParseUnsignedOption (Args::Value::as), whose messages name the option.
   options.add_options()
       ("o,output", "output file", cxxopts::value<std::string>())
+      ("C,directory", "unpack members under DIR", cxxopts::value<std::string>())
       ("l,level", "zstd level", cxxopts::value<std::string>()->default_value(std::to_string(kDefaultLevel)))
       ("fast", "fastest preset")
       ("max", "smallest preset")

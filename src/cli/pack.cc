@@ -1,4 +1,4 @@
-// sgz pack: a file (or standard input) into an archive.
+// sgz pack: files and directories (or standard input) into an archive.
 #include <cinttypes>
 #include <cstdio>
 
@@ -7,9 +7,22 @@
 namespace sgz::cli {
 
 int CmdPack(const Args& r, const Common& c, const std::vector<std::string>& args) {
-  if (args.size() != 1) return Usage("pack takes one input file");
+  if (args.empty()) return Usage("pack takes input files or directories");
   const std::string in = args[0];
-  const std::string out = ChooseOutput(r, in, "packing", in + ".sgz");
+  std::string out;
+  if (args.size() == 1) {
+    // A directory "zoo/" packs into zoo.sgz.
+    std::string base = in;
+    while (base.size() > 1 && base.back() == '/') base.pop_back();
+    out = ChooseOutput(r, in, "packing", base + ".sgz");
+  } else if (!r.count("output") && !r.count("stdout")) {
+    return Usage("packing several inputs needs -o OUT (or -c)");
+  } else if (r.count("stdout")) {
+    out = "-";
+  } else {
+    out = r["output"].as<std::string>();
+    if (NamesDirectory(out)) return Usage("packing several inputs into a directory needs a file name: -o DIR/NAME.sgz");
+  }
   if (out.empty()) return kExitUsage;
   if (r.count("fast") + r.count("max") + r.count("level") > 1) return Usage("give one of -l, --fast, --max");
   PackFileOptions options;
@@ -29,16 +42,22 @@ int CmdPack(const Args& r, const Common& c, const std::vector<std::string>& args
   options.progress = progress.Callback();
   const auto start = std::chrono::steady_clock::now();
   PackSummary summary;
-  e = PackFile(in, out, options, &summary);
+  e = PackFiles(args, out, options, &summary);
   progress.Done();
   if (!e.ok()) return Fail(e.path().empty() ? in : e.path(), e);
+  const bool several = summary.members.size() > 1;
   if (!summary.notice.empty() && !c.quiet) fprintf(stderr, "sgz: %s: notice: %s\n", in.c_str(), summary.notice.c_str());
+  // Text files beside the models are expected: their notices only with -v.
+  for (const PackedMember& m : summary.members) {
+    if (several && c.verbose && !m.notice.empty()) fprintf(stderr, "sgz: %s: notice: %s\n", m.name.c_str(), m.notice.c_str());
+  }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!c.quiet) {
     fprintf(stderr, "%s: %s -> %s (ratio %.4f), %s", OutName(out).c_str(),
             SizePhrase(summary.original_size, r.count("bytes") > 0).c_str(),
             SizePhrase(summary.archive_size, r.count("bytes") > 0).c_str(),
             Ratio(summary.original_size, summary.archive_size), Plural(summary.chunks, "chunk").c_str());
+    if (several) fprintf(stderr, ", %s", Plural(summary.members.size(), "member").c_str());
     if (c.verbose) {
       fprintf(stderr, ", %.3f s, %.1f MB/s, %s shuffles", secs, summary.original_size / 1e6 / secs,
               ShuffleImplementation());

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli_common.h"
+#include "members.h"
 
 namespace sgz::cli {
 namespace {
@@ -19,8 +20,42 @@ std::string DefaultUnpackName(const std::string& in) {
 }  // namespace
 
 int CmdUnpack(const Args& r, const Common& c, const std::vector<std::string>& args) {
-  if (args.size() != 1) return Usage("unpack takes one archive");
+  if (args.empty()) return Usage("unpack takes an archive");
   const std::string in = args[0];
+  const std::vector<std::string> wanted(args.begin() + 1, args.end());
+  const bool to_dir = r.count("directory") > 0;
+  if (in == "-" && (to_dir || !wanted.empty())) {
+    return Fail(in, Error(ErrorCode::kInvalidArgument, "unpacking members by name or under -C DIR needs the archive "
+                                                       "file (a stream is not supported yet); give the file's name"));
+  }
+  if (in != "-") {
+    ErrorOr<Reader> reader = Reader::Open(in);
+    if (!reader.ok()) return Fail(in, reader.error());
+    const size_t n = reader->members().size();
+    const bool one_out = r.count("output") || r.count("stdout");
+    if (to_dir || (!one_out && (n > 1 || !wanted.empty()))) {
+      std::vector<size_t> selected;
+      if (const int rc = SelectMembers(in, *reader, wanted, &selected); rc != kExitOk) return rc;
+      return UnpackMembers(in, *reader, selected, to_dir ? r["directory"].as<std::string>() : ".", c,
+                           r.count("stats") > 0);
+    }
+    if (wanted.size() > 1) return Usage("-o and -c write one member; give one MEMBER, or -C DIR for several");
+    if (wanted.size() == 1 || n > 1) {
+      if (wanted.empty()) return OnlyMember(in, *reader, "unpack -o");
+      std::optional<Reader> member;
+      if (const int rc = OpenMemberOf(in, *reader, wanted[0], &member); rc != kExitOk) return rc;
+      const std::string& name = member->file_name();
+      const std::string out = ChooseOutput(r, in, "unpacking", name.substr(name.find_last_of('/') + 1));
+      if (out.empty()) return kExitUsage;
+      member->set_threads(c.threads);
+      ProgressLine progress(c, "unpacking");
+      const Error e = member->Unpack(out, c.force, progress.Callback());
+      progress.Done();
+      if (!e.ok()) return Fail(e.path().empty() ? in : e.path(), e);
+      if (r.count("stats")) PrintReadStats(member->stats());
+      return kExitOk;
+    }
+  }
   const std::string out = ChooseOutput(r, in, "unpacking", DefaultUnpackName(in));
   if (out.empty()) return kExitUsage;
   ProgressLine progress(c, "unpacking");

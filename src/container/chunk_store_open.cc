@@ -5,6 +5,7 @@
 
 #include "common/checksum.h"
 #include "container/chunk_store.h"
+#include "container/member_names.h"
 
 namespace sgz::internal {
 namespace {
@@ -84,6 +85,7 @@ Result<std::unique_ptr<ChunkStore>> ChunkStore::Open(std::unique_ptr<ByteSource>
   }
   SGZ_ASSIGN_OR_RETURN(store->manifest_, Manifest::DecodeFrom(frame, footer.manifest_size, footer.manifest_offset,
                                                                    store->header_.version()));
+  SGZ_RETURN_IF_ERROR(CheckMemberNames(store->manifest_));
   store->source_ = std::move(source);
   return store;
 }

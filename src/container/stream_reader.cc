@@ -6,6 +6,7 @@
 #include "common/coding.h"
 #include "common/thread_pool.h"
 #include "container/format.h"
+#include "container/member_names.h"
 #include "streams/transform.h"
 
 namespace sgz::internal {
@@ -129,6 +130,13 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, un
   }
   SGZ_ASSIGN_OR_RETURN(Manifest m, Manifest::DecodeFrom(manifest_bytes.data(), manifest_bytes.size(), manifest_offset,
                                                           header.version()));
+  SGZ_RETURN_IF_ERROR(CheckMemberNames(m));
+  if (m.files.size() > 1) {
+    // Its chunks were the members' back to back; where one ends is only in
+    // the manifest, which comes last.
+    return Status::NotSupported("the archive holds " + Num(m.files.size()) +
+                                " members; unpacking them from a stream is not supported yet: give the archive file");
+  }
   const FileEntry& f = m.files[0];
   if (f.chunks.size() != seen.size()) {
     return Status::Corruption("manifest: lists " + Num(f.chunks.size()) + " chunks, the archive holds " + Num(seen.size()));

@@ -165,6 +165,8 @@ class ArchiveWriter {
   }
 
   uint64_t offset() const { return offset_; }
+  // Stream totals go to *stats from now on (one member's).
+  void set_stats(PackStats* stats) { stats_ = stats; }
 
  private:
   ByteSink* sink_;
@@ -190,10 +192,16 @@ Status ValidatePackOptions(const PackOptions& options) {
   return Status::Ok();
 }
 
-Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackStats* stats) {
-  SGZ_RETURN_IF_ERROR(ValidatePackOptions(options));
-  *stats = PackStats();
+namespace {
 
+// Appends the chunks of one input, read once in order, to the archive being
+// written, and its file entry to *manifest. `consumed_before`: input bytes
+// of earlier members, for progress. *stats receives this member's figures.
+Status PackMember(InputStream* in, const std::string& name, const PackOptions& options, ArchiveWriter* writer_ptr,
+                  Manifest* manifest_ptr, uint64_t consumed_before, PackStats* stats) {
+  ArchiveWriter& writer = *writer_ptr;
+  Manifest& manifest = *manifest_ptr;
+  writer.set_stats(stats);
   // Parse the GGUF header from a prefix of the input, growing it as needed.
   // The same bytes give the same layout whether the input is a pipe or a file.
   Result<GgufLayout> parsed = Status::Corruption("empty input");
@@ -213,20 +221,10 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   GgufLayout* layout = parsed.ok() ? &parsed.value() : nullptr;
 
   FileEntry file;
-  file.name = options.name;
+  file.name = name;
   file.attributes = in->attributes();
-  // The lowest version holding what the archive uses: 2.0 without attributes.
-  FileHeader header;
-  header.minor = MinorVersionNeeded(file.attributes);
-
-  ArchiveWriter writer(sink, stats);
-  std::string head;
-  header.EncodeTo(&head);
-  SGZ_RETURN_IF_ERROR(writer.Emit(head));
-
-  Manifest manifest;
   Xxh3Stream whole;
-  uint64_t consumed = 0;
+  uint64_t consumed = consumed_before;
   const int meta_level = options.meta_level != 0 ? options.meta_level : std::max(options.level, kDefaultMetaLevel);
   const unsigned threads = ResolveThreads(options.threads);
   // Declared before the pipeline: items point into it (group pieces), and the
@@ -314,9 +312,14 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   stats->gguf = layout != nullptr;
   manifest.files.push_back(std::move(file));
 
+  return Status::Ok();
+}
+
+// The manifest and the footer after the last chunk.
+Status FinishArchive(const FileHeader& header, const Manifest& manifest, ArchiveWriter* writer) {
   Footer footer;
   footer.minor = header.minor;
-  footer.manifest_offset = writer.offset();
+  footer.manifest_offset = writer->offset();
   std::string tail;
   manifest.EncodeTo(&tail);
   if (tail.size() > kMaxManifestSize) {
@@ -326,9 +329,65 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   footer.manifest_size = tail.size();
   footer.manifest_checksum = Xxh3(tail.data(), tail.size());
   footer.EncodeTo(&tail);
-  SGZ_RETURN_IF_ERROR(writer.Emit(tail));
+  return writer->Emit(tail);
+}
+
+Status EmitHeader(const FileHeader& header, ArchiveWriter* writer) {
+  std::string head;
+  header.EncodeTo(&head);
+  return writer->Emit(head);
+}
+
+}  // namespace
+
+Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackStats* stats) {
+  SGZ_RETURN_IF_ERROR(ValidatePackOptions(options));
+  *stats = PackStats();
+  // The lowest version holding what the archive uses: 2.0 without attributes.
+  FileHeader header;
+  header.minor = MinorVersionNeeded(in->attributes());
+  ArchiveWriter writer(sink, stats);
+  SGZ_RETURN_IF_ERROR(EmitHeader(header, &writer));
+  Manifest manifest;
+  SGZ_RETURN_IF_ERROR(PackMember(in, options.name, options, &writer, &manifest, 0, stats));
+  SGZ_RETURN_IF_ERROR(FinishArchive(header, manifest, &writer));
   stats->archive_size = writer.offset();
   stats->chunks = manifest.chunks.size();
+  return Status::Ok();
+}
+
+Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& options, ByteSink* sink,
+                   PackStats* total, std::vector<PackStats>* members) {
+  SGZ_RETURN_IF_ERROR(ValidatePackOptions(options));
+  if (inputs.empty() || inputs.size() > kMaxFiles) {
+    return Status::InvalidArgument(std::to_string(inputs.size()) + " members; an archive holds 1 to " +
+                                   std::to_string(kMaxFiles));
+  }
+  *total = PackStats();
+  members->assign(inputs.size(), PackStats());
+  Manifest manifest;
+  // Named by path, every input records its attributes: the archive is 2.1.
+  FileHeader header;
+  header.minor = kFormatMinor;
+  ArchiveWriter writer(sink, total);
+  SGZ_RETURN_IF_ERROR(EmitHeader(header, &writer));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    SGZ_ASSIGN_OR_RETURN(std::unique_ptr<InputStream> in, inputs[i].open());
+    PackStats& m = (*members)[i];
+    const uint64_t chunks_before = manifest.chunks.size(), offset_before = writer.offset();
+    SGZ_RETURN_IF_ERROR(PackMember(in.get(), inputs[i].name, options, &writer, &manifest, total->original_size, &m));
+    m.chunks = manifest.chunks.size() - chunks_before;
+    m.archive_size = writer.offset() - offset_before;  // its chunks' stored bytes
+    total->original_size += m.original_size;
+    for (const auto& [stream, t] : m.streams) {
+      total->streams[stream].raw += t.raw;
+      total->streams[stream].stored += t.stored;
+    }
+  }
+  total->gguf = std::all_of(members->begin(), members->end(), [](const PackStats& m) { return m.gguf; });
+  SGZ_RETURN_IF_ERROR(FinishArchive(header, manifest, &writer));
+  total->archive_size = writer.offset();
+  total->chunks = manifest.chunks.size();
   return Status::Ok();
 }
 

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "container/byte_sink.h"
@@ -48,6 +50,20 @@ Status ValidatePackOptions(const PackOptions& options);
 // *sink. Memory stays bounded by the chunk size and the GGUF header, whatever
 // the input size.
 Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackStats* stats);
+
+// One input of a many-member archive, opened when its turn comes (so that
+// no more than one input is open at a time).
+struct MemberInput {
+  std::string name;  // checked by the caller (CheckMemberName)
+  std::function<Result<std::unique_ptr<InputStream>>()> open;
+};
+
+// Packs the inputs one after another, in the order given, as the members of
+// one archive (chunks of member i before those of member i + 1, the file
+// table in the same order), always format 2.1. *total: the whole archive;
+// (*members)[i]: member i (archive_size: its chunks' stored bytes).
+Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& options, ByteSink* sink,
+                   PackStats* total, std::vector<PackStats>* members);
 
 // Packs data[0, size) into a complete archive written to *sink.
 Status PackBuffer(const uint8_t* data, uint64_t size, const PackOptions& options, ByteSink* sink,
