@@ -33,6 +33,9 @@ struct VerifyOptions {
   std::string against;  // a file to compare the original with ("-": standard input); empty: none
   unsigned threads = 0;
   ProgressCallback progress;
+  // The member to verify (Reader::OpenMember; not from standard input);
+  // empty: member 0, the only one of a one-file archive.
+  std::string member;
 };
 
 struct VerifyResult {

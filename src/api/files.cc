@@ -388,10 +388,17 @@ Error VerifyFile(const std::string& archive, const VerifyOptions& options, Verif
         return Error(ErrorCode::kInvalidArgument, "standard input cannot be both the archive and the file to compare with")
             .set_path("-");
       }
+      if (!options.member.empty()) {
+        return Error(ErrorCode::kInvalidArgument, "verifying a member by name needs the archive file").set_path("-");
+      }
       return VerifyStdin(options, against.get(), &r);
     }
     ErrorOr<Reader> reader = Reader::Open(archive);
     if (!reader.ok()) return reader.error().set_path(archive);
+    if (!options.member.empty()) {
+      reader = reader->OpenMember(options.member);
+      if (!reader.ok()) return reader.error().set_path(archive);
+    }
     r.opened = true;
     r.original_size = reader->original_size();
     reader->set_threads(options.threads);

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "cli_common.h"
+#include "members.h"
 
 namespace sgz::cli {
 namespace {
@@ -108,8 +110,14 @@ int CatStdin(const Common& c, const std::string& out, uint64_t offset, uint64_t 
 
 int CmdCat(const Args& r, const Common& c, const std::vector<std::string>& args) {
   const bool by_range = r.count("range") > 0;
-  if (args.size() != (by_range ? 1u : 2u)) {
-    return Usage("cat takes an archive and a tensor name, or an archive and --range OFFSET:LENGTH");
+  const size_t plain = by_range ? 1u : 2u;  // arguments without a MEMBER
+  if (args.size() != plain && args.size() != plain + 1) {
+    return Usage("cat takes an archive, a MEMBER if it holds several, and a tensor name or --range OFFSET:LENGTH");
+  }
+  const bool named = args.size() == plain + 1;
+  if (named && args[0] == "-") {
+    return Fail("-", Error(ErrorCode::kInvalidArgument, "cat MEMBER needs the archive file (a stream is not "
+                                                        "supported yet); give the file's name"));
   }
   uint64_t offset = 0, length = 0;
   bool to_end = false;
@@ -129,11 +137,18 @@ int CmdCat(const Args& r, const Common& c, const std::vector<std::string>& args)
   if (!same.ok()) return Fail(same.path(), same);
   const bool stats = r.count("stats") || c.verbose;
   if (in == "-") return CatStdin(c, out, offset, length, to_end, stats);  // main() refuses - without --range
-  ErrorOr<Reader> reader = Reader::Open(in);
-  if (!reader.ok()) return Fail(in, reader.error());
+  ErrorOr<Reader> archive = Reader::Open(in);
+  if (!archive.ok()) return Fail(in, archive.error());
+  std::optional<Reader> reader;
+  if (named) {
+    if (const int rc = OpenMemberOf(in, *archive, args[1], &reader); rc != kExitOk) return rc;
+  } else {
+    if (const int rc = OnlyMember(in, *archive, "cat"); rc != kExitOk) return rc;
+    reader.emplace(std::move(archive).value());
+  }
   reader->set_threads(c.threads);
   if (!by_range) {
-    ErrorOr<const TensorInfo*> t = reader->FindTensor(args[1]);
+    ErrorOr<const TensorInfo*> t = reader->FindTensor(args.back());
     if (!t.ok()) {
       const Error& e = t.error();
       const bool suggested = e.message().find("did you mean") != std::string::npos;

@@ -138,6 +138,43 @@ int InfoGguf(const std::string& in, const Common& c, const GgufFileInfo& f, size
   return kExitOk;
 }
 
+// An archive of several members: the archive's facts and one line (JSON:
+// one object) per member; `sgz ls IN MEMBER` lists a member's tensors.
+int InfoMembers(const std::string& in, const Common& c, Reader& reader, bool exact) {
+  const ArchiveInfo a = reader.archive_info();
+  const std::vector<MemberInfo>& members = reader.members();
+  uint64_t original = 0;
+  for (const MemberInfo& m : members) original += m.original_size;
+  if (c.json) {
+    std::string out = "{\"format_version\": \"" + std::to_string(a.format.major) + "." + std::to_string(a.format.minor) +
+                      "\", \"archive_size\": " + std::to_string(a.archive_size) + ", \"original_size\": " +
+                      std::to_string(original) + ", \"ratio\": " + Fixed(Ratio(original, a.archive_size), 6) +
+                      ", \"chunks\": " + std::to_string(a.chunks) + ", \"archive\": true, \"members\": [";
+    for (size_t i = 0; i < members.size(); ++i) {
+      const MemberInfo& m = members[i];
+      out += std::string(i ? ", " : "") + "{\"name\": " + JsonString(m.name) + ", \"kind\": \"" +
+             (m.gguf ? "gguf" : "opaque") + "\", \"note\": " + JsonString(m.note) + ", \"original_size\": " +
+             std::to_string(m.original_size) + ", \"stored\": " + std::to_string(m.stored_size) +
+             ", \"chunks\": " + std::to_string(m.chunks) + ", \"checksum\": \"xxh3-64:" + Hex64(m.checksum) +
+             "\", \"mode\": " + JsonOrNull(ModeText(m.attributes)) + ", \"mtime\": " +
+             JsonOrNull(MtimeText(m.attributes)) + "}";
+    }
+    EmitJson(out + "]}");
+    return kExitOk;
+  }
+  printf("archive:         %s (sgz format %u.%u, %s, %s)\n", in.c_str(), a.format.major, a.format.minor,
+         SizePhrase(a.archive_size, exact).c_str(), Plural(a.chunks, "chunk").c_str());
+  printf("members:         %zu, %s, ratio %.4f\n", members.size(), SizePhrase(original, exact).c_str(),
+         Ratio(original, a.archive_size));
+  for (const MemberInfo& m : members) {
+    const std::string mode = ModeText(m.attributes), mtime = MtimeText(m.attributes);
+    printf("  %-46s %-6s %10s  xxh3-64 %s  %s %s\n", m.name.c_str(), m.gguf ? "gguf" : "opaque",
+           SizeText(m.original_size, exact).c_str(), Hex64(m.checksum).c_str(), mode.empty() ? "-" : mode.c_str(),
+           mtime.empty() ? "-" : mtime.c_str());
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int CmdInfo(const Args& r, const Common& c, const std::vector<std::string>& args) {
@@ -153,6 +190,7 @@ int CmdInfo(const Args& r, const Common& c, const std::vector<std::string>& args
   if (const int rc = OpenListed(in, c, limits, &listed); rc != kExitOk) return rc;
   if (listed.gguf) return InfoGguf(in, c, *listed.gguf, items, exact);
   Reader& reader = *listed.reader;
+  if (reader.members().size() > 1) return InfoMembers(in, c, reader, exact);
   ErrorOr<std::vector<StreamStat>> streams = reader.StreamStats();
   if (!streams.ok()) return Fail(in, streams.error());
   std::vector<MetadataEntry> metadata;

@@ -9,6 +9,7 @@
 #include "cli_common.h"
 #include "json.h"
 #include "listing.h"
+#include "members.h"
 
 namespace sgz::cli {
 namespace {
@@ -29,9 +30,15 @@ bool Matches(const std::string& name, const std::vector<std::string>& patterns) 
 
 std::vector<std::string> TakeLsPatterns(std::vector<std::string>* args) {
   std::vector<std::string> archives, patterns;
+  // After an archive of several members, "zoo/x.gguf" names a member.
+  bool several_members = false;
+  if (args->size() > 1 && (*args)[0] != "-") {
+    ErrorOr<Reader> first = Reader::Open((*args)[0]);
+    several_members = first.ok() && first->members().size() > 1;
+  }
   for (size_t i = 0; i < args->size(); ++i) {
     const std::string& a = (*args)[i];
-    if (i == 0 || a == "-" || EndsWith(a, ".sgz") || EndsWith(a, ".gguf")) {
+    if (i == 0 || a == "-" || EndsWith(a, ".sgz") || (EndsWith(a, ".gguf") && !several_members)) {
       archives.push_back(a);
     } else {
       patterns.push_back(a);
@@ -63,17 +70,13 @@ int OpenListed(const std::string& in, const Common& c, const MetadataLimits& lim
   return kExitOk;
 }
 
-int CmdLs(const Args& r, const Common& c, const std::vector<std::string>& args) {
-  // main.cc has split the command line (TakeLsPatterns): ARCHIVE PATTERN...
-  if (args.empty()) return Usage("ls takes an archive");
-  const std::string& in = args[0];
-  const std::vector<std::string> patterns(args.begin() + 1, args.end());
+namespace {
+
+// The tensors of one file: a one-file archive, a member, a plain GGUF file.
+// `member`: the member's name when the archive holds several, else empty.
+int ListTensors(const Args& r, const Common& c, const std::string& in, const Listed& listed,
+                const std::vector<std::string>& patterns, const std::string& member) {
   const bool exact = r.count("bytes") > 0;
-  MetadataLimits limits;
-  limits.max_items = 0;
-  limits.max_string = 0;
-  Listed listed;
-  if (const int rc = OpenListed(in, c, limits, &listed); rc != kExitOk) return rc;
   const bool archive = listed.reader.has_value();
   const std::vector<TensorInfo>& all = archive ? listed.reader->tensors() : listed.gguf->tensors;
   const bool is_gguf = archive ? listed.reader->is_gguf() : true;
@@ -92,7 +95,8 @@ int CmdLs(const Args& r, const Common& c, const std::vector<std::string>& args) 
     if (hit) continue;
     struct stat st;
     const bool file = stat(p.c_str(), &st) == 0;
-    fprintf(stderr, "sgz: %s: no tensor matches '%s'%s\n", InName(in).c_str(), p.c_str(),
+    fprintf(stderr, "sgz: %s: no tensor%s matches '%s'%s\n", InName(in).c_str(),
+            member.empty() ? "" : (" of " + member).c_str(), p.c_str(),
             file ? " (after the first, an archive must end in .sgz or .gguf)" : "");
     rc = kExitUsage;
   }
@@ -100,7 +104,7 @@ int CmdLs(const Args& r, const Common& c, const std::vector<std::string>& args) 
     std::string out = "{\"file\": " + JsonString(archive ? listed.reader->file_name() : in) +
                       ", \"archive\": " + (archive ? "true" : "false") + ", \"kind\": \"" +
                       (is_gguf ? "gguf" : "opaque") + "\", \"original_size\": " + std::to_string(original) +
-                      ", \"tensors\": [";
+                      (member.empty() ? "" : ", \"member\": " + JsonString(member)) + ", \"tensors\": [";
     for (size_t i = 0; i < tensors.size(); ++i) {
       const TensorInfo& t = *tensors[i];
       out += std::string(i ? ", " : "") + "{\"name\": " + JsonString(t.name) + ", \"type\": " + JsonString(t.type) +
@@ -139,6 +143,77 @@ int CmdLs(const Args& r, const Common& c, const std::vector<std::string>& args) 
   printf("%s, GGUF v%u%s, %s%s\n", shown.c_str(), g.version, g.big_endian ? " big-endian" : "",
          SizePhrase(original, exact).c_str(), archive ? "" : " (a GGUF file, not an archive)");
   return rc;
+}
+
+
+// An archive of several members: the member table, or, when the first
+// pattern selects one member, its tensors (the other patterns select them).
+int ListMembers(const Args& r, const Common& c, const std::string& in, Listed& listed,
+                const std::vector<std::string>& patterns) {
+  const bool exact = r.count("bytes") > 0;
+  const std::vector<MemberInfo>& all = listed.reader->members();
+  std::vector<const MemberInfo*> members;
+  for (const MemberInfo& m : all) {
+    if (patterns.empty() || fnmatch(patterns[0].c_str(), m.name.c_str(), 0) == 0) members.push_back(&m);
+  }
+  if (members.empty()) {
+    std::optional<Reader> ignored;  // prints "no member ...", with a close name
+    const int rc = OpenMemberOf(in, *listed.reader, patterns[0], &ignored);
+    return rc == kExitOk ? kExitUsage : rc;
+  }
+  if (!patterns.empty() && members.size() == 1) {
+    Listed one;
+    if (const int rc = OpenMemberOf(in, *listed.reader, members[0]->name, &one.reader); rc != kExitOk) return rc;
+    return ListTensors(r, c, in, one, std::vector<std::string>(patterns.begin() + 1, patterns.end()), members[0]->name);
+  }
+  if (patterns.size() > 1) {
+    return Usage("'" + patterns[0] + "' matches " + std::to_string(members.size()) +
+                 " members; tensor patterns need one member");
+  }
+  uint64_t original = 0, stored = 0;
+  for (const MemberInfo* m : members) {
+    original += m->original_size;
+    stored += m->stored_size;
+  }
+  if (c.json) {
+    std::string out = "{\"archive\": true, \"members\": [";
+    for (size_t i = 0; i < members.size(); ++i) {
+      const MemberInfo& m = *members[i];
+      out += std::string(i ? ", " : "") + "{\"name\": " + JsonString(m.name) + ", \"kind\": \"" +
+             (m.gguf ? "gguf" : "opaque") + "\", \"original_size\": " + std::to_string(m.original_size) +
+             ", \"stored\": " + std::to_string(m.stored_size) + ", \"ratio\": " +
+             Fixed(Ratio(m.original_size, m.stored_size), 6) + ", \"chunks\": " + std::to_string(m.chunks) + "}";
+    }
+    EmitJson(out + "], \"original_size\": " + std::to_string(original) + ", \"stored\": " + std::to_string(stored) +
+             "}");
+    return kExitOk;
+  }
+  printf("%-48s %-6s %14s %14s %8s\n", "member", "kind", "original", "stored", "ratio");
+  for (const MemberInfo* m : members) {
+    printf("%-48s %-6s %14s %14s %8s\n", m->name.c_str(), m->gguf ? "gguf" : "opaque",
+           SizeText(m->original_size, exact).c_str(), SizeText(m->stored_size, exact).c_str(),
+           Fixed(Ratio(m->original_size, m->stored_size), 4).c_str());
+  }
+  std::string shown = Plural(members.size(), "member");
+  if (!patterns.empty()) shown = std::to_string(members.size()) + " of " + Plural(all.size(), "member");
+  printf("%s, %s, stored %s\n", shown.c_str(), SizePhrase(original, exact).c_str(), SizePhrase(stored, exact).c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+int CmdLs(const Args& r, const Common& c, const std::vector<std::string>& args) {
+  // main.cc has split the command line (TakeLsPatterns): ARCHIVE PATTERN...
+  if (args.empty()) return Usage("ls takes an archive");
+  const std::string& in = args[0];
+  const std::vector<std::string> patterns(args.begin() + 1, args.end());
+  MetadataLimits limits;
+  limits.max_items = 0;
+  limits.max_string = 0;
+  Listed listed;
+  if (const int rc = OpenListed(in, c, limits, &listed); rc != kExitOk) return rc;
+  if (listed.reader && listed.reader->members().size() > 1) return ListMembers(r, c, in, listed, patterns);
+  return ListTensors(r, c, in, listed, patterns, "");
 }
 
 }  // namespace sgz::cli

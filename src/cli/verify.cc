@@ -3,6 +3,7 @@
 // check: every damaged tensor is reported.
 #include <chrono>
 #include <cinttypes>
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -89,11 +90,85 @@ std::string MatchesJson(bool compared, bool matches, bool intact) {
   return intact ? "true" : "null";
 }
 
+// An archive of several members: each member verified in turn (and, with
+// --against DIR, compared with DIR/NAME); text: the damage and differences
+// of each, then one line; JSON: one object with an object per member.
+int VerifyMembers(const Args& r, const Common& c, const std::string& in, const std::vector<MemberInfo>& members) {
+  const std::string against = r.count("against") ? r["against"].as<std::string>() : "";
+  if (!against.empty() && !NamesDirectory(against)) {
+    return Fail(against, Error(ErrorCode::kInvalidArgument, "the archive holds " + Plural(members.size(), "member") +
+                                                                ": --against takes the directory holding them"));
+  }
+  int worst = kExitOk;
+  uint64_t original = 0, chunks = 0;
+  size_t failed = 0;
+  std::string objects;
+  for (const MemberInfo& m : members) {
+    VerifyOptions options;
+    options.member = m.name;
+    options.threads = c.threads;
+    if (!against.empty()) options.against = against + (against.back() == '/' ? "" : "/") + m.name;
+    VerifyResult result;
+    const Error e = VerifyFile(in, options, &result);
+    const std::string label = in + ": " + m.name;
+    original += result.original_size;
+    chunks += result.chunks_checked;
+    int rc = kExitOk;
+    if (!against.empty() && !result.against_opened) {
+      rc = c.json ? ExitFor(e) : Fail(options.against, e);
+    } else if (!e.ok() && !result.damaged.empty()) {
+      if (!c.json) PrintDamage(label, result.damaged);
+      rc = ExitFor(e);
+    } else if (!e.ok()) {
+      rc = c.json ? ExitFor(e) : Fail(label, e);
+    } else if (!result.matches) {
+      if (!c.json) {
+        fprintf(stderr, "sgz: %s: differs from %s at byte %" PRIu64 "%s\n", label.c_str(), options.against.c_str(),
+                result.first_difference, DifferingText(result).c_str());
+      }
+      rc = kExitCorrupt;
+    }
+    if (rc != kExitOk) ++failed;
+    worst = std::max(worst, rc);
+    const bool compared = !against.empty() && result.against_opened && (e.ok() || !result.damaged.empty());
+    objects += std::string(objects.empty() ? "" : ", ") + "{\"member\": " + JsonString(m.name) + ", \"ok\": " +
+               (rc == kExitOk ? "true" : "false") + ", \"error\": " + (e.ok() ? "null" : JsonString(ErrorText(e))) +
+               ", \"original_size\": " + std::to_string(result.original_size) + ", \"chunks_checked\": " +
+               std::to_string(result.chunks_checked) + ", \"against\": " +
+               (against.empty() ? "null" : JsonString(options.against)) + ", \"matches\": " +
+               MatchesJson(compared, result.matches, e.ok()) + ", \"damaged\": " + DamageJson(result.damaged) +
+               ", \"first_difference\": " +
+               (compared && !result.matches ? std::to_string(result.first_difference) : "null") + "}";
+  }
+  if (c.json) {
+    EmitJson("{\"archive\": " + JsonString(in) + ", \"ok\": " + (worst == kExitOk ? "true" : "false") +
+             ", \"original_size\": " + std::to_string(original) + ", \"chunks_checked\": " + std::to_string(chunks) +
+             ", \"against\": " + (against.empty() ? "null" : JsonString(against)) + ", \"members\": [" + objects +
+             "]}");
+    return worst;
+  }
+  if (worst != kExitOk) {
+    fprintf(stderr, "sgz: %s: %s of %s failed\n", in.c_str(), std::to_string(failed).c_str(),
+            Plural(members.size(), "member").c_str());
+    return worst;
+  }
+  if (!c.quiet) {
+    printf("%s: OK (%s, %s, %s, every checksum verified%s)\n", in.c_str(), Plural(members.size(), "member").c_str(),
+           SizePhrase(original, r.count("bytes") > 0).c_str(), Plural(chunks, "chunk").c_str(),
+           against.empty() ? "" : (", identical to the files in " + against).c_str());
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& args) {
   if (args.size() != 1) return Usage("verify takes one archive");
   const std::string in = args[0];
+  if (in != "-") {
+    ErrorOr<Reader> reader = Reader::Open(in);
+    if (reader.ok() && reader->members().size() > 1) return VerifyMembers(r, c, in, reader->members());
+  }
   const std::string against = r.count("against") ? r["against"].as<std::string>() : "";
   ProgressLine progress(c, "verifying");
   VerifyOptions options;
