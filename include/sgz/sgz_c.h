@@ -170,6 +170,25 @@ typedef struct sgz_file_attributes {
 
 int sgz_reader_file_attributes(const sgz_reader* reader, sgz_file_attributes* out);
 
+/* The members (archived files) of the archive, in file table order; an
+ * archive of one file has one. A reader opened by sgz_reader_open reads
+ * member 0. name points into the reader and lives as long as it. */
+typedef struct sgz_member_info {
+  const char* name;       /* relative path, '/' between components */
+  uint64_t original_size;
+  uint64_t stored_size;   /* bytes of the chunks it references */
+  uint64_t chunks;
+  int is_gguf;
+  uint64_t checksum;      /* XXH3-64 of the member */
+} sgz_member_info;
+
+size_t sgz_reader_member_count(const sgz_reader* reader);
+int sgz_reader_member_info(const sgz_reader* reader, size_t i, sgz_member_info* out);
+/* A reader of the member called `name` (SGZ_NOT_FOUND if none), to release
+ * with sgz_reader_close. It shares `reader`'s archive source and cache: the
+ * two must not be used concurrently, and either may be closed first. */
+int sgz_reader_open_member(const sgz_reader* reader, const char* name, sgz_reader** out);
+
 /* How much of the archive the reader has touched so far. */
 typedef struct sgz_read_stats {
   uint64_t archive_size;
@@ -232,6 +251,12 @@ void sgz_pack_options_init(sgz_pack_options* options);
  * as `in` (a hard link or a symlink to it too) is SGZ_INVALID_ARGUMENT,
  * whatever `overwrite` says, and nothing is written. */
 int sgz_pack_file_with(const char* in, const char* out, const sgz_pack_options* options);
+
+/* Packs files and directories into one archive, a member each (as
+ * sgz::PackFiles: directories recursed, members named by their last path
+ * component and the path below it, sorted; one file alone is exactly
+ * sgz_pack_file_with). options->progress is not used here. */
+int sgz_pack_files(const char* const* inputs, size_t count, const char* out, const sgz_pack_options* options);
 
 typedef struct sgz_unpack_options {
   unsigned threads; /* 0 = all cores */

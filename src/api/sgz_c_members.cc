@@ -1,0 +1,66 @@
+// The C ABI, archives of several members: listing them, opening one, and
+// packing many files (sgz_c.cc has the shared rules).
+#include <string>
+#include <vector>
+
+#include "api/sgz_c_internal.h"
+#include "sgz/sgz.h"
+#include "sgz/sgz_c.h"
+
+using namespace sgz::internal::capi;  // NOLINT: the C ABI's shared helpers
+
+extern "C" {
+
+size_t sgz_reader_member_count(const sgz_reader* reader) {
+  return reader == nullptr ? 0 : reader->reader.members().size();
+}
+
+int sgz_reader_member_info(const sgz_reader* reader, size_t i, sgz_member_info* out) {
+  if (reader == nullptr || out == nullptr) return InvalidArgument("sgz_reader_member_info: null argument");
+  const std::vector<sgz::MemberInfo>& members = reader->reader.members();
+  if (i >= members.size()) return InvalidArgument("sgz_reader_member_info: index out of range");
+  const sgz::MemberInfo& m = members[i];
+  *out = sgz_member_info();
+  out->name = m.name.c_str();
+  out->original_size = m.original_size;
+  out->stored_size = m.stored_size;
+  out->chunks = m.chunks;
+  out->is_gguf = m.gguf ? 1 : 0;
+  out->checksum = m.checksum;
+  return SGZ_OK;
+}
+
+int sgz_reader_open_member(const sgz_reader* reader, const char* name, sgz_reader** out) {
+  if (out == nullptr) return InvalidArgument("sgz_reader_open_member: null out");
+  *out = nullptr;
+  if (reader == nullptr || name == nullptr) return InvalidArgument("sgz_reader_open_member: null argument");
+  return Guarded([&]() -> int {
+    sgz::ErrorOr<sgz::Reader> member = reader->reader.OpenMember(name);
+    if (!member.ok()) return Report(member.error());
+    *out = new sgz_reader(std::move(member).value());
+    return SGZ_OK;
+  });
+}
+
+int sgz_pack_files(const char* const* inputs, size_t count, const char* out, const sgz_pack_options* options) {
+  if (out == nullptr || (inputs == nullptr && count != 0)) return InvalidArgument("sgz_pack_files: null argument");
+  return Guarded([&]() -> int {
+    std::vector<std::string> in;
+    for (size_t i = 0; i < count; ++i) {
+      if (inputs[i] == nullptr) return InvalidArgument("sgz_pack_files: null input");
+      in.emplace_back(inputs[i]);
+    }
+    if (in.empty()) return InvalidArgument("sgz_pack_files: no inputs");
+    sgz::PackFileOptions o;
+    if (options != nullptr) {
+      o.level = options->level;
+      o.meta_level = options->meta_level;
+      o.chunk_size = options->chunk_size;
+      o.threads = options->threads;
+      o.overwrite = options->overwrite != 0;
+    }
+    return Report(sgz::PackFiles(in, out, o));
+  });
+}
+
+}  // extern "C"
