@@ -25,8 +25,10 @@ for cmd in "unpack $T/nope.sgz" "ls $T/nope.sgz" "info $T/nope.sgz" "verify $T/n
 done
 run "$SGZ" ls "$T"
 one_line ls-directory 1 "sgz: $T: not a regular file"
-run "$SGZ" pack "$T" -o "$T/d.sgz"
-one_line pack-directory 1 "sgz: $T: is a directory"
+mkfifo "$T/fifo"
+run "$SGZ" pack "$T/demo.gguf" "$T/fifo" -o "$T/d.sgz"
+one_line pack-pipe-member 1 "sgz: $T/fifo: not a regular file or directory (a pipe); sgz packs files and directories only"
+[ ! -e "$T/d.sgz" ] && ok || fail "pack-pipe-member left $T/d.sgz"
 run "$SGZ" unpack "$A" -o "$T/no/such/dir.gguf"
 one_line unpack-no-dir 3 "sgz: $T/no/such/dir.gguf: I/O error: No such file or directory"
 # A damaged chunk, a damaged manifest, an unknown major version: one line,

@@ -295,9 +295,10 @@ struct PackInput {
 // by name (bytes): a file is named by its last path component, a directory
 // by its last component followed by '/' and the path below it ("." and
 // ".." by the directory's own name); directories are recursed in full
-// (empty ones leave no trace). kInvalidArgument, naming the path, for
-// anything that is not a regular file or a directory (symbolic links are
-// not followed), "-", a name that breaks the member name rules (spec:
+// (empty ones leave no trace). A symbolic link given in `inputs` is
+// followed; one found inside a directory is not. kInvalidArgument, naming
+// the path, for anything that is not a regular file or a directory (a
+// symbolic link inside a directory, a pipe, a device), "-", a name that breaks the member name rules (spec:
 // "Member names"), two inputs with one name, a name that is both a file and
 // the directory of another ("a", "a/b"), nothing to pack, or more than
 // 65536 files; kIoError for what cannot be read.
@@ -305,8 +306,8 @@ ErrorOr<std::vector<PackInput>> ListPackInputs(const std::vector<std::string>& i
 
 // Packs files and directories into the archive `out` ("-": standard
 // output), one member each as ListPackInputs names them, in that order.
-// One file (or "-") alone is exactly PackFile (the same archive, byte for
-// byte); anything else is checked whole (ListPackInputs, then that the
+// One input that is not a directory (a file, "-", a pipe) is exactly
+// PackFile (the same archive, byte for byte, the same errors); anything else is checked whole (ListPackInputs, then that the
 // output is none of the inputs) before the output is created. *summary:
 // as PackFile's, with members filled.
 Error PackFiles(const std::vector<std::string>& inputs, const std::string& out,

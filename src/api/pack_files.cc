@@ -85,7 +85,9 @@ Error Walk(const std::string& dir, const std::string& prefix, std::vector<PackIn
 // Adds `path` as member `name` (a directory: the files under it).
 Error AddPackInput(const std::string& path, const std::string& name, std::vector<PackInput>* out, int depth) {
   struct stat st;
-  if (lstat(path.c_str(), &st) != 0) return OsError(path, "cannot read");
+  // A link named on the command line is followed, as by tar -H and cp -R:
+  // the user chose it. Links found inside a directory are not.
+  if ((depth == 0 ? stat(path.c_str(), &st) : lstat(path.c_str(), &st)) != 0) return OsError(path, "cannot read");
   if (S_ISDIR(st.st_mode)) return Walk(path, name, out, depth);
   if (!S_ISREG(st.st_mode)) {
     const char* what = S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISFIFO(st.st_mode) ? "a pipe"
@@ -142,12 +144,7 @@ Error PackFiles(const std::vector<std::string>& inputs, const std::string& out, 
   return Guarded([&]() -> Error {
     struct stat st;
     // One file (or standard input): exactly what PackFile writes.
-    if (inputs.size() == 1 && (inputs[0] == "-" || (lstat(inputs[0].c_str(), &st) == 0 && !S_ISDIR(st.st_mode)))) {
-      if (inputs[0] != "-" && !S_ISREG(st.st_mode)) {
-        std::vector<PackInput> ignored;
-        Error refused = AddPackInput(inputs[0], inputs[0], &ignored, 0);
-        if (!refused.ok()) return refused;
-      }
+    if (inputs.size() == 1 && (inputs[0] == "-" || stat(inputs[0].c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
       Error e = PackFile(inputs[0], out, options, summary);
       if (e.ok() && summary != nullptr) {
         summary->members.assign(1, PackedMember());

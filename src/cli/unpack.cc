@@ -28,11 +28,14 @@ int CmdUnpack(const Args& r, const Common& c, const std::vector<std::string>& ar
     return Fail(in, Error(ErrorCode::kInvalidArgument, "unpacking members by name or under -C DIR needs the archive "
                                                        "file (a stream is not supported yet); give the file's name"));
   }
-  if (in != "-") {
+  const bool one_out = r.count("output") || r.count("stdout");
+  // As before members: an archive without -o whose name gives no output
+  // name is a usage error before it is opened.
+  const bool as_before = !to_dir && wanted.empty() && !one_out && DefaultUnpackName(in).empty();
+  if (in != "-" && !as_before) {
     ErrorOr<Reader> reader = Reader::Open(in);
     if (!reader.ok()) return Fail(in, reader.error());
     const size_t n = reader->members().size();
-    const bool one_out = r.count("output") || r.count("stdout");
     if (to_dir || (!one_out && (n > 1 || !wanted.empty()))) {
       std::vector<size_t> selected;
       if (const int rc = SelectMembers(in, *reader, wanted, &selected); rc != kExitOk) return rc;
