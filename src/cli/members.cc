@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -20,7 +21,8 @@ std::string UnsafeName(const std::string& name) {
     size_t end = name.find('/', at);
     if (end == std::string::npos) end = name.size();
     const std::string part = name.substr(at, end - at);
-    if (part.empty() || part == "." || part == "..") return "has an empty, '.' or '..' component";
+    if (part.empty()) return "has an empty component";
+    if (part == "." || part == "..") return "has a '" + part + "' component";
     at = end + 1;
   }
   return "";
@@ -113,6 +115,14 @@ int UnpackMembers(const std::string& in, Reader& archive, const std::vector<size
   }
   const std::string base = dir.back() == '/' ? dir : dir + "/";
   // Everything that can be known before writing is checked before writing.
+  std::vector<std::string> names;
+  for (size_t i : selected) names.push_back(members[i].name);
+  std::sort(names.begin(), names.end());
+  for (size_t i = 1; i < names.size(); ++i) {
+    if (names[i] == names[i - 1]) {
+      return Refuse(in, ErrorCode::kCorrupt, "member name '" + names[i] + "' appears more than once; not unpacking");
+    }
+  }
   for (size_t i : selected) {
     const std::string& name = members[i].name;
     const std::string why = UnsafeName(name);
@@ -147,7 +157,10 @@ int UnpackMembers(const std::string& in, Reader& archive, const std::vector<size
     ProgressLine progress(c, "unpacking");
     const Error e = member->Unpack(out, c.force, progress.Callback());
     progress.Done();
-    if (!e.ok()) return Fail(e.path().empty() ? in : e.path(), e);
+    if (!e.ok()) {
+      const bool names_out = e.message().compare(0, out.size() + 1, out + ":") == 0;
+      return Fail(!e.path().empty() ? e.path() : names_out ? out : in, e);
+    }
     if (c.verbose) fprintf(stderr, "%s\n", out.c_str());
   }
   if (stats) PrintReadStats(archive.stats());
