@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The model zoo of the corpus as one archive: `sgz pack ZOO -o zoo.sgz`,
+# `sgz unpack zoo.sgz -C out` restores every file byte-exact under
+# out/zoo/, each member unpacks alone, one tensor of one member via cat.
+# Without a corpus the test exits 77 (ctest: Skipped); under CI=true a
+# missing corpus is a failure.
+# shellcheck source=tests/cli_test_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cli_test_lib.sh"
+CORPUS=${SGZ_CORPUS:-$SRC/../shared/corpus}
+ZOO=$CORPUS/zoo
+if [ ! -d "$ZOO" ]; then
+  if [ "${CI:-}" = true ]; then echo "FAIL: corpus zoo not found at $ZOO and CI=true (set SGZ_CORPUS)"; exit 1; fi
+  echo "SKIP: corpus zoo not found at $ZOO (set SGZ_CORPUS)"; exit 77
+fi
+check pack 0 "$SGZ" pack -q "$ZOO" -o "$T/zoo.sgz"
+mkdir "$T/o"
+check unpack 0 "$SGZ" unpack "$T/zoo.sgz" -C "$T/o"
+n=0
+while IFS= read -r f; do
+  name=${f#"$CORPUS"/}
+  same "unpack -C $name" "$f" "$T/o/$name"
+  run "$SGZ" unpack "$T/zoo.sgz" "$name" -c
+  same "unpack $name alone" "$f" "$T/out"
+  n=$((n + 1))
+done < <(find "$ZOO" -type f | sort)
+[ "$n" = 12 ] && ok || fail "zoo holds $n files, want 12"
+[ "$(find "$T/o" -type f | wc -l)" = "$n" ] && ok || fail "stray files under o/"
+# One tensor of one member, against the bytes at its offset in the original.
+member=zoo/esrgan-zoo-Q4_K_S.gguf
+check cat 0 "$SGZ" cat "$T/zoo.sgz" "$member" output.weight -o "$T/t"
+read -r offset size < <("$SGZ" ls "$T/zoo.sgz" "$member" output.weight --json |
+  /usr/bin/python3 -c 'import json,sys; t=json.load(sys.stdin)["tensors"][0]; print(t["offset"], t["size"])')
+tail -c +"$((offset + 1))" "$CORPUS/$member" | head -c "$size" > "$T/t1"
+same "cat $member output.weight" "$T/t1" "$T/t"
+check verify 0 "$SGZ" verify "$T/zoo.sgz" --against "$CORPUS"
+finish
