@@ -145,7 +145,7 @@ constexpr uint64_t kHoldBytes = 1 << 20;
 // kPaysBytes smaller: it costs compatibility with 2.0 readers, so it is used
 // only where the manifest is a material share of the archive, and not for a
 // few bytes of a tiny one.
-constexpr uint64_t kPaysDivisor = 100;
+constexpr uint64_t kPaysDivisor = 200;  // 0.5%
 constexpr uint64_t kPaysBytes = 1024;
 
 // Writes the header and encoded chunks in order and records them (runs on the
