@@ -140,33 +140,8 @@ TEST(CompressedManifest, DecodedSectionsFollowTheBodysRules) {
                 "bytes left in the section 'ZSEC' content");
 }
 
-// A zstd frame without its content size, so that the decoder alone must
-// notice a frame that decodes to more or less than decoded_size; or with a
-// window of 2^window_log (not shrunk to the input), streamed.
-std::string RawFrame(const std::string& bytes, bool content_size, int window_log = 0) {
-  ZSTD_CCtx* c = ZSTD_createCCtx();
-  ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, 3);
-  ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, content_size ? 1 : 0);
-  if (window_log > 0) ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, window_log);
-  std::string out(ZSTD_compressBound(bytes.size()) + 64, '\0');
-  ZSTD_outBuffer ob{&out[0], out.size(), 0};
-  ZSTD_inBuffer in{bytes.data(), bytes.size(), 0};
-  // Two calls: on a first call with ZSTD_e_end zstd would learn the size
-  // and shrink the window.
-  ZSTD_compressStream2(c, &ob, &in, ZSTD_e_continue);
-  while (ZSTD_compressStream2(c, &ob, &in, ZSTD_e_end) != 0) {
-  }
-  ZSTD_freeCCtx(c);
-  out.resize(ob.pos);
-  return out;
-}
-
-Section Zsec(uint64_t decoded_size, const std::string& frame) {
-  Section s{Tag("ZSEC"), kSectionRequired, 1, ""};
-  PutU64(&s.content, decoded_size);
-  s.content += frame;
-  return s;
-}
+using testing::RawFrame;
+using testing::Zsec;
 
 TEST(CompressedManifest, FrameRulesAreEnforced) {
   const testing::PackedFixture& b = Base();

@@ -50,10 +50,11 @@ const std::string kLaterVersion = VersionString({kFormatMajor, kLaterMinor});
 using Base = testing::PackedFixture;
 const Base& GgufBase() { return testing::PackedAllTypes(); }
 
-// Every archive listed in fixtures/<dir>/SOURCES.txt is format `major`.0,
+// Every archive listed in fixtures/<dir>/SOURCES.txt is format `major`.`minor`,
 // decodes to its source through both readers, and every tensor reads by
-// name; none records file attributes (they came with 2.1). Returns how many.
-int CheckFixtureSet(const std::string& dir, int major) {
+// name; none records file attributes (the 2.1 ones were packed from standard
+// input). Returns how many.
+int CheckFixtureSet(const std::string& dir, int major, int minor = 0) {
   std::istringstream sources(Fixture(dir + "/SOURCES.txt"));
   std::string line;
   int checked = 0;
@@ -69,7 +70,7 @@ int CheckFixtureSet(const std::string& dir, int major) {
     EXPECT_FALSE(original.empty());
     if (archive.size() < 16) continue;
     EXPECT_EQ(archive[8], major) << "not a format " << major << " archive";
-    EXPECT_EQ(archive[10], 0) << "not a minor version 0 archive";
+    EXPECT_EQ(archive[10], minor) << "not a minor version " << minor << " archive";
     ExpectReads(archive, original);
     // Random access too: every tensor by name.
     Result<std::unique_ptr<Archive>> a = testing::OpenMemory(archive);
@@ -90,6 +91,17 @@ TEST(FormatCompat, EveryFormat10FixtureDecodesToItsSource) { EXPECT_EQ(CheckFixt
 
 // Written before format 2.1 added file attributes.
 TEST(FormatCompat, EveryFormat20FixtureDecodesToItsSource) { EXPECT_EQ(CheckFixtureSet("format-2.0", 2), 7); }
+
+// Written by the 2.1 writer that added the compressed manifest: one section ZSEC.
+TEST(FormatCompat, EveryFormat21FixtureDecodesToItsSource) {
+  EXPECT_EQ(CheckFixtureSet("format-2.1", 2, 1), 2);
+  for (const char* name : {"all-types-zsec.sgz", "all-types-4k-zsec.sgz"}) {
+    const std::string a = Fixture(std::string("format-2.1/") + name);
+    ASSERT_GT(a.size(), Footer::kEncodedLength);
+    const uint64_t offset = LoadU64LE(reinterpret_cast<const uint8_t*>(a.data()) + a.size() - Footer::kEncodedLength);
+    EXPECT_EQ(a.substr(offset + kManifestFrameHeader, 4), "ZSEC") << name;
+  }
+}
 
 TEST(FormatCompat, TheWriterWritesTheSpecsManifest) {
   const Base& b = GgufBase();

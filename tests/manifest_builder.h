@@ -164,6 +164,35 @@ inline Section CompressedBytes(const std::string& bytes, int level = 9, int64_t 
   return s;
 }
 
+// A zstd frame of `bytes` at level 3, with or without its content size; with
+// window_log > 0, streamed with that window (not shrunk to the input), so
+// that tests can make frames the writer never makes.
+inline std::string RawFrame(const std::string& bytes, bool content_size, int window_log = 0) {
+  ZSTD_CCtx* c = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, 3);
+  ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, content_size ? 1 : 0);
+  if (window_log > 0) ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, window_log);
+  std::string out(ZSTD_compressBound(bytes.size()) + 64, '\0');
+  ZSTD_outBuffer ob{&out[0], out.size(), 0};
+  ZSTD_inBuffer in{bytes.data(), bytes.size(), 0};
+  // Two calls: on a first call with ZSTD_e_end zstd would learn the size
+  // and shrink the window.
+  ZSTD_compressStream2(c, &ob, &in, ZSTD_e_continue);
+  while (ZSTD_compressStream2(c, &ob, &in, ZSTD_e_end) != 0) {
+  }
+  ZSTD_freeCCtx(c);
+  out.resize(ob.pos);
+  return out;
+}
+
+// Section ZSEC with any decoded_size and frame bytes.
+inline Section Zsec(uint64_t decoded_size, const std::string& frame) {
+  Section s{Tag("ZSEC"), kSectionRequired, 1, ""};
+  PutU64(&s.content, decoded_size);
+  s.content += frame;
+  return s;
+}
+
 // `inner` sections compressed into one section ZSEC.
 inline Section CompressedSection(const std::vector<Section>& inner, int level = 9) {
   return CompressedBytes(SectionBytes(inner), level);
