@@ -153,7 +153,8 @@ constexpr uint64_t kPaysBytes = 1024;
 // the header's minor as given then; before that it is held.
 class ArchiveWriter {
  public:
-  ArchiveWriter(ByteSink* sink, PackStats* stats, const FileHeader& header) : sink_(sink), stats_(stats), header_(header) {
+  ArchiveWriter(ByteSink* sink, PackStats* stats, const FileHeader& header)
+      : sink_(sink), stats_(stats), header_(header) {
     header_.EncodeTo(&held_);
     offset_ = held_.size();
   }
@@ -373,14 +374,13 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   Footer footer;
   footer.manifest_offset = writer.offset();
   bool compressed = false;
-  const bool held = writer.holding();
-  std::string tail = ChooseManifest(manifest, held, footer.manifest_offset, meta_level, &compressed);
-  SGZ_RETURN_IF_ERROR(writer.Release(MinorVersionNeeded(manifest.files[0].attributes, compressed)));
-  footer.minor = writer.minor();
+  std::string tail = ChooseManifest(manifest, writer.holding(), footer.manifest_offset, meta_level, &compressed);
   if (tail.size() > kMaxManifestSize) {
     return Status::ResourceExhausted("manifest of " + std::to_string(tail.size()) + " bytes exceeds the limit " +
                                      std::to_string(kMaxManifestSize) + "; use a larger chunk size");
   }
+  SGZ_RETURN_IF_ERROR(writer.Release(MinorVersionNeeded(manifest.files[0].attributes, compressed)));
+  footer.minor = writer.minor();
   footer.manifest_size = tail.size();
   footer.manifest_checksum = Xxh3(tail.data(), tail.size());
   footer.EncodeTo(&tail);
