@@ -2,8 +2,8 @@
 # The reference reader (format-spec/reference/sgz_reader.py, written from the spec alone)
 # restores, byte for byte, what the sgz binary packs: every fixture and every corpus file,
 # at the default options and with 64 KiB chunks; it restores the format-1.0, format-2.0 and
-# format-2.1 (compressed manifest) fixtures, and the mode and mtime of a 2.1 archive, and refuses every damaged archive in
-# fixtures/invalid. Exit 77 (skip) without the corpus,
+# format-2.1 (compressed manifest) fixtures, and the mode and mtime of a 2.1 archive, and
+# refuses every damaged archive in fixtures/invalid. Exit 77 (skip) without the corpus,
 # unless CI=true.
 set -u
 SGZ=$1
