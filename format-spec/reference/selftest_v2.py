@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Self-test of sgz_reader.py on archives assembled by hand from the spec's tables: the
 format 2.x manifest (sections, entry sizes, unknown sections and ids, 2.1's file
-attributes, read and restored, and skipped as a 2.0 reader skips them), the split transform
+attributes, read and restored, and skipped as a 2.0 reader skips them; 2.1's compressed
+sections, ZSEC, and each of their rules), the split transform
 of every type in the type table against the spec's per-byte formula, the codec rules, and
 the spec's Minimal archive dump. Independent of the sgz binary. Prints one line per group
 and exits 1 on the first failure."""
