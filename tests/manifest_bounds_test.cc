@@ -202,7 +202,8 @@ TEST(ManifestBoundsGguf, HeaderOverTheLimitIsNotRead) {
 TEST(ManifestBoundsCompressed, DecodedSizeIsBoundedAndNotTrusted) {
   const Packed& p = AllTypes();
   const std::string tiny = testing::RawFrame("tiny", /*content_size=*/false);
-  const std::string claims = testing::Rebuild(p.archive, testing::ManifestV2({testing::Zsec(kMaxManifestSize, tiny)}), 2, 1);
+  const std::string claims =
+      testing::Rebuild(p.archive, testing::ManifestV2({testing::Zsec(kMaxManifestSize, tiny)}), 2, 1);
   GrowingDecodePeakBytesForTesting();
   Result<std::unique_ptr<Archive>> a = testing::OpenMemory(claims);
   ASSERT_FALSE(a.ok());

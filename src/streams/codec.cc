@@ -135,8 +135,9 @@ Status CheckOneFrame(const uint8_t* src, uint64_t stored_size, uint64_t raw_size
     return Status::Corruption(std::string("zstd stream does not decode: ") + ZSTD_getErrorName(frame));
   }
   if (frame != stored_size) {
-    return Status::Corruption("zstd stream of " + std::to_string(stored_size) + " bytes: its first frame ends at byte " +
-                              std::to_string(frame) + " (a stream is exactly one frame)");
+    return Status::Corruption("zstd stream of " + std::to_string(stored_size) +
+                              " bytes: its first frame ends at byte " + std::to_string(frame) +
+                              " (a stream is exactly one frame)");
   }
   return Status::Ok();
 }
