@@ -2,6 +2,7 @@
 // appendix): see spec_code.h.
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "container/format.h"
 #include "manifest_builder.h"
@@ -292,26 +293,37 @@ Sample SectionHeaderSample() {
   return out;
 }
 
-std::vector<SectionSample> Sections20Sample() {
+std::vector<SectionSample> SectionsSample() {
   const Manifest m = SentinelManifest();
+  std::string compressed;
+  if (!m.EncodeCompressedTo(9, &compressed)) return {};
   std::vector<SectionSample> out;
-  for (const RawSection& raw : SplitSections(Encode(m))) {
-    SectionSample s;
-    const SectionHeader& h = raw.header;
-    s.tag = TagText(h.tag);
-    s.header = raw.bytes.substr(0, SectionHeader::kEncodedLength);
-    s.header_scope.fields = {SGZ_FIELD(h, tag), SGZ_FIELD(h, flags), SGZ_FIELD(h, since_minor), SGZ_FIELD(h, size)};
-    s.content = raw.bytes.substr(SectionHeader::kEncodedLength);
-    if (h.tag == kChunkTableTag) {
-      s.scope.fields = {{"chunk_count", Int(m.chunks.size())},
-                        {"entry_size", Int(ChunkEntry::kEncodedLength)},
-                        {"(reserved)", Zero()},
-                        {"entries", Sub(kLayout20.chunk_entry, 0, true, ChunkScopes(m))}};
-    } else if (h.tag == kFileTableTag) {
-      s.scope.fields = {{"file_count", Int(m.files.size())},
-                        {"entries", Entries(kLayout20.file_entry, kLayout20.file_prefix, FileScopes(m, kLayout20))}};
-    }  // else no fields: the walk reports the section
-    out.push_back(s);
+  for (const std::string& frame : {Encode(m), compressed}) {
+    for (const RawSection& raw : SplitSections(frame)) {
+      SectionSample s;
+      const SectionHeader& h = raw.header;
+      s.tag = TagText(h.tag);
+      s.header = raw.bytes.substr(0, SectionHeader::kEncodedLength);
+      s.header_scope.fields = {SGZ_FIELD(h, tag), SGZ_FIELD(h, flags), SGZ_FIELD(h, since_minor), SGZ_FIELD(h, size)};
+      s.content = raw.bytes.substr(SectionHeader::kEncodedLength);
+      if (h.tag == kChunkTableTag) {
+        s.scope.fields = {{"chunk_count", Int(m.chunks.size())},
+                          {"entry_size", Int(ChunkEntry::kEncodedLength)},
+                          {"(reserved)", Zero()},
+                          {"entries", Sub(kLayout20.chunk_entry, 0, true, ChunkScopes(m))}};
+      } else if (h.tag == kFileTableTag) {
+        s.scope.fields = {{"file_count", Int(m.files.size())},
+                          {"entries", Entries(kLayout20.file_entry, kLayout20.file_prefix, FileScopes(m, kLayout20))}};
+      } else if (h.tag == kCompressedSectionsTag && s.content.size() >= 8) {
+        // What the frame decodes to must be the plain body, CHNK and FILE.
+        const std::string plain = Encode(m).substr(kManifestFrameHeader);
+        const std::string frame = s.content.substr(8);
+        std::string decoded;
+        const bool same = DecodeFrameGrowing(U8(frame), frame.size(), plain.size(), &decoded).ok() && decoded == plain;
+        s.scope.fields = {{"decoded_size", Int(same ? plain.size() : 0)}, {"frame", Bytes(frame)}};
+      }  // else no fields: the walk reports the section
+      out.push_back(s);
+    }
   }
   return out;
 }
@@ -351,20 +363,29 @@ std::vector<Sample> ManifestBodies10Sample() {
 }
 
 std::vector<std::vector<std::string>> SectionRows() {
-  const std::vector<RawSection> sections = SplitSections(Encode(ValidManifest()));
-  if (!Decodes(JoinSections(sections))) return {{"(the writer's manifest does not decode)", "", ""}};
+  // The smallest valid manifest, with a name long enough to compress.
+  Manifest m = ValidManifest();
+  m.files[0].name = std::string(512, 'n');
+  std::string compressed;
+  if (!m.EncodeCompressedTo(9, &compressed)) return {{"(the compressed manifest is not written)", "", ""}};
   std::vector<std::vector<std::string>> rows;
-  for (size_t i = 0; i < sections.size(); ++i) {
-    std::vector<RawSection> without = sections;
-    without.erase(without.begin() + i);
-    const bool flag = (sections[i].header.flags & kSectionRequired) != 0;
-    const bool needed = !Decodes(JoinSections(without));
-    const std::string required = flag && needed     ? "yes"
-                                 : !flag && !needed ? "no"
-                                 : flag             ? "(flagged required, yet the decoder accepts its absence)"
-                                                    : "(not flagged required, yet the decoder refuses its absence)";
-    rows.push_back({"`" + TagText(sections[i].header.tag) + "`", required,
-                    VersionString({kFormatMajor, sections[i].header.since_minor})});
+  std::set<uint32_t> tags;
+  for (const std::string& frame : {Encode(m), compressed}) {
+    const std::vector<RawSection> sections = SplitSections(frame);
+    if (!Decodes(JoinSections(sections))) return {{"(the writer's manifest does not decode)", "", ""}};
+    for (size_t i = 0; i < sections.size(); ++i) {
+      if (!tags.insert(sections[i].header.tag).second) continue;
+      std::vector<RawSection> without = sections;
+      without.erase(without.begin() + i);
+      const bool flag = (sections[i].header.flags & kSectionRequired) != 0;
+      const bool needed = !Decodes(JoinSections(without));
+      const std::string required = flag && needed     ? "yes"
+                                   : !flag && !needed ? "no"
+                                   : flag             ? "(flagged required, yet the decoder accepts its absence)"
+                                                      : "(not flagged required, yet the decoder refuses its absence)";
+      rows.push_back({"`" + TagText(sections[i].header.tag) + "`", required,
+                      VersionString({kFormatMajor, sections[i].header.since_minor})});
+    }
   }
   return rows;
 }
