@@ -2,6 +2,7 @@
 // appendix): see spec_code.h.
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <set>
 
 #include "container/format.h"
@@ -390,25 +391,17 @@ std::vector<std::vector<std::string>> SectionRows() {
   return rows;
 }
 
-std::vector<std::vector<std::string>> SectionFlagRows() {
-  // The named flag constants; a bit the decoder accepts and no constant names
-  // gets "?", which no spec row matches.
-  struct Named { std::string constant; uint16_t bits; };
-  const Named named[] = {{"kSectionRequired", kSectionRequired}};
-  const std::vector<RawSection> sections = SplitSections(Encode(ValidManifest()));
+namespace {
+
+// The rows of a 16-bit flag table: for each bit the decoder accepts when it
+// alone is set, its name (`name(bit)`; "?" when no constant names it, which
+// no spec row matches); runs of refused bits as one reserved row "a-b".
+std::vector<std::vector<std::string>> FlagRows(const std::function<bool(int)>& accepts,
+                                               const std::function<std::string(int)>& name) {
   std::vector<std::vector<std::string>> rows;
   int gap = -1;
   for (int bit = 0; bit <= 16; ++bit) {
-    bool accepted = false;
-    if (bit < 16 && !sections.empty()) {
-      std::vector<RawSection> flagged = sections;
-      SectionHeader h = flagged[0].header;
-      h.flags = static_cast<uint16_t>(1u << bit);
-      std::string header;
-      h.EncodeTo(&header);
-      flagged[0].bytes.replace(0, header.size(), header);
-      accepted = Decodes(JoinSections(flagged));
-    }
+    const bool accepted = bit < 16 && accepts(bit);
     if (!accepted && bit < 16) {
       if (gap < 0) gap = bit;
       continue;
@@ -418,14 +411,37 @@ std::vector<std::vector<std::string>> SectionFlagRows() {
       gap = -1;
     }
     if (bit == 16) break;
-    std::string name = "?";
-    for (const Named& n : named) {
-      // "kSectionRequired" -> `required`
-      if (n.bits == (1u << bit)) name = "`" + std::string(1, static_cast<char>(tolower(n.constant[8]))) + n.constant.substr(9) + "`";
-    }
-    rows.push_back({std::to_string(bit), name});
+    rows.push_back({std::to_string(bit), name(bit)});
   }
   return rows;
+}
+
+}  // namespace
+
+std::vector<std::vector<std::string>> SectionFlagRows() {
+  struct Named { std::string constant; uint16_t bits; };
+  const Named named[] = {{"kSectionRequired", kSectionRequired}};
+  const std::vector<RawSection> sections = SplitSections(Encode(ValidManifest()));
+  return FlagRows(
+      [&](int bit) {
+        if (sections.empty()) return false;
+        std::vector<RawSection> flagged = sections;
+        SectionHeader h = flagged[0].header;
+        h.flags = static_cast<uint16_t>(1u << bit);
+        std::string header;
+        h.EncodeTo(&header);
+        flagged[0].bytes.replace(0, header.size(), header);
+        return Decodes(JoinSections(flagged));
+      },
+      [&](int bit) {
+        for (const Named& n : named) {
+          // "kSectionRequired" -> `required`
+          if (n.bits == (1u << bit)) {
+            return "`" + std::string(1, static_cast<char>(tolower(n.constant[8]))) + n.constant.substr(9) + "`";
+          }
+        }
+        return std::string("?");
+      });
 }
 
 std::vector<std::vector<std::string>> AttributeFlagRows() {
@@ -437,32 +453,19 @@ std::vector<std::vector<std::string>> AttributeFlagRows() {
   const size_t at = frame.size() - FileAttributes::kEncodedLength;
   struct Named { std::string name; uint16_t bits; };
   const Named named[] = {{"has_mode", FileAttributes::kHasMode}, {"has_mtime", FileAttributes::kHasMtime}};
-  std::vector<std::vector<std::string>> rows;
   if (!Decodes(frame)) return {{"(the writer's manifest does not decode)", ""}};
-  int gap = -1;
-  for (int bit = 0; bit <= 16; ++bit) {
-    bool accepted = false;
-    if (bit < 16) {
-      std::string flagged = frame;
-      flagged.replace(at, 2, Le(1u << bit, 2));
-      accepted = Decodes(flagged);
-    }
-    if (!accepted && bit < 16) {
-      if (gap < 0) gap = bit;
-      continue;
-    }
-    if (gap >= 0) {
-      rows.push_back({gap == bit - 1 ? std::to_string(gap) : std::to_string(gap) + "-" + std::to_string(bit - 1), "—"});
-      gap = -1;
-    }
-    if (bit == 16) break;
-    std::string name = "?";
-    for (const Named& n : named) {
-      if (n.bits == (1u << bit)) name = "`" + n.name + "`";
-    }
-    rows.push_back({std::to_string(bit), name});
-  }
-  return rows;
+  return FlagRows(
+      [&](int bit) {
+        std::string flagged = frame;
+        flagged.replace(at, 2, Le(1u << bit, 2));
+        return Decodes(flagged);
+      },
+      [&](int bit) {
+        for (const Named& n : named) {
+          if (n.bits == (1u << bit)) return "`" + n.name + "`";
+        }
+        return std::string("?");
+      });
 }
 
 }  // namespace sgz::internal::spec
