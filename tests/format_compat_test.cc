@@ -50,10 +50,11 @@ const std::string kLaterVersion = VersionString({kFormatMajor, kLaterMinor});
 using Base = testing::PackedFixture;
 const Base& GgufBase() { return testing::PackedAllTypes(); }
 
-// Every archive listed in fixtures/<dir>/SOURCES.txt is format `major`.0,
+// Every archive listed in fixtures/<dir>/SOURCES.txt is format `major`.`minor`,
 // decodes to its source through both readers, and every tensor reads by
-// name; none records file attributes (they came with 2.1). Returns how many.
-int CheckFixtureSet(const std::string& dir, int major) {
+// name; none records file attributes (the 2.1 ones were packed from standard
+// input). Returns how many.
+int CheckFixtureSet(const std::string& dir, int major, int minor = 0) {
   std::istringstream sources(Fixture(dir + "/SOURCES.txt"));
   std::string line;
   int checked = 0;
@@ -69,7 +70,7 @@ int CheckFixtureSet(const std::string& dir, int major) {
     EXPECT_FALSE(original.empty());
     if (archive.size() < 16) continue;
     EXPECT_EQ(archive[8], major) << "not a format " << major << " archive";
-    EXPECT_EQ(archive[10], 0) << "not a minor version 0 archive";
+    EXPECT_EQ(archive[10], minor) << "not a minor version " << minor << " archive";
     ExpectReads(archive, original);
     // Random access too: every tensor by name.
     Result<std::unique_ptr<Archive>> a = testing::OpenMemory(archive);
@@ -91,12 +92,28 @@ TEST(FormatCompat, EveryFormat10FixtureDecodesToItsSource) { EXPECT_EQ(CheckFixt
 // Written before format 2.1 added file attributes.
 TEST(FormatCompat, EveryFormat20FixtureDecodesToItsSource) { EXPECT_EQ(CheckFixtureSet("format-2.0", 2), 7); }
 
+// Written by the 2.1 writer that added the compressed manifest: one section ZSEC.
+TEST(FormatCompat, EveryFormat21FixtureDecodesToItsSource) {
+  EXPECT_EQ(CheckFixtureSet("format-2.1", 2, 1), 2);
+  for (const char* name : {"all-types-zsec.sgz", "all-types-4k-zsec.sgz"}) {
+    const std::string a = Fixture(std::string("format-2.1/") + name);
+    ASSERT_GT(a.size(), Footer::kEncodedLength);
+    const uint64_t offset = LoadU64LE(reinterpret_cast<const uint8_t*>(a.data()) + a.size() - Footer::kEncodedLength);
+    EXPECT_EQ(a.substr(offset + kManifestFrameHeader, 4), "ZSEC") << name;
+  }
+}
+
 TEST(FormatCompat, TheWriterWritesTheSpecsManifest) {
   const Base& b = GgufBase();
   ASSERT_GT(b.manifest.files[0].tensors.size(), 10u);
-  // The independent encoder gives the same archive byte for byte.
-  EXPECT_TRUE(Rebuild(b.archive, testing::ManifestV2(b.manifest), 2, 0) == b.archive);
+  // The independent encoder gives the same archive byte for byte: a small
+  // archive whose manifest compresses well gets it compressed (format 2.1).
+  EXPECT_TRUE(Rebuild(b.archive, testing::ManifestV2Compressed(b.manifest), 2, 1) == b.archive);
   ExpectReads(b.archive, b.original);
+  // And the same plain frame as the writer's.
+  std::string plain;
+  b.manifest.EncodeTo(&plain);
+  EXPECT_TRUE(plain == testing::ManifestV2(b.manifest));
 }
 
 TEST(FormatCompat, UnknownOptionalSectionsAreSkipped) {
@@ -270,13 +287,14 @@ TEST(FormatCompat, VersionsInHeaderAndFooter) {
   ExpectRefused(Rebuild(b.archive, v2, 3, 0), Status::Code::kNotSupported,
                 "header: format version 3.0 is not supported (this sgz reads 1.x and 2.x)");
   ExpectRefused(Rebuild(b.archive, v2, 0, 0), Status::Code::kNotSupported, "format version 0.0 is not supported");
-  std::string footer3 = b.archive;
+  const std::string v20 = Rebuild(b.archive, v2, 2, 0);
+  std::string footer3 = v20;
   footer3[footer3.size() - 16] = 3;
   ExpectRefused(footer3, Status::Code::kNotSupported, "footer: format version 3.0 is not supported");
   // Format 2: header and footer agree on major and minor.
   ExpectRefused(Rebuild(b.archive, v2, 2, 0, /*footer_minor=*/1), Status::Code::kCorrupt,
                 "footer: format version 2.1 differs from the header's 2.0");
-  ExpectRefused(WithByte(b.archive, 8, 1), Status::Code::kCorrupt, "footer: format version 2.0 differs from the header's 1.0");
+  ExpectRefused(WithByte(v20, 8, 1), Status::Code::kCorrupt, "footer: format version 2.0 differs from the header's 1.0");
   // Format 1 never required it; any minor is accepted.
   const std::string v1 = testing::ManifestV1(b.manifest);
   ExpectReads(Rebuild(b.archive, v1, 1, 0, /*footer_minor=*/3), b.original);

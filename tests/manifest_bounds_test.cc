@@ -196,6 +196,32 @@ TEST(ManifestBoundsGguf, HeaderOverTheLimitIsNotRead) {
   ExpectOneLine(err, want);
 }
 
+// Format 2.1's compressed sections: a frame of a few bytes that claims the
+// largest decoded_size allowed is refused once it ends (no 1 GiB buffer), and
+// a decoded_size above the limit before decoding.
+TEST(ManifestBoundsCompressed, DecodedSizeIsBoundedAndNotTrusted) {
+  const Packed& p = AllTypes();
+  const std::string tiny = testing::RawFrame("tiny", /*content_size=*/false);
+  const std::string claims =
+      testing::Rebuild(p.archive, testing::ManifestV2({testing::Zsec(kMaxManifestSize, tiny)}), 2, 1);
+  GrowingDecodePeakBytesForTesting();
+  Result<std::unique_ptr<Archive>> a = testing::OpenMemory(claims);
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.status().code(), Status::Code::kCorrupt) << a.status().ToString();
+  EXPECT_LE(GrowingDecodePeakBytesForTesting(), 64u << 10);
+  std::string err;
+  EXPECT_EQ(SgzInfo(claims, "zsec-claims", &err), 2);
+  ExpectOneLine(err, "section 'ZSEC': zstd frame decodes to 4 bytes, expected 1073741824");
+
+  const std::string over =
+      testing::Rebuild(p.archive, testing::ManifestV2({testing::Zsec(kMaxManifestSize + 1, tiny)}), 2, 1);
+  a = testing::OpenMemory(over);
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.status().code(), Status::Code::kResourceExhausted) << a.status().ToString();
+  EXPECT_EQ(SgzInfo(over, "zsec-over", &err), 3);  // kExitIO: a limit of this reader
+  ExpectOneLine(err, "section 'ZSEC': decoded size 1073741825 exceeds the limit 1073741824");
+}
+
 INSTANTIATE_TEST_SUITE_P(Formats, ManifestBounds, ::testing::Values(uint16_t{1}, uint16_t{2}),
                          [](const ::testing::TestParamInfo<uint16_t>& i) { return "V" + std::to_string(i.param); });
 

@@ -4,13 +4,16 @@
 // entries, more sections, sections in any order), so that tests can build
 // archives the writer never writes and check how the reader takes them.
 // File entries carry the 2.1 fields (file attributes) when the entry has
-// attributes or the layout asks for them.
+// attributes or the layout asks for them; sections can be wrapped in a 2.1
+// compressed section (ZSEC), honestly or not.
 #ifndef SGZ_TESTS_MANIFEST_BUILDER_H_
 #define SGZ_TESTS_MANIFEST_BUILDER_H_
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include <zstd.h>
 
 #include "common/checksum.h"
 #include "common/coding.h"
@@ -133,8 +136,8 @@ inline std::string Frame(const std::string& body) {
   return out + body;
 }
 
-// A 2.x manifest frame holding `sections` in order.
-inline std::string ManifestV2(const std::vector<Section>& sections) {
+// `sections` back to back, each after its 16-byte header.
+inline std::string SectionBytes(const std::vector<Section>& sections) {
   std::string body;
   for (const Section& s : sections) {
     PutU32(&body, s.tag);
@@ -143,11 +146,66 @@ inline std::string ManifestV2(const std::vector<Section>& sections) {
     PutU64(&body, s.content.size());
     body += s.content;
   }
-  return Frame(body);
+  return body;
+}
+
+// A 2.x manifest frame holding `sections` in order.
+inline std::string ManifestV2(const std::vector<Section>& sections) { return Frame(SectionBytes(sections)); }
+
+// Section ZSEC (2.1): decoded_size, then `bytes` as one zstd frame at
+// `level` (content size recorded, no checksum: zstd's one-shot defaults).
+// decoded_size is the true size plus `size_lie`.
+inline Section CompressedBytes(const std::string& bytes, int level = 9, int64_t size_lie = 0) {
+  std::string frame(ZSTD_compressBound(bytes.size()), '\0');
+  frame.resize(ZSTD_compress(&frame[0], frame.size(), bytes.data(), bytes.size(), level));
+  Section s{Tag("ZSEC"), kSectionRequired, 1, ""};
+  PutU64(&s.content, static_cast<uint64_t>(static_cast<int64_t>(bytes.size()) + size_lie));
+  s.content += frame;
+  return s;
+}
+
+// A zstd frame of `bytes` at level 3, with or without its content size; with
+// window_log > 0, streamed with that window (not shrunk to the input), so
+// that tests can make frames the writer never makes.
+inline std::string RawFrame(const std::string& bytes, bool content_size, int window_log = 0) {
+  ZSTD_CCtx* c = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, 3);
+  ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, content_size ? 1 : 0);
+  if (window_log > 0) ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, window_log);
+  std::string out(ZSTD_compressBound(bytes.size()) + 64, '\0');
+  ZSTD_outBuffer ob{&out[0], out.size(), 0};
+  ZSTD_inBuffer in{bytes.data(), bytes.size(), 0};
+  // Two calls: on a first call with ZSTD_e_end zstd would learn the size
+  // and shrink the window.
+  ZSTD_compressStream2(c, &ob, &in, ZSTD_e_continue);
+  while (ZSTD_compressStream2(c, &ob, &in, ZSTD_e_end) != 0) {
+  }
+  ZSTD_freeCCtx(c);
+  out.resize(ob.pos);
+  return out;
+}
+
+// Section ZSEC with any decoded_size and frame bytes.
+inline Section Zsec(uint64_t decoded_size, const std::string& frame) {
+  Section s{Tag("ZSEC"), kSectionRequired, 1, ""};
+  PutU64(&s.content, decoded_size);
+  s.content += frame;
+  return s;
+}
+
+// `inner` sections compressed into one section ZSEC.
+inline Section CompressedSection(const std::vector<Section>& inner, int level = 9) {
+  return CompressedBytes(SectionBytes(inner), level);
 }
 
 inline std::string ManifestV2(const Manifest& m, const EntryLayout& l = EntryLayout()) {
   return ManifestV2({ChunkSection(m, l), FileSection(m, l)});
+}
+
+// The frame the 2.1 writer writes when compressing pays: CHNK and FILE inside
+// ZSEC, at the writer's metadata level.
+inline std::string ManifestV2Compressed(const Manifest& m, int level = 9) {
+  return ManifestV2({CompressedSection({ChunkSection(m), FileSection(m)}, level)});
 }
 
 // A 1.0 manifest frame (spec appendix).

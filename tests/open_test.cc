@@ -141,7 +141,8 @@ TEST(Open, ABadHeaderOfALargeArchiveFailsEveryReadOfChunkZero) {
     const char* message;
   };
   for (const Case& c : {Case{1, 'X', Status::Code::kCorrupt, "header: bad magic"},
-                        Case{8, 7, Status::Code::kNotSupported, "header: format version 7.0 is not supported"},
+                        // (the minor is the demo archive's: 1 when its manifest is compressed)
+                        Case{8, 7, Status::Code::kNotSupported, "header: format version 7."},
                         Case{13, 1, Status::Code::kCorrupt, "header: reserved flags"}}) {
     SCOPED_TRACE(c.message);
     std::string bad = demo.archive;
@@ -180,7 +181,8 @@ TEST(Open, TheFootersVersionIsCheckedAtOpen) {
   Result<std::unique_ptr<Archive>> a = OpenRecorded(bad, log);
   ASSERT_FALSE(a.ok());
   EXPECT_EQ(a.status().code(), Status::Code::kNotSupported);
-  EXPECT_EQ(a.status().message().find("footer: format version 9.0"), 0u) << a.status().ToString();
+  EXPECT_EQ(a.status().message().find("footer: format version 9." + std::to_string(demo.archive[10])), 0u)
+      << a.status().ToString();
   EXPECT_EQ(log->reads.size(), 1u);
 }
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The reference reader (format-spec/reference/sgz_reader.py, written from the spec alone)
 # restores, byte for byte, what the sgz binary packs: every fixture and every corpus file,
-# at the default options and with 64 KiB chunks; it restores the format-1.0 and format-2.0
-# fixtures, and the mode and mtime of a 2.1 archive, and refuses every damaged archive in
-# fixtures/invalid. Exit 77 (skip) without the corpus,
+# at the default options and with 64 KiB chunks; it restores the format-1.0, format-2.0 and
+# format-2.1 (compressed manifest) fixtures, and the mode and mtime of a 2.1 archive, and
+# refuses every damaged archive in fixtures/invalid. Exit 77 (skip) without the corpus,
 # unless CI=true.
 set -u
 SGZ=$1
@@ -60,10 +60,10 @@ roundtrip() {
   fi
 }
 
-# Format 1.0 archives written by sgz 0.1.0, and 2.0 archives written before 2.1
-# (SOURCES.txt: archive, source; -hello is 'hello').
+# Format 1.0 archives written by sgz 0.1.0, 2.0 archives written before 2.1, and 2.1
+# archives with a compressed manifest (SOURCES.txt: archive, source; -hello is 'hello').
 printf hello > "$T/hello"
-for set in format-1.0 format-2.0; do
+for set in format-1.0 format-2.0 format-2.1; do
   while read -r archive source; do
     case $archive in ''|'#'*) continue ;; esac
     if [ "$source" = -hello ]; then want=$T/hello; else want=$FIX/$source; fi

@@ -261,6 +261,8 @@ bool WalkTable(const SpecTable& t, const std::string& bytes, size_t* pos, const 
         }
         break;
       case Expect::kBytes:
+        // "variable": the code's bytes, which must run to the end (a frame).
+        if (!width && !elem && c[0] == "variable" && *pos + e.bytes.size() == bytes.size()) width = e.bytes.size();
         if (!width || elem || bytes.compare(*pos, *width, e.bytes) != 0) {
           return r->Fail(t, at + "the code wrote other bytes (" + Str(e.bytes.size()) + ")");
         }

@@ -110,7 +110,7 @@ void CheckFieldTable(const SpecTable& t, const std::string& bytes, size_t length
 
 // Sequential table `Bytes | Field | Meaning`: walks bytes[*pos, ...) in row
 // order. A Bytes cell is N, `field`, `N × field`, `N × count` (the last
-// count read) or "variable"; N may be a field too (`entry_size` ×
+// count read) or "variable" (entries, or bytes that end the structure); N may be a field too (`entry_size` ×
 // `chunk_count`). Returns false (after reporting) when the walk went astray.
 bool WalkTable(const SpecTable& t, const std::string& bytes, size_t* pos, const Scope& scope, const SpecDoc& doc,
                Report* r);

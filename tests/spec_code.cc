@@ -212,6 +212,7 @@ std::vector<Limit> Limits() {
       SGZ_LIMIT(kMaxNameBytes),
       SGZ_LIMIT(kMaxNoteBytes),
       SGZ_LIMIT(kMaxGgufHeaderBytes),
+      {"`ZSEC` window", uint64_t{1} << kMaxGrowingWindowLog, ""},
       {"tensor name", kGgufMaxNameLength, ""},
       {"`n_dims`", kGgufMaxDims, ""},
       // One row for both; differing values would need two rows.

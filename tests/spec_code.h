@@ -35,9 +35,10 @@ Sample StreamDescriptorSample();  // descriptor 0
 Sample ManifestFrameSample();   // tag, flags, body_size, body: Manifest::EncodeTo
 Sample ChunkEntrySample();      // the first chunk entry Manifest::EncodeTo writes
 Sample SectionHeaderSample();   // SectionHeader::EncodeTo
-// One section of the 2.0 manifest Manifest::EncodeTo writes, in body order:
-// its header (fields as SectionHeader::DecodeFrom reads them) and content
-// (fields as the sample manifest has them).
+// Each section of the manifests the code writes, in body order: the plain
+// one (Manifest::EncodeTo: CHNK, FILE), then the compressed one
+// (EncodeCompressedTo: ZSEC): its header (fields as SectionHeader::DecodeFrom
+// reads them) and content (fields as the sample manifest has them).
 struct SectionSample {
   std::string tag;     // the four bytes
   std::string header;  // 16 bytes
@@ -45,7 +46,7 @@ struct SectionSample {
   std::string content;
   Scope scope;
 };
-std::vector<SectionSample> Sections20Sample();
+std::vector<SectionSample> SectionsSample();
 // The 1.0 manifest: each archive of fixtures/format-1.0 (sgz 0.1.0's output)
 // with the values the code's 1.0 decoder reads from it; the bodies also begin
 // with the sample manifest as tests/manifest_builder.h writes it in 1.0.

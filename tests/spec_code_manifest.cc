@@ -2,6 +2,8 @@
 // appendix): see spec_code.h.
 #include <algorithm>
 #include <filesystem>
+#include <functional>
+#include <set>
 
 #include "container/format.h"
 #include "manifest_builder.h"
@@ -292,26 +294,37 @@ Sample SectionHeaderSample() {
   return out;
 }
 
-std::vector<SectionSample> Sections20Sample() {
+std::vector<SectionSample> SectionsSample() {
   const Manifest m = SentinelManifest();
+  std::string compressed;
+  if (!m.EncodeCompressedTo(9, &compressed)) return {};
   std::vector<SectionSample> out;
-  for (const RawSection& raw : SplitSections(Encode(m))) {
-    SectionSample s;
-    const SectionHeader& h = raw.header;
-    s.tag = TagText(h.tag);
-    s.header = raw.bytes.substr(0, SectionHeader::kEncodedLength);
-    s.header_scope.fields = {SGZ_FIELD(h, tag), SGZ_FIELD(h, flags), SGZ_FIELD(h, since_minor), SGZ_FIELD(h, size)};
-    s.content = raw.bytes.substr(SectionHeader::kEncodedLength);
-    if (h.tag == kChunkTableTag) {
-      s.scope.fields = {{"chunk_count", Int(m.chunks.size())},
-                        {"entry_size", Int(ChunkEntry::kEncodedLength)},
-                        {"(reserved)", Zero()},
-                        {"entries", Sub(kLayout20.chunk_entry, 0, true, ChunkScopes(m))}};
-    } else if (h.tag == kFileTableTag) {
-      s.scope.fields = {{"file_count", Int(m.files.size())},
-                        {"entries", Entries(kLayout20.file_entry, kLayout20.file_prefix, FileScopes(m, kLayout20))}};
-    }  // else no fields: the walk reports the section
-    out.push_back(s);
+  for (const std::string& frame : {Encode(m), compressed}) {
+    for (const RawSection& raw : SplitSections(frame)) {
+      SectionSample s;
+      const SectionHeader& h = raw.header;
+      s.tag = TagText(h.tag);
+      s.header = raw.bytes.substr(0, SectionHeader::kEncodedLength);
+      s.header_scope.fields = {SGZ_FIELD(h, tag), SGZ_FIELD(h, flags), SGZ_FIELD(h, since_minor), SGZ_FIELD(h, size)};
+      s.content = raw.bytes.substr(SectionHeader::kEncodedLength);
+      if (h.tag == kChunkTableTag) {
+        s.scope.fields = {{"chunk_count", Int(m.chunks.size())},
+                          {"entry_size", Int(ChunkEntry::kEncodedLength)},
+                          {"(reserved)", Zero()},
+                          {"entries", Sub(kLayout20.chunk_entry, 0, true, ChunkScopes(m))}};
+      } else if (h.tag == kFileTableTag) {
+        s.scope.fields = {{"file_count", Int(m.files.size())},
+                          {"entries", Entries(kLayout20.file_entry, kLayout20.file_prefix, FileScopes(m, kLayout20))}};
+      } else if (h.tag == kCompressedSectionsTag && s.content.size() >= 8) {
+        // What the frame decodes to must be the plain body, CHNK and FILE.
+        const std::string plain = Encode(m).substr(kManifestFrameHeader);
+        const std::string frame = s.content.substr(8);
+        std::string decoded;
+        const bool same = DecodeFrameGrowing(U8(frame), frame.size(), plain.size(), &decoded).ok() && decoded == plain;
+        s.scope.fields = {{"decoded_size", Int(same ? plain.size() : 0)}, {"frame", Bytes(frame)}};
+      }  // else no fields: the walk reports the section
+      out.push_back(s);
+    }
   }
   return out;
 }
@@ -351,43 +364,44 @@ std::vector<Sample> ManifestBodies10Sample() {
 }
 
 std::vector<std::vector<std::string>> SectionRows() {
-  const std::vector<RawSection> sections = SplitSections(Encode(ValidManifest()));
-  if (!Decodes(JoinSections(sections))) return {{"(the writer's manifest does not decode)", "", ""}};
+  // The smallest valid manifest, with a name long enough to compress.
+  Manifest m = ValidManifest();
+  m.files[0].name = std::string(512, 'n');
+  std::string compressed;
+  if (!m.EncodeCompressedTo(9, &compressed)) return {{"(the compressed manifest is not written)", "", ""}};
   std::vector<std::vector<std::string>> rows;
-  for (size_t i = 0; i < sections.size(); ++i) {
-    std::vector<RawSection> without = sections;
-    without.erase(without.begin() + i);
-    const bool flag = (sections[i].header.flags & kSectionRequired) != 0;
-    const bool needed = !Decodes(JoinSections(without));
-    const std::string required = flag && needed     ? "yes"
-                                 : !flag && !needed ? "no"
-                                 : flag             ? "(flagged required, yet the decoder accepts its absence)"
-                                                    : "(not flagged required, yet the decoder refuses its absence)";
-    rows.push_back({"`" + TagText(sections[i].header.tag) + "`", required,
-                    VersionString({kFormatMajor, sections[i].header.since_minor})});
+  std::set<uint32_t> tags;
+  for (const std::string& frame : {Encode(m), compressed}) {
+    const std::vector<RawSection> sections = SplitSections(frame);
+    if (!Decodes(JoinSections(sections))) return {{"(the writer's manifest does not decode)", "", ""}};
+    for (size_t i = 0; i < sections.size(); ++i) {
+      if (!tags.insert(sections[i].header.tag).second) continue;
+      std::vector<RawSection> without = sections;
+      without.erase(without.begin() + i);
+      const bool flag = (sections[i].header.flags & kSectionRequired) != 0;
+      const bool needed = !Decodes(JoinSections(without));
+      const std::string required = flag && needed     ? "yes"
+                                   : !flag && !needed ? "no"
+                                   : flag             ? "(flagged required, yet the decoder accepts its absence)"
+                                                      : "(not flagged required, yet the decoder refuses its absence)";
+      rows.push_back({"`" + TagText(sections[i].header.tag) + "`", required,
+                      VersionString({kFormatMajor, sections[i].header.since_minor})});
+    }
   }
   return rows;
 }
 
-std::vector<std::vector<std::string>> SectionFlagRows() {
-  // The named flag constants; a bit the decoder accepts and no constant names
-  // gets "?", which no spec row matches.
-  struct Named { std::string constant; uint16_t bits; };
-  const Named named[] = {{"kSectionRequired", kSectionRequired}};
-  const std::vector<RawSection> sections = SplitSections(Encode(ValidManifest()));
+namespace {
+
+// The rows of a 16-bit flag table: for each bit the decoder accepts when it
+// alone is set, its name (`name(bit)`; "?" when no constant names it, which
+// no spec row matches); runs of refused bits as one reserved row "a-b".
+std::vector<std::vector<std::string>> FlagRows(const std::function<bool(int)>& accepts,
+                                               const std::function<std::string(int)>& name) {
   std::vector<std::vector<std::string>> rows;
   int gap = -1;
   for (int bit = 0; bit <= 16; ++bit) {
-    bool accepted = false;
-    if (bit < 16 && !sections.empty()) {
-      std::vector<RawSection> flagged = sections;
-      SectionHeader h = flagged[0].header;
-      h.flags = static_cast<uint16_t>(1u << bit);
-      std::string header;
-      h.EncodeTo(&header);
-      flagged[0].bytes.replace(0, header.size(), header);
-      accepted = Decodes(JoinSections(flagged));
-    }
+    const bool accepted = bit < 16 && accepts(bit);
     if (!accepted && bit < 16) {
       if (gap < 0) gap = bit;
       continue;
@@ -397,14 +411,37 @@ std::vector<std::vector<std::string>> SectionFlagRows() {
       gap = -1;
     }
     if (bit == 16) break;
-    std::string name = "?";
-    for (const Named& n : named) {
-      // "kSectionRequired" -> `required`
-      if (n.bits == (1u << bit)) name = "`" + std::string(1, static_cast<char>(tolower(n.constant[8]))) + n.constant.substr(9) + "`";
-    }
-    rows.push_back({std::to_string(bit), name});
+    rows.push_back({std::to_string(bit), name(bit)});
   }
   return rows;
+}
+
+}  // namespace
+
+std::vector<std::vector<std::string>> SectionFlagRows() {
+  struct Named { std::string constant; uint16_t bits; };
+  const Named named[] = {{"kSectionRequired", kSectionRequired}};
+  const std::vector<RawSection> sections = SplitSections(Encode(ValidManifest()));
+  return FlagRows(
+      [&](int bit) {
+        if (sections.empty()) return false;
+        std::vector<RawSection> flagged = sections;
+        SectionHeader h = flagged[0].header;
+        h.flags = static_cast<uint16_t>(1u << bit);
+        std::string header;
+        h.EncodeTo(&header);
+        flagged[0].bytes.replace(0, header.size(), header);
+        return Decodes(JoinSections(flagged));
+      },
+      [&](int bit) {
+        for (const Named& n : named) {
+          // "kSectionRequired" -> `required`
+          if (n.bits == (1u << bit)) {
+            return "`" + std::string(1, static_cast<char>(tolower(n.constant[8]))) + n.constant.substr(9) + "`";
+          }
+        }
+        return std::string("?");
+      });
 }
 
 std::vector<std::vector<std::string>> AttributeFlagRows() {
@@ -416,32 +453,19 @@ std::vector<std::vector<std::string>> AttributeFlagRows() {
   const size_t at = frame.size() - FileAttributes::kEncodedLength;
   struct Named { std::string name; uint16_t bits; };
   const Named named[] = {{"has_mode", FileAttributes::kHasMode}, {"has_mtime", FileAttributes::kHasMtime}};
-  std::vector<std::vector<std::string>> rows;
   if (!Decodes(frame)) return {{"(the writer's manifest does not decode)", ""}};
-  int gap = -1;
-  for (int bit = 0; bit <= 16; ++bit) {
-    bool accepted = false;
-    if (bit < 16) {
-      std::string flagged = frame;
-      flagged.replace(at, 2, Le(1u << bit, 2));
-      accepted = Decodes(flagged);
-    }
-    if (!accepted && bit < 16) {
-      if (gap < 0) gap = bit;
-      continue;
-    }
-    if (gap >= 0) {
-      rows.push_back({gap == bit - 1 ? std::to_string(gap) : std::to_string(gap) + "-" + std::to_string(bit - 1), "—"});
-      gap = -1;
-    }
-    if (bit == 16) break;
-    std::string name = "?";
-    for (const Named& n : named) {
-      if (n.bits == (1u << bit)) name = "`" + n.name + "`";
-    }
-    rows.push_back({std::to_string(bit), name});
-  }
-  return rows;
+  return FlagRows(
+      [&](int bit) {
+        std::string flagged = frame;
+        flagged.replace(at, 2, Le(1u << bit, 2));
+        return Decodes(flagged);
+      },
+      [&](int bit) {
+        for (const Named& n : named) {
+          if (n.bits == (1u << bit)) return "`" + n.name + "`";
+        }
+        return std::string("?");
+      });
 }
 
 }  // namespace sgz::internal::spec

@@ -65,14 +65,14 @@ Check Ids(std::vector<std::string> columns, std::vector<size_t> checked, Rows (*
 }
 
 // The sections table: its rows against the sections the writer writes, and
-// the 2.0 body walked section by section: each header against the section
+// the bodies (plain and compressed) walked section by section: each header against the section
 // header table, each content against the table of the heading that names its
 // tag ("Manifest > Chunk table (section `CHNK`)"), which must consume it
 // exactly.
 void CheckSections(const SpecDoc& doc, const SpecTable& t, Report* r) {
   if (CheckColumns(t, {"Tag", "Required", "Since", "Content"}, r)) CheckRows(t, {0, 1, 2}, SectionRows(), r);
   const SpecTable* header = Find(doc, "Manifest > Section header", 0, t, r);
-  const std::vector<SectionSample> sections = Sections20Sample();
+  const std::vector<SectionSample> sections = SectionsSample();
   if (sections.empty()) r->Fail(t, "the writer's manifest body is not a sequence of sections");
   for (const SectionSample& s : sections) {
     if (header != nullptr) CheckFieldTable(*header, s.header, s.header.size(), s.header_scope, r);
@@ -221,7 +221,7 @@ const std::vector<Contract>& Contracts() {
       {"Manifest > Manifest frame", 0, Fields(ManifestFrameSample), true},
       {"Manifest > Section header", 0, Fields(SectionHeaderSample), true},
       {"Manifest > Section header", 1, Ids({"Bit", "Name", "Meaning"}, {0, 1}, SectionFlagRows), true},
-      // Also walks the 2.0 body through the five tables below it.
+      // Also walks the bodies through the tables below it.
       {"Manifest > Sections", 0, CheckSections, true},
       {"Manifest > Chunk table (section `CHNK`)", 0, WalkedFrom(kSeqColumns), true},
       {"Manifest > Chunk entry", 0, Fields(ChunkEntrySample), true},
@@ -232,6 +232,7 @@ const std::vector<Contract>& Contracts() {
       {"Manifest > Tensor entry", 0, WalkedFrom(kSeqColumns), true},
       {"Manifest > File attributes", 0, WalkedFrom(kSeqColumns), true},
       {"Manifest > File attributes", 1, Ids({"Bit", "Name", "Meaning"}, {0, 1}, AttributeFlagRows), true},
+      {"Manifest > Compressed sections (section `ZSEC`)", 0, WalkedFrom(kSeqColumns), true},
       {"Footer", 0, Fields(FooterSample), true},
       {"Limits", 0, CheckLimits, true},
       {"Minimal archive", 0, CheckMinimalArchive, true},

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Self-test of sgz_reader.py on archives assembled by hand from the spec's tables: the
 format 2.x manifest (sections, entry sizes, unknown sections and ids, 2.1's file
-attributes, read and restored, and skipped as a 2.0 reader skips them), the split transform
+attributes, read and restored, and skipped as a 2.0 reader skips them; 2.1's compressed
+sections, ZSEC, and each of their rules), the split transform
 of every type in the type table against the spec's per-byte formula, the codec rules, and
 the spec's Minimal archive dump. Independent of the sgz binary. Prints one line per group
 and exits 1 on the first failure."""
@@ -208,6 +209,63 @@ def test_sections():
     refused(body(chnk, file_section([ok]), b"\0" * 15), "Corruption", "section")
     # a section size past the end of the body
     refused(body(chnk, file_section([ok])[:-1]), "Corruption", "exceeds")
+
+
+def zsec(inner, decoded_size=None, frame=None, **compressor):
+    """Section ZSEC (2.1): decoded_size, then `inner` as one zstd frame."""
+    frame = zstandard.ZstdCompressor(**compressor).compress(inner) if frame is None else frame
+    return section(b"ZSEC", le(len(inner) if decoded_size is None else decoded_size, 8) + frame,
+                   since_minor=1)
+
+
+def test_compressed_sections():
+    hello = make_chunk(b"hello")
+    ok = file_entry(b"x" * 300, b"hello", [0])  # a name long enough to compress
+    files = file_section([ok])
+
+    def body(*parts, minor=1):
+        return assemble([hello], lambda p: b"".join(x(p) if callable(x) else x for x in parts),
+                        minor=minor)
+    both = lambda p: zsec(chnk(p) + files)
+    assert restore(body(both)) == b"hello"
+    assert restore(body(both, minor=0)) == b"hello"  # the archive's minor is not checked
+    assert restore(body(chnk, lambda p: zsec(files))) == b"hello"
+    opt = section(b"XTRA", b"anything", flags=0, since_minor=7)
+    assert restore(body(opt, lambda p: zsec(opt + chnk(p) + files + opt))) == b"hello"
+    # Any content size flag; a frame without one still decodes to exactly decoded_size.
+    bare = lambda p, **k: zsec(chnk(p) + files, write_content_size=False, **k)
+    assert restore(body(bare)) == b"hello"
+    # the section rules across the body and ZSEC's content
+    refused(body(lambda p: zsec(files + chnk(p))), "Corruption", "precedes")
+    refused(body(chnk, both), "Corruption", "'CHNK' appears twice")
+    zeros = section(b"NOTE", b"\0" * 4096, 0)  # lets a small section compress
+    refused(body(lambda p: zsec(chnk(p) + zeros), lambda p: zsec(files)), "Corruption",
+            "'ZSEC' appears twice")
+    refused(body(lambda p: zsec(zsec(chnk(p) + files) + zeros)),
+            "Corruption", "'ZSEC' inside 'ZSEC'")
+    refused(body(lambda p: zsec(chnk(p) + files + b"\0" * 15)), "Corruption", "section")
+    # the frame's rules
+    size = len(chnk([(16, hello[0], hello[1])]) + files)
+    refused(body(lambda p: zsec(chnk(p) + files, decoded_size=size + 1)), "Corruption",
+            "declares")
+    refused(body(lambda p: zsec(chnk(p) + files, decoded_size=size + 1,
+                                frame=zstandard.ZstdCompressor(write_content_size=False)
+                                .compress(chnk(p) + files))), "Corruption", "decodes to")
+    refused(body(lambda p: zsec(chnk(p) + files, decoded_size=size - 1,
+                                frame=zstandard.ZstdCompressor(write_content_size=False)
+                                .compress(chnk(p) + files))), "Corruption", "zstd")
+    refused(body(lambda p: zsec(b"ab" * 8)), "Corruption", "not smaller")
+    refused(body(lambda p: section(b"ZSEC", b"1234567", since_minor=1)), "Corruption",
+            "decoded_size")
+    refused(body(lambda p: zsec(b"", decoded_size=(1 << 30) + 1, frame=b"x")),
+            "ResourceExhausted", "2^30")
+    # a window above 2^23 (a stream of unknown size keeps the level's window)
+    params = zstandard.ZstdCompressionParameters(window_log=24, write_content_size=False)
+
+    def wide(p):
+        c = zstandard.ZstdCompressor(compression_params=params).compressobj()
+        return zsec(chnk(p) + files, frame=c.compress(chnk(p) + files) + c.flush())
+    refused(body(wide), "Corruption", "window")
 
 
 def test_entry_sizes():

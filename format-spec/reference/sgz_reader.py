@@ -314,7 +314,7 @@ for _id, (_name, _block, _fields, _streams) in GGML_TYPES.items():  # transcript
 
 
 # ---------------------------------------------------------------------------------------
-# Manifest (format 2): frame, sections CHNK and FILE.
+# Manifest (format 2): frame, sections CHNK and FILE, and (2.1) ZSEC holding others compressed.
 
 MANIFEST_TAG = b"SGZM"
 MAX_FILES = 1 << 16
@@ -337,10 +337,42 @@ def read_manifest_frame(frame):
     return Cursor(frame[16:], "manifest body")
 
 
+MAX_MANIFEST_SIZE = 1 << 30
+ZSEC_MAX_WINDOW = 1 << 23
+
+
+def decode_compressed_sections(c):
+    """Section ZSEC (2.1): decoded_size, then one zstd frame of exactly that many bytes."""
+    require(c.left() >= 8, "manifest section 'ZSEC': shorter than its 8-byte decoded_size")
+    decoded_size = c.u64("decoded_size")
+    require(decoded_size <= MAX_MANIFEST_SIZE, f"manifest section 'ZSEC': decoded_size "
+            f"{decoded_size} exceeds 2^30", "ResourceExhausted")
+    frame = c.take(c.left(), "frame")
+    where = "manifest section 'ZSEC'"
+    try:
+        window = zstandard.get_frame_parameters(frame).window_size
+    except zstandard.ZstdError as e:
+        raise Reject("Corruption", f"{where}: zstd: {e}") from None
+    require(window <= ZSEC_MAX_WINDOW, f"{where}: zstd window of {window} bytes exceeds 2^23")
+    # The rules of a zstd stream with decoded_size as raw_size. decode_stream bounds
+    # what it allocates by the declared content size or max_output_size, both checked
+    # against decoded_size; a reader meant to be fast would grow its buffer instead.
+    return decode_stream(where, 1, frame, decoded_size)
+
+
 def decode_manifest_v2(frame, manifest_offset, version):
     body = read_manifest_frame(frame)
-    known = {b"CHNK": None, b"FILE": None}
-    chunks = files = None
+    state = {"known": {b"CHNK": None, b"FILE": None, b"ZSEC": None}, "chunks": None,
+             "files": None}
+    walk_sections(body, state, manifest_offset, version, nested=False)
+    require(state["chunks"] is not None, "manifest: section 'CHNK' is missing")
+    require(state["files"] is not None, "manifest: section 'FILE' is missing")
+    return state["chunks"], state["files"]
+
+
+def walk_sections(body, state, manifest_offset, version, nested):
+    """The sections of body (the manifest body, or ZSEC's decoded bytes when nested)."""
+    known = state["known"]
     while body.left() > 0:
         tag = body.take(4, "section tag")
         name = tag.decode("ascii", "backslashreplace")
@@ -358,18 +390,21 @@ def decode_manifest_v2(frame, manifest_offset, version):
                     f"unknown, yet claims format 2.{since_minor}, which this reader reads")
             raise Reject("NotSupported", f"manifest section '{name}' needs a reader of format "
                          f"2.{since_minor} or later; this reader reads 2.{READER_MINOR}")
+        require(not (nested and tag == b"ZSEC"), "manifest: section 'ZSEC' inside 'ZSEC'")
         require(known[tag] is None, f"manifest section '{name}' appears twice")
-        # A known tag's `required` and `since_minor` are not checked (the spec says so).
+        # A known tag's `required` and `since_minor` are not checked (the spec says so),
+        # nor the archive's minor for ZSEC.
         known[tag] = True
         if tag == b"CHNK":
-            chunks = read_chunk_table(content, manifest_offset, version)
+            state["chunks"] = read_chunk_table(content, manifest_offset, version)
+        elif tag == b"FILE":
+            require(state["chunks"] is not None, "manifest: section 'FILE' precedes 'CHNK'")
+            state["files"] = read_file_table(content, state["chunks"], version)
         else:
-            require(chunks is not None, "manifest: section 'FILE' precedes 'CHNK'")
-            files = read_file_table(content, chunks, version)
+            decoded = decode_compressed_sections(content)
+            walk_sections(Cursor(decoded, "manifest section 'ZSEC' content"), state,
+                          manifest_offset, version, nested=True)
         content.finish()
-    require(chunks is not None, "manifest: section 'CHNK' is missing")
-    require(files is not None, "manifest: section 'FILE' is missing")
-    return chunks, files
 
 
 CHUNK_ENTRY_SIZE = 32

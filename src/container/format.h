@@ -1,10 +1,11 @@
 // On-disk structures of the .sgz container. The writer writes format 2.1
-// (2.0 when no file records a mode or time);
+// (2.0 when no file records a mode or time and the manifest is not
+// compressed);
 // the readers read formats 1.x and 2.x. The byte-level contract is
 // format-spec/sgz-format.md; each struct here has its encoder and decoder side
 // by side, and decoders enforce exactly the limits the writer respects.
-// Header, footer and chunks: format.cc; the manifest: manifest.cc (2.x) and
-// manifest_v1.cc (1.x).
+// Header, footer and chunks: format.cc; the manifest: manifest_sections.cc
+// (2.x frame and sections), manifest.cc (2.x tables) and manifest_v1.cc (1.x).
 #ifndef SGZ_CONTAINER_FORMAT_H_
 #define SGZ_CONTAINER_FORMAT_H_
 
@@ -204,6 +205,11 @@ struct Manifest {
   // The whole manifest frame (tag, flags, body size, body) of format 2.x:
   // sections CHNK and FILE; file entries with attributes get the 2.1 fields.
   void EncodeTo(std::string* dst) const;
+  // The same frame with CHNK and FILE inside one section ZSEC, compressed
+  // at zstd `level` (format 2.1: the archive must declare minor 1 or more).
+  // Returns false and appends nothing when zstd does not make the two
+  // sections smaller, or they exceed 2^kMaxGrowingWindowLog bytes.
+  bool EncodeCompressedTo(int level, std::string* dst) const;
   // Decodes and validates a manifest frame of exactly n bytes of an archive
   // of `version` (major 1: the 1.0 manifest; major 2: sections); chunk
   // entries must lie in [FileHeader::kEncodedLength, limit_offset).
@@ -215,11 +221,16 @@ constexpr size_t kSectionHeaderLength = 16;
 constexpr uint16_t kSectionRequired = 1;  // section flag bit 0
 constexpr uint32_t kChunkTableTag = 0x4B4E4843;  // "CHNK"
 constexpr uint32_t kFileTableTag = 0x454C4946;   // "FILE"
+constexpr uint32_t kCompressedSectionsTag = 0x4345535A;  // "ZSEC": CHNK and FILE compressed
+constexpr uint16_t kCompressedSectionsSinceMinor = 1;
 
 // The minor version of format 2 an archive must declare for a file with
-// these attributes: the lowest that holds them (1 when any(), else 0), so
-// that archives without attributes stay 2.0, readable by 2.0 readers.
-inline uint16_t MinorVersionNeeded(const FileAttributes& a) { return a.any() ? FileAttributes::kSinceMinor : 0; }
+// these attributes and a manifest in that form (compressed: section ZSEC):
+// the lowest that holds them, so that archives that need nothing of 2.1 stay
+// 2.0, readable by 2.0 readers.
+inline uint16_t MinorVersionNeeded(const FileAttributes& a, bool compressed_manifest = false) {
+  return compressed_manifest ? kCompressedSectionsSinceMinor : a.any() ? FileAttributes::kSinceMinor : 0;
+}
 
 // ---- Section header (format 2): 16 bytes before each section's content.
 struct SectionHeader {

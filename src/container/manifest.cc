@@ -1,6 +1,7 @@
-// The manifest: the frame, the format 2 sections (CHNK, FILE) the writer
-// writes, and the entry decoders shared with the 1.0 manifest
-// (manifest_v1.cc).
+// The manifest's tables: the contents of the format 2 sections CHNK and FILE
+// and their entries, with the entry decoders shared with the 1.0 manifest
+// (manifest_v1.cc). The frame and the sections around them:
+// manifest_sections.cc.
 #include <unordered_set>
 
 #include "common/checked_math.h"
@@ -38,21 +39,6 @@ Status ReadString(ByteReader* r, uint32_t max, const std::string& what, std::str
   if (!r->ReadBytes(len, &b)) return Short(what);
   out->assign(reinterpret_cast<const char*>(b), len);
   return Status::Ok();
-}
-
-// A section tag for messages: its four bytes, escaped when not printable.
-std::string TagName(uint32_t tag) {
-  std::string s;
-  for (int i = 0; i < 4; ++i) {
-    const unsigned char c = static_cast<unsigned char>(tag >> (8 * i));
-    if (c >= 0x20 && c < 0x7F && c != '\\' && c != '\'') {
-      s += static_cast<char>(c);
-    } else {
-      static const char kHex[] = "0123456789abcdef";
-      s += std::string("\\x") + kHex[c >> 4] + kHex[c & 15];
-    }
-  }
-  return "'" + s + "'";
 }
 
 void EncodeTensorEntry(const TensorEntry& t, std::string* dst) {
@@ -200,120 +186,7 @@ Status DecodeGgufSummary(ByteReader* r, const std::string& fw, FormatVersion ver
   return Status::Ok();
 }
 
-// Content of section CHNK.
-Status DecodeChunkTable(const uint8_t* p, uint64_t n, uint64_t limit_offset, FormatVersion version, Manifest* m) {
-  ByteReader r(p, n);
-  uint32_t count;
-  uint16_t entry_size, reserved;
-  if (!r.ReadU32(&count) || !r.ReadU16(&entry_size) || !r.ReadU16(&reserved)) return Short("section 'CHNK'");
-  if (reserved != 0) return ManifestError("section 'CHNK': reserved bytes are set");
-  if (entry_size < ChunkEntry::kEncodedLength) {
-    return ManifestError("section 'CHNK': entry size " + Num(entry_size) + " is below " + Num(ChunkEntry::kEncodedLength));
-  }
-  // entry_size < 2^16 and count < 2^32: the product fits in 64 bits.
-  if (uint64_t{count} * entry_size != r.remaining()) {
-    return ManifestError("section 'CHNK': " + Num(count) + " entries of " + Num(entry_size) + " bytes, " +
-                         Num(r.remaining()) + " bytes follow");
-  }
-  m->chunks.resize(count);
-  for (uint32_t i = 0; i < count; ++i) {
-    const uint8_t* e = nullptr;
-    r.ReadBytes(entry_size, &e);  // within the size check above; bytes after 32 are ignored
-    SGZ_RETURN_IF_ERROR(
-        DecodeChunkEntry(e, i, version, limit_offset, i > 0 ? &m->chunks[i - 1] : nullptr, &m->chunks[i]));
-  }
-  return Status::Ok();
-}
-
-// Content of section FILE.
-Status DecodeFileTable(const uint8_t* p, uint64_t n, FormatVersion version, Manifest* m) {
-  ByteReader r(p, n);
-  uint32_t count;
-  if (!r.ReadU32(&count)) return Short("section 'FILE'");
-  if (count == 0 || count > kMaxFiles) return ManifestError("file count " + Num(count) + " outside 1.." + Num(kMaxFiles));
-  if (count > n / kMinFileEntry) return ManifestError("file count " + Num(count) + " exceeds the bytes remaining");
-  m->files.resize(count);
-  for (uint32_t i = 0; i < count; ++i) {
-    uint32_t entry_size;
-    const uint8_t* e = nullptr;
-    if (!r.ReadU32(&entry_size)) return Short("file " + Num(i) + " entry size");
-    if (!r.ReadBytes(entry_size, &e)) {
-      return ManifestError("file " + Num(i) + ": entry size " + Num(entry_size) + " runs past the section");
-    }
-    ByteReader er(e, entry_size);  // bytes after the known fields are skipped
-    SGZ_RETURN_IF_ERROR(DecodeFileEntry(&er, i, version, m->chunks, &m->files[i]));
-  }
-  if (r.remaining() != 0) return ManifestError("section 'FILE': " + Num(r.remaining()) + " trailing bytes");
-  return Status::Ok();
-}
-
-// The body of a format 2 manifest: sections until its end.
-Result<Manifest> DecodeSections(const uint8_t* p, size_t n, uint64_t limit_offset, FormatVersion version) {
-  ByteReader r(p, n);
-  Manifest m;
-  bool have_chunks = false, have_files = false;
-  while (r.remaining() > 0) {
-    const uint64_t at = n - r.remaining();
-    const uint8_t* header;
-    const uint8_t* content;
-    if (!r.ReadBytes(SectionHeader::kEncodedLength, &header)) {
-      return ManifestError("truncated section header at body offset " + Num(at));
-    }
-    const SectionHeader h = SectionHeader::DecodeFrom(header);
-    const uint32_t tag = h.tag;
-    const uint16_t flags = h.flags, since_minor = h.since_minor;
-    const uint64_t size = h.size;
-    const std::string sw = "section " + TagName(tag);
-    if ((flags & ~kSectionRequired) != 0) return ManifestError(sw + ": reserved flags are set");
-    if (!r.ReadBytes(size, &content)) {
-      return ManifestError(sw + ": size " + Num(size) + " exceeds the " + Num(r.remaining()) + " bytes left in the body");
-    }
-    if (tag == kChunkTableTag || tag == kFileTableTag) {
-      bool& seen = tag == kChunkTableTag ? have_chunks : have_files;
-      if (seen) return ManifestError(sw + " appears twice");
-      seen = true;
-      if (tag == kChunkTableTag) {
-        SGZ_RETURN_IF_ERROR(DecodeChunkTable(content, size, limit_offset, version, &m));
-      } else {
-        // File entries reference chunks by index.
-        if (!have_chunks) return ManifestError(sw + " precedes section 'CHNK'");
-        SGZ_RETURN_IF_ERROR(DecodeFileTable(content, size, version, &m));
-      }
-    } else if ((flags & kSectionRequired) != 0) {
-      const FormatVersion reader{kFormatMajor, kFormatMinor};
-      if (since_minor > kFormatMinor) {
-        return Status::NotSupported("manifest section " + TagName(tag) + " needs a reader of format " +
-                                    VersionString({kFormatMajor, since_minor}) + " or later; this reader reads " +
-                                    VersionString(reader));
-      }
-      // A reader of since_minor knows every section that version defines.
-      return ManifestError(sw + ": unknown, yet required since format " + VersionString({kFormatMajor, since_minor}) +
-                           ", which this reader (" + VersionString(reader) + ") implements");
-    }
-    // An unknown optional section is skipped.
-  }
-  if (!have_chunks) return ManifestError("no section 'CHNK'");
-  if (!have_files) return ManifestError("no section 'FILE'");
-  return m;
-}
-
 }  // namespace
-
-void SectionHeader::EncodeTo(std::string* dst) const {
-  PutU32(dst, tag);
-  PutU16(dst, flags);
-  PutU16(dst, since_minor);
-  PutU64(dst, size);
-}
-
-SectionHeader SectionHeader::DecodeFrom(const uint8_t* p) {
-  SectionHeader h;
-  h.tag = LoadU32LE(p);
-  h.flags = LoadU16LE(p + 4);
-  h.since_minor = LoadU16LE(p + 6);
-  h.size = LoadU64LE(p + 8);
-  return h;
-}
 
 Status ManifestError(const std::string& what) { return Status::Corruption("manifest: " + what); }
 
@@ -403,51 +276,78 @@ Status DecodeFileEntry(ByteReader* r, uint32_t index, FormatVersion version, con
   return Status::Ok();
 }
 
-void Manifest::EncodeTo(std::string* dst) const {
-  std::string chunk_table;
-  PutU32(&chunk_table, static_cast<uint32_t>(chunks.size()));
-  PutU16(&chunk_table, kChunkEntrySize);
-  PutU16(&chunk_table, 0);
-  for (const ChunkEntry& c : chunks) {
-    PutU64(&chunk_table, c.file_offset);
-    PutU32(&chunk_table, c.stored_size);
-    PutU32(&chunk_table, c.original_size);
-    PutU8(&chunk_table, static_cast<uint8_t>(c.transform));
-    PutU8(&chunk_table, c.stream_count);
-    PutU16(&chunk_table, 0);
-    PutU32(&chunk_table, c.type);
-    PutU64(&chunk_table, c.checksum);
+// Content of section CHNK.
+Status DecodeChunkTable(const uint8_t* p, uint64_t n, uint64_t limit_offset, FormatVersion version, Manifest* m) {
+  ByteReader r(p, n);
+  uint32_t count;
+  uint16_t entry_size, reserved;
+  if (!r.ReadU32(&count) || !r.ReadU16(&entry_size) || !r.ReadU16(&reserved)) return Short("section 'CHNK'");
+  if (reserved != 0) return ManifestError("section 'CHNK': reserved bytes are set");
+  if (entry_size < ChunkEntry::kEncodedLength) {
+    return ManifestError("section 'CHNK': entry size " + Num(entry_size) + " is below " + Num(ChunkEntry::kEncodedLength));
   }
-  std::string file_table, entry;
-  PutU32(&file_table, static_cast<uint32_t>(files.size()));
-  for (const FileEntry& f : files) {
-    entry.clear();
-    EncodeFileEntry(f, &entry);
-    PutU32(&file_table, static_cast<uint32_t>(entry.size()));  // the caller caps the manifest at 1 GiB
-    file_table += entry;
+  // entry_size < 2^16 and count < 2^32: the product fits in 64 bits.
+  if (uint64_t{count} * entry_size != r.remaining()) {
+    return ManifestError("section 'CHNK': " + Num(count) + " entries of " + Num(entry_size) + " bytes, " +
+                         Num(r.remaining()) + " bytes follow");
   }
-  const uint64_t body = 2 * SectionHeader::kEncodedLength + chunk_table.size() + file_table.size();
-  PutU32(dst, kManifestTag);
-  PutU32(dst, 0);
-  PutU64(dst, body);
-  SectionHeader{kChunkTableTag, kSectionRequired, 0, chunk_table.size()}.EncodeTo(dst);
-  *dst += chunk_table;
-  SectionHeader{kFileTableTag, kSectionRequired, 0, file_table.size()}.EncodeTo(dst);
-  *dst += file_table;
+  m->chunks.resize(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint8_t* e = nullptr;
+    r.ReadBytes(entry_size, &e);  // within the size check above; bytes after 32 are ignored
+    SGZ_RETURN_IF_ERROR(
+        DecodeChunkEntry(e, i, version, limit_offset, i > 0 ? &m->chunks[i - 1] : nullptr, &m->chunks[i]));
+  }
+  return Status::Ok();
 }
 
-Result<Manifest> Manifest::DecodeFrom(const uint8_t* p, size_t n, uint64_t limit_offset, FormatVersion version) {
-  if (n < kManifestFrameHeader) return ManifestError("truncated frame header");
-  if (LoadU32LE(p) != kManifestTag) return ManifestError("bad tag");
-  if (LoadU32LE(p + 4) != 0) return ManifestError("reserved flags are set");
-  if (LoadU64LE(p + 8) != n - kManifestFrameHeader) {
-    return ManifestError("body size " + Num(LoadU64LE(p + 8)) + " disagrees with the footer (" +
-                         Num(n - kManifestFrameHeader) + ")");
+// Content of section FILE.
+Status DecodeFileTable(const uint8_t* p, uint64_t n, FormatVersion version, Manifest* m) {
+  ByteReader r(p, n);
+  uint32_t count;
+  if (!r.ReadU32(&count)) return Short("section 'FILE'");
+  if (count == 0 || count > kMaxFiles) return ManifestError("file count " + Num(count) + " outside 1.." + Num(kMaxFiles));
+  if (count > n / kMinFileEntry) return ManifestError("file count " + Num(count) + " exceeds the bytes remaining");
+  m->files.resize(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t entry_size;
+    const uint8_t* e = nullptr;
+    if (!r.ReadU32(&entry_size)) return Short("file " + Num(i) + " entry size");
+    if (!r.ReadBytes(entry_size, &e)) {
+      return ManifestError("file " + Num(i) + ": entry size " + Num(entry_size) + " runs past the section");
+    }
+    ByteReader er(e, entry_size);  // bytes after the known fields are skipped
+    SGZ_RETURN_IF_ERROR(DecodeFileEntry(&er, i, version, m->chunks, &m->files[i]));
   }
-  const uint8_t* body = p + kManifestFrameHeader;
-  const size_t body_size = n - kManifestFrameHeader;
-  if (version.major == 1) return DecodeManifestV1(body, body_size, limit_offset, version);
-  return DecodeSections(body, body_size, limit_offset, version);
+  if (r.remaining() != 0) return ManifestError("section 'FILE': " + Num(r.remaining()) + " trailing bytes");
+  return Status::Ok();
+}
+
+void EncodeChunkTable(const Manifest& m, std::string* dst) {
+  PutU32(dst, static_cast<uint32_t>(m.chunks.size()));
+  PutU16(dst, kChunkEntrySize);
+  PutU16(dst, 0);
+  for (const ChunkEntry& c : m.chunks) {
+    PutU64(dst, c.file_offset);
+    PutU32(dst, c.stored_size);
+    PutU32(dst, c.original_size);
+    PutU8(dst, static_cast<uint8_t>(c.transform));
+    PutU8(dst, c.stream_count);
+    PutU16(dst, 0);
+    PutU32(dst, c.type);
+    PutU64(dst, c.checksum);
+  }
+}
+
+void EncodeFileTable(const Manifest& m, std::string* dst) {
+  PutU32(dst, static_cast<uint32_t>(m.files.size()));
+  std::string entry;
+  for (const FileEntry& f : m.files) {
+    entry.clear();
+    EncodeFileEntry(f, &entry);
+    PutU32(dst, static_cast<uint32_t>(entry.size()));  // the caller caps the manifest at 1 GiB
+    *dst += entry;
+  }
 }
 
 }  // namespace sgz::internal

@@ -132,15 +132,57 @@ Status EncodeItem(int level, PackItem& item) {
   return Status::Ok();
 }
 
-// Writes encoded chunks in order and records them (runs on the caller's thread).
+// The writer holds the archive in memory, header first, until it passes this
+// size: the header's minor version depends on the manifest's form, which is
+// known only at the end. An archive that ends within it may get the
+// compressed manifest (section ZSEC, format 2.1); a larger one keeps the plain
+// form, in which the manifest is a negligible share (0.3% at most on the
+// corpus, 0.004% of bench/big_file.sh's 2.1 GB archive) and which 2.0
+// readers read.
+constexpr uint64_t kHoldBytes = 1 << 20;
+
+// The compressed manifest must make the archive at least 1/kPaysDivisor and
+// kPaysBytes smaller: it costs compatibility with 2.0 readers, so it is used
+// only where the manifest is a material share of the archive, and not for a
+// few bytes of a tiny one.
+constexpr uint64_t kPaysDivisor = 200;  // 0.5%
+constexpr uint64_t kPaysBytes = 1024;
+
+// Writes the header and encoded chunks in order and records them (runs on the
+// caller's thread). Output goes to the sink once it passes kHoldBytes, with
+// the header's minor as given then; before that it is held.
 class ArchiveWriter {
  public:
-  ArchiveWriter(ByteSink* sink, PackStats* stats) : sink_(sink), stats_(stats) {}
+  ArchiveWriter(ByteSink* sink, PackStats* stats, const FileHeader& header)
+      : sink_(sink), stats_(stats), header_(header) {
+    header_.EncodeTo(&held_);
+    offset_ = held_.size();
+  }
 
   Status Emit(const std::string& bytes) {
     offset_ += bytes.size();
-    return sink_->Write(bytes.data(), bytes.size());
+    if (!holding_) return sink_->Write(bytes.data(), bytes.size());
+    held_ += bytes;
+    return held_.size() > kHoldBytes ? Release(header_.minor) : Status::Ok();
   }
+
+  // True while nothing has reached the sink: the header's minor may change.
+  bool holding() const { return holding_; }
+
+  // Writes what is held with the header's minor set to `minor`.
+  Status Release(uint16_t minor) {
+    if (!holding_) return Status::Ok();
+    holding_ = false;
+    header_.minor = minor;
+    std::string head;
+    header_.EncodeTo(&head);
+    held_.replace(0, head.size(), head);
+    Status s = sink_->Write(held_.data(), held_.size());
+    std::string().swap(held_);
+    return s;
+  }
+
+  uint16_t minor() const { return header_.minor; }
 
   Status EmitChunk(const EncodedChunk& chunk, bool metadata, ChunkEntry* entry) {
     const ChunkHeader& header = chunk.header;
@@ -171,8 +213,26 @@ class ArchiveWriter {
  private:
   ByteSink* sink_;
   PackStats* stats_;
+  FileHeader header_;
+  std::string held_;
+  bool holding_ = true;
   uint64_t offset_ = 0;
 };
+
+// The manifest frame: compressed when the archive is still held and that
+// pays (kPaysDivisor, kPaysBytes), else plain. Sets *compressed.
+std::string ChooseManifest(const Manifest& manifest, bool held, uint64_t manifest_offset, int level,
+                           bool* compressed) {
+  std::string plain, packed;
+  manifest.EncodeTo(&plain);
+  *compressed = false;
+  if (!held || !manifest.EncodeCompressedTo(level, &packed) || packed.size() >= plain.size()) return plain;
+  const uint64_t archive = manifest_offset + plain.size() + Footer::kEncodedLength;
+  const uint64_t saved = plain.size() - packed.size();
+  if (saved < kPaysBytes || saved * kPaysDivisor < archive) return plain;
+  *compressed = true;
+  return packed;
+}
 
 }  // namespace
 
@@ -315,27 +375,30 @@ Status PackMember(InputStream* in, const std::string& name, const PackOptions& o
   return Status::Ok();
 }
 
-// The manifest and the footer after the last chunk.
-Status FinishArchive(const FileHeader& header, const Manifest& manifest, ArchiveWriter* writer) {
+// The manifest and the footer after the last chunk; the header's minor
+// version becomes the lowest that holds the archive (written now if the
+// archive is still held, see kHoldBytes).
+Status FinishArchive(const Manifest& manifest, int meta_level, ArchiveWriter* writer) {
   Footer footer;
-  footer.minor = header.minor;
   footer.manifest_offset = writer->offset();
-  std::string tail;
-  manifest.EncodeTo(&tail);
+  bool compressed = false;
+  std::string tail = ChooseManifest(manifest, writer->holding(), footer.manifest_offset, meta_level, &compressed);
   if (tail.size() > kMaxManifestSize) {
     return Status::ResourceExhausted("manifest of " + std::to_string(tail.size()) + " bytes exceeds the limit " +
                                      std::to_string(kMaxManifestSize) + "; use a larger chunk size");
   }
+  uint16_t minor = 0;
+  for (const FileEntry& f : manifest.files) minor = std::max(minor, MinorVersionNeeded(f.attributes, compressed));
+  SGZ_RETURN_IF_ERROR(writer->Release(minor));
+  footer.minor = writer->minor();
   footer.manifest_size = tail.size();
   footer.manifest_checksum = Xxh3(tail.data(), tail.size());
   footer.EncodeTo(&tail);
   return writer->Emit(tail);
 }
 
-Status EmitHeader(const FileHeader& header, ArchiveWriter* writer) {
-  std::string head;
-  header.EncodeTo(&head);
-  return writer->Emit(head);
+int MetaLevel(const PackOptions& options) {
+  return options.meta_level != 0 ? options.meta_level : std::max(options.level, kDefaultMetaLevel);
 }
 
 }  // namespace
@@ -343,14 +406,14 @@ Status EmitHeader(const FileHeader& header, ArchiveWriter* writer) {
 Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackStats* stats) {
   SGZ_RETURN_IF_ERROR(ValidatePackOptions(options));
   *stats = PackStats();
-  // The lowest version holding what the archive uses: 2.0 without attributes.
+  // The lowest version holding what the archive uses: 2.0 without attributes
+  // (and without a compressed manifest, decided at the end).
   FileHeader header;
   header.minor = MinorVersionNeeded(in->attributes());
-  ArchiveWriter writer(sink, stats);
-  SGZ_RETURN_IF_ERROR(EmitHeader(header, &writer));
+  ArchiveWriter writer(sink, stats, header);
   Manifest manifest;
   SGZ_RETURN_IF_ERROR(PackMember(in, options.name, options, &writer, &manifest, 0, stats));
-  SGZ_RETURN_IF_ERROR(FinishArchive(header, manifest, &writer));
+  SGZ_RETURN_IF_ERROR(FinishArchive(manifest, MetaLevel(options), &writer));
   stats->archive_size = writer.offset();
   stats->chunks = manifest.chunks.size();
   return Status::Ok();
@@ -366,13 +429,20 @@ Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& op
   *total = PackStats();
   members->assign(inputs.size(), PackStats());
   Manifest manifest;
-  // Named by path, every input records its attributes: the archive is 2.1.
+  // The header's minor as far as the first input tells (past the first MiB
+  // it is written so; PackFiles' inputs are files by path, all with
+  // attributes, so all need the same).
+  SGZ_ASSIGN_OR_RETURN(std::unique_ptr<InputStream> first, inputs[0].open());
   FileHeader header;
-  header.minor = kFormatMinor;
-  ArchiveWriter writer(sink, total);
-  SGZ_RETURN_IF_ERROR(EmitHeader(header, &writer));
+  header.minor = MinorVersionNeeded(first->attributes());
+  ArchiveWriter writer(sink, total, header);
   for (size_t i = 0; i < inputs.size(); ++i) {
-    SGZ_ASSIGN_OR_RETURN(std::unique_ptr<InputStream> in, inputs[i].open());
+    std::unique_ptr<InputStream> in;
+    if (i == 0) {
+      in = std::move(first);
+    } else {
+      SGZ_ASSIGN_OR_RETURN(in, inputs[i].open());
+    }
     PackStats& m = (*members)[i];
     const uint64_t chunks_before = manifest.chunks.size(), offset_before = writer.offset();
     SGZ_RETURN_IF_ERROR(PackMember(in.get(), inputs[i].name, options, &writer, &manifest, total->original_size, &m));
@@ -385,7 +455,7 @@ Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& op
     }
   }
   total->gguf = std::all_of(members->begin(), members->end(), [](const PackStats& m) { return m.gguf; });
-  SGZ_RETURN_IF_ERROR(FinishArchive(header, manifest, &writer));
+  SGZ_RETURN_IF_ERROR(FinishArchive(manifest, MetaLevel(options), &writer));
   total->archive_size = writer.offset();
   total->chunks = manifest.chunks.size();
   return Status::Ok();

@@ -47,8 +47,9 @@ struct PackStats {
 Status ValidatePackOptions(const PackOptions& options);
 
 // Packs the input, read once in order, into a complete archive written to
-// *sink. Memory stays bounded by the chunk size and the GGUF header, whatever
-// the input size.
+// *sink. Memory stays bounded by the chunk size, the GGUF header and the
+// first 1 MiB of output (held until the header's version is known), whatever
+// the input size. Nothing reaches *sink before 1 MiB of output or the end.
 Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackStats* stats);
 
 // One input of a many-member archive, opened when its turn comes (so that

@@ -1,9 +1,12 @@
 #include "streams/codec.h"
 
 #include <zstd.h>
+#include <zstd_errors.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include "common/coding.h"
 
@@ -113,6 +116,86 @@ Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst) 
   return Codec::kStored;
 }
 
+namespace {
+
+// The rules every zstd frame of an archive follows: strictly smaller than what
+// it decodes to, and exactly one frame, not skippable.
+Status CheckOneFrame(const uint8_t* src, uint64_t stored_size, uint64_t raw_size) {
+  if (stored_size >= raw_size) {
+    return Status::Corruption("zstd stream of " + std::to_string(stored_size) +
+                              " bytes is not smaller than its raw size " + std::to_string(raw_size));
+  }
+  // One frame, nothing else: ZSTD_decompressDCtx would also decode
+  // concatenated frames and skip skippable ones, which the format forbids.
+  if (stored_size >= 4 && (LoadU32LE(src) & 0xFFFFFFF0u) == 0x184D2A50u) {
+    return Status::Corruption("zstd stream is a skippable frame");
+  }
+  const size_t frame = ZSTD_findFrameCompressedSize(src, stored_size);
+  if (ZSTD_isError(frame)) {
+    return Status::Corruption(std::string("zstd stream does not decode: ") + ZSTD_getErrorName(frame));
+  }
+  if (frame != stored_size) {
+    return Status::Corruption("zstd stream of " + std::to_string(stored_size) +
+                              " bytes: its first frame ends at byte " + std::to_string(frame) +
+                              " (a stream is exactly one frame)");
+  }
+  return Status::Ok();
+}
+
+thread_local uint64_t growing_decode_peak = 0;
+
+}  // namespace
+
+uint64_t GrowingDecodePeakBytesForTesting() { return std::exchange(growing_decode_peak, 0); }
+
+Status DecodeFrameGrowing(const uint8_t* src, uint64_t n, uint64_t size, std::string* out) {
+  out->clear();
+  SGZ_RETURN_IF_ERROR(CheckOneFrame(src, n, size));
+  const unsigned long long declared = ZSTD_getFrameContentSize(src, n);
+  if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != size) {
+    return Status::Corruption("zstd frame declares " + std::to_string(declared) + " bytes, expected " +
+                              std::to_string(size));
+  }
+  ZSTD_DCtx* dctx = ThreadDCtx();
+  ZSTD_DCtx_reset(dctx, ZSTD_reset_session_and_parameters);
+  ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, kMaxGrowingWindowLog);
+  ZSTD_inBuffer in{src, static_cast<size_t>(n), 0};
+  size_t produced = 0;
+  for (;;) {
+    if (produced == out->size()) {
+      // Room for one byte more than `size`, to see a frame that decodes to more.
+      if (out->size() > size) break;
+      const uint64_t grown = std::min<uint64_t>(size + 1, std::max<uint64_t>(64 << 10, 2 * out->size()));
+      out->resize(grown);
+      growing_decode_peak = std::max<uint64_t>(growing_decode_peak, grown);
+    }
+    ZSTD_outBuffer ob{&(*out)[0], out->size(), produced};
+    const size_t r = ZSTD_decompressStream(dctx, &ob, &in);
+    if (ZSTD_isError(r)) {
+      const bool window = ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge;
+      ZSTD_DCtx_reset(dctx, ZSTD_reset_session_and_parameters);
+      return Status::Corruption(window ? "zstd frame needs a window above " +
+                                             std::to_string(1u << kMaxGrowingWindowLog) + " bytes"
+                                       : std::string("zstd frame does not decode: ") + ZSTD_getErrorName(r));
+    }
+    produced = ob.pos;
+    if (r == 0 || produced > size) break;  // the frame is done, or too long
+    if (in.pos == in.size && produced < out->size()) {
+      ZSTD_DCtx_reset(dctx, ZSTD_reset_session_and_parameters);
+      return Status::Corruption("zstd frame is truncated");
+    }
+  }
+  ZSTD_DCtx_reset(dctx, ZSTD_reset_session_and_parameters);
+  if (produced != size) {
+    out->clear();
+    return Status::Corruption(produced > size ? "zstd frame decodes to more than " + std::to_string(size) + " bytes"
+                                              : "zstd frame decodes to " + std::to_string(produced) +
+                                                    " bytes, expected " + std::to_string(size));
+  }
+  out->resize(size);
+  return Status::Ok();
+}
+
 Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8_t* dst, uint64_t raw_size) {
   switch (codec) {
     case Codec::kStored:
@@ -123,23 +206,7 @@ Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8
       if (raw_size > 0) memcpy(dst, src, raw_size);
       return Status::Ok();
     case Codec::kZstd: {
-      if (stored_size >= raw_size) {
-        return Status::Corruption("zstd stream of " + std::to_string(stored_size) +
-                                  " bytes is not smaller than its raw size " + std::to_string(raw_size));
-      }
-      // One frame, nothing else: ZSTD_decompressDCtx would also decode
-      // concatenated frames and skip skippable ones, which the format forbids.
-      if (stored_size >= 4 && (LoadU32LE(src) & 0xFFFFFFF0u) == 0x184D2A50u) {
-        return Status::Corruption("zstd stream is a skippable frame");
-      }
-      const size_t frame = ZSTD_findFrameCompressedSize(src, stored_size);
-      if (ZSTD_isError(frame)) {
-        return Status::Corruption(std::string("zstd stream does not decode: ") + ZSTD_getErrorName(frame));
-      }
-      if (frame != stored_size) {
-        return Status::Corruption("zstd stream of " + std::to_string(stored_size) + " bytes: its first frame ends at byte " +
-                                  std::to_string(frame) + " (a stream is exactly one frame)");
-      }
+      SGZ_RETURN_IF_ERROR(CheckOneFrame(src, stored_size, raw_size));
       size_t r = ZSTD_decompressDCtx(ThreadDCtx(), dst, raw_size, src, stored_size);
       if (ZSTD_isError(r)) {
         return Status::Corruption(std::string("zstd stream does not decode: ") + ZSTD_getErrorName(r));

@@ -39,6 +39,19 @@ Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst);
 // REQUIRES: FindCodec(codec) != nullptr.
 Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8_t* dst, uint64_t raw_size);
 
+// Largest window (log2 of bytes) of a zstd frame that DecodeFrameGrowing
+// accepts: what levels up to 19 use, and what any level uses for at most
+// 8 MiB of input (zstd shrinks the window to the input).
+constexpr int kMaxGrowingWindowLog = 23;
+
+// Decodes src[0, n), which must be exactly one zstd frame (not skippable,
+// smaller than `size`, declaring no other content size, window at most
+// 2^kMaxGrowingWindowLog), into exactly `size` bytes in *out. Unlike
+// DecodeStream it never allocates `size` up front: *out grows as the frame
+// produces bytes, so a frame that claims more than it holds costs only what
+// it decodes (and zstd's window). Corruption otherwise.
+Status DecodeFrameGrowing(const uint8_t* src, uint64_t n, uint64_t size, std::string* out);
+
 // Largest stored size a stream of raw_size bytes may have (readers reject more).
 uint64_t MaxStoredSize(uint64_t raw_size);
 
@@ -46,6 +59,9 @@ uint64_t MaxStoredSize(uint64_t raw_size);
 // far, probe samples included. Shows whether a stream was stored after the
 // probe or after compressing all of it, which its output cannot tell.
 uint64_t CompressorInputBytesForTesting();
+// For tests: the largest output buffer DecodeFrameGrowing allocated on the
+// calling thread since the last call (which resets it).
+uint64_t GrowingDecodePeakBytesForTesting();
 
 }  // namespace sgz::internal
 
