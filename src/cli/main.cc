@@ -27,8 +27,12 @@ struct Command {
 };
 
 const Command kCommands[] = {
-    {"pack", CmdPack, "sgz pack IN [-o OUT | -c] [-l LEVEL | --fast | --max] [-f] [--stats] [-T N]",
+    {"pack", CmdPack, "sgz pack IN... [-o OUT | -c] [-l LEVEL | --fast | --max] [-f] [--stats] [-T N]",
      "Packs a GGUF file (any file) into an .sgz archive. IN may be - (standard input).\n"
+     "Several files and directories make one archive of members (several need -o): a file\n"
+     "is named by its base name, a directory by its base name and the paths below it\n"
+     "(zoo/x.gguf), sorted; directories are recursed; a symbolic link or special file inside\n"
+     "one is refused, before anything is written. A member's name is its path under -C DIR.\n"
      "  -o OUT        output (default IN.sgz; -o DIR/: DIR/IN.sgz); -c writes to standard output\n"
      "                The mode and modification time of IN are recorded (not for standard input).\n"
      "  -l LEVEL      zstd level 1..22 of tensor streams (default 1; metadata at least 9)\n"
@@ -40,25 +44,38 @@ const Command kCommands[] = {
      "  -v            also time, speed and the stream table\n"
      "examples:\n"
      "  sgz pack model.gguf                    # writes model.gguf.sgz\n"
+     "  sgz pack models/zoo -o zoo.sgz         # members zoo/...\n"
      "  cat model.gguf | sgz pack - -o m.sgz\n"},
-    {"unpack", CmdUnpack, "sgz unpack IN.sgz [-o OUT | -c] [-f] [--stats] [-T N]",
+    {"unpack", CmdUnpack, "sgz unpack IN.sgz [MEMBER...] [-C DIR | -o OUT | -c] [-f] [--stats] [-T N]",
      "Restores the original file, verifying every checksum. IN may be - (standard input,\n"
      "decoded in order as it arrives). Default output: IN without .sgz (not the name stored\n"
      "in the archive, which 'sgz info' shows); -o DIR/ (or an existing DIR) puts it in DIR.\n"
      "The file gets the mode (rwx bits) and modification time recorded at pack time, if any.\n"
+     "An archive of several members (or with -C DIR, or MEMBERs named): the members, or\n"
+     "those named (a MEMBER may be a directory of them: zoo/), restored under DIR (default:\n"
+     "the current directory) by their names, sub-directories made; never outside DIR (no\n"
+     "absolute name, no '..', no symbolic link followed); existing files refused without -f,\n"
+     "before anything is written. MEMBER -o OUT or -c: that one member. Members need the\n"
+     "archive file: IN - is refused with -C or MEMBER.\n"
      "  -k/--keep     accepted and ignored: sgz never deletes its input\n"
      "  -v            a line on stderr: IN: archive size -> OUT (size), chunks, time, speed\n"
      "examples:\n"
      "  sgz unpack model.gguf.sgz                # writes model.gguf\n"
      "  sgz unpack model.gguf.sgz -o models/\n"
+     "  sgz unpack zoo.sgz -C out                # out/zoo/...\n"
+     "  sgz unpack zoo.sgz zoo/x.gguf -o x.gguf\n"
      "  curl -s URL/model.gguf.sgz | sgz unpack - -o model.gguf\n"},
-    {"ls", CmdLs, "sgz ls IN.sgz... [PATTERN...] [--json] [--bytes]",
+    {"ls", CmdLs, "sgz ls IN.sgz... [MEMBER] [PATTERN...] [--json] [--bytes]",
      "Lists tensors: name, type, shape, offset, original bytes, stored bytes, ratio.\n"
      "Sizes read like ls -h (K, M, G: 1024-based, rounded up); --bytes: exact numbers.\n"
      "PATTERN: only tensors whose name matches a shell pattern ('blk.0.*'); a pattern that\n"
      "matches nothing is an error (exit 1). The first argument is an archive; a later one is\n"
      "an archive when it ends in .sgz or .gguf, else a pattern.\n"
      "A plain GGUF file is listed too (stored and ratio: -).\n"
+     "An archive of several members: its members (name, kind, original, stored, ratio); the\n"
+     "first argument after it selects members (a name or shell pattern, where a name ending\n"
+     "in .gguf is a member, not an archive); one member selected: its tensors, the other\n"
+     "PATTERNs selecting them.\n"
      "Several archives: a '==> IN.sgz <==' line before each (--json: an array); exit code the worst.\n"
      "  -v            also the chunks holding each tensor (indices: 7, or 7-9)\n"
      "IN cannot be - (the manifest is at the end of an archive): give the file's name.\n"
@@ -66,8 +83,9 @@ const Command kCommands[] = {
      "  sgz ls model.gguf.sgz\n"
      "  sgz ls model.gguf.sgz 'blk.0.*' output.weight\n"
      "  sgz ls model.gguf\n"
-     "  sgz ls model.gguf.sgz --json | jq '.tensors[0]'\n"},
-    {"cat", CmdCat, "sgz cat IN.sgz TENSOR [-o FILE] [--stats] | sgz cat IN.sgz --range OFFSET:[LENGTH] [-o FILE]",
+     "  sgz ls model.gguf.sgz --json | jq '.tensors[0]'\n"
+     "  sgz ls zoo.sgz zoo/x.gguf 'blk.0.*'\n"},
+    {"cat", CmdCat, "sgz cat IN.sgz [MEMBER] TENSOR [-o FILE] [--stats] | sgz cat IN.sgz [MEMBER] --range OFFSET:[LENGTH] [-o FILE]",
      "Writes one tensor's bytes, or a byte range of the original, decoding only the chunks\n"
      "that hold them (default: standard output). --stats: archive bytes read, chunks decoded.\n"
      "  --range OFFSET:LENGTH  or OFFSET: (to the end). Numbers are decimal (a leading 0 is\n"
@@ -76,6 +94,7 @@ const Command kCommands[] = {
      "  -v            as --stats\n"
      "IN may be - with --range: standard input is read once, to its end (every checksum is\n"
      "checked), and the range written as it is decoded. A TENSOR needs a seekable archive file.\n"
+     "MEMBER: the member to read, needed when the archive holds several.\n"
      "examples:\n"
      "  sgz cat model.gguf.sgz blk.0.attn_q.weight -o q.bin\n"
      "  sgz cat model.gguf.sgz --range 0:4096 | xxd | head\n"
@@ -85,6 +104,8 @@ const Command kCommands[] = {
      "tensor count by type, per-stream sizes and ratios, and the chunk count. Text shows\n"
      "8 items of an array and 256 bytes of a string; --full and --json show them whole.\n"
      "A plain GGUF file shows its header and metadata. --bytes: exact sizes.\n"
+     "An archive of several members: its format, size and chunks, and per member its name,\n"
+     "kind, size, checksum, mode and time ('sgz ls IN MEMBER' lists a member's tensors).\n"
      "Several archives: a '==> IN.sgz <==' line before each (--json: an array); exit code the worst.\n"
      "  -v            also original and stored bytes per tensor type\n"
      "IN cannot be - (the manifest is at the end of an archive): give the file's name.\n"
@@ -97,6 +118,7 @@ const Command kCommands[] = {
      "Exit code 0: intact (and identical); 2: corrupt or different. Several archives\n"
      "(without --against): each checked, --json gives an array, the exit code is the worst.\n"
      "IN may be - (standard input, decoded in order as it arrives).\n"
+     "An archive of several members: each is checked; --against DIR compares each with DIR/NAME.\n"
      "  -v            a line on stderr: archive and original size, chunks checked, time, speed\n"
      "examples:\n"
      "  sgz verify model.gguf.sgz --against model.gguf\n"},
