@@ -3,7 +3,8 @@
 # restores, byte for byte, what the sgz binary packs: every fixture and every corpus file,
 # at the default options and with 64 KiB chunks; it restores the format-1.0, format-2.0 and
 # format-2.1 (compressed manifest) fixtures, and the mode and mtime of a 2.1 archive, and
-# refuses every damaged archive in fixtures/invalid. Exit 77 (skip) without the corpus,
+# refuses every damaged archive in fixtures/invalid; it lists and restores the members of
+# an archive of several, and refuses hostile member names. Exit 77 (skip) without the corpus,
 # unless CI=true.
 set -u
 SGZ=$1
@@ -98,6 +99,43 @@ if [ "$("$PY" "$READER" "$T/stdin.sgz" --list)" = "$(printf '\t5\topaque\t-\t-')
   pass=$((pass + 1)); else fail "--list of $T/stdin.sgz: $("$PY" "$READER" "$T/stdin.sgz" --list)"; fi
 "$PY" "$READER" "$T/h.sgz" 2>/dev/null; rc=$?
 if [ "$rc" = 2 ]; then pass=$((pass + 1)); else fail "no -o: status $rc, expected 2"; fi
+
+# Several members (sgz pack DIR FILE): --list names them in order, -C DIR restores them
+# all, MEMBER -o one of them. The two members pass 1 MiB: the manifest stays plain.
+mkdir -p "$T/m/aa" "$T/mout"
+cp "$FIX/demo.gguf" "$T/m/aa/x"
+cp "$FIX/demo.gguf" "$T/m/aa/y"
+printf 'note\n' > "$T/m/z.txt"
+"$SGZ" pack -q "$T/m/aa" "$T/m/z.txt" -o "$T/m.sgz" -f
+if [ "$("$PY" "$READER" "$T/m.sgz" --list | cut -f1 | tr '\n' ' ')" = "aa/x aa/y z.txt " ]; then
+  pass=$((pass + 1)); else fail "--list of $T/m.sgz: $("$PY" "$READER" "$T/m.sgz" --list)"; fi
+if "$PY" "$READER" "$T/m.sgz" -C "$T/mout" && cmp -s "$T/m/aa/x" "$T/mout/aa/x" && cmp -s "$T/m/aa/y" "$T/mout/aa/y" &&
+    cmp -s "$T/m/z.txt" "$T/mout/z.txt"; then
+  pass=$((pass + 1)); else fail "-C of $T/m.sgz"; fi
+restore "$T/m.sgz" "$T/m/z.txt" z.txt
+# Hostile names with a valid manifest checksum ("aa/x" patched to a name of the same
+# length, the footer's checksum recomputed): refused, nothing written.
+for bad in ../x /a/x a//x ./ax aa/y; do
+  "$PY" - "$T/m.sgz" "$T/bad.sgz" "$bad" <<'PYEOF'
+import struct, sys, xxhash
+data = bytearray(open(sys.argv[1], "rb").read())
+offset, size = struct.unpack_from("<QQ", data, len(data) - 40)
+manifest = data[offset:offset + size]
+at = manifest.find(b"\x04\x00aa/x")
+assert at > 0 and manifest[4:8] == b"\0\0\0\0", "plain manifest holding aa/x"
+manifest[at + 2:at + 6] = sys.argv[3].encode()
+data[offset:offset + size] = manifest
+struct.pack_into("<Q", data, len(data) - 24, xxhash.xxh3_64_intdigest(bytes(manifest)))
+open(sys.argv[2], "wb").write(data)
+PYEOF
+  rm -rf "$T/hout"; mkdir "$T/hout"
+  "$PY" "$READER" "$T/bad.sgz" -C "$T/hout" 2> "$T/err"; rc=$?
+  if [ "$rc" = 1 ] && grep -q "member name b'$bad'" "$T/err" && [ -z "$(ls -A "$T/hout")" ] && [ ! -e "$T/x" ]; then
+    pass=$((pass + 1)); echo "refused name '$bad': $(cat "$T/err")"
+  else
+    fail "hostile name '$bad': status $rc: $(cat "$T/err")"
+  fi
+done
 
 for f in "$FIX"/demo.gguf "$FIX"/valid/*.gguf "$FIX"/invalid/*.gguf; do
   roundtrip "$f"

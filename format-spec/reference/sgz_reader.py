@@ -5,6 +5,7 @@ alone (not from the C++ code), to show that the document is enough to read an ar
     python3 sgz_reader.py ARCHIVE -o OUT           restore the archive's only file
     python3 sgz_reader.py ARCHIVE MEMBER -o OUT    restore the file named MEMBER
     python3 sgz_reader.py ARCHIVE --list           print each file's name, size, kind, mode, mtime
+    python3 sgz_reader.py ARCHIVE [MEMBER...] -C DIR   restore every file (or those named) under DIR
 
 The code follows the spec's order: conventions, header, chunks, codecs, transforms (with
 the GGML type table as data), manifest 2.1, footer, opening, appendix (manifest 1.0).
@@ -589,6 +590,7 @@ class Archive:
         require(xxh3(frame) == checksum, "manifest: checksum mismatch", "ChecksumMismatch")
         decode = decode_manifest_v2 if major == 2 else decode_manifest_v1
         self.chunks, self.files = decode(frame, offset, self.version)
+        check_member_names(self.files)
 
     def read(self, offset, size):
         self.f.seek(offset)
@@ -608,6 +610,58 @@ class Archive:
         require(whole.intdigest() == file_entry["checksum"],
                 f"file '{display(file_entry['name'])}': checksum mismatch of the whole file",
                 "ChecksumMismatch")
+
+
+def member_name_problem(name):
+    """The rule of "Member names" that `name` (bytes) breaks, or None."""
+    if name == b"":
+        return "is empty"
+    if b"\0" in name:
+        return "holds a NUL byte"
+    if name.startswith(b"/"):
+        return "is an absolute path (starts with '/')"
+    for part in name.split(b"/"):
+        if part == b"":
+            return "has an empty component"
+        if part in (b".", b".."):
+            return f"has a '{part.decode()}' component"
+    return None  # any other byte, backslash included, is allowed
+
+
+def check_member_names(files):
+    if len(files) == 1 and files[0]["name"] == b"":
+        return  # a one-file archive packed from standard input
+    seen = set()
+    for i, f in enumerate(files):
+        problem = member_name_problem(f["name"])
+        require(problem is None, f"file entry {i}: member name {f['name']!r} {problem}")
+        require(f["name"] not in seen, f"file entry {i}: member name {f['name']!r} appears more "
+                "than once")
+        seen.add(f["name"])
+
+
+def restore_members(archive, directory, wanted):
+    """Restores the members named in `wanted` (all when empty) below `directory`, making
+    sub-directories, following no symbolic link on the way (the names were checked when
+    the archive was opened, and are checked again here)."""
+    chosen = [f for f in archive.files if not wanted or display(f["name"]) in wanted]
+    missing = set(wanted) - {display(f["name"]) for f in chosen}
+    if missing:
+        raise Usage(f"no member named '{sorted(missing)[0]}' in the archive (--list)")
+    for f in chosen:
+        problem = member_name_problem(f["name"])
+        require(problem is None, f"member name {f['name']!r} {problem}")
+        parts = f["name"].split(b"/")
+        here = os.fsencode(directory)
+        for part in parts[:-1]:
+            here = os.path.join(here, part)
+            if not os.path.lexists(here):
+                os.mkdir(here)
+            require(os.path.isdir(here) and not os.path.islink(here),
+                    f"{display(here)}: not a directory (or a symbolic link)", "IOError")
+        path = os.path.join(here, parts[-1])
+        require(not os.path.lexists(path), f"{display(path)}: already exists", "IOError")
+        write_verified(archive, f, display(path))
 
 
 def display(name):
@@ -662,7 +716,8 @@ def decode_manifest_v1(frame, manifest_offset, version):
 # ---------------------------------------------------------------------------------------
 # Command line.
 
-USAGE = "usage: sgz_reader.py ARCHIVE [MEMBER] -o OUT | sgz_reader.py ARCHIVE --list"
+USAGE = ("usage: sgz_reader.py ARCHIVE [MEMBER] -o OUT | sgz_reader.py ARCHIVE --list | "
+         "sgz_reader.py ARCHIVE [MEMBER...] -C DIR")
 
 
 class Usage(Exception):
@@ -670,14 +725,18 @@ class Usage(Exception):
 
 
 def parse_args(argv):
-    positional, out, listing = [], None, False
+    positional, out, listing, directory = [], None, False, None
     i = 0
     while i < len(argv):
         arg = argv[i]
-        if arg == "-o":
+        if arg in ("-o", "-C"):
             if i + 1 == len(argv):
-                raise Usage("-o needs a file name")
-            out, i = argv[i + 1], i + 2
+                raise Usage(f"{arg} needs a name")
+            if arg == "-o":
+                out = argv[i + 1]
+            else:
+                directory = argv[i + 1]
+            i += 2
             continue
         if arg == "--list":
             listing = True
@@ -688,16 +747,23 @@ def parse_args(argv):
         else:
             positional.append(arg)
         i += 1
+    if directory is not None:
+        if out is not None or listing or not positional:
+            raise Usage(USAGE)
+        return positional[0], positional[1:], None, False, directory
     if not 1 <= len(positional) <= 2 or listing == (out is not None) or \
             (listing and len(positional) != 1):
         raise Usage(USAGE)
-    return positional[0], positional[1] if len(positional) == 2 else None, out, listing
+    return positional[0], positional[1] if len(positional) == 2 else None, out, listing, None
 
 
 def main(argv):
     try:
-        path, member, out, listing = parse_args(argv)
+        path, member, out, listing, directory = parse_args(argv)
         archive = Archive(path)
+        if directory is not None:
+            restore_members(archive, directory, member)
+            return 0
         if listing:
             for f in archive.files:
                 mode = "-" if f["mode"] is None else f"{f['mode']:04o}"
