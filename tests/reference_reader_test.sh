@@ -130,7 +130,9 @@ open(sys.argv[2], "wb").write(data)
 PYEOF
   rm -rf "$T/hout"; mkdir "$T/hout"
   "$PY" "$READER" "$T/bad.sgz" -C "$T/hout" 2> "$T/err"; rc=$?
-  if [ "$rc" = 1 ] && grep -q "member name b'$bad'" "$T/err" && [ -z "$(ls -A "$T/hout")" ] && [ ! -e "$T/x" ]; then
+  "$PY" "$READER" "$T/bad.sgz" --list > /dev/null 2>&1; list_rc=$?   # refused at open, not only at restore
+  if [ "$rc" = 1 ] && [ "$list_rc" = 1 ] && grep -q "member name b'$bad'" "$T/err" && [ -z "$(ls -A "$T/hout")" ] &&
+      [ ! -e "$T/x" ]; then
     pass=$((pass + 1)); echo "refused name '$bad': $(cat "$T/err")"
   else
     fail "hostile name '$bad': status $rc: $(cat "$T/err")"
