@@ -107,4 +107,9 @@ grep -q '"member": "m/sub/all-types.gguf", "ok": false' "$T/out" && ok || fail "
 # --- a one-file archive is read as before, and its member can be named
 check one-member 0 "$SGZ" unpack "$T/demo.sgz" demo.gguf -C "$T/some"
 same "one-file archive, member by name" "$T/in/m/demo.gguf" "$T/some/demo.gguf"
+"$SGZ" pack -q - -o "$T/stdin.sgz" < "$T/in/solo.gguf"
+check unpack-C-no-name 1 "$SGZ" unpack "$T/stdin.sgz" -C "$T/some"
+refused unpack-C-no-name "has no name (it was packed from standard input): give -o FILE"
+check option-C-elsewhere 1 "$SGZ" ls "$Z" -C "$T/some"
+refused option-C-elsewhere "C/--directory is for unpack, not ls"
 finish

@@ -125,6 +125,10 @@ int UnpackMembers(const std::string& in, Reader& archive, const std::vector<size
   }
   for (size_t i : selected) {
     const std::string& name = members[i].name;
+    if (name.empty() && members.size() == 1) {
+      return Refuse(in, ErrorCode::kInvalidArgument,
+                    "the archive's file has no name (it was packed from standard input): give -o FILE");
+    }
     const std::string why = UnsafeName(name);
     if (!why.empty()) {
       return Refuse(in, ErrorCode::kCorrupt, "member name '" + name + "' " + why + "; not unpacking it");
