@@ -5,7 +5,8 @@
 // archives the writer never writes and check how the reader takes them.
 // File entries carry the 2.1 fields (file attributes) when the entry has
 // attributes or the layout asks for them; sections can be wrapped in a 2.1
-// compressed section (ZSEC), honestly or not.
+// compressed section (ZSEC), honestly or not. Manifests of several files get
+// the 2.1 section MEMB, as the spec requires.
 #ifndef SGZ_TESTS_MANIFEST_BUILDER_H_
 #define SGZ_TESTS_MANIFEST_BUILDER_H_
 
@@ -128,6 +129,28 @@ inline Section FileSection(const Manifest& m, const EntryLayout& l = EntryLayout
   return s;
 }
 
+// Section MEMB (2.1): member_count file_count + count_delta, then as many
+// member entries, each a u32 entry_size and entry_extra bytes of 0xEE (2.1
+// writes none).
+inline Section MembersSection(const Manifest& m, uint32_t entry_extra = 0, int count_delta = 0) {
+  Section s{Tag("MEMB"), kSectionRequired, 1, ""};
+  const uint32_t count = static_cast<uint32_t>(static_cast<int64_t>(m.files.size()) + count_delta);
+  PutU32(&s.content, count);
+  for (uint32_t i = 0; i < count; ++i) {
+    PutU32(&s.content, entry_extra);
+    s.content.append(entry_extra, '\xEE');
+  }
+  return s;
+}
+
+// The sections of m as a 2.1 writer writes them: CHNK, FILE, and MEMB when
+// there are several files.
+inline std::vector<Section> TableSections(const Manifest& m, const EntryLayout& l = EntryLayout()) {
+  std::vector<Section> out{ChunkSection(m, l), FileSection(m, l)};
+  if (m.files.size() > 1) out.push_back(MembersSection(m));
+  return out;
+}
+
 inline std::string Frame(const std::string& body) {
   std::string out;
   PutU32(&out, kManifestTag);
@@ -199,13 +222,13 @@ inline Section CompressedSection(const std::vector<Section>& inner, int level = 
 }
 
 inline std::string ManifestV2(const Manifest& m, const EntryLayout& l = EntryLayout()) {
-  return ManifestV2({ChunkSection(m, l), FileSection(m, l)});
+  return ManifestV2(TableSections(m, l));
 }
 
-// The frame the 2.1 writer writes when compressing pays: CHNK and FILE inside
+// The frame the 2.1 writer writes when compressing pays: its sections inside
 // ZSEC, at the writer's metadata level.
 inline std::string ManifestV2Compressed(const Manifest& m, int level = 9) {
-  return ManifestV2({CompressedSection({ChunkSection(m), FileSection(m)}, level)});
+  return ManifestV2({CompressedSection(TableSections(m), level)});
 }
 
 // A 1.0 manifest frame (spec appendix).

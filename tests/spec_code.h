@@ -36,7 +36,7 @@ Sample ManifestFrameSample();   // tag, flags, body_size, body: Manifest::Encode
 Sample ChunkEntrySample();      // the first chunk entry Manifest::EncodeTo writes
 Sample SectionHeaderSample();   // SectionHeader::EncodeTo
 // Each section of the manifests the code writes, in body order: the plain
-// one (Manifest::EncodeTo: CHNK, FILE), then the compressed one
+// one (Manifest::EncodeTo: CHNK, FILE, MEMB: the sample has two files), then the compressed one
 // (EncodeCompressedTo: ZSEC): its header (fields as SectionHeader::DecodeFrom
 // reads them) and content (fields as the sample manifest has them).
 struct SectionSample {

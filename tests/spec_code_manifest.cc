@@ -315,8 +315,12 @@ std::vector<SectionSample> SectionsSample() {
       } else if (h.tag == kFileTableTag) {
         s.scope.fields = {{"file_count", Int(m.files.size())},
                           {"entries", Entries(kLayout20.file_entry, kLayout20.file_prefix, FileScopes(m, kLayout20))}};
+      } else if (h.tag == kMembersTag) {
+        // 2.1 defines no per-member field: each entry is its entry_size, 0.
+        s.scope.fields = {{"member_count", Int(m.files.size())},
+                          {"entries", Bytes(std::string(4 * m.files.size(), '\0'))}};
       } else if (h.tag == kCompressedSectionsTag && s.content.size() >= 8) {
-        // What the frame decodes to must be the plain body, CHNK and FILE.
+        // What the frame decodes to must be the plain body (CHNK, FILE, MEMB).
         const std::string plain = Encode(m).substr(kManifestFrameHeader);
         const std::string frame = s.content.substr(8);
         std::string decoded;
@@ -369,9 +373,13 @@ std::vector<std::vector<std::string>> SectionRows() {
   m.files[0].name = std::string(512, 'n');
   std::string compressed;
   if (!m.EncodeCompressedTo(9, &compressed)) return {{"(the compressed manifest is not written)", "", ""}};
+  // Two files: the writer adds MEMB.
+  Manifest two = ValidManifest();
+  two.files.emplace_back();
+  two.files[1].name = "b";
   std::vector<std::vector<std::string>> rows;
   std::set<uint32_t> tags;
-  for (const std::string& frame : {Encode(m), compressed}) {
+  for (const std::string& frame : {Encode(m), compressed, Encode(two)}) {
     const std::vector<RawSection> sections = SplitSections(frame);
     if (!Decodes(JoinSections(sections))) return {{"(the writer's manifest does not decode)", "", ""}};
     for (size_t i = 0; i < sections.size(); ++i) {

@@ -232,6 +232,7 @@ const std::vector<Contract>& Contracts() {
       {"Manifest > Tensor entry", 0, WalkedFrom(kSeqColumns), true},
       {"Manifest > File attributes", 0, WalkedFrom(kSeqColumns), true},
       {"Manifest > File attributes", 1, Ids({"Bit", "Name", "Meaning"}, {0, 1}, AttributeFlagRows), true},
+      {"Manifest > Members (section `MEMB`)", 0, WalkedFrom(kSeqColumns), true},
       {"Manifest > Compressed sections (section `ZSEC`)", 0, WalkedFrom(kSeqColumns), true},
       {"Footer", 0, Fields(FooterSample), true},
       {"Limits", 0, CheckLimits, true},

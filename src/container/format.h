@@ -203,9 +203,11 @@ struct Manifest {
   std::vector<ChunkEntry> chunks;
   std::vector<FileEntry> files;
   // The whole manifest frame (tag, flags, body size, body) of format 2.x:
-  // sections CHNK and FILE; file entries with attributes get the 2.1 fields.
+  // sections CHNK and FILE, and MEMB when there are several files (the
+  // archive must then declare minor 1 or more); file entries with
+  // attributes get the 2.1 fields.
   void EncodeTo(std::string* dst) const;
-  // The same frame with CHNK and FILE inside one section ZSEC, compressed
+  // The same frame with those sections inside one section ZSEC, compressed
   // at zstd `level` (format 2.1: the archive must declare minor 1 or more).
   // Returns false and appends nothing when zstd does not make the two
   // sections smaller, or they exceed 2^kMaxGrowingWindowLog bytes.
@@ -223,6 +225,10 @@ constexpr uint32_t kChunkTableTag = 0x4B4E4843;  // "CHNK"
 constexpr uint32_t kFileTableTag = 0x454C4946;   // "FILE"
 constexpr uint32_t kCompressedSectionsTag = 0x4345535A;  // "ZSEC": CHNK and FILE compressed
 constexpr uint16_t kCompressedSectionsSinceMinor = 1;
+// "MEMB": in every archive of several file entries, so that a reader that
+// does not know members refuses it instead of showing the first one.
+constexpr uint32_t kMembersTag = 0x424D454D;
+constexpr uint16_t kMembersSinceMinor = 1;
 
 // The minor version of format 2 an archive must declare for a file with
 // these attributes and a manifest in that form (compressed: section ZSEC):

@@ -1,5 +1,6 @@
 // The format 2 manifest frame and its sections: CHNK and FILE (their
-// contents: manifest.cc), and since 2.1 ZSEC, which holds them compressed.
+// contents: manifest.cc), and since 2.1 MEMB (members) and ZSEC, which holds
+// the others compressed.
 #include <string>
 
 #include "container/manifest_internal.h"
@@ -14,8 +15,34 @@ std::string Num(uint64_t v) { return std::to_string(v); }
 // tag counts once in the whole manifest.
 struct SectionWalk {
   Manifest m;
-  bool have_chunks = false, have_files = false, have_compressed = false;
+  bool have_chunks = false, have_files = false, have_compressed = false, have_members = false;
+  uint32_t member_count = 0;  // of section MEMB
 };
+
+// Content of section MEMB: member_count, then that many entries, each a u32
+// entry_size and that many bytes (2.1 defines no field: they are skipped).
+// The count is checked against the file table once the walk is done.
+Status DecodeMembers(const uint8_t* p, uint64_t n, SectionWalk* w) {
+  const std::string sw = "section " + TagName(kMembersTag);
+  ByteReader r(p, n);
+  if (!r.ReadU32(&w->member_count)) return ManifestError("truncated reading " + sw);
+  for (uint32_t i = 0; i < w->member_count; ++i) {
+    uint32_t entry_size;
+    const uint8_t* entry;
+    if (!r.ReadU32(&entry_size) || !r.ReadBytes(entry_size, &entry)) {
+      return ManifestError(sw + ": member entry " + Num(i) + " is truncated");
+    }
+  }
+  if (r.remaining() != 0) {
+    return ManifestError(sw + ": " + Num(r.remaining()) + " bytes after the last member entry");
+  }
+  return Status::Ok();
+}
+
+void EncodeMembers(const Manifest& m, std::string* dst) {
+  PutU32(dst, static_cast<uint32_t>(m.files.size()));
+  for (size_t i = 0; i < m.files.size(); ++i) PutU32(dst, 0);
+}
 
 // Where a walk runs, for messages.
 struct WalkPlace {
@@ -80,6 +107,10 @@ Status WalkSections(const uint8_t* p, size_t n, const WalkPlace& place, uint64_t
         if (!w->have_chunks) return ManifestError(sw + " precedes section 'CHNK'");
         SGZ_RETURN_IF_ERROR(DecodeFileTable(content, size, version, &w->m));
       }
+    } else if (tag == kMembersTag) {
+      if (w->have_members) return ManifestError(sw + " appears twice");
+      w->have_members = true;
+      SGZ_RETURN_IF_ERROR(DecodeMembers(content, size, w));
     } else if (tag == kCompressedSectionsTag) {
       // One level: the decoded content is bounded by one frame's limit.
       if (place.nested) return ManifestError(sw + " inside " + sw);
@@ -108,7 +139,8 @@ void PutFrameHeader(uint64_t body_size, std::string* dst) {
   PutU64(dst, body_size);
 }
 
-// Sections CHNK and FILE, as the 2.0 writer writes them.
+// Sections CHNK and FILE, as the 2.0 writer writes them, then MEMB when there
+// are several files (a one-file archive stays readable by 2.0 readers).
 std::string TableSections(const Manifest& m) {
   std::string chunk_table, file_table, out;
   EncodeChunkTable(m, &chunk_table);
@@ -117,6 +149,12 @@ std::string TableSections(const Manifest& m) {
   out += chunk_table;
   SectionHeader{kFileTableTag, kSectionRequired, 0, file_table.size()}.EncodeTo(&out);
   out += file_table;
+  if (m.files.size() > 1) {
+    std::string members;
+    EncodeMembers(m, &members);
+    SectionHeader{kMembersTag, kSectionRequired, kMembersSinceMinor, members.size()}.EncodeTo(&out);
+    out += members;
+  }
   return out;
 }
 
@@ -191,6 +229,15 @@ Result<Manifest> Manifest::DecodeFrom(const uint8_t* p, size_t n, uint64_t limit
   SGZ_RETURN_IF_ERROR(WalkSections(body, body_size, {false, "body"}, limit_offset, version, &w));
   if (!w.have_chunks) return ManifestError("no section 'CHNK'");
   if (!w.have_files) return ManifestError("no section 'FILE'");
+  // Without MEMB a reader that does not know members would show the first.
+  if (w.m.files.size() > 1 && !w.have_members) {
+    return ManifestError("no section " + TagName(kMembersTag) + " in an archive of " + Num(w.m.files.size()) +
+                         " file entries");
+  }
+  if (w.have_members && w.member_count != w.m.files.size()) {
+    return ManifestError("section " + TagName(kMembersTag) + ": member_count " + Num(w.member_count) +
+                         " differs from the file table's file_count " + Num(w.m.files.size()));
+  }
   return std::move(w.m);
 }
 

@@ -389,6 +389,7 @@ Status FinishArchive(const Manifest& manifest, int meta_level, ArchiveWriter* wr
   }
   uint16_t minor = 0;
   for (const FileEntry& f : manifest.files) minor = std::max(minor, MinorVersionNeeded(f.attributes, compressed));
+  if (manifest.files.size() > 1) minor = std::max(minor, kMembersSinceMinor);
   SGZ_RETURN_IF_ERROR(writer->Release(minor));
   footer.minor = writer->minor();
   footer.manifest_size = tail.size();
@@ -435,6 +436,7 @@ Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& op
   SGZ_ASSIGN_OR_RETURN(std::unique_ptr<InputStream> first, inputs[0].open());
   FileHeader header;
   header.minor = MinorVersionNeeded(first->attributes());
+  if (inputs.size() > 1) header.minor = std::max(header.minor, kMembersSinceMinor);  // section MEMB
   ArchiveWriter writer(sink, total, header);
   for (size_t i = 0; i < inputs.size(); ++i) {
     std::unique_ptr<InputStream> in;
