@@ -2,7 +2,7 @@
 """Self-test of sgz_reader.py on archives assembled by hand from the spec's tables: the
 format 2.x manifest (sections, entry sizes, unknown sections and ids, 2.1's file
 attributes, read and restored, and skipped as a 2.0 reader skips them; 2.1's compressed
-sections, ZSEC, and each of their rules), the split transform
+sections, ZSEC, and members, MEMB, and each of their rules), the split transform
 of every type in the type table against the spec's per-byte formula, the codec rules, and
 the spec's Minimal archive dump. Independent of the sgz binary. Prints one line per group
 and exits 1 on the first failure."""
@@ -99,6 +99,14 @@ def file_entry(name, data, refs, kind=0, note=b"", summary=b"", extra=b""):
 
 def file_section(entries):
     return section(b"FILE", le(len(entries), 4) + b"".join(entries))
+
+
+def memb(n, extra=b"", count=None, cut=0):
+    """Section MEMB (2.1): member_count, then n entries of `extra` with their u32 size;
+    the content less its last `cut` bytes."""
+    entries = b"".join(le(len(extra), 4) + extra for _ in range(n))
+    content = le(n if count is None else count, 4) + entries
+    return section(b"MEMB", content[:len(content) - cut], since_minor=1)
 
 
 def assemble(blobs, sections, major=2, minor=0, footer_minor=None):
@@ -371,7 +379,7 @@ def test_shared_chunks_and_members():
     blobs = [make_chunk(p, zstd=True) for p in parts]
     a = assemble(blobs, lambda p: chnk(p) + file_section([
         file_entry(b"ab", parts[0] + parts[1], [0, 1]),
-        file_entry(b"ac", parts[0] + parts[2], [0, 2])]))
+        file_entry(b"ac", parts[0] + parts[2], [0, 2])]) + memb(2), minor=1)
     assert restore(a, b"ab") == parts[0] + parts[1]
     assert restore(a, b"ac") == parts[0] + parts[2]
     bad = assemble(blobs, lambda p: chnk(p) + file_section([
@@ -387,6 +395,35 @@ def test_shared_chunks_and_members():
     with contextlib.redirect_stderr(io.StringIO()) as err:
         assert r.main([path, "-o", out + "2"]) == 2 and not os.path.exists(out + "2")
     assert err.getvalue() == "sgz_reader: the archive holds 2 files; name one (--list)\n"
+
+
+def test_members_section():
+    hello = make_chunk(b"hello")
+    a, b = b"a" * 200, b"b" * 200  # names long enough to compress
+    two = [file_entry(a, b"hello", [0]), file_entry(b, b"hello", [0])]
+
+    def body(*parts, minor=1):
+        return assemble([hello], lambda p: b"".join(x(p) if callable(x) else x for x in parts),
+                        minor=minor)
+    files = file_section(two)
+    assert restore(body(chnk, files, memb(2)), b) == b"hello"
+    assert restore(body(memb(2), chnk, files), a) == b"hello"
+    assert restore(body(chnk, files, memb(2, extra=b"later")), b) == b"hello"  # skipped
+    assert restore(body(lambda p: zsec(chnk(p) + files + memb(2))), b) == b"hello"
+    assert restore(body(chnk, files, memb(2), minor=0), b) == b"hello"  # minor unchecked
+    # One file: MEMB is not written, but accepted when its count is right.
+    assert restore(body(chnk, file_section(two[:1]), memb(1))) == b"hello"
+    refused(body(chnk, files), "Corruption", "'MEMB' is missing in an archive of 2 file entries")
+    refused(body(lambda p: zsec(chnk(p) + files)), "Corruption", "'MEMB' is missing")
+    refused(body(chnk, files, memb(3)), "Corruption", "member_count 3, the file table has 2")
+    refused(body(chnk, files, memb(1)), "Corruption", "member_count 1, the file table has 2")
+    refused(body(chnk, files, memb(2, count=3)), "Corruption", "cannot fit")
+    refused(body(chnk, files, memb(2, count=1)), "Corruption", "trailing bytes")
+    refused(body(chnk, files, memb(2), memb(2)), "Corruption", "'MEMB' appears twice")
+    refused(body(lambda p: zsec(chnk(p) + files + memb(2)), memb(2)), "Corruption",
+            "'MEMB' appears twice")
+    refused(body(chnk, files, memb(2, extra=b"xy", cut=1)), "Corruption", "member entry 1")
+    refused(body(chnk, files, memb(2, cut=6)), "Corruption", "member_count")
 
 
 def test_gguf_summary():

@@ -315,7 +315,8 @@ for _id, (_name, _block, _fields, _streams) in GGML_TYPES.items():  # transcript
 
 
 # ---------------------------------------------------------------------------------------
-# Manifest (format 2): frame, sections CHNK and FILE, and (2.1) ZSEC holding others compressed.
+# Manifest (format 2): frame, sections CHNK and FILE, and (2.1) MEMB for several files and
+# ZSEC holding others compressed.
 
 MANIFEST_TAG = b"SGZM"
 MAX_FILES = 1 << 16
@@ -363,12 +364,29 @@ def decode_compressed_sections(c):
 
 def decode_manifest_v2(frame, manifest_offset, version):
     body = read_manifest_frame(frame)
-    state = {"known": {b"CHNK": None, b"FILE": None, b"ZSEC": None}, "chunks": None,
-             "files": None}
+    state = {"known": {b"CHNK": None, b"FILE": None, b"MEMB": None, b"ZSEC": None},
+             "chunks": None, "files": None, "members": None}
     walk_sections(body, state, manifest_offset, version, nested=False)
     require(state["chunks"] is not None, "manifest: section 'CHNK' is missing")
     require(state["files"] is not None, "manifest: section 'FILE' is missing")
-    return state["chunks"], state["files"]
+    files, members = state["files"], state["members"]
+    # Without MEMB a reader that does not know members would show only the first.
+    require(len(files) <= 1 or members is not None,
+            f"manifest: section 'MEMB' is missing in an archive of {len(files)} file entries")
+    require(members is None or members == len(files), f"manifest section 'MEMB': "
+            f"member_count {members}, the file table has {len(files)} file entries")
+    return state["chunks"], files
+
+
+def read_members(c):
+    """Section MEMB (2.1): member_count, then per member a u32 entry_size and its bytes
+    (fields of a later minor version: 2.1 defines none). Returns member_count."""
+    count = c.u32("member_count")
+    require(count * 4 <= c.left(), f"{c.what}: member_count {count} entries cannot fit in "
+            f"{c.left()} bytes")
+    for i in range(count):
+        c.sub(c.u32(f"member entry {i} entry_size"), f"member entry {i}", f"member entry {i}")
+    return count
 
 
 def walk_sections(body, state, manifest_offset, version, nested):
@@ -401,6 +419,8 @@ def walk_sections(body, state, manifest_offset, version, nested):
         elif tag == b"FILE":
             require(state["chunks"] is not None, "manifest: section 'FILE' precedes 'CHNK'")
             state["files"] = read_file_table(content, state["chunks"], version)
+        elif tag == b"MEMB":
+            state["members"] = read_members(content)
         else:
             decoded = decode_compressed_sections(content)
             walk_sections(Cursor(decoded, "manifest section 'ZSEC' content"), state,
