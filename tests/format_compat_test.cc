@@ -103,6 +103,53 @@ TEST(FormatCompat, EveryFormat21FixtureDecodesToItsSource) {
   }
 }
 
+// Written by the 2.1 writer that added section MEMB: two members, plain
+// manifest CHNK, FILE, MEMB; each member reads back as its source.
+TEST(FormatCompat, TheFormat21MembersFixtureReadsEachMember) {
+  const std::string a = Fixture("format-2.1-members/two-members.sgz");
+  ASSERT_GT(a.size(), Footer::kEncodedLength);
+  EXPECT_EQ(a[10], 1) << "not a minor version 1 archive";
+  Result<std::unique_ptr<Archive>> archive = testing::OpenMemory(a);
+  ASSERT_TRUE(archive.ok()) << archive.status().ToString();
+  const Manifest& m = (*archive)->manifest();
+  std::istringstream sources(Fixture("format-2.1-members/SOURCES.txt"));
+  std::string line;
+  uint32_t index = 0;
+  while (std::getline(sources, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::string name, member, source;
+    fields >> name >> member >> source;
+    ASSERT_LT(index, m.files.size());
+    EXPECT_EQ(m.files[index].name, member);
+    Result<FileView*> v = (*archive)->view(index);
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    StringSink sink;
+    EXPECT_TRUE((*v)->Unpack(&sink).ok()) << member;
+    EXPECT_TRUE(sink.out == Fixture(source)) << member;
+    ++index;
+  }
+  EXPECT_EQ(index, 2u);
+  EXPECT_EQ(m.files.size(), 2u);
+  // The manifest body: CHNK, FILE, then MEMB (count 2, two empty entries).
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(a.data());
+  const uint64_t offset = LoadU64LE(p + a.size() - Footer::kEncodedLength);
+  std::string tags;
+  uint64_t at = offset + kManifestFrameHeader;
+  while (at + SectionHeader::kEncodedLength <= a.size() - Footer::kEncodedLength) {
+    const SectionHeader h = SectionHeader::DecodeFrom(p + at);
+    tags += a.substr(at, 4) + " ";
+    if (h.tag == kMembersTag) {
+      EXPECT_EQ(h.flags, kSectionRequired);
+      EXPECT_EQ(h.since_minor, 1);
+      EXPECT_EQ(h.size, 12u);
+      EXPECT_EQ(LoadU32LE(p + at + SectionHeader::kEncodedLength), 2u);
+    }
+    at += SectionHeader::kEncodedLength + h.size;
+  }
+  EXPECT_EQ(tags, "CHNK FILE MEMB ");
+}
+
 TEST(FormatCompat, TheWriterWritesTheSpecsManifest) {
   const Base& b = GgufBase();
   ASSERT_GT(b.manifest.files[0].tensors.size(), 10u);

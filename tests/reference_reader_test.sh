@@ -4,7 +4,8 @@
 # at the default options and with 64 KiB chunks; it restores the format-1.0, format-2.0 and
 # format-2.1 (compressed manifest) fixtures, and the mode and mtime of a 2.1 archive, and
 # refuses every damaged archive in fixtures/invalid; it lists and restores the members of
-# an archive of several, and refuses hostile member names. Exit 77 (skip) without the corpus,
+# an archive of several (and of the committed one, format-2.1-members), and refuses hostile
+# member names. Exit 77 (skip) without the corpus,
 # unless CI=true.
 set -u
 SGZ=$1
@@ -113,6 +114,16 @@ if "$PY" "$READER" "$T/m.sgz" -C "$T/mout" && cmp -s "$T/m/aa/x" "$T/mout/aa/x" 
     cmp -s "$T/m/z.txt" "$T/mout/z.txt"; then
   pass=$((pass + 1)); else fail "-C of $T/m.sgz"; fi
 restore "$T/m.sgz" "$T/m/z.txt" z.txt
+# The committed 2.1 archive of several members (section MEMB): -C restores each member.
+mkdir -p "$T/fout"
+if "$PY" "$READER" "$FIX/format-2.1-members/two-members.sgz" -C "$T/fout"; then
+  while read -r archive member source; do
+    case $archive in ''|'#'*) continue ;; esac
+    if cmp -s "$FIX/$source" "$T/fout/$member"; then pass=$((pass + 1)); else fail "-C of $archive: $member"; fi
+  done < "$FIX/format-2.1-members/SOURCES.txt"
+else
+  fail "-C of format-2.1-members/two-members.sgz"
+fi
 # Hostile names with a valid manifest checksum ("aa/x" patched to a name of the same
 # length, the footer's checksum recomputed): refused, nothing written.
 for bad in ../x /a/x a//x ./ax aa/y; do
