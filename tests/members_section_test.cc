@@ -5,6 +5,7 @@
 // entries, presence) in the body and inside ZSEC.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,13 +21,13 @@ namespace {
 using testing::Section;
 using ::sgz_test::ReadFile;
 
+// The bytes of a file under the source tree, read once; references stay
+// valid (map nodes do not move).
 const std::string& Bytes(const char* path) {
-  static std::vector<std::pair<std::string, std::string>> cache;
-  for (const auto& [p, b] : cache) {
-    if (p == path) return b;
-  }
-  cache.emplace_back(path, ReadFile(testing::SourceDir() + path));
-  return cache.back().second;
+  static std::map<std::string, std::string> cache;
+  auto it = cache.find(path);
+  if (it == cache.end()) it = cache.emplace(path, ReadFile(testing::SourceDir() + path)).first;
+  return it->second;
 }
 
 // `paths` (under the source tree) packed by PackMembers, at `meta_level`.
