@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "container/io.h"
 #include "container/reader.h"
+#include "container/writer.h"
 #include "streams/ggml_types.h"
 #include "sgz/sgz.h"
 
@@ -33,6 +34,10 @@ To ConvertAttributes(const From& a) {
   out.mtime_nsec = a.mtime_nsec;
   return out;
 }
+// The writer's options for `options`; its progress callback (when set)
+// reports `total_size` input bytes in all. `options` must outlive the result.
+internal::PackOptions ToInternal(const PackFileOptions& options, uint64_t total_size);
+
 inline ::sgz::FileAttributes PublicAttributes(const internal::FileAttributes& a) {
   return ConvertAttributes<::sgz::FileAttributes>(a);
 }

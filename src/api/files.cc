@@ -31,14 +31,6 @@ std::string BaseName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-PackOptions ToInternal(const PackFileOptions& options) {
-  PackOptions internal;
-  internal.level = options.level;
-  internal.meta_level = options.meta_level;  // 0: the library's rule, max(level, 9)
-  internal.chunk_size = options.chunk_size;
-  internal.threads = options.threads;
-  return internal;
-}
 
 // Bytes of a regular file, 0 for anything else (pipes, devices, "-").
 uint64_t RegularFileSize(const std::string& path) {
@@ -76,6 +68,24 @@ void FillStreamed(const StreamUnpackStats& stats, UnpackSummary* summary) {
 
 }  // namespace
 
+internal::PackOptions internal::api::ToInternal(const PackFileOptions& options, uint64_t total_size) {
+  PackOptions internal;
+  internal.level = options.level;
+  internal.meta_level = options.meta_level;  // 0: the library's rule, max(level, 9)
+  internal.chunk_size = options.chunk_size;
+  internal.threads = options.threads;
+  if (options.progress) {
+    internal.progress = [&options, total_size](uint64_t done, uint64_t written) {
+      Progress p;
+      p.done = done;
+      p.total = total_size;
+      p.archive_bytes = written;
+      options.progress(p);
+    };
+  }
+  return internal;
+}
+
 PackFileOptions PackFileOptions::Fast() {
   PackFileOptions o;
   o.level = o.meta_level = kMinLevel;
@@ -89,12 +99,12 @@ PackFileOptions PackFileOptions::Max() {
 }
 
 Error ValidatePackOptions(const PackFileOptions& options) {
-  return Guarded([&]() -> Error { return ToError(internal::ValidatePackOptions(ToInternal(options))); });
+  return Guarded([&]() -> Error { return ToError(internal::ValidatePackOptions(ToInternal(options, 0))); });
 }
 
 Error PackFile(const std::string& in, const std::string& out, const PackFileOptions& options, PackSummary* summary) {
   return Guarded([&]() -> Error {
-    PackOptions internal = ToInternal(options);
+    PackOptions internal = ToInternal(options, RegularFileSize(in));
     internal.name = in == "-" ? "" : BaseName(in);
     // Checked before any file is created, so bad options leave no trace.
     Status s = internal::ValidatePackOptions(internal);
@@ -107,16 +117,6 @@ Error PackFile(const std::string& in, const std::string& out, const PackFileOpti
     if (!input.ok()) return OnPath(input.status(), in);
     Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out, options.overwrite);
     if (!file.ok()) return OnPath(file.status(), OutName(out));
-    if (options.progress) {
-      const uint64_t total = RegularFileSize(in);
-      internal.progress = [&options, total](uint64_t done, uint64_t written) {
-        Progress p;
-        p.done = done;
-        p.total = total;
-        p.archive_bytes = written;
-        options.progress(p);
-      };
-    }
     CountingSink sink(file->get(), nullptr, 0);
     PackStats stats;
     s = Pack(input->get(), internal, &sink, &stats);

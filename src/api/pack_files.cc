@@ -174,24 +174,11 @@ Error PackFiles(const std::vector<std::string>& inputs, const std::string& out, 
                            return s;
                          }});
     }
-    internal::PackOptions internal_options;
-    internal_options.level = options.level;
-    internal_options.meta_level = options.meta_level;
-    internal_options.chunk_size = options.chunk_size;
-    internal_options.threads = options.threads;
     uint64_t total_size = 0;
     for (const PackInput& in : *listed) {
       if (stat(in.path.c_str(), &st) == 0) total_size += static_cast<uint64_t>(st.st_size);
     }
-    if (options.progress) {
-      internal_options.progress = [&options, total_size](uint64_t done, uint64_t written) {
-        Progress p;
-        p.done = done;
-        p.total = total_size;
-        p.archive_bytes = written;
-        options.progress(p);
-      };
-    }
+    internal::PackOptions internal_options = internal::api::ToInternal(options, total_size);
     const std::string out_name = out == "-" ? "<stdout>" : out;
     internal::Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out, options.overwrite);
     if (!file.ok()) return ToError(file.status()).set_path(out_name);

@@ -15,6 +15,19 @@ sgz::ProgressCallback ToProgressCallback(sgz_progress_fn progress, void* user) {
 
 }  // namespace
 
+sgz::PackFileOptions sgz::internal::capi::ToPackFileOptions(const sgz_pack_options* options) {
+  sgz::PackFileOptions o;
+  if (options != nullptr) {
+    o.level = options->level;
+    o.meta_level = options->meta_level;
+    o.chunk_size = options->chunk_size;
+    o.threads = options->threads;
+    o.overwrite = options->overwrite != 0;
+    o.progress = ToProgressCallback(options->progress, options->progress_user);
+  }
+  return o;
+}
+
 extern "C" {
 
 void sgz_pack_options_init(sgz_pack_options* options) {
@@ -30,18 +43,7 @@ void sgz_pack_options_init(sgz_pack_options* options) {
 
 int sgz_pack_file_with(const char* in, const char* out, const sgz_pack_options* options) {
   if (in == nullptr || out == nullptr) return InvalidArgument("sgz_pack_file_with: null path");
-  return Guarded([&] {
-    sgz::PackFileOptions o;
-    if (options != nullptr) {
-      o.level = options->level;
-      o.meta_level = options->meta_level;
-      o.chunk_size = options->chunk_size;
-      o.threads = options->threads;
-      o.overwrite = options->overwrite != 0;
-      o.progress = ToProgressCallback(options->progress, options->progress_user);
-    }
-    return Report(sgz::PackFile(in, out, o));
-  });
+  return Guarded([&] { return Report(sgz::PackFile(in, out, ToPackFileOptions(options))); });
 }
 
 void sgz_unpack_options_init(sgz_unpack_options* options) {

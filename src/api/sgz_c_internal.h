@@ -38,6 +38,9 @@ int Fail(int code, const char* message) noexcept;
 // path) for sgz_last_error() and returns its code.
 int Report(const sgz::Error& e) noexcept;
 
+// The C pack options as the C++ ones (the defaults for null), progress included.
+sgz::PackFileOptions ToPackFileOptions(const sgz_pack_options* options);
+
 inline int InvalidArgument(const char* what) noexcept { return Fail(SGZ_INVALID_ARGUMENT, what); }
 
 // Runs f (returning an int code), mapping any exception to an error code.

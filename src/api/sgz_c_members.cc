@@ -51,15 +51,7 @@ int sgz_pack_files(const char* const* inputs, size_t count, const char* out, con
       in.emplace_back(inputs[i]);
     }
     if (in.empty()) return InvalidArgument("sgz_pack_files: no inputs");
-    sgz::PackFileOptions o;
-    if (options != nullptr) {
-      o.level = options->level;
-      o.meta_level = options->meta_level;
-      o.chunk_size = options->chunk_size;
-      o.threads = options->threads;
-      o.overwrite = options->overwrite != 0;
-    }
-    return Report(sgz::PackFiles(in, out, o));
+    return Report(sgz::PackFiles(in, out, ToPackFileOptions(options)));
   });
 }
 
