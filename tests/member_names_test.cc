@@ -24,24 +24,8 @@ using ::sgz_test::ReadFile;
 
 // Two members, all-types.gguf and demo.gguf, packed from memory.
 std::string TwoMembers() {
-  static const std::string archive = [] {
-    static const std::string a = ReadFile(testing::SourceDir() + "/fixtures/valid/all-types.gguf");
-    static const std::string b = ReadFile(testing::SourceDir() + "/fixtures/demo.gguf");
-    std::vector<MemberInput> inputs;
-    for (const std::string* bytes : {&a, &b}) {
-      inputs.push_back({"m" + std::to_string(inputs.size()), [bytes]() -> Result<std::unique_ptr<InputStream>> {
-                          return NewMemoryInputStream(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size());
-                        }});
-    }
-    StringSink sink;
-    PackStats total;
-    std::vector<PackStats> members;
-    PackOptions o;
-    o.threads = 1;
-    Status s = PackMembers(inputs, o, &sink, &total, &members);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    return sink.out;
-  }();
+  static const std::string archive =
+      testing::PackedMembers({"/fixtures/valid/all-types.gguf", "/fixtures/demo.gguf"});
   return archive;
 }
 

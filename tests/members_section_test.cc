@@ -32,22 +32,7 @@ const std::string& Bytes(const char* path) {
 
 // `paths` (under the source tree) packed by PackMembers, at `meta_level`.
 std::string Packed(const std::vector<const char*>& paths, int meta_level = 0) {
-  std::vector<MemberInput> inputs;
-  for (const char* path : paths) {
-    const std::string* bytes = &Bytes(path);
-    inputs.push_back({"m" + std::to_string(inputs.size()), [bytes]() -> Result<std::unique_ptr<InputStream>> {
-                        return NewMemoryInputStream(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size());
-                      }});
-  }
-  StringSink sink;
-  PackStats total;
-  std::vector<PackStats> members;
-  PackOptions o;
-  o.threads = 1;
-  o.meta_level = meta_level;
-  Status s = PackMembers(inputs, o, &sink, &total, &members);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  return sink.out;
+  return testing::PackedMembers(std::vector<std::string>(paths.begin(), paths.end()), meta_level);
 }
 
 // The sections of an archive's manifest as a reader meets them, ZSEC's

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -129,6 +130,30 @@ inline const PackedFixture& PackedAllTypes() {
     return p;
   }();
   return *packed;
+}
+
+// `paths` (under the source tree, read once and kept) packed by PackMembers
+// as members "m0", "m1", ..., one thread, at `meta_level` (0: the default).
+inline std::string PackedMembers(const std::vector<std::string>& paths, int meta_level = 0) {
+  static std::map<std::string, std::string> cache;  // map nodes do not move
+  std::vector<MemberInput> inputs;
+  for (const std::string& path : paths) {
+    auto it = cache.find(path);
+    if (it == cache.end()) it = cache.emplace(path, ReadFile(SourceDir() + path)).first;
+    const std::string* bytes = &it->second;
+    inputs.push_back({"m" + std::to_string(inputs.size()), [bytes]() -> Result<std::unique_ptr<InputStream>> {
+                        return NewMemoryInputStream(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size());
+                      }});
+  }
+  StringSink sink;
+  PackStats total;
+  std::vector<PackStats> members;
+  PackOptions o;
+  o.threads = 1;
+  o.meta_level = meta_level;
+  Status s = PackMembers(inputs, o, &sink, &total, &members);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return sink.out;
 }
 
 }  // namespace testing
