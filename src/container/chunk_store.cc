@@ -110,12 +110,18 @@ Status ChunkStore::DecodeStoredUnnamed(uint32_t index, const uint8_t* stored, si
 Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep keep, const Consumer& consume,
                               const DamageHandler& damaged) {
   const std::vector<ChunkEntry>& chunks = manifest_.chunks;
+  // A copy chunk (transform 2) is read as the chunk it copies: the manifest
+  // checked that this one precedes it, is no copy and has its size and
+  // checksum, so the copy's own header need not be read.
+  std::vector<uint32_t> resolved(indices, indices + count);
   for (size_t k = 0; k < count; ++k) {
     if (indices[k] >= chunks.size()) {
       return Status::InvalidArgument("chunk index " + Num(indices[k]) + " outside the chunk table (" +
                                      Num(chunks.size()) + " chunks)");
     }
+    if (chunks[indices[k]].transform == Transform::kCopy) resolved[k] = chunks[indices[k]].type;
   }
+  indices = resolved.data();
   const unsigned threads = ResolveThreads(threads_);
   OrderedPipeline<BatchItem> pipeline(
       threads > 1 && count > 1 ? SharedThreadPool() : nullptr, threads,

@@ -128,7 +128,22 @@ Status ExpectedStreams(uint8_t transform, uint32_t type, uint64_t original_size,
   if (original_size == 0 || original_size > kMaxChunkSize) {
     return Status::Corruption("original size " + Num(original_size) + " outside 1.." + Num(kMaxChunkSize));
   }
-  if (FindTransform(transform) == nullptr) return UnknownId("transform", transform, version);
+  const IdRow* row = FindTransform(transform);
+  if (row == nullptr) return UnknownId("transform", transform, version);
+  // An id of a later version than the archive declares: its writer broke the
+  // rule that an archive declares what it uses (an older reader would call it
+  // corrupt too).
+  if (version.major < row->since_major || (version.major == row->since_major && version.minor < row->since_minor)) {
+    return Status::Corruption("transform " + Num(transform) + " (" + row->name + ") is defined since format " +
+                              VersionString({row->since_major, row->since_minor}) + "; the archive is format " +
+                              VersionString(version));
+  }
+  if (transform == static_cast<uint8_t>(Transform::kCopy)) {
+    // `type` is the index of the chunk copied: checked against the chunk
+    // table by the caller, which knows this chunk's index.
+    sizes->clear();
+    return Status::Ok();
+  }
   if (transform == static_cast<uint8_t>(Transform::kNone)) {
     if (type != 0) return Status::Corruption("type " + Num(type) + " set on an untransformed chunk");
     *sizes = StreamSizes(Transform::kNone, nullptr, original_size);

@@ -226,12 +226,36 @@ Status DecodeChunkEntry(const uint8_t* p, uint32_t index, FormatVersion version,
     return ManifestError(cw + ": stored size " + Num(c->stored_size) + " exceeds its header and original size (" +
                          Num(header + c->original_size) + ")");
   }
+  // A copy chunk is its header alone (no streams).
+  if (c->transform == Transform::kCopy && c->stored_size != header) {
+    return ManifestError(cw + ": copy chunk of " + Num(c->stored_size) + " bytes, expected " + Num(header));
+  }
   // Chunks lie in the archive in table order, without overlap.
   if (prev != nullptr && c->file_offset < prev->file_offset + prev->stored_size) {
     return ManifestError(cw + ": offset " + Num(c->file_offset) + " overlaps or precedes chunk " + Num(index - 1));
   }
   return Status::Ok();
 }
+
+namespace {
+
+// The rules of a copy chunk (transform 2) that need the chunk table.
+Status CheckCopyChunk(const std::vector<ChunkEntry>& chunks, uint32_t index) {
+  const ChunkEntry& c = chunks[index];
+  if (c.transform != Transform::kCopy) return Status::Ok();
+  const std::string cw = "chunk " + Num(index) + ": copy of chunk " + Num(c.type);
+  // Backwards only, so that a stream reader has met the target, and one
+  // level only, so that resolving a copy costs one lookup.
+  if (c.type >= index) return ManifestError(cw + ", which does not precede it");
+  const ChunkEntry& t = chunks[c.type];
+  if (t.transform == Transform::kCopy) return ManifestError(cw + ", itself a copy");
+  if (t.original_size != c.original_size || t.checksum != c.checksum) {
+    return ManifestError(cw + ", whose original size or checksum differs");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status DecodeFileEntry(ByteReader* r, uint32_t index, FormatVersion version, const std::vector<ChunkEntry>& chunks,
                        FileEntry* f) {
@@ -297,6 +321,7 @@ Status DecodeChunkTable(const uint8_t* p, uint64_t n, uint64_t limit_offset, For
     r.ReadBytes(entry_size, &e);  // within the size check above; bytes after 32 are ignored
     SGZ_RETURN_IF_ERROR(
         DecodeChunkEntry(e, i, version, limit_offset, i > 0 ? &m->chunks[i - 1] : nullptr, &m->chunks[i]));
+    SGZ_RETURN_IF_ERROR(CheckCopyChunk(m->chunks, i));
   }
   return Status::Ok();
 }

@@ -94,6 +94,14 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, un
       if (!s.ok()) return s.WithContext(cw);
       if (needed <= got) break;
     }
+    if (item->header.transform == Transform::kCopy) {
+      // Its bytes were written already, and are not kept: serving it would
+      // mean rereading the output or holding every chunk. sgz writes copies
+      // only in archives of several members, which a stream cannot unpack
+      // yet either.
+      return Status::NotSupported(cw + ": a copy of chunk " + Num(item->header.type) +
+                                  "; unpacking shared chunks from a stream is not supported yet: give the archive file");
+    }
     const uint64_t payload = item->header.PayloadSize();
     in->Consume(needed);
     SGZ_RETURN_IF_ERROR(ReadExact(in, payload, cw, &item->payload));

@@ -5,6 +5,7 @@
 
 #include "common/checksum.h"
 #include "common/thread_pool.h"
+#include "container/chunk_dedup.h"
 #include "container/chunk_encoder.h"
 #include "streams/ggml_types.h"
 #include "streams/gguf_reader.h"
@@ -69,7 +70,10 @@ void GroupSmallData(std::vector<PlanRegion>* regions) {
 // The regions of an input whose header parsed as `layout` (nullptr: not
 // GGUF), before its size is known. Their number is bounded by the tensor
 // count; their chunks are produced lazily.
-std::vector<PlanRegion> PlanRegions(const GgufLayout* layout, uint64_t chunk_size) {
+// `group`: whether small data sections are grouped (not when chunks are
+// deduplicated: an identical tensor in a group chunk with other tensors
+// would not make an identical chunk).
+std::vector<PlanRegion> PlanRegions(const GgufLayout* layout, uint64_t chunk_size, bool group) {
   std::vector<PlanRegion> regions;
   if (layout == nullptr) {
     regions.push_back({0, kToEnd, chunk_size, 0, Transform::kNone, 0});
@@ -97,7 +101,7 @@ std::vector<PlanRegion> PlanRegions(const GgufLayout* layout, uint64_t chunk_siz
     }
   }
   regions.push_back({layout->data_end, kToEnd, chunk_size, 0, Transform::kNone, 0});
-  if (layout->data_end - layout->data_offset <= chunk_size) GroupSmallData(&regions);
+  if (group && layout->data_end - layout->data_offset <= chunk_size) GroupSmallData(&regions);
   return regions;
 }
 
@@ -147,6 +151,18 @@ constexpr uint64_t kHoldBytes = 1 << 20;
 // few bytes of a tiny one.
 constexpr uint64_t kPaysDivisor = 200;  // 0.5%
 constexpr uint64_t kPaysBytes = 1024;
+
+// A copy chunk (transform 2) of chunk `target`, whose header is `of`: no
+// streams, `type` the target's index.
+EncodedChunk CopyChunk(const ChunkHeader& of, uint32_t target) {
+  EncodedChunk c;
+  c.header.transform = Transform::kCopy;
+  c.header.type = target;
+  c.header.original_size = of.original_size;
+  c.header.checksum = of.checksum;
+  c.header.EncodeTo(&c.head);
+  return c;
+}
 
 // Writes the header and encoded chunks in order and records them (runs on the
 // caller's thread). Output goes to the sink once it passes kHoldBytes, with
@@ -257,8 +273,10 @@ namespace {
 // Appends the chunks of one input, read once in order, to the archive being
 // written, and its file entry to *manifest. `consumed_before`: input bytes
 // of earlier members, for progress. *stats receives this member's figures.
+// With `dedup`, a chunk whose bytes an earlier chunk holds is written as a
+// copy of it, and small data sections are not grouped.
 Status PackMember(InputStream* in, const std::string& name, const PackOptions& options, ArchiveWriter* writer_ptr,
-                  Manifest* manifest_ptr, uint64_t consumed_before, PackStats* stats) {
+                  Manifest* manifest_ptr, uint64_t consumed_before, ChunkDedup* dedup, PackStats* stats) {
   ArchiveWriter& writer = *writer_ptr;
   Manifest& manifest = *manifest_ptr;
   writer.set_stats(stats);
@@ -289,15 +307,28 @@ Status PackMember(InputStream* in, const std::string& name, const PackOptions& o
   const unsigned threads = ResolveThreads(options.threads);
   // Declared before the pipeline: items point into it (group pieces), and the
   // pipeline's destructor waits for work still running on them.
-  const std::vector<PlanRegion> regions = PlanRegions(layout, options.chunk_size);
+  const std::vector<PlanRegion> regions = PlanRegions(layout, options.chunk_size, /*group=*/dedup == nullptr);
   OrderedPipeline<PackItem> pipeline(
       threads > 1 ? SharedThreadPool() : nullptr, threads,
       [&](PackItem& item) { return EncodeItem(item.pc.metadata ? meta_level : options.level, item); },
       [&](PackItem& item) {
         for (const EncodedChunk& chunk : item.chunks) {
+          const uint32_t index = static_cast<uint32_t>(manifest.chunks.size());
           ChunkEntry entry;
-          SGZ_RETURN_IF_ERROR(writer.EmitChunk(chunk, item.pc.metadata, &entry));
-          file.chunks.push_back(static_cast<uint32_t>(manifest.chunks.size()));
+          // Without groups an item is one chunk of exactly its input bytes.
+          int64_t target = -1;
+          if (dedup != nullptr && item.chunks.size() == 1) {
+            SGZ_ASSIGN_OR_RETURN(target, dedup->Find(chunk, item.input.data()));
+          }
+          if (target >= 0) {
+            SGZ_RETURN_IF_ERROR(writer.EmitChunk(CopyChunk(chunk.header, static_cast<uint32_t>(target)),
+                                                 item.pc.metadata, &entry));
+            stats->shared_bytes += entry.original_size;
+          } else {
+            SGZ_RETURN_IF_ERROR(writer.EmitChunk(chunk, item.pc.metadata, &entry));
+            if (dedup != nullptr) SGZ_RETURN_IF_ERROR(dedup->Add(index, chunk));
+          }
+          file.chunks.push_back(index);
           manifest.chunks.push_back(entry);
           consumed += entry.original_size;
         }
@@ -413,7 +444,7 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   header.minor = MinorVersionNeeded(in->attributes());
   ArchiveWriter writer(sink, stats, header);
   Manifest manifest;
-  SGZ_RETURN_IF_ERROR(PackMember(in, options.name, options, &writer, &manifest, 0, stats));
+  SGZ_RETURN_IF_ERROR(PackMember(in, options.name, options, &writer, &manifest, 0, /*dedup=*/nullptr, stats));
   SGZ_RETURN_IF_ERROR(FinishArchive(manifest, MetaLevel(options), &writer));
   stats->archive_size = writer.offset();
   stats->chunks = manifest.chunks.size();
@@ -438,6 +469,11 @@ Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& op
   header.minor = MinorVersionNeeded(first->attributes());
   if (inputs.size() > 1) header.minor = std::max(header.minor, kMembersSinceMinor);  // section MEMB
   ArchiveWriter writer(sink, total, header);
+  // One input is written as Pack writes it; several share identical chunks.
+  std::unique_ptr<ChunkDedup> dedup;
+  if (inputs.size() > 1) {
+    SGZ_ASSIGN_OR_RETURN(dedup, ChunkDedup::Create());
+  }
   for (size_t i = 0; i < inputs.size(); ++i) {
     std::unique_ptr<InputStream> in;
     if (i == 0) {
@@ -447,10 +483,12 @@ Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& op
     }
     PackStats& m = (*members)[i];
     const uint64_t chunks_before = manifest.chunks.size(), offset_before = writer.offset();
-    SGZ_RETURN_IF_ERROR(PackMember(in.get(), inputs[i].name, options, &writer, &manifest, total->original_size, &m));
+    SGZ_RETURN_IF_ERROR(
+        PackMember(in.get(), inputs[i].name, options, &writer, &manifest, total->original_size, dedup.get(), &m));
     m.chunks = manifest.chunks.size() - chunks_before;
     m.archive_size = writer.offset() - offset_before;  // its chunks' stored bytes
     total->original_size += m.original_size;
+    total->shared_bytes += m.shared_bytes;
     for (const auto& [stream, t] : m.streams) {
       total->streams[stream].raw += t.raw;
       total->streams[stream].stored += t.stored;

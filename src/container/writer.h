@@ -42,6 +42,8 @@ struct PackStats {
   bool gguf = false;
   std::string notice;  // set when the input was packed as opaque bytes: why
   std::map<std::string, StreamTotals> streams;  // by stream name ("Q4_K.qs")
+  // Original bytes written as copies of earlier chunks (several members).
+  uint64_t shared_bytes = 0;
 };
 
 Status ValidatePackOptions(const PackOptions& options);
@@ -61,7 +63,10 @@ struct MemberInput {
 
 // Packs the inputs one after another, in the order given, as the members of
 // one archive (chunks of member i before those of member i + 1, the file
-// table in the same order), always format 2.1. *total: the whole archive;
+// table in the same order), always format 2.1. With several inputs a chunk
+// whose bytes an earlier chunk holds is written as a copy of it (transform
+// 2), and small data sections are not grouped, so that identical tensors make
+// identical chunks; one input is written exactly as Pack writes it. *total: the whole archive;
 // (*members)[i]: member i (archive_size: its chunks' stored bytes).
 Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& options, ByteSink* sink,
                    PackStats* total, std::vector<PackStats>* members);

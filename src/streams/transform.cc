@@ -9,6 +9,7 @@ namespace sgz::internal {
 const IdRow kTransformTable[] = {
     {static_cast<uint8_t>(Transform::kNone), "none", 1, 0},
     {static_cast<uint8_t>(Transform::kSplit), "ggml split", 1, 0},
+    {static_cast<uint8_t>(Transform::kCopy), "copy", 2, 1},
 };
 const size_t kTransformTableSize = sizeof(kTransformTable) / sizeof(kTransformTable[0]);
 
@@ -31,6 +32,7 @@ void CopyRows(const uint8_t* src, uint64_t src_stride, uint64_t dst_stride, uint
 }  // namespace
 
 std::vector<uint64_t> StreamSizes(Transform transform, const GgmlType* type, uint64_t len) {
+  if (transform == Transform::kCopy) return {};
   if (transform == Transform::kNone) return {len};
   const uint64_t n = len / type->block_bytes;
   std::vector<uint64_t> sizes;
@@ -46,6 +48,7 @@ std::vector<uint64_t> StreamSizes(Transform transform, const GgmlType* type, uin
 }
 
 std::vector<std::string> StreamNames(Transform transform, const GgmlType* type, bool metadata) {
+  if (transform == Transform::kCopy) return {};
   if (transform == Transform::kNone) return {metadata ? "meta" : "raw"};
   std::vector<std::string> names;
   const std::string prefix = std::string(type->name) + ".";
@@ -61,6 +64,7 @@ std::vector<std::string> StreamNames(Transform transform, const GgmlType* type, 
 }
 
 void SplitStreams(Transform transform, const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
+  if (transform == Transform::kCopy) return;
   if (transform == Transform::kNone) {
     memcpy(out, in, len);
     return;
@@ -84,6 +88,7 @@ void SplitStreams(Transform transform, const GgmlType* type, const uint8_t* in, 
 }
 
 void JoinStreams(Transform transform, const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
+  if (transform == Transform::kCopy) return;
   if (transform == Transform::kNone) {
     memcpy(out, in, len);
     return;

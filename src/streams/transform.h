@@ -22,10 +22,14 @@ namespace sgz::internal {
 enum class Transform : uint8_t {
   kNone = 0,   // one stream, the bytes as they are
   kSplit = 1,  // split by the fields of a ggml type, tail last
+  // Since 2.1: no streams; the chunk's bytes are those of an earlier chunk,
+  // whose index is the chunk's `type` (resolved by the container, never
+  // split or joined here: every function below gives nothing for it).
+  kCopy = 2,
 };
 
 // The transform table of the spec ("Transforms"): one row per id this reader
-// inverts.
+// inverts (kCopy included: the container inverts it).
 extern const IdRow kTransformTable[];
 extern const size_t kTransformTableSize;
 // The row of transform `id`, or nullptr when this reader does not know it.

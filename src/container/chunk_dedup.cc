@@ -1,0 +1,60 @@
+#include "container/chunk_dedup.h"
+
+#include <cerrno>
+#include <cstring>
+
+namespace sgz::internal {
+namespace {
+
+ChunkDedup::Key KeyOf(const ChunkHeader& h) {
+  return {h.checksum, h.original_size, static_cast<uint8_t>(h.transform), h.type};
+}
+
+Status SpillError(const char* what) {
+  return Status::IOError(std::string("dedup spill file: ") + what + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ChunkDedup>> ChunkDedup::Create() {
+  std::FILE* f = std::tmpfile();
+  if (f == nullptr) return SpillError("cannot create");
+  return std::unique_ptr<ChunkDedup>(new ChunkDedup(f));
+}
+
+ChunkDedup::~ChunkDedup() { std::fclose(spill_); }
+
+Status ChunkDedup::Add(uint32_t index, const EncodedChunk& chunk) {
+  if (std::fseek(spill_, static_cast<long>(spill_size_), SEEK_SET) != 0 ||
+      std::fwrite(chunk.head.data(), 1, chunk.head.size(), spill_) != chunk.head.size() ||
+      std::fwrite(chunk.payload.data(), 1, chunk.payload.size(), spill_) != chunk.payload.size()) {
+    return SpillError("cannot write");
+  }
+  stored_.emplace(KeyOf(chunk.header), Stored{index, spill_size_, chunk.stored_size()});
+  spill_size_ += chunk.stored_size();
+  return Status::Ok();
+}
+
+Result<int64_t> ChunkDedup::Find(const EncodedChunk& chunk, const uint8_t* data) {
+  auto [it, end] = stored_.equal_range(KeyOf(chunk.header));
+  for (; it != end; ++it) {
+    const Stored& s = it->second;
+    buf_.resize(s.size);
+    if (std::fflush(spill_) != 0 || std::fseek(spill_, static_cast<long>(s.offset), SEEK_SET) != 0 ||
+        std::fread(buf_.data(), 1, s.size, spill_) != s.size) {
+      return SpillError("cannot read");
+    }
+    ChunkHeader h;
+    size_t needed = 0;
+    Status st = ChunkHeader::DecodeFrom(buf_.data(), buf_.size(), FormatVersion(), &h, &needed);
+    if (st.ok()) st = DecodeChunkPayload(h, buf_.data() + needed, buf_.size() - needed, &decoded_);
+    // What this writer wrote decodes: anything else is a fault of the spill.
+    if (!st.ok()) return st.WithContext("dedup spill file");
+    if (decoded_.size() == chunk.header.original_size && std::memcmp(decoded_.data(), data, decoded_.size()) == 0) {
+      return static_cast<int64_t>(s.index);
+    }
+  }
+  return int64_t{-1};
+}
+
+}  // namespace sgz::internal

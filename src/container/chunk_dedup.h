@@ -1,0 +1,59 @@
+// Identical chunks stored once: while packing several members, the writer
+// asks, for each chunk it is about to write, whether an earlier chunk of the
+// archive holds the same bytes, encoded the same way; if so it writes a copy
+// chunk (transform 2) naming that chunk instead (format-spec: "Transform 2:
+// copy").
+#ifndef SGZ_CONTAINER_CHUNK_DEDUP_H_
+#define SGZ_CONTAINER_CHUNK_DEDUP_H_
+
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <tuple>
+#include <vector>
+
+#include "common/status.h"
+#include "container/chunk_encoder.h"
+
+namespace sgz::internal {
+
+// Not thread-safe: used from the writer's in-order consumer.
+class ChunkDedup {
+ public:
+  using Key = std::tuple<uint64_t, uint32_t, uint8_t, uint32_t>;  // checksum, size, transform, type
+
+  // Opens the spill: an unlinked temporary file that keeps the stored bytes
+  // of every chunk written, so that a candidate is confirmed by its bytes,
+  // not by its 64-bit checksum alone, in memory that does not grow with the
+  // archive (disk: about the archive's size).
+  static Result<std::unique_ptr<ChunkDedup>> Create();
+  ~ChunkDedup();
+  ChunkDedup(const ChunkDedup&) = delete;
+  ChunkDedup& operator=(const ChunkDedup&) = delete;
+
+  // The index of an earlier chunk (Add) with the same checksum, size,
+  // transform and type as `chunk` whose decoded bytes equal data[0,
+  // chunk.header.original_size), or -1 when there is none.
+  Result<int64_t> Find(const EncodedChunk& chunk, const uint8_t* data);
+
+  // Records `chunk`, written as chunk `index` (not a copy), as a target for
+  // later chunks.
+  Status Add(uint32_t index, const EncodedChunk& chunk);
+
+ private:
+  explicit ChunkDedup(std::FILE* spill) : spill_(spill) {}
+  struct Stored {
+    uint32_t index;
+    uint64_t offset;  // in the spill
+    uint64_t size;
+  };
+  std::FILE* spill_;
+  uint64_t spill_size_ = 0;
+  std::multimap<Key, Stored> stored_;
+  std::vector<uint8_t> buf_, decoded_;
+};
+
+}  // namespace sgz::internal
+
+#endif  // SGZ_CONTAINER_CHUNK_DEDUP_H_
