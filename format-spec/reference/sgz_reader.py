@@ -141,6 +141,11 @@ def check_chunk_fields(where, transform, type_id, original_size, stream_count, v
                 f"{where}: type {type_id} is a removed ggml type")
         if type_id not in GGML_TYPES:
             version.unknown_id(where, "ggml type", type_id)
+    elif transform == COPY:
+        # Since 2.1; type_id is the index of the chunk copied (checked with the chunk table).
+        require(version.major == 2 and version.minor >= 1,
+                f"{where}: transform 2 (copy) is defined since 2.1, the archive is "
+                f"{version.major}.{version.minor}")
     else:
         version.unknown_id(where, "transform", transform)
     require(stream_count <= MAX_STREAMS_PER_CHUNK,
@@ -150,8 +155,12 @@ def check_chunk_fields(where, transform, type_id, original_size, stream_count, v
             f"{where}: stream_count {stream_count}, the transform gives {expected}")
 
 
+COPY = 2  # the transform "copy": no streams, the bytes of chunk `type`
+
+
 def decode_chunk(data, index, entry, version):
-    """data: the entry's stored_size bytes at its file_offset. Returns the decoded bytes."""
+    """data: the entry's stored_size bytes at its file_offset. Returns the decoded bytes,
+    or None for a copy chunk, whose header is checked here and whose bytes are its target's."""
     where = f"chunk {index}"
     c = Cursor(data, where)
     require(c.take(4, "tag") == CHUNK_TAG, f"{where}: bad chunk tag")
@@ -166,6 +175,10 @@ def decode_chunk(data, index, entry, version):
     require(header == listed, f"{where}: header (transform, type, original_size, checksum, "
             f"stream_count) = {header} disagrees with its chunk-table entry {listed}")
 
+    if transform == COPY:
+        require(CHUNK_HEADER_SIZE == entry["stored_size"], f"{where}: a copy chunk is its 24-byte "
+                f"header, the chunk-table entry says {entry['stored_size']} bytes")
+        return None
     raw_sizes = stream_sizes(transform, type_id, original_size)
     descriptors = []
     for k in range(stream_count):
@@ -279,6 +292,8 @@ def stream_sizes(transform, type_id, length):
     """The raw size of each stream the transform makes of `length` bytes."""
     if transform == 0:
         return [length]
+    if transform == COPY:
+        return []
     _, block_bytes, fields, _ = GGML_TYPES[type_id]
     n = length // block_bytes
     sizes = []
@@ -463,6 +478,14 @@ def read_chunk_entries(c, count, entry_size, manifest_offset, version):
         require(start + size <= manifest_offset, f"{where}: [{start}, +{size}) runs past the "
                 f"manifest at {manifest_offset}")
         previous_end = start + size
+        if entry["transform"] == COPY:
+            # Backwards (a stream reader has met the target), one level, the same bytes.
+            target = entry["type"]
+            require(target < i, f"{where}: copy of chunk {target}, which does not precede it")
+            t = entries[target]
+            require(t["transform"] != COPY, f"{where}: copy of chunk {target}, itself a copy")
+            require((t["original_size"], t["checksum"]) == (entry["original_size"], entry["checksum"]),
+                    f"{where}: copy of chunk {target}, whose original_size or checksum differs")
         entries.append(entry)
     return entries
 
@@ -625,6 +648,11 @@ class Archive:
             entry = self.chunks[ref]
             data = decode_chunk(self.read(entry["file_offset"], entry["stored_size"]), ref,
                                 entry, self.version)
+            if data is None:  # a copy: the bytes of its target, checked against its checksum
+                ref = entry["type"]
+                entry = self.chunks[ref]
+                data = decode_chunk(self.read(entry["file_offset"], entry["stored_size"]), ref,
+                                    entry, self.version)
             whole.update(data)
             out.write(data)
         require(whole.intdigest() == file_entry["checksum"],
