@@ -1,0 +1,172 @@
+// Copy chunks (transform 2, format 2.1): the writer stores a chunk of several
+// members once and writes later ones as copies; every member reads back
+// byte for byte, one member reads only its own chunks and the ones they copy,
+// and the reader refuses hostile copies (forward, self, copy of a copy, size
+// or checksum unlike the target's, outside 2.1, copies in a stream).
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "container/stream_reader.h"
+#include "container/writer.h"
+#include "manifest_builder.h"
+#include "reader_test_util.h"
+#include "test_util.h"
+
+namespace sgz::internal {
+namespace {
+
+using ::sgz_test::ReadFile;
+
+constexpr const char* kA = "/fixtures/valid/all-types.gguf";
+constexpr const char* kB = "/fixtures/demo.gguf";
+
+const std::string& Bytes(const char* path) {
+  static std::map<std::string, std::string> cache;
+  auto it = cache.find(path);
+  if (it == cache.end()) it = cache.emplace(path, ReadFile(testing::SourceDir() + path)).first;
+  return it->second;
+}
+
+Manifest ManifestOf(const std::string& archive) {
+  const uint8_t* a = reinterpret_cast<const uint8_t*>(archive.data());
+  const uint64_t offset = LoadU64LE(a + archive.size() - Footer::kEncodedLength);
+  Result<Manifest> m = Manifest::DecodeFrom(a + offset, archive.size() - Footer::kEncodedLength - offset, offset,
+                                            FormatVersion{2, 1});
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
+  return m.ok() ? *m : Manifest();
+}
+
+std::string Member(const std::string& archive, uint32_t i, Status* status = nullptr) {
+  Result<std::unique_ptr<Archive>> a = testing::OpenMemory(archive);
+  if (!a.ok()) {
+    if (status) *status = a.status();
+    return "";
+  }
+  Result<FileView*> v = (*a)->view(i);
+  EXPECT_TRUE(v.ok());
+  StringSink sink;
+  const Status s = (*v)->Unpack(&sink);
+  if (status) *status = s;
+  EXPECT_TRUE(status != nullptr || s.ok()) << s.ToString();
+  return sink.out;
+}
+
+uint64_t ManifestOffset(const std::string& archive) {
+  return LoadU64LE(reinterpret_cast<const uint8_t*>(archive.data()) + archive.size() - Footer::kEncodedLength);
+}
+
+size_t Copies(const Manifest& m) {
+  size_t n = 0;
+  for (const ChunkEntry& c : m.chunks) n += c.transform == Transform::kCopy;
+  return n;
+}
+
+TEST(CopyChunks, MembersShareIdenticalChunksAndReadBack) {
+  const std::vector<const char*> paths = {kA, kB, kA, kB};
+  const std::string archive = testing::PackedMembers({paths.begin(), paths.end()});
+  const Manifest m = ManifestOf(archive);
+  ASSERT_EQ(m.files.size(), 4u);
+  // Members 2 and 3 are members 0 and 1 again: every chunk of theirs a copy
+  // of the same chunk of the first copy, and only theirs.
+  EXPECT_EQ(Copies(m), m.files[2].chunks.size() + m.files[3].chunks.size());
+  for (uint32_t k : {2u, 3u}) {
+    for (size_t j = 0; j < m.files[k].chunks.size(); ++j) {
+      const ChunkEntry& c = m.chunks[m.files[k].chunks[j]];
+      EXPECT_EQ(c.transform, Transform::kCopy);
+      EXPECT_EQ(c.type, m.files[k - 2].chunks[j]);
+      EXPECT_EQ(c.stored_size, ChunkHeader::kFixedLength);
+    }
+  }
+  for (uint32_t i = 0; i < paths.size(); ++i) EXPECT_TRUE(Member(archive, i) == Bytes(paths[i])) << "member " << i;
+  // Chunk bytes: those of the first two members, and 24 bytes per copy.
+  const std::string two = testing::PackedMembers({kA, kB});
+  EXPECT_EQ(ManifestOffset(archive), ManifestOffset(two) + Copies(m) * ChunkHeader::kFixedLength);
+}
+
+TEST(CopyChunks, OneMemberReadsOnlyItsChunksAndTheirTargets) {
+  const std::string archive = testing::PackedMembers({kA, kB, kA});
+  const Manifest m = ManifestOf(archive);
+  auto log = std::make_shared<testing::RecordingSource::Log>();
+  Result<std::unique_ptr<Archive>> a = Archive::Open(testing::Record(archive, log));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  (*a)->set_threads(1);
+  const size_t opening_reads = log->reads.size();
+  Result<FileView*> v = (*a)->view(2);
+  ASSERT_TRUE(v.ok());
+  StringSink sink;
+  ASSERT_TRUE((*v)->Unpack(&sink).ok());
+  EXPECT_TRUE(sink.out == Bytes(kA));
+  // Every read after opening lies in chunks of member 0 (the targets), or is
+  // the header read that starts at 0 with chunk 0.
+  const ChunkEntry& first = m.chunks[m.files[0].chunks.front()];
+  const ChunkEntry& last = m.chunks[m.files[0].chunks.back()];
+  ASSERT_GT(log->reads.size(), opening_reads);
+  for (size_t i = opening_reads; i < log->reads.size(); ++i) {
+    const auto [offset, n] = log->reads[i];
+    EXPECT_GE(offset + n, first.file_offset);
+    EXPECT_LE(offset + n, last.file_offset + last.stored_size) << "read " << i << " past member 0's chunks";
+  }
+  EXPECT_EQ((*a)->chunks_decoded(), m.files[2].chunks.size());
+}
+
+// The archive of {kB, kB} with chunk entry `index` changed by `edit`, the
+// manifest re-encoded (valid checksum) at version 2.`minor`.
+std::string Edited(uint32_t index, const std::function<void(ChunkEntry*)>& edit, uint16_t minor = 1) {
+  const std::string archive = testing::PackedMembers({kB, kB});
+  Manifest m = ManifestOf(archive);
+  edit(&m.chunks.at(index));
+  return testing::Rebuild(archive, testing::ManifestV2(m), 2, minor);
+}
+
+void ExpectRefused(const std::string& archive, ErrorCode code, const std::string& text) {
+  Status s;
+  Member(archive, 1, &s);
+  EXPECT_EQ(s.code(), code) << s.ToString();
+  EXPECT_NE(s.message().find(text), std::string::npos) << s.ToString();
+}
+
+TEST(CopyChunks, HostileCopiesAreRefused) {
+  const std::string archive = testing::PackedMembers({kB, kB});
+  const Manifest m = ManifestOf(archive);
+  const uint32_t n = static_cast<uint32_t>(m.files[0].chunks.size());
+  ASSERT_GE(n, 2u);
+  ASSERT_EQ(m.chunks.size(), 2 * n);
+  // As written, it reads.
+  EXPECT_TRUE(Member(Edited(n, [](ChunkEntry*) {}), 1) == Bytes(kB));
+  ExpectRefused(Edited(n, [n](ChunkEntry* c) { c->type = n + 1; }), ErrorCode::kCorrupt,
+                "chunk " + std::to_string(n) + ": copy of chunk " + std::to_string(n + 1) + ", which does not precede it");
+  ExpectRefused(Edited(n, [n](ChunkEntry* c) { c->type = n; }), ErrorCode::kCorrupt, "which does not precede it");
+  ExpectRefused(Edited(n + 1, [n](ChunkEntry* c) { c->type = n; }), ErrorCode::kCorrupt, "itself a copy");
+  ExpectRefused(Edited(n, [](ChunkEntry* c) { c->original_size -= 1; }), ErrorCode::kCorrupt,
+                "whose original size or checksum differs");
+  ExpectRefused(Edited(n, [](ChunkEntry* c) { c->checksum ^= 1; }), ErrorCode::kCorrupt,
+                "whose original size or checksum differs");
+  ExpectRefused(Edited(n, [](ChunkEntry* c) { c->type = 1; }), ErrorCode::kCorrupt,
+                "whose original size or checksum differs");
+  ExpectRefused(Edited(n, [](ChunkEntry* c) { c->stream_count = 1; }), ErrorCode::kCorrupt, "stream count 1, expected 0");
+  // Transform 2 is 2.1's: in an archive that says 2.0 it is corrupt (a 2.0
+  // reader would say so too), in one of 2.2 a 2.1 reader knows it.
+  ExpectRefused(Edited(n, [](ChunkEntry*) {}, 0), ErrorCode::kCorrupt, "defined since format 2.1");
+  EXPECT_TRUE(Member(Edited(n, [](ChunkEntry*) {}, 2), 1) == Bytes(kB));
+}
+
+TEST(CopyChunks, AStreamRefusesCopiesBeforeWritingThem) {
+  // One file whose chunks are copies of chunks of a file the manifest no
+  // longer lists: the random-access reader reads it, the stream reader
+  // refuses at the first copy (it keeps no chunk it has written).
+  const std::string archive = testing::PackedMembers({kB, kB});
+  Manifest m = ManifestOf(archive);
+  m.files.erase(m.files.begin());
+  const std::string one = testing::Rebuild(archive, testing::ManifestV2(m), 2, 1);
+  EXPECT_TRUE(testing::RandomAccessUnpack(one).output == Bytes(kB));
+  const testing::UnpackOutcome streamed = testing::StreamingUnpack(one);
+  EXPECT_EQ(streamed.status.code(), ErrorCode::kNotSupported) << streamed.status.ToString();
+  EXPECT_NE(streamed.status.message().find("a copy of chunk 0"), std::string::npos) << streamed.status.ToString();
+}
+
+}  // namespace
+}  // namespace sgz::internal
