@@ -34,9 +34,23 @@ bool ChunkDecodes(uint8_t transform, uint32_t type, uint8_t codec, const std::ve
 
 bool CodecKnown(uint8_t id) { return ChunkDecodes(0, 0, id, {5}, 0) || ChunkDecodes(0, 0, id, {5}, 1); }
 
-// Either layout a known transform may give for 8 bytes: one stream, or the
-// F32 split (4 planes of 2 bytes and an empty tail).
-bool TransformKnown(uint8_t id) { return ChunkDecodes(id, 0, 0, {8}, 0) || ChunkDecodes(id, 0, 0, {2, 2, 2, 2, 0}, 0); }
+// A chunk header of 8 bytes without streams (a copy of chunk 0).
+bool ChunkWithoutStreamsDecodes(uint8_t transform) {
+  ChunkHeader h;
+  h.transform = static_cast<Transform>(transform);
+  h.original_size = 8;
+  std::string b;
+  h.EncodeTo(&b);
+  ChunkHeader out;
+  size_t needed = 0;
+  return ChunkHeader::DecodeFrom(U8(b), b.size(), FormatVersion(), &out, &needed).ok() && needed <= b.size();
+}
+
+// Any layout a known transform may give for 8 bytes: one stream, the F32
+// split (4 planes of 2 bytes and an empty tail), or none.
+bool TransformKnown(uint8_t id) {
+  return ChunkDecodes(id, 0, 0, {8}, 0) || ChunkDecodes(id, 0, 0, {2, 2, 2, 2, 0}, 0) || ChunkWithoutStreamsDecodes(id);
+}
 
 bool KindKnown(uint8_t id) {
   Manifest m;
