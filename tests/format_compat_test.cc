@@ -103,6 +103,38 @@ TEST(FormatCompat, EveryFormat21FixtureDecodesToItsSource) {
   }
 }
 
+// Written by the 2.1 writer that added transform 2 (copy): three members,
+// the second's chunks copies of the first's; each reads back as its source.
+TEST(FormatCompat, TheFormat21CopiesFixtureReadsEachMember) {
+  const std::string a = Fixture("format-2.1-copies/three-members.sgz");
+  Result<std::unique_ptr<Archive>> archive = testing::OpenMemory(a);
+  ASSERT_TRUE(archive.ok()) << archive.status().ToString();
+  const Manifest& m = (*archive)->manifest();
+  std::istringstream sources(Fixture("format-2.1-copies/SOURCES.txt"));
+  std::string line;
+  uint32_t index = 0;
+  while (std::getline(sources, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::string name, member, source;
+    fields >> name >> member >> source;
+    ASSERT_LT(index, m.files.size());
+    EXPECT_EQ(m.files[index].name, member);
+    Result<FileView*> v = (*archive)->view(index);
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    StringSink sink;
+    EXPECT_TRUE((*v)->Unpack(&sink).ok()) << member;
+    EXPECT_TRUE(sink.out == Fixture(source)) << member;
+    ++index;
+  }
+  EXPECT_EQ(index, 3u);
+  ASSERT_EQ(m.chunks.size(), 5u);
+  for (uint32_t i : {2u, 3u}) {
+    EXPECT_EQ(m.chunks[i].transform, Transform::kCopy) << i;
+    EXPECT_EQ(m.chunks[i].type, i - 2) << i;
+  }
+}
+
 // Written by the 2.1 writer that added section MEMB: two members, plain
 // manifest CHNK, FILE, MEMB; each member reads back as its source.
 TEST(FormatCompat, TheFormat21MembersFixtureReadsEachMember) {

@@ -124,6 +124,16 @@ if "$PY" "$READER" "$FIX/format-2.1-members/two-members.sgz" -C "$T/fout"; then
 else
   fail "-C of format-2.1-members/two-members.sgz"
 fi
+# The committed 2.1 archive whose members share chunks (copies): -C restores each member.
+mkdir -p "$T/cout"
+if "$PY" "$READER" "$FIX/format-2.1-copies/three-members.sgz" -C "$T/cout"; then
+  while read -r archive member source; do
+    case $archive in ''|'#'*) continue ;; esac
+    if cmp -s "$FIX/$source" "$T/cout/$member"; then pass=$((pass + 1)); else fail "-C of $archive: $member"; fi
+  done < "$FIX/format-2.1-copies/SOURCES.txt"
+else
+  fail "-C of format-2.1-copies/three-members.sgz"
+fi
 # Hostile names with a valid manifest checksum ("aa/x" patched to a name of the same
 # length, the footer's checksum recomputed): refused, nothing written.
 for bad in ../x /a/x a//x ./ax aa/y; do
