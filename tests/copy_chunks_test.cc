@@ -154,6 +154,33 @@ TEST(CopyChunks, HostileCopiesAreRefused) {
   EXPECT_TRUE(Member(Edited(n, [](ChunkEntry*) {}, 2), 1) == Bytes(kB));
 }
 
+TEST(CopyChunks, ACheckOfEverythingReadsCopyHeaders) {
+  std::string archive = testing::PackedMembers({kB, kB});
+  const Manifest m = ManifestOf(archive);
+  const size_t k = 1;  // member 1's second chunk, a copy
+  const ChunkEntry& copy = m.chunks[m.files[1].chunks[k]];
+  ASSERT_EQ(copy.transform, Transform::kCopy);
+  archive[copy.file_offset + 16] ^= 1;  // its checksum field
+  // Reads take the target's bytes and never see it...
+  EXPECT_TRUE(Member(archive, 1) == Bytes(kB));
+  // ...a check of every chunk does, and reports it as that chunk's damage.
+  Result<std::unique_ptr<Archive>> a = testing::OpenMemory(archive);
+  ASSERT_TRUE(a.ok());
+  Result<FileView*> v = (*a)->view(1);
+  ASSERT_TRUE(v.ok());
+  std::vector<std::pair<size_t, std::string>> damage;
+  StringSink sink;
+  const Status s = (*v)->UnpackPastDamage(&sink, [&](size_t at, const Status& failure) {
+    damage.push_back({at, failure.message()});
+    return Status::Ok();
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(damage.size(), 1u);
+  EXPECT_EQ(damage[0].first, k);
+  EXPECT_NE(damage[0].second.find("disagrees with the manifest"), std::string::npos) << damage[0].second;
+  EXPECT_EQ(sink.out.size(), Bytes(kB).size() - copy.original_size);
+}
+
 TEST(CopyChunks, AStreamRefusesCopiesBeforeWritingThem) {
   // One file whose chunks are copies of chunks of a file the manifest no
   // longer lists: the random-access reader reads it, the stream reader

@@ -212,4 +212,21 @@ Status ChunkStore::ReadChunkHeader(uint32_t index, ChunkHeader* out) {
   return s.ok() ? s : s.WithContext(DescribeChunk(index));
 }
 
+Status ChunkStore::CheckCopyHeader(uint32_t index) {
+  const ChunkEntry& e = manifest_.chunks[index];
+  std::vector<uint8_t> buf;
+  uint64_t base;
+  SGZ_RETURN_IF_ERROR(ReadArchive(index, e.file_offset, ChunkHeader::kFixedLength, &buf, &base));
+  ChunkHeader h;
+  size_t needed;
+  Status s = ChunkHeader::DecodeFrom(buf.data() + (e.file_offset - base), ChunkHeader::kFixedLength, header_.version(),
+                                     &h, &needed);
+  if (s.ok() && needed > ChunkHeader::kFixedLength) s = Status::Corruption("header longer than the chunk");
+  if (s.ok() && (h.transform != e.transform || h.type != e.type || h.original_size != e.original_size ||
+                 h.checksum != e.checksum || !h.streams.empty())) {
+    s = Status::Corruption("header disagrees with the manifest");
+  }
+  return s;
+}
+
 }  // namespace sgz::internal

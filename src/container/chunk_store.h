@@ -101,6 +101,12 @@ class ChunkStore {
   // Reads and decodes the header of chunk `index` only (one small read).
   Status ReadChunkHeader(uint32_t index, ChunkHeader* out);
 
+  // Reads the header of copy chunk `index` (which ReadChunks skips: it reads
+  // the target) and checks it against its manifest entry: Corruption,
+  // without the chunk's name, when it is damaged or disagrees. REQUIRES: a
+  // copy chunk's index.
+  Status CheckCopyHeader(uint32_t index);
+
   // Names chunk `index` for error messages: "chunk 17 (tensor 'x')", by the
   // first file that references it (with the file's name when the archive
   // holds several files).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
 #include "common/checksum.h"
 #include "sgz/names.h"
@@ -98,9 +99,27 @@ Status FileView::UnpackPastDamage(ByteSink* sink, const std::function<Status(siz
   const FileEntry& f = file();
   Xxh3Stream whole;
   bool any_damage = false;
+  // Reading a copy chunk reads its target only; a check of everything also
+  // reads each copy's header, and reports one that disagrees with its entry
+  // as that chunk's damage.
+  std::map<size_t, Status> bad_copies;
+  for (size_t k = 0; k < f.chunks.size(); ++k) {
+    if (store_->manifest().chunks[f.chunks[k]].transform != Transform::kCopy) continue;
+    Status s = store_->CheckCopyHeader(f.chunks[k]);
+    if (s.code() == ErrorCode::kCorrupt) {
+      bad_copies[k] = s;
+    } else {
+      SGZ_RETURN_IF_ERROR(s);
+    }
+  }
   SGZ_RETURN_IF_ERROR(store_->ReadChunks(
       f.chunks.data(), f.chunks.size(), CacheKeep::kNone,
-      [&](size_t, const std::vector<uint8_t>& decoded) {
+      [&](size_t k, const std::vector<uint8_t>& decoded) {
+        auto bad = bad_copies.find(k);
+        if (bad != bad_copies.end()) {
+          any_damage = true;
+          return damaged(k, bad->second);
+        }
         whole.Update(decoded.data(), decoded.size());
         return sink == nullptr ? Status::Ok() : sink->Write(decoded.data(), decoded.size());
       },
