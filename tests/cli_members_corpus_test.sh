@@ -12,7 +12,19 @@ if [ ! -d "$ZOO" ]; then
   if [ "${CI:-}" = true ]; then echo "FAIL: corpus zoo not found at $ZOO and CI=true (set SGZ_CORPUS)"; exit 1; fi
   echo "SKIP: corpus zoo not found at $ZOO (set SGZ_CORPUS)"; exit 77
 fi
-check pack 0 "$SGZ" pack -q "$ZOO" -o "$T/zoo.sgz"
+check pack 0 "$SGZ" pack --bytes "$ZOO" -o "$T/zoo.sgz"
+# Identical chunks are stored once (copies): at least the 3,989,504 bytes of
+# tensors the zoo repeats, and the archive below tar | zstd -19 --long=27
+# (27,932,744 bytes; 31,080,424 without sharing).
+shared=$(sed -n 's/.* \([0-9]*\) bytes shared$/\1/p' "$T/err")
+[ "${shared:-0}" -ge 3989504 ] && ok || fail "pack: shared bytes '${shared}'" "$T/err"
+size=$(wc -c < "$T/zoo.sgz")
+[ "$size" -lt 27932744 ] && ok || fail "zoo.sgz is $size bytes"
+# One member alone reads its own chunks and those they copy: Q4_K_S, almost
+# all copies, reads about its size, not the archive.
+check stats 0 "$SGZ" unpack "$T/zoo.sgz" zoo/esrgan-zoo-Q4_K_S.gguf -o "$T/q" --stats
+read_bytes=$(sed -n 's/^read \([0-9]*\) of.*/\1/p' "$T/err")
+[ "${read_bytes:-0}" -gt 0 ] && [ "$read_bytes" -lt 2300000 ] && ok || fail "Q4_K_S alone read '${read_bytes}'" "$T/err"
 mkdir "$T/o"
 check unpack 0 "$SGZ" unpack "$T/zoo.sgz" -C "$T/o"
 n=0

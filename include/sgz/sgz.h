@@ -246,6 +246,8 @@ struct PackedMember {
   std::string name;
   uint64_t original_size = 0;
   uint64_t stored_size = 0;  // its chunks' bytes (the whole archive for a one-file pack)
+  // Its original bytes written as copies of earlier chunks (stored once).
+  uint64_t shared_size = 0;
   bool gguf = false;
   std::string notice;        // why it was packed as opaque bytes, or empty
 };
@@ -258,6 +260,7 @@ struct PackSummary {
   std::string notice;
   std::vector<StreamStat> streams;  // as Reader::StreamStats() reports them
   std::vector<PackedMember> members;  // filled by PackFiles only
+  uint64_t shared_size = 0;  // original bytes of all copy chunks (several members)
 };
 
 // kInvalidArgument, with the limit in the message, for options PackFile

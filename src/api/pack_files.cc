@@ -195,6 +195,7 @@ Error PackFiles(const std::vector<std::string>& inputs, const std::string& out, 
       summary->original_size = total.original_size;
       summary->archive_size = total.archive_size;
       summary->chunks = total.chunks;
+      summary->shared_size = total.shared_bytes;
       summary->gguf = total.gguf;
       for (const auto& [name, t] : total.streams) summary->streams.push_back({name, t.raw, t.stored});
       for (size_t i = 0; i < stats.size(); ++i) {
@@ -202,6 +203,7 @@ Error PackFiles(const std::vector<std::string>& inputs, const std::string& out, 
         m.name = (*listed)[i].name;
         m.original_size = stats[i].original_size;
         m.stored_size = stats[i].archive_size;
+        m.shared_size = stats[i].shared_bytes;
         m.gguf = stats[i].gguf;
         m.notice = stats[i].notice;
         summary->members.push_back(std::move(m));

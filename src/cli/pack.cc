@@ -58,6 +58,9 @@ int CmdPack(const Args& r, const Common& c, const std::vector<std::string>& args
             SizePhrase(summary.archive_size, r.count("bytes") > 0).c_str(),
             Ratio(summary.original_size, summary.archive_size), Plural(summary.chunks, "chunk").c_str());
     if (several) fprintf(stderr, ", %s", Plural(summary.members.size(), "member").c_str());
+    if (summary.shared_size > 0) {
+      fprintf(stderr, ", %s shared", SizePhrase(summary.shared_size, r.count("bytes") > 0).c_str());
+    }
     if (c.verbose) {
       fprintf(stderr, ", %.3f s, %.1f MB/s, %s shuffles", secs, summary.original_size / 1e6 / secs,
               ShuffleImplementation());
