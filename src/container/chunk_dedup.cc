@@ -16,6 +16,16 @@ Status SpillError(const char* what) {
 
 }  // namespace
 
+EncodedChunk CopyChunk(const ChunkHeader& of, uint32_t target) {
+  EncodedChunk c;
+  c.header.transform = Transform::kCopy;
+  c.header.type = target;
+  c.header.original_size = of.original_size;
+  c.header.checksum = of.checksum;
+  c.header.EncodeTo(&c.head);
+  return c;
+}
+
 Result<std::unique_ptr<ChunkDedup>> ChunkDedup::Create() {
   std::FILE* f = std::tmpfile();
   if (f == nullptr) return SpillError("cannot create");

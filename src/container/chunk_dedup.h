@@ -18,6 +18,10 @@
 
 namespace sgz::internal {
 
+// A copy chunk (transform 2) of chunk `target`, whose header is `of`: no
+// streams, `type` the target's index, `of`'s size and checksum.
+EncodedChunk CopyChunk(const ChunkHeader& of, uint32_t target);
+
 // Not thread-safe: used from the writer's in-order consumer.
 class ChunkDedup {
  public:

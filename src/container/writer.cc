@@ -152,18 +152,6 @@ constexpr uint64_t kHoldBytes = 1 << 20;
 constexpr uint64_t kPaysDivisor = 200;  // 0.5%
 constexpr uint64_t kPaysBytes = 1024;
 
-// A copy chunk (transform 2) of chunk `target`, whose header is `of`: no
-// streams, `type` the target's index.
-EncodedChunk CopyChunk(const ChunkHeader& of, uint32_t target) {
-  EncodedChunk c;
-  c.header.transform = Transform::kCopy;
-  c.header.type = target;
-  c.header.original_size = of.original_size;
-  c.header.checksum = of.checksum;
-  c.header.EncodeTo(&c.head);
-  return c;
-}
-
 // Writes the header and encoded chunks in order and records them (runs on the
 // caller's thread). Output goes to the sink once it passes kHoldBytes, with
 // the header's minor as given then; before that it is held.
