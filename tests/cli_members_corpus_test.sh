@@ -20,6 +20,12 @@ shared=$(sed -n 's/.* \([0-9]*\) bytes shared$/\1/p' "$T/err")
 [ "${shared:-0}" -ge 3989504 ] && ok || fail "pack: shared bytes '${shared}'" "$T/err"
 size=$(wc -c < "$T/zoo.sgz")
 [ "$size" -lt 27932744 ] && ok || fail "zoo.sgz is $size bytes"
+# ls --json: the bytes of each member stored as copies; Q4_K_S repeats 37 of
+# its 39 tensors (2,050,048 bytes) from earlier quantizations.
+run "$SGZ" ls "$T/zoo.sgz" --json
+q4ks_shared=$(/usr/bin/python3 -c 'import json,sys; print([m["shared"] for m in json.load(sys.stdin)["members"]
+  if m["name"] == "zoo/esrgan-zoo-Q4_K_S.gguf"][0])' < "$T/out")
+[ "$q4ks_shared" = 2050048 ] && ok || fail "ls --json: Q4_K_S shared '$q4ks_shared'" "$T/out"
 # One member alone reads its own chunks and those they copy: Q4_K_S, almost
 # all copies, reads about its size, not the archive.
 check stats 0 "$SGZ" unpack "$T/zoo.sgz" zoo/esrgan-zoo-Q4_K_S.gguf -o "$T/q" --stats

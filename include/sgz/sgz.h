@@ -104,6 +104,7 @@ struct MemberInfo {
   std::string name;             // a relative path, '/' between components ("zoo/x.gguf")
   uint64_t original_size = 0;   // bytes of the file
   uint64_t stored_size = 0;     // bytes of the chunks it references (headers included)
+  uint64_t shared_size = 0;     // its bytes stored once, as copies of earlier chunks (format 2.1)
   uint64_t chunks = 0;          // chunks it references
   bool gguf = false;            // false: stored as opaque bytes (note says why)
   std::string note;

@@ -128,7 +128,11 @@ std::vector<MemberInfo> ListMembers(const internal::Manifest& manifest) {
     MemberInfo m;
     m.name = f.name;
     m.original_size = f.original_size;
-    for (uint32_t c : f.chunks) m.stored_size += manifest.chunks[c].stored_size;
+    for (uint32_t c : f.chunks) {
+      const internal::ChunkEntry& e = manifest.chunks[c];
+      m.stored_size += e.stored_size;
+      if (e.transform == internal::Transform::kCopy) m.shared_size += e.original_size;
+    }
     m.chunks = f.chunks.size();
     m.gguf = f.kind == internal::EntryKind::kGguf;
     m.note = f.note;

@@ -182,7 +182,8 @@ int ListMembers(const Args& r, const Common& c, const std::string& in, Listed& l
       out += std::string(i ? ", " : "") + "{\"name\": " + JsonString(m.name) + ", \"kind\": \"" +
              (m.gguf ? "gguf" : "opaque") + "\", \"original_size\": " + std::to_string(m.original_size) +
              ", \"stored\": " + std::to_string(m.stored_size) + ", \"ratio\": " +
-             Fixed(Ratio(m.original_size, m.stored_size), 6) + ", \"chunks\": " + std::to_string(m.chunks) + "}";
+             Fixed(Ratio(m.original_size, m.stored_size), 6) + ", \"chunks\": " + std::to_string(m.chunks) +
+             ", \"shared\": " + std::to_string(m.shared_size) + "}";
     }
     EmitJson(out + "], \"original_size\": " + std::to_string(original) + ", \"stored\": " + std::to_string(stored) +
              "}");
