@@ -103,14 +103,12 @@ TEST(FormatCompat, EveryFormat21FixtureDecodesToItsSource) {
   }
 }
 
-// Written by the 2.1 writer that added transform 2 (copy): three members,
-// the second's chunks copies of the first's; each reads back as its source.
-TEST(FormatCompat, TheFormat21CopiesFixtureReadsEachMember) {
-  const std::string a = Fixture("format-2.1-copies/three-members.sgz");
-  Result<std::unique_ptr<Archive>> archive = testing::OpenMemory(a);
-  ASSERT_TRUE(archive.ok()) << archive.status().ToString();
-  const Manifest& m = (*archive)->manifest();
-  std::istringstream sources(Fixture("format-2.1-copies/SOURCES.txt"));
+// Checks that each member of `archive`, in order, has the name and the
+// bytes its line of DIR/SOURCES.txt ("ARCHIVE MEMBER SOURCE") gives; returns
+// the number of lines.
+uint32_t ExpectMembersAsSources(Archive& archive, const std::string& dir) {
+  const Manifest& m = archive.manifest();
+  std::istringstream sources(Fixture(dir + "/SOURCES.txt"));
   std::string line;
   uint32_t index = 0;
   while (std::getline(sources, line)) {
@@ -118,16 +116,31 @@ TEST(FormatCompat, TheFormat21CopiesFixtureReadsEachMember) {
     std::istringstream fields(line);
     std::string name, member, source;
     fields >> name >> member >> source;
-    ASSERT_LT(index, m.files.size());
+    if (index >= m.files.size()) {
+      ADD_FAILURE() << dir << ": more sources than members";
+      break;
+    }
     EXPECT_EQ(m.files[index].name, member);
-    Result<FileView*> v = (*archive)->view(index);
-    ASSERT_TRUE(v.ok()) << v.status().ToString();
-    StringSink sink;
-    EXPECT_TRUE((*v)->Unpack(&sink).ok()) << member;
-    EXPECT_TRUE(sink.out == Fixture(source)) << member;
+    Result<FileView*> v = archive.view(index);
+    EXPECT_TRUE(v.ok()) << v.status().ToString();
+    if (v.ok()) {
+      StringSink sink;
+      EXPECT_TRUE((*v)->Unpack(&sink).ok()) << member;
+      EXPECT_TRUE(sink.out == Fixture(source)) << member;
+    }
     ++index;
   }
-  EXPECT_EQ(index, 3u);
+  return index;
+}
+
+// Written by the 2.1 writer that added transform 2 (copy): three members,
+// the second's chunks copies of the first's; each reads back as its source.
+TEST(FormatCompat, TheFormat21CopiesFixtureReadsEachMember) {
+  const std::string a = Fixture("format-2.1-copies/three-members.sgz");
+  Result<std::unique_ptr<Archive>> archive = testing::OpenMemory(a);
+  ASSERT_TRUE(archive.ok()) << archive.status().ToString();
+  const Manifest& m = (*archive)->manifest();
+  EXPECT_EQ(ExpectMembersAsSources(**archive, "format-2.1-copies"), 3u);
   ASSERT_EQ(m.chunks.size(), 5u);
   for (uint32_t i : {2u, 3u}) {
     EXPECT_EQ(m.chunks[i].transform, Transform::kCopy) << i;
@@ -144,24 +157,7 @@ TEST(FormatCompat, TheFormat21MembersFixtureReadsEachMember) {
   Result<std::unique_ptr<Archive>> archive = testing::OpenMemory(a);
   ASSERT_TRUE(archive.ok()) << archive.status().ToString();
   const Manifest& m = (*archive)->manifest();
-  std::istringstream sources(Fixture("format-2.1-members/SOURCES.txt"));
-  std::string line;
-  uint32_t index = 0;
-  while (std::getline(sources, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream fields(line);
-    std::string name, member, source;
-    fields >> name >> member >> source;
-    ASSERT_LT(index, m.files.size());
-    EXPECT_EQ(m.files[index].name, member);
-    Result<FileView*> v = (*archive)->view(index);
-    ASSERT_TRUE(v.ok()) << v.status().ToString();
-    StringSink sink;
-    EXPECT_TRUE((*v)->Unpack(&sink).ok()) << member;
-    EXPECT_TRUE(sink.out == Fixture(source)) << member;
-    ++index;
-  }
-  EXPECT_EQ(index, 2u);
+  EXPECT_EQ(ExpectMembersAsSources(**archive, "format-2.1-members"), 2u);
   EXPECT_EQ(m.files.size(), 2u);
   // The manifest body: CHNK, FILE, then MEMB (count 2, two empty entries).
   const uint8_t* p = reinterpret_cast<const uint8_t*>(a.data());

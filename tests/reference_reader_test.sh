@@ -114,26 +114,21 @@ if "$PY" "$READER" "$T/m.sgz" -C "$T/mout" && cmp -s "$T/m/aa/x" "$T/mout/aa/x" 
     cmp -s "$T/m/z.txt" "$T/mout/z.txt"; then
   pass=$((pass + 1)); else fail "-C of $T/m.sgz"; fi
 restore "$T/m.sgz" "$T/m/z.txt" z.txt
-# The committed 2.1 archive of several members (section MEMB): -C restores each member.
-mkdir -p "$T/fout"
-if "$PY" "$READER" "$FIX/format-2.1-members/two-members.sgz" -C "$T/fout"; then
-  while read -r archive member source; do
-    case $archive in ''|'#'*) continue ;; esac
-    if cmp -s "$FIX/$source" "$T/fout/$member"; then pass=$((pass + 1)); else fail "-C of $archive: $member"; fi
-  done < "$FIX/format-2.1-members/SOURCES.txt"
-else
-  fail "-C of format-2.1-members/two-members.sgz"
-fi
-# The committed 2.1 archive whose members share chunks (copies): -C restores each member.
-mkdir -p "$T/cout"
-if "$PY" "$READER" "$FIX/format-2.1-copies/three-members.sgz" -C "$T/cout"; then
-  while read -r archive member source; do
-    case $archive in ''|'#'*) continue ;; esac
-    if cmp -s "$FIX/$source" "$T/cout/$member"; then pass=$((pass + 1)); else fail "-C of $archive: $member"; fi
-  done < "$FIX/format-2.1-copies/SOURCES.txt"
-else
-  fail "-C of format-2.1-copies/three-members.sgz"
-fi
+# The committed 2.1 archives of several members (section MEMB; members sharing
+# chunks through copies): -C restores each member as SOURCES.txt names it.
+restore_members() {  # restore_members DIR ARCHIVE OUT
+  if "$PY" "$READER" "$FIX/$1/$2" -C "$3"; then
+    while read -r archive member source; do
+      case $archive in ''|'#'*) continue ;; esac
+      if cmp -s "$FIX/$source" "$3/$member"; then pass=$((pass + 1)); else fail "-C of $archive: $member"; fi
+    done < "$FIX/$1/SOURCES.txt"
+  else
+    fail "-C of $1/$2"
+  fi
+}
+mkdir -p "$T/fout" "$T/cout"
+restore_members format-2.1-members two-members.sgz "$T/fout"
+restore_members format-2.1-copies three-members.sgz "$T/cout"
 # Hostile names with a valid manifest checksum ("aa/x" patched to a name of the same
 # length, the footer's checksum recomputed): refused, nothing written.
 for bad in ../x /a/x a//x ./ax aa/y; do
