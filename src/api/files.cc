@@ -68,6 +68,17 @@ void FillStreamed(const StreamUnpackStats& stats, UnpackSummary* summary) {
 
 }  // namespace
 
+void internal::api::FillPackSummary(const PackStats& stats, PackSummary* summary) {
+  summary->original_size = stats.original_size;
+  summary->archive_size = stats.archive_size;
+  summary->chunks = stats.chunks;
+  summary->shared_size = stats.shared_bytes;
+  summary->gguf = stats.gguf;
+  summary->notice = stats.notice;
+  summary->streams.clear();
+  for (const auto& [name, t] : stats.streams) summary->streams.push_back({name, t.raw, t.stored});
+}
+
 internal::PackOptions internal::api::ToInternal(const PackFileOptions& options, uint64_t total_size) {
   PackOptions internal;
   internal.level = options.level;
@@ -123,15 +134,7 @@ Error PackFile(const std::string& in, const std::string& out, const PackFileOpti
     if (!s.ok()) return OnPath(s, sink.failed() ? OutName(out) : in);
     s = (*file)->Commit();
     if (!s.ok()) return OnPath(s, OutName(out));
-    if (summary != nullptr) {
-      summary->original_size = stats.original_size;
-      summary->archive_size = stats.archive_size;
-      summary->chunks = stats.chunks;
-      summary->gguf = stats.gguf;
-      summary->notice = stats.notice;
-      summary->streams.clear();
-      for (const auto& [name, t] : stats.streams) summary->streams.push_back({name, t.raw, t.stored});
-    }
+    if (summary != nullptr) FillPackSummary(stats, summary);
     return Error();
   });
 }

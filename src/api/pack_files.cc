@@ -192,12 +192,7 @@ Error PackFiles(const std::vector<std::string>& inputs, const std::string& out, 
     if (!s.ok()) return ToError(s).set_path(out_name);
     if (summary != nullptr) {
       *summary = PackSummary();
-      summary->original_size = total.original_size;
-      summary->archive_size = total.archive_size;
-      summary->chunks = total.chunks;
-      summary->shared_size = total.shared_bytes;
-      summary->gguf = total.gguf;
-      for (const auto& [name, t] : total.streams) summary->streams.push_back({name, t.raw, t.stored});
+      FillPackSummary(total, summary);  // the totals carry no notice: each member's is below
       for (size_t i = 0; i < stats.size(); ++i) {
         PackedMember m;
         m.name = (*listed)[i].name;
