@@ -76,7 +76,7 @@ refused unpack-no-dir "$T/nope: no such directory"
 check unpack-stream-C 1 "$SGZ" unpack - -C "$T/o" < "$Z"
 refused unpack-stream-C "needs the archive file"
 check unpack-stream 4 "$SGZ" unpack - -o "$T/s.gguf" < "$Z"
-expect_err unpack-stream "holds 4 members; unpacking them from a stream is not supported yet: give the archive file"
+expect_err unpack-stream "from a stream is not supported yet: give the archive file"
 [ ! -e "$T/s.gguf" ] && ok || fail "unpack - of several members left $T/s.gguf"
 
 # --- cat: a tensor or a range of one member

@@ -109,7 +109,7 @@ TEST(CompressedManifest, DecodedSectionsFollowTheBodysRules) {
   const testing::PackedFixture& b = Base();
   const Section chnk = testing::ChunkSection(b.manifest), file = testing::FileSection(b.manifest);
   const Section note{Tag("NOTE"), 0, 2, "skipped"};
-  const Section pred{Tag("PRED"), kSectionRequired, 2, "needs 2.2"};
+  const Section pred{Tag("PRED"), kSectionRequired, kFormatMinor + 1, "needs a later minor"};
   auto z = [](std::vector<Section> inner, int level = 9) { return testing::CompressedSection(inner, level); };
   auto with = [&](std::vector<Section> body) { return Rebuild(b.archive, testing::ManifestV2(body), 2, 1); };
   ExpectReads(with({z({chnk, file})}), b.original);
@@ -128,7 +128,7 @@ TEST(CompressedManifest, DecodedSectionsFollowTheBodysRules) {
   ExpectRefused(with({z({z({chnk, file}), zeros})}), Status::Code::kCorrupt, "section 'ZSEC' inside section 'ZSEC'");
   ExpectRefused(with({z({chnk})}), Status::Code::kCorrupt, "no section 'FILE'");
   ExpectRefused(with({z({chnk, file, pred})}), Status::Code::kNotSupported,
-                "manifest section 'PRED' needs a reader of format 2.2 or later");
+                "manifest section 'PRED' needs a reader of format 2." + std::to_string(kFormatMinor + 1) + " or later");
   // Content that is not a sequence of sections.
   std::string cut = testing::SectionBytes({chnk, file});
   cut.append(15, '\0');

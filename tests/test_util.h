@@ -133,8 +133,11 @@ inline const PackedFixture& PackedAllTypes() {
 }
 
 // `paths` (under the source tree, read once and kept) packed by PackMembers
-// as members "m0", "m1", ..., one thread, at `meta_level` (0: the default).
-inline std::string PackedMembers(const std::vector<std::string>& paths, int meta_level = 0) {
+// as members "m0", "m1", ..., one thread, at `meta_level` (0: the default);
+// without `metadata_references` (format 2.1, as the tests of 2.1's features
+// expect) unless asked.
+inline std::string PackedMembers(const std::vector<std::string>& paths, int meta_level = 0,
+                                 bool metadata_references = false) {
   static std::map<std::string, std::string> cache;  // map nodes do not move
   std::vector<MemberInput> inputs;
   for (const std::string& path : paths) {
@@ -151,6 +154,7 @@ inline std::string PackedMembers(const std::vector<std::string>& paths, int meta
   PackOptions o;
   o.threads = 1;
   o.meta_level = meta_level;
+  o.metadata_references = metadata_references;
   Status s = PackMembers(inputs, o, &sink, &total, &members);
   EXPECT_TRUE(s.ok()) << s.ToString();
   return sink.out;

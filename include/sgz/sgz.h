@@ -40,8 +40,11 @@ namespace sgz {
 const char* Version();
 
 // The newest format version this library writes (it reads every 1.x and
-// 2.x archive): 2.1; an archive that records no file mode or time (packed
-// from standard input or memory) is written as 2.0, which 2.0 readers read.
+// 2.x archive): 2.2. Each archive gets the lowest version that holds it: 2.2
+// only for several GGUF members (metadata coded against another member's),
+// 2.1 for one file with its mode and time; an archive that records no file
+// mode or time (packed from standard input or memory) is written as 2.0,
+// which 2.0 readers read.
 struct FormatVersion {
   unsigned major = 0;
   unsigned minor = 0;

@@ -41,30 +41,53 @@ Status ChunkDedup::Add(uint32_t index, const EncodedChunk& chunk) {
     return SpillError("cannot write");
   }
   stored_.emplace(KeyOf(chunk.header), Stored{index, spill_size_, chunk.stored_size()});
+  by_index_.emplace(index, Stored{index, spill_size_, chunk.stored_size()});
   spill_size_ += chunk.stored_size();
   return Status::Ok();
+}
+
+Status ChunkDedup::ReadStored(const Stored& s, ChunkHeader* h, size_t* head_size) {
+  buf_.resize(s.size);
+  if (std::fflush(spill_) != 0 || std::fseek(spill_, static_cast<long>(s.offset), SEEK_SET) != 0 ||
+      std::fread(buf_.data(), 1, s.size, spill_) != s.size) {
+    return SpillError("cannot read");
+  }
+  Status st = ChunkHeader::DecodeFrom(buf_.data(), buf_.size(), FormatVersion(), h, head_size);
+  // What this writer wrote decodes: anything else is a fault of the spill.
+  return st.ok() ? st : st.WithContext("dedup spill file");
 }
 
 Result<int64_t> ChunkDedup::Find(const EncodedChunk& chunk, const uint8_t* data) {
   auto [it, end] = stored_.equal_range(KeyOf(chunk.header));
   for (; it != end; ++it) {
     const Stored& s = it->second;
-    buf_.resize(s.size);
-    if (std::fflush(spill_) != 0 || std::fseek(spill_, static_cast<long>(s.offset), SEEK_SET) != 0 ||
-        std::fread(buf_.data(), 1, s.size, spill_) != s.size) {
-      return SpillError("cannot read");
-    }
     ChunkHeader h;
     size_t needed = 0;
-    Status st = ChunkHeader::DecodeFrom(buf_.data(), buf_.size(), FormatVersion(), &h, &needed);
-    if (st.ok()) st = DecodeChunkPayload(h, buf_.data() + needed, buf_.size() - needed, &decoded_);
-    // What this writer wrote decodes: anything else is a fault of the spill.
+    SGZ_RETURN_IF_ERROR(ReadStored(s, &h, &needed));
+    if (h.transform == Transform::kReference) {
+      if (s.size == chunk.stored_size() && std::memcmp(buf_.data(), chunk.head.data(), chunk.head.size()) == 0 &&
+          std::memcmp(buf_.data() + chunk.head.size(), chunk.payload.data(), chunk.payload.size()) == 0) {
+        return static_cast<int64_t>(s.index);
+      }
+      continue;
+    }
+    Status st = DecodeChunkPayload(h, buf_.data() + needed, buf_.size() - needed, &decoded_);
     if (!st.ok()) return st.WithContext("dedup spill file");
     if (decoded_.size() == chunk.header.original_size && std::memcmp(decoded_.data(), data, decoded_.size()) == 0) {
       return static_cast<int64_t>(s.index);
     }
   }
   return int64_t{-1};
+}
+
+Status ChunkDedup::Decoded(uint32_t index, std::vector<uint8_t>* out) {
+  auto it = by_index_.find(index);
+  if (it == by_index_.end()) return Status::NotFound("chunk " + std::to_string(index) + " is not in the dedup spill");
+  ChunkHeader h;
+  size_t needed = 0;
+  SGZ_RETURN_IF_ERROR(ReadStored(it->second, &h, &needed));
+  Status st = DecodeChunkPayload(h, buf_.data() + needed, buf_.size() - needed, out);
+  return st.ok() ? st : st.WithContext("dedup spill file");
 }
 
 }  // namespace sgz::internal

@@ -38,8 +38,15 @@ class ChunkDedup {
 
   // The index of an earlier chunk (Add) with the same checksum, size,
   // transform and type as `chunk` whose decoded bytes equal data[0,
-  // chunk.header.original_size), or -1 when there is none.
+  // chunk.header.original_size), or -1 when there is none. A referencing
+  // chunk (transform 3, same reference) matches when its stored bytes are
+  // the same: it cannot be decoded here without its reference, and the same
+  // bytes against the same reference give the same stored bytes.
   Result<int64_t> Find(const EncodedChunk& chunk, const uint8_t* data);
+
+  // The decoded bytes of chunk `index` (Add), which is not referencing.
+  // NotFound for an index never added.
+  Status Decoded(uint32_t index, std::vector<uint8_t>* out);
 
   // Records `chunk`, written as chunk `index` (not a copy), as a target for
   // later chunks.
@@ -54,7 +61,10 @@ class ChunkDedup {
   };
   std::FILE* spill_;
   uint64_t spill_size_ = 0;
+  // Reads and decodes what Add wrote at `s` (the header in *h).
+  Status ReadStored(const Stored& s, ChunkHeader* h, size_t* head_size);
   std::multimap<Key, Stored> stored_;
+  std::map<uint32_t, Stored> by_index_;
   std::vector<uint8_t> buf_, decoded_;
 };
 

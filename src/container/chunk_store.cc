@@ -34,6 +34,7 @@ struct BatchItem {
   const uint8_t* stored = nullptr;
   size_t stored_size = 0;
   std::vector<uint8_t> decoded;
+  DecodedChunk reference;  // of a referencing chunk (transform 3)
   Status failure;  // with a damage handler: why the chunk failed its checks
   const std::vector<uint8_t>& result() const { return cached ? *cached : decoded; }
 };
@@ -81,13 +82,14 @@ Status ChunkStore::ReadArchive(uint32_t index, uint64_t offset, uint64_t n, std:
   return with_header ? CheckHeader(buf->data()) : Status::Ok();
 }
 
-Status ChunkStore::DecodeStored(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out) const {
-  Status s = DecodeStoredUnnamed(index, stored, n, out);
+Status ChunkStore::DecodeStored(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out,
+                                const std::vector<uint8_t>* reference) const {
+  Status s = DecodeStoredUnnamed(index, stored, n, out, reference);
   return s.ok() ? s : s.WithContext(DescribeChunk(index));
 }
 
-Status ChunkStore::DecodeStoredUnnamed(uint32_t index, const uint8_t* stored, size_t n,
-                                       std::vector<uint8_t>* out) const {
+Status ChunkStore::DecodeStoredUnnamed(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out,
+                                       const std::vector<uint8_t>* reference) const {
   const ChunkEntry& e = manifest_.chunks[index];
   ChunkHeader h;
   size_t needed;
@@ -101,7 +103,7 @@ Status ChunkStore::DecodeStoredUnnamed(uint32_t index, const uint8_t* stored, si
     s = Status::Corruption("stream sizes add up to " + Num(needed + h.PayloadSize()) + " bytes, chunk has " +
                            Num(e.stored_size));
   }
-  if (s.ok()) s = DecodeChunkPayload(h, stored + needed, n - needed, out);
+  if (s.ok()) s = DecodeChunkPayload(h, stored + needed, n - needed, out, reference);
   if (!s.ok()) return s;
   ++chunks_decoded_;
   return Status::Ok();
@@ -126,11 +128,12 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
   OrderedPipeline<BatchItem> pipeline(
       threads > 1 && count > 1 ? SharedThreadPool() : nullptr, threads,
       [this, &damaged](BatchItem& item) {
-        if (item.cached) return Status::Ok();
-        if (!damaged) return DecodeStored(item.index, item.stored, item.stored_size, &item.decoded);
+        if (item.cached || !item.failure.ok()) return Status::Ok();
+        const std::vector<uint8_t>* ref = item.reference.get();
+        if (!damaged) return DecodeStored(item.index, item.stored, item.stored_size, &item.decoded, ref);
         // Reported in the chunk's turn, by the consumer, so that damage and
         // good bytes reach the caller in file order.
-        item.failure = DecodeStoredUnnamed(item.index, item.stored, item.stored_size, &item.decoded);
+        item.failure = DecodeStoredUnnamed(item.index, item.stored, item.stored_size, &item.decoded, ref);
         return Status::Ok();
       },
       [&](BatchItem& item) {
@@ -150,6 +153,7 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
         }
         item.cached.reset();
         item.run.reset();
+        item.reference.reset();
         return Status::Ok();
       });
   std::vector<std::shared_ptr<Run>> runs;
@@ -186,9 +190,37 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
     item->run = run;
     item->stored = run->bytes.data() + (e.file_offset - run->base);
     item->stored_size = e.stored_size;
+    if (e.transform == Transform::kReference) {
+      // Read and decoded here, on the caller's thread, one level deep (the
+      // manifest checked that the reference decodes alone).
+      Status s = Reference(e.type, &item->reference);
+      if (!s.ok()) {
+        s = s.WithContext("its reference chunk " + Num(e.type));
+        // The reference's damage is this chunk's too (it cannot be decoded).
+        if (!damaged || (s.code() != ErrorCode::kCorrupt && s.code() != ErrorCode::kChecksumMismatch)) {
+          return s.WithContext(DescribeChunk(item->index));
+        }
+        item->failure = s;
+      }
+    }
     SGZ_RETURN_IF_ERROR(pipeline.Push(std::move(item)));
   }
   return pipeline.Finish();
+}
+
+Status ChunkStore::Reference(uint32_t index, DecodedChunk* out) {
+  *out = cache_.Get(index);
+  if (*out) return Status::Ok();
+  // Kept in the cache whatever the batch keeps: every later member's
+  // metadata is coded against the same few chunks.
+  std::shared_ptr<std::vector<uint8_t>> bytes;
+  SGZ_RETURN_IF_ERROR(ReadChunks(&index, 1, CacheKeep::kNone, [&bytes](size_t, const std::vector<uint8_t>& d) {
+    bytes = std::make_shared<std::vector<uint8_t>>(d);
+    return Status::Ok();
+  }));
+  *out = bytes;
+  cache_.Put(index, *out);
+  return Status::Ok();
 }
 
 Status ChunkStore::DecodeChunk(uint32_t index, std::vector<uint8_t>* out) {

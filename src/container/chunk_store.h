@@ -88,7 +88,9 @@ class ChunkStore {
   // that many chunks outstanding. Each chunk is checked against its manifest
   // entry and its checksum before it is consumed; on the first error
   // (named "chunk N (tensor 'x'): ...") nothing after it is consumed.
-  // InvalidArgument for an index outside the chunk table.
+  // InvalidArgument for an index outside the chunk table. A copy is read as
+  // its target; a referencing chunk (transform 3) also reads its reference,
+  // through the cache, which keeps it whatever `keep` says.
   // With `damaged`, a chunk whose stored bytes fail their checks is handed to
   // it instead (in its turn, in order) and is not consumed; errors of the
   // source still stop the batch.
@@ -122,11 +124,17 @@ class ChunkStore {
   // checks the header, when the header is unchecked and offset is 16. Source
   // errors are named after chunk `index`.
   Status ReadArchive(uint32_t index, uint64_t offset, uint64_t n, std::vector<uint8_t>* buf, uint64_t* base);
-  // Checks stored chunk bytes against the manifest and decodes them.
-  // Thread-safe.
-  Status DecodeStored(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out) const;
+  // Checks stored chunk bytes against the manifest and decodes them
+  // (`reference`: the decoded reference of a referencing chunk). Thread-safe.
+  Status DecodeStored(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out,
+                      const std::vector<uint8_t>* reference) const;
   // The same, with errors not yet named after the chunk.
-  Status DecodeStoredUnnamed(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out) const;
+  Status DecodeStoredUnnamed(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out,
+                             const std::vector<uint8_t>* reference) const;
+  // The decoded bytes of chunk `index`, the reference of a referencing chunk
+  // (transform 3): from the cache, else read, decoded and put in the cache.
+  // REQUIRES: chunk `index` is neither a copy nor referencing.
+  Status Reference(uint32_t index, DecodedChunk* out);
 
   ChunkStoreOptions options_;
   std::unique_ptr<ByteSource> source_;

@@ -144,6 +144,12 @@ Status ExpectedStreams(uint8_t transform, uint32_t type, uint64_t original_size,
     sizes->clear();
     return Status::Ok();
   }
+  if (transform == static_cast<uint8_t>(Transform::kReference)) {
+    // `type` is the index of the reference: checked against the chunk table
+    // by the caller, as a copy's target is.
+    *sizes = StreamSizes(Transform::kReference, nullptr, original_size);
+    return Status::Ok();
+  }
   if (transform == static_cast<uint8_t>(Transform::kNone)) {
     if (type != 0) return Status::Corruption("type " + Num(type) + " set on an untransformed chunk");
     *sizes = StreamSizes(Transform::kNone, nullptr, original_size);
@@ -187,6 +193,10 @@ Status ChunkHeader::DecodeFrom(const uint8_t* p, size_t n, FormatVersion version
     if (FindCodec(d[0]) == nullptr) return UnknownId("codec", d[0], version).WithContext("stream " + Num(i));
     if (d[1] != 0 || LoadU16LE(d + 2) != 0) return Status::Corruption("stream " + Num(i) + ": reserved bytes set");
     s.codec = static_cast<Codec>(d[0]);
+    // Coded against its reference, or the chunk would have been transform 0.
+    if (out->transform == Transform::kReference && s.codec != Codec::kZstd) {
+      return Status::Corruption("stream " + Num(i) + ": codec " + Num(d[0]) + " in a referencing chunk (zstd only)");
+    }
     s.raw_size = LoadU32LE(d + 4);
     s.stored_size = LoadU32LE(d + 8);
     if (s.raw_size != sizes[i]) {
@@ -200,9 +210,22 @@ Status ChunkHeader::DecodeFrom(const uint8_t* p, size_t n, FormatVersion version
   return Status::Ok();
 }
 
-Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t n, std::vector<uint8_t>* out) {
+Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t n, std::vector<uint8_t>* out,
+                          const std::vector<uint8_t>* reference) {
   if (n != h.PayloadSize()) {
     return Status::Corruption("payload of " + Num(n) + " bytes, streams need " + Num(h.PayloadSize()));
+  }
+  if (h.transform == Transform::kReference) {
+    if (reference == nullptr) return Status::Corruption("decoded without its reference chunk " + Num(h.type));
+    // One zstd stream, the bytes as they are: decoded straight into *out.
+    out->resize(h.original_size);
+    const Prefix prefix{reference->data(), reference->size()};
+    Status s = DecodeStreamAgainst(payload, n, out->data(), h.original_size, prefix);
+    if (!s.ok()) return s.WithContext("stream 0");
+    if (!ChecksumMatches(Xxh3(out->data(), out->size()), h.checksum)) {
+      return Status::ChecksumMismatch("decoded bytes do not match the chunk checksum");
+    }
+    return Status::Ok();
   }
   thread_local std::vector<uint8_t> split;
   if (split.size() < h.original_size) split.resize(h.original_size);

@@ -23,7 +23,7 @@ namespace sgz::internal {
 
 // The newest version this code writes, and the newest it reads in full.
 constexpr uint16_t kFormatMajor = 2;
-constexpr uint16_t kFormatMinor = 1;
+constexpr uint16_t kFormatMinor = 2;
 // The oldest major version read (1: the archives of sgz 0.1).
 constexpr uint16_t kOldestReadMajor = 1;
 
@@ -133,8 +133,11 @@ Status ExpectedStreams(uint8_t transform, uint32_t type, uint64_t original_size,
 
 // Decodes the streams of a chunk whose header is `h` from payload[0, n)
 // (n == h.PayloadSize()), joins them into *out and checks the checksum.
-// Thread-safe. Errors carry no chunk name; callers add it.
-Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t n, std::vector<uint8_t>* out);
+// A referencing chunk (transform 3) is decoded against `reference`, the
+// decoded bytes of chunk h.type (Corruption without them); other chunks
+// ignore it. Thread-safe. Errors carry no chunk name; callers add it.
+Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t n, std::vector<uint8_t>* out,
+                          const std::vector<uint8_t>* reference = nullptr);
 
 // ---- Manifest.
 struct ChunkEntry {
@@ -229,6 +232,8 @@ constexpr uint16_t kCompressedSectionsSinceMinor = 1;
 // does not know members refuses it instead of showing the first one.
 constexpr uint32_t kMembersTag = 0x424D454D;
 constexpr uint16_t kMembersSinceMinor = 1;
+// Transform 3 (reference): a chunk coded against an earlier chunk.
+constexpr uint16_t kReferenceSinceMinor = 2;
 
 // The minor version of format 2 an archive must declare for a file with
 // these attributes and a manifest in that form (compressed: section ZSEC):

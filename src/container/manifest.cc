@@ -255,6 +255,22 @@ Status CheckCopyChunk(const std::vector<ChunkEntry>& chunks, uint32_t index) {
   return Status::Ok();
 }
 
+// The rules of a referencing chunk (transform 3) that need the chunk table.
+Status CheckReferenceChunk(const std::vector<ChunkEntry>& chunks, uint32_t index) {
+  const ChunkEntry& c = chunks[index];
+  if (c.transform != Transform::kReference) return Status::Ok();
+  const std::string cw = "chunk " + Num(index) + ": coded against chunk " + Num(c.type);
+  // Backwards, as copies; and to a chunk that decodes alone, so that
+  // decoding any chunk needs at most one other (a copy of a referencing
+  // chunk: its target, then the target's reference).
+  if (c.type >= index) return ManifestError(cw + ", which does not precede it");
+  const Transform t = chunks[c.type].transform;
+  if (t == Transform::kCopy || t == Transform::kReference) {
+    return ManifestError(cw + ", itself " + (t == Transform::kCopy ? "a copy" : "coded against another chunk"));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status DecodeFileEntry(ByteReader* r, uint32_t index, FormatVersion version, const std::vector<ChunkEntry>& chunks,
@@ -322,6 +338,7 @@ Status DecodeChunkTable(const uint8_t* p, uint64_t n, uint64_t limit_offset, For
     SGZ_RETURN_IF_ERROR(
         DecodeChunkEntry(e, i, version, limit_offset, i > 0 ? &m->chunks[i - 1] : nullptr, &m->chunks[i]));
     SGZ_RETURN_IF_ERROR(CheckCopyChunk(m->chunks, i));
+    SGZ_RETURN_IF_ERROR(CheckReferenceChunk(m->chunks, i));
   }
   return Status::Ok();
 }

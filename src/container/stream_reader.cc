@@ -102,6 +102,12 @@ Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, un
       return Status::NotSupported(cw + ": a copy of chunk " + Num(item->header.type) +
                                   "; unpacking shared chunks from a stream is not supported yet: give the archive file");
     }
+    if (item->header.transform == Transform::kReference) {
+      // Its reference was written already and is not kept either: decoding it
+      // needs those bytes (DecodeChunkPayload's `reference`).
+      return Status::NotSupported(cw + ": coded against chunk " + Num(item->header.type) +
+                                  "; unpacking such chunks from a stream is not supported yet: give the archive file");
+    }
     const uint64_t payload = item->header.PayloadSize();
     in->Consume(needed);
     SGZ_RETURN_IF_ERROR(ReadExact(in, payload, cw, &item->payload));

@@ -7,6 +7,7 @@
 #include "common/thread_pool.h"
 #include "container/chunk_dedup.h"
 #include "container/chunk_encoder.h"
+#include "container/meta_reference.h"
 #include "streams/ggml_types.h"
 #include "streams/gguf_reader.h"
 #include "streams/transform.h"
@@ -262,9 +263,11 @@ namespace {
 // written, and its file entry to *manifest. `consumed_before`: input bytes
 // of earlier members, for progress. *stats receives this member's figures.
 // With `dedup`, a chunk whose bytes an earlier chunk holds is written as a
-// copy of it, and small data sections are not grouped.
+// copy of it, and small data sections are not grouped. With `refs`, GGUF
+// metadata may be coded against an earlier member's (transform 3).
 Status PackMember(InputStream* in, const std::string& name, const PackOptions& options, ArchiveWriter* writer_ptr,
-                  Manifest* manifest_ptr, uint64_t consumed_before, ChunkDedup* dedup, PackStats* stats) {
+                  Manifest* manifest_ptr, uint64_t consumed_before, ChunkDedup* dedup, MetaReferences* refs,
+                  PackStats* stats) {
   ArchiveWriter& writer = *writer_ptr;
   Manifest& manifest = *manifest_ptr;
   writer.set_stats(stats);
@@ -296,9 +299,19 @@ Status PackMember(InputStream* in, const std::string& name, const PackOptions& o
   // Declared before the pipeline: items point into it (group pieces), and the
   // pipeline's destructor waits for work still running on them.
   const std::vector<PlanRegion> regions = PlanRegions(layout, options.chunk_size, /*group=*/dedup == nullptr);
+  std::vector<uint32_t> metadata_chunks;
+  if (refs != nullptr) SGZ_RETURN_IF_ERROR(refs->Prepare());
   OrderedPipeline<PackItem> pipeline(
       threads > 1 ? SharedThreadPool() : nullptr, threads,
-      [&](PackItem& item) { return EncodeItem(item.pc.metadata ? meta_level : options.level, item); },
+      [&](PackItem& item) {
+        const bool meta = item.pc.metadata;
+        SGZ_RETURN_IF_ERROR(EncodeItem(meta ? meta_level : options.level, item));
+        if (meta && refs != nullptr) {  // the metadata region starts at 0 with chunks of chunk_size
+          refs->Improve(item.pc.offset / options.chunk_size, item.input.data(), item.pc.size, meta_level,
+                        &item.chunks[0]);
+        }
+        return Status::Ok();
+      },
       [&](PackItem& item) {
         for (const EncodedChunk& chunk : item.chunks) {
           const uint32_t index = static_cast<uint32_t>(manifest.chunks.size());
@@ -318,6 +331,7 @@ Status PackMember(InputStream* in, const std::string& name, const PackOptions& o
           }
           file.chunks.push_back(index);
           manifest.chunks.push_back(entry);
+          if (item.pc.metadata) metadata_chunks.push_back(index);
           consumed += entry.original_size;
         }
         if (options.progress) options.progress(consumed, writer.offset());
@@ -345,6 +359,7 @@ Status PackMember(InputStream* in, const std::string& name, const PackOptions& o
     if (eof) break;
   }
   SGZ_RETURN_IF_ERROR(pipeline.Finish());
+  if (refs != nullptr) refs->AddMember(metadata_chunks, manifest.chunks);
   const uint64_t size = in->position();
   file.original_size = size;
   file.checksum = whole.Digest();
@@ -409,6 +424,9 @@ Status FinishArchive(const Manifest& manifest, int meta_level, ArchiveWriter* wr
   uint16_t minor = 0;
   for (const FileEntry& f : manifest.files) minor = std::max(minor, MinorVersionNeeded(f.attributes, compressed));
   if (manifest.files.size() > 1) minor = std::max(minor, kMembersSinceMinor);
+  for (const ChunkEntry& c : manifest.chunks) {
+    if (c.transform == Transform::kReference) minor = std::max(minor, kReferenceSinceMinor);
+  }
   SGZ_RETURN_IF_ERROR(writer->Release(minor));
   footer.minor = writer->minor();
   footer.manifest_size = tail.size();
@@ -432,7 +450,8 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   header.minor = MinorVersionNeeded(in->attributes());
   ArchiveWriter writer(sink, stats, header);
   Manifest manifest;
-  SGZ_RETURN_IF_ERROR(PackMember(in, options.name, options, &writer, &manifest, 0, /*dedup=*/nullptr, stats));
+  SGZ_RETURN_IF_ERROR(
+      PackMember(in, options.name, options, &writer, &manifest, 0, /*dedup=*/nullptr, /*refs=*/nullptr, stats));
   SGZ_RETURN_IF_ERROR(FinishArchive(manifest, MetaLevel(options), &writer));
   stats->archive_size = writer.offset();
   stats->chunks = manifest.chunks.size();
@@ -456,11 +475,20 @@ Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& op
   FileHeader header;
   header.minor = MinorVersionNeeded(first->attributes());
   if (inputs.size() > 1) header.minor = std::max(header.minor, kMembersSinceMinor);  // section MEMB
+  // Metadata coded against another member's (transform 3) needs 2.2, and
+  // the header is written before that is known.
+  const bool share_metadata = options.metadata_references && inputs.size() > 1 && TwoOrMoreGgufInputs(inputs);
+  if (share_metadata) header.minor = std::max(header.minor, kReferenceSinceMinor);
   ArchiveWriter writer(sink, total, header);
   // One input is written as Pack writes it; several share identical chunks.
   std::unique_ptr<ChunkDedup> dedup;
+  std::unique_ptr<MetaReferences> refs;
   if (inputs.size() > 1) {
     SGZ_ASSIGN_OR_RETURN(dedup, ChunkDedup::Create());
+    if (share_metadata) {
+      refs = std::make_unique<MetaReferences>(
+          [d = dedup.get()](uint32_t index, std::vector<uint8_t>* out) { return d->Decoded(index, out); });
+    }
   }
   for (size_t i = 0; i < inputs.size(); ++i) {
     std::unique_ptr<InputStream> in;
@@ -472,7 +500,7 @@ Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& op
     PackStats& m = (*members)[i];
     const uint64_t chunks_before = manifest.chunks.size(), offset_before = writer.offset();
     SGZ_RETURN_IF_ERROR(
-        PackMember(in.get(), inputs[i].name, options, &writer, &manifest, total->original_size, dedup.get(), &m));
+        PackMember(in.get(), inputs[i].name, options, &writer, &manifest, total->original_size, dedup.get(), refs.get(), &m));
     m.chunks = manifest.chunks.size() - chunks_before;
     m.archive_size = writer.offset() - offset_before;  // its chunks' stored bytes
     total->original_size += m.original_size;

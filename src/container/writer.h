@@ -30,6 +30,9 @@ struct PackOptions {
   uint64_t chunk_size = kDefaultChunkSize;  // original bytes per chunk (target)
   std::string name;                         // recorded as the file's name
   unsigned threads = 0;                     // worker threads, 0 = all cores
+  // With several members, a GGUF member's metadata may be coded against an
+  // earlier member's (transform 3, format 2.2) where that is smaller.
+  bool metadata_references = true;
   // Called on the caller's thread after each chunk is written, with the input
   // bytes consumed and archive bytes written so far.
   std::function<void(uint64_t in, uint64_t out)> progress;
@@ -63,10 +66,13 @@ struct MemberInput {
 
 // Packs the inputs one after another, in the order given, as the members of
 // one archive (chunks of member i before those of member i + 1, the file
-// table in the same order), always format 2.1. With several inputs a chunk
+// table in the same order), format 2.1 or 2.2. With several inputs a chunk
 // whose bytes an earlier chunk holds is written as a copy of it (transform
 // 2), and small data sections are not grouped, so that identical tensors make
-// identical chunks; one input is written exactly as Pack writes it. *total: the whole archive;
+// identical chunks; with metadata_references and two inputs or more that
+// begin as GGUF, the archive is 2.2 and metadata may be coded against an
+// earlier member's (`open` is then called twice: once to look at the first
+// bytes). One input is written exactly as Pack writes it. *total: the whole archive;
 // (*members)[i]: member i (archive_size: its chunks' stored bytes).
 Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& options, ByteSink* sink,
                    PackStats* total, std::vector<PackStats>* members);

@@ -39,6 +39,27 @@ Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst);
 // REQUIRES: FindCodec(codec) != nullptr.
 Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8_t* dst, uint64_t raw_size);
 
+// A raw-content prefix for a zstd frame (transform 3, "reference", format
+// 2.2): bytes treated as if decoded just before the frame, which its matches
+// may reach back into. size 0: none.
+struct Prefix {
+  const uint8_t* data = nullptr;
+  uint64_t size = 0;
+};
+
+// Compresses src[0, n) at `level` as one zstd frame with `prefix` as its
+// raw-content history (ZSTD_CCtx_refPrefix; from kAlsoTryLevel1From up, also
+// at level 1, keeping the smaller). Appends the frame to *dst and returns
+// true when it is strictly smaller than n; else appends nothing and returns
+// false (a referencing stream is never stored).
+bool EncodeStreamAgainst(const uint8_t* src, uint64_t n, int level, Prefix prefix, std::string* dst);
+
+// DecodeStream for a zstd stream whose frame was made against `prefix`
+// (EncodeStreamAgainst): the same rules, the prefix as raw content whatever
+// its first bytes are (never parsed as a formatted dictionary). A frame that
+// names a dictionary (Dictionary_ID not 0) does not decode.
+Status DecodeStreamAgainst(const uint8_t* src, uint64_t stored_size, uint8_t* dst, uint64_t raw_size, Prefix prefix);
+
 // Largest window (log2 of bytes) of a zstd frame that DecodeFrameGrowing
 // accepts: what levels up to 19 use, and what any level uses for at most
 // 8 MiB of input (zstd shrinks the window to the input).

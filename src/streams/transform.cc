@@ -10,6 +10,7 @@ const IdRow kTransformTable[] = {
     {static_cast<uint8_t>(Transform::kNone), "none", 1, 0},
     {static_cast<uint8_t>(Transform::kSplit), "ggml split", 1, 0},
     {static_cast<uint8_t>(Transform::kCopy), "copy", 2, 1},
+    {static_cast<uint8_t>(Transform::kReference), "reference", 2, 2},
 };
 const size_t kTransformTableSize = sizeof(kTransformTable) / sizeof(kTransformTable[0]);
 
@@ -33,7 +34,7 @@ void CopyRows(const uint8_t* src, uint64_t src_stride, uint64_t dst_stride, uint
 
 std::vector<uint64_t> StreamSizes(Transform transform, const GgmlType* type, uint64_t len) {
   if (transform == Transform::kCopy) return {};
-  if (transform == Transform::kNone) return {len};
+  if (transform == Transform::kNone || transform == Transform::kReference) return {len};
   const uint64_t n = len / type->block_bytes;
   std::vector<uint64_t> sizes;
   for (const BlockField& f : type->fields) {
@@ -49,7 +50,7 @@ std::vector<uint64_t> StreamSizes(Transform transform, const GgmlType* type, uin
 
 std::vector<std::string> StreamNames(Transform transform, const GgmlType* type, bool metadata) {
   if (transform == Transform::kCopy) return {};
-  if (transform == Transform::kNone) return {metadata ? "meta" : "raw"};
+  if (transform == Transform::kNone || transform == Transform::kReference) return {metadata ? "meta" : "raw"};
   std::vector<std::string> names;
   const std::string prefix = std::string(type->name) + ".";
   for (const BlockField& f : type->fields) {
@@ -65,7 +66,7 @@ std::vector<std::string> StreamNames(Transform transform, const GgmlType* type, 
 
 void SplitStreams(Transform transform, const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
   if (transform == Transform::kCopy) return;
-  if (transform == Transform::kNone) {
+  if (transform == Transform::kNone || transform == Transform::kReference) {
     memcpy(out, in, len);
     return;
   }
@@ -89,7 +90,7 @@ void SplitStreams(Transform transform, const GgmlType* type, const uint8_t* in, 
 
 void JoinStreams(Transform transform, const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
   if (transform == Transform::kCopy) return;
-  if (transform == Transform::kNone) {
+  if (transform == Transform::kNone || transform == Transform::kReference) {
     memcpy(out, in, len);
     return;
   }

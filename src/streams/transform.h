@@ -26,23 +26,29 @@ enum class Transform : uint8_t {
   // whose index is the chunk's `type` (resolved by the container, never
   // split or joined here: every function below gives nothing for it).
   kCopy = 2,
+  // Since 2.2: one stream, the bytes as they are (as kNone), whose zstd frame
+  // is coded against the decoded bytes of an earlier chunk, whose index is
+  // the chunk's `type` (the container supplies them: codec.h's Prefix).
+  kReference = 3,
 };
 
 // The transform table of the spec ("Transforms"): one row per id this reader
-// inverts (kCopy included: the container inverts it).
+// inverts (kCopy and kReference included: the container resolves their
+// other chunk).
 extern const IdRow kTransformTable[];
 extern const size_t kTransformTableSize;
 // The row of transform `id`, or nullptr when this reader does not know it.
 inline const IdRow* FindTransform(uint32_t id) { return FindIdRow(kTransformTable, kTransformTableSize, id); }
 
 // Sizes of the streams `transform` produces for `len` bytes of `type` (type is
-// ignored for kNone). For kSplit the last entry is the tail.
+// ignored for kNone and kReference). For kSplit the last entry is the tail.
 // REQUIRES: type != nullptr && !type->fields.empty() for kSplit.
 std::vector<uint64_t> StreamSizes(Transform transform, const GgmlType* type, uint64_t len);
 
 // Short names of the streams, parallel to StreamSizes: "Q4_K.qs",
 // "F32.value.b2", "Q4_K.tail"; kNone gives one name: "meta" for a chunk of
-// GGUF metadata (`metadata`), "raw" otherwise (format-spec: stream names).
+// GGUF metadata (`metadata`), "raw" otherwise (format-spec: stream names);
+// kReference names its stream as kNone does.
 // The one naming rule behind `sgz pack --stats` and `sgz info`: the writer
 // and the reader both call it, so the same archive gets the same names.
 std::vector<std::string> StreamNames(Transform transform, const GgmlType* type, bool metadata);
