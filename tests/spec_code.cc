@@ -46,10 +46,12 @@ bool ChunkWithoutStreamsDecodes(uint8_t transform) {
   return ChunkHeader::DecodeFrom(U8(b), b.size(), FormatVersion(), &out, &needed).ok() && needed <= b.size();
 }
 
-// Any layout a known transform may give for 8 bytes: one stream, the F32
-// split (4 planes of 2 bytes and an empty tail), or none.
+// Any layout a known transform may give for 8 bytes: one stream (stored, or
+// zstd, which a referencing chunk requires), the F32 split (4 planes of 2
+// bytes and an empty tail), or none.
 bool TransformKnown(uint8_t id) {
-  return ChunkDecodes(id, 0, 0, {8}, 0) || ChunkDecodes(id, 0, 0, {2, 2, 2, 2, 0}, 0) || ChunkWithoutStreamsDecodes(id);
+  return ChunkDecodes(id, 0, 0, {8}, 0) || ChunkDecodes(id, 0, 1, {8}, 1) || ChunkDecodes(id, 0, 0, {2, 2, 2, 2, 0}, 0) ||
+         ChunkWithoutStreamsDecodes(id);
 }
 
 bool KindKnown(uint8_t id) {

@@ -246,7 +246,7 @@ const std::vector<Contract>& Contracts() {
 
       // Prose: nothing in the code to compare with.
       {"Checksums", 0, Pinned({"Where", "Covers"}, 3), false},
-      {"What sgz 2.1 writes", 0, Pinned({"Region", "Chunks"}, 5), false},
+      {"What sgz 2.2 writes", 0, Pinned({"Region", "Chunks"}, 5), false},
       {"Version and compatibility", 0, Pinned({"What is added", "How", "An older reader"}, 6), false},
   };
   return k;
