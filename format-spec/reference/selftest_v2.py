@@ -203,9 +203,10 @@ def test_sections():
     assert restore(body(opt, chnk, file_section([ok]))) == b"hello"
     assert restore(body(opt, chnk, section(b"NOTE", b"", 0, 0),
                         file_section([ok]), opt)) == b"hello"
-    refused(body(chnk, section(b"PRED", b"x", 1, 2), file_section([ok])), "NotSupported",
-            "manifest section 'PRED' needs a reader of format 2.2 or later; this reader "
-            "reads 2.1")
+    later = r.READER_MINOR + 1
+    refused(body(chnk, section(b"PRED", b"x", 1, later), file_section([ok])), "NotSupported",
+            f"manifest section 'PRED' needs a reader of format 2.{later} or later; this reader "
+            f"reads 2.{r.READER_MINOR}")
     refused(body(chnk, section(b"PRED", b"x", 1, 0), file_section([ok])), "Corruption", "PRED")
     refused(body(chnk, chnk, file_section([ok])), "Corruption", "appears twice")
     refused(body(file_section([ok]), chnk), "Corruption", "precedes")
@@ -293,12 +294,13 @@ def test_entry_sizes():
 def test_unknown_ids():
     def codec2(s):
         return 2, s
-    for minor, kind in ((2, "NotSupported"), (1, "Corruption"), (0, "Corruption")):
+    later = r.READER_MINOR + 1
+    for minor, kind in ((later, "NotSupported"), (later - 1, "Corruption"), (0, "Corruption")):
         a = assemble([make_chunk(b"hello", mangle_stream=codec2)], lambda p: chnk(p) +
                      file_section([file_entry(b"", b"hello", [0])]), minor=minor)
         refused(a, kind, "codec 2")
     refused(assemble([make_chunk(b"hello")], lambda p: chnk(p) + file_section(
-        [file_entry(b"", b"hello", [0], kind=5)]), minor=3), "NotSupported", "format 2.3")
+        [file_entry(b"", b"hello", [0], kind=5)]), minor=later), "NotSupported", f"format 2.{later}")
     refused(assemble([make_chunk(b"hello")], lambda p: chnk(p) + file_section(
         [file_entry(b"", b"hello", [0])]), minor=0, footer_minor=1), "Corruption", "differs")
 
@@ -443,6 +445,67 @@ def test_copy_chunks():
     # No streams: a copy with a descriptor is refused by its entry.
     refused(archive([blobs[0], blobs[1], (head + b"\0" * 12, (100, 2, 1, 0, r.xxh3(x)))]),
             "Corruption", "stream_count 1, the transform gives 0")
+
+
+def reference_chunk(ref_bytes, ref, data, codec=1, dict_id=None):
+    """A referencing chunk (transform 3, since 2.2): `data` coded against `ref_bytes`, the
+    bytes of chunk `ref`; codec 0 stores it (to be refused); dict_id names a dictionary."""
+    if codec == 1:
+        d = zstandard.ZstdCompressionDict(ref_bytes, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+        stored = zstandard.ZstdCompressor(level=9, dict_data=d).compress(data)
+        if dict_id is not None:  # set Dictionary_ID_flag to 1 and insert the 1-byte field
+            fhd = stored[4]
+            assert fhd & 3 == 0
+            at = 6 if fhd & 0x20 == 0 else 5  # after the Window_Descriptor, if any
+            stored = stored[:4] + bytes([fhd | 1]) + stored[5:at] + bytes([dict_id]) + stored[at:]
+    else:
+        stored = data
+    head = b"SGZC" + le(3, 1) + le(1, 1) + le(0, 2) + le(ref, 4) + le(len(data), 4) + \
+        le(r.xxh3(data), 8)
+    desc = le(codec, 1) + b"\0\0\0" + le(len(data), 4) + le(len(stored), 4)
+    return head + desc + stored, (len(data), 3, 1, ref, r.xxh3(data))
+
+
+def test_reference_chunks():
+    x = bytes(range(256)) * 4 + b"the parent's metadata" * 20
+    y = x[:300] + b"an inserted key" + x[300:]
+    blobs = [make_chunk(x, zstd=True), make_chunk(b"t" * 50), reference_chunk(x, 0, y)]
+    assert len(blobs[2][0]) < 24 + 12 + 100, "not coded against its reference"
+
+    def archive(blobs, files=None, minor=2):
+        files = files or [file_entry(b"a", x + b"t" * 50, [0, 1]), file_entry(b"b", y, [2])]
+        return assemble(blobs, lambda p: chnk(p) + file_section(files) + memb(len(files)),
+                        minor=minor)
+    assert restore(archive(blobs), b"a") == x + b"t" * 50
+    assert restore(archive(blobs), b"b") == y
+    # A copy of a referencing chunk reads (its target, then the target's reference).
+    assert restore(archive(blobs + [copy_chunk(2, y)], [
+        file_entry(b"a", x, [0]), file_entry(b"b", y + y, [2, 3])]), b"b") == y + y
+    # The reference precedes and decodes alone.
+    refused(archive([blobs[0], blobs[1], reference_chunk(x, 3, y), make_chunk(x)],
+                    [file_entry(b"a", x, [0]), file_entry(b"b", y + x, [2, 3])]),
+            "Corruption", "which does not precede it")
+    refused(archive([blobs[0], blobs[1], reference_chunk(y, 2, y)]), "Corruption",
+            "which does not precede it")
+    refused(archive(blobs + [reference_chunk(y, 2, x)], [
+        file_entry(b"a", x, [0]), file_entry(b"b", y + x, [2, 3])]), "Corruption",
+        "itself a copy or referencing chunk")
+    refused(archive([blobs[0], blobs[1], copy_chunk(0, x), reference_chunk(x, 2, y)], [
+        file_entry(b"a", x, [0]), file_entry(b"b", x + y, [2, 3])]), "Corruption",
+        "itself a copy or referencing chunk")
+    # Naming another chunk than the one it was coded against: it does not decode.
+    try:
+        restore(archive([blobs[0], blobs[1], reference_chunk(x, 1, y)]), b"b")
+        raise AssertionError("a frame coded against other bytes decoded")
+    except r.Reject as e:
+        assert e.kind in ("Corruption", "ChecksumMismatch"), e
+    # zstd only; no dictionary named; 2.2 only (a 2.1 reader meets an unknown transform
+    # of a later minor: NotSupported naming 2.2).
+    refused(archive([blobs[0], blobs[1], reference_chunk(x, 0, y, codec=0)]), "Corruption",
+            "zstd only", b"b")
+    refused(archive([blobs[0], blobs[1], reference_chunk(x, 0, y, dict_id=7)]), "Corruption",
+            "names a dictionary", b"b")
+    refused(archive(blobs, minor=1), "Corruption", "since 2.2")
 
 
 def test_members_section():

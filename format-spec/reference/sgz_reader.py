@@ -8,7 +8,7 @@ alone (not from the C++ code), to show that the document is enough to read an ar
     python3 sgz_reader.py ARCHIVE [MEMBER...] -C DIR   restore every file (or those named) under DIR
 
 The code follows the spec's order: conventions, header, chunks, codecs, transforms (with
-the GGML type table as data), manifest 2.1, footer, opening, appendix (manifest 1.0).
+the GGML type table as data), manifest 2.2, footer, opening, appendix (manifest 1.0).
 It is meant to be read, not to be fast: whole chunks in memory, no streaming, no threads.
 Every checksum is verified; OUT is written (through a temporary file renamed into place)
 only when everything verified, with the recorded file attributes (2.1: the rwx bits of the
@@ -25,7 +25,7 @@ import tempfile
 import xxhash
 import zstandard
 
-READER_MINOR = 1  # this reader implements format 2.1 (and reads 2.0 and 1.0)
+READER_MINOR = 2  # this reader implements format 2.2 (and reads 2.1, 2.0 and 1.0)
 
 # ---------------------------------------------------------------------------------------
 # Conventions: little-endian unsigned integers; a rejected structure is never used.
@@ -146,6 +146,11 @@ def check_chunk_fields(where, transform, type_id, original_size, stream_count, v
         require(version.major == 2 and version.minor >= 1,
                 f"{where}: transform 2 (copy) is defined since 2.1, the archive is "
                 f"{version.major}.{version.minor}")
+    elif transform == REFERENCE:
+        # Since 2.2; type_id is the index of the reference (checked with the chunk table).
+        require(version.major == 2 and version.minor >= 2,
+                f"{where}: transform 3 (reference) is defined since 2.2, the archive is "
+                f"{version.major}.{version.minor}")
     else:
         version.unknown_id(where, "transform", transform)
     require(stream_count <= MAX_STREAMS_PER_CHUNK,
@@ -156,11 +161,13 @@ def check_chunk_fields(where, transform, type_id, original_size, stream_count, v
 
 
 COPY = 2  # the transform "copy": no streams, the bytes of chunk `type`
+REFERENCE = 3  # one zstd stream coded against the decoded bytes of chunk `type`
 
 
-def decode_chunk(data, index, entry, version):
+def decode_chunk(data, index, entry, version, reference=None):
     """data: the entry's stored_size bytes at its file_offset. Returns the decoded bytes,
-    or None for a copy chunk, whose header is checked here and whose bytes are its target's."""
+    or None for a copy chunk, whose header is checked here and whose bytes are its target's.
+    reference: for a referencing chunk (transform 3), the decoded bytes of chunk `type`."""
     where = f"chunk {index}"
     c = Cursor(data, where)
     require(c.take(4, "tag") == CHUNK_TAG, f"{where}: bad chunk tag")
@@ -192,6 +199,8 @@ def decode_chunk(data, index, entry, version):
                 f"{where}: stream {k}: raw size {raw_size}, expected {raw_sizes[k]}")
         require(stored_size <= raw_size,
                 f"{where}: stream {k}: stored_size {stored_size} exceeds raw_size {raw_size}")
+        require(transform != REFERENCE or codec == 1,
+                f"{where}: stream {k}: codec {codec} in a referencing chunk (zstd only)")
         descriptors.append((codec, raw_size, stored_size))
     total = CHUNK_HEADER_SIZE + DESCRIPTOR_SIZE * stream_count + sum(d[2] for d in descriptors)
     require(total == entry["stored_size"], f"{where}: header and streams are {total} bytes, "
@@ -200,7 +209,8 @@ def decode_chunk(data, index, entry, version):
     streams = bytearray()
     for k, (codec, raw_size, stored_size) in enumerate(descriptors):
         stored = c.take(stored_size, f"stream {k}")
-        streams += decode_stream(f"{where}: stream {k}", codec, stored, raw_size)
+        streams += decode_stream(f"{where}: stream {k}", codec, stored, raw_size,
+                                 reference if transform == REFERENCE else None)
     decoded = join(transform, type_id, bytes(streams))
     require(xxh3(decoded) == checksum,
             f"{where}: checksum mismatch of decoded bytes", "ChecksumMismatch")
@@ -214,7 +224,8 @@ CODECS = {0: "stored", 1: "zstd"}
 ZSTD_SKIPPABLE_MAGICS = range(0x184D2A50, 0x184D2A60)
 
 
-def decode_stream(where, codec, stored, raw_size):
+def decode_stream(where, codec, stored, raw_size, prefix=None):
+    """prefix: for a referencing chunk, the bytes the frame is coded against (raw content)."""
     if codec == 0:
         require(len(stored) == raw_size,
                 f"{where}: stored stream of {len(stored)} bytes, raw_size {raw_size}")
@@ -229,8 +240,15 @@ def decode_stream(where, codec, stored, raw_size):
         declared = zstandard.get_frame_parameters(stored).content_size
         require(declared in (raw_size, zstandard.CONTENTSIZE_UNKNOWN),
                 f"{where}: zstd frame declares {declared} bytes, raw_size is {raw_size}")
-        out = zstandard.ZstdDecompressor().decompress(stored, max_output_size=raw_size,
-                                                      allow_extra_data=False)
+        if prefix is None:
+            decompressor = zstandard.ZstdDecompressor()
+        else:
+            # Raw content whatever its first bytes; a frame naming a dictionary is refused.
+            require(zstandard.get_frame_parameters(stored).dict_id == 0,
+                    f"{where}: zstd frame names a dictionary")
+            decompressor = zstandard.ZstdDecompressor(dict_data=zstandard.ZstdCompressionDict(
+                prefix, dict_type=zstandard.DICT_TYPE_RAWCONTENT))
+        out = decompressor.decompress(stored, max_output_size=raw_size, allow_extra_data=False)
     except zstandard.ZstdError as e:
         raise Reject("Corruption", f"{where}: zstd: {e}") from None
     require(len(out) == raw_size,
@@ -290,7 +308,7 @@ RESERVED_TYPES = {4, 5, 31, 32, 33, 36, 37, 38}
 
 def stream_sizes(transform, type_id, length):
     """The raw size of each stream the transform makes of `length` bytes."""
-    if transform == 0:
+    if transform in (0, REFERENCE):
         return [length]
     if transform == COPY:
         return []
@@ -304,7 +322,7 @@ def stream_sizes(transform, type_id, length):
 
 def join(transform, type_id, streams):
     """Inverse of the split: `streams` (the concatenated streams) back to the chunk."""
-    if transform == 0:
+    if transform in (0, REFERENCE):
         return streams
     _, block_bytes, fields, _ = GGML_TYPES[type_id]
     n = len(streams) // block_bytes
@@ -486,6 +504,12 @@ def read_chunk_entries(c, count, entry_size, manifest_offset, version):
             require(t["transform"] != COPY, f"{where}: copy of chunk {target}, itself a copy")
             require((t["original_size"], t["checksum"]) == (entry["original_size"], entry["checksum"]),
                     f"{where}: copy of chunk {target}, whose original_size or checksum differs")
+        if entry["transform"] == REFERENCE:
+            # Backwards, to a chunk that decodes alone: one level.
+            ref = entry["type"]
+            require(ref < i, f"{where}: coded against chunk {ref}, which does not precede it")
+            require(entries[ref]["transform"] not in (COPY, REFERENCE),
+                    f"{where}: coded against chunk {ref}, itself a copy or referencing chunk")
         entries.append(entry)
     return entries
 
@@ -641,18 +665,26 @@ class Archive:
         require(len(data) == size, f"short read at {offset}", "IOError")
         return data
 
+    def decode(self, index, reference=None):
+        """Chunk `index`, not a copy: its bytes, decoded (against `reference`, the decoded
+        reference, when it is a referencing chunk; the chunk table proved that one
+        decodes alone)."""
+        entry = self.chunks[index]
+        if entry["transform"] == REFERENCE and reference is None:
+            reference = self.decode(entry["type"])
+        return decode_chunk(self.read(entry["file_offset"], entry["stored_size"]), index, entry,
+                            self.version, reference)
+
     def restore(self, file_entry, out):
         """Writes the file's bytes to the binary stream `out`; verifies every checksum."""
         whole = xxhash.xxh3_64()
         for ref in file_entry["chunk_refs"]:
             entry = self.chunks[ref]
-            data = decode_chunk(self.read(entry["file_offset"], entry["stored_size"]), ref,
-                                entry, self.version)
-            if data is None:  # a copy: the bytes of its target, checked against its checksum
+            if entry["transform"] == COPY:  # its header checked; the bytes of its target
+                decode_chunk(self.read(entry["file_offset"], entry["stored_size"]), ref, entry,
+                             self.version)
                 ref = entry["type"]
-                entry = self.chunks[ref]
-                data = decode_chunk(self.read(entry["file_offset"], entry["stored_size"]), ref,
-                                    entry, self.version)
+            data = self.decode(ref)  # checked against its checksum
             whole.update(data)
             out.write(data)
         require(whole.intdigest() == file_entry["checksum"],
