@@ -34,6 +34,9 @@ void MetaReferences::Improve(size_t k, const uint8_t* data, uint64_t size, int l
     // are coded without it; a few hundred bytes a chunk for real key sets.
     const size_t j = std::min(k, c.chunks.size() - 1);
     const std::vector<uint8_t>& ref = c.bytes[j];
+    // The same bytes are better a copy (24 bytes, nothing to decode), which
+    // the writer's dedup finds for the transform-0 chunk.
+    if (ref.size() == size && std::memcmp(ref.data(), data, size) == 0) return;
     frame.clear();
     if (!EncodeStreamAgainst(data, size, level, Prefix{ref.data(), ref.size()}, &frame)) continue;
     const uint64_t stored = ChunkHeader::kFixedLength + ChunkHeader::kStreamDescLength + frame.size();

@@ -45,7 +45,8 @@ class MetaReferences {
   // Metadata chunk `k` (from the start of its member) of data[0, size),
   // already encoded as *chunk at `level`: also coded against chunk k of each
   // candidate (its last chunk when it has fewer), and replaced by the
-  // smallest such chunk when that is strictly smaller.
+  // smallest such chunk when that is strictly smaller. Not when a
+  // candidate's chunk holds the same bytes: a copy of it is smaller.
   void Improve(size_t k, const uint8_t* data, uint64_t size, int level, EncodedChunk* chunk) const;
 
   // A member just written, whose metadata is chunks `metadata` of `table`

@@ -1,0 +1,322 @@
+// Referencing chunks (transform 3, format 2.2): the writer codes the GGUF
+// metadata of later members against an earlier member's; every member reads
+// back byte for byte, one member reads only its own chunks and their
+// references, and the reader refuses hostile references (forward, self, to a
+// copy or a referencing chunk, outside 2.2, in a stream).
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "container/stream_reader.h"
+#include "container/writer.h"
+#include "manifest_builder.h"
+#include "reader_test_util.h"
+#include "test_util.h"
+
+namespace sgz::internal {
+namespace {
+
+using ::sgz_test::ReadFile;
+
+const std::string& Demo() {
+  static const std::string* bytes = new std::string(ReadFile(testing::SourceDir() + "/fixtures/demo.gguf"));
+  return *bytes;
+}
+
+// The demo model with its name's byte 12 made `c` ("sgz demo model" ->
+// "sgz demo mod3l"): the same metadata but for one byte, as a quantization's
+// is its parent's but for a few values.
+std::string MakeVariant(char c) {
+  std::string v = Demo();
+  const size_t at = v.find("sgz demo model");
+  EXPECT_NE(at, std::string::npos);
+  v[at + 12] = c;
+  return v;
+}
+const std::string& Variant() {
+  static const std::string* bytes = new std::string(MakeVariant('3'));
+  return *bytes;
+}
+const std::string& Variant2() {
+  static const std::string* bytes = new std::string(MakeVariant('4'));
+  return *bytes;
+}
+const std::string& AllTypes() {
+  static const std::string* bytes = new std::string(ReadFile(testing::SourceDir() + "/fixtures/valid/all-types.gguf"));
+  return *bytes;
+}
+
+std::string PackMemory(const std::vector<const std::string*>& inputs, bool references = true,
+                       uint64_t chunk_size = kDefaultChunkSize) {
+  std::vector<MemberInput> members;
+  for (const std::string* bytes : inputs) {
+    members.push_back({"m" + std::to_string(members.size()), [bytes]() -> Result<std::unique_ptr<InputStream>> {
+                         return NewMemoryInputStream(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size());
+                       }});
+  }
+  PackOptions o;
+  o.threads = 1;
+  o.chunk_size = chunk_size;
+  o.metadata_references = references;
+  StringSink sink;
+  PackStats total;
+  std::vector<PackStats> stats;
+  const Status s = PackMembers(members, o, &sink, &total, &stats);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return sink.out;
+}
+
+uint64_t ManifestOffset(const std::string& archive) {
+  return LoadU64LE(reinterpret_cast<const uint8_t*>(archive.data()) + archive.size() - Footer::kEncodedLength);
+}
+
+Manifest ManifestOf(const std::string& archive) {
+  const uint64_t offset = ManifestOffset(archive);
+  const uint8_t* a = reinterpret_cast<const uint8_t*>(archive.data());
+  Result<Manifest> m = Manifest::DecodeFrom(a + offset, archive.size() - Footer::kEncodedLength - offset, offset,
+                                            FormatVersion{2, static_cast<uint16_t>(archive[10])});
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
+  return m.ok() ? *m : Manifest();
+}
+
+std::string Member(const std::string& archive, uint32_t i, Status* status = nullptr) {
+  Result<std::unique_ptr<Archive>> a = testing::OpenMemory(archive);
+  if (!a.ok()) {
+    if (status) *status = a.status();
+    return "";
+  }
+  Result<FileView*> v = (*a)->view(i);
+  EXPECT_TRUE(v.ok());
+  StringSink sink;
+  const Status s = (*v)->Unpack(&sink);
+  if (status) *status = s;
+  EXPECT_TRUE(status != nullptr || s.ok()) << s.ToString();
+  return sink.out;
+}
+
+TEST(ReferenceChunks, LaterMetadataIsCodedAgainstTheFirstAndReadsBack) {
+  const std::string archive = PackMemory({&Demo(), &Variant(), &Demo()});
+  EXPECT_EQ(archive[10], 2) << "header minor";
+  EXPECT_EQ(archive[archive.size() - Footer::kEncodedLength + 26], 2) << "footer minor";
+  const Manifest m = ManifestOf(archive);
+  ASSERT_EQ(m.files.size(), 3u);
+  const ChunkEntry& parent = m.chunks[m.files[0].chunks[0]];
+  const ChunkEntry& child = m.chunks[m.files[1].chunks[0]];
+  EXPECT_EQ(parent.transform, Transform::kNone);
+  ASSERT_EQ(child.transform, Transform::kReference);
+  EXPECT_EQ(child.type, m.files[0].chunks[0]);
+  EXPECT_EQ(child.stream_count, 1);
+  // One byte differs: the frame is a few dozen bytes, not the parent's size.
+  EXPECT_LT(child.stored_size, 100u);
+  EXPECT_GT(parent.stored_size, 1000u);
+  // Member 2 is member 0 again: its metadata a copy of member 0's.
+  EXPECT_EQ(m.chunks[m.files[2].chunks[0]].transform, Transform::kCopy);
+  EXPECT_TRUE(Member(archive, 0) == Demo());
+  EXPECT_TRUE(Member(archive, 1) == Variant());
+  EXPECT_TRUE(Member(archive, 2) == Demo());
+  // Without references: what 2.1 wrote, larger by the difference.
+  const std::string plain = PackMemory({&Demo(), &Variant(), &Demo()}, /*references=*/false);
+  EXPECT_EQ(plain[10], 1);
+  const Manifest pm = ManifestOf(plain);
+  const ChunkEntry& alone = pm.chunks[pm.files[1].chunks[0]];
+  EXPECT_EQ(alone.transform, Transform::kNone);
+  EXPECT_EQ(ManifestOffset(plain) - ManifestOffset(archive), alone.stored_size - child.stored_size);
+}
+
+TEST(ReferenceChunks, ACopyOfAReferencingChunkReads) {
+  const std::string archive = PackMemory({&Demo(), &Variant(), &Variant()});
+  const Manifest m = ManifestOf(archive);
+  const ChunkEntry& copy = m.chunks[m.files[2].chunks[0]];
+  ASSERT_EQ(copy.transform, Transform::kCopy);
+  EXPECT_EQ(m.chunks[copy.type].transform, Transform::kReference);
+  EXPECT_TRUE(Member(archive, 2) == Variant());
+}
+
+TEST(ReferenceChunks, MetadataOfSeveralChunksIsCodedChunkByChunk) {
+  // At the smallest chunk size the demo's metadata takes several chunks.
+  const std::string archive = PackMemory({&Demo(), &Variant()}, true, kMinChunkSize);
+  const Manifest m = ManifestOf(archive);
+  size_t referencing = 0, k = 0;
+  for (uint64_t start = 0; start < m.files[1].data_offset; ++k) {
+    const ChunkEntry& c = m.chunks[m.files[1].chunks[k]];
+    if (c.transform == Transform::kReference) {
+      ++referencing;
+      EXPECT_EQ(c.type, m.files[0].chunks[k]) << "chunk " << k << " against chunk " << k;
+    }
+    start += c.original_size;
+  }
+  EXPECT_GT(k, 2u);
+  EXPECT_GT(referencing, 0u);
+  EXPECT_TRUE(Member(archive, 1) == Variant());
+}
+
+TEST(ReferenceChunks, OneMemberReadsOnlyItsChunksAndItsReference) {
+  // Member 2 is coded against member 0 (its metadata; its tensors are
+  // copies): reading it reads nothing of member 1.
+  const std::string archive = PackMemory({&Demo(), &AllTypes(), &Variant()});
+  const Manifest m = ManifestOf(archive);
+  ASSERT_EQ(m.chunks[m.files[2].chunks[0]].transform, Transform::kReference);
+  ASSERT_EQ(m.chunks[m.files[2].chunks[0]].type, 0u);
+  auto log = std::make_shared<testing::RecordingSource::Log>();
+  Result<std::unique_ptr<Archive>> a = Archive::Open(testing::Record(archive, log));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  (*a)->set_threads(1);
+  const size_t opening_reads = log->reads.size();
+  Result<FileView*> v = (*a)->view(2);
+  ASSERT_TRUE(v.ok());
+  StringSink sink;
+  ASSERT_TRUE((*v)->Unpack(&sink).ok());
+  EXPECT_TRUE(sink.out == Variant());
+  const auto span = [&m](uint32_t f) {
+    const ChunkEntry& first = m.chunks[m.files[f].chunks.front()];
+    const ChunkEntry& last = m.chunks[m.files[f].chunks.back()];
+    return std::make_pair(first.file_offset, last.file_offset + last.stored_size);
+  };
+  const auto [begin1, end1] = span(1);
+  ASSERT_GT(log->reads.size(), opening_reads);
+  for (size_t i = opening_reads; i < log->reads.size(); ++i) {
+    const auto [offset, n] = log->reads[i];
+    EXPECT_TRUE(offset + n <= begin1 || offset >= end1) << "read " << i << " at " << offset << " +" << n;
+  }
+  // Its chunks (a copy decodes its target), and the reference once.
+  EXPECT_EQ((*a)->chunks_decoded(), m.files[2].chunks.size() + 1);
+}
+
+TEST(ReferenceChunks, MembersCodedAgainstOneReferenceDecodeItOnce) {
+  const std::string archive = PackMemory({&Demo(), &Variant(), &Variant2()});
+  const Manifest m = ManifestOf(archive);
+  ASSERT_EQ(m.chunks[m.files[1].chunks[0]].type, 0u);
+  ASSERT_EQ(m.chunks[m.files[2].chunks[0]].type, 0u);
+  Result<std::unique_ptr<Archive>> a = testing::OpenMemory(archive);
+  ASSERT_TRUE(a.ok());
+  for (uint32_t i : {1u, 2u}) {
+    Result<FileView*> v = (*a)->view(i);
+    ASSERT_TRUE(v.ok());
+    StringSink sink;
+    ASSERT_TRUE((*v)->Unpack(&sink).ok());
+  }
+  // The reference stays in the cache of decoded chunks between the two.
+  EXPECT_EQ((*a)->chunks_decoded(), m.files[1].chunks.size() + m.files[2].chunks.size() + 1);
+}
+
+// The archive of {Demo, Variant} with chunk entry `index` changed by `edit`,
+// the manifest re-encoded (valid checksum) at version 2.`minor`.
+std::string Edited(uint32_t index, const std::function<void(ChunkEntry*)>& edit, uint16_t minor = 2) {
+  const std::string archive = PackMemory({&Demo(), &Variant()});
+  Manifest m = ManifestOf(archive);
+  edit(&m.chunks.at(index));
+  return testing::Rebuild(archive, testing::ManifestV2(m), 2, minor);
+}
+
+void ExpectRefused(const std::string& archive, ErrorCode code, const std::string& text) {
+  Status s;
+  Member(archive, 1, &s);
+  EXPECT_EQ(s.code(), code) << s.ToString();
+  EXPECT_NE(s.message().find(text), std::string::npos) << s.ToString();
+}
+
+TEST(ReferenceChunks, HostileReferencesAreRefused) {
+  const std::string archive = PackMemory({&Demo(), &Variant()});
+  const Manifest m = ManifestOf(archive);
+  const uint32_t n = static_cast<uint32_t>(m.files[0].chunks.size());
+  const uint32_t r = n;  // member 1's metadata chunk
+  ASSERT_EQ(m.chunks[r].transform, Transform::kReference);
+  ASSERT_EQ(m.chunks[r].type, 0u);
+  EXPECT_TRUE(Member(Edited(r, [](ChunkEntry*) {}), 1) == Variant());
+  ExpectRefused(Edited(r, [r](ChunkEntry* c) { c->type = r + 1; }), ErrorCode::kCorrupt,
+                "chunk " + std::to_string(r) + ": coded against chunk " + std::to_string(r + 1) +
+                    ", which does not precede it");
+  ExpectRefused(Edited(r, [r](ChunkEntry* c) { c->type = r; }), ErrorCode::kCorrupt, "which does not precede it");
+  // In {Demo, Variant, Variant2} member 2's metadata chunk made to reference
+  // a copy (member 1's second chunk) or a referencing chunk (member 1's
+  // metadata chunk).
+  {
+    const std::string three = PackMemory({&Demo(), &Variant(), &Variant2()});
+    Manifest e = ManifestOf(three);
+    const uint32_t r1 = e.files[1].chunks[0], copy = e.files[1].chunks[1], r2 = e.files[2].chunks[0];
+    ASSERT_EQ(e.chunks[r2].transform, Transform::kReference);
+    ASSERT_EQ(e.chunks[copy].transform, Transform::kCopy);
+    Status s;
+    e.chunks[r2].type = copy;
+    Member(testing::Rebuild(three, testing::ManifestV2(e), 2, 2), 2, &s);
+    EXPECT_NE(s.message().find("coded against chunk " + std::to_string(copy) + ", itself a copy"), std::string::npos)
+        << s.ToString();
+    e.chunks[r2].type = r1;
+    Member(testing::Rebuild(three, testing::ManifestV2(e), 2, 2), 2, &s);
+    EXPECT_NE(s.message().find("itself coded against another chunk"), std::string::npos) << s.ToString();
+  }
+  // A referencing chunk that names another chunk than its reference: the
+  // header disagrees with the entry (the entry's type is what a reader uses).
+  ExpectRefused(Edited(r, [](ChunkEntry* c) { c->type = 1; }), ErrorCode::kCorrupt, "disagrees with the manifest");
+  // Transform 3 is 2.2's: in an archive that says 2.1 it is corrupt; one of
+  // 2.3 a 2.2 reader reads.
+  ExpectRefused(Edited(r, [](ChunkEntry*) {}, 1), ErrorCode::kCorrupt, "defined since format 2.2");
+  EXPECT_TRUE(Member(Edited(r, [](ChunkEntry*) {}, 3), 1) == Variant());
+}
+
+TEST(ReferenceChunks, AStoredStreamOrADamagedReferenceIsRefused) {
+  std::string archive = PackMemory({&Demo(), &Variant()});
+  const Manifest m = ManifestOf(archive);
+  const uint32_t r = static_cast<uint32_t>(m.files[0].chunks.size());
+  const ChunkEntry& c = m.chunks[r];
+  {
+    std::string stored = archive;
+    stored[c.file_offset + ChunkHeader::kFixedLength] = 0;  // codec: stored
+    ExpectRefused(stored, ErrorCode::kCorrupt, "in a referencing chunk (zstd only)");
+  }
+  // Damage in the reference is member 1's damage too, named after both.
+  const ChunkEntry& ref = m.chunks[0];
+  archive[ref.file_offset + ref.stored_size - 2] ^= 0x55;
+  Status s;
+  Member(archive, 1, &s);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("chunk " + std::to_string(r)), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("its reference chunk 0"), std::string::npos) << s.ToString();
+  // Past damage, both are reported, each in its turn.
+  Result<std::unique_ptr<Archive>> a = testing::OpenMemory(archive);
+  ASSERT_TRUE(a.ok());
+  Result<FileView*> v = (*a)->view(1);
+  ASSERT_TRUE(v.ok());
+  std::vector<size_t> damaged;
+  StringSink sink;
+  EXPECT_TRUE((*v)
+                  ->UnpackPastDamage(&sink,
+                                     [&](size_t at, const Status&) {
+                                       damaged.push_back(at);
+                                       return Status::Ok();
+                                     })
+                  .ok());
+  EXPECT_EQ(damaged, std::vector<size_t>{0});
+}
+
+TEST(ReferenceChunks, AStreamRefusesThemBeforeWritingThem) {
+  const std::string archive = PackMemory({&Demo(), &Variant()});
+  Manifest m = ManifestOf(archive);
+  m.files.erase(m.files.begin());
+  const std::string one = testing::Rebuild(archive, testing::ManifestV2(m), 2, 2);
+  EXPECT_TRUE(testing::RandomAccessUnpack(one).output == Variant());
+  const testing::UnpackOutcome streamed = testing::StreamingUnpack(one);
+  EXPECT_EQ(streamed.status.code(), ErrorCode::kNotSupported) << streamed.status.ToString();
+  EXPECT_NE(streamed.status.message().find("coded against chunk 0"), std::string::npos) << streamed.status.ToString();
+}
+
+TEST(ReferenceChunks, OnlyTwoGgufInputsMakeA22Archive) {
+  // More than the 1 MiB the writer holds before writing the header, which
+  // must then say 2.1: one GGUF input cannot be coded against another.
+  std::string noise(2 << 20, '\0');
+  uint64_t x = 88172645463325252ull;
+  for (char& c : noise) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  const std::string one_gguf = PackMemory({&Demo(), &noise});
+  ASSERT_GT(one_gguf.size(), 2u << 20);
+  EXPECT_EQ(one_gguf[10], 1);
+  const Manifest m = ManifestOf(one_gguf);
+  for (const ChunkEntry& c : m.chunks) EXPECT_NE(c.transform, Transform::kReference);
+}
+
+}  // namespace
+}  // namespace sgz::internal
