@@ -1,13 +1,17 @@
 // Stream layer target. Input layout:
-//   byte 0      bit 0: codec (0 stored, 1 zstd); bit 1: transform (kNone/kSplit)
+//   byte 0      bit 0: codec (0 stored, 1 zstd); bit 1: transform (kNone/kSplit);
+//               bit 2: transform kReference (format 2.2; overrides bit 1)
 //   byte 1      ggml type id (for kSplit; inputs naming an unsplittable type
-//               are skipped)
+//               are skipped); for kReference, the prefix's size in 16-byte units
 //   bytes 2..4  raw size, little-endian, reduced to 0..1 MiB
 //   rest        the stored stream
 // Decode-only part: DecodeStream into a buffer of exactly the raw size must
 // return a Status and never write outside it. Round-trip part: SplitStreams
 // then JoinStreams gives the rest back, and the stream sizes add up to it;
-// EncodeStream then DecodeStream gives it back too.
+// EncodeStream then DecodeStream gives it back too. With kReference the rest
+// is the prefix (the reference's bytes), then the stored stream: decoded
+// against the prefix, and round-tripped through EncodeStreamAgainst.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -28,6 +32,26 @@ void Check(bool ok) {
   if (!ok) __builtin_trap();
 }
 
+// A stream of a referencing chunk: rest[0, p) is the reference, the rest
+// the zstd frame coded against it.
+int ReferenceStream(uint8_t units, uint64_t raw_size, const uint8_t* rest, uint64_t n) {
+  const uint64_t p = std::min<uint64_t>(uint64_t{units} * 16, n);
+  const sgz::internal::Prefix prefix{rest, p};
+  std::unique_ptr<uint8_t[]> raw(new uint8_t[raw_size]);
+  (void)sgz::internal::DecodeStreamAgainst(rest + p, n - p, raw.get(), raw_size, prefix);
+  // What the writer makes of the bytes after the prefix decodes back.
+  std::string stored;
+  if (sgz::internal::EncodeStreamAgainst(rest + p, n - p, sgz::internal::kMinLevel, prefix, &stored)) {
+    Check(stored.size() < n - p);
+    std::unique_ptr<uint8_t[]> back(new uint8_t[n - p]);
+    Check(sgz::internal::DecodeStreamAgainst(reinterpret_cast<const uint8_t*>(stored.data()), stored.size(), back.get(),
+                                             n - p, prefix)
+              .ok());
+    Check(memcmp(back.get(), rest + p, n - p) == 0);
+  }
+  return 0;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -44,6 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (kMaxRawSize + 1);
   const uint8_t* rest = data + kParamBytes;
   const uint64_t n = size - kParamBytes;
+  if (data[0] & 4) return ReferenceStream(data[1], raw_size, rest, n);
 
   // Exactly raw_size bytes (new[0] is a valid, unreadable pointer), so ASan
   // sees any write past the end.

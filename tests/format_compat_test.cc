@@ -148,6 +148,24 @@ TEST(FormatCompat, TheFormat21CopiesFixtureReadsEachMember) {
   }
 }
 
+// Written by the 2.2 writer that added transform 3 (reference): three
+// members, the metadata of the second and third coded against the first's;
+// each reads back as its source.
+TEST(FormatCompat, TheFormat22ReferencesFixtureReadsEachMember) {
+  const std::string a = Fixture("format-2.2-references/three-members.sgz");
+  ASSERT_GT(a.size(), Footer::kEncodedLength);
+  EXPECT_EQ(a[10], 2) << "not a minor version 2 archive";
+  Result<std::unique_ptr<Archive>> archive = testing::OpenMemory(a);
+  ASSERT_TRUE(archive.ok()) << archive.status().ToString();
+  const Manifest& m = (*archive)->manifest();
+  EXPECT_EQ(ExpectMembersAsSources(**archive, "format-2.2-references"), 3u);
+  ASSERT_EQ(m.chunks.size(), 12u);
+  for (uint32_t i : {4u, 8u}) {
+    EXPECT_EQ(m.chunks[i].transform, Transform::kReference) << i;
+    EXPECT_EQ(m.chunks[i].type, 0u) << i;
+  }
+}
+
 // Written by the 2.1 writer that added section MEMB: two members, plain
 // manifest CHNK, FILE, MEMB; each member reads back as its source.
 TEST(FormatCompat, TheFormat21MembersFixtureReadsEachMember) {

@@ -129,6 +129,8 @@ restore_members() {  # restore_members DIR ARCHIVE OUT
 mkdir -p "$T/fout" "$T/cout"
 restore_members format-2.1-members two-members.sgz "$T/fout"
 restore_members format-2.1-copies three-members.sgz "$T/cout"
+mkdir -p "$T/rout"
+restore_members format-2.2-references three-members.sgz "$T/rout"
 # Hostile names with a valid manifest checksum ("aa/x" patched to a name of the same
 # length, the footer's checksum recomputed): refused, nothing written.
 for bad in ../x /a/x a//x ./ax aa/y; do
