@@ -26,6 +26,14 @@ run "$SGZ" ls "$T/zoo.sgz" --json
 q4ks_shared=$(/usr/bin/python3 -c 'import json,sys; print([m["shared"] for m in json.load(sys.stdin)["members"]
   if m["name"] == "zoo/esrgan-zoo-Q4_K_S.gguf"][0])' < "$T/out")
 [ "$q4ks_shared" = 2050048 ] && ok || fail "ls --json: Q4_K_S shared '$q4ks_shared'" "$T/out"
+# Per tensor: the 37 shared tensors are all copies ("shared" = their size,
+# the text listing says "copy"), the other 2 none.
+run "$SGZ" ls "$T/zoo.sgz" zoo/esrgan-zoo-Q4_K_S.gguf --json
+tensor_shared=$(/usr/bin/python3 -c 'import json,sys; t=json.load(sys.stdin)["tensors"]
+print(sum(x["shared"] for x in t), sum(x["shared"] == x["size"] for x in t), sum(x["shared"] == 0 for x in t))' < "$T/out")
+[ "$tensor_shared" = "2050048 37 2" ] && ok || fail "ls --json MEMBER: shared per tensor '$tensor_shared'" "$T/out"
+run "$SGZ" ls "$T/zoo.sgz" zoo/esrgan-zoo-Q4_K_S.gguf
+[ "$(grep -c ' copy$' "$T/out")" = 37 ] && ok || fail "ls MEMBER: 37 tensors marked copy" "$T/out"
 # One member alone reads its own chunks and those they copy: Q4_K_S, almost
 # all copies, reads about its size, not the archive.
 check stats 0 "$SGZ" unpack "$T/zoo.sgz" zoo/esrgan-zoo-Q4_K_S.gguf -o "$T/q" --stats
