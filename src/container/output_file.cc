@@ -95,6 +95,20 @@ Status OutputFile::Write(const void* data, size_t n) {
   return WriteAll(fd_, data, n, is_stdout_ ? "<stdout>" : path_);
 }
 
+Status OutputFile::ReadAt(uint64_t offset, void* buf, size_t n) const {
+  if (!readable()) return Status::IOError(path_ + ": cannot read back");
+  uint8_t* p = static_cast<uint8_t*>(buf);
+  while (n > 0) {
+    ssize_t r = pread(fd_, p, n, static_cast<off_t>(offset));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return Status::IOError(r < 0 ? Errno(temp_path_) : temp_path_ + ": shorter than what was written");
+    p += r;
+    n -= static_cast<size_t>(r);
+    offset += static_cast<uint64_t>(r);
+  }
+  return Status::Ok();
+}
+
 Status OutputFile::Commit(const FileAttributes* attributes) {
   if (is_stdout_) {
     committed_ = true;

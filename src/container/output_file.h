@@ -29,6 +29,11 @@ class OutputFile : public ByteSink {
   // the owner is not restored either. The mtime is set after the last write.
   // Standard output and devices get no attributes.
   Status Commit(const FileAttributes* attributes = nullptr);
+  // Whether the bytes written can be read back (a temporary file, not
+  // standard output or a device), and reading them: what a streaming reader
+  // serves copies of earlier chunks from.
+  bool readable() const { return !temp_path_.empty() && fd_ >= 0 && !committed_; }
+  Status ReadAt(uint64_t offset, void* buf, size_t n) const;
   const std::string& path() const { return path_; }
 
  private:
