@@ -56,8 +56,8 @@ class DirectoryTarget : public internal::StreamTarget {
   Result<MemberOutput> Begin(size_t, const MemberRecord* record, uint64_t offset) override {
     if (record == nullptr) {
       return Status::NotSupported("offset " + Num(offset) +
-                                  ": chunks without a member record (an archive of one file, or members appended to "
-                                  "one): unpacking them under a directory from a stream needs the archive file; give "
+                                  ": chunks without a member record (an archive of one file, one of several written by "
+                                  "sgz 2.1, or members appended to one file): unpacking them under a directory from a stream needs the archive file; give "
                                   "its name, or unpack the one file with -o FILE");
     }
     const std::string& name = record->name;  // checked against the name rules by the reader

@@ -6,7 +6,7 @@
 namespace sgz::internal {
 namespace {
 
-Status Bad(const std::string& what) { return Status::Corruption("member record: " + what); }
+Status Bad(const std::string& what) { return Status::Corruption(what); }
 
 }  // namespace
 
@@ -18,7 +18,7 @@ Result<RecordHeader> RecordHeader::DecodeFrom(const uint8_t* p) {
   h.size = LoadU32LE(p + 8);
   h.checksum = LoadU64LE(p + 12);
   if (h.size > kMaxContent) {
-    return Status::ResourceExhausted("member record: size " + std::to_string(h.size) + " exceeds the limit " +
+    return Status::ResourceExhausted("size " + std::to_string(h.size) + " exceeds the limit " +
                                      std::to_string(kMaxContent));
   }
   return h;
@@ -45,7 +45,7 @@ void MemberRecord::EncodeTo(std::string* dst) const {
 
 Result<MemberRecord> MemberRecord::DecodeContent(const RecordHeader& h, const uint8_t* content) {
   if (!ChecksumMatches(Xxh3(content, h.size), h.checksum)) {
-    return Status::ChecksumMismatch("member record: checksum does not match its bytes");
+    return Status::ChecksumMismatch("checksum does not match its bytes");
   }
   ByteReader r(content, h.size);
   MemberRecord m;

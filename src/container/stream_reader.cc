@@ -88,6 +88,7 @@ class Walker {
       const uint8_t* data;
       uint64_t got;
       SGZ_RETURN_IF_ERROR(in_->Peek(4, &data, &got));
+      if (got < 4 && after_footer) return Status::Corruption("footer: trailing bytes after the footer");
       if (got < 4) return Status::Corruption("archive truncated at offset " + Num(offset) + " (no manifest)");
       const uint32_t tag = LoadU32LE(data);
       if (tag == kChunkTag) {
