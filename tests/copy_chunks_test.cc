@@ -208,5 +208,54 @@ TEST(CopyChunks, AStreamServesCopiesOfAMemberTheManifestDropped) {
   EXPECT_NE(any.status.message().find("holds several members"), std::string::npos) << any.status.ToString();
 }
 
+// The layout `sgz add` writes: more records and chunks, then a new manifest
+// and footer, after the old manifest and footer, which become a gap.
+std::string WithFooter(std::string bytes, const std::string& manifest, uint16_t minor) {
+  Footer f;
+  f.minor = minor;
+  f.manifest_offset = bytes.size();
+  f.manifest_size = manifest.size();
+  f.manifest_checksum = Xxh3(manifest.data(), manifest.size());
+  bytes += manifest;
+  f.EncodeTo(&bytes);
+  return bytes;
+}
+
+TEST(CopyChunks, AStreamStepsOverASupersededManifest) {
+  const std::string packed = testing::PackedMembers({kB, kB});  // member 1: copies of member 0
+  const Manifest m = ManifestOf(packed);
+  const uint16_t minor = LoadU16LE(reinterpret_cast<const uint8_t*>(packed.data()) + 10);
+  const size_t second = packed.find("SGZR", 16 + 1);  // member 1's record
+  ASSERT_NE(second, std::string::npos);
+  Manifest before = m;
+  before.files.resize(1);
+  before.chunks.resize(m.files[0].chunks.size());
+  const std::string old = WithFooter(packed.substr(0, second), testing::ManifestV2(before), minor);
+  Manifest after = m;
+  for (ChunkEntry& c : after.chunks) {
+    if (c.file_offset > second) c.file_offset += old.size() - second;
+  }
+  const std::string appended =
+      WithFooter(old + packed.substr(second, ManifestOffset(packed) - second), testing::ManifestV2(after), minor);
+  EXPECT_TRUE(testing::RandomAccessUnpack(old).output == Bytes(kB));
+  EXPECT_TRUE(Member(appended, 1) == Bytes(kB));
+  EXPECT_TRUE(testing::StreamingUnpack(old).output == Bytes(kB));
+  const testing::UnpackOutcome one = testing::StreamingUnpack(appended, "m1");
+  EXPECT_TRUE(one.status.ok()) << one.status.ToString();
+  EXPECT_TRUE(one.output == Bytes(kB));
+  EXPECT_TRUE(testing::StreamingVerify(appended).ok()) << testing::StreamingVerify(appended).ToString();
+  // The superseded manifest is checked as it passes.
+  std::string bad = appended;
+  bad[second + 20] ^= 1;
+  EXPECT_EQ(testing::StreamingVerify(bad).code(), Status::Code::kChecksumMismatch);
+  // A chunk the last manifest does not list is refused.
+  Manifest fewer = after;
+  fewer.files.resize(1);
+  fewer.chunks.resize(before.chunks.size());
+  const std::string unlisted =
+      WithFooter(old + packed.substr(second, ManifestOffset(packed) - second), testing::ManifestV2(fewer), minor);
+  EXPECT_NE(testing::StreamingVerify(unlisted).message().find("lists"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sgz::internal
