@@ -257,5 +257,18 @@ TEST(CopyChunks, AStreamStepsOverASupersededManifest) {
   EXPECT_NE(testing::StreamingVerify(unlisted).message().find("lists"), std::string::npos);
 }
 
+TEST(CopyChunks, TheFirstChunkAfterAMemberRecordChecksTheHeader) {
+  // Chunk 0 follows member 0's record, not the header; reading it still
+  // brings the header along (the 64 KiB suffix read at open does not reach it).
+  std::string archive = testing::PackedMembers({kB, kB});
+  ASSERT_GT(archive.size(), 1u << 17);
+  ASSERT_EQ(archive.compare(16, 4, "SGZR"), 0);
+  EXPECT_TRUE(Member(archive, 0) == Bytes(kB));
+  archive[12] = 1;  // the header's reserved flags
+  Status s;
+  Member(archive, 0, &s);
+  EXPECT_EQ(s.code(), Status::Code::kCorrupt) << s.ToString();
+}
+
 }  // namespace
 }  // namespace sgz::internal
