@@ -121,4 +121,12 @@ check renamed-record 2 "$SGZ" unpack - -C "$T/d4" < "$T/renamed.sgz"
 expect_err renamed-record "is no member of the stream"
 empty renamed-record "$T/d4"
 
+# --- more members than descriptors: members written wait for their rename
+# closed (300 files of 7 contents: most are copies, read back from them)
+mkdir -p "$T/many/d" "$T/many/o"
+for i in $(seq 1 300); do printf 'file %d\n' $((i % 7)) > "$T/many/d/f$i"; done
+"$SGZ" pack -q "$T/many/d" -o "$T/many.sgz" || fail "pack many"
+(ulimit -n 48 && "$SGZ" unpack - -C "$T/many/o" < "$T/many.sgz") 2> "$T/err" && ok || fail "unpack - of 300 members with 48 descriptors" "$T/err"
+diff -r "$T/many/d" "$T/many/o/d" > /dev/null && ok || fail "unpack - of 300 members differs"
+
 finish

@@ -77,6 +77,15 @@ class DirectoryTarget : public internal::StreamTarget {
     return MemberOutput{staged_.back()->file(), staged_.back().get()};
   }
 
+  // A descriptor per member waiting for its rename would limit a stream to
+  // RLIMIT_NOFILE members: members written are parked (closed) until a copy
+  // reads them back or the rename.
+  void Written(size_t end) override {
+    for (; parked_ < end && parked_ < staged_.size(); ++parked_) {
+      if (staged_[parked_] != nullptr) staged_[parked_]->file()->Park();
+    }
+  }
+
   Status Finish(const Manifest& m, const std::vector<size_t>& member_of) override {
     for (size_t w = 0; w < wanted_.size(); ++w) {
       bool hit = false;
@@ -132,6 +141,7 @@ class DirectoryTarget : public internal::StreamTarget {
   std::vector<std::string> created_;
   bool finished_ = false;
   uint64_t committed_ = 0;
+  size_t parked_ = 0;
 };
 
 }  // namespace

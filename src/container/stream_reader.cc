@@ -44,6 +44,7 @@ struct SeenChunk {
 };
 
 struct Member {
+  size_t index = 0;  // in stream order
   bool has_record = false;
   MemberRecord record;
   uint64_t offset = 0;  // of its record, or of its first chunk
@@ -114,6 +115,7 @@ class Walker {
       after_footer = tag == kManifestTag;
     }
     SGZ_RETURN_IF_ERROR(pipeline.Finish());
+    target_->Written(members_.size());
     stats_->spooled_bytes = log_->spooled_bytes();
     if (members_.empty()) SGZ_RETURN_IF_ERROR(NewMember(nullptr, manifest_offset));  // an archive of no chunks
     return Check(manifest, manifest_offset);
@@ -126,6 +128,7 @@ class Walker {
     if (record != nullptr) m->record = *record;
     m->offset = offset;
     m->first_chunk = static_cast<uint32_t>(seen_.size());
+    m->index = members_.size();
     SGZ_ASSIGN_OR_RETURN(m->out, target_->Begin(members_.size(), record, offset));
     members_.push_back(std::move(m));
     return Status::Ok();
@@ -194,6 +197,7 @@ class Walker {
   // In stream order, on the reading thread.
   Status Consume(StreamItem* item) {
     Member& m = *item->member;
+    if (m.index > 0) target_->Written(m.index);  // the stream has moved past the members before it
     const ChunkHeader& h = item->header;
     const bool copy = h.transform == Transform::kCopy;
     if (m.out.sink == nullptr) {

@@ -52,6 +52,10 @@ class StreamTarget {
   // the first file of one that members were appended to): a member whose
   // name only the manifest gives.
   virtual Result<MemberOutput> Begin(size_t index, const MemberRecord* record, uint64_t offset) = 0;
+  // Members [0, end) have all their bytes written (not yet checked): their
+  // outputs may let go of resources until Finish (called as the stream
+  // moves on; `end` only grows).
+  virtual void Written(size_t end) { (void)end; }
   // Everything checked out: file entry i of `manifest` is member
   // member_of_file[i]. The target makes its output final.
   virtual Status Finish(const Manifest& manifest, const std::vector<size_t>& member_of_file) = 0;
