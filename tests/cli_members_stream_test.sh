@@ -37,6 +37,12 @@ check stream-C-stats 0 "$SGZ" unpack - -C "$T/o" -f --stats < "$Z"
 expect_err stream-C-stats "read $(stat -c %s "$Z") archive bytes sequentially"
 check verify-stream 0 "$SGZ" verify - < "$Z"
 
+# A symbolic link on the way is not followed, from a stream either.
+mkdir -p "$T/l" "$T/elsewhere" && ln -s "$T/elsewhere" "$T/l/m"
+check stream-link 1 "$SGZ" unpack - -C "$T/l" -f < "$Z"
+refused stream-link "$T/l/m: is a symbolic link; not following it"
+[ -z "$(ls -A "$T/elsewhere")" ] && [ "$(ls -A "$T/l")" = m ] && ok || fail "stream-link wrote something"
+
 # --- selected members: the copies' target (m/demo.gguf) is not selected
 mkdir "$T/sel"
 check stream-one 0 "$SGZ" unpack - m/zcopy.gguf -C "$T/sel" < "$Z"

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "api/api_internal.h"
+#include "container/member_names.h"
 #include "container/output_file.h"
 #include "container/stream_reader.h"
 
@@ -60,7 +61,10 @@ class DirectoryTarget : public internal::StreamTarget {
                                   "sgz 2.1, or members appended to one file): unpacking them under a directory from a stream needs the archive file; give "
                                   "its name, or unpack the one file with -o FILE");
     }
-    const std::string& name = record->name;  // checked against the name rules by the reader
+    const std::string& name = record->name;
+    // The reader checked it; an unpacker checks again what it builds paths from.
+    Status unsafe = internal::CheckMemberName(name);
+    if (!unsafe.ok()) return Status::Corruption("member name '" + name + "' " + unsafe.message());
     if (!Selected(name)) {
       staged_.emplace_back();
       return MemberOutput();
@@ -95,6 +99,11 @@ class DirectoryTarget : public internal::StreamTarget {
     for (size_t i = 0; i < m.files.size(); ++i) {
       StagedMember* s = staged_[member_of[i]].get();
       if (s == nullptr) continue;
+      // Again before the rename: nothing on the way became a link meanwhile.
+      const std::string& name = m.files[i].name;
+      for (size_t slash = name.find('/'); slash != std::string::npos; slash = name.find('/', slash + 1)) {
+        SGZ_RETURN_IF_ERROR(MakeParent(base_ + name.substr(0, slash)));
+      }
       SGZ_RETURN_IF_ERROR(s->file()->Commit(options_.restore_attributes ? &m.files[i].attributes : nullptr));
       ++committed_;
     }
