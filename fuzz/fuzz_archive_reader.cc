@@ -99,6 +99,13 @@ void RunStream(const uint8_t* data, size_t size) {
   DiscardSink sink;
   sgz::internal::StreamUnpackStats stats;
   if (sgz::internal::UnpackStream(in.get(), &sink, &stats).ok()) Check(sink.bytes == stats.original_bytes);
+  // Every member (member records, copies served from the spool, manifests
+  // superseded by an append), and one member by name.
+  std::unique_ptr<sgz::internal::InputStream> all = sgz::internal::NewMemoryInputStream(data, size);
+  (void)sgz::internal::VerifyStream(all.get(), &stats, 1);
+  std::unique_ptr<sgz::internal::InputStream> one = sgz::internal::NewMemoryInputStream(data, size);
+  DiscardSink member;
+  if (sgz::internal::UnpackStream(one.get(), &member, &stats, 1, "m/b").ok()) Check(member.bytes == stats.original_bytes);
 }
 
 }  // namespace

@@ -26,6 +26,14 @@ run "$SGZ" ls "$T/zoo.sgz" --json
 q4ks_shared=$(/usr/bin/python3 -c 'import json,sys; print([m["shared"] for m in json.load(sys.stdin)["members"]
   if m["name"] == "zoo/esrgan-zoo-Q4_K_S.gguf"][0])' < "$T/out")
 [ "$q4ks_shared" = 2050048 ] && ok || fail "ls --json: Q4_K_S shared '$q4ks_shared'" "$T/out"
+# Per tensor: the 37 shared tensors are all copies ("shared" = their size,
+# the text listing says "copy"), the other 2 none.
+run "$SGZ" ls "$T/zoo.sgz" zoo/esrgan-zoo-Q4_K_S.gguf --json
+tensor_shared=$(/usr/bin/python3 -c 'import json,sys; t=json.load(sys.stdin)["tensors"]
+print(sum(x["shared"] for x in t), sum(x["shared"] == x["size"] for x in t), sum(x["shared"] == 0 for x in t))' < "$T/out")
+[ "$tensor_shared" = "2050048 37 2" ] && ok || fail "ls --json MEMBER: shared per tensor '$tensor_shared'" "$T/out"
+run "$SGZ" ls "$T/zoo.sgz" zoo/esrgan-zoo-Q4_K_S.gguf
+[ "$(grep -c ' copy$' "$T/out")" = 37 ] && ok || fail "ls MEMBER: 37 tensors marked copy" "$T/out"
 # One member alone reads its own chunks and those they copy: Q4_K_S, almost
 # all copies, reads about its size, not the archive.
 check stats 0 "$SGZ" unpack "$T/zoo.sgz" zoo/esrgan-zoo-Q4_K_S.gguf -o "$T/q" --stats
@@ -51,4 +59,19 @@ read -r offset size < <("$SGZ" ls "$T/zoo.sgz" "$member" output.weight --json |
 tail -c +"$((offset + 1))" "$CORPUS/$member" | head -c "$size" > "$T/t1"
 same "cat $member output.weight" "$T/t1" "$T/t"
 check verify 0 "$SGZ" verify "$T/zoo.sgz" --against "$CORPUS"
+
+# From a pipe, in one pass: every member, in memory far below the 36 MB the
+# zoo unpacks to (the largest chunk, the manifest and a few dozen bytes per
+# chunk; about 10 MB measured), and one member whose chunks are almost all
+# copies of members not selected (served from the spool).
+mkdir "$T/s"
+run /usr/bin/time -v "$SGZ" unpack - -C "$T/s" < "$T/zoo.sgz"
+[ "$rc" = 0 ] && ok || fail "unpack - -C: exit $rc" "$T/err"
+while IFS= read -r f; do same "unpack - -C ${f#"$CORPUS"/}" "$f" "$T/s/${f#"$CORPUS"/}"; done < <(find "$ZOO" -type f | sort)
+[ "$(find "$T/s" -type f | wc -l)" = 12 ] && ok || fail "unpack - -C: not 12 files"
+peak_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/err")
+[ "${peak_kb:-99999999}" -lt 20480 ] && ok || fail "unpack - -C: peak RSS ${peak_kb} KB, want < 20 MiB" "$T/err"
+check stream-member 0 "$SGZ" unpack - "$member" -o "$T/q2" < "$T/zoo.sgz"
+same "unpack - $member" "$CORPUS/$member" "$T/q2"
+check verify-stream 0 "$SGZ" verify - < "$T/zoo.sgz"
 finish

@@ -73,11 +73,7 @@ refused unpack-link "$T/l/m: is a symbolic link; not following it"
 [ -z "$(ls -A "$T/elsewhere")" ] && [ "$(ls -A "$T/l")" = m ] && ok || fail "unpack-link wrote something"
 check unpack-no-dir 1 "$SGZ" unpack "$Z" -C "$T/nope"
 refused unpack-no-dir "$T/nope: no such directory"
-check unpack-stream-C 1 "$SGZ" unpack - -C "$T/o" < "$Z"
-refused unpack-stream-C "needs the archive file"
-check unpack-stream 4 "$SGZ" unpack - -o "$T/s.gguf" < "$Z"
-expect_err unpack-stream "from a stream is not supported yet: give the archive file"
-[ ! -e "$T/s.gguf" ] && ok || fail "unpack - of several members left $T/s.gguf"
+# (from a stream: cli_members_stream_test.sh)
 
 # --- cat: a tensor or a range of one member
 check cat-no-member 1 "$SGZ" cat "$Z" output.weight -o "$T/t"

@@ -1,8 +1,8 @@
 // Referencing chunks (transform 3, format 2.2): the writer codes the GGUF
 // metadata of later members against an earlier member's; every member reads
-// back byte for byte, one member reads only its own chunks and their
-// references, and the reader refuses hostile references (forward, self, to a
-// copy or a referencing chunk, outside 2.2, in a stream).
+// back byte for byte (from a file or a stream), one member reads only its
+// own chunks and their references, and the readers refuse hostile references
+// (forward, self, to a copy or a referencing chunk, outside 2.2).
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -291,15 +291,39 @@ TEST(ReferenceChunks, AStoredStreamOrADamagedReferenceIsRefused) {
   EXPECT_EQ(damaged, std::vector<size_t>{0});
 }
 
-TEST(ReferenceChunks, AStreamRefusesThemBeforeWritingThem) {
-  const std::string archive = PackMemory({&Demo(), &Variant()});
-  Manifest m = ManifestOf(archive);
-  m.files.erase(m.files.begin());
-  const std::string one = testing::Rebuild(archive, testing::ManifestV2(m), 2, 2);
-  EXPECT_TRUE(testing::RandomAccessUnpack(one).output == Variant());
-  const testing::UnpackOutcome streamed = testing::StreamingUnpack(one);
-  EXPECT_EQ(streamed.status.code(), ErrorCode::kNotSupported) << streamed.status.ToString();
-  EXPECT_NE(streamed.status.message().find("coded against chunk 0"), std::string::npos) << streamed.status.ToString();
+TEST(ReferenceChunks, AStreamDecodesThemAgainstEarlierChunks) {
+  // Member 1 coded against member 0's metadata, member 2's metadata a copy
+  // of member 1's: each alone from a stream (the members before it spooled),
+  // and all of them checked in one pass.
+  const std::string archive = PackMemory({&Demo(), &Variant(), &Variant()});
+  const Manifest m = ManifestOf(archive);
+  ASSERT_EQ(m.chunks[m.files[1].chunks[0]].transform, Transform::kReference);
+  ASSERT_EQ(m.chunks[m.files[2].chunks[0]].transform, Transform::kCopy);
+  for (const char* name : {"m1", "m2"}) {
+    const testing::UnpackOutcome streamed = testing::StreamingUnpack(archive, name);
+    EXPECT_TRUE(streamed.status.ok()) << name << ": " << streamed.status.ToString();
+    EXPECT_TRUE(streamed.output == Variant()) << name;
+  }
+  std::unique_ptr<InputStream> in =
+      NewMemoryInputStream(reinterpret_cast<const uint8_t*>(archive.data()), archive.size());
+  StreamUnpackStats stats;
+  EXPECT_TRUE(VerifyStream(in.get(), &stats, 1).ok());
+  EXPECT_EQ(stats.members, 3u);
+}
+
+TEST(ReferenceChunks, AStreamRefusesABadReference) {
+  // Member 1's metadata made to reference a chunk it does not precede: the
+  // stream reader refuses it when it meets it, before decoding anything.
+  std::string archive = PackMemory({&Demo(), &Variant()});
+  const Manifest m = ManifestOf(archive);
+  const ChunkEntry& r = m.chunks[m.files[1].chunks[0]];
+  ASSERT_EQ(r.transform, Transform::kReference);
+  archive[r.file_offset + 8] = static_cast<char>(m.files[1].chunks[0] + 1);  // its type
+  const testing::UnpackOutcome streamed = testing::StreamingUnpack(archive, "m1");
+  EXPECT_EQ(streamed.status.code(), ErrorCode::kCorrupt) << streamed.status.ToString();
+  EXPECT_NE(streamed.status.message().find("which is not an earlier chunk that is neither a copy nor referencing"),
+            std::string::npos)
+      << streamed.status.ToString();
 }
 
 TEST(ReferenceChunks, OnlyTwoGgufInputsMakeA22Archive) {

@@ -5,7 +5,8 @@
 # format-2.1 (compressed manifest) fixtures, and the mode and mtime of a 2.1 archive, and
 # refuses every damaged archive in fixtures/invalid; it lists and restores the members of
 # an archive of several (and of the committed one, format-2.1-members), and refuses hostile
-# member names. Exit 77 (skip) without the corpus,
+# member names and a member record that disagrees with the manifest. Exit 77 (skip)
+# without the corpus,
 # unless CI=true.
 set -u
 SGZ=$1
@@ -156,6 +157,24 @@ PYEOF
     fail "hostile name '$bad': status $rc: $(cat "$T/err")"
   fi
 done
+
+# Member records (2.2, before each member's chunks): one whose name disagrees with the
+# manifest ("aa/x" patched to "aa/q" in the record, its checksum recomputed) is refused;
+# sgz's random-access reader never reads it (a stream reader refuses it too).
+"$PY" - "$T/m.sgz" "$T/rec.sgz" <<'PYEOF'
+import struct, sys, xxhash
+data = bytearray(open(sys.argv[1], "rb").read())
+at = data.index(b"SGZR")
+assert data[at + 26:at + 30] == b"aa/x", "first record names aa/x"
+data[at + 26:at + 30] = b"aa/q"
+size = struct.unpack_from("<I", data, at + 8)[0]
+struct.pack_into("<Q", data, at + 12, xxhash.xxh3_64_intdigest(bytes(data[at + 20:at + 20 + size])))
+open(sys.argv[2], "wb").write(data)
+PYEOF
+rm -rf "$T/rout"; mkdir "$T/rout"
+"$PY" "$READER" "$T/rec.sgz" -C "$T/rout" 2> "$T/err"; rc=$?
+if [ "$rc" = 1 ] && grep -q "member record at offset 16: disagrees with file 'aa/x'" "$T/err" && [ -z "$(ls -A "$T/rout")" ]; then
+  pass=$((pass + 1)); else fail "record disagreeing with the manifest: status $rc: $(cat "$T/err")"; fi
 
 for f in "$FIX"/demo.gguf "$FIX"/valid/*.gguf "$FIX"/invalid/*.gguf; do
   roundtrip "$f"

@@ -1,5 +1,8 @@
 #include "spec_code.h"
 
+#include "common/checksum.h"
+#include "container/member_record.h"
+
 #include "common/coding.h"
 #include "container/format.h"
 #include "streams/codec.h"
@@ -136,6 +139,23 @@ Sample FooterSample() {
                       SGZ_FIELD_STATED(f, minor, SpecMinor()),
                       {"flags", Zero()},
                       {"magic", Bytes(std::string(reinterpret_cast<const char*>(kFooterMagic), 8))}};
+  return out;
+}
+
+Sample MemberRecordSample() {
+  MemberRecord r;
+  r.first_chunk = 0x01020304;
+  r.name = "zoo/x.gguf";
+  Sample out;
+  r.EncodeTo(&out.bytes);
+  out.length = out.bytes.size();
+  const std::string content = out.bytes.substr(RecordHeader::kEncodedLength);
+  out.scope.fields = {{"tag", Bytes(Le(kRecordTag, 4))},
+                      {"kind", Int(RecordHeader::kMember)},
+                      {"flags", Zero()},
+                      {"size", Int(content.size())},
+                      {"checksum", Int(Xxh3(content.data(), content.size()))},
+                      {"content", Rest()}};
   return out;
 }
 

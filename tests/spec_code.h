@@ -29,6 +29,7 @@ Sample FileHeaderSample();
 Sample FooterSample();
 Sample ChunkHeaderSample();       // the fixed part
 Sample StreamDescriptorSample();  // descriptor 0
+Sample MemberRecordSample();      // MemberRecord::EncodeTo: the 20-byte header, then the content
 
 // The manifest (spec_code_manifest.cc). The sample manifest has three chunks, a
 // GGUF file with two tensors and an opaque file, each field a sentinel.

@@ -212,6 +212,7 @@ const std::vector<Contract>& Contracts() {
       {"File header", 0, Fields(FileHeaderSample), true},
       {"Chunks > Chunk header (fixed part)", 0, Fields(ChunkHeaderSample), true},
       {"Chunks > Stream descriptor", 0, Fields(StreamDescriptorSample), true},
+      {"Member records", 0, Fields(MemberRecordSample), true},
       {"Codecs", 0, Ids({"Id", "Name", "Since", "Stored bytes"}, {0, 1, 2}, CodecRows), true},
       {"Transforms", 0, Ids({"Id", "Name", "Since", "Streams"}, {0, 1, 2}, TransformRows), true},
       {"Transforms > GGML type table", 0,

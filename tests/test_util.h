@@ -100,12 +100,20 @@ inline UnpackOutcome RandomAccessUnpack(const std::string& archive) {
 }
 
 // The whole archive through the in-order streaming reader (UnpackStream), one thread.
-inline UnpackOutcome StreamingUnpack(const std::string& archive) {
+// With `member`: that member of several.
+inline UnpackOutcome StreamingUnpack(const std::string& archive, const std::string& member = "") {
   std::unique_ptr<InputStream> in = NewMemoryInputStream(reinterpret_cast<const uint8_t*>(archive.data()), archive.size());
   StringSink sink;
   StreamUnpackStats stats;
-  Status s = UnpackStream(in.get(), &sink, &stats, 1);
+  Status s = UnpackStream(in.get(), &sink, &stats, 1, member);
   return {s, sink.out};
+}
+
+// Every member through the streaming reader (VerifyStream), one thread.
+inline Status StreamingVerify(const std::string& archive) {
+  std::unique_ptr<InputStream> in = NewMemoryInputStream(reinterpret_cast<const uint8_t*>(archive.data()), archive.size());
+  StreamUnpackStats stats;
+  return VerifyStream(in.get(), &stats, 1);
 }
 
 // fixtures/valid/all-types.gguf packed once per process with the smallest

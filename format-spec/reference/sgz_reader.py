@@ -658,6 +658,45 @@ class Archive:
         decode = decode_manifest_v2 if major == 2 else decode_manifest_v1
         self.chunks, self.files = decode(frame, offset, self.version)
         check_member_names(self.files)
+        self.check_member_records()
+
+    def check_member_records(self):
+        """Member records (2.2) in the gap before a file's first chunk: a random-access
+        reader needs none, but those there must be sound and agree with the manifest."""
+        ends = {}
+        end = HEADER_SIZE
+        for entry in self.chunks:
+            ends[entry["file_offset"]] = end
+            end = entry["file_offset"] + entry["stored_size"]
+        for f in self.files:
+            if not f["chunk_refs"] or self.version.major != 2:
+                continue
+            first = self.chunks[f["chunk_refs"][0]]["file_offset"]
+            at = ends[first]
+            gap = self.read(at, first - at)
+            pos = 0
+            while pos + 20 <= len(gap):
+                tag = gap[pos:pos + 4]
+                if tag == b"SGZM":  # a manifest and footer superseded by an append
+                    pos += 16 + struct.unpack_from("<Q", gap, pos + 8)[0] + FOOTER_SIZE
+                    continue
+                if tag != b"SGZR":
+                    break
+                kind, flags, size, checksum = struct.unpack_from("<HHIQ", gap, pos + 4)
+                where = f"member record at offset {at + pos}"
+                require(flags == 0, f"{where}: reserved flags are set")
+                content = gap[pos + 20:pos + 20 + size]
+                require(len(content) == size and xxh3(content) == checksum,
+                        f"{where}: checksum mismatch", "ChecksumMismatch")
+                pos += 20 + size
+                if kind != 1:
+                    continue
+                c = Cursor(content, where)
+                first_chunk = c.u32("first_chunk")
+                name = c.string(MAX_NAME_BYTES, "name")
+                require(pos == len(gap) and first_chunk == f["chunk_refs"][0]
+                        and name == f["name"],
+                        f"{where}: disagrees with file '{display(f['name'])}'")
 
     def read(self, offset, size):
         self.f.seek(offset)

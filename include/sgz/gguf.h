@@ -24,6 +24,8 @@ struct TensorInfo {
   uint64_t size = 0;           // payload bytes in the original file
   uint64_t stored_size = 0;    // compressed bytes of the chunks holding it (a chunk shared
                                // with other tensors: in proportion to its bytes there)
+  uint64_t shared_size = 0;    // its payload bytes in copies of earlier chunks (stored once,
+                               // by another member; format 2.1): size when all of it is
   uint64_t first_chunk = 0;    // the chunks holding it: [first_chunk, first_chunk + chunks)
   uint64_t chunks = 0;         // in the file's order; 0 for an empty tensor
 };

@@ -331,6 +331,10 @@ struct UnpackOptions {
   // (format 2.0 and earlier, input packed from a pipe) leave the file as
   // created: mode 0666 less the umask, mtime now.
   bool restore_attributes = true;
+  // From standard input ("-" as `in` of UnpackFile, UnpackTo): the member to
+  // unpack, by name; empty: the only one. (A seekable archive's member is
+  // opened with Reader::OpenMember instead.)
+  std::string member;
 };
 
 struct UnpackSummary {
@@ -360,6 +364,25 @@ Error UnpackFile(const std::string& in, const std::string& out, bool overwrite, 
 // filled on success.
 Error UnpackTo(const std::string& in, const WriteCallback& write, const UnpackOptions& options,
                UnpackSummary* summary = nullptr);
+
+// Restores members of the archive `in` read once, in order ("-": standard
+// input; the archive need not be seekable), under the existing directory
+// `dir`, creating sub-directories: all of them, or those `members` names (a
+// member's name, or a directory of them: "zoo" or "zoo/"). Needs the member
+// records that sgz 2.2 writes before each member's chunks (an archive of
+// several members written by sgz 2.1 has none: NotSupported, give the file).
+// Names are checked (relative, no '.', '..' or empty component, no NUL),
+// no symbolic link below `dir` is followed, and without options.overwrite an
+// existing file is never replaced. Each member is written to a temporary
+// file beside its final name and renamed only once the whole archive, its
+// manifest and the member's checksum have checked out; a failure removes
+// them all (and the directories it created, when empty). Copies of earlier
+// chunks are read back from those files, or decoded again from a spool of
+// the stored chunks of members not selected (an unlinked temporary file of
+// at most the archive's size). Memory: about the largest chunk per thread
+// and the manifest, whatever the archive's size.
+Error UnpackStreamMembers(const std::string& in, const std::string& dir, const std::vector<std::string>& members,
+                          const UnpackOptions& options, UnpackSummary* summary = nullptr);
 
 }  // namespace sgz
 

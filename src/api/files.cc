@@ -191,7 +191,7 @@ Error UnpackFile(const std::string& in, const std::string& out, const UnpackOpti
     std::unique_ptr<InputStream> input = NewFdInputStream(STDIN_FILENO, "<stdin>");
     CountingSink sink(file->get(), &options.progress, 0);
     StreamUnpackStats stats;
-    Status s = UnpackStream(input.get(), &sink, &stats, options.threads);
+    Status s = UnpackStream(input.get(), &sink, &stats, options.threads, options.member);
     if (!s.ok()) return OnPath(s, sink.failed() ? OutName(out) : in);
     s = (*file)->Commit(options.restore_attributes ? &stats.attributes : nullptr);
     if (!s.ok()) return OnPath(s, OutName(out));
@@ -227,7 +227,7 @@ Error UnpackTo(const std::string& in, const WriteCallback& write, const UnpackOp
     CountingSink sink(&to_write, &options.progress, 0);
     std::unique_ptr<InputStream> input = NewFdInputStream(STDIN_FILENO, "<stdin>");
     StreamUnpackStats stats;
-    Status s = UnpackStream(input.get(), &sink, &stats, options.threads);
+    Status s = UnpackStream(input.get(), &sink, &stats, options.threads, options.member);
     if (!s.ok()) return sink.failed() ? to_write.error() : OnPath(s, in);
     if (summary != nullptr) FillStreamed(stats, summary);
     return Error();
@@ -361,7 +361,11 @@ Error VerifyStdin(const VerifyOptions& options, InputStream* against, VerifyResu
   CountingSink sink(&to_compare, &options.progress, 0);
   std::unique_ptr<InputStream> input = NewFdInputStream(STDIN_FILENO, "<stdin>");
   StreamUnpackStats stats;
-  Status s = UnpackStream(input.get(), &sink, &stats, options.threads);
+  // Without a file to compare with, every member is checked; with one, the
+  // only member or the one named.
+  Status s = compare || !options.member.empty()
+                 ? UnpackStream(input.get(), &sink, &stats, options.threads, options.member)
+                 : internal::VerifyStream(input.get(), &stats, options.threads);
   r->opened = s.ok() || stats.chunks > 0;
   r->original_size = stats.original_bytes;
   r->chunks_checked = stats.chunks;
@@ -390,9 +394,6 @@ Error VerifyFile(const std::string& archive, const VerifyOptions& options, Verif
       if (options.against == "-") {
         return Error(ErrorCode::kInvalidArgument, "standard input cannot be both the archive and the file to compare with")
             .set_path("-");
-      }
-      if (!options.member.empty()) {
-        return Error(ErrorCode::kInvalidArgument, "verifying a member by name needs the archive file").set_path("-");
       }
       return VerifyStdin(options, against.get(), &r);
     }

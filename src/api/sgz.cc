@@ -202,6 +202,7 @@ ErrorOr<Reader> Reader::Impl::MakeView(std::shared_ptr<Archive> archive, uint32_
   for (const TensorEntry& t : f.tensors) {
     TensorInfo info = PublicTensor(t);
     info.stored_size = v.TensorStoredBytes(t);
+    info.shared_size = v.TensorSharedBytes(t);
     v.TensorChunks(t, &info.first_chunk, &info.chunks);
     impl->tensors.push_back(std::move(info));
   }

@@ -111,6 +111,7 @@ int ListTensors(const Args& r, const Common& c, const std::string& in, const Lis
              ", \"shape\": " + Shape(t.shape) + ", \"offset\": " + std::to_string(t.offset) + ", \"size\": " +
              std::to_string(t.size) + ", \"stored\": " + (archive ? std::to_string(t.stored_size) : "null") +
              ", \"ratio\": " + (archive ? Fixed(Ratio(t.size, t.stored_size), 6) : "null") +
+             ", \"shared\": " + (archive ? std::to_string(t.shared_size) : "null") +
              ", \"first_chunk\": " + (archive ? std::to_string(t.first_chunk) : "null") +
              ", \"chunks\": " + (archive ? std::to_string(t.chunks) : "null") + "}";
     }
@@ -129,7 +130,10 @@ int ListTensors(const Args& r, const Common& c, const std::string& in, const Lis
          chunks ? "  chunks" : "");
   for (const TensorInfo* t : tensors) {
     const std::string stored = archive ? SizeText(t->stored_size, exact) : "-";
-    const std::string ratio = archive ? Fixed(Ratio(t->size, t->stored_size), 4) : "-";
+    // A tensor stored as copies of another member's costs a copy's header: its
+    // ratio says where its bytes are instead of a meaningless thousandfold.
+    const bool copied = t->size > 0 && t->shared_size == t->size;
+    const std::string ratio = !archive ? "-" : copied ? "copy" : Fixed(Ratio(t->size, t->stored_size), 4);
     printf("%-40s %-8s %-24s %12" PRIu64 " %14s %14s %8s", t->name.c_str(), t->type.c_str(),
            Shape(t->shape).c_str(), t->offset, SizeText(t->size, exact).c_str(), stored.c_str(), ratio.c_str());
     if (chunks) {  // "7", or "7-9" for three chunks ("-" for none)
@@ -189,11 +193,13 @@ int ListMembers(const Args& r, const Common& c, const std::string& in, Listed& l
              "}");
     return kExitOk;
   }
-  printf("%-48s %-6s %14s %14s %8s\n", "member", "kind", "original", "stored", "ratio");
+  // shared: original bytes held as copies of earlier members' chunks; the
+  // ratio is then that of what the member adds to the archive.
+  printf("%-48s %-6s %14s %14s %14s %8s\n", "member", "kind", "original", "stored", "shared", "ratio");
   for (const MemberInfo* m : members) {
-    printf("%-48s %-6s %14s %14s %8s\n", m->name.c_str(), m->gguf ? "gguf" : "opaque",
+    printf("%-48s %-6s %14s %14s %14s %8s\n", m->name.c_str(), m->gguf ? "gguf" : "opaque",
            SizeText(m->original_size, exact).c_str(), SizeText(m->stored_size, exact).c_str(),
-           Fixed(Ratio(m->original_size, m->stored_size), 4).c_str());
+           SizeText(m->shared_size, exact).c_str(), Fixed(Ratio(m->original_size, m->stored_size), 4).c_str());
   }
   std::string shown = Plural(members.size(), "member");
   if (!patterns.empty()) shown = std::to_string(members.size()) + " of " + Plural(all.size(), "member");

@@ -55,8 +55,9 @@ const Command kCommands[] = {
      "those named (a MEMBER may be a directory of them: zoo/), restored under DIR (default:\n"
      "the current directory) by their names, sub-directories made; never outside DIR (no\n"
      "absolute name, no '..', no symbolic link followed); existing files refused without -f,\n"
-     "before anything is written. MEMBER -o OUT or -c: that one member. Members need the\n"
-     "archive file: IN - is refused with -C or MEMBER.\n"
+     "before anything is written. MEMBER -o OUT or -c: that one member. From IN - the\n"
+     "members are restored in one pass (each renamed into place once the whole archive\n"
+     "checked out); an archive of several members written by sgz 2.1 needs the file.\n"
      "  -k/--keep     accepted and ignored: sgz never deletes its input\n"
      "  -v            a line on stderr: IN: archive size -> OUT (size), chunks, time, speed\n"
      "examples:\n"
@@ -64,7 +65,8 @@ const Command kCommands[] = {
      "  sgz unpack model.gguf.sgz -o models/\n"
      "  sgz unpack zoo.sgz -C out                # out/zoo/...\n"
      "  sgz unpack zoo.sgz zoo/x.gguf -o x.gguf\n"
-     "  curl -s URL/model.gguf.sgz | sgz unpack - -o model.gguf\n"},
+     "  curl -s URL/model.gguf.sgz | sgz unpack - -o model.gguf\n"
+     "  curl -s URL/zoo.sgz | sgz unpack - -C out\n"},
     {"ls", CmdLs, "sgz ls IN.sgz... [MEMBER] [PATTERN...] [--json] [--bytes]",
      "Lists tensors: name, type, shape, offset, original bytes, stored bytes, ratio.\n"
      "Sizes read like ls -h (K, M, G: 1024-based, rounded up); --bytes: exact numbers.\n"

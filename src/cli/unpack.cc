@@ -24,11 +24,22 @@ int CmdUnpack(const Args& r, const Common& c, const std::vector<std::string>& ar
   const std::string in = args[0];
   const std::vector<std::string> wanted(args.begin() + 1, args.end());
   const bool to_dir = r.count("directory") > 0;
-  if (in == "-" && (to_dir || !wanted.empty())) {
-    return Fail(in, Error(ErrorCode::kInvalidArgument, "unpacking members by name or under -C DIR needs the archive "
-                                                       "file (a stream is not supported yet); give the file's name"));
-  }
   const bool one_out = r.count("output") || r.count("stdout");
+  if (in == "-" && (to_dir || (!wanted.empty() && !one_out))) {
+    // In one pass, in bounded memory: members as their records announce them.
+    UnpackOptions options;
+    options.overwrite = c.force;
+    options.threads = c.threads;
+    UnpackSummary summary;
+    const Error e = UnpackStreamMembers(in, to_dir ? r["directory"].as<std::string>() : ".", wanted, options, &summary);
+    if (!e.ok()) return Fail(e.path(), e);
+    if (r.count("stats")) {
+      fprintf(stderr, "read %s sequentially, decoded %s, wrote %s\n", Plural(summary.reads.bytes_read, "archive byte").c_str(),
+              Plural(summary.reads.chunks_decoded, "chunk").c_str(), Plural(summary.original_size, "byte").c_str());
+    }
+    return kExitOk;
+  }
+  if (in == "-" && wanted.size() > 1) return Usage("-o and -c write one member; give one MEMBER, or -C DIR for several");
   // As before members: an archive without -o whose name gives no output
   // name is a usage error before it is opened.
   const bool as_before = !to_dir && wanted.empty() && !one_out && DefaultUnpackName(in).empty();
@@ -66,6 +77,7 @@ int CmdUnpack(const Args& r, const Common& c, const std::vector<std::string>& ar
   options.overwrite = c.force;
   options.threads = c.threads;
   options.progress = progress.Callback();
+  if (in == "-" && !wanted.empty()) options.member = wanted[0];
   UnpackSummary summary;
   const auto start = std::chrono::steady_clock::now();
   const Error e = UnpackFile(in, out, options, &summary);

@@ -71,9 +71,15 @@ std::string ChunkStore::DescribeChunk(uint32_t index) const {
   return s;
 }
 
+// A member record is at most 20 + 2^16 bytes; this covers every one sgz writes.
+constexpr uint64_t kHeaderReadAlong = 4096 + 64;
+
 Status ChunkStore::ReadArchive(uint32_t index, uint64_t offset, uint64_t n, std::vector<uint8_t>* buf,
                                uint64_t* base) {
-  const bool with_header = !header_checked_ && offset == FileHeader::kEncodedLength;
+  // Chunk 0 follows the header, or (2.2, several members) the first member
+  // record after it: a few more bytes bring the header along.
+  const bool with_header = !header_checked_ && index == 0 && offset >= FileHeader::kEncodedLength &&
+                           offset <= FileHeader::kEncodedLength + kHeaderReadAlong;
   *base = with_header ? 0 : offset;
   const uint64_t len = offset + n - *base;
   if (buf->size() < len) buf->resize(len);

@@ -216,6 +216,19 @@ Status FileView::ReadGgufHeader(std::vector<uint8_t>* header, GgufLayout* layout
   return Status::Ok();
 }
 
+uint64_t FileView::TensorSharedBytes(const TensorEntry& t) const {
+  const std::vector<ChunkEntry>& chunks = store_->manifest().chunks;
+  if (t.size == 0 || starts_.empty()) return 0;
+  const uint64_t t_end = t.offset + t.size;
+  uint64_t total = 0;
+  for (size_t i = FindChunk(t.offset); i < starts_.size() && starts_[i] < t_end; ++i) {
+    const ChunkEntry& c = chunks[file().chunks[i]];
+    if (c.transform != Transform::kCopy) continue;
+    total += std::min(t_end, starts_[i] + c.original_size) - std::max(t.offset, starts_[i]);
+  }
+  return total;
+}
+
 uint64_t FileView::TensorStoredBytes(const TensorEntry& t) const {
   const FileEntry& f = file();
   const std::vector<ChunkEntry>& chunks = store_->manifest().chunks;

@@ -72,6 +72,8 @@ class FileView {
   // tensors in one chunk) is shared among them in proportion to their bytes
   // in it; a chunk that holds only this tensor (and padding) counts in full.
   uint64_t TensorStoredBytes(const TensorEntry& tensor) const;
+  // Payload bytes of the tensor that lie in copy chunks (stored once, elsewhere).
+  uint64_t TensorSharedBytes(const TensorEntry& tensor) const;
   // The chunks TensorStoredBytes counts: *count of them from *first (index
   // in the file's chunk order); 0 for an empty tensor.
   void TensorChunks(const TensorEntry& tensor, uint64_t* first, uint64_t* count) const;

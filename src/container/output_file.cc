@@ -30,6 +30,20 @@ Status WriteAll(int fd, const void* data, size_t n, const std::string& path) {
   return Status::Ok();
 }
 
+// Reads back n bytes at `offset` of a file this process wrote.
+Status PreadAll(int fd, uint64_t offset, void* buf, size_t n, const std::string& path) {
+  uint8_t* p = static_cast<uint8_t*>(buf);
+  while (n > 0) {
+    ssize_t r = pread(fd, p, n, static_cast<off_t>(offset));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return Status::IOError(r < 0 ? Errno(path) : path + ": shorter than what was written");
+    p += r;
+    n -= static_cast<size_t>(r);
+    offset += static_cast<uint64_t>(r);
+  }
+  return Status::Ok();
+}
+
 // On the temporary, before the rename: the file appears with its attributes.
 Status Apply(int fd, const FileAttributes& a, const std::string& path) {
   if (a.has_mode && fchmod(fd, static_cast<mode_t>(a.mode & 0777)) != 0) {
@@ -91,9 +105,43 @@ OutputFile::~OutputFile() {
 }
 
 Status OutputFile::Write(const void* data, size_t n) {
-  if (fd_ < 0) return Status::IOError(path_ + ": write after close");
+  if (fd_ < 0) SGZ_RETURN_IF_ERROR(Reopen());
+  size_ += n;
   return WriteAll(fd_, data, n, is_stdout_ ? "<stdout>" : path_);
 }
+
+void OutputFile::Park() {
+  if (temp_path_.empty() || committed_ || fd_ < 0) return;
+  close(fd_);
+  fd_ = -1;
+}
+
+Status OutputFile::Reopen() {
+  if (fd_ >= 0) return Status::Ok();
+  if (temp_path_.empty() || committed_) return Status::IOError(path_ + ": write after close");
+  // The temporary it made (O_EXCL, a random name); still its size, or
+  // something else replaced it.
+  int fd = open(temp_path_.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  struct stat st;
+  if (fd < 0) return Status::IOError(Errno(temp_path_));
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) != size_) {
+    close(fd);
+    return Status::IOError(temp_path_ + ": changed while it waited to be renamed");
+  }
+  lseek(fd, 0, SEEK_END);
+  fd_ = fd;
+  return Status::Ok();
+}
+
+Status OutputFile::ReadAt(uint64_t offset, void* buf, size_t n) {
+  if (!readable()) return Status::IOError(path_ + ": cannot read back");
+  const bool parked = fd_ < 0;
+  SGZ_RETURN_IF_ERROR(Reopen());
+  Status s = PreadAll(fd_, offset, buf, n, temp_path_);
+  if (parked) Park();
+  return s;
+}
+
 
 Status OutputFile::Commit(const FileAttributes* attributes) {
   if (is_stdout_) {
@@ -106,6 +154,7 @@ Status OutputFile::Commit(const FileAttributes* attributes) {
     fd_ = -1;
     return s;
   }
+  SGZ_RETURN_IF_ERROR(Reopen());
   if (attributes != nullptr) SGZ_RETURN_IF_ERROR(Apply(fd_, *attributes, path_));
   if (fsync(fd_) != 0 || close(fd_) != 0) {
     fd_ = -1;

@@ -29,6 +29,15 @@ class OutputFile : public ByteSink {
   // the owner is not restored either. The mtime is set after the last write.
   // Standard output and devices get no attributes.
   Status Commit(const FileAttributes* attributes = nullptr);
+  // Whether the bytes written can be read back (a temporary file, not
+  // standard output or a device), and reading them: what a streaming reader
+  // serves copies of earlier chunks from.
+  bool readable() const { return !temp_path_.empty() && !committed_; }
+  Status ReadAt(uint64_t offset, void* buf, size_t n);
+  // Closes the temporary file's descriptor until the next Write, ReadAt or
+  // Commit reopens it, so that many outputs can wait for their Commit
+  // without holding a descriptor each (a stream of thousands of members).
+  void Park();
   const std::string& path() const { return path_; }
 
  private:
@@ -41,6 +50,8 @@ class OutputFile : public ByteSink {
   bool is_stdout_ = false;
   bool is_device_ = false;
   int slot_ = -1;  // in the signal handler's list of temporaries
+  uint64_t size_ = 0;  // bytes written
+  Status Reopen();
 };
 
 }  // namespace sgz::internal

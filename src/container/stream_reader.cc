@@ -1,5 +1,6 @@
 #include "container/stream_reader.h"
 
+#include <memory>
 #include <vector>
 
 #include "common/checksum.h"
@@ -28,6 +29,11 @@ Status ReadExact(InputStream* in, uint64_t n, const std::string& what, std::vect
   return Status::Ok();
 }
 
+bool SameAttributes(const FileAttributes& a, const FileAttributes& b) {
+  return a.has_mode == b.has_mode && a.mode == b.mode && a.has_mtime == b.has_mtime && a.mtime_sec == b.mtime_sec &&
+         a.mtime_nsec == b.mtime_nsec;
+}
+
 struct SeenChunk {
   uint64_t offset;
   uint64_t stored_size;
@@ -37,138 +43,387 @@ struct SeenChunk {
   uint32_t type;
 };
 
+struct Member {
+  size_t index = 0;  // in stream order
+  bool has_record = false;
+  MemberRecord record;
+  uint64_t offset = 0;  // of its record, or of its first chunk
+  uint32_t first_chunk = 0;
+  uint32_t chunks = 0;
+  MemberOutput out;
+  uint64_t bytes = 0;  // decoded and written
+  Xxh3Stream whole;
+};
+
 struct StreamItem {
   std::string name;  // "chunk N at offset O"
   ChunkHeader header;
-  std::vector<uint8_t> payload;
-  std::vector<uint8_t> decoded;
+  std::vector<uint8_t> head, payload, decoded;
+  Member* member = nullptr;
+};
+
+class Walker {
+ public:
+  Walker(InputStream* in, StreamTarget* target, StreamUnpackStats* stats)
+      : in_(in), target_(target), stats_(stats) {}
+
+  Status Run(unsigned threads) {
+    std::vector<uint8_t> buf;
+    SGZ_RETURN_IF_ERROR(ReadExact(in_, FileHeader::kEncodedLength, "header", &buf));
+    SGZ_ASSIGN_OR_RETURN(header_, FileHeader::DecodeFrom(buf.data(), buf.size()));
+    log_ = std::make_unique<StreamChunkLog>(header_.version());
+    threads = ResolveThreads(threads);
+    OrderedPipeline<StreamItem> pipeline(
+        threads > 1 ? SharedThreadPool() : nullptr, threads,
+        [](StreamItem& item) {
+          // Copies and referencing chunks need earlier chunks' bytes: resolved
+          // in order, by Consume.
+          if (item.member->out.sink == nullptr || item.header.transform == Transform::kCopy ||
+              item.header.transform == Transform::kReference) {
+            return Status::Ok();
+          }
+          Status s = DecodeChunkPayload(item.header, item.payload.data(), item.payload.size(), &item.decoded);
+          return s.ok() ? s : s.WithContext(item.name);
+        },
+        [this](StreamItem& item) { return Consume(&item); });
+    std::vector<uint8_t> manifest;
+    uint64_t manifest_offset = 0;
+    bool after_footer = false;
+    for (;;) {
+      const uint64_t offset = in_->position();
+      const uint8_t* data;
+      uint64_t got;
+      SGZ_RETURN_IF_ERROR(in_->Peek(4, &data, &got));
+      if (got < 4 && after_footer) return Status::Corruption("footer: trailing bytes after the footer");
+      if (got < 4) return Status::Corruption("archive truncated at offset " + Num(offset) + " (no manifest)");
+      const uint32_t tag = LoadU32LE(data);
+      if (tag == kChunkTag) {
+        if (members_.empty()) SGZ_RETURN_IF_ERROR(NewMember(nullptr, offset));
+        SGZ_ASSIGN_OR_RETURN(std::unique_ptr<StreamItem> item, pipeline.NewItem());
+        SGZ_RETURN_IF_ERROR(ReadChunk(offset, item.get()));
+        SGZ_RETURN_IF_ERROR(pipeline.Push(std::move(item)));
+      } else if (tag == kRecordTag) {
+        SGZ_RETURN_IF_ERROR(ReadRecord(offset));
+      } else if (tag == kManifestTag) {
+        bool last;
+        SGZ_RETURN_IF_ERROR(ReadManifest(&manifest, &last));
+        manifest_offset = offset;
+        if (last) break;
+      } else if (after_footer) {
+        return Status::Corruption("footer: trailing bytes after the footer");
+      } else {
+        // Chunks and records run up to the manifest: these bytes are none of
+        // them, whichever one was damaged.
+        return Status::Corruption("offset " + Num(offset) + ": neither chunk " + Num(seen_.size()) +
+                                  " (tag SGZC), a member record (SGZR) nor the manifest (SGZM)");
+      }
+      after_footer = tag == kManifestTag;
+    }
+    SGZ_RETURN_IF_ERROR(pipeline.Finish());
+    target_->Written(members_.size());
+    stats_->spooled_bytes = log_->spooled_bytes();
+    if (members_.empty()) SGZ_RETURN_IF_ERROR(NewMember(nullptr, manifest_offset));  // an archive of no chunks
+    return Check(manifest, manifest_offset);
+  }
+
+ private:
+  Status NewMember(const MemberRecord* record, uint64_t offset) {
+    auto m = std::make_unique<Member>();
+    m->has_record = record != nullptr;
+    if (record != nullptr) m->record = *record;
+    m->offset = offset;
+    m->first_chunk = static_cast<uint32_t>(seen_.size());
+    m->index = members_.size();
+    SGZ_ASSIGN_OR_RETURN(m->out, target_->Begin(members_.size(), record, offset));
+    members_.push_back(std::move(m));
+    return Status::Ok();
+  }
+
+  Status ReadRecord(uint64_t offset) {
+    const std::string rw = "member record at offset " + Num(offset);
+    std::vector<uint8_t> buf;
+    SGZ_RETURN_IF_ERROR(ReadExact(in_, RecordHeader::kEncodedLength, rw, &buf));
+    Result<RecordHeader> h = RecordHeader::DecodeFrom(buf.data());
+    if (!h.ok()) return h.status().WithContext(rw);
+    SGZ_RETURN_IF_ERROR(ReadExact(in_, h->size, rw, &buf));
+    if (h->kind != RecordHeader::kMember) {
+      // A kind of a later version: it says nothing this reader needs.
+      if (!ChecksumMatches(Xxh3(buf.data(), buf.size()), h->checksum)) {
+        return Status::ChecksumMismatch(rw + ": checksum does not match its bytes");
+      }
+      return Status::Ok();
+    }
+    Result<MemberRecord> r = MemberRecord::DecodeContent(*h, buf.data());
+    if (!r.ok()) return r.status().WithContext(rw);
+    if (r->first_chunk != seen_.size()) {
+      return Status::Corruption(rw + ": says its member's first chunk is " + Num(r->first_chunk) + ", the stream is at chunk " +
+                                Num(seen_.size()));
+    }
+    Status s = CheckMemberName(r->name);
+    if (!s.ok()) return Status::Corruption(rw + ": member name '" + r->name + "' " + s.message());
+    return NewMember(&r.value(), offset);
+  }
+
+  Status ReadChunk(uint64_t offset, StreamItem* item) {
+    item->header = ChunkHeader();
+    item->name = "chunk " + Num(seen_.size()) + " at offset " + Num(offset);
+    item->member = members_.back().get();
+    const std::string& cw = item->name;
+    const uint8_t* data;
+    uint64_t got;
+    size_t needed = ChunkHeader::kFixedLength;
+    for (int pass = 0; pass < 2; ++pass) {
+      const size_t want = needed;
+      SGZ_RETURN_IF_ERROR(in_->Peek(want, &data, &got));
+      if (got < want) return Status::Corruption(cw + ": archive truncated in the chunk header");
+      Status s = ChunkHeader::DecodeFrom(data, got, header_.version(), &item->header, &needed);
+      if (!s.ok()) return s.WithContext(cw);
+      if (needed <= got) break;
+    }
+    const ChunkHeader& h = item->header;
+    if (h.transform == Transform::kCopy) {
+      // The chunk table's copy rules, checked now: the target's bytes are
+      // about to be used.
+      const uint32_t t = h.type;
+      if (t >= seen_.size() || seen_[t].transform == Transform::kCopy || seen_[t].original_size != h.original_size ||
+          seen_[t].checksum != h.checksum) {
+        return Status::Corruption(cw + ": a copy of chunk " + Num(t) +
+                                  ", which is not an earlier chunk of the same size and checksum that is no copy");
+      }
+    }
+    if (h.transform == Transform::kReference) {
+      // The chunk table's reference rules, likewise.
+      const uint32_t t = h.type;
+      if (t >= seen_.size() || seen_[t].transform == Transform::kCopy || seen_[t].transform == Transform::kReference) {
+        return Status::Corruption(cw + ": coded against chunk " + Num(t) +
+                                  ", which is not an earlier chunk that is neither a copy nor referencing");
+      }
+    }
+    item->head.assign(data, data + needed);
+    in_->Consume(needed);
+    SGZ_RETURN_IF_ERROR(ReadExact(in_, h.PayloadSize(), cw, &item->payload));
+    seen_.push_back({offset, needed + h.PayloadSize(), h.original_size, h.checksum, h.transform, h.type});
+    ++item->member->chunks;
+    return Status::Ok();
+  }
+
+  // In stream order, on the reading thread.
+  Status Consume(StreamItem* item) {
+    Member& m = *item->member;
+    if (m.index > 0) target_->Written(m.index);  // the stream has moved past the members before it
+    const ChunkHeader& h = item->header;
+    const bool copy = h.transform == Transform::kCopy;
+    if (m.out.sink == nullptr) {
+      if (copy) {
+        log_->NoteCopy(h.type);
+        return Status::Ok();
+      }
+      return log_->NoteStored(item->head, item->payload, h.original_size, h.checksum);
+    }
+    if (copy) {
+      Status s = log_->Read(h.type, &item->decoded);
+      if (!s.ok()) return s.WithContext(item->name);
+    } else if (h.transform == Transform::kReference) {
+      // Here, in order, rather than on a worker: the reference must have
+      // been noted. Metadata chunks, a small share of a pack.
+      std::vector<uint8_t> reference;
+      Status s = log_->Read(h.type, &reference);
+      if (s.ok()) s = DecodeChunkPayload(h, item->payload.data(), item->payload.size(), &item->decoded, &reference);
+      if (!s.ok()) return s.WithContext(item->name);
+    }
+    if (m.out.readback != nullptr) {
+      log_->NoteWritten(m.out.readback, m.bytes, h.original_size, h.checksum);
+    } else if (copy) {
+      log_->NoteCopy(h.type);
+    } else if (!m.has_record) {
+      // An archive of one file (the only kind without records, but for
+      // members appended to one) has no copies: spooling all its chunks
+      // would cost the archive's size in disk for nothing.
+      log_->NoteUnkept();
+    } else {
+      SGZ_RETURN_IF_ERROR(log_->NoteStored(item->head, item->payload, h.original_size, h.checksum));
+    }
+    m.whole.Update(item->decoded.data(), item->decoded.size());
+    m.bytes += item->decoded.size();
+    stats_->original_bytes += item->decoded.size();
+    ++stats_->chunks;
+    return m.out.sink->Write(item->decoded.data(), item->decoded.size());
+  }
+
+  // The manifest frame and footer at the input's position; *last when the
+  // input ends there, else they were superseded by an append.
+  Status ReadManifest(std::vector<uint8_t>* manifest, bool* last) {
+    std::vector<uint8_t> buf;
+    const uint64_t manifest_offset = in_->position();
+    SGZ_RETURN_IF_ERROR(ReadExact(in_, kManifestFrameHeader, "manifest", &buf));
+    const uint64_t body = LoadU64LE(buf.data() + 8);
+    if (body > kMaxManifestSize - kManifestFrameHeader) {
+      return Status::ResourceExhausted("manifest: size " + Num(body + kManifestFrameHeader) + " exceeds the limit " +
+                                       Num(kMaxManifestSize));
+    }
+    *manifest = buf;
+    SGZ_RETURN_IF_ERROR(ReadExact(in_, body, "manifest", &buf));
+    manifest->insert(manifest->end(), buf.begin(), buf.end());
+    SGZ_RETURN_IF_ERROR(ReadExact(in_, Footer::kEncodedLength, "footer", &buf));
+    SGZ_ASSIGN_OR_RETURN(Footer footer, Footer::DecodeFrom(buf.data(), buf.size()));
+    SGZ_RETURN_IF_ERROR(CheckVersionsAgree(header_, footer));
+    if (footer.manifest_offset != manifest_offset || footer.manifest_size != manifest->size()) {
+      return Status::Corruption("footer: manifest position disagrees with the archive");
+    }
+    if (!ChecksumMatches(Xxh3(manifest->data(), manifest->size()), footer.manifest_checksum)) {
+      return Status::ChecksumMismatch("manifest: checksum does not match its bytes");
+    }
+    const uint8_t* data;
+    uint64_t got;
+    SGZ_RETURN_IF_ERROR(in_->Peek(1, &data, &got));
+    *last = got == 0;
+    if (*last) stats_->archive_bytes = in_->position();
+    return Status::Ok();
+  }
+
+  // The member holding file entry `f`: the last one whose record names it
+  // (a member replaced by an append has an earlier record of the same name)
+  // and whose chunks are exactly the entry's.
+  Result<size_t> MemberOf(const FileEntry& f, size_t index) const {
+    for (size_t k = members_.size(); k-- > 0;) {
+      const Member& m = *members_[k];
+      if (m.has_record && m.record.name != f.name) continue;
+      if (m.chunks != f.chunks.size()) continue;
+      bool same = true;
+      for (uint32_t i = 0; i < m.chunks && same; ++i) same = f.chunks[i] == m.first_chunk + i;
+      if (!same) continue;
+      if (m.has_record && !SameAttributes(m.record.attributes, f.attributes)) {
+        return Status::Corruption("member record at offset " + Num(m.offset) + ": attributes disagree with file entry " +
+                                  Num(index) + " of the manifest");
+      }
+      return k;
+    }
+    return Status::Corruption("manifest: file entry " + Num(index) + " ('" + f.name +
+                              "') is no member of the stream (no member record with its name and chunks)");
+  }
+
+  Status Check(const std::vector<uint8_t>& bytes, uint64_t manifest_offset) {
+    SGZ_ASSIGN_OR_RETURN(Manifest m, Manifest::DecodeFrom(bytes.data(), bytes.size(), manifest_offset,
+                                                            header_.version()));
+    SGZ_RETURN_IF_ERROR(CheckMemberNames(m));
+    stats_->members = m.files.size();
+    if (m.files.size() > 1 && members_.size() == 1 && !members_[0]->has_record) {
+      // Its chunks were the members' back to back; where one ends is only in
+      // the manifest, which comes last.
+      return Status::NotSupported("the archive holds " + Num(m.files.size()) +
+                                  " members and no member records (sgz 2.1 wrote none): unpacking it from a stream "
+                                  "needs the archive file; give its name");
+    }
+    if (m.chunks.size() != seen_.size()) {
+      return Status::Corruption("manifest: lists " + Num(m.chunks.size()) + " chunks, the archive holds " +
+                                Num(seen_.size()));
+    }
+    for (size_t i = 0; i < seen_.size(); ++i) {
+      const ChunkEntry& e = m.chunks[i];
+      const SeenChunk& c = seen_[i];
+      if (e.file_offset != c.offset || e.stored_size != c.stored_size || e.original_size != c.original_size ||
+          e.checksum != c.checksum || e.transform != c.transform || e.type != c.type) {
+        return Status::Corruption("manifest: chunk " + Num(i) + " disagrees with the chunk read at offset " + Num(c.offset));
+      }
+    }
+    std::vector<size_t> member_of(m.files.size());
+    for (size_t i = 0; i < m.files.size(); ++i) {
+      const FileEntry& f = m.files[i];
+      SGZ_ASSIGN_OR_RETURN(member_of[i], MemberOf(f, i));
+      const Member& mb = *members_[member_of[i]];
+      if (mb.out.sink == nullptr) continue;  // not decoded
+      const std::string fw = m.files.size() > 1 ? "member '" + f.name + "': " : "";
+      if (mb.bytes != f.original_size) {
+        return Status::Corruption(fw + "manifest: original size " + Num(f.original_size) + ", decoded " + Num(mb.bytes));
+      }
+      Status s = CheckWholeFileChecksum(mb.whole.Digest(), f.checksum);
+      if (!s.ok()) return fw.empty() ? s : s.WithContext(fw.substr(0, fw.size() - 2));
+    }
+    return target_->Finish(m, member_of);
+  }
+
+  InputStream* in_;
+  StreamTarget* target_;
+  StreamUnpackStats* stats_;
+  FileHeader header_;
+  std::unique_ptr<StreamChunkLog> log_;
+  std::vector<SeenChunk> seen_;
+  std::vector<std::unique_ptr<Member>> members_;
+};
+
+// One file to one sink: the only one, or the member named `member`.
+class SinkTarget : public StreamTarget {
+ public:
+  SinkTarget(ByteSink* out, const std::string& member, StreamUnpackStats* stats)
+      : out_(out), member_(member), stats_(stats) {}
+  Result<MemberOutput> Begin(size_t index, const MemberRecord* record, uint64_t offset) override {
+    if (member_.empty()) {
+      if (index > 0) {
+        return Status::NotSupported("offset " + Num(offset) +
+                                    ": the archive holds several members: name the one to unpack, or unpack them all under a directory");
+      }
+      written_ = index;
+      return MemberOutput{out_, nullptr};
+    }
+    // Unnamed (only the manifest will tell): written, in case it is the one.
+    if (record == nullptr || record->name == member_) {
+      if (written_ != SIZE_MAX) {
+        return Status::NotSupported("offset " + Num(offset) + ": member '" + member_ +
+                                    "' may be this one or an earlier one (members were appended); give the archive file");
+      }
+      written_ = index;
+      return MemberOutput{out_, nullptr};
+    }
+    return MemberOutput();
+  }
+  Status Finish(const Manifest& m, const std::vector<size_t>& member_of) override {
+    for (size_t i = 0; i < m.files.size(); ++i) {
+      if (!member_.empty() && m.files[i].name != member_) continue;
+      if (member_of[i] != written_) break;
+      stats_->attributes = m.files[i].attributes;
+      return Status::Ok();
+    }
+    if (member_.empty()) return Status::Corruption("manifest: the file written is not in the manifest");
+    return Status::NotFound("no member '" + member_ + "' in the archive");
+  }
+
+ private:
+  ByteSink* out_;
+  std::string member_;
+  StreamUnpackStats* stats_;
+  size_t written_ = SIZE_MAX;
+};
+
+// Every member decoded, nothing kept.
+class CheckTarget : public StreamTarget {
+ public:
+  Result<MemberOutput> Begin(size_t, const MemberRecord*, uint64_t) override { return MemberOutput{&discard_, nullptr}; }
+  Status Finish(const Manifest&, const std::vector<size_t>&) override { return Status::Ok(); }
+
+ private:
+  class Discard : public ByteSink {
+   public:
+    Status Write(const void*, size_t) override { return Status::Ok(); }
+  } discard_;
 };
 
 }  // namespace
 
-Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, unsigned threads) {
+Status VerifyStream(InputStream* in, StreamUnpackStats* stats, unsigned threads) {
+  CheckTarget target;
+  return StreamArchive(in, &target, stats, threads);
+}
+
+Status StreamArchive(InputStream* in, StreamTarget* target, StreamUnpackStats* stats, unsigned threads) {
   *stats = StreamUnpackStats();
-  std::vector<uint8_t> buf;
-  SGZ_RETURN_IF_ERROR(ReadExact(in, FileHeader::kEncodedLength, "header", &buf));
-  SGZ_ASSIGN_OR_RETURN(const FileHeader header, FileHeader::DecodeFrom(buf.data(), buf.size()));
+  Walker walker(in, target, stats);
+  return walker.Run(threads);
+}
 
-  std::vector<SeenChunk> seen;
-  Xxh3Stream whole;
-  threads = ResolveThreads(threads);
-  OrderedPipeline<StreamItem> pipeline(
-      threads > 1 ? SharedThreadPool() : nullptr, threads,
-      [](StreamItem& item) {
-        Status s = DecodeChunkPayload(item.header, item.payload.data(), item.payload.size(), &item.decoded);
-        return s.ok() ? s : s.WithContext(item.name);
-      },
-      [&](StreamItem& item) {
-        whole.Update(item.decoded.data(), item.decoded.size());
-        stats->original_bytes += item.decoded.size();
-        ++stats->chunks;
-        return out->Write(item.decoded.data(), item.decoded.size());
-      });
-  for (;;) {
-    const uint64_t offset = in->position();
-    const uint8_t* data;
-    uint64_t got;
-    SGZ_RETURN_IF_ERROR(in->Peek(4, &data, &got));
-    if (got < 4) return Status::Corruption("archive truncated at offset " + Num(offset) + " (no manifest)");
-    const uint32_t tag = LoadU32LE(data);
-    if (tag == kManifestTag) break;
-    if (tag != kChunkTag) {
-      // Chunks run up to the manifest: these bytes are neither, whichever one
-      // was damaged.
-      return Status::Corruption("offset " + Num(offset) + ": neither chunk " + Num(seen.size()) +
-                                " (tag SGZC) nor the manifest (tag SGZM)");
-    }
-    SGZ_ASSIGN_OR_RETURN(std::unique_ptr<StreamItem> item, pipeline.NewItem());
-    item->header = ChunkHeader();
-    item->name = "chunk " + Num(seen.size()) + " at offset " + Num(offset);
-    const std::string& cw = item->name;
-    size_t needed = ChunkHeader::kFixedLength;
-    for (int pass = 0; pass < 2; ++pass) {
-      const size_t want = needed;
-      SGZ_RETURN_IF_ERROR(in->Peek(want, &data, &got));
-      if (got < want) return Status::Corruption(cw + ": archive truncated in the chunk header");
-      Status s = ChunkHeader::DecodeFrom(data, got, header.version(), &item->header, &needed);
-      if (!s.ok()) return s.WithContext(cw);
-      if (needed <= got) break;
-    }
-    if (item->header.transform == Transform::kCopy) {
-      // Its bytes were written already, and are not kept: serving it would
-      // mean rereading the output or holding every chunk. sgz writes copies
-      // only in archives of several members, which a stream cannot unpack
-      // yet either.
-      return Status::NotSupported(cw + ": a copy of chunk " + Num(item->header.type) +
-                                  "; unpacking shared chunks from a stream is not supported yet: give the archive file");
-    }
-    if (item->header.transform == Transform::kReference) {
-      // Its reference was written already and is not kept either: decoding it
-      // needs those bytes (DecodeChunkPayload's `reference`).
-      return Status::NotSupported(cw + ": coded against chunk " + Num(item->header.type) +
-                                  "; unpacking such chunks from a stream is not supported yet: give the archive file");
-    }
-    const uint64_t payload = item->header.PayloadSize();
-    in->Consume(needed);
-    SGZ_RETURN_IF_ERROR(ReadExact(in, payload, cw, &item->payload));
-    seen.push_back({offset, needed + payload, item->header.original_size, item->header.checksum,
-                    item->header.transform, item->header.type});
-    SGZ_RETURN_IF_ERROR(pipeline.Push(std::move(item)));
-  }
-  SGZ_RETURN_IF_ERROR(pipeline.Finish());
-
-  // Manifest frame, then the footer, then nothing.
-  const uint64_t manifest_offset = in->position();
-  SGZ_RETURN_IF_ERROR(ReadExact(in, kManifestFrameHeader, "manifest", &buf));
-  const uint64_t body = LoadU64LE(buf.data() + 8);
-  if (body > kMaxManifestSize - kManifestFrameHeader) {
-    return Status::ResourceExhausted("manifest: size " + Num(body + kManifestFrameHeader) + " exceeds the limit " +
-                                     Num(kMaxManifestSize));
-  }
-  std::vector<uint8_t> manifest_bytes(buf);
-  SGZ_RETURN_IF_ERROR(ReadExact(in, body, "manifest", &buf));
-  manifest_bytes.insert(manifest_bytes.end(), buf.begin(), buf.end());
-  SGZ_RETURN_IF_ERROR(ReadExact(in, Footer::kEncodedLength, "footer", &buf));
-  SGZ_ASSIGN_OR_RETURN(Footer footer, Footer::DecodeFrom(buf.data(), buf.size()));
-  SGZ_RETURN_IF_ERROR(CheckVersionsAgree(header, footer));
-  const uint8_t* data;
-  uint64_t got;
-  SGZ_RETURN_IF_ERROR(in->Peek(1, &data, &got));
-  if (got != 0) return Status::Corruption("footer: trailing bytes after the footer");
-  stats->archive_bytes = in->position();
-  if (footer.manifest_offset != manifest_offset || footer.manifest_size != manifest_bytes.size()) {
-    return Status::Corruption("footer: manifest position disagrees with the archive");
-  }
-  if (!ChecksumMatches(Xxh3(manifest_bytes.data(), manifest_bytes.size()), footer.manifest_checksum)) {
-    return Status::ChecksumMismatch("manifest: checksum does not match its bytes");
-  }
-  SGZ_ASSIGN_OR_RETURN(Manifest m, Manifest::DecodeFrom(manifest_bytes.data(), manifest_bytes.size(), manifest_offset,
-                                                          header.version()));
-  SGZ_RETURN_IF_ERROR(CheckMemberNames(m));
-  if (m.files.size() > 1) {
-    // Its chunks were the members' back to back; where one ends is only in
-    // the manifest, which comes last.
-    return Status::NotSupported("the archive holds " + Num(m.files.size()) +
-                                " members; unpacking them from a stream is not supported yet: give the archive file");
-  }
-  const FileEntry& f = m.files[0];
-  if (f.chunks.size() != seen.size()) {
-    return Status::Corruption("manifest: lists " + Num(f.chunks.size()) + " chunks, the archive holds " + Num(seen.size()));
-  }
-  for (size_t i = 0; i < seen.size(); ++i) {
-    const ChunkEntry& e = m.chunks[f.chunks[i]];
-    const SeenChunk& c = seen[i];
-    if (e.file_offset != c.offset || e.stored_size != c.stored_size || e.original_size != c.original_size ||
-        e.checksum != c.checksum || e.transform != c.transform || e.type != c.type) {
-      return Status::Corruption("manifest: chunk " + Num(i) + " disagrees with the chunk read at offset " + Num(c.offset));
-    }
-  }
-  if (stats->original_bytes != f.original_size) {
-    return Status::Corruption("manifest: original size " + Num(f.original_size) + ", decoded " + Num(stats->original_bytes));
-  }
-  SGZ_RETURN_IF_ERROR(CheckWholeFileChecksum(whole.Digest(), f.checksum));
-  stats->attributes = f.attributes;
-  return Status::Ok();
+Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, unsigned threads,
+                    const std::string& member) {
+  SinkTarget target(out, member, stats);
+  return StreamArchive(in, &target, stats, threads);
 }
 
 }  // namespace sgz::internal

@@ -1,32 +1,79 @@
 // Unpacking from a non-seekable input: the archive is read once, in order.
 // Chunks are self-describing, so each is decoded, checked and written as it
-// arrives; the manifest and footer at the end are then checked against what
-// was seen (chunk positions, sizes and checksums, and the whole-file
-// checksum). Memory is bounded by the largest chunk and the manifest.
+// arrives; member records (member_record.h) say which member the chunks
+// after them belong to; copies and other references to earlier chunks are
+// served by a StreamChunkLog (earlier_chunks.h). The last manifest and
+// footer are then checked against everything seen (chunk positions, sizes
+// and checksums, the records against the file entries, each decoded member's
+// size and whole-file checksum), and only then does the target make its
+// output final. A manifest and footer followed by more chunks (an archive
+// appended to) are superseded and stepped over. Memory: about the largest
+// chunk per worker, the manifest, and a few dozen bytes per chunk.
 #ifndef SGZ_CONTAINER_STREAM_READER_H_
 #define SGZ_CONTAINER_STREAM_READER_H_
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "container/byte_sink.h"
+#include "container/earlier_chunks.h"
 #include "container/format.h"
 #include "container/input_stream.h"
+#include "container/member_record.h"
 
 namespace sgz::internal {
 
 struct StreamUnpackStats {
   uint64_t archive_bytes = 0;  // bytes of the archive read
   uint64_t chunks = 0;         // chunks decoded
-  uint64_t original_bytes = 0;
-  FileAttributes attributes;  // of file 0, set once the manifest checked out
+  uint64_t original_bytes = 0; // bytes written to outputs
+  uint64_t spooled_bytes = 0;  // stored bytes kept in the spool for later references
+  uint64_t members = 0;        // file entries of the last manifest, once read
+  FileAttributes attributes;   // UnpackStream: of the file written, once checked
 };
 
-// Writes file 0 of the archive read from *in to *out. The output may already
-// have received bytes when an error is returned; callers that write files
-// discard them (OutputFile), callers writing to a pipe report the failure.
-// Chunks are decoded on `threads` workers (0 = all cores) and written in order.
-Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, unsigned threads = 0);
+// Where a member's bytes go. `sink` null: the member is passed over (its
+// chunks are not decoded, only spooled in case a later chunk refers to
+// them). `readback`: the bytes written to `sink` can be read again there
+// (else decoded chunks are spooled too).
+struct MemberOutput {
+  ByteSink* sink = nullptr;
+  ReadableOutput* readback = nullptr;
+};
+
+// What a streamed archive's members become.
+class StreamTarget {
+ public:
+  virtual ~StreamTarget() = default;
+  // Member `index` (in stream order) begins. `record` is its member record,
+  // or null for chunks met before any record (an archive of one file, or
+  // the first file of one that members were appended to): a member whose
+  // name only the manifest gives.
+  virtual Result<MemberOutput> Begin(size_t index, const MemberRecord* record, uint64_t offset) = 0;
+  // Members [0, end) have all their bytes written (not yet checked): their
+  // outputs may let go of resources until Finish (called as the stream
+  // moves on; `end` only grows).
+  virtual void Written(size_t end) { (void)end; }
+  // Everything checked out: file entry i of `manifest` is member
+  // member_of_file[i]. The target makes its output final.
+  virtual Status Finish(const Manifest& manifest, const std::vector<size_t>& member_of_file) = 0;
+};
+
+Status StreamArchive(InputStream* in, StreamTarget* target, StreamUnpackStats* stats, unsigned threads = 0);
+
+// Writes one file of the archive read from *in to *out: the only one, or,
+// with `member` not empty, the one of that name. The output may already have
+// received bytes when an error is returned; callers that write files discard
+// them (OutputFile), callers writing to a pipe report the failure. Chunks are
+// decoded on `threads` workers (0 = all cores) and written in order.
+Status UnpackStream(InputStream* in, ByteSink* out, StreamUnpackStats* stats, unsigned threads = 0,
+                    const std::string& member = "");
+
+// Decodes and checks every member of the archive read from *in, writing
+// nothing.
+Status VerifyStream(InputStream* in, StreamUnpackStats* stats, unsigned threads = 0);
 
 }  // namespace sgz::internal
 

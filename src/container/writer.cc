@@ -6,6 +6,7 @@
 #include "common/checksum.h"
 #include "common/thread_pool.h"
 #include "container/chunk_dedup.h"
+#include "container/member_record.h"
 #include "container/chunk_encoder.h"
 #include "container/meta_reference.h"
 #include "streams/ggml_types.h"
@@ -498,6 +499,16 @@ Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& op
       SGZ_ASSIGN_OR_RETURN(in, inputs[i].open());
     }
     PackStats& m = (*members)[i];
+    if (inputs.size() > 1) {
+      // In the gap before its chunks, for readers that stream the archive.
+      MemberRecord record;
+      record.first_chunk = static_cast<uint32_t>(manifest.chunks.size());
+      record.name = inputs[i].name;
+      record.attributes = in->attributes();
+      std::string bytes;
+      record.EncodeTo(&bytes);
+      SGZ_RETURN_IF_ERROR(writer.Emit(bytes));
+    }
     const uint64_t chunks_before = manifest.chunks.size(), offset_before = writer.offset();
     SGZ_RETURN_IF_ERROR(
         PackMember(in.get(), inputs[i].name, options, &writer, &manifest, total->original_size, dedup.get(), refs.get(), &m));
