@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "container/chunk_encoder.h"
+#include "container/meta_reference.h"
 #include "container/stream_reader.h"
 #include "container/writer.h"
 #include "manifest_builder.h"
@@ -324,6 +326,40 @@ TEST(ReferenceChunks, AStreamRefusesABadReference) {
   EXPECT_NE(streamed.status.message().find("which is not an earlier chunk that is neither a copy nor referencing"),
             std::string::npos)
       << streamed.status.ToString();
+}
+
+// The hook for appending to an archive: its GGUF members become candidates
+// (AddManifest), their bytes fetched from the archive; a new member's
+// metadata is then coded against them.
+TEST(ReferenceChunks, AnExistingArchivesMetadataServesAsReference) {
+  const std::string archive = PackMemory({&Demo(), &AllTypes(), &Variant()});
+  Result<std::unique_ptr<Archive>> a = testing::OpenMemory(archive);
+  ASSERT_TRUE(a.ok());
+  Archive* opened = a->get();
+  MetaReferences refs([opened](uint32_t index, std::vector<uint8_t>* out) { return opened->DecodeChunk(index, out); });
+  refs.AddManifest(opened->manifest());
+  // Demo's metadata and (if plain) all-types'; not Variant's, which is coded
+  // against Demo's.
+  const Manifest& m = opened->manifest();
+  const size_t plain = 1 + (m.chunks[m.files[1].chunks[0]].transform == Transform::kNone ? 1 : 0);
+  EXPECT_EQ(refs.candidates(), plain);
+  ASSERT_TRUE(refs.Prepare().ok());
+  const std::string& v = Variant2();
+  const uint64_t meta = m.files[0].data_offset;
+  EncodedChunk chunk;
+  EncodeChunkAs(reinterpret_cast<const uint8_t*>(v.data()), meta, Transform::kNone, 0, 9, &chunk);
+  const uint64_t alone = chunk.stored_size();
+  refs.Improve(0, reinterpret_cast<const uint8_t*>(v.data()), meta, 9, &chunk);
+  EXPECT_EQ(chunk.header.transform, Transform::kReference);
+  EXPECT_EQ(chunk.header.type, 0u);
+  EXPECT_LT(chunk.stored_size() * 10, alone);
+  // It decodes against the archive's chunk 0 to the new member's metadata.
+  std::vector<uint8_t> ref, out;
+  ASSERT_TRUE(opened->DecodeChunk(0, &ref).ok());
+  ASSERT_TRUE(DecodeChunkPayload(chunk.header, reinterpret_cast<const uint8_t*>(chunk.payload.data()),
+                                 chunk.payload.size(), &out, &ref)
+                  .ok());
+  EXPECT_TRUE(std::string(out.begin(), out.end()) == v.substr(0, meta));
 }
 
 TEST(ReferenceChunks, OnlyTwoGgufInputsMakeA22Archive) {
