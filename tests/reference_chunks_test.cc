@@ -249,6 +249,7 @@ TEST(ReferenceChunks, HostileReferencesAreRefused) {
     Member(testing::Rebuild(three, testing::ManifestV2(e), 2, 2), 2, &s);
     EXPECT_NE(s.message().find("itself coded against another chunk"), std::string::npos) << s.ToString();
   }
+  ExpectRefused(Edited(r, [](ChunkEntry* c) { c->stream_count = 2; }), ErrorCode::kCorrupt, "stream count 2, expected 1");
   // A referencing chunk that names another chunk than its reference: the
   // header disagrees with the entry (the entry's type is what a reader uses).
   ExpectRefused(Edited(r, [](ChunkEntry* c) { c->type = 1; }), ErrorCode::kCorrupt, "disagrees with the manifest");
