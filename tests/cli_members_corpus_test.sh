@@ -39,6 +39,10 @@ run "$SGZ" ls "$T/zoo.sgz" zoo/esrgan-zoo-Q4_K_S.gguf
 check stats 0 "$SGZ" unpack "$T/zoo.sgz" zoo/esrgan-zoo-Q4_K_S.gguf -o "$T/q" --stats
 read_bytes=$(sed -n 's/^read \([0-9]*\) of.*/\1/p' "$T/err")
 [ "${read_bytes:-0}" -gt 0 ] && [ "$read_bytes" -lt 2300000 ] && ok || fail "Q4_K_S alone read '${read_bytes}'" "$T/err"
+# Its 40 chunks (39 tensors and its metadata), and the parent's metadata chunk
+# that its metadata is coded against (format 2.2): nothing else is decoded.
+decoded=$(sed -n 's/.*decoded \([0-9]*\) of.*/\1/p' "$T/err")
+[ "$decoded" = 41 ] && ok || fail "Q4_K_S alone decoded '${decoded}' chunks, want 41" "$T/err"
 mkdir "$T/o"
 check unpack 0 "$SGZ" unpack "$T/zoo.sgz" -C "$T/o"
 n=0
