@@ -229,6 +229,8 @@ constexpr uint16_t kCompressedSectionsSinceMinor = 1;
 // does not know members refuses it instead of showing the first one.
 constexpr uint32_t kMembersTag = 0x424D454D;
 constexpr uint16_t kMembersSinceMinor = 1;
+// Copy chunks (transform 2) need an archive of 2.1 or later.
+constexpr uint16_t kCopySinceMinor = 1;
 
 // The minor version of format 2 an archive must declare for a file with
 // these attributes and a manifest in that form (compressed: section ZSEC):
