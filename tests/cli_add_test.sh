@@ -138,6 +138,26 @@ grep -q '"ignored_bytes": 100' "$T/out" && ok || fail "verify --json: ignored_by
 check trunc-ls-q 0 "$SGZ" ls -q "$T/t.sgz"
 [ ! -s "$T/err" ] && ok || fail "ls -q: a note" "$T/err"
 
+# --- the same over a multi-member archive (2.1: no header rewrite): the
+# member list stays exactly the old one at every offset
+M=$T/multi.sgz
+check multi-pack 0 "$SGZ" pack -q "$T/in/be.gguf" "$T/in/c.txt" -o "$M"
+mold=$(stat -c %s "$M")
+cp "$M" "$T/mfull.sgz"
+check multi-add 0 "$SGZ" add -q "$T/mfull.sgz" "$T/in/d/n.txt"
+mnew=$(stat -c %s "$T/mfull.sgz")
+"$SGZ" ls "$M" > "$T/ls.mbase"
+bad=0
+for ((off = mold + 1; off < mnew; off++)); do
+  head -c "$off" "$T/mfull.sgz" > "$T/t.sgz"
+  "$SGZ" ls -q "$T/t.sgz" > "$T/ls.t" 2>"$T/err" && cmp -s "$T/ls.mbase" "$T/ls.t" ||
+    { fail "multi trunc $off: members differ" "$T/err"; bad=1; break; }
+  if [ $(((off - mold) % 97)) = 1 ]; then members_are "multi trunc $off" "$T/t.sgz" "$T/in" be.gguf c.txt; fi
+  "$SGZ" add -q "$T/t.sgz" "$T/in/d/n.txt" && cmp -s "$T/t.sgz" "$T/mfull.sgz" ||
+    { fail "multi trunc $off: the next add differs"; bad=1; break; }
+done
+[ "$bad" = 0 ] && ok
+
 # --- signals during a slow add: SIGINT and SIGTERM cut the archive back;
 # SIGKILL leaves a tail that readers skip and the next add removes.
 head -c $((24 << 20)) /dev/urandom | base64 > "$T/slow.txt"
