@@ -103,7 +103,7 @@ for form in "" --bytes; do
 done
 grep -q "^total (archive) *1034400 " "$T/pack-streams" && ok || fail "pack --stats --bytes" "$T/pack-streams"
 check bytes-on-cat 1 "$SGZ" cat "$A" output.weight --bytes
-grep -q "^sgz: --bytes is for pack, ls, info and verify, not cat" "$T/err" && ok || fail "cat --bytes message" "$T/err"
+grep -q "^sgz: --bytes is for pack, ls, info, verify and add, not cat" "$T/err" && ok || fail "cat --bytes message" "$T/err"
 check json-exact 0 "$SGZ" ls "$A" --json
 py ls-json-exact 'import json,sys; t={x["name"]: x for x in json.load(open(sys.argv[1]))["tensors"]}; assert t["token_embd.weight"]["size"] == 73728' "$T/out"
 

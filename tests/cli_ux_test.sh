@@ -106,21 +106,21 @@ done <<EOF
 -o/--output.is.for.pack,.unpack.and.cat,.not.ls ls @demo.gguf.sgz -o @never
 -c/--stdout.is.for.pack,.unpack.and.cat,.not.ls ls @demo.gguf.sgz -c
 -f/--force.is.for.pack,.unpack,.cat.and.verify,.not.info info @demo.gguf.sgz -f
--T/--threads.is.for.pack,.unpack,.cat.and.verify,.not.ls ls @demo.gguf.sgz -T 2
---stats.is.for.pack,.unpack.and.cat,.not.info info @demo.gguf.sgz --stats
+-T/--threads.is.for.pack,.unpack,.cat,.verify.and.add,.not.ls ls @demo.gguf.sgz -T 2
+--stats.is.for.pack,.unpack,.cat.and.add,.not.info info @demo.gguf.sgz --stats
 --range.is.for.cat,.not.ls ls @demo.gguf.sgz --range 0:1
 --against.is.for.verify,.not.pack pack @demo.gguf -o @never --against @demo.gguf
 --range.is.for.cat,.not.pack pack @demo.gguf -o @never --range 0:1
---max.is.for.pack,.not.unpack unpack @demo.gguf.sgz -o @never --max
---fast.is.for.pack,.not.unpack unpack @demo.gguf.sgz -o @never --fast
--l/--level.is.for.pack,.not.unpack unpack @demo.gguf.sgz -o @never -l 3
---chunk-size.is.for.pack,.not.cat cat @demo.gguf.sgz output.weight -o @never --chunk-size 64
+--max.is.for.pack.and.add,.not.unpack unpack @demo.gguf.sgz -o @never --max
+--fast.is.for.pack.and.add,.not.unpack unpack @demo.gguf.sgz -o @never --fast
+-l/--level.is.for.pack.and.add,.not.unpack unpack @demo.gguf.sgz -o @never -l 3
+--chunk-size.is.for.pack.and.add,.not.cat cat @demo.gguf.sgz output.weight -o @never --chunk-size 64
 --against.is.for.verify,.not.unpack unpack @demo.gguf.sgz -o @never --against @demo.gguf
 --json.is.for.ls,.info.and.verify,.not.cat cat @demo.gguf.sgz output.weight -o @never --json
 -k/--keep.is.for.pack.and.unpack,.not.cat cat @demo.gguf.sgz output.weight -o @never -k
 -o/--output.is.for.pack,.unpack.and.cat,.not.verify verify @demo.gguf.sgz -o @never
---stats.is.for.pack,.unpack.and.cat,.not.verify verify @demo.gguf.sgz --stats
--l/--level.is.for.pack,.not.verify verify @demo.gguf.sgz -l 3
+--stats.is.for.pack,.unpack,.cat.and.add,.not.verify verify @demo.gguf.sgz --stats
+-l/--level.is.for.pack.and.add,.not.verify verify @demo.gguf.sgz -l 3
 give.-c.(standard.output).or.-o.FILE,.not.both pack @demo.gguf -o @never -c
 give.-c.(standard.output).or.-o.FILE,.not.both unpack @demo.gguf.sgz -o @never -c
 give.-c.(standard.output).or.-o.FILE,.not.both cat @demo.gguf.sgz output.weight -c -o @never

@@ -5,8 +5,8 @@
 # format-2.1 (compressed manifest) fixtures, and the mode and mtime of a 2.1 archive, and
 # refuses every damaged archive in fixtures/invalid; it lists and restores the members of
 # an archive of several (and of the committed one, format-2.1-members), and refuses hostile
-# member names and a member record that disagrees with the manifest. Exit 77 (skip)
-# without the corpus,
+# member names and a member record that disagrees with the manifest, and reads an archive
+# sgz add appended to. Exit 77 (skip) without the corpus,
 # unless CI=true.
 set -u
 SGZ=$1
@@ -115,6 +115,16 @@ if "$PY" "$READER" "$T/m.sgz" -C "$T/mout" && cmp -s "$T/m/aa/x" "$T/mout/aa/x" 
     cmp -s "$T/m/z.txt" "$T/mout/z.txt"; then
   pass=$((pass + 1)); else fail "-C of $T/m.sgz"; fi
 restore "$T/m.sgz" "$T/m/z.txt" z.txt
+
+# An archive that sgz add appended to (spec: "Appending"): chunks after the old
+# manifest and footer, copies of old chunks, a header whose minor was rewritten.
+cp "$FIX/format-2.0/big-endian.gguf.sgz" "$T/ap.sgz"
+"$SGZ" add -q "$T/ap.sgz" "$T/m/aa/x" "$T/m/z.txt"
+"$SGZ" add -q "$T/ap.sgz" "$T/m/aa/y"   # y = x: copies of chunks of the first add
+restore "$T/ap.sgz" "$FIX/valid/big-endian.gguf" big-endian.gguf
+restore "$T/ap.sgz" "$T/m/aa/x" x
+restore "$T/ap.sgz" "$T/m/aa/y" y
+restore "$T/ap.sgz" "$T/m/z.txt" z.txt
 # The committed 2.1 archives of several members (section MEMB; members sharing
 # chunks through copies): -C restores each member as SOURCES.txt names it.
 restore_members() {  # restore_members DIR ARCHIVE OUT

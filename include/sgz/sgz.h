@@ -75,9 +75,14 @@ struct ReadStats {
 // Facts of the archive itself, from its header and manifest.
 struct ArchiveInfo {
   FormatVersion format;       // of this archive
-  uint64_t archive_size = 0;  // bytes
+  uint64_t archive_size = 0;  // bytes (up to the footer it was opened at)
   uint64_t chunks = 0;        // chunks in the archive
   uint64_t checksum = 0;      // XXH3-64 of the whole original file
+  // Bytes at the end of the file that were ignored: the file did not end in
+  // a valid footer and manifest, and the archive was opened as it ends at
+  // the last valid one before (as an add that was interrupted leaves it:
+  // AppendFiles). 0 for an archive that ends as a writer left it.
+  uint64_t ignored_bytes = 0;
 };
 
 // The archived file's permission bits and modification time as recorded at
@@ -320,6 +325,51 @@ ErrorOr<std::vector<PackInput>> ListPackInputs(const std::vector<std::string>& i
 Error PackFiles(const std::vector<std::string>& inputs, const std::string& out,
                 const PackFileOptions& options = PackFileOptions(), PackSummary* summary = nullptr);
 
+struct AppendOptions {
+  // level, meta_level, chunk_size, threads and progress as for PackFiles
+  // (overwrite is unused). Chunks of the new members are shared with the
+  // archive's only where they are cut alike: use the chunk size the archive
+  // was packed with (the default, unless chosen otherwise).
+  PackFileOptions pack;
+  // A member whose name is already in the archive replaces the old one
+  // (otherwise: kInvalidArgument, nothing written).
+  bool replace = false;
+};
+
+struct AppendSummary {
+  uint64_t old_size = 0;       // archive bytes before (a dropped tail not counted)
+  uint64_t archive_size = 0;   // archive bytes after
+  uint64_t dropped_bytes = 0;  // the tail of an interrupted add, removed first
+  uint64_t original_size = 0;  // bytes of the members added
+  uint64_t chunks = 0;         // chunks written (copies included)
+  uint64_t shared_size = 0;    // original bytes of those written as copies of chunks already stored
+  std::vector<PackedMember> members;  // the members added, in the order of the file table
+  std::vector<std::string> replaced;  // members whose old file was dropped (AppendOptions::replace)
+  std::vector<StreamStat> streams;    // of the chunks written
+  FormatVersion format;               // of the archive after
+};
+
+// Adds files and directories (members named as PackFiles names them) to
+// the existing archive file `archive`, without rewriting its chunks: their
+// chunks, a new manifest of all members (the archive's, then the new ones)
+// and a new footer are appended; a chunk equal to one already stored
+// becomes a copy of it. Refused before anything is written
+// (kInvalidArgument, path() the archive unless an input is at fault):
+// "-" as archive or input, an archive that is not a regular file, an input
+// that is the archive, a member name already in the archive (unless
+// options.replace) or that is the directory of another member's ("a",
+// "a/b"), a one-file archive whose file has no name (packed from standard
+// input); kNotSupported for a format 1.x archive; what Reader::Open refuses.
+// Safe against interruption: on an error (a full disk, a file-size limit,
+// an input that cannot be read) the archive is truncated back to what it
+// was; so it is on SIGINT, SIGTERM and SIGHUP once InstallOutputCleanup()
+// ran; after a crash, readers open the archive as it was before the add
+// (ArchiveInfo::ignored_bytes) and the next AppendFiles removes the tail
+// first. The new version becomes visible at the end, once synced to disk.
+// Another process adding to the same archive at the same time is refused.
+Error AppendFiles(const std::string& archive, const std::vector<std::string>& inputs,
+                  const AppendOptions& options = AppendOptions(), AppendSummary* summary = nullptr);
+
 struct UnpackOptions {
   bool overwrite = false;  // replace an existing output
   unsigned threads = 0;    // worker threads, 0 = all cores
@@ -339,6 +389,7 @@ struct UnpackOptions {
 
 struct UnpackSummary {
   bool streamed = false;  // read in one pass from standard input
+  uint64_t ignored_bytes = 0;  // as ArchiveInfo::ignored_bytes (not streamed)
   // Archive reads (streamed: archive_size and read_calls are 0, bytes_read
   // is what was read in order, chunks_total == chunks_decoded).
   ReadStats reads;

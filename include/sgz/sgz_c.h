@@ -152,6 +152,7 @@ typedef struct sgz_archive_info {
   uint64_t data_offset;
   uint64_t kv_count;
   uint64_t tensor_count;
+  uint64_t ignored_bytes; /* after the last valid footer: an interrupted add (sgz_append_files) */
 } sgz_archive_info;
 
 int sgz_reader_info(const sgz_reader* reader, sgz_archive_info* out);
@@ -257,6 +258,16 @@ int sgz_pack_file_with(const char* in, const char* out, const sgz_pack_options* 
  * component and the path below it, sorted; one file alone is exactly
  * sgz_pack_file_with). options->progress is not used here. */
 int sgz_pack_files(const char* const* inputs, size_t count, const char* out, const sgz_pack_options* options);
+
+/* Adds files and directories to the existing archive file `archive` (as
+ * sgz::AppendFiles: members named as sgz_pack_files names them, chunks
+ * appended without rewriting the archive's, a chunk already stored written
+ * as a copy of it; safe against interruption). A member name already in
+ * the archive is SGZ_INVALID_ARGUMENT, and nothing is written, unless
+ * `replace` is non-zero: the new member then replaces the old. options:
+ * NULL for the defaults; overwrite and progress are not used. */
+int sgz_append_files(const char* archive, const char* const* inputs, size_t count, const sgz_pack_options* options,
+                     int replace);
 
 typedef struct sgz_unpack_options {
   unsigned threads; /* 0 = all cores */

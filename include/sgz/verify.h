@@ -44,6 +44,10 @@ struct VerifyResult {
   uint64_t original_size = 0;
   uint64_t chunks_checked = 0;  // chunks decoded and checked, also on failure
   uint64_t archive_bytes = 0;   // the archive's size (streamed: the bytes read), once known
+  // Bytes after the last valid footer that the archive was opened without
+  // (ArchiveInfo::ignored_bytes): not damage to any member, and not counted
+  // as such by the return value; the file is not as a writer left it.
+  uint64_t ignored_bytes = 0;
   // With `against`: whether the decoded bytes equal the file's, and where
   // they first differ (the shorter length when one is a prefix of the other).
   bool matches = true;

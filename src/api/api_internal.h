@@ -37,6 +37,9 @@ To ConvertAttributes(const From& a) {
 // The writer's options for `options`; its progress callback (when set)
 // reports `total_size` input bytes in all. `options` must outlive the result.
 internal::PackOptions ToInternal(const PackFileOptions& options, uint64_t total_size);
+// The members of PackFiles' `listed` inputs, each opened when its turn comes
+// (errors name the path).
+std::vector<internal::MemberInput> MemberInputsOf(const std::vector<PackInput>& listed);
 // The sizes, chunks, shared bytes, GGUF flag, notice and stream table of
 // `stats` in *summary (its members list untouched).
 void FillPackSummary(const internal::PackStats& stats, PackSummary* summary);

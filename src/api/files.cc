@@ -179,6 +179,7 @@ Error UnpackFile(const std::string& in, const std::string& out, const UnpackOpti
       if (!s.ok()) return OnPath(s, OutName(out));
       if (summary != nullptr) {
         summary->streamed = false;
+        summary->ignored_bytes = reader->archive_info().ignored_bytes;
         summary->reads = reader->stats();
         summary->original_size = reader->original_size();
         summary->attributes = reader->file_attributes();
@@ -218,6 +219,7 @@ Error UnpackTo(const std::string& in, const WriteCallback& write, const UnpackOp
       if (!e.ok()) return write_failed ? e : e.set_path(in);
       if (summary != nullptr) {
         summary->streamed = false;
+        summary->ignored_bytes = reader->archive_info().ignored_bytes;
         summary->reads = reader->stats();
         summary->original_size = reader->original_size();
       }
@@ -404,6 +406,7 @@ Error VerifyFile(const std::string& archive, const VerifyOptions& options, Verif
       if (!reader.ok()) return reader.error().set_path(archive);
     }
     r.opened = true;
+    r.ignored_bytes = reader->archive_info().ignored_bytes;
     r.original_size = reader->original_size();
     reader->set_threads(options.threads);
     std::unique_ptr<Comparer> compare;

@@ -102,6 +102,19 @@ Error AddPackInput(const std::string& path, const std::string& name, std::vector
 
 }  // namespace
 
+std::vector<internal::MemberInput> internal::api::MemberInputsOf(const std::vector<PackInput>& listed) {
+  std::vector<internal::MemberInput> members;
+  for (const PackInput& in : listed) {
+    const std::string path = in.path;
+    members.push_back({in.name, [path]() -> internal::Result<std::unique_ptr<internal::InputStream>> {
+                         internal::Result<std::unique_ptr<internal::InputStream>> s = internal::OpenInputStream(path);
+                         if (!s.ok()) return Status(s.status().code(), path + ": " + s.status().message());
+                         return s;
+                       }});
+  }
+  return members;
+}
+
 ErrorOr<std::vector<PackInput>> ListPackInputs(const std::vector<std::string>& args) {
   return Guarded([&]() -> ErrorOr<std::vector<PackInput>> {
     std::vector<PackInput> out;
@@ -165,15 +178,7 @@ Error PackFiles(const std::vector<std::string>& inputs, const std::string& out, 
       Error same = CheckOutputNotInput(in.path, out);
       if (!same.ok()) return same;
     }
-    std::vector<internal::MemberInput> members;
-    for (const PackInput& in : *listed) {
-      const std::string path = in.path;
-      members.push_back({in.name, [path]() -> internal::Result<std::unique_ptr<internal::InputStream>> {
-                           internal::Result<std::unique_ptr<internal::InputStream>> s = internal::OpenInputStream(path);
-                           if (!s.ok()) return Status(s.status().code(), path + ": " + s.status().message());
-                           return s;
-                         }});
-    }
+    std::vector<internal::MemberInput> members = MemberInputsOf(*listed);
     uint64_t total_size = 0;
     for (const PackInput& in : *listed) {
       if (stat(in.path.c_str(), &st) == 0) total_size += static_cast<uint64_t>(st.st_size);

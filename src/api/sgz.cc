@@ -239,6 +239,7 @@ ArchiveInfo Reader::archive_info() const {
   info.archive_size = a.source().Size();
   info.chunks = a.manifest().chunks.size();
   info.checksum = impl_->file().checksum;
+  info.ignored_bytes = a.store().ignored_bytes();
   return info;
 }
 

@@ -49,6 +49,7 @@ int sgz_reader_info(const sgz_reader* reader, sgz_archive_info* out) {
   out->data_offset = g.data_offset;
   out->kv_count = g.kv_count;
   out->tensor_count = g.tensor_count;
+  out->ignored_bytes = a.ignored_bytes;
   return SGZ_OK;
 }
 

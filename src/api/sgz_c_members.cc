@@ -55,4 +55,22 @@ int sgz_pack_files(const char* const* inputs, size_t count, const char* out, con
   });
 }
 
+int sgz_append_files(const char* archive, const char* const* inputs, size_t count, const sgz_pack_options* options,
+                     int replace) {
+  if (archive == nullptr || (inputs == nullptr && count != 0)) return InvalidArgument("sgz_append_files: null argument");
+  return Guarded([&]() -> int {
+    std::vector<std::string> in;
+    for (size_t i = 0; i < count; ++i) {
+      if (inputs[i] == nullptr) return InvalidArgument("sgz_append_files: null input");
+      in.emplace_back(inputs[i]);
+    }
+    if (in.empty()) return InvalidArgument("sgz_append_files: no inputs");
+    sgz::AppendOptions o;
+    o.pack = ToPackFileOptions(options);
+    o.pack.progress = nullptr;
+    o.replace = replace != 0;
+    return Report(sgz::AppendFiles(archive, in, o));
+  });
+}
+
 }  // extern "C"

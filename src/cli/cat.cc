@@ -139,6 +139,7 @@ int CmdCat(const Args& r, const Common& c, const std::vector<std::string>& args)
   if (in == "-") return CatStdin(c, out, offset, length, to_end, stats);  // main() refuses - without --range
   ErrorOr<Reader> archive = Reader::Open(in);
   if (!archive.ok()) return Fail(in, archive.error());
+  NoteIgnoredTail(c, in, archive->archive_info().ignored_bytes);
   std::optional<Reader> reader;
   if (named) {
     if (const int rc = OpenMemberOf(in, *archive, args[1], &reader); rc != kExitOk) return rc;

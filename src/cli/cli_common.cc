@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -51,8 +52,21 @@ int Fail(const std::string& file, const Error& e) {
   std::string line = ErrorText(text);
   // The advice belongs to the command line, not the library.
   if (e.code() == ErrorCode::kInvalidArgument && text.message() == "already exists") line += " (use -f to overwrite)";
+  const std::string in_archive = "is already in the archive";
+  if (e.code() == ErrorCode::kInvalidArgument && text.message().size() >= in_archive.size() &&
+      text.message().compare(text.message().size() - in_archive.size(), in_archive.size(), in_archive) == 0) {
+    line += " (use --replace to replace it)";
+  }
   fprintf(stderr, "sgz: %s: %s\n", shown.c_str(), line.c_str());
   return ExitFor(e);
+}
+
+void NoteIgnoredTail(const Common& c, const std::string& in, uint64_t ignored) {
+  static std::vector<std::string> told;
+  if (ignored == 0 || c.quiet || std::find(told.begin(), told.end(), in) != told.end()) return;
+  told.push_back(in);
+  fprintf(stderr, "sgz: %s: ignoring %s after the last complete manifest (an interrupted add?)\n", InName(in).c_str(),
+          Plural(ignored, "byte").c_str());
 }
 
 int Usage(const std::string& message) {

@@ -66,6 +66,7 @@ int CmdLs(const Args& r, const Common& c, const std::vector<std::string>& args);
 int CmdCat(const Args& r, const Common& c, const std::vector<std::string>& args);
 int CmdInfo(const Args& r, const Common& c, const std::vector<std::string>& args);
 int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& args);
+int CmdAdd(const Args& r, const Common& c, const std::vector<std::string>& args);
 
 // 1 usage (invalid argument, not found), 2 corrupt or checksum mismatch,
 // 3 I/O or resource exhausted, 4 not supported.
@@ -79,6 +80,10 @@ std::string ErrorText(const Error& e);
 // A message starting with the file's name loses it (the line names it
 // once); "already exists" gets the advice "(use -f to overwrite)".
 int Fail(const std::string& file, const Error& e);
+// "sgz: IN: ignoring N bytes after the last complete manifest (an
+// interrupted add?)" on stderr, once per archive and process, when
+// `ignored` (ArchiveInfo::ignored_bytes) is not 0 and not -q.
+void NoteIgnoredTail(const Common& c, const std::string& in, uint64_t ignored);
 // Prints "sgz: MESSAGE (see 'sgz --help')" and returns kExitUsage.
 int Usage(const std::string& message);
 // Flushes what the command printed on stdout. A failure (disk full, closed

@@ -26,6 +26,7 @@ const std::vector<CommandOptions>& Accepted() {
       {"ls", {"json", "quiet", "verbose", "bytes"}},
       {"info", {"json", "quiet", "verbose", "full", "bytes"}},
       {"verify", {"against", "json", "threads", "force", "quiet", "verbose", "bytes"}},
+      {"add", {"replace", "level", "fast", "max", "chunk-size", "threads", "quiet", "verbose", "stats", "bytes"}},
   };
   return table;
 }
@@ -87,7 +88,7 @@ const std::vector<OptionInfo>& Options() {
       {"quiet", 'q', nullptr},      {"verbose", 'v', nullptr}, {"json", 0, nullptr},
       {"stats", 0, nullptr},        {"range", 0, "OFFSET:LENGTH"}, {"against", 0, "FILE"},
       {"version", 'V', nullptr},    {"help", 'h', nullptr},    {"full", 0, nullptr},
-      {"bytes", 0, nullptr},        {"directory", 'C', "DIR"},
+      {"bytes", 0, nullptr},        {"directory", 'C', "DIR"},  {"replace", 0, nullptr},
   };
   return table;
 }

@@ -53,6 +53,7 @@ int OpenListed(const std::string& in, const Common& c, const MetadataLimits& lim
   if (reader.ok()) {
     out->reader.emplace(std::move(reader).value());
     out->reader->set_threads(c.threads);
+    NoteIgnoredTail(c, in, out->reader->archive_info().ignored_bytes);
     return kExitOk;
   }
   // Only a file that is no archive at all may be something else.

@@ -124,6 +124,20 @@ const Command kCommands[] = {
      "  -v            a line on stderr: archive and original size, chunks checked, time, speed\n"
      "examples:\n"
      "  sgz verify model.gguf.sgz --against model.gguf\n"},
+    {"add", CmdAdd, "sgz add ARCHIVE PATH... [--replace] [-l LEVEL | --fast | --max] [--stats] [-T N]",
+     "Adds files and directories to an existing archive as new members (named as pack names\n"
+     "them), without rewriting what it holds: their chunks, a new manifest and footer are\n"
+     "appended; a chunk the archive already stores is written as a reference to it. A name\n"
+     "already in the archive is refused unless --replace (the old member is dropped; its\n"
+     "bytes stay in the file). If the add fails or is interrupted, the archive keeps its\n"
+     "previous members: on an error or a signal it is cut back; after a crash, readers skip\n"
+     "the unfinished end (with a warning) and the next add removes it.\n"
+     "  --chunk-size  as for pack: chunks are shared only if cut alike (default 4096)\n"
+     "  -v            also the stream table of what was added\n"
+     "examples:\n"
+     "  sgz pack model-BF16.gguf -o zoo.sgz\n"
+     "  sgz add zoo.sgz model-Q8_0.gguf model-Q4_K_M.gguf\n"
+     "  sgz add zoo.sgz --replace README.md\n"},
 };
 
 const char* kExitCodes =
@@ -227,6 +241,7 @@ int Main(int argc, char** argv) {
       ("against", "original file to compare with", cxxopts::value<std::string>())
       ("full", "whole arrays and strings (info)")
       ("bytes", "exact sizes instead of K/M/G")
+      ("replace", "add: replace members of the same name")
       ("V,version", "print the version")
       ("h,help", "print help")
       ("args", "", cxxopts::value<std::vector<std::string>>());

@@ -46,6 +46,7 @@ int CmdUnpack(const Args& r, const Common& c, const std::vector<std::string>& ar
   if (in != "-" && !as_before) {
     ErrorOr<Reader> reader = Reader::Open(in);
     if (!reader.ok()) return Fail(in, reader.error());
+    NoteIgnoredTail(c, in, reader->archive_info().ignored_bytes);
     const size_t n = reader->members().size();
     if (to_dir || (!one_out && (n > 1 || !wanted.empty()))) {
       std::vector<size_t> selected;
@@ -83,6 +84,7 @@ int CmdUnpack(const Args& r, const Common& c, const std::vector<std::string>& ar
   const Error e = UnpackFile(in, out, options, &summary);
   progress.Done();
   if (!e.ok()) return Fail(e.path().empty() ? in : e.path(), e);
+  NoteIgnoredTail(c, in, summary.ignored_bytes);
   if (c.verbose) {
     PrintVerboseLine(in, summary.streamed ? summary.reads.bytes_read : summary.reads.archive_size, OutName(out),
                      summary.original_size, summary.reads.chunks_decoded,

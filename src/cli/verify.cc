@@ -90,10 +90,17 @@ std::string MatchesJson(bool compared, bool matches, bool intact) {
   return intact ? "true" : "null";
 }
 
+// A tail after the last valid footer is damage to the file, if to no member.
+void ReportIgnored(const std::string& in, uint64_t ignored) {
+  fprintf(stderr, "sgz: %s: damaged: %s after the last complete manifest, ignored (an interrupted add?); the "
+                  "members were checked as they were before it\n", InName(in).c_str(), Plural(ignored, "byte").c_str());
+}
+
 // An archive of several members: each member verified in turn (and, with
 // --against DIR, compared with DIR/NAME); text: the damage and differences
 // of each, then one line; JSON: one object with an object per member.
-int VerifyMembers(const Args& r, const Common& c, const std::string& in, const std::vector<MemberInfo>& members) {
+int VerifyMembers(const Args& r, const Common& c, const std::string& in, const std::vector<MemberInfo>& members,
+                  uint64_t ignored) {
   const std::string against = r.count("against") ? r["against"].as<std::string>() : "";
   if (!against.empty() && !NamesDirectory(against)) {
     return Fail(against, Error(ErrorCode::kInvalidArgument, "the archive holds " + Plural(members.size(), "member") +
@@ -141,11 +148,15 @@ int VerifyMembers(const Args& r, const Common& c, const std::string& in, const s
                (compared && !result.matches ? std::to_string(result.first_difference) : "null") + "}";
   }
   if (c.json) {
-    EmitJson("{\"archive\": " + JsonString(in) + ", \"ok\": " + (worst == kExitOk ? "true" : "false") +
+    EmitJson("{\"archive\": " + JsonString(in) + ", \"ok\": " + (worst == kExitOk && ignored == 0 ? "true" : "false") +
              ", \"original_size\": " + std::to_string(original) + ", \"chunks_checked\": " + std::to_string(chunks) +
              ", \"against\": " + (against.empty() ? "null" : JsonString(against)) + ", \"members\": [" + objects +
-             "]}");
-    return worst;
+             "], \"ignored_bytes\": " + std::to_string(ignored) + "}");
+    return ignored > 0 ? std::max<int>(worst, kExitCorrupt) : worst;
+  }
+  if (ignored > 0) {
+    ReportIgnored(in, ignored);
+    worst = std::max<int>(worst, kExitCorrupt);
   }
   if (worst != kExitOk) {
     fprintf(stderr, "sgz: %s: %s of %s failed\n", in.c_str(), std::to_string(failed).c_str(),
@@ -167,7 +178,9 @@ int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& ar
   const std::string in = args[0];
   if (in != "-") {
     ErrorOr<Reader> reader = Reader::Open(in);
-    if (reader.ok() && reader->members().size() > 1) return VerifyMembers(r, c, in, reader->members());
+    if (reader.ok() && reader->members().size() > 1) {
+      return VerifyMembers(r, c, in, reader->members(), reader->archive_info().ignored_bytes);
+    }
   }
   const std::string against = r.count("against") ? r["against"].as<std::string>() : "";
   ProgressLine progress(c, "verifying");
@@ -190,7 +203,7 @@ int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& ar
     for (size_t i = 0; i < result.differing_tensors.size(); ++i) {
       differing += (i ? ", " : "") + JsonString(result.differing_tensors[i]);
     }
-    EmitJson("{\"archive\": " + JsonString(in) + ", \"ok\": " + (e.ok() && matches ? "true" : "false") +
+    EmitJson("{\"archive\": " + JsonString(in) + ", \"ok\": " + (e.ok() && matches && result.ignored_bytes == 0 ? "true" : "false") +
              ", \"error\": " + (e.ok() ? "null" : JsonString(ErrorText(e))) + ", \"original_size\": " +
              std::to_string(result.original_size) + ", \"chunks_checked\": " + std::to_string(result.chunks_checked) +
              ", \"against\": " + (against.empty() ? "null" : JsonString(against)) + ", \"matches\": " +
@@ -198,7 +211,13 @@ int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& ar
              DamageJson(result.damaged) + ", \"first_difference\": " +
              (compared && !matches ? std::to_string(result.first_difference) : "null") +
              ", \"differing_tensors\": [" + differing + "], \"differs_outside_tensors\": " +
-             (result.differs_outside_tensors ? "true" : "false") + "}");
+             (result.differs_outside_tensors ? "true" : "false") + ", \"ignored_bytes\": " +
+             std::to_string(result.ignored_bytes) + "}");
+  }
+  // Checked first, and reported with whatever else is wrong.
+  if (result.ignored_bytes > 0) {
+    if (!c.json) ReportIgnored(in, result.ignored_bytes);
+    if (e.ok() && matches) return kExitCorrupt;
   }
   if (!c.json && compared && !matches) {
     fprintf(stderr, "sgz: %s: differs from %s at byte %" PRIu64 "%s\n", InName(in).c_str(), InName(against).c_str(),

@@ -1,5 +1,7 @@
 #include "common/thread_pool.h"
 
+#include <signal.h>
+
 namespace sgz::internal {
 
 unsigned ResolveThreads(unsigned requested) {
@@ -14,7 +16,15 @@ ThreadPool* SharedThreadPool() {
 }
 
 ThreadPool::ThreadPool(unsigned threads) {
+  // Workers never run signal handlers: the handler that cuts back an archive
+  // being appended to (output_cleanup.h) then runs on a thread that writes
+  // to it, which writes nothing more after it.
+  sigset_t block, old;
+  sigemptyset(&block);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&block, sig);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
   for (unsigned i = 0; i < threads; ++i) workers_.emplace_back([this] { Loop(); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 ThreadPool::~ThreadPool() {

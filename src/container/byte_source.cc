@@ -13,8 +13,11 @@ std::string Errno(const std::string& path) { return path + ": " + strerror(errno
 
 class FileSource : public ByteSource {
  public:
-  FileSource(int fd, uint64_t size, std::string path) : fd_(fd), size_(size), path_(std::move(path)) {}
-  ~FileSource() override { close(fd_); }
+  FileSource(int fd, uint64_t size, std::string path, bool owns = true)
+      : fd_(fd), size_(size), path_(std::move(path)), owns_(owns) {}
+  ~FileSource() override {
+    if (owns_) close(fd_);
+  }
   uint64_t Size() const override { return size_; }
 
  protected:
@@ -37,6 +40,7 @@ class FileSource : public ByteSource {
   int fd_;
   uint64_t size_;
   std::string path_;
+  bool owns_;
 };
 
 class MemorySource : public ByteSource {
@@ -52,6 +56,19 @@ class MemorySource : public ByteSource {
 
  private:
   const uint8_t* data_;
+  uint64_t size_;
+};
+
+class PrefixSource : public ByteSource {
+ public:
+  PrefixSource(std::unique_ptr<ByteSource> inner, uint64_t size) : inner_(std::move(inner)), size_(size) {}
+  uint64_t Size() const override { return size_; }
+
+ protected:
+  Status DoRead(uint64_t offset, uint64_t n, uint8_t* dst) override { return inner_->Read(offset, n, dst); }
+
+ private:
+  std::unique_ptr<ByteSource> inner_;
   uint64_t size_;
 };
 
@@ -86,6 +103,14 @@ Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path) {
 
 std::unique_ptr<ByteSource> NewMemorySource(const uint8_t* data, uint64_t size) {
   return std::unique_ptr<ByteSource>(new MemorySource(data, size));
+}
+
+std::unique_ptr<ByteSource> NewFdSource(int fd, uint64_t size, const std::string& path) {
+  return std::unique_ptr<ByteSource>(new FileSource(fd, size, path, /*owns=*/false));
+}
+
+std::unique_ptr<ByteSource> NewPrefixSource(std::unique_ptr<ByteSource> inner, uint64_t size) {
+  return std::unique_ptr<ByteSource>(new PrefixSource(std::move(inner), size));
 }
 
 }  // namespace sgz::internal

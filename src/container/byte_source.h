@@ -36,6 +36,12 @@ class ByteSource {
 Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path);
 // The memory must outlive the source.
 std::unique_ptr<ByteSource> NewMemorySource(const uint8_t* data, uint64_t size);
+// Reads the file open as `fd`, `size` bytes long, without owning it (the
+// caller closes it after the source is gone); `path` names it in messages.
+std::unique_ptr<ByteSource> NewFdSource(int fd, uint64_t size, const std::string& path);
+// The first `size` bytes of `inner` (size <= inner->Size()): an archive
+// opened as it was before bytes were appended to it.
+std::unique_ptr<ByteSource> NewPrefixSource(std::unique_ptr<ByteSource> inner, uint64_t size);
 
 }  // namespace sgz::internal
 

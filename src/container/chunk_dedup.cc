@@ -57,10 +57,27 @@ Status ChunkDedup::ReadStored(const Stored& s, ChunkHeader* h, size_t* head_size
   return st.ok() ? st : st.WithContext("dedup spill file");
 }
 
+void ChunkDedup::AddExisting(uint32_t index, const ChunkEntry& e) {
+  stored_.emplace(Key{e.checksum, e.original_size, static_cast<uint8_t>(e.transform), e.type},
+                  Stored{index, kInArchive, 0});
+}
+
 Result<int64_t> ChunkDedup::Find(const EncodedChunk& chunk, const uint8_t* data) {
   auto [it, end] = stored_.equal_range(KeyOf(chunk.header));
   for (; it != end; ++it) {
     const Stored& s = it->second;
+    if (s.offset == kInArchive) {
+      if (!decode_existing_) continue;
+      Status st = decode_existing_(s.index, &decoded_);
+      // A damaged chunk is no target, and the add goes on; a read that
+      // fails stops it.
+      if (st.code() == Status::Code::kIoError) return st;
+      if (!st.ok()) continue;
+      if (decoded_.size() == chunk.header.original_size && std::memcmp(decoded_.data(), data, decoded_.size()) == 0) {
+        return static_cast<int64_t>(s.index);
+      }
+      continue;
+    }
     ChunkHeader h;
     size_t needed = 0;
     SGZ_RETURN_IF_ERROR(ReadStored(s, &h, &needed));

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <tuple>
@@ -15,6 +16,7 @@
 
 #include "common/status.h"
 #include "container/chunk_encoder.h"
+#include "container/format.h"
 
 namespace sgz::internal {
 
@@ -52,13 +54,24 @@ class ChunkDedup {
   // later chunks.
   Status Add(uint32_t index, const EncodedChunk& chunk);
 
+  // Decodes chunk `index` of the archive being appended to (checking its
+  // checksum) into *out.
+  using DecodeExisting = std::function<Status(uint32_t index, std::vector<uint8_t>* out)>;
+  // Records chunk `index` of the archive being appended to, described by
+  // `entry` (not a copy), as a target; a candidate among them is confirmed
+  // by decoding it with `decode`, set once before.
+  void set_existing(DecodeExisting decode) { decode_existing_ = std::move(decode); }
+  void AddExisting(uint32_t index, const ChunkEntry& entry);
+
  private:
   explicit ChunkDedup(std::FILE* spill) : spill_(spill) {}
+  static constexpr uint64_t kInArchive = UINT64_MAX;
   struct Stored {
     uint32_t index;
-    uint64_t offset;  // in the spill
+    uint64_t offset;  // in the spill; kInArchive: a chunk of the archive appended to
     uint64_t size;
   };
+  DecodeExisting decode_existing_;
   std::FILE* spill_;
   uint64_t spill_size_ = 0;
   // Reads and decodes what Add wrote at `s` (the header in *h).

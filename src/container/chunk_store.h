@@ -29,6 +29,10 @@ struct ChunkStoreOptions {
   // Bounds of the cache of decoded chunks (0 disables it).
   size_t cache_chunks = 4;
   uint64_t cache_bytes = 32 << 20;
+  // When the end of the archive is not a valid footer and manifest, open it
+  // as it was at the last valid one before (an add that was interrupted:
+  // spec "Appending"), ignoring the bytes after it.
+  bool recover = true;
 };
 
 // Which chunks of a batch the cache keeps once decoded. Lookups happen in
@@ -54,6 +58,13 @@ class ChunkStore {
   // read). Unpacking a file that starts with chunk 0 therefore always checks
   // it; reading one tensor of a large archive may not, as the footer already
   // carries the version and every chunk its checksum.
+  // With options.recover, an archive whose end fails those checks (Corruption,
+  // ChecksumMismatch, ResourceExhausted) is searched backwards for the last
+  // footer that passes them all, its versions equal to the header's; the
+  // store then reads the archive as it ends there (source().Size() is that
+  // end) and ignored_bytes() counts the bytes after it. Without one, the
+  // error of the end is returned. The search reads the bytes after the
+  // footer it finds, in blocks of 4 MiB, once.
   static Result<std::unique_ptr<ChunkStore>> Open(std::unique_ptr<ByteSource> source,
                                                   const ChunkStoreOptions& options = ChunkStoreOptions());
 
@@ -63,6 +74,9 @@ class ChunkStore {
   // footer's (equal in every valid archive) and its flags zero.
   const FileHeader& header() const { return header_; }
   bool header_checked() const { return header_checked_; }
+  // Bytes after the footer the archive was opened at (see Open): not 0 only
+  // when the end of the file was not a valid footer and manifest.
+  uint64_t ignored_bytes() const { return ignored_bytes_; }
   ByteSource& source() { return *source_; }
   const ChunkStoreOptions& options() const { return options_; }
   // Chunks decoded (cache hits are not decodes).
@@ -119,6 +133,11 @@ class ChunkStore {
       : options_(options), cache_(options.cache_chunks, options.cache_bytes) {}
   // Applies the header rules to the 16 bytes at p (the footer is known).
   Status CheckHeader(const uint8_t* p);
+  // Open's checks with the archive taken to end at `end` (<= source.Size()):
+  // fills header_, footer_ and manifest_, not source_.
+  Status OpenAt(ByteSource& source, uint64_t end);
+  // The end of the last archive before `end` that OpenAt accepts, or 0.
+  Result<uint64_t> FindValidEnd(ByteSource& source, uint64_t end, const FileHeader& header);
   // Reads archive bytes [offset, offset + n) into buf (grown, never shrunk);
   // *base is the archive offset of (*buf)[0]. Reads from 0 instead, and
   // checks the header, when the header is unchecked and offset is 16. Source
@@ -140,6 +159,7 @@ class ChunkStore {
   std::unique_ptr<ByteSource> source_;
   FileHeader header_;
   bool header_checked_ = false;
+  uint64_t ignored_bytes_ = 0;
   Footer footer_;
   Manifest manifest_;
   ChunkCache cache_;

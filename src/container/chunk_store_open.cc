@@ -1,6 +1,8 @@
 // Opening an archive: the one place where the header, footer and manifest
 // are read, decoded and checked against each other (the structures' own
 // rules are in format.cc). Spec: "Implementation notes", Opening.
+#include <string.h>
+
 #include <algorithm>
 
 #include "common/checksum.h"
@@ -38,19 +40,16 @@ Status ChunkStore::CheckHeader(const uint8_t* p) {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<ChunkStore>> ChunkStore::Open(std::unique_ptr<ByteSource> source,
-                                                     const ChunkStoreOptions& options) {
-  std::unique_ptr<ChunkStore> store(new ChunkStore(options));
-  const uint64_t size = source->Size();
+Status ChunkStore::OpenAt(ByteSource& source, uint64_t size) {
   if (size < FileHeader::kEncodedLength + Footer::kEncodedLength) {
     return Status::Corruption("archive is " + Num(size) + " bytes, too short for header and footer");
   }
   // Read 1: a suffix holding the footer, usually the manifest, and for a
   // small archive everything.
-  const uint64_t suffix_size = std::min(size, std::max<uint64_t>(options.open_suffix, Footer::kEncodedLength));
+  const uint64_t suffix_size = std::min(size, std::max<uint64_t>(options_.open_suffix, Footer::kEncodedLength));
   const uint64_t suffix_offset = size - suffix_size;
   std::vector<uint8_t> suffix(suffix_size);
-  SGZ_RETURN_IF_ERROR(source->Read(suffix_offset, suffix_size, suffix.data()));
+  SGZ_RETURN_IF_ERROR(source.Read(suffix_offset, suffix_size, suffix.data()));
   // Header errors come first when the header is at hand, as they did when
   // the header was read first.
   const bool have_header = suffix_offset == 0;
@@ -61,13 +60,15 @@ Result<std::unique_ptr<ChunkStore>> ChunkStore::Open(std::unique_ptr<ByteSource>
     // Only on failure: a file that is not an archive at all is better named
     // by its header ("not an sgz archive") than by a truncated-looking footer.
     uint8_t head[FileHeader::kEncodedLength];
-    if (source->Read(0, sizeof head, head).ok()) SGZ_RETURN_IF_ERROR(FileHeader::DecodeFrom(head, sizeof head).status());
+    if (source.Read(0, sizeof head, head).ok()) SGZ_RETURN_IF_ERROR(FileHeader::DecodeFrom(head, sizeof head).status());
   }
-  SGZ_ASSIGN_OR_RETURN(store->footer_, std::move(footer_or));
-  const Footer& footer = store->footer_;
-  store->header_.major = footer.major;
-  store->header_.minor = footer.minor;
-  if (have_header) SGZ_RETURN_IF_ERROR(store->CheckHeader(suffix.data()));
+  SGZ_ASSIGN_OR_RETURN(footer_, std::move(footer_or));
+  const Footer& footer = footer_;
+  header_ = FileHeader();
+  header_.major = footer.major;
+  header_.minor = footer.minor;
+  header_checked_ = false;
+  if (have_header) SGZ_RETURN_IF_ERROR(CheckHeader(suffix.data()));
   SGZ_RETURN_IF_ERROR(CheckManifestPosition(footer, size));
 
   // Read 2, only when the manifest starts before the suffix.
@@ -77,16 +78,85 @@ Result<std::unique_ptr<ChunkStore>> ChunkStore::Open(std::unique_ptr<ByteSource>
     frame = suffix.data() + (footer.manifest_offset - suffix_offset);
   } else {
     frame_bytes.resize(footer.manifest_size);
-    SGZ_RETURN_IF_ERROR(source->Read(footer.manifest_offset, frame_bytes.size(), frame_bytes.data()));
+    SGZ_RETURN_IF_ERROR(source.Read(footer.manifest_offset, frame_bytes.size(), frame_bytes.data()));
     frame = frame_bytes.data();
   }
   if (!ChecksumMatches(Xxh3(frame, footer.manifest_size), footer.manifest_checksum)) {
     return Status::ChecksumMismatch("manifest: checksum does not match its bytes");
   }
-  SGZ_ASSIGN_OR_RETURN(store->manifest_, Manifest::DecodeFrom(frame, footer.manifest_size, footer.manifest_offset,
-                                                                   store->header_.version()));
-  SGZ_RETURN_IF_ERROR(CheckMemberNames(store->manifest_));
-  store->source_ = std::move(source);
+  SGZ_ASSIGN_OR_RETURN(manifest_, Manifest::DecodeFrom(frame, footer.manifest_size, footer.manifest_offset,
+                                                       header_.version()));
+  return CheckMemberNames(manifest_);
+}
+
+Result<uint64_t> ChunkStore::FindValidEnd(ByteSource& source, uint64_t end, const FileHeader& header) {
+  constexpr uint64_t kBlock = 4 << 20;
+  constexpr size_t kMagic = sizeof kFooterMagic;
+  const uint64_t lowest = FileHeader::kEncodedLength + Footer::kEncodedLength;  // the smallest archive's end
+  std::vector<uint8_t> block;
+  std::vector<uint64_t> starts;
+  // A candidate end e has a footer magic at [e - 8, e), e < end (the end
+  // itself failed). Blocks of magic starts [lo, hi) are searched from the
+  // end down, each read with the 7 bytes after it, so that a magic across
+  // two blocks is found in the upper one's.
+  const uint64_t min_start = lowest - kMagic;
+  for (uint64_t hi = end - kMagic; hi > min_start;) {
+    const uint64_t lo = hi - std::min(kBlock, hi - min_start);
+    const uint64_t n = hi - lo + kMagic - 1;
+    block.resize(n);
+    SGZ_RETURN_IF_ERROR(source.Read(lo, n, block.data()));
+    starts.clear();
+    for (const uint8_t* p = block.data(); p < block.data() + (hi - lo);) {
+      const void* hit = memmem(p, block.data() + n - p, kFooterMagic, kMagic);
+      if (hit == nullptr) break;
+      const uint8_t* h = static_cast<const uint8_t*>(hit);
+      if (h >= block.data() + (hi - lo)) break;
+      starts.push_back(lo + (h - block.data()));
+      p = h + 1;
+    }
+    for (auto it = starts.rbegin(); it != starts.rend(); ++it) {
+      const uint64_t e = *it + kMagic;
+      // Cheap checks first: a magic that compressed bytes hold by chance
+      // fails here, before any manifest is read.
+      uint8_t raw[Footer::kEncodedLength];
+      SGZ_RETURN_IF_ERROR(source.Read(e - sizeof raw, sizeof raw, raw));
+      Result<Footer> f = Footer::DecodeFrom(raw, sizeof raw);
+      if (!f.ok() || !CheckVersionsAgree(header, *f).ok() || !CheckManifestPosition(*f, e).ok()) continue;
+      if (OpenAt(source, e).ok()) return e;
+    }
+    hi = lo;
+  }
+  return uint64_t{0};
+}
+
+Result<std::unique_ptr<ChunkStore>> ChunkStore::Open(std::unique_ptr<ByteSource> source,
+                                                     const ChunkStoreOptions& options) {
+  std::unique_ptr<ChunkStore> store(new ChunkStore(options));
+  const uint64_t size = source->Size();
+  Status status = store->OpenAt(*source, size);
+  if (status.ok()) {
+    store->source_ = std::move(source);
+    return store;
+  }
+  const Status::Code code = status.code();
+  if (!options.recover || size < FileHeader::kEncodedLength + Footer::kEncodedLength ||
+      (code != Status::Code::kCorrupt && code != Status::Code::kChecksumMismatch &&
+       code != Status::Code::kResourceExhausted)) {
+    return status;
+  }
+  // Not a footer and manifest at the end: an add that did not finish leaves
+  // the archive as it was, followed by some of what it wrote (spec:
+  // "Appending"). Only a file with a valid header is searched.
+  uint8_t head[FileHeader::kEncodedLength];
+  if (!source->Read(0, sizeof head, head).ok()) return status;
+  Result<FileHeader> header = FileHeader::DecodeFrom(head, sizeof head);
+  if (!header.ok()) return status;
+  SGZ_ASSIGN_OR_RETURN(const uint64_t end, store->FindValidEnd(*source, size, *header));
+  if (end == 0) return status;
+  // FindValidEnd's last OpenAt succeeded: the store holds that archive.
+  store->ignored_bytes_ = size - end;
+  store->source_ = NewPrefixSource(std::move(source), end);
+  if (!store->header_checked_) SGZ_RETURN_IF_ERROR(store->CheckHeader(head));
   return store;
 }
 

@@ -234,6 +234,8 @@ constexpr uint32_t kMembersTag = 0x424D454D;
 constexpr uint16_t kMembersSinceMinor = 1;
 // Transform 3 (reference): a chunk coded against an earlier chunk.
 constexpr uint16_t kReferenceSinceMinor = 2;
+// Copy chunks (transform 2) need an archive of 2.1 or later.
+constexpr uint16_t kCopySinceMinor = 1;
 
 // The minor version of format 2 an archive must declare for a file with
 // these attributes and a manifest in that form (compressed: section ZSEC):

@@ -13,7 +13,16 @@ constexpr int kMaxTemps = 16;
 char g_temp_paths[kMaxTemps][4096];
 volatile sig_atomic_t g_temp_used[kMaxTemps];
 
+// Archives being appended to: file descriptor and size to truncate back to.
+constexpr int kMaxTruncates = 4;
+int g_truncate_fd[kMaxTruncates];
+off_t g_truncate_size[kMaxTruncates];
+volatile sig_atomic_t g_truncate_used[kMaxTruncates];
+
 void CleanupAndDie(int sig) {
+  for (int i = 0; i < kMaxTruncates; ++i) {
+    if (g_truncate_used[i]) (void)ftruncate(g_truncate_fd[i], g_truncate_size[i]);  // async-signal-safe
+  }
   for (int i = 0; i < kMaxTemps; ++i) {
     if (g_temp_used[i]) unlink(g_temp_paths[i]);  // async-signal-safe
   }
@@ -46,6 +55,22 @@ int RegisterTemp(const std::string& path) {
 
 void UnregisterTemp(int slot) {
   if (slot >= 0) g_temp_used[slot] = 0;
+}
+
+int RegisterTruncate(int fd, uint64_t size) {
+  for (int i = 0; i < kMaxTruncates; ++i) {
+    if (!g_truncate_used[i]) {
+      g_truncate_fd[i] = fd;
+      g_truncate_size[i] = static_cast<off_t>(size);
+      g_truncate_used[i] = 1;
+      return i;
+    }
+  }
+  return -1;
+}
+
+void UnregisterTruncate(int slot) {
+  if (slot >= 0) g_truncate_used[slot] = 0;
 }
 
 }  // namespace sgz::internal

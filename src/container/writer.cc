@@ -164,6 +164,11 @@ class ArchiveWriter {
     header_.EncodeTo(&held_);
     offset_ = held_.size();
   }
+  // Continues an archive of version `header` whose bytes end at `offset`:
+  // nothing is held, and Release only raises the minor version the footer
+  // gets (the caller rewrites the header).
+  ArchiveWriter(ByteSink* sink, PackStats* stats, const FileHeader& header, uint64_t offset)
+      : sink_(sink), stats_(stats), header_(header), holding_(false), appending_(true), offset_(offset) {}
 
   Status Emit(const std::string& bytes) {
     offset_ += bytes.size();
@@ -177,6 +182,7 @@ class ArchiveWriter {
 
   // Writes what is held with the header's minor set to `minor`.
   Status Release(uint16_t minor) {
+    if (appending_) header_.minor = std::max(header_.minor, minor);
     if (!holding_) return Status::Ok();
     holding_ = false;
     header_.minor = minor;
@@ -222,6 +228,7 @@ class ArchiveWriter {
   FileHeader header_;
   std::string held_;
   bool holding_ = true;
+  bool appending_ = false;
   uint64_t offset_ = 0;
 };
 
@@ -427,6 +434,7 @@ Status FinishArchive(const Manifest& manifest, int meta_level, ArchiveWriter* wr
   if (manifest.files.size() > 1) minor = std::max(minor, kMembersSinceMinor);
   for (const ChunkEntry& c : manifest.chunks) {
     if (c.transform == Transform::kReference) minor = std::max(minor, kReferenceSinceMinor);
+    if (c.transform == Transform::kCopy) minor = std::max(minor, kCopySinceMinor);
   }
   SGZ_RETURN_IF_ERROR(writer->Release(minor));
   footer.minor = writer->minor();
@@ -434,6 +442,47 @@ Status FinishArchive(const Manifest& manifest, int meta_level, ArchiveWriter* wr
   footer.manifest_checksum = Xxh3(tail.data(), tail.size());
   footer.EncodeTo(&tail);
   return writer->Emit(tail);
+}
+
+// Packs inputs one after another (PackMember) into *writer and *manifest;
+// `first`, when not null, is inputs[0] already open. Fills *members and the
+// sums in *total (not its archive size and chunk count).
+Status PackEach(const std::vector<MemberInput>& inputs, std::unique_ptr<InputStream> first, const PackOptions& options,
+                ArchiveWriter* writer, Manifest* manifest, ChunkDedup* dedup, MetaReferences* refs, bool records,
+                PackStats* total, std::vector<PackStats>* members) {
+  members->assign(inputs.size(), PackStats());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    std::unique_ptr<InputStream> in;
+    if (i == 0 && first != nullptr) {
+      in = std::move(first);
+    } else {
+      SGZ_ASSIGN_OR_RETURN(in, inputs[i].open());
+    }
+    PackStats& m = (*members)[i];
+    if (records) {
+      // In the gap before its chunks, for readers that stream the archive.
+      MemberRecord record;
+      record.first_chunk = static_cast<uint32_t>(manifest->chunks.size());
+      record.name = inputs[i].name;
+      record.attributes = in->attributes();
+      std::string bytes;
+      record.EncodeTo(&bytes);
+      SGZ_RETURN_IF_ERROR(writer->Emit(bytes));
+    }
+    const uint64_t chunks_before = manifest->chunks.size(), offset_before = writer->offset();
+    SGZ_RETURN_IF_ERROR(
+        PackMember(in.get(), inputs[i].name, options, writer, manifest, total->original_size, dedup, refs, &m));
+    m.chunks = manifest->chunks.size() - chunks_before;
+    m.archive_size = writer->offset() - offset_before;  // its chunks' stored bytes
+    total->original_size += m.original_size;
+    total->shared_bytes += m.shared_bytes;
+    for (const auto& [stream, t] : m.streams) {
+      total->streams[stream].raw += t.raw;
+      total->streams[stream].stored += t.stored;
+    }
+  }
+  total->gguf = std::all_of(members->begin(), members->end(), [](const PackStats& m) { return m.gguf; });
+  return Status::Ok();
 }
 
 int MetaLevel(const PackOptions& options) {
@@ -467,7 +516,6 @@ Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& op
                                    std::to_string(kMaxFiles));
   }
   *total = PackStats();
-  members->assign(inputs.size(), PackStats());
   Manifest manifest;
   // The header's minor as far as the first input tells (past the first MiB
   // it is written so; PackFiles' inputs are files by path, all with
@@ -491,40 +539,28 @@ Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& op
           [d = dedup.get()](uint32_t index, std::vector<uint8_t>* out) { return d->Decoded(index, out); });
     }
   }
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    std::unique_ptr<InputStream> in;
-    if (i == 0) {
-      in = std::move(first);
-    } else {
-      SGZ_ASSIGN_OR_RETURN(in, inputs[i].open());
-    }
-    PackStats& m = (*members)[i];
-    if (inputs.size() > 1) {
-      // In the gap before its chunks, for readers that stream the archive.
-      MemberRecord record;
-      record.first_chunk = static_cast<uint32_t>(manifest.chunks.size());
-      record.name = inputs[i].name;
-      record.attributes = in->attributes();
-      std::string bytes;
-      record.EncodeTo(&bytes);
-      SGZ_RETURN_IF_ERROR(writer.Emit(bytes));
-    }
-    const uint64_t chunks_before = manifest.chunks.size(), offset_before = writer.offset();
-    SGZ_RETURN_IF_ERROR(
-        PackMember(in.get(), inputs[i].name, options, &writer, &manifest, total->original_size, dedup.get(), refs.get(), &m));
-    m.chunks = manifest.chunks.size() - chunks_before;
-    m.archive_size = writer.offset() - offset_before;  // its chunks' stored bytes
-    total->original_size += m.original_size;
-    total->shared_bytes += m.shared_bytes;
-    for (const auto& [stream, t] : m.streams) {
-      total->streams[stream].raw += t.raw;
-      total->streams[stream].stored += t.stored;
-    }
-  }
-  total->gguf = std::all_of(members->begin(), members->end(), [](const PackStats& m) { return m.gguf; });
+  SGZ_RETURN_IF_ERROR(PackEach(inputs, std::move(first), options, &writer, &manifest, dedup.get(), refs.get(),
+                               /*records=*/inputs.size() > 1, total, members));
   SGZ_RETURN_IF_ERROR(FinishArchive(manifest, MetaLevel(options), &writer));
   total->archive_size = writer.offset();
   total->chunks = manifest.chunks.size();
+  return Status::Ok();
+}
+
+Status AppendMembers(const std::vector<MemberInput>& inputs, const PackOptions& options, const FileHeader& header,
+                     uint64_t offset, ChunkDedup* dedup, MetaReferences* refs, Manifest* manifest, ByteSink* sink,
+                     PackStats* total, std::vector<PackStats>* members, uint16_t* minor) {
+  SGZ_RETURN_IF_ERROR(ValidatePackOptions(options));
+  *total = PackStats();
+  ArchiveWriter writer(sink, total, header, offset);
+  const uint64_t chunks_before = manifest->chunks.size();
+  // The result holds several files: every new member gets its record.
+  SGZ_RETURN_IF_ERROR(
+      PackEach(inputs, nullptr, options, &writer, manifest, dedup, refs, /*records=*/true, total, members));
+  SGZ_RETURN_IF_ERROR(FinishArchive(*manifest, MetaLevel(options), &writer));
+  total->archive_size = writer.offset();
+  total->chunks = manifest->chunks.size() - chunks_before;
+  *minor = writer.minor();
   return Status::Ok();
 }
 

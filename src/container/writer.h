@@ -77,6 +77,24 @@ struct MemberInput {
 Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& options, ByteSink* sink,
                    PackStats* total, std::vector<PackStats>* members);
 
+class ChunkDedup;
+class MetaReferences;
+
+// Appends the members `inputs` to an existing archive (spec: "Appending"):
+// its header says `header`, its bytes end at `offset`, and *manifest holds
+// its chunk table and the file entries to keep. Writes to *sink, which
+// continues the archive at `offset`, the members' chunks (a chunk whose
+// bytes `dedup` finds, old or new, as a copy of it; GGUF metadata coded
+// against a candidate of `refs` when that is smaller; refs may be null),
+// then a plain manifest
+// of all chunks and of the kept files followed by the new ones, and a
+// footer. *minor: the minor version that footer declares (at least
+// header.minor); the caller makes the header agree. *total: the members
+// written (archive_size: the archive's new end; chunks: chunks written).
+Status AppendMembers(const std::vector<MemberInput>& inputs, const PackOptions& options, const FileHeader& header,
+                     uint64_t offset, ChunkDedup* dedup, MetaReferences* refs, Manifest* manifest, ByteSink* sink,
+                     PackStats* total, std::vector<PackStats>* members, uint16_t* minor);
+
 // Packs data[0, size) into a complete archive written to *sink.
 Status PackBuffer(const uint8_t* data, uint64_t size, const PackOptions& options, ByteSink* sink,
                   PackStats* stats);
