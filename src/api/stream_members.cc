@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 
@@ -24,8 +25,6 @@ using internal::Result;
 using internal::Status;
 
 namespace {
-
-std::string Num(uint64_t v) { return std::to_string(v); }
 
 // One member's temporary file, readable back for copies of its chunks.
 class StagedMember : public internal::ReadableOutput {
@@ -54,12 +53,17 @@ class DirectoryTarget : public internal::StreamTarget {
     for (auto it = created_.rbegin(); it != created_.rend(); ++it) rmdir(it->c_str());  // only if empty
   }
 
-  Result<MemberOutput> Begin(size_t, const MemberRecord* record, uint64_t offset) override {
+  Result<MemberOutput> Begin(size_t, const MemberRecord* record, uint64_t) override {
     if (record == nullptr) {
-      return Status::NotSupported("offset " + Num(offset) +
-                                  ": chunks without a member record (an archive of one file, one of several written by "
-                                  "sgz 2.1, or members appended to one file): unpacking them under a directory from a stream needs the archive file; give "
-                                  "its name, or unpack the one file with -o FILE");
+      // Chunks before any record (an archive of one file, or the first file
+      // of one that members were appended to): the name comes with the
+      // manifest. Written under DIR to a temporary, named at Finish (or
+      // dropped there if not selected).
+      SGZ_ASSIGN_OR_RETURN(std::unique_ptr<internal::OutputFile> file,
+                           internal::OutputFile::Create(base_ + ".sgz-unnamed", true));
+      staged_.push_back(std::make_unique<StagedMember>(std::move(file)));
+      unnamed_ = staged_.size() - 1;
+      return MemberOutput{staged_.back()->file(), staged_.back().get()};
     }
     const std::string& name = record->name;
     // The reader checked it; an unpacker checks again what it builds paths from.
@@ -95,6 +99,22 @@ class DirectoryTarget : public internal::StreamTarget {
       bool hit = false;
       for (const internal::FileEntry& f : m.files) hit = hit || Matches(f.name, wanted_[w]);
       if (!hit) return Status::NotFound("no member '" + wanted_[w] + "' in the archive");
+    }
+    for (size_t i = 0; i < m.files.size(); ++i) {
+      if (member_of[i] != unnamed_) continue;
+      // The unnamed member's name, checked as a record's is in Begin, before
+      // anything is renamed.
+      const std::string& name = m.files[i].name;
+      Status unsafe = internal::CheckMemberName(name);
+      if (!unsafe.ok()) return Status::Corruption("member name '" + name + "' " + unsafe.message());
+      if (!Selected(name)) {
+        staged_[unnamed_].reset();  // its temporary goes
+        continue;
+      }
+      for (size_t slash = name.find('/'); slash != std::string::npos; slash = name.find('/', slash + 1)) {
+        SGZ_RETURN_IF_ERROR(MakeParent(base_ + name.substr(0, slash)));
+      }
+      SGZ_RETURN_IF_ERROR(staged_[unnamed_]->file()->Retarget(base_ + name, options_.overwrite));
     }
     for (size_t i = 0; i < m.files.size(); ++i) {
       StagedMember* s = staged_[member_of[i]].get();
@@ -151,6 +171,7 @@ class DirectoryTarget : public internal::StreamTarget {
   bool finished_ = false;
   uint64_t committed_ = 0;
   size_t parked_ = 0;
+  size_t unnamed_ = SIZE_MAX;  // in staged_: the member before any record
 };
 
 }  // namespace

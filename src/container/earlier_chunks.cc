@@ -52,8 +52,8 @@ Status StreamChunkLog::Read(uint32_t index, std::vector<uint8_t>* out) {
   }
   if (w.offset == kUnkept) {
     return Status::NotSupported("chunk " + std::to_string(index) +
-                                ": a reference to it in a stream whose chunks before the first member record are not "
-                                "kept; give the archive file");
+                                ": a reference to it, whose bytes were not kept (written where they cannot be read back, "
+                                "for a single file); give the archive file");
   }
   buf_.resize(w.stored);
   if (std::fseek(spool_, static_cast<long>(w.offset), SEEK_SET) != 0 ||

@@ -133,6 +133,18 @@ Status OutputFile::Reopen() {
   return Status::Ok();
 }
 
+Status OutputFile::Retarget(const std::string& path, bool overwrite) {
+  if (temp_path_.empty() || committed_) return Status::IOError(path + ": cannot rename an output that is no temporary file");
+  struct stat st;
+  if (lstat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return Status::InvalidArgument(path + ": is a directory");
+    if (!overwrite) return Status::InvalidArgument(path + ": already exists");
+  }
+  path_ = path;
+  overwrite_ = overwrite;
+  return Status::Ok();
+}
+
 Status OutputFile::ReadAt(uint64_t offset, void* buf, size_t n) {
   if (!readable()) return Status::IOError(path_ + ": cannot read back");
   const bool parked = fd_ < 0;

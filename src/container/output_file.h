@@ -38,6 +38,10 @@ class OutputFile : public ByteSink {
   // Commit reopens it, so that many outputs can wait for their Commit
   // without holding a descriptor each (a stream of thousands of members).
   void Park();
+  // Makes `path` the target (an output named only after its bytes were
+  // written), checked as Create checks it, with `overwrite`. The temporary
+  // stays where it is: `path` must be on its file system.
+  Status Retarget(const std::string& path, bool overwrite);
   const std::string& path() const { return path_; }
 
  private:

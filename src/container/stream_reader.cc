@@ -1,5 +1,9 @@
 #include "container/stream_reader.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -68,6 +72,21 @@ class Walker {
       : in_(in), target_(target), stats_(stats) {}
 
   Status Run(unsigned threads) {
+    Status s = Walk(threads);
+    if (s.ok() || complete_end_ == 0 || reached_end_ ||
+        (s.code() != Status::Code::kCorrupt && s.code() != Status::Code::kChecksumMismatch)) {
+      return s;
+    }
+    // Damage past a superseded footer: what an interrupted add leaves, which
+    // a reader of the file recovers; a stream cannot go back to the
+    // complete archive before it.
+    return Status(s.code(), s.message() + " (the first " + Num(complete_end_) +
+                                " bytes are a complete archive: if an add to it was interrupted, unpack the archive "
+                                "file, whose reader recovers them)");
+  }
+
+ private:
+  Status Walk(unsigned threads) {
     std::vector<uint8_t> buf;
     SGZ_RETURN_IF_ERROR(ReadExact(in_, FileHeader::kEncodedLength, "header", &buf));
     SGZ_ASSIGN_OR_RETURN(header_, FileHeader::DecodeFrom(buf.data(), buf.size()));
@@ -108,6 +127,7 @@ class Walker {
         bool last;
         SGZ_RETURN_IF_ERROR(ReadManifest(&manifest, &last));
         manifest_offset = offset;
+        reached_end_ = last;
         if (last) break;
       } else if (after_footer) {
         return Status::Corruption("footer: trailing bytes after the footer");
@@ -126,7 +146,6 @@ class Walker {
     return Check(manifest, manifest_offset);
   }
 
- private:
   Status NewMember(const MemberRecord* record, uint64_t offset) {
     auto m = std::make_unique<Member>();
     m->has_record = record != nullptr;
@@ -235,10 +254,7 @@ class Walker {
       log_->NoteWritten(m.out.readback, m.bytes, h.original_size, h.checksum);
     } else if (copy) {
       log_->NoteCopy(h.type);
-    } else if (!m.has_record) {
-      // An archive of one file (the only kind without records, but for
-      // members appended to one) has no copies: spooling all its chunks
-      // would cost the archive's size in disk for nothing.
+    } else if (m.out.only) {
       log_->NoteUnkept();
     } else {
       SGZ_RETURN_IF_ERROR(log_->NoteStored(item->head, item->payload, h.original_size, h.checksum));
@@ -266,7 +282,6 @@ class Walker {
     manifest->insert(manifest->end(), buf.begin(), buf.end());
     SGZ_RETURN_IF_ERROR(ReadExact(in_, Footer::kEncodedLength, "footer", &buf));
     SGZ_ASSIGN_OR_RETURN(Footer footer, Footer::DecodeFrom(buf.data(), buf.size()));
-    SGZ_RETURN_IF_ERROR(CheckVersionsAgree(header_, footer));
     if (footer.manifest_offset != manifest_offset || footer.manifest_size != manifest->size()) {
       return Status::Corruption("footer: manifest position disagrees with the archive");
     }
@@ -277,7 +292,19 @@ class Walker {
     uint64_t got;
     SGZ_RETURN_IF_ERROR(in_->Peek(1, &data, &got));
     *last = got == 0;
-    if (*last) stats_->archive_bytes = in_->position();
+    if (*last) {
+      stats_->archive_bytes = in_->position();
+      return CheckVersionsAgree(header_, footer);
+    }
+    // Superseded: `sgz add` rewrites the header's minor after the new
+    // footer, so a dead footer may declare a lower one (spec: Appending).
+    if (header_.major >= 2 && (footer.major != header_.major || footer.minor > header_.minor)) {
+      return Status::Corruption("footer at offset " + Num(in_->position() - Footer::kEncodedLength) +
+                                " (superseded): format version " + Num(footer.major) + "." + Num(footer.minor) +
+                                " is not the header's " + Num(header_.major) + "." + Num(header_.minor) +
+                                " or an earlier minor");
+    }
+    complete_end_ = in_->position();
     return Status::Ok();
   }
 
@@ -349,6 +376,46 @@ class Walker {
   std::unique_ptr<StreamChunkLog> log_;
   std::vector<SeenChunk> seen_;
   std::vector<std::unique_ptr<Member>> members_;
+  uint64_t complete_end_ = 0;  // where the last superseded footer ends
+  bool reached_end_ = false;   // the last manifest and footer were read
+};
+
+// Decoded bytes kept aside in an unlinked temporary file, readable back.
+class TempOutput : public ByteSink, public ReadableOutput {
+ public:
+  ~TempOutput() override {
+    if (f_ != nullptr) std::fclose(f_);
+  }
+  Status Write(const void* data, size_t n) override {
+    if (f_ == nullptr && (f_ = std::tmpfile()) == nullptr) return Error("cannot create");
+    if (fseeko(f_, 0, SEEK_END) != 0 || std::fwrite(data, 1, n, f_) != n) return Error("cannot write");
+    size_ += n;
+    return Status::Ok();
+  }
+  Status ReadAt(uint64_t offset, void* buf, size_t n) override {
+    if (n == 0) return Status::Ok();
+    if (f_ == nullptr || fseeko(f_, static_cast<off_t>(offset), SEEK_SET) != 0 || std::fread(buf, 1, n, f_) != n) {
+      return Error("cannot read");
+    }
+    return Status::Ok();
+  }
+  Status CopyTo(ByteSink* out) {
+    std::vector<uint8_t> buf(1 << 20);
+    for (uint64_t at = 0; at < size_;) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), size_ - at));
+      SGZ_RETURN_IF_ERROR(ReadAt(at, buf.data(), n));
+      SGZ_RETURN_IF_ERROR(out->Write(buf.data(), n));
+      at += n;
+    }
+    return Status::Ok();
+  }
+
+ private:
+  static Status Error(const char* what) {
+    return Status::IOError(std::string("stream temporary file: ") + what + ": " + std::strerror(errno));
+  }
+  std::FILE* f_ = nullptr;
+  uint64_t size_ = 0;
 };
 
 // One file to one sink: the only one, or the member named `member`.
@@ -363,10 +430,17 @@ class SinkTarget : public StreamTarget {
                                     ": the archive holds several members: name the one to unpack, or unpack them all under a directory");
       }
       written_ = index;
-      return MemberOutput{out_, nullptr};
+      return MemberOutput{out_, nullptr, true};
     }
-    // Unnamed (only the manifest will tell): written, in case it is the one.
-    if (record == nullptr || record->name == member_) {
+    if (record == nullptr) {
+      // Chunks before any record (a file that members were appended to):
+      // only the manifest says which member they are. Kept aside, and read
+      // back for copies meanwhile; copied to the output if they are the one.
+      unnamed_ = std::make_unique<TempOutput>();
+      unnamed_index_ = index;
+      return MemberOutput{unnamed_.get(), unnamed_.get()};
+    }
+    if (record->name == member_) {
       if (written_ != SIZE_MAX) {
         return Status::NotSupported("offset " + Num(offset) + ": member '" + member_ +
                                     "' may be this one or an earlier one (members were appended); give the archive file");
@@ -379,8 +453,17 @@ class SinkTarget : public StreamTarget {
   Status Finish(const Manifest& m, const std::vector<size_t>& member_of) override {
     for (size_t i = 0; i < m.files.size(); ++i) {
       if (!member_.empty() && m.files[i].name != member_) continue;
-      if (member_of[i] != written_) break;
+      if (unnamed_ != nullptr && member_of[i] == unnamed_index_) {
+        // A record of that name whose bytes went out already is not it.
+        if (written_ != SIZE_MAX) {
+          return Status::Corruption("member '" + member_ + "': a member record of its name is not its chunks");
+        }
+        SGZ_RETURN_IF_ERROR(unnamed_->CopyTo(out_));
+      } else if (member_of[i] != written_) {
+        break;
+      }
       stats_->attributes = m.files[i].attributes;
+      stats_->original_bytes = m.files[i].original_size;  // not the unnamed member's if kept aside
       return Status::Ok();
     }
     if (member_.empty()) return Status::Corruption("manifest: the file written is not in the manifest");
@@ -392,6 +475,8 @@ class SinkTarget : public StreamTarget {
   std::string member_;
   StreamUnpackStats* stats_;
   size_t written_ = SIZE_MAX;
+  std::unique_ptr<TempOutput> unnamed_;
+  size_t unnamed_index_ = SIZE_MAX;
 };
 
 // Every member decoded, nothing kept.

@@ -38,9 +38,13 @@ struct StreamUnpackStats {
 // chunks are not decoded, only spooled in case a later chunk refers to
 // them). `readback`: the bytes written to `sink` can be read again there
 // (else decoded chunks are spooled too).
+// `only`: the target refuses any member after this one, so no later chunk
+// can refer to this one's: bytes written where they cannot be read back are
+// not spooled either (an archive of one file to standard output).
 struct MemberOutput {
   ByteSink* sink = nullptr;
   ReadableOutput* readback = nullptr;
+  bool only = false;
 };
 
 // What a streamed archive's members become.
