@@ -71,7 +71,8 @@ expect_err stream-several-o "holds several members: name the one to unpack"
 # --- an archive of several members written by sgz 2.1 (no member records)
 mkdir "$T/old"
 check stream-2.1 4 "$SGZ" unpack - -C "$T/old" < "$F/format-2.1-copies/three-members.sgz"
-expect_err stream-2.1 "offset 16: chunks without a member record (.*sgz 2.1.*): unpacking them under a directory from a stream needs the archive file"
+# (known only from the manifest at the end: the chunks were written to a temporary, now gone)
+expect_err stream-2.1 "the archive holds 3 members and no member records (sgz 2.1 wrote none): unpacking it from a stream needs the archive file"
 check stream-2.1-o 4 "$SGZ" unpack - -o "$T/old.gguf" < "$F/format-2.1-copies/three-members.sgz"
 expect_err stream-2.1-o "give the archive file"
 [ ! -e "$T/old.gguf" ] && ok || fail "stream-2.1-o left its output"
