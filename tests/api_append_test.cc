@@ -1,7 +1,9 @@
 // Appending members through the public API: AppendFiles (members, shared
 // chunks, replace, refusals, the summary), Reader's ignored_bytes after an
-// interrupted add, and sgz_append_files.
+// interrupted add, sgz_append_files, and sgz_unpack_stream_members of an
+// appended archive.
 #include <filesystem>
+#include <iterator>
 #include <map>
 
 #include "api_test_util.h"
@@ -145,6 +147,33 @@ TEST_F(AppendTest, Refusals) {
   bad.pack.level = 0;
   EXPECT_EQ(sgz::AppendFiles(archive_, {dir_ + "/in/notes.txt"}, bad).code(), sgz::ErrorCode::kInvalidArgument);
   ExpectMembers({"demo.gguf"});
+}
+
+// The first member, packed before the archive had member records, is named
+// from the manifest at the end of the stream.
+TEST_F(AppendTest, CUnpacksAnAppendedArchiveInOnePass) {
+  ASSERT_TRUE(sgz::AppendFiles(archive_, {dir_ + "/in/notes.txt", dir_ + "/in/d"}).ok());
+  const std::string all = dir_ + "/all", one = dir_ + "/one";
+  fs::create_directories(all);
+  fs::create_directories(one);
+  int rc;
+  {
+    ScopedRedirect in(STDIN_FILENO, archive_);
+    ASSERT_TRUE(in.ok());
+    rc = sgz_unpack_stream_members("-", all.c_str(), nullptr, 0, nullptr);
+  }
+  ASSERT_EQ(rc, SGZ_OK) << sgz_last_error();
+  for (const auto& [name, bytes] : files_) EXPECT_EQ(ReadFile(all + "/" + name), bytes) << name;
+  const char* selected[] = {"demo.gguf"};
+  ASSERT_EQ(sgz_unpack_stream_members(archive_.c_str(), one.c_str(), selected, 1, nullptr), SGZ_OK) << sgz_last_error();
+  EXPECT_EQ(ReadFile(one + "/demo.gguf"), files_["demo.gguf"]);
+  EXPECT_EQ(std::distance(fs::directory_iterator(one), fs::directory_iterator()), 1);
+  EXPECT_EQ(sgz_unpack_stream_members(archive_.c_str(), one.c_str(), selected, 1, nullptr), SGZ_INVALID_ARGUMENT);
+  sgz_unpack_options options;
+  sgz_unpack_options_init(&options);
+  options.overwrite = 1;
+  EXPECT_EQ(sgz_unpack_stream_members(archive_.c_str(), one.c_str(), selected, 1, &options), SGZ_OK);
+  EXPECT_EQ(sgz_unpack_stream_members(archive_.c_str(), one.c_str(), nullptr, 1, nullptr), SGZ_INVALID_ARGUMENT);
 }
 
 }  // namespace

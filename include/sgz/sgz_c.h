@@ -282,6 +282,15 @@ void sgz_unpack_options_init(sgz_unpack_options* options);
  * or standard output) with `options` (NULL: the defaults). */
 int sgz_unpack_file_with(const char* in, const char* out, const sgz_unpack_options* options);
 
+/* Unpacks the members of archive `in`, read once, in order ("-": standard
+ * input), under the existing directory `dir`: all of them (`count` 0) or
+ * those `members` names (a member, or a directory of them), as
+ * sgz::UnpackStreamMembers: names checked, nothing written outside `dir`,
+ * every file renamed into place only once the whole archive has checked
+ * out. options: NULL for the defaults; progress is not used. */
+int sgz_unpack_stream_members(const char* in, const char* dir, const char* const* members, size_t count,
+                              const sgz_unpack_options* options);
+
 /* Packs file `in` into archive `out` with zstd `level` (1..22) and
  * `threads` workers (0 = all cores). Unless `overwrite` is non-zero an
  * existing `out` is an error and is left alone. "-" means standard

@@ -1,5 +1,6 @@
 // The C ABI, archives of several members: listing them, opening one, and
-// packing many files (sgz_c.cc has the shared rules).
+// packing many files, unpacking them from a stream (sgz_c.cc has the shared
+// rules).
 #include <string>
 #include <vector>
 
@@ -70,6 +71,26 @@ int sgz_append_files(const char* archive, const char* const* inputs, size_t coun
     o.pack.progress = nullptr;
     o.replace = replace != 0;
     return Report(sgz::AppendFiles(archive, in, o));
+  });
+}
+
+int sgz_unpack_stream_members(const char* in, const char* dir, const char* const* members, size_t count,
+                              const sgz_unpack_options* options) {
+  if (in == nullptr || dir == nullptr || (members == nullptr && count != 0)) {
+    return InvalidArgument("sgz_unpack_stream_members: null argument");
+  }
+  return Guarded([&]() -> int {
+    std::vector<std::string> wanted;
+    for (size_t i = 0; i < count; ++i) {
+      if (members[i] == nullptr) return InvalidArgument("sgz_unpack_stream_members: null member");
+      wanted.emplace_back(members[i]);
+    }
+    sgz::UnpackOptions o;
+    if (options != nullptr) {
+      o.threads = options->threads;
+      o.overwrite = options->overwrite != 0;
+    }
+    return Report(sgz::UnpackStreamMembers(in, dir, wanted, o));
   });
 }
 
