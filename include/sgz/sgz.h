@@ -422,6 +422,11 @@ Error UnpackTo(const std::string& in, const WriteCallback& write, const UnpackOp
 // member's name, or a directory of them: "zoo" or "zoo/"). Needs the member
 // records that sgz 2.2 writes before each member's chunks (an archive of
 // several members written by sgz 2.1 has none: NotSupported, give the file).
+// The chunks before any record (an archive of one file, or the first file
+// of one members were appended to) are one member named by the manifest at
+// the end: written to a temporary file in `dir`, named (or, if not
+// selected, removed) then. A stream that ends inside an interrupted append
+// is Corrupt: only the archive file recovers the archive before it.
 // Names are checked (relative, no '.', '..' or empty component, no NUL),
 // no symbolic link below `dir` is followed, and without options.overwrite an
 // existing file is never replaced. Each member is written to a temporary

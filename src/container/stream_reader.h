@@ -7,7 +7,9 @@
 // and checksums, the records against the file entries, each decoded member's
 // size and whole-file checksum), and only then does the target make its
 // output final. A manifest and footer followed by more chunks (an archive
-// appended to) are superseded and stepped over. Memory: about the largest
+// appended to) are superseded and stepped over (their minor may be below
+// the header's: `sgz add` rewrites the header's last); an error after one
+// says that the bytes before it are a complete archive. Memory: about the largest
 // chunk per worker, the manifest, and a few dozen bytes per chunk.
 #ifndef SGZ_CONTAINER_STREAM_READER_H_
 #define SGZ_CONTAINER_STREAM_READER_H_
@@ -68,7 +70,10 @@ class StreamTarget {
 Status StreamArchive(InputStream* in, StreamTarget* target, StreamUnpackStats* stats, unsigned threads = 0);
 
 // Writes one file of the archive read from *in to *out: the only one, or,
-// with `member` not empty, the one of that name. The output may already have
+// with `member` not empty, the one of that name (chunks before any member
+// record are decoded to an unlinked temporary file, read back for copies,
+// and copied to *out at the end if they are that member: disk, not memory,
+// of that member's size). The output may already have
 // received bytes when an error is returned; callers that write files discard
 // them (OutputFile), callers writing to a pipe report the failure. Chunks are
 // decoded on `threads` workers (0 = all cores) and written in order.
