@@ -89,6 +89,22 @@ mkdir "$T/nosel"
 check not-selected 0 "$SGZ" unpack - c.txt be.gguf -C "$T/nosel" < "$Z"
 files_are not-selected "$T/nosel" c.txt be.gguf
 
+# A manifest that names the unnamed member out of DIR (valid checksum):
+# refused, nothing written inside DIR or beside it.
+"$PY" - "$Z" "$T/evil.sgz" <<'PYEOF'
+import struct, sys, xxhash
+b = bytearray(open(sys.argv[1], 'rb').read())
+mo, ms = struct.unpack_from('<QQ', b, len(b) - 40)
+at = b.index(b'a.gguf', mo)
+b[at:at + 6] = b'../a.g'
+struct.pack_into('<Q', b, len(b) - 24, xxhash.xxh3_64_intdigest(bytes(b[mo:mo + ms])))
+open(sys.argv[2], 'wb').write(b)
+PYEOF
+mkdir -p "$T/ev/in"
+check hostile-name 2 "$SGZ" unpack - -C "$T/ev/in" < "$T/evil.sgz"
+expect_err hostile-name "member name '../a.g' has a '..' component"
+[ -z "$(ls -A "$T/ev/in")" ] && [ "$(ls -A "$T/ev")" = in ] && ok || fail "hostile-name: left $(find "$T/ev")"
+
 # --- one file, no records at all: from a pipe as from the file, under its name
 mkdir "$T/f1" "$T/p1"
 check one-file 0 "$SGZ" unpack "$T/one.sgz" -C "$T/f1"
