@@ -153,6 +153,14 @@ mkdir "$T/nm"
 check nominor-C 2 "$SGZ" unpack - -C "$T/nm" < "$T/nominor.sgz"
 expect_err nominor-C "the first $(stat -c %s "$T/one.sgz") bytes are a complete archive: if an add to it was interrupted, unpack the archive file, whose reader recovers them)$"
 [ -z "$(ls -A "$T/nm")" ] && ok || fail "nominor-C: left $(ls -A "$T/nm")"
+# The archive file recovers it (the random-access reader checks the header
+# against the last footer when its suffix read did not hold the header): the
+# archive as it was before the add, with the add's bytes ignored.
+rm -rf "$T/nm"; mkdir "$T/nm"
+check nominor-file 0 "$SGZ" unpack "$T/nominor.sgz" -C "$T/nm"
+expect_err nominor-file "ignoring $(( $(stat -c %s "$T/nominor.sgz") - $(stat -c %s "$T/one.sgz") )) bytes after the last complete manifest"
+[ "$(cd "$T/nm" && find . -type f | sort)" = "./a.gguf" ] && ok || fail "nominor-file: $(cd "$T/nm" && find . -type f)"
+cmp -s "$T/in/a.gguf" "$T/nm/a.gguf" && ok || fail "nominor-file: a.gguf differs"
 # A dead footer whose minor is above the header's is no add's.
 "$PY" -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); e = b.find(b"\x89SGZEND\n"); b[e - 6] = 3; open(sys.argv[2], "wb").write(b)' \
   "$Z" "$T/above.sgz"

@@ -134,6 +134,16 @@ Result<std::unique_ptr<ChunkStore>> ChunkStore::Open(std::unique_ptr<ByteSource>
   std::unique_ptr<ChunkStore> store(new ChunkStore(options));
   const uint64_t size = source->Size();
   Status status = store->OpenAt(*source, size);
+  // A complete add whose header was not yet rewritten (interrupted between
+  // its footer and its header) ends in a footer that disagrees with the
+  // header: found here, with one 16-byte read when the suffix did not hold
+  // the header, so that it is recovered like any other interrupted add
+  // rather than failing at the first chunk read.
+  if (status.ok() && options.recover && !store->header_checked_) {
+    uint8_t head[FileHeader::kEncodedLength];
+    status = source->Read(0, sizeof head, head);
+    if (status.ok()) status = store->CheckHeader(head);
+  }
   if (status.ok()) {
     store->source_ = std::move(source);
     return store;
