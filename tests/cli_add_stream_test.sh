@@ -12,7 +12,7 @@ F=$SRC/fixtures
 PY=/usr/bin/python3
 mkdir -p "$T/in"
 cp "$F/demo.gguf" "$T/in/a.gguf"
-cp "$F/demo.gguf" "$T/in/zc.gguf"  # added: every chunk a copy of a.gguf's, across the add
+cp "$F/demo.gguf" "$T/in/zc.gguf"  # added: copies of a.gguf's chunks across the add (those that line up: a.gguf alone was packed with small tensors grouped)
 cp "$F/valid/big-endian.gguf" "$T/in/be.gguf"
 printf 'hello world\n' > "$T/in/c.txt"
 
