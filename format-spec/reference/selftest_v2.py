@@ -20,6 +20,12 @@ import zstandard
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sgz_reader as r  # noqa: E402
+from sgzref import conventions  # noqa: E402  (READER_MINOR: a test makes it earlier)
+from sgzref.archive import Archive  # noqa: E402
+from sgzref.chunks import HEADER_MAGIC  # noqa: E402
+from sgzref.conventions import Reject, xxh3  # noqa: E402
+from sgzref.manifest import FOOTER_MAGIC  # noqa: E402
+from sgzref.transforms import GGML_TYPES, PLAIN, PLANES, join, stream_sizes  # noqa: E402
 
 
 def le(value, size):
@@ -30,7 +36,7 @@ def le(value, size):
 
 def spec_split(type_id, data):
     """The split as the Implementation notes write it, one byte at a time."""
-    _, block_bytes, fields, _ = r.GGML_TYPES[type_id]
+    _, block_bytes, fields, _ = GGML_TYPES[type_id]
     n = len(data) // block_bytes
     out = bytearray(len(data))
     sizes, pos, field_off = [], 0, 0
@@ -38,11 +44,11 @@ def spec_split(type_id, data):
         for b in range(n):
             for j in range(nbytes):
                 src = b * block_bytes + field_off + j
-                if layout == r.PLAIN:
+                if layout == PLAIN:
                     out[pos + b * nbytes + j] = data[src]
                 else:
                     out[pos + j * n + b] = data[src]
-        sizes += [n] * nbytes if layout == r.PLANES else [n * nbytes]
+        sizes += [n] * nbytes if layout == PLANES else [n * nbytes]
         pos += n * nbytes
         field_off += nbytes
     out[pos:] = data[n * block_bytes:]
@@ -56,7 +62,7 @@ def spec_split(type_id, data):
 
 def make_chunk(data, transform=0, type_id=0, zstd=False, mangle_stream=None):
     """A chunk (header, descriptors, streams) and the fields its table entry repeats."""
-    known = transform == 1 and type_id in r.GGML_TYPES  # else: one stream, to be refused
+    known = transform == 1 and type_id in GGML_TYPES  # else: one stream, to be refused
     streams = spec_split(type_id, data) if known else [data]
     descriptors = payload = b""
     for k, s in enumerate(streams):
@@ -69,7 +75,7 @@ def make_chunk(data, transform=0, type_id=0, zstd=False, mangle_stream=None):
             codec, stored = mangle_stream(s)
         descriptors += le(codec, 1) + b"\0\0\0" + le(len(s), 4) + le(len(stored), 4)
         payload += stored
-    meta = (len(data), transform, len(streams), type_id, r.xxh3(data))
+    meta = (len(data), transform, len(streams), type_id, xxh3(data))
     head = b"SGZC" + le(transform, 1) + le(len(streams), 1) + le(0, 2) + le(type_id, 4) + \
         le(len(data), 4) + le(meta[4], 8)
     return head + descriptors + payload, meta
@@ -91,7 +97,7 @@ def chnk(placed, extra=b""):
 
 
 def file_entry(name, data, refs, kind=0, note=b"", summary=b"", extra=b""):
-    body = le(len(name), 2) + name + le(len(data), 8) + le(r.xxh3(data), 8) + le(kind, 1) + \
+    body = le(len(name), 2) + name + le(len(data), 8) + le(xxh3(data), 8) + le(kind, 1) + \
         b"\0" + le(len(note), 2) + note + le(len(refs), 4) + \
         b"".join(le(x, 4) for x in refs) + summary + extra
     return le(len(body), 4) + body
@@ -117,9 +123,9 @@ def assemble(blobs, sections, major=2, minor=0, footer_minor=None):
         pos += len(blob)
     body = sections(placed)
     frame = b"SGZM" + le(0, 4) + le(len(body), 8) + body
-    footer = le(pos, 8) + le(len(frame), 8) + le(r.xxh3(frame), 8) + le(major, 2) + \
-        le(minor if footer_minor is None else footer_minor, 2) + le(0, 4) + r.FOOTER_MAGIC
-    header = r.HEADER_MAGIC + le(major, 2) + le(minor, 2) + le(0, 4)
+    footer = le(pos, 8) + le(len(frame), 8) + le(xxh3(frame), 8) + le(major, 2) + \
+        le(minor if footer_minor is None else footer_minor, 2) + le(0, 4) + FOOTER_MAGIC
+    header = HEADER_MAGIC + le(major, 2) + le(minor, 2) + le(0, 4)
     return header + b"".join(b for b, _ in blobs) + frame + footer
 
 
@@ -140,7 +146,7 @@ def restore(archive, member=None):
     path = os.path.join(TMP, "a.sgz")
     with open(path, "wb") as f:
         f.write(archive)
-    a = r.Archive(path)
+    a = Archive(path)
     try:
         files = [f for f in a.files if member is None or f["name"] == member]
         assert len(files) == 1, files
@@ -154,7 +160,7 @@ def restore(archive, member=None):
 def refused(archive, kind, text, member=None):
     try:
         restore(archive, member)
-    except r.Reject as e:
+    except Reject as e:
         assert e.kind == kind and text in str(e), f"wanted {kind} '{text}', got: {e}"
         return
     raise AssertionError(f"accepted; wanted {kind} '{text}'")
@@ -203,10 +209,10 @@ def test_sections():
     assert restore(body(opt, chnk, file_section([ok]))) == b"hello"
     assert restore(body(opt, chnk, section(b"NOTE", b"", 0, 0),
                         file_section([ok]), opt)) == b"hello"
-    later = r.READER_MINOR + 1
+    later = conventions.READER_MINOR + 1
     refused(body(chnk, section(b"PRED", b"x", 1, later), file_section([ok])), "NotSupported",
             f"manifest section 'PRED' needs a reader of format 2.{later} or later; this reader "
-            f"reads 2.{r.READER_MINOR}")
+            f"reads 2.{conventions.READER_MINOR}")
     refused(body(chnk, section(b"PRED", b"x", 1, 0), file_section([ok])), "Corruption", "PRED")
     refused(body(chnk, chnk, file_section([ok])), "Corruption", "appears twice")
     refused(body(file_section([ok]), chnk), "Corruption", "precedes")
@@ -294,7 +300,7 @@ def test_entry_sizes():
 def test_unknown_ids():
     def codec2(s):
         return 2, s
-    later = r.READER_MINOR + 1
+    later = conventions.READER_MINOR + 1
     for minor, kind in ((later, "NotSupported"), (later - 1, "Corruption"), (0, "Corruption")):
         a = assemble([make_chunk(b"hello", mangle_stream=codec2)], lambda p: chnk(p) +
                      file_section([file_entry(b"", b"hello", [0])]), minor=minor)
@@ -321,7 +327,7 @@ def test_file_attributes():
         path = os.path.join(TMP, "attr.sgz")
         with open(path, "wb") as f:
             f.write(a)
-        arch = r.Archive(path)
+        arch = Archive(path)
         arch.f.close()
         return arch.files[0]
     both = attributes(3, 0o640, -86401, 999_999_999)
@@ -335,13 +341,13 @@ def test_file_attributes():
     f = members(archive(b"\xee" * 16, minor=0))  # a 2.0 archive: never read
     assert (f["mode"], f["mtime"]) == (None, None), f
     # As a 2.0 reader: the bytes are skipped and the file reads the same.
-    r.READER_MINOR = 0
+    saved, conventions.READER_MINOR = conventions.READER_MINOR, 0
     try:
         f = members(archive(both))
         assert (f["mode"], f["mtime"]) == (None, None), f
         assert restore(archive(both)) == b"hello"
     finally:
-        r.READER_MINOR = 1
+        conventions.READER_MINOR = saved
     refused(archive(attributes(7, 0, 0, 0)), "Corruption", "reserved attr_flags")
     refused(archive(attributes(1, 0o10000, 0, 0)), "Corruption", "mode 10000")
     refused(archive(attributes(0, 0o644, 0, 0)), "Corruption", "mode 644")
@@ -361,13 +367,13 @@ def test_file_attributes():
 
 def test_split_every_type():
     rng = random.Random(1)
-    for type_id, (name, block_bytes, _, streams) in r.GGML_TYPES.items():
+    for type_id, (name, block_bytes, _, streams) in GGML_TYPES.items():
         for blocks, tail in ((0, 0), (1, 0), (7, block_bytes - 1), (3, 1)):
             data = bytes(rng.randrange(256) for _ in range(blocks * block_bytes + tail))
             split = spec_split(type_id, data)
             assert len(split) == streams, name
-            assert [len(s) for s in split] == r.stream_sizes(1, type_id, len(data)), name
-            assert r.join(1, type_id, b"".join(split)) == data, (name, blocks, tail)
+            assert [len(s) for s in split] == stream_sizes(1, type_id, len(data)), name
+            assert join(1, type_id, b"".join(split)) == data, (name, blocks, tail)
         # through an archive: compressible values so that zstd streams occur too
         data = bytes(rng.randrange(4) for _ in range(40 * block_bytes + block_bytes // 2))
         assert restore(single(data, transform=1, type_id=type_id, zstd=True)) == data, name
@@ -402,7 +408,7 @@ def test_shared_chunks_and_members():
 def copy_chunk(target, data, size=None, checksum=None):
     """A copy chunk (transform 2, since 2.1) of chunk `target`, whose bytes are `data`."""
     size = len(data) if size is None else size
-    checksum = r.xxh3(data) if checksum is None else checksum
+    checksum = xxh3(data) if checksum is None else checksum
     head = b"SGZC" + le(2, 1) + le(0, 1) + le(0, 2) + le(target, 4) + le(size, 4) + le(checksum, 8)
     return head, (size, 2, 0, target, checksum)
 
@@ -430,7 +436,7 @@ def test_copy_chunks():
     refused(archive([blobs[0], blobs[1], copy_chunk(0, x, size=99)], [
         file_entry(b"a", x + y, [0, 1]), file_entry(b"b", y + x[:99], [1, 2])]),
         "Corruption", "original_size or checksum differs")
-    refused(archive([blobs[0], blobs[1], copy_chunk(0, x, checksum=r.xxh3(x) ^ 1)]),
+    refused(archive([blobs[0], blobs[1], copy_chunk(0, x, checksum=xxh3(x) ^ 1)]),
             "Corruption", "original_size or checksum differs")
     refused(archive([blobs[0], blobs[1], copy_chunk(1, x, size=60)], [
         file_entry(b"a", x + y, [0, 1]), file_entry(b"b", y + y, [1, 2])]),
@@ -443,7 +449,7 @@ def test_copy_chunks():
     bad = head[:8] + le(1, 4) + head[12:]
     refused(archive([blobs[0], blobs[1], (bad, meta)]), "Corruption", "disagrees", b"b")
     # No streams: a copy with a descriptor is refused by its entry.
-    refused(archive([blobs[0], blobs[1], (head + b"\0" * 12, (100, 2, 1, 0, r.xxh3(x)))]),
+    refused(archive([blobs[0], blobs[1], (head + b"\0" * 12, (100, 2, 1, 0, xxh3(x)))]),
             "Corruption", "stream_count 1, the transform gives 0")
 
 
@@ -461,9 +467,9 @@ def reference_chunk(ref_bytes, ref, data, codec=1, dict_id=None):
     else:
         stored = data
     head = b"SGZC" + le(3, 1) + le(1, 1) + le(0, 2) + le(ref, 4) + le(len(data), 4) + \
-        le(r.xxh3(data), 8)
+        le(xxh3(data), 8)
     desc = le(codec, 1) + b"\0\0\0" + le(len(data), 4) + le(len(stored), 4)
-    return head + desc + stored, (len(data), 3, 1, ref, r.xxh3(data))
+    return head + desc + stored, (len(data), 3, 1, ref, xxh3(data))
 
 
 def test_reference_chunks():
@@ -497,7 +503,7 @@ def test_reference_chunks():
     try:
         restore(archive([blobs[0], blobs[1], reference_chunk(x, 1, y)]), b"b")
         raise AssertionError("a frame coded against other bytes decoded")
-    except r.Reject as e:
+    except Reject as e:
         assert e.kind in ("Corruption", "ChecksumMismatch"), e
     # zstd only; no dictionary named; 2.2 only (a 2.1 reader meets an unknown transform
     # of a later minor: NotSupported naming 2.2).
@@ -585,7 +591,7 @@ for _name, _fn in list(globals().items()):
     if _name.startswith("test_"):
         try:
             check(_name[5:], _fn)
-        except (AssertionError, r.Reject) as _e:
+        except (AssertionError, Reject) as _e:
             print(f"FAIL {_name[5:]}: {_e!r}")
             sys.exit(1)
 print("selftest_v2: all passed")
