@@ -10,7 +10,7 @@
 #include "container/byte_sink.h"
 #include "container/chunk_encoder.h"
 #include "container/format.h"
-#include "container/writer.h"
+#include "container/pack_options.h"
 
 namespace sgz::internal {
 

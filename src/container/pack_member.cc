@@ -139,22 +139,6 @@ int MetaLevel(const PackOptions& options) {
   return options.meta_level != 0 ? options.meta_level : std::max(options.level, kDefaultMetaLevel);
 }
 
-Status ValidatePackOptions(const PackOptions& options) {
-  for (int level : {options.level, options.meta_level == 0 ? options.level : options.meta_level}) {
-    if (level < kMinLevel || level > kMaxLevel) {
-      return Status::InvalidArgument("level " + std::to_string(level) + " outside " + std::to_string(kMinLevel) +
-                                     ".." + std::to_string(kMaxLevel));
-    }
-  }
-  if (options.chunk_size < kMinChunkSize || options.chunk_size > kMaxChunkSize - kMaxMergedPadding) {
-    return Status::InvalidArgument("chunk size " + std::to_string(options.chunk_size) + " outside " +
-                                   std::to_string(kMinChunkSize) + ".." +
-                                   std::to_string(kMaxChunkSize - kMaxMergedPadding));
-  }
-  if (options.name.size() > kMaxNameBytes) return Status::InvalidArgument("name longer than " + std::to_string(kMaxNameBytes) + " bytes");
-  return Status::Ok();
-}
-
 Status PackMember(InputStream* in, const std::string& name, const PackOptions& options, ArchiveWriter* writer_ptr,
                   Manifest* manifest_ptr, uint64_t consumed_before, ChunkDedup* dedup, MetaReferences* refs,
                   PackStats* stats) {

@@ -11,7 +11,7 @@
 #include "container/archive_writer.h"
 #include "container/format.h"
 #include "container/input_stream.h"
-#include "container/writer.h"
+#include "container/pack_options.h"
 
 namespace sgz::internal {
 

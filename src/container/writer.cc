@@ -59,6 +59,22 @@ Status PackEach(const std::vector<MemberInput>& inputs, std::unique_ptr<InputStr
 
 }  // namespace
 
+Status ValidatePackOptions(const PackOptions& options) {
+  for (int level : {options.level, options.meta_level == 0 ? options.level : options.meta_level}) {
+    if (level < kMinLevel || level > kMaxLevel) {
+      return Status::InvalidArgument("level " + std::to_string(level) + " outside " + std::to_string(kMinLevel) +
+                                     ".." + std::to_string(kMaxLevel));
+    }
+  }
+  if (options.chunk_size < kMinChunkSize || options.chunk_size > kMaxChunkSize - kMaxMergedPadding) {
+    return Status::InvalidArgument("chunk size " + std::to_string(options.chunk_size) + " outside " +
+                                   std::to_string(kMinChunkSize) + ".." +
+                                   std::to_string(kMaxChunkSize - kMaxMergedPadding));
+  }
+  if (options.name.size() > kMaxNameBytes) return Status::InvalidArgument("name longer than " + std::to_string(kMaxNameBytes) + " bytes");
+  return Status::Ok();
+}
+
 Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackStats* stats) {
   SGZ_RETURN_IF_ERROR(ValidatePackOptions(options));
   *stats = PackStats();
