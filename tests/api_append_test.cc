@@ -14,19 +14,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Fixture(const std::string& name) { return std::string(SGZ_SOURCE_DIR) + "/fixtures/" + name; }
-
 std::string MemberBytes(const sgz::Reader& archive, const std::string& name) {
   sgz::ErrorOr<sgz::Reader> m = archive.OpenMember(name);
   EXPECT_TRUE(m.ok()) << name;
-  if (!m.ok()) return "";
-  std::string out;
-  const sgz::Error e = m->Unpack([&](const void* d, size_t n) {
-    out.append(static_cast<const char*>(d), n);
-    return sgz::Error();
-  });
-  EXPECT_TRUE(e.ok()) << e.ToString();
-  return out;
+  return m.ok() ? UnpackToString(*m) : "";
 }
 
 class AppendTest : public TempDirTest {

@@ -15,8 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Fixture(const std::string& name) { return std::string(SGZ_SOURCE_DIR) + "/fixtures/" + name; }
-
 // dir_/in/m/{demo.gguf, sub/all-types.gguf, notes.txt} and dir_/in/solo.gguf.
 class MembersTest : public TempDirTest {
  protected:
@@ -34,16 +32,6 @@ class MembersTest : public TempDirTest {
   std::string in_;
   std::map<std::string, std::string> files_;  // member name -> bytes
 };
-
-std::string UnpackToString(sgz::Reader& r) {
-  std::string out;
-  const sgz::Error e = r.Unpack([&](const void* d, size_t n) {
-    out.append(static_cast<const char*>(d), n);
-    return sgz::Error();
-  });
-  EXPECT_TRUE(e.ok()) << e.ToString();
-  return out;
-}
 
 TEST_F(MembersTest, ListPackInputsNamesAndSorts) {
   sgz::ErrorOr<std::vector<sgz::PackInput>> listed = sgz::ListPackInputs({in_ + "/solo.gguf", in_ + "/m/"});
@@ -218,6 +206,25 @@ TEST_F(MembersTest, CApiListsAndOpensMembers) {
   EXPECT_EQ(sgz_reader_open_member(member, "nope", &r), SGZ_NOT_FOUND);
   EXPECT_EQ(r, nullptr);
   sgz_reader_close(member);
+}
+
+// A null path among the inputs, or none, is refused before anything is
+// written, by both C functions that take a list of paths.
+TEST_F(MembersTest, CApiRefusesANullOrNoInput) {
+  const std::string out = dir_ + "/c.sgz", solo = in_ + "/solo.gguf";
+  const char* inputs[] = {solo.c_str(), nullptr};
+  EXPECT_EQ(sgz_pack_files(inputs, 2, out.c_str(), nullptr), SGZ_INVALID_ARGUMENT);
+  EXPECT_STREQ(sgz_last_error(), "sgz_pack_files: null input");
+  EXPECT_EQ(sgz_pack_files(inputs, 0, out.c_str(), nullptr), SGZ_INVALID_ARGUMENT);
+  EXPECT_STREQ(sgz_last_error(), "sgz_pack_files: no inputs");
+  EXPECT_FALSE(std::filesystem::exists(out));
+  ASSERT_EQ(sgz_pack_files(inputs, 1, out.c_str(), nullptr), SGZ_OK) << sgz_last_error();
+  const std::string before = ReadFile(out);
+  EXPECT_EQ(sgz_append_files(out.c_str(), inputs, 2, nullptr, 0), SGZ_INVALID_ARGUMENT);
+  EXPECT_STREQ(sgz_last_error(), "sgz_append_files: null input");
+  EXPECT_EQ(sgz_append_files(out.c_str(), inputs, 0, nullptr, 0), SGZ_INVALID_ARGUMENT);
+  EXPECT_STREQ(sgz_last_error(), "sgz_append_files: no inputs");
+  EXPECT_EQ(ReadFile(out), before);
 }
 
 }  // namespace

@@ -30,6 +30,21 @@ inline bool Exists(const std::string& path) { return std::filesystem::exists(pat
 
 inline std::string DemoPath() { return std::string(SGZ_SOURCE_DIR) + "/fixtures/demo.gguf"; }
 
+// fixtures/`name` under the source tree.
+inline std::string Fixture(const std::string& name) { return std::string(SGZ_SOURCE_DIR) + "/fixtures/" + name; }
+
+// All that `r` unpacks (the whole file, or its member), gathered; an error
+// fails the test.
+inline std::string UnpackToString(sgz::Reader& r) {
+  std::string out;
+  const sgz::Error e = r.Unpack([&](const void* d, size_t n) {
+    out.append(static_cast<const char*>(d), n);
+    return sgz::Error();
+  });
+  EXPECT_TRUE(e.ok()) << e.ToString();
+  return out;
+}
+
 // A new empty directory under the system's temporary directory, named
 // `prefix` plus a unique suffix; "" (and a failed test) when it cannot be made.
 inline std::string MakeTempDir(const std::string& prefix) {

@@ -20,6 +20,9 @@ namespace sgz::internal {
 namespace {
 
 using ::sgz_test::ReadFile;
+using testing::ManifestOf;
+using testing::ManifestOffset;
+using testing::UnpackMember;
 
 constexpr const char* kA = "/fixtures/valid/all-types.gguf";
 constexpr const char* kB = "/fixtures/demo.gguf";
@@ -29,34 +32,6 @@ const std::string& Bytes(const char* path) {
   auto it = cache.find(path);
   if (it == cache.end()) it = cache.emplace(path, ReadFile(testing::SourceDir() + path)).first;
   return it->second;
-}
-
-Manifest ManifestOf(const std::string& archive) {
-  const uint8_t* a = reinterpret_cast<const uint8_t*>(archive.data());
-  const uint64_t offset = LoadU64LE(a + archive.size() - Footer::kEncodedLength);
-  Result<Manifest> m = Manifest::DecodeFrom(a + offset, archive.size() - Footer::kEncodedLength - offset, offset,
-                                            FormatVersion{2, 1});
-  EXPECT_TRUE(m.ok()) << m.status().ToString();
-  return m.ok() ? *m : Manifest();
-}
-
-std::string Member(const std::string& archive, uint32_t i, Status* status = nullptr) {
-  Result<std::unique_ptr<Archive>> a = testing::OpenMemory(archive);
-  if (!a.ok()) {
-    if (status) *status = a.status();
-    return "";
-  }
-  Result<FileView*> v = (*a)->view(i);
-  EXPECT_TRUE(v.ok());
-  StringSink sink;
-  const Status s = (*v)->Unpack(&sink);
-  if (status) *status = s;
-  EXPECT_TRUE(status != nullptr || s.ok()) << s.ToString();
-  return sink.out;
-}
-
-uint64_t ManifestOffset(const std::string& archive) {
-  return LoadU64LE(reinterpret_cast<const uint8_t*>(archive.data()) + archive.size() - Footer::kEncodedLength);
 }
 
 size_t Copies(const Manifest& m) {
@@ -81,7 +56,7 @@ TEST(CopyChunks, MembersShareIdenticalChunksAndReadBack) {
       EXPECT_EQ(c.stored_size, ChunkHeader::kFixedLength);
     }
   }
-  for (uint32_t i = 0; i < paths.size(); ++i) EXPECT_TRUE(Member(archive, i) == Bytes(paths[i])) << "member " << i;
+  for (uint32_t i = 0; i < paths.size(); ++i) EXPECT_TRUE(UnpackMember(archive, i) == Bytes(paths[i])) << "member " << i;
   // Chunk bytes: those of the first two members, and 24 bytes per copy;
   // and the member records of the other two (no attributes: from memory).
   const std::string two = testing::PackedMembers({kA, kB});
@@ -129,11 +104,9 @@ std::string Edited(uint32_t index, const std::function<void(ChunkEntry*)>& edit,
   return testing::Rebuild(archive, testing::ManifestV2(m), 2, minor);
 }
 
+// Member 1, the one whose chunks are copies, is refused.
 void ExpectRefused(const std::string& archive, ErrorCode code, const std::string& text) {
-  Status s;
-  Member(archive, 1, &s);
-  EXPECT_EQ(s.code(), code) << s.ToString();
-  EXPECT_NE(s.message().find(text), std::string::npos) << s.ToString();
+  testing::ExpectMemberRefused(archive, 1, code, text);
 }
 
 TEST(CopyChunks, HostileCopiesAreRefused) {
@@ -143,7 +116,7 @@ TEST(CopyChunks, HostileCopiesAreRefused) {
   ASSERT_GE(n, 2u);
   ASSERT_EQ(m.chunks.size(), 2 * n);
   // As written, it reads.
-  EXPECT_TRUE(Member(Edited(n, [](ChunkEntry*) {}), 1) == Bytes(kB));
+  EXPECT_TRUE(UnpackMember(Edited(n, [](ChunkEntry*) {}), 1) == Bytes(kB));
   ExpectRefused(Edited(n, [n](ChunkEntry* c) { c->type = n + 1; }), ErrorCode::kCorrupt,
                 "chunk " + std::to_string(n) + ": copy of chunk " + std::to_string(n + 1) + ", which does not precede it");
   ExpectRefused(Edited(n, [n](ChunkEntry* c) { c->type = n; }), ErrorCode::kCorrupt, "which does not precede it");
@@ -158,7 +131,7 @@ TEST(CopyChunks, HostileCopiesAreRefused) {
   // Transform 2 is 2.1's: in an archive that says 2.0 it is corrupt (a 2.0
   // reader would say so too), in one of 2.2 a 2.1 reader knows it.
   ExpectRefused(Edited(n, [](ChunkEntry*) {}, 0), ErrorCode::kCorrupt, "defined since format 2.1");
-  EXPECT_TRUE(Member(Edited(n, [](ChunkEntry*) {}, 2), 1) == Bytes(kB));
+  EXPECT_TRUE(UnpackMember(Edited(n, [](ChunkEntry*) {}, 2), 1) == Bytes(kB));
 }
 
 TEST(CopyChunks, ACheckOfEverythingReadsCopyHeaders) {
@@ -169,7 +142,7 @@ TEST(CopyChunks, ACheckOfEverythingReadsCopyHeaders) {
   ASSERT_EQ(copy.transform, Transform::kCopy);
   archive[copy.file_offset + 16] ^= 1;  // its checksum field
   // Reads take the target's bytes and never see it...
-  EXPECT_TRUE(Member(archive, 1) == Bytes(kB));
+  EXPECT_TRUE(UnpackMember(archive, 1) == Bytes(kB));
   // ...a check of every chunk does, and reports it as that chunk's damage.
   Result<std::unique_ptr<Archive>> a = testing::OpenMemory(archive);
   ASSERT_TRUE(a.ok());
@@ -208,19 +181,6 @@ TEST(CopyChunks, AStreamServesCopiesOfAMemberTheManifestDropped) {
   EXPECT_NE(any.status.message().find("holds several members"), std::string::npos) << any.status.ToString();
 }
 
-// The layout `sgz add` writes: more records and chunks, then a new manifest
-// and footer, after the old manifest and footer, which become a gap.
-std::string WithFooter(std::string bytes, const std::string& manifest, uint16_t minor) {
-  Footer f;
-  f.minor = minor;
-  f.manifest_offset = bytes.size();
-  f.manifest_size = manifest.size();
-  f.manifest_checksum = Xxh3(manifest.data(), manifest.size());
-  bytes += manifest;
-  f.EncodeTo(&bytes);
-  return bytes;
-}
-
 TEST(CopyChunks, AStreamStepsOverASupersededManifest) {
   const std::string packed = testing::PackedMembers({kB, kB});  // member 1: copies of member 0
   const Manifest m = ManifestOf(packed);
@@ -230,15 +190,17 @@ TEST(CopyChunks, AStreamStepsOverASupersededManifest) {
   Manifest before = m;
   before.files.resize(1);
   before.chunks.resize(m.files[0].chunks.size());
-  const std::string old = WithFooter(packed.substr(0, second), testing::ManifestV2(before), minor);
+  // The layout `sgz add` writes: more records and chunks, then a new
+  // manifest and footer, after the old manifest and footer, now a gap.
+  const std::string old = testing::AppendManifest(packed.substr(0, second), testing::ManifestV2(before), 2, minor);
+  const std::string added = packed.substr(second, ManifestOffset(packed) - second);  // member 1's record and chunks
   Manifest after = m;
   for (ChunkEntry& c : after.chunks) {
     if (c.file_offset > second) c.file_offset += old.size() - second;
   }
-  const std::string appended =
-      WithFooter(old + packed.substr(second, ManifestOffset(packed) - second), testing::ManifestV2(after), minor);
+  const std::string appended = testing::AppendManifest(old + added, testing::ManifestV2(after), 2, minor);
   EXPECT_TRUE(testing::RandomAccessUnpack(old).output == Bytes(kB));
-  EXPECT_TRUE(Member(appended, 1) == Bytes(kB));
+  EXPECT_TRUE(UnpackMember(appended, 1) == Bytes(kB));
   EXPECT_TRUE(testing::StreamingUnpack(old).output == Bytes(kB));
   const testing::UnpackOutcome one = testing::StreamingUnpack(appended, "m1");
   EXPECT_TRUE(one.status.ok()) << one.status.ToString();
@@ -252,8 +214,7 @@ TEST(CopyChunks, AStreamStepsOverASupersededManifest) {
   Manifest fewer = after;
   fewer.files.resize(1);
   fewer.chunks.resize(before.chunks.size());
-  const std::string unlisted =
-      WithFooter(old + packed.substr(second, ManifestOffset(packed) - second), testing::ManifestV2(fewer), minor);
+  const std::string unlisted = testing::AppendManifest(old + added, testing::ManifestV2(fewer), 2, minor);
   EXPECT_NE(testing::StreamingVerify(unlisted).message().find("lists"), std::string::npos);
 }
 
@@ -263,10 +224,10 @@ TEST(CopyChunks, TheFirstChunkAfterAMemberRecordChecksTheHeader) {
   std::string archive = testing::PackedMembers({kB, kB});
   ASSERT_GT(archive.size(), 1u << 17);
   ASSERT_EQ(archive.compare(16, 4, "SGZR"), 0);
-  EXPECT_TRUE(Member(archive, 0) == Bytes(kB));
+  EXPECT_TRUE(UnpackMember(archive, 0) == Bytes(kB));
   archive[12] = 1;  // the header's reserved flags
   Status s;
-  Member(archive, 0, &s);
+  UnpackMember(archive, 0, &s);
   EXPECT_EQ(s.code(), Status::Code::kCorrupt) << s.ToString();
 }
 

@@ -33,15 +33,7 @@ std::string WithManifest(const std::string& archive, const std::string& extra, c
   out[8] = static_cast<char>(major);
   out[9] = 0;
   out[10] = out[11] = 0;
-  Footer f;
-  f.manifest_offset = out.size();
-  f.manifest_size = manifest.size();
-  f.manifest_checksum = Xxh3(manifest.data(), manifest.size());
-  f.major = major;
-  f.minor = 0;
-  out += manifest;
-  f.EncodeTo(&out);
-  return out;
+  return testing::AppendManifest(std::move(out), manifest, major, 0);
 }
 
 // all-types.gguf grown to a 1 TiB + file whose GGUF data_offset is 1 TiB:

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <zstd.h>
@@ -241,6 +242,21 @@ inline std::string ManifestV1(const Manifest& m) {
   return Frame(body);
 }
 
+// `bytes` (an archive's header and chunks, and maybe more) followed by
+// `manifest` and a footer of version major.minor locating it, with its
+// checksum: the end of an archive, as the writer or `sgz add` writes it.
+inline std::string AppendManifest(std::string bytes, const std::string& manifest, uint16_t major, uint16_t minor) {
+  Footer f;
+  f.manifest_offset = bytes.size();
+  f.manifest_size = manifest.size();
+  f.manifest_checksum = Xxh3(manifest.data(), manifest.size());
+  f.major = major;
+  f.minor = minor;
+  bytes += manifest;
+  f.EncodeTo(&bytes);
+  return bytes;
+}
+
 // `archive` with its manifest replaced by `manifest` and the version in
 // header and footer set to major.minor (footer_minor, when not negative, for
 // the footer only); the manifest checksum is recomputed.
@@ -253,15 +269,8 @@ inline std::string Rebuild(const std::string& archive, const std::string& manife
   out[9] = static_cast<char>(major >> 8);
   out[10] = static_cast<char>(minor);
   out[11] = static_cast<char>(minor >> 8);
-  out += manifest;
-  Footer f;
-  f.manifest_offset = offset;
-  f.manifest_size = manifest.size();
-  f.manifest_checksum = Xxh3(manifest.data(), manifest.size());
-  f.major = major;
-  f.minor = footer_minor < 0 ? minor : static_cast<uint16_t>(footer_minor);
-  f.EncodeTo(&out);
-  return out;
+  return AppendManifest(std::move(out), manifest, major,
+                        footer_minor < 0 ? minor : static_cast<uint16_t>(footer_minor));
 }
 
 }  // namespace testing

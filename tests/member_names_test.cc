@@ -37,18 +37,7 @@ std::string Renamed(const std::string& archive, const std::vector<std::string>& 
   Manifest m = (*a)->manifest();
   EXPECT_EQ(m.files.size(), names.size());
   for (size_t i = 0; i < names.size(); ++i) m.files[i].name = names[i];
-  const std::string manifest = testing::ManifestV2(m);
-  const uint64_t offset = LoadU64LE(reinterpret_cast<const uint8_t*>(archive.data()) + archive.size() -
-                                    Footer::kEncodedLength);
-  std::string out = archive.substr(0, offset);
-  Footer f;
-  f.minor = (*a)->header().minor;
-  f.manifest_offset = out.size();
-  f.manifest_size = manifest.size();
-  f.manifest_checksum = Xxh3(manifest.data(), manifest.size());
-  out += manifest;
-  f.EncodeTo(&out);
-  return out;
+  return testing::Rebuild(archive, testing::ManifestV2(m), 2, (*a)->header().minor);
 }
 
 struct Hostile {

@@ -21,6 +21,9 @@ namespace sgz::internal {
 namespace {
 
 using ::sgz_test::ReadFile;
+using testing::ManifestOf;
+using testing::ManifestOffset;
+using testing::UnpackMember;
 
 const std::string& Demo() {
   static const std::string* bytes = new std::string(ReadFile(testing::SourceDir() + "/fixtures/demo.gguf"));
@@ -52,50 +55,11 @@ const std::string& AllTypes() {
 
 std::string PackMemory(const std::vector<const std::string*>& inputs, bool references = true,
                        uint64_t chunk_size = kDefaultChunkSize) {
-  std::vector<MemberInput> members;
-  for (const std::string* bytes : inputs) {
-    members.push_back({"m" + std::to_string(members.size()), [bytes]() -> Result<std::unique_ptr<InputStream>> {
-                         return NewMemoryInputStream(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size());
-                       }});
-  }
   PackOptions o;
   o.threads = 1;
   o.chunk_size = chunk_size;
   o.metadata_references = references;
-  StringSink sink;
-  PackStats total;
-  std::vector<PackStats> stats;
-  const Status s = PackMembers(members, o, &sink, &total, &stats);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  return sink.out;
-}
-
-uint64_t ManifestOffset(const std::string& archive) {
-  return LoadU64LE(reinterpret_cast<const uint8_t*>(archive.data()) + archive.size() - Footer::kEncodedLength);
-}
-
-Manifest ManifestOf(const std::string& archive) {
-  const uint64_t offset = ManifestOffset(archive);
-  const uint8_t* a = reinterpret_cast<const uint8_t*>(archive.data());
-  Result<Manifest> m = Manifest::DecodeFrom(a + offset, archive.size() - Footer::kEncodedLength - offset, offset,
-                                            FormatVersion{2, static_cast<uint16_t>(archive[10])});
-  EXPECT_TRUE(m.ok()) << m.status().ToString();
-  return m.ok() ? *m : Manifest();
-}
-
-std::string Member(const std::string& archive, uint32_t i, Status* status = nullptr) {
-  Result<std::unique_ptr<Archive>> a = testing::OpenMemory(archive);
-  if (!a.ok()) {
-    if (status) *status = a.status();
-    return "";
-  }
-  Result<FileView*> v = (*a)->view(i);
-  EXPECT_TRUE(v.ok());
-  StringSink sink;
-  const Status s = (*v)->Unpack(&sink);
-  if (status) *status = s;
-  EXPECT_TRUE(status != nullptr || s.ok()) << s.ToString();
-  return sink.out;
+  return testing::PackedStrings(inputs, o);
 }
 
 TEST(ReferenceChunks, LaterMetadataIsCodedAgainstTheFirstAndReadsBack) {
@@ -115,9 +79,9 @@ TEST(ReferenceChunks, LaterMetadataIsCodedAgainstTheFirstAndReadsBack) {
   EXPECT_GT(parent.stored_size, 1000u);
   // Member 2 is member 0 again: its metadata a copy of member 0's.
   EXPECT_EQ(m.chunks[m.files[2].chunks[0]].transform, Transform::kCopy);
-  EXPECT_TRUE(Member(archive, 0) == Demo());
-  EXPECT_TRUE(Member(archive, 1) == Variant());
-  EXPECT_TRUE(Member(archive, 2) == Demo());
+  EXPECT_TRUE(UnpackMember(archive, 0) == Demo());
+  EXPECT_TRUE(UnpackMember(archive, 1) == Variant());
+  EXPECT_TRUE(UnpackMember(archive, 2) == Demo());
   // Without references: what 2.1 wrote, larger by the difference.
   const std::string plain = PackMemory({&Demo(), &Variant(), &Demo()}, /*references=*/false);
   EXPECT_EQ(plain[10], 1);
@@ -133,7 +97,7 @@ TEST(ReferenceChunks, ACopyOfAReferencingChunkReads) {
   const ChunkEntry& copy = m.chunks[m.files[2].chunks[0]];
   ASSERT_EQ(copy.transform, Transform::kCopy);
   EXPECT_EQ(m.chunks[copy.type].transform, Transform::kReference);
-  EXPECT_TRUE(Member(archive, 2) == Variant());
+  EXPECT_TRUE(UnpackMember(archive, 2) == Variant());
 }
 
 TEST(ReferenceChunks, MetadataOfSeveralChunksIsCodedChunkByChunk) {
@@ -151,7 +115,7 @@ TEST(ReferenceChunks, MetadataOfSeveralChunksIsCodedChunkByChunk) {
   }
   EXPECT_GT(k, 2u);
   EXPECT_GT(referencing, 0u);
-  EXPECT_TRUE(Member(archive, 1) == Variant());
+  EXPECT_TRUE(UnpackMember(archive, 1) == Variant());
 }
 
 TEST(ReferenceChunks, OneMemberReadsOnlyItsChunksAndItsReference) {
@@ -212,11 +176,9 @@ std::string Edited(uint32_t index, const std::function<void(ChunkEntry*)>& edit,
   return testing::Rebuild(archive, testing::ManifestV2(m), 2, minor);
 }
 
+// Member 1, the one coded against member 0, is refused.
 void ExpectRefused(const std::string& archive, ErrorCode code, const std::string& text) {
-  Status s;
-  Member(archive, 1, &s);
-  EXPECT_EQ(s.code(), code) << s.ToString();
-  EXPECT_NE(s.message().find(text), std::string::npos) << s.ToString();
+  testing::ExpectMemberRefused(archive, 1, code, text);
 }
 
 TEST(ReferenceChunks, HostileReferencesAreRefused) {
@@ -226,7 +188,7 @@ TEST(ReferenceChunks, HostileReferencesAreRefused) {
   const uint32_t r = n;  // member 1's metadata chunk
   ASSERT_EQ(m.chunks[r].transform, Transform::kReference);
   ASSERT_EQ(m.chunks[r].type, 0u);
-  EXPECT_TRUE(Member(Edited(r, [](ChunkEntry*) {}), 1) == Variant());
+  EXPECT_TRUE(UnpackMember(Edited(r, [](ChunkEntry*) {}), 1) == Variant());
   ExpectRefused(Edited(r, [r](ChunkEntry* c) { c->type = r + 1; }), ErrorCode::kCorrupt,
                 "chunk " + std::to_string(r) + ": coded against chunk " + std::to_string(r + 1) +
                     ", which does not precede it");
@@ -242,11 +204,11 @@ TEST(ReferenceChunks, HostileReferencesAreRefused) {
     ASSERT_EQ(e.chunks[copy].transform, Transform::kCopy);
     Status s;
     e.chunks[r2].type = copy;
-    Member(testing::Rebuild(three, testing::ManifestV2(e), 2, 2), 2, &s);
+    UnpackMember(testing::Rebuild(three, testing::ManifestV2(e), 2, 2), 2, &s);
     EXPECT_NE(s.message().find("coded against chunk " + std::to_string(copy) + ", itself a copy"), std::string::npos)
         << s.ToString();
     e.chunks[r2].type = r1;
-    Member(testing::Rebuild(three, testing::ManifestV2(e), 2, 2), 2, &s);
+    UnpackMember(testing::Rebuild(three, testing::ManifestV2(e), 2, 2), 2, &s);
     EXPECT_NE(s.message().find("itself coded against another chunk"), std::string::npos) << s.ToString();
   }
   ExpectRefused(Edited(r, [](ChunkEntry* c) { c->stream_count = 2; }), ErrorCode::kCorrupt, "stream count 2, expected 1");
@@ -256,7 +218,7 @@ TEST(ReferenceChunks, HostileReferencesAreRefused) {
   // Transform 3 is 2.2's: in an archive that says 2.1 it is corrupt; one of
   // 2.3 a 2.2 reader reads.
   ExpectRefused(Edited(r, [](ChunkEntry*) {}, 1), ErrorCode::kCorrupt, "defined since format 2.2");
-  EXPECT_TRUE(Member(Edited(r, [](ChunkEntry*) {}, 3), 1) == Variant());
+  EXPECT_TRUE(UnpackMember(Edited(r, [](ChunkEntry*) {}, 3), 1) == Variant());
 }
 
 TEST(ReferenceChunks, AStoredStreamOrADamagedReferenceIsRefused) {
@@ -273,7 +235,7 @@ TEST(ReferenceChunks, AStoredStreamOrADamagedReferenceIsRefused) {
   const ChunkEntry& ref = m.chunks[0];
   archive[ref.file_offset + ref.stored_size - 2] ^= 0x55;
   Status s;
-  Member(archive, 1, &s);
+  UnpackMember(archive, 1, &s);
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("chunk " + std::to_string(r)), std::string::npos) << s.ToString();
   EXPECT_NE(s.message().find("its reference chunk 0"), std::string::npos) << s.ToString();

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/coding.h"
 #include "container/reader.h"
 #include "container/stream_reader.h"
 #include "container/writer.h"
@@ -69,6 +70,50 @@ inline std::string Pack(const std::string& input, PackOptions options = PackOpti
 
 inline Result<std::unique_ptr<Archive>> OpenMemory(const std::string& archive) {
   return Archive::Open(NewMemorySource(reinterpret_cast<const uint8_t*>(archive.data()), archive.size()));
+}
+
+// Where the manifest of an archive held in memory starts (from its footer).
+inline uint64_t ManifestOffset(const std::string& archive) {
+  return LoadU64LE(reinterpret_cast<const uint8_t*>(archive.data()) + archive.size() - Footer::kEncodedLength);
+}
+
+// The manifest of an archive held in memory, decoded at its header's minor
+// version (an empty one, the test failed, when it does not decode).
+inline Manifest ManifestOf(const std::string& archive) {
+  const uint64_t offset = ManifestOffset(archive);
+  const uint8_t* a = reinterpret_cast<const uint8_t*>(archive.data());
+  Result<Manifest> m = Manifest::DecodeFrom(a + offset, archive.size() - Footer::kEncodedLength - offset, offset,
+                                            FormatVersion{2, static_cast<uint16_t>(archive[10])});
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
+  return m.ok() ? *m : Manifest();
+}
+
+// Member `i` of an archive held in memory, through the random-access reader.
+// With `status`, the outcome goes there (and what was written is returned);
+// without, an error fails the test.
+inline std::string UnpackMember(const std::string& archive, uint32_t i, Status* status = nullptr) {
+  Result<std::unique_ptr<Archive>> a = OpenMemory(archive);
+  if (!a.ok()) {
+    if (status) *status = a.status();
+    EXPECT_TRUE(status != nullptr) << a.status().ToString();
+    return "";
+  }
+  Result<FileView*> v = (*a)->view(i);
+  EXPECT_TRUE(v.ok());
+  if (!v.ok()) return "";
+  StringSink sink;
+  const Status s = (*v)->Unpack(&sink);
+  if (status) *status = s;
+  EXPECT_TRUE(status != nullptr || s.ok()) << s.ToString();
+  return sink.out;
+}
+
+// Unpacking member `i` of `archive` fails with `code`, the message holding `text`.
+inline void ExpectMemberRefused(const std::string& archive, uint32_t i, ErrorCode code, const std::string& text) {
+  Status s;
+  UnpackMember(archive, i, &s);
+  EXPECT_EQ(s.code(), code) << s.ToString();
+  EXPECT_NE(s.message().find(text), std::string::npos) << s.ToString();
 }
 
 // Unpacks an archive held in memory; fails the test on error.
@@ -140,6 +185,23 @@ inline const PackedFixture& PackedAllTypes() {
   return *packed;
 }
 
+// The strings `inputs` packed by PackMembers as members "m0", "m1", ...
+// with `options` (fails the test on error).
+inline std::string PackedStrings(const std::vector<const std::string*>& inputs, const PackOptions& options) {
+  std::vector<MemberInput> members;
+  for (const std::string* bytes : inputs) {
+    members.push_back({"m" + std::to_string(members.size()), [bytes]() -> Result<std::unique_ptr<InputStream>> {
+                         return NewMemoryInputStream(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size());
+                       }});
+  }
+  StringSink sink;
+  PackStats total;
+  std::vector<PackStats> stats;
+  const Status s = PackMembers(members, options, &sink, &total, &stats);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return sink.out;
+}
+
 // `paths` (under the source tree, read once and kept) packed by PackMembers
 // as members "m0", "m1", ..., one thread, at `meta_level` (0: the default);
 // without `metadata_references` (format 2.1, as the tests of 2.1's features
@@ -147,25 +209,17 @@ inline const PackedFixture& PackedAllTypes() {
 inline std::string PackedMembers(const std::vector<std::string>& paths, int meta_level = 0,
                                  bool metadata_references = false) {
   static std::map<std::string, std::string> cache;  // map nodes do not move
-  std::vector<MemberInput> inputs;
+  std::vector<const std::string*> inputs;
   for (const std::string& path : paths) {
     auto it = cache.find(path);
     if (it == cache.end()) it = cache.emplace(path, ReadFile(SourceDir() + path)).first;
-    const std::string* bytes = &it->second;
-    inputs.push_back({"m" + std::to_string(inputs.size()), [bytes]() -> Result<std::unique_ptr<InputStream>> {
-                        return NewMemoryInputStream(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size());
-                      }});
+    inputs.push_back(&it->second);
   }
-  StringSink sink;
-  PackStats total;
-  std::vector<PackStats> members;
   PackOptions o;
   o.threads = 1;
   o.meta_level = meta_level;
   o.metadata_references = metadata_references;
-  Status s = PackMembers(inputs, o, &sink, &total, &members);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  return sink.out;
+  return PackedStrings(inputs, o);
 }
 
 }  // namespace testing

@@ -5,164 +5,25 @@ attributes, read and restored, and skipped as a 2.0 reader skips them; 2.1's com
 sections, ZSEC, and members, MEMB, and each of their rules), the split transform
 of every type in the type table against the spec's per-byte formula, the codec rules, and
 the spec's Minimal archive dump. Independent of the sgz binary. Prints one line per group
-and exits 1 on the first failure."""
+and exits 1 on the first failure. The archives are assembled by selftest_archives.py."""
 
-import atexit
 import contextlib
 import io
 import os
 import random
-import shutil
 import sys
-import tempfile
 
 import zstandard
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sgz_reader as r  # noqa: E402
-
-
-def le(value, size):
-    return value.to_bytes(size, "little")
-
-
-# ---- assembling archives (spec tables: chunk header, descriptor, entries, sections, footer)
-
-def spec_split(type_id, data):
-    """The split as the Implementation notes write it, one byte at a time."""
-    _, block_bytes, fields, _ = r.GGML_TYPES[type_id]
-    n = len(data) // block_bytes
-    out = bytearray(len(data))
-    sizes, pos, field_off = [], 0, 0
-    for _, nbytes, layout in fields:
-        for b in range(n):
-            for j in range(nbytes):
-                src = b * block_bytes + field_off + j
-                if layout == r.PLAIN:
-                    out[pos + b * nbytes + j] = data[src]
-                else:
-                    out[pos + j * n + b] = data[src]
-        sizes += [n] * nbytes if layout == r.PLANES else [n * nbytes]
-        pos += n * nbytes
-        field_off += nbytes
-    out[pos:] = data[n * block_bytes:]
-    sizes.append(len(data) - n * block_bytes)
-    streams, at = [], 0
-    for s in sizes:
-        streams.append(bytes(out[at:at + s]))
-        at += s
-    return streams
-
-
-def make_chunk(data, transform=0, type_id=0, zstd=False, mangle_stream=None):
-    """A chunk (header, descriptors, streams) and the fields its table entry repeats."""
-    known = transform == 1 and type_id in r.GGML_TYPES  # else: one stream, to be refused
-    streams = spec_split(type_id, data) if known else [data]
-    descriptors = payload = b""
-    for k, s in enumerate(streams):
-        codec, stored = 0, s
-        if zstd and s:
-            frame = zstandard.ZstdCompressor(level=3).compress(s)
-            if len(frame) < len(s):
-                codec, stored = 1, frame
-        if mangle_stream and k == 0:
-            codec, stored = mangle_stream(s)
-        descriptors += le(codec, 1) + b"\0\0\0" + le(len(s), 4) + le(len(stored), 4)
-        payload += stored
-    meta = (len(data), transform, len(streams), type_id, r.xxh3(data))
-    head = b"SGZC" + le(transform, 1) + le(len(streams), 1) + le(0, 2) + le(type_id, 4) + \
-        le(len(data), 4) + le(meta[4], 8)
-    return head + descriptors + payload, meta
-
-
-def chunk_entry(offset, blob, meta, extra=b""):
-    original_size, transform, stream_count, type_id, checksum = meta
-    return le(offset, 8) + le(len(blob), 4) + le(original_size, 4) + le(transform, 1) + \
-        le(stream_count, 1) + le(0, 2) + le(type_id, 4) + le(checksum, 8) + extra
-
-
-def section(tag, content, flags=1, since_minor=0):
-    return tag + le(flags, 2) + le(since_minor, 2) + le(len(content), 8) + content
-
-
-def chnk(placed, extra=b""):
-    entries = b"".join(chunk_entry(o, b, m, extra) for o, b, m in placed)
-    return section(b"CHNK", le(len(placed), 4) + le(32 + len(extra), 2) + le(0, 2) + entries)
-
-
-def file_entry(name, data, refs, kind=0, note=b"", summary=b"", extra=b""):
-    body = le(len(name), 2) + name + le(len(data), 8) + le(r.xxh3(data), 8) + le(kind, 1) + \
-        b"\0" + le(len(note), 2) + note + le(len(refs), 4) + \
-        b"".join(le(x, 4) for x in refs) + summary + extra
-    return le(len(body), 4) + body
-
-
-def file_section(entries):
-    return section(b"FILE", le(len(entries), 4) + b"".join(entries))
-
-
-def memb(n, extra=b"", count=None, cut=0):
-    """Section MEMB (2.1): member_count, then n entries of `extra` with their u32 size;
-    the content less its last `cut` bytes."""
-    entries = b"".join(le(len(extra), 4) + extra for _ in range(n))
-    content = le(n if count is None else count, 4) + entries
-    return section(b"MEMB", content[:len(content) - cut], since_minor=1)
-
-
-def assemble(blobs, sections, major=2, minor=0, footer_minor=None):
-    """blobs: [(chunk bytes, meta)] placed from offset 16; sections(placed) -> body."""
-    placed, pos = [], 16
-    for blob, meta in blobs:
-        placed.append((pos, blob, meta))
-        pos += len(blob)
-    body = sections(placed)
-    frame = b"SGZM" + le(0, 4) + le(len(body), 8) + body
-    footer = le(pos, 8) + le(len(frame), 8) + le(r.xxh3(frame), 8) + le(major, 2) + \
-        le(minor if footer_minor is None else footer_minor, 2) + le(0, 4) + r.FOOTER_MAGIC
-    header = r.HEADER_MAGIC + le(major, 2) + le(minor, 2) + le(0, 4)
-    return header + b"".join(b for b, _ in blobs) + frame + footer
-
-
-def single(data, name=b"", **chunk_options):
-    """A 2.0 archive of one file in one chunk, as the 2.0 writer lays it out."""
-    blobs = [make_chunk(data, **chunk_options)] if data else []
-    return assemble(blobs, lambda p: chnk(p) + file_section(
-        [file_entry(name, data, list(range(len(p))))]))
-
-
-# ---- running the reader
-
-TMP = tempfile.mkdtemp(prefix="sgz_selftest.")
-atexit.register(shutil.rmtree, TMP)
-
-
-def restore(archive, member=None):
-    path = os.path.join(TMP, "a.sgz")
-    with open(path, "wb") as f:
-        f.write(archive)
-    a = r.Archive(path)
-    try:
-        files = [f for f in a.files if member is None or f["name"] == member]
-        assert len(files) == 1, files
-        out = io.BytesIO()
-        a.restore(files[0], out)
-        return out.getvalue()
-    finally:
-        a.f.close()
-
-
-def refused(archive, kind, text, member=None):
-    try:
-        restore(archive, member)
-    except r.Reject as e:
-        assert e.kind == kind and text in str(e), f"wanted {kind} '{text}', got: {e}"
-        return
-    raise AssertionError(f"accepted; wanted {kind} '{text}'")
-
-
-def check(group, fn):
-    fn()
-    print(f"ok {group}")
+from selftest_archives import (TMP, assemble, check, chnk, chunk_entry, file_entry,  # noqa: E402
+                               file_section, le, make_chunk, memb, refused, restore, section,
+                               single, spec_split)
+from sgzref import conventions  # noqa: E402  (READER_MINOR: a test makes it earlier)
+from sgzref.archive import Archive  # noqa: E402
+from sgzref.conventions import Reject, xxh3  # noqa: E402
+from sgzref.transforms import GGML_TYPES, join, stream_sizes  # noqa: E402
 
 
 # ---- the tests
@@ -203,10 +64,10 @@ def test_sections():
     assert restore(body(opt, chnk, file_section([ok]))) == b"hello"
     assert restore(body(opt, chnk, section(b"NOTE", b"", 0, 0),
                         file_section([ok]), opt)) == b"hello"
-    later = r.READER_MINOR + 1
+    later = conventions.READER_MINOR + 1
     refused(body(chnk, section(b"PRED", b"x", 1, later), file_section([ok])), "NotSupported",
             f"manifest section 'PRED' needs a reader of format 2.{later} or later; this reader "
-            f"reads 2.{r.READER_MINOR}")
+            f"reads 2.{conventions.READER_MINOR}")
     refused(body(chnk, section(b"PRED", b"x", 1, 0), file_section([ok])), "Corruption", "PRED")
     refused(body(chnk, chnk, file_section([ok])), "Corruption", "appears twice")
     refused(body(file_section([ok]), chnk), "Corruption", "precedes")
@@ -294,7 +155,7 @@ def test_entry_sizes():
 def test_unknown_ids():
     def codec2(s):
         return 2, s
-    later = r.READER_MINOR + 1
+    later = conventions.READER_MINOR + 1
     for minor, kind in ((later, "NotSupported"), (later - 1, "Corruption"), (0, "Corruption")):
         a = assemble([make_chunk(b"hello", mangle_stream=codec2)], lambda p: chnk(p) +
                      file_section([file_entry(b"", b"hello", [0])]), minor=minor)
@@ -321,7 +182,7 @@ def test_file_attributes():
         path = os.path.join(TMP, "attr.sgz")
         with open(path, "wb") as f:
             f.write(a)
-        arch = r.Archive(path)
+        arch = Archive(path)
         arch.f.close()
         return arch.files[0]
     both = attributes(3, 0o640, -86401, 999_999_999)
@@ -335,13 +196,13 @@ def test_file_attributes():
     f = members(archive(b"\xee" * 16, minor=0))  # a 2.0 archive: never read
     assert (f["mode"], f["mtime"]) == (None, None), f
     # As a 2.0 reader: the bytes are skipped and the file reads the same.
-    r.READER_MINOR = 0
+    saved, conventions.READER_MINOR = conventions.READER_MINOR, 0
     try:
         f = members(archive(both))
         assert (f["mode"], f["mtime"]) == (None, None), f
         assert restore(archive(both)) == b"hello"
     finally:
-        r.READER_MINOR = 1
+        conventions.READER_MINOR = saved
     refused(archive(attributes(7, 0, 0, 0)), "Corruption", "reserved attr_flags")
     refused(archive(attributes(1, 0o10000, 0, 0)), "Corruption", "mode 10000")
     refused(archive(attributes(0, 0o644, 0, 0)), "Corruption", "mode 644")
@@ -361,13 +222,13 @@ def test_file_attributes():
 
 def test_split_every_type():
     rng = random.Random(1)
-    for type_id, (name, block_bytes, _, streams) in r.GGML_TYPES.items():
+    for type_id, (name, block_bytes, _, streams) in GGML_TYPES.items():
         for blocks, tail in ((0, 0), (1, 0), (7, block_bytes - 1), (3, 1)):
             data = bytes(rng.randrange(256) for _ in range(blocks * block_bytes + tail))
             split = spec_split(type_id, data)
             assert len(split) == streams, name
-            assert [len(s) for s in split] == r.stream_sizes(1, type_id, len(data)), name
-            assert r.join(1, type_id, b"".join(split)) == data, (name, blocks, tail)
+            assert [len(s) for s in split] == stream_sizes(1, type_id, len(data)), name
+            assert join(1, type_id, b"".join(split)) == data, (name, blocks, tail)
         # through an archive: compressible values so that zstd streams occur too
         data = bytes(rng.randrange(4) for _ in range(40 * block_bytes + block_bytes // 2))
         assert restore(single(data, transform=1, type_id=type_id, zstd=True)) == data, name
@@ -402,7 +263,7 @@ def test_shared_chunks_and_members():
 def copy_chunk(target, data, size=None, checksum=None):
     """A copy chunk (transform 2, since 2.1) of chunk `target`, whose bytes are `data`."""
     size = len(data) if size is None else size
-    checksum = r.xxh3(data) if checksum is None else checksum
+    checksum = xxh3(data) if checksum is None else checksum
     head = b"SGZC" + le(2, 1) + le(0, 1) + le(0, 2) + le(target, 4) + le(size, 4) + le(checksum, 8)
     return head, (size, 2, 0, target, checksum)
 
@@ -430,7 +291,7 @@ def test_copy_chunks():
     refused(archive([blobs[0], blobs[1], copy_chunk(0, x, size=99)], [
         file_entry(b"a", x + y, [0, 1]), file_entry(b"b", y + x[:99], [1, 2])]),
         "Corruption", "original_size or checksum differs")
-    refused(archive([blobs[0], blobs[1], copy_chunk(0, x, checksum=r.xxh3(x) ^ 1)]),
+    refused(archive([blobs[0], blobs[1], copy_chunk(0, x, checksum=xxh3(x) ^ 1)]),
             "Corruption", "original_size or checksum differs")
     refused(archive([blobs[0], blobs[1], copy_chunk(1, x, size=60)], [
         file_entry(b"a", x + y, [0, 1]), file_entry(b"b", y + y, [1, 2])]),
@@ -443,7 +304,7 @@ def test_copy_chunks():
     bad = head[:8] + le(1, 4) + head[12:]
     refused(archive([blobs[0], blobs[1], (bad, meta)]), "Corruption", "disagrees", b"b")
     # No streams: a copy with a descriptor is refused by its entry.
-    refused(archive([blobs[0], blobs[1], (head + b"\0" * 12, (100, 2, 1, 0, r.xxh3(x)))]),
+    refused(archive([blobs[0], blobs[1], (head + b"\0" * 12, (100, 2, 1, 0, xxh3(x)))]),
             "Corruption", "stream_count 1, the transform gives 0")
 
 
@@ -461,9 +322,9 @@ def reference_chunk(ref_bytes, ref, data, codec=1, dict_id=None):
     else:
         stored = data
     head = b"SGZC" + le(3, 1) + le(1, 1) + le(0, 2) + le(ref, 4) + le(len(data), 4) + \
-        le(r.xxh3(data), 8)
+        le(xxh3(data), 8)
     desc = le(codec, 1) + b"\0\0\0" + le(len(data), 4) + le(len(stored), 4)
-    return head + desc + stored, (len(data), 3, 1, ref, r.xxh3(data))
+    return head + desc + stored, (len(data), 3, 1, ref, xxh3(data))
 
 
 def test_reference_chunks():
@@ -497,7 +358,7 @@ def test_reference_chunks():
     try:
         restore(archive([blobs[0], blobs[1], reference_chunk(x, 1, y)]), b"b")
         raise AssertionError("a frame coded against other bytes decoded")
-    except r.Reject as e:
+    except Reject as e:
         assert e.kind in ("Corruption", "ChecksumMismatch"), e
     # zstd only; no dictionary named; 2.2 only (a 2.1 reader meets an unknown transform
     # of a later minor: NotSupported naming 2.2).
@@ -585,7 +446,8 @@ for _name, _fn in list(globals().items()):
     if _name.startswith("test_"):
         try:
             check(_name[5:], _fn)
-        except (AssertionError, r.Reject) as _e:
+        except (AssertionError, Reject) as _e:
             print(f"FAIL {_name[5:]}: {_e!r}")
             sys.exit(1)
 print("selftest_v2: all passed")
+

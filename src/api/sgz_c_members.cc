@@ -10,6 +10,21 @@
 
 using namespace sgz::internal::capi;  // NOLINT: the C ABI's shared helpers
 
+namespace {
+
+// Copies the C array of input paths into *in; refuses a null path or none
+// (SGZ_INVALID_ARGUMENT, the message naming `function`), else SGZ_OK.
+int InputPaths(const char* function, const char* const* inputs, size_t count, std::vector<std::string>* in) {
+  for (size_t i = 0; i < count; ++i) {
+    if (inputs[i] == nullptr) return InvalidArgument((std::string(function) + ": null input").c_str());
+    in->emplace_back(inputs[i]);
+  }
+  if (in->empty()) return InvalidArgument((std::string(function) + ": no inputs").c_str());
+  return SGZ_OK;
+}
+
+}  // namespace
+
 extern "C" {
 
 size_t sgz_reader_member_count(const sgz_reader* reader) {
@@ -47,11 +62,7 @@ int sgz_pack_files(const char* const* inputs, size_t count, const char* out, con
   if (out == nullptr || (inputs == nullptr && count != 0)) return InvalidArgument("sgz_pack_files: null argument");
   return Guarded([&]() -> int {
     std::vector<std::string> in;
-    for (size_t i = 0; i < count; ++i) {
-      if (inputs[i] == nullptr) return InvalidArgument("sgz_pack_files: null input");
-      in.emplace_back(inputs[i]);
-    }
-    if (in.empty()) return InvalidArgument("sgz_pack_files: no inputs");
+    if (const int rc = InputPaths("sgz_pack_files", inputs, count, &in); rc != SGZ_OK) return rc;
     return Report(sgz::PackFiles(in, out, ToPackFileOptions(options)));
   });
 }
@@ -61,11 +72,7 @@ int sgz_append_files(const char* archive, const char* const* inputs, size_t coun
   if (archive == nullptr || (inputs == nullptr && count != 0)) return InvalidArgument("sgz_append_files: null argument");
   return Guarded([&]() -> int {
     std::vector<std::string> in;
-    for (size_t i = 0; i < count; ++i) {
-      if (inputs[i] == nullptr) return InvalidArgument("sgz_append_files: null input");
-      in.emplace_back(inputs[i]);
-    }
-    if (in.empty()) return InvalidArgument("sgz_append_files: no inputs");
+    if (const int rc = InputPaths("sgz_append_files", inputs, count, &in); rc != SGZ_OK) return rc;
     sgz::AppendOptions o;
     o.pack = ToPackFileOptions(options);
     o.pack.progress = nullptr;

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "common/checksum.h"
-#include "container/writer.h"
+#include "container/pack_options.h"
 #include "streams/codec.h"
 
 namespace sgz::internal {

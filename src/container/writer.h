@@ -4,8 +4,6 @@
 #define SGZ_CONTAINER_WRITER_H_
 
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,41 +12,13 @@
 #include "container/byte_sink.h"
 #include "container/format.h"
 #include "container/input_stream.h"
+#include "container/pack_options.h"
 
 namespace sgz::internal {
 
-// Levels chosen by measurement on the corpus (BENCHMARKS.md): for tensor
-// streams zstd level 1 compresses as well as or better than level 3 and is
-// faster; GGUF metadata (vocabularies) gains from a higher level and is small.
-constexpr int kDefaultLevel = 1;
-constexpr int kDefaultMetaLevel = 9;
-constexpr int kMaxPresetLevel = 19;
-
-struct PackOptions {
-  int level = kDefaultLevel;                // zstd level of tensor and opaque streams
-  int meta_level = 0;                       // zstd level of the GGUF metadata; 0: max(level, 9)
-  uint64_t chunk_size = kDefaultChunkSize;  // original bytes per chunk (target)
-  std::string name;                         // recorded as the file's name
-  unsigned threads = 0;                     // worker threads, 0 = all cores
-  // With several members, a GGUF member's metadata may be coded against an
-  // earlier member's (transform 3, format 2.2) where that is smaller.
-  bool metadata_references = true;
-  // Called on the caller's thread after each chunk is written, with the input
-  // bytes consumed and archive bytes written so far.
-  std::function<void(uint64_t in, uint64_t out)> progress;
-};
-
-struct PackStats {
-  uint64_t original_size = 0;
-  uint64_t archive_size = 0;
-  uint64_t chunks = 0;
-  bool gguf = false;
-  std::string notice;  // set when the input was packed as opaque bytes: why
-  std::map<std::string, StreamTotals> streams;  // by stream name ("Q4_K.qs")
-  // Original bytes written as copies of earlier chunks (several members).
-  uint64_t shared_bytes = 0;
-};
-
+// Ok when the levels are zstd levels, the chunk size leaves room for merged
+// padding within the chunk limit and the name fits; else InvalidArgument
+// saying which.
 Status ValidatePackOptions(const PackOptions& options);
 
 // Packs the input, read once in order, into a complete archive written to
@@ -56,13 +26,6 @@ Status ValidatePackOptions(const PackOptions& options);
 // first 1 MiB of output (held until the header's version is known), whatever
 // the input size. Nothing reaches *sink before 1 MiB of output or the end.
 Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackStats* stats);
-
-// One input of a many-member archive, opened when its turn comes (so that
-// no more than one input is open at a time).
-struct MemberInput {
-  std::string name;  // checked by the caller (CheckMemberName)
-  std::function<Result<std::unique_ptr<InputStream>>()> open;
-};
 
 // Packs the inputs one after another, in the order given, as the members of
 // one archive (chunks of member i before those of member i + 1, the file

@@ -221,6 +221,21 @@ Status DecodeFrameGrowing(const uint8_t* src, uint64_t n, uint64_t size, std::st
   return Status::Ok();
 }
 
+namespace {
+
+// The result `r` of a one-shot zstd decompression of a stream of raw_size
+// bytes: an error (reported after `failure`) or another size is Corruption.
+Status CheckDecoded(size_t r, uint64_t raw_size, const char* failure) {
+  if (ZSTD_isError(r)) return Status::Corruption(std::string(failure) + ": " + ZSTD_getErrorName(r));
+  if (r != raw_size) {
+    return Status::Corruption("zstd stream decodes to " + std::to_string(r) + " bytes, expected " +
+                              std::to_string(raw_size));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status DecodeStreamAgainst(const uint8_t* src, uint64_t stored_size, uint8_t* dst, uint64_t raw_size, Prefix prefix) {
   SGZ_RETURN_IF_ERROR(CheckOneFrame(src, stored_size, raw_size));
   ZSTD_DCtx* dctx = ThreadDCtx();
@@ -229,15 +244,7 @@ Status DecodeStreamAgainst(const uint8_t* src, uint64_t stored_size, uint8_t* ds
   const size_t set = ZSTD_DCtx_refPrefix(dctx, prefix.data, prefix.size);
   const size_t r = ZSTD_isError(set) ? set : ZSTD_decompressDCtx(dctx, dst, raw_size, src, stored_size);
   ZSTD_DCtx_reset(dctx, ZSTD_reset_session_and_parameters);
-  if (ZSTD_isError(r)) {
-    return Status::Corruption(std::string("zstd stream does not decode against its reference: ") +
-                              ZSTD_getErrorName(r));
-  }
-  if (r != raw_size) {
-    return Status::Corruption("zstd stream decodes to " + std::to_string(r) + " bytes, expected " +
-                              std::to_string(raw_size));
-  }
-  return Status::Ok();
+  return CheckDecoded(r, raw_size, "zstd stream does not decode against its reference");
 }
 
 Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8_t* dst, uint64_t raw_size) {
@@ -251,15 +258,8 @@ Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8
       return Status::Ok();
     case Codec::kZstd: {
       SGZ_RETURN_IF_ERROR(CheckOneFrame(src, stored_size, raw_size));
-      size_t r = ZSTD_decompressDCtx(ThreadDCtx(), dst, raw_size, src, stored_size);
-      if (ZSTD_isError(r)) {
-        return Status::Corruption(std::string("zstd stream does not decode: ") + ZSTD_getErrorName(r));
-      }
-      if (r != raw_size) {
-        return Status::Corruption("zstd stream decodes to " + std::to_string(r) + " bytes, expected " +
-                                  std::to_string(raw_size));
-      }
-      return Status::Ok();
+      const size_t r = ZSTD_decompressDCtx(ThreadDCtx(), dst, raw_size, src, stored_size);
+      return CheckDecoded(r, raw_size, "zstd stream does not decode");
     }
   }
   return Status::Corruption("unknown codec " + std::to_string(static_cast<int>(codec)));
