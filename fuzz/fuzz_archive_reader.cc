@@ -90,7 +90,11 @@ void Exercise(sgz::internal::Archive* a) {
 }
 
 void RunArchive(const uint8_t* data, size_t size) {
-  sgz::internal::Result<std::unique_ptr<sgz::internal::Archive>> a = sgz::internal::Archive::Open(sgz::internal::NewMemorySource(data, size));
+  // As the library opens files: recovering from an interrupted add.
+  sgz::internal::ChunkStoreOptions options;
+  options.recover = true;
+  sgz::internal::Result<std::unique_ptr<sgz::internal::Archive>> a =
+      sgz::internal::Archive::Open(sgz::internal::NewMemorySource(data, size), options);
   if (!a.ok()) return;
   // Opened at an earlier footer (an interrupted add): what was ignored and
   // what is read make up the input.

@@ -185,7 +185,10 @@ ErrorOr<Reader> Reader::Open(std::unique_ptr<Source> source) {
 }
 
 ErrorOr<Reader> Reader::Impl::Make(std::unique_ptr<ByteSource> source) {
-  Result<std::unique_ptr<Archive>> archive = Archive::Open(std::move(source));
+  // Every archive the public API opens recovers from an interrupted add.
+  internal::ChunkStoreOptions options;
+  options.recover = true;
+  Result<std::unique_ptr<Archive>> archive = Archive::Open(std::move(source), options);
   if (!archive.ok()) return ToError(archive.status());
   return MakeView(std::shared_ptr<Archive>(std::move(archive).value()), 0);
 }

@@ -133,7 +133,10 @@ Status AppendToArchive(const std::string& path, const std::vector<MemberInput>& 
     return OsError("cannot lock");
   }
   const uint64_t file_size = static_cast<uint64_t>(st.st_size);
-  SGZ_ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive, Archive::Open(NewFdSource(file.fd, file_size, path)));
+  ChunkStoreOptions open_options;
+  open_options.recover = true;  // the archive as the last complete add left it
+  SGZ_ASSIGN_OR_RETURN(std::unique_ptr<Archive> archive,
+                       Archive::Open(NewFdSource(file.fd, file_size, path), open_options));
   archive->set_threads(1);  // decodes copy candidates from the writer's consumer
   ChunkStore& store = archive->store();
   // The header is checked now whatever the archive's size: it is rewritten below.

@@ -31,8 +31,11 @@ struct ChunkStoreOptions {
   uint64_t cache_bytes = 32 << 20;
   // When the end of the archive is not a valid footer and manifest, open it
   // as it was at the last valid one before (an add that was interrupted:
-  // spec "Appending"), ignoring the bytes after it.
-  bool recover = true;
+  // spec "Appending"), ignoring the bytes after it. It also reads the
+  // header at open (a 16-byte read when the suffix does not hold it), to find
+  // a complete add whose header was not yet rewritten. Off by default: the
+  // library's readers of files turn it on; opening stays one or two reads.
+  bool recover = false;
 };
 
 // Which chunks of a batch the cache keeps once decoded. Lookups happen in
