@@ -146,6 +146,40 @@ TEST(FormatCompat, TheFormat22AppendedFixtureReadsEachMember) {
   EXPECT_TRUE(sink.out == Fixture("valid/nonzero-padding.gguf"));
 }
 
+// Each member of fixtures/DIR/ARCHIVE through the streaming reader, selected
+// by name, is its source; VerifyStream checks them all in one pass.
+void ExpectStreamsAsSources(const std::string& dir, const std::string& archive_name) {
+  const std::string a = Fixture(dir + "/" + archive_name);
+  std::istringstream sources(Fixture(dir + "/SOURCES.txt"));
+  std::string line;
+  int members = 0;
+  while (std::getline(sources, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::string name, member, source;
+    fields >> name >> member >> source;
+    if (name != archive_name) continue;
+    testing::UnpackOutcome o = testing::StreamingUnpack(a, member);
+    EXPECT_TRUE(o.status.ok()) << member << ": " << o.status.ToString();
+    EXPECT_TRUE(o.output == Fixture(source)) << member;
+    ++members;
+  }
+  EXPECT_GT(members, 1);
+  Status all = testing::StreamingVerify(a);
+  EXPECT_TRUE(all.ok()) << all.ToString();
+}
+
+TEST(FormatCompat, TheFormat22RecordsFixtureStreamsEachMember) {
+  ExpectStreamsAsSources("format-2.2-records", "four-members.sgz");
+}
+
+// Fails until the streaming reader reads appended archives (a dead footer of
+// a lower minor, a leading member without a record): enable (drop DISABLED_)
+// once branch stream2 is merged.
+TEST(FormatCompat, DISABLED_TheFormat22AppendedFixtureStreamsEachMember) {
+  ExpectStreamsAsSources("format-2.2-appended", "one-plus-two.sgz");
+}
+
 // Lines of `text` between "# NAME:begin" and "# NAME:end", without "# ".
 std::vector<std::string> Block(const std::string& text, const std::string& name) {
   std::istringstream in(text);
