@@ -90,7 +90,9 @@ std::string Layout(const std::string& a, const Manifest& m) {
 // The transform and type of every chunk, "t/type" (3/0: coded against chunk 0).
 std::string Transforms(const Manifest& m) {
   std::string out;
-  for (const ChunkEntry& c : m.chunks) out += std::to_string(static_cast<int>(c.transform)) + "/" + std::to_string(c.type) + " ";
+  for (const ChunkEntry& c : m.chunks) {
+    out += std::to_string(static_cast<int>(c.transform)) + "/" + std::to_string(c.type) + " ";
+  }
   return out;
 }
 
@@ -227,7 +229,10 @@ std::map<std::string, std::pair<uint64_t, uint64_t>> SpecTable(const std::string
     std::vector<std::string> cells;
     std::istringstream cs(line.substr(1));
     std::string cell;
-    while (std::getline(cs, cell, '|')) cells.push_back(cell.substr(cell.find_first_not_of(' '), cell.find_last_not_of(' ') - cell.find_first_not_of(' ') + 1));
+    while (std::getline(cs, cell, '|')) {
+      const size_t first = cell.find_first_not_of(' ');
+      cells.push_back(first == std::string::npos ? "" : cell.substr(first, cell.find_last_not_of(' ') - first + 1));
+    }
     if (columns.empty()) {
       columns = cells;
       continue;
