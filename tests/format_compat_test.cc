@@ -7,6 +7,7 @@
 
 #include <sstream>
 
+#include "fixture_sources.h"
 #include "manifest_builder.h"
 #include "test_util.h"
 
@@ -39,7 +40,8 @@ void ExpectRefused(const std::string& archive, Status::Code code, const std::str
   }
 }
 
-std::string Fixture(const std::string& path) { return testing::ReadFile(testing::SourceDir() + "/fixtures/" + path); }
+using testing::ExpectMembersAsSources;
+using testing::Fixture;
 
 // The minor version after this reader's, and how messages name versions.
 constexpr uint16_t kLaterMinor = kFormatMinor + 1;
@@ -101,36 +103,6 @@ TEST(FormatCompat, EveryFormat21FixtureDecodesToItsSource) {
     const uint64_t offset = LoadU64LE(reinterpret_cast<const uint8_t*>(a.data()) + a.size() - Footer::kEncodedLength);
     EXPECT_EQ(a.substr(offset + kManifestFrameHeader, 4), "ZSEC") << name;
   }
-}
-
-// Checks that each member of `archive`, in order, has the name and the
-// bytes its line of DIR/SOURCES.txt ("ARCHIVE MEMBER SOURCE") gives; returns
-// the number of lines.
-uint32_t ExpectMembersAsSources(Archive& archive, const std::string& dir) {
-  const Manifest& m = archive.manifest();
-  std::istringstream sources(Fixture(dir + "/SOURCES.txt"));
-  std::string line;
-  uint32_t index = 0;
-  while (std::getline(sources, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream fields(line);
-    std::string name, member, source;
-    fields >> name >> member >> source;
-    if (index >= m.files.size()) {
-      ADD_FAILURE() << dir << ": more sources than members";
-      break;
-    }
-    EXPECT_EQ(m.files[index].name, member);
-    Result<FileView*> v = archive.view(index);
-    EXPECT_TRUE(v.ok()) << v.status().ToString();
-    if (v.ok()) {
-      StringSink sink;
-      EXPECT_TRUE((*v)->Unpack(&sink).ok()) << member;
-      EXPECT_TRUE(sink.out == Fixture(source)) << member;
-    }
-    ++index;
-  }
-  return index;
 }
 
 // Written by the 2.1 writer that added transform 2 (copy): three members,

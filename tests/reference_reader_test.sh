@@ -4,7 +4,7 @@
 # at the default options and with 64 KiB chunks; it restores the format-1.0, format-2.0 and
 # format-2.1 (compressed manifest) fixtures, and the mode and mtime of a 2.1 archive, and
 # refuses every damaged archive in fixtures/invalid; it lists and restores the members of
-# an archive of several (and of the committed one, format-2.1-members), and refuses hostile
+# an archive of several (and of the committed ones, format-2.1-members to format-2.2-appended), and refuses hostile
 # member names and a member record that disagrees with the manifest, and reads an archive
 # sgz add appended to. Exit 77 (skip) without the corpus,
 # unless CI=true.
@@ -142,6 +142,11 @@ restore_members format-2.1-members two-members.sgz "$T/fout"
 restore_members format-2.1-copies three-members.sgz "$T/cout"
 mkdir -p "$T/rout"
 restore_members format-2.2-references three-members.sgz "$T/rout"
+# What sgz 2.2 writes since member records, and an archive sgz add appended to (dead
+# manifest and footer, records of the added members, metadata coded against the old).
+mkdir -p "$T/rec22" "$T/app22"
+restore_members format-2.2-records four-members.sgz "$T/rec22"
+restore_members format-2.2-appended one-plus-two.sgz "$T/app22"
 # Hostile names with a valid manifest checksum ("aa/x" patched to a name of the same
 # length, the footer's checksum recomputed): refused, nothing written.
 for bad in ../x /a/x a//x ./ax aa/y; do
