@@ -152,15 +152,11 @@ TEST(FormatCompat, TheFormat22AppendedFixtureReadsEachMember) {
 // by name, is its source; VerifyStream checks them all in one pass.
 void ExpectStreamsAsSources(const std::string& dir, const std::string& archive_name) {
   const std::string a = Fixture(dir + "/" + archive_name);
-  std::istringstream sources(Fixture(dir + "/SOURCES.txt"));
-  std::string line;
   int members = 0;
-  while (std::getline(sources, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream fields(line);
-    std::string name, member, source;
-    fields >> name >> member >> source;
-    if (name != archive_name) continue;
+  for (const std::vector<std::string>& f : testing::SourceLines(dir)) {
+    if (f.size() < 3 || f[0] != archive_name) continue;
+    const std::string& member = f[1];
+    const std::string& source = f[2];
     testing::UnpackOutcome o = testing::StreamingUnpack(a, member);
     EXPECT_TRUE(o.status.ok()) << member << ": " << o.status.ToString();
     EXPECT_TRUE(o.output == Fixture(source)) << member;

@@ -57,14 +57,9 @@ const Base& GgufBase() { return testing::PackedAllTypes(); }
 // name; none records file attributes (the 2.1 ones were packed from standard
 // input). Returns how many.
 int CheckFixtureSet(const std::string& dir, int major, int minor = 0) {
-  std::istringstream sources(Fixture(dir + "/SOURCES.txt"));
-  std::string line;
   int checked = 0;
-  while (std::getline(sources, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream fields(line);
-    std::string name, source;
-    fields >> name >> source;
+  for (const std::vector<std::string>& f : testing::SourceLines(dir)) {
+    const std::string name = f[0], source = f.size() > 1 ? f[1] : "";
     SCOPED_TRACE(name);
     const std::string archive = Fixture(dir + "/" + name);
     const std::string original = source == "-hello" ? std::string("hello") : Fixture(source);
