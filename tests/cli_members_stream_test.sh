@@ -8,12 +8,8 @@
 . "$(dirname "${BASH_SOURCE[0]}")/cli_test_lib.sh"
 F=$SRC/fixtures
 PY=/usr/bin/python3
-mkdir -p "$T/in/m/sub"
-cp "$F/demo.gguf" "$T/in/m/demo.gguf"
+member_tree "$T/in"
 cp "$F/demo.gguf" "$T/in/m/zcopy.gguf"  # every chunk a copy of demo.gguf's
-cp "$F/valid/all-types.gguf" "$T/in/m/sub/all-types.gguf"
-printf 'not a model\n' > "$T/in/m/notes.txt"
-cp "$F/valid/big-endian.gguf" "$T/in/solo.gguf"
 Z=$T/z.sgz
 "$SGZ" pack -q "$T/in/m" "$T/in/solo.gguf" -o "$Z" || fail "pack"
 # empty: DIR holds nothing (no member, no temporary, no directory)

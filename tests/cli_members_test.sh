@@ -6,11 +6,8 @@
 # shellcheck source=tests/cli_test_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/cli_test_lib.sh"
 F=$SRC/fixtures
-mkdir -p "$T/in/m/sub" "$T/o"
-cp "$F/demo.gguf" "$T/in/m/demo.gguf"
-cp "$F/valid/all-types.gguf" "$T/in/m/sub/all-types.gguf"
-printf 'not a model\n' > "$T/in/m/notes.txt"
-cp "$F/valid/big-endian.gguf" "$T/in/solo.gguf"
+mkdir -p "$T/o"
+member_tree "$T/in"
 Z=$T/z.sgz
 
 # --- pack

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Sourced by the command-line tests (cli_test.sh, cli_ux_test.sh,
-# cli_listing_test.sh, cli_attributes_test.sh, cli_corpus_test.sh) with the
-# test's own arguments still in $1 $2:
+# cli_listing_test.sh, cli_attributes_test.sh, cli_corpus_test.sh and the other
+# tests/cli_*test.sh) with the test's own arguments still in $1 $2:
 #   . "$(dirname "${BASH_SOURCE[0]}")/cli_test_lib.sh"
 # Sets SGZ (the binary) and SRC (the source tree), makes a temporary
 # directory T that is removed on exit, and keeps the pass/fail counts that
@@ -50,6 +50,17 @@ refused() {
 # same NAME A B: A and B hold the same bytes.
 same() {
   if cmp -s "$2" "$3"; then ok; else fail "$1: $3 differs from $2"; fi
+}
+
+# member_tree DIR: the inputs of the tests of archives of several members,
+# from the committed fixtures: DIR/m/demo.gguf, DIR/m/sub/all-types.gguf,
+# DIR/m/notes.txt (no GGUF file) and DIR/solo.gguf (a big-endian GGUF file).
+member_tree() {
+  mkdir -p "$1/m/sub"
+  cp "$SRC/fixtures/demo.gguf" "$1/m/demo.gguf"
+  cp "$SRC/fixtures/valid/all-types.gguf" "$1/m/sub/all-types.gguf"
+  printf 'not a model\n' > "$1/m/notes.txt"
+  cp "$SRC/fixtures/valid/big-endian.gguf" "$1/solo.gguf"
 }
 
 # finish: prints the counts and exits, 0 when no check failed.

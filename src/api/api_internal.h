@@ -18,6 +18,9 @@
 #include "sgz/sgz.h"
 
 namespace sgz {
+namespace internal {
+struct StreamUnpackStats;
+}  // namespace internal
 namespace internal::api {
 
 inline Error ToError(const internal::Status& s) { return s.ok() ? Error() : Error(s.code(), s.message()); }
@@ -43,6 +46,10 @@ std::vector<internal::MemberInput> MemberInputsOf(const std::vector<PackInput>& 
 // The sizes, chunks, shared bytes, GGUF flag, notice and stream table of
 // `stats` in *summary (its members list untouched).
 void FillPackSummary(const internal::PackStats& stats, PackSummary* summary);
+// What an unpack from a stream reports in *summary: streamed, the reads
+// (archive bytes; chunks decoded, all of them) and the original size; the
+// attributes untouched (a single file's come from its manifest entry).
+void FillStreamedSummary(const internal::StreamUnpackStats& stats, UnpackSummary* summary);
 
 inline ::sgz::FileAttributes PublicAttributes(const internal::FileAttributes& a) {
   return ConvertAttributes<::sgz::FileAttributes>(a);

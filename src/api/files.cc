@@ -58,15 +58,19 @@ bool RegularFileId(const std::string& path, int std_fd, dev_t* dev, ino_t* ino) 
 }
 
 void FillStreamed(const StreamUnpackStats& stats, UnpackSummary* summary) {
-  summary->streamed = true;
+  FillStreamedSummary(stats, summary);
   summary->attributes = PublicAttributes(stats.attributes);
+}
+
+}  // namespace
+
+void internal::api::FillStreamedSummary(const StreamUnpackStats& stats, UnpackSummary* summary) {
+  summary->streamed = true;
   summary->reads = ReadStats();
   summary->reads.bytes_read = stats.archive_bytes;
   summary->reads.chunks_decoded = summary->reads.chunks_total = stats.chunks;
   summary->original_size = stats.original_bytes;
 }
-
-}  // namespace
 
 void internal::api::FillPackSummary(const PackStats& stats, PackSummary* summary) {
   summary->original_size = stats.original_size;

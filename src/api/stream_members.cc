@@ -197,13 +197,7 @@ Error UnpackStreamMembers(const std::string& in, const std::string& dir, const s
       }
       return ToError(s).set_path(in);
     }
-    if (summary != nullptr) {
-      summary->streamed = true;
-      summary->reads = ReadStats();
-      summary->reads.bytes_read = stats.archive_bytes;
-      summary->reads.chunks_decoded = summary->reads.chunks_total = stats.chunks;
-      summary->original_size = stats.original_bytes;
-    }
+    if (summary != nullptr) FillStreamedSummary(stats, summary);
     return Error();
   });
 }
