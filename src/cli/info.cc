@@ -78,6 +78,7 @@ std::string InfoJson(Reader& reader, const std::vector<MetadataEntry>& metadata,
   const ArchiveInfo a = reader.archive_info();
   const std::string version = std::to_string(a.format.major) + "." + std::to_string(a.format.minor);
   std::string out = "{\"format_version\": \"" + version + "\", \"archive_size\": " + std::to_string(a.archive_size) +
+                    ", \"ignored_bytes\": " + std::to_string(a.ignored_bytes) +
                     ", \"file\": " + JsonString(reader.file_name()) + ", \"original_size\": " +
                     std::to_string(reader.original_size()) + ", \"checksum\": \"xxh3-64:" + Hex64(a.checksum) +
                     "\", \"ratio\": " + Fixed(Ratio(reader.original_size(), a.archive_size), 6) + ", \"chunks\": " +
@@ -147,7 +148,8 @@ int InfoMembers(const std::string& in, const Common& c, Reader& reader, bool exa
   for (const MemberInfo& m : members) original += m.original_size;
   if (c.json) {
     std::string out = "{\"format_version\": \"" + std::to_string(a.format.major) + "." + std::to_string(a.format.minor) +
-                      "\", \"archive_size\": " + std::to_string(a.archive_size) + ", \"original_size\": " +
+                      "\", \"archive_size\": " + std::to_string(a.archive_size) +
+                      ", \"ignored_bytes\": " + std::to_string(a.ignored_bytes) + ", \"original_size\": " +
                       std::to_string(original) + ", \"ratio\": " + Fixed(Ratio(original, a.archive_size), 6) +
                       ", \"chunks\": " + std::to_string(a.chunks) + ", \"archive\": true, \"members\": [";
     for (size_t i = 0; i < members.size(); ++i) {
