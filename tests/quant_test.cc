@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "streams/quant/quant.h"
@@ -45,23 +46,35 @@ TEST(Quant, Q8_0OfKnownValues) {
 
 // Predicting from the scales a quantizer wrote gives back its quants.
 TEST(Quant, PredictReproducesTheQuantizer) {
-  const uint32_t types[] = {2, 3, 6, 7, 8, 10, 11, 12, 13, 14};
-  const uint32_t bytes[] = {18, 20, 22, 24, 34, 84, 110, 144, 176, 210};
+  struct Case {
+    uint32_t type;
+    uint32_t weights, bytes;
+    std::vector<std::pair<int, int>> scale_fields;  // (offset, length) in a block
+  };
+  const Case cases[] = {
+      {2, 32, 18, {{0, 2}}},      {3, 32, 20, {{0, 4}}},      {6, 32, 22, {{0, 2}}},
+      {7, 32, 24, {{0, 4}}},      {8, 32, 34, {{0, 2}}},      {10, 256, 84, {{0, 16}, {80, 4}}},
+      {11, 256, 110, {{96, 14}}}, {12, 256, 144, {{0, 16}}},  {13, 256, 176, {{0, 16}}},
+      {14, 256, 210, {{192, 18}}},
+  };
   std::vector<float> x(512);
   uint32_t s = 12345;
   for (float& v : x) {
     s = s * 1103515245u + 12345u;
     v = (static_cast<float>((s >> 8) & 0xffff) / 65536.0f - 0.5f) * 0.1f;
   }
-  for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); ++k) {
-    const size_t n = 512 / (types[k] >= 10 ? 256 : 32) * bytes[k];
-    std::vector<uint8_t> q(n), p(n);
-    QuantizeRow(types[k], x.data(), 512, nullptr, FpRounding::kPlain, q.data());
-    p = q;
-    // Scramble the quant fields: the prediction must rewrite them all.
-    for (size_t i = 0; i < n; ++i) p[i] ^= 0;
-    PredictQuants(types[k], x.data(), 512, nullptr, FpRounding::kPlain, p.data());
-    EXPECT_EQ(p, q) << "type " << types[k];
+  for (const Case& c : cases) {
+    const size_t blocks = 512 / c.weights;
+    std::vector<uint8_t> q(blocks * c.bytes);
+    QuantizeRow(c.type, x.data(), 512, nullptr, FpRounding::kPlain, q.data());
+    // Every byte but the scale fields flipped: the prediction rewrites them.
+    std::vector<uint8_t> p(q.size());
+    for (size_t i = 0; i < q.size(); ++i) p[i] = static_cast<uint8_t>(~q[i]);
+    for (size_t b = 0; b < blocks; ++b) {
+      for (auto [off, len] : c.scale_fields) std::memcpy(&p[b * c.bytes + off], &q[b * c.bytes + off], len);
+    }
+    PredictQuants(c.type, x.data(), 512, nullptr, FpRounding::kPlain, p.data());
+    EXPECT_EQ(p, q) << "type " << c.type;
   }
 }
 

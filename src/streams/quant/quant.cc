@@ -67,6 +67,15 @@ void PredictLegacy(uint32_t type, const float* x, int64_t n, const float* import
   }
 }
 
+template <class Fp>
+void Predict(uint32_t type, const float* x, int64_t n, const float* importance, uint8_t* blocks) {
+  if (IsKType(type)) {
+    PredictKRow<Fp>(type, x, n, importance, blocks);
+  } else {
+    PredictLegacy<Fp>(type, x, n, importance, blocks);
+  }
+}
+
 }  // namespace
 }  // namespace quant
 
@@ -74,26 +83,19 @@ bool CanQuantize(uint32_t type) { return quant::FindTypeInfo(type) != nullptr; }
 
 void QuantizeRow(uint32_t type, const float* x, int64_t n, const float* importance, FpRounding rounding,
                  uint8_t* out) {
-  if (rounding == FpRounding::kFma) {
-    quant::Quantize<quant::Fused>(type, x, n, importance, out);
-  } else {
-    quant::Quantize<quant::Plain>(type, x, n, importance, out);
+  switch (rounding) {
+    case FpRounding::kFma: quant::Quantize<quant::Fused>(type, x, n, importance, out); return;
+    case FpRounding::kFmaNoAssert: quant::Quantize<quant::FusedNoAssert>(type, x, n, importance, out); return;
+    default: quant::Quantize<quant::Plain>(type, x, n, importance, out); return;
   }
 }
 
 void PredictQuants(uint32_t type, const float* x, int64_t n, const float* importance, FpRounding rounding,
                    uint8_t* blocks) {
-  const bool k = quant::IsKType(type);
-  if (rounding == FpRounding::kFma) {
-    if (k) {
-      quant::PredictKRow<quant::Fused>(type, x, n, importance, blocks);
-    } else {
-      quant::PredictLegacy<quant::Fused>(type, x, n, importance, blocks);
-    }
-  } else if (k) {
-    quant::PredictKRow<quant::Plain>(type, x, n, importance, blocks);
-  } else {
-    quant::PredictLegacy<quant::Plain>(type, x, n, importance, blocks);
+  switch (rounding) {
+    case FpRounding::kFma: quant::Predict<quant::Fused>(type, x, n, importance, blocks); return;
+    case FpRounding::kFmaNoAssert: quant::Predict<quant::FusedNoAssert>(type, x, n, importance, blocks); return;
+    default: quant::Predict<quant::Plain>(type, x, n, importance, blocks); return;
   }
 }
 

@@ -6,10 +6,11 @@
 // Every function reproduces one lane's floating-point operations in ggml's
 // order. Two roundings are carried because a quantizer build differs by one
 // compile flag: kPlain is ggml compiled without multiply-add contraction (the
-// default x86-64 build), kFma is ggml compiled with -ffp-contract=fast on a
-// CPU with fused multiply-add (-march=native builds, ARM): there std::fma sits
-// wherever such a compiler fuses a product into a sum. The sources are built
-// with -ffp-contract=off so the compiler never fuses on its own.
+// default x86-64 build), kFma/kFmaNoAssert ggml compiled with
+// -ffp-contract=fast on a CPU with fused multiply-add (-march=native builds,
+// ARM): there std::fma sits wherever such a compiler fuses a product into a
+// sum. The sources are built with -ffp-contract=off so the compiler never
+// fuses on its own.
 //
 // Depends on nothing but common/: usable by the container's prediction
 // transform and by tests alike.
@@ -23,7 +24,14 @@ namespace sgz::internal {
 
 enum class FpRounding : uint8_t {
   kPlain = 0,  // every product and sum rounded on its own
-  kFma = 1,    // products fused into sums where a contracting compiler does
+  // Products fused into sums where a contracting compiler fuses them, except
+  // the product ggml's nearest_int rounds: its assert also reads it, so a
+  // build with assertions keeps it apart. Matches corpus/zoo-fma/ bit for bit.
+  kFma = 1,
+  // The same with nearest_int's product fused too (a contracting build with
+  // NDEBUG, as CMake's Release builds of llama.cpp are). Not yet checked
+  // against a file made by such a build.
+  kFmaNoAssert = 2,
 };
 
 // Whether QuantizeRow / PredictQuants know the ggml type `type`: Q4_0, Q4_1,

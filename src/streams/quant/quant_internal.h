@@ -25,17 +25,24 @@ inline int MagicToInt(float biased) {
   return static_cast<int>(bits & 0x007fffffu) - 0x00400000;
 }
 
-// a * b + c, once rounded (kFma) or twice (kPlain). Only ever called where a
+// a * b + c, once rounded (fused) or twice. Only ever called where a
 // contracting compiler fuses ggml's expression; everything else is written
 // as plain arithmetic, which -ffp-contract=off keeps unfused.
+// RoundProduct is nearest_int(a * b): ggml adds the product to the magic
+// constant, a sum a contracting compiler fuses only when nothing else reads
+// the product; nearest_int's assert reads it in a build with assertions on.
 struct Plain {
   static constexpr FpRounding kRounding = FpRounding::kPlain;
   static float Madd(float a, float b, float c) { return a * b + c; }
-  // nearest_int(a * b): the product added to the magic constant.
   static int RoundProduct(float a, float b) { return MagicToInt(a * b + kRoundMagic); }
 };
 struct Fused {
   static constexpr FpRounding kRounding = FpRounding::kFma;
+  static float Madd(float a, float b, float c) { return std::fma(a, b, c); }
+  static int RoundProduct(float a, float b) { return MagicToInt(a * b + kRoundMagic); }
+};
+struct FusedNoAssert {
+  static constexpr FpRounding kRounding = FpRounding::kFmaNoAssert;
   static float Madd(float a, float b, float c) { return std::fma(a, b, c); }
   static int RoundProduct(float a, float b) { return MagicToInt(std::fma(a, b, kRoundMagic)); }
 };

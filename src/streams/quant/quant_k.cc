@@ -218,7 +218,9 @@ void PredictKRow(uint32_t type, const float* x, int64_t n, const float* importan
 
 template void QuantizeKRow<Plain>(uint32_t, const float*, int64_t, const float*, uint8_t*);
 template void QuantizeKRow<Fused>(uint32_t, const float*, int64_t, const float*, uint8_t*);
+template void QuantizeKRow<FusedNoAssert>(uint32_t, const float*, int64_t, const float*, uint8_t*);
 template void PredictKRow<Plain>(uint32_t, const float*, int64_t, const float*, uint8_t*);
 template void PredictKRow<Fused>(uint32_t, const float*, int64_t, const float*, uint8_t*);
+template void PredictKRow<FusedNoAssert>(uint32_t, const float*, int64_t, const float*, uint8_t*);
 
 }  // namespace sgz::internal::quant

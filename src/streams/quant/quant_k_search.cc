@@ -225,5 +225,6 @@ bool SearchK(uint32_t type, const float* x, const float* qw, uint8_t* b, uint8_t
 
 template bool SearchK<Plain>(uint32_t, const float*, const float*, uint8_t*, uint8_t*);
 template bool SearchK<Fused>(uint32_t, const float*, const float*, uint8_t*, uint8_t*);
+template bool SearchK<FusedNoAssert>(uint32_t, const float*, const float*, uint8_t*, uint8_t*);
 
 }  // namespace sgz::internal::quant

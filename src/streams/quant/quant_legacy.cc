@@ -275,6 +275,7 @@ void RoundLegacyWithScales(uint32_t type, const float* x, uint8_t* b) {
 
 template void QuantizeLegacyRow<Plain>(uint32_t, const float*, int64_t, const float*, uint8_t*);
 template void QuantizeLegacyRow<Fused>(uint32_t, const float*, int64_t, const float*, uint8_t*);
+template void QuantizeLegacyRow<FusedNoAssert>(uint32_t, const float*, int64_t, const float*, uint8_t*);
 
 }  // namespace quant
 }  // namespace sgz::internal

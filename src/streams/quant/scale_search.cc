@@ -276,6 +276,7 @@ float SearchPositive(int n, int nmax, const float* x, uint8_t* L, const float* w
   template float SearchPositive<Fp>(int, int, const float*, uint8_t*, const float*);
 SGZ_INSTANTIATE_SEARCHES(Plain)
 SGZ_INSTANTIATE_SEARCHES(Fused)
+SGZ_INSTANTIATE_SEARCHES(FusedNoAssert)
 #undef SGZ_INSTANTIATE_SEARCHES
 
 }  // namespace sgz::internal::quant
