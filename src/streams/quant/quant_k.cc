@@ -74,12 +74,11 @@ void RoundQ3K(const float* x, uint8_t* b, uint8_t* L) {
   }
   uint8_t* hmask = b + kQ3Hmask;
   std::memset(hmask, 0, 32);
-  // High bit of quant j into bit j/32 of hmask[j%32].
+  // High bit of quant j into bit j/32 of hmask[j%32]; branch-free, as the
+  // bit is a coin toss.
   for (int j = 0; j < kQK; ++j) {
-    if (L[j] > 3) {
-      hmask[j % 32] |= static_cast<uint8_t>(1u << (j / 32));
-      L[j] -= 4;
-    }
+    hmask[j % 32] |= static_cast<uint8_t>((L[j] >> 2) << (j / 32));
+    L[j] &= 3;
   }
   Pack2Bits(L, b + kQ3Qs);
 }
@@ -109,23 +108,14 @@ void RoundQ45K(int bits, const float* x, uint8_t* b, uint8_t* L) {
   uint8_t* qh = b + kQ5Qh;
   uint8_t* ql = b + kQ5Qs;
   std::memset(qh, 0, 32);
-  uint8_t m1 = 1, m2 = 2;
-  for (int n = 0; n < kQK; n += 64, ql += 32) {
+  // The fifth bits of sub-blocks 2k and 2k+1 go to bits 2k and 2k+1 of qh.
+  for (int n = 0, shift = 0; n < kQK; n += 64, ql += 32, shift += 2) {
     for (int j = 0; j < 32; ++j) {
-      int l1 = L[n + j];
-      if (l1 > 15) {
-        l1 -= 16;
-        qh[j] |= m1;
-      }
-      int l2 = L[n + j + 32];
-      if (l2 > 15) {
-        l2 -= 16;
-        qh[j] |= m2;
-      }
-      ql[j] = static_cast<uint8_t>(l1 | (l2 << 4));
+      const int l1 = L[n + j];
+      const int l2 = L[n + j + 32];
+      qh[j] |= static_cast<uint8_t>(((l1 >> 4) << shift) | ((l2 >> 4) << (shift + 1)));
+      ql[j] = static_cast<uint8_t>((l1 & 15) | ((l2 & 15) << 4));
     }
-    m1 = static_cast<uint8_t>(m1 << 2);
-    m2 = static_cast<uint8_t>(m2 << 2);
   }
 }
 
