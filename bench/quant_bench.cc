@@ -3,7 +3,10 @@
 // corpus/zoo/): blocks per second and MB per second of quantized output, the
 // median of --repeat runs per member and type.
 //
-//   quant_bench [ZOO_DIR] [--repeat N]
+//   quant_bench [ZOO_DIR] [--repeat N] [--only TYPE] [--mode plain|fma|predict|none]
+//
+// --only/--mode run one type and one function (none: load only), so that a
+// whole-process timer can subtract the loading.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -77,9 +80,14 @@ double Median(std::vector<double> v) {
 int main(int argc, char** argv) {
   std::string zoo = "../shared/corpus/zoo";
   int repeat = 5;
+  std::string only, mode_name;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
       repeat = std::max(1, std::atoi(argv[++i]));
+    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+      only = argv[++i];
+    } else if (std::strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
+      mode_name = argv[++i];
     } else {
       zoo = argv[i];
     }
@@ -113,12 +121,16 @@ int main(int argc, char** argv) {
   }
   std::printf("| type | blocks | plain search blocks/s | FMA search blocks/s | from stored scales blocks/s | plain MB/s | "
               "from scales MB/s |\n|---|---|---|---|---|---|---|\n");
+  const char* kModes[] = {"plain", "fma", "predict"};
   for (auto& [type, list] : jobs) {
     const GgmlType* gt = FindGgmlType(type);
+    if (!only.empty() && only != gt->name) continue;
     uint64_t blocks = 0;
     for (const Job& j : list) blocks += static_cast<uint64_t>(j.x.size() / gt->block_weights);
     double med[3];
     for (int mode = 0; mode < 3; ++mode) {
+      med[mode] = 0;
+      if (!mode_name.empty() && mode_name != kModes[mode]) continue;
       std::vector<double> secs;
       for (int r = 0; r < repeat; ++r) {
         auto start = std::chrono::steady_clock::now();
