@@ -50,6 +50,20 @@ struct FusedNoAssert {
 // ggml's nearest_int of a value that is not a product.
 inline int NearestInt(float v) { return MagicToInt(v + kRoundMagic); }
 
+// The first value of largest magnitude (ggml's `max`); *amax its magnitude.
+inline float SignedAbsMax(const float* x, int n, float* amax) {
+  float max = 0;
+  *amax = 0;
+  for (int i = 0; i < n; ++i) {
+    const float ax = std::fabs(x[i]);
+    if (ax > *amax) {
+      *amax = ax;
+      max = x[i];
+    }
+  }
+  return max;
+}
+
 inline int Clamp(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
 inline uint16_t LoadU16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }

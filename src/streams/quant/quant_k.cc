@@ -12,13 +12,6 @@ namespace sgz::internal::quant {
 
 namespace {
 
-// Block field offsets.
-constexpr int kQ2Scales = 0, kQ2Qs = 16, kQ2D = 80, kQ2Dmin = 82;
-constexpr int kQ3Hmask = 0, kQ3Qs = 32, kQ3Scales = 96, kQ3D = 108;
-constexpr int kQ4D = 0, kQ4Dmin = 2, kQ4Scales = 4, kQ4Qs = 16;
-constexpr int kQ5D = 0, kQ5Dmin = 2, kQ5Scales = 4, kQ5Qh = 16, kQ5Qs = 48;
-constexpr int kQ6Ql = 0, kQ6Qh = 128, kQ6Scales = 192, kQ6D = 208;
-
 // The 6-bit scale and min of sub-block j of a Q4_K/Q5_K scales[12].
 void ScaleMinK4(int j, const uint8_t* q, uint8_t* sc, uint8_t* m) {
   if (j < 4) {

@@ -11,11 +11,6 @@ namespace sgz::internal::quant {
 
 namespace {
 
-constexpr int kQ2Scales = 0, kQ2D = 80, kQ2Dmin = 82;
-constexpr int kQ3Scales = 96, kQ3D = 108;
-constexpr int kQ4D = 0, kQ4Dmin = 2, kQ4Scales = 4;
-constexpr int kQ6Scales = 192, kQ6D = 208;
-
 void PackScaleMinK4(const uint8_t* ls, const uint8_t* lm, uint8_t* q) {
   for (int j = 0; j < 8; ++j) {
     if (j < 4) {

@@ -72,19 +72,6 @@ namespace quant {
 
 namespace {
 
-// Index and value of the first entry of largest magnitude (ggml's `max`).
-float SignedAbsMax(const float* x, int n) {
-  float amax = 0.0f;
-  float max = 0.0f;
-  for (int j = 0; j < n; ++j) {
-    if (amax < std::fabs(x[j])) {
-      amax = std::fabs(x[j]);
-      max = x[j];
-    }
-  }
-  return max;
-}
-
 void MinMax(const float* x, int n, float* min, float* max) {
   *min = 3.402823466e+38f;
   *max = -3.402823466e+38f;
@@ -130,7 +117,8 @@ void QuantizeQ8_0(const float* x, uint8_t* b) {
 // Symmetric 4/5-bit: d = max / -(2^(bits-1)), quants truncated after +offset.
 template <class Fp>
 void QuantizeSymmetric32(const float* x, int half_range, uint8_t* L, float* d_out) {
-  const float max = SignedAbsMax(x, 32);
+  float amax;
+  const float max = SignedAbsMax(x, 32, &amax);
   const float d = max / static_cast<float>(-half_range);
   const float id = d ? 1.0f / d : 0.0f;
   const float offset = static_cast<float>(half_range) + 0.5f;

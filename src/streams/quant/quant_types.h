@@ -18,6 +18,13 @@ constexpr uint32_t kTypeQ4_K = 12;
 constexpr uint32_t kTypeQ5_K = 13;
 constexpr uint32_t kTypeQ6_K = 14;
 
+// Byte offsets of the fields of the K types' blocks (FACTS.md's table).
+constexpr int kQ2Scales = 0, kQ2Qs = 16, kQ2D = 80, kQ2Dmin = 82;
+constexpr int kQ3Hmask = 0, kQ3Qs = 32, kQ3Scales = 96, kQ3D = 108;
+constexpr int kQ4D = 0, kQ4Dmin = 2, kQ4Scales = 4, kQ4Qs = 16;
+constexpr int kQ5Qh = 16, kQ5Qs = 48;  // d, dmin, scales as in Q4_K
+constexpr int kQ6Ql = 0, kQ6Qh = 128, kQ6Scales = 192, kQ6D = 208;
+
 struct TypeInfo {
   uint32_t type;
   uint32_t block_weights;

@@ -17,15 +17,8 @@ float WeightOf(const float* weights, const float* x, int i) { return weights ? w
 
 template <class Fp>
 float SearchSymmetric(int n, int nmax, const float* x, int8_t* L, const float* weights) {
-  float max = 0;
-  float amax = 0;
-  for (int i = 0; i < n; ++i) {
-    const float ax = std::fabs(x[i]);
-    if (ax > amax) {
-      amax = ax;
-      max = x[i];
-    }
-  }
+  float amax;
+  const float max = SignedAbsMax(x, n, &amax);
   if (amax < kGroupMaxEps) {
     std::memset(L, 0, n);
     return 0.f;
@@ -67,15 +60,8 @@ float SearchSymmetric(int n, int nmax, const float* x, int8_t* L, const float* w
 
 template <class Fp>
 float SearchSymmetricRefined(int n, int nmax, const float* x, int8_t* L) {
-  float max = 0;
-  float amax = 0;
-  for (int i = 0; i < n; ++i) {
-    const float ax = std::fabs(x[i]);
-    if (ax > amax) {
-      amax = ax;
-      max = x[i];
-    }
-  }
+  float amax;
+  const float max = SignedAbsMax(x, n, &amax);
   if (amax < kGroupMaxEps) {
     std::memset(L, 0, n);
     return 0.f;
