@@ -78,5 +78,32 @@ TEST(Quant, PredictReproducesTheQuantizer) {
   }
 }
 
+// With importance weights and the fused roundings too (no corpus file has
+// the weighted Q4_0..Q5_1/Q2_K/Q3_K/Q5_K searches: their quants must at least
+// be what their scales give, and the weights must change the search).
+TEST(Quant, WeightedSearchesAgreeWithTheirScales) {
+  const uint32_t types[] = {2, 3, 6, 7, 10, 11, 12, 13, 14};
+  const uint32_t bytes[] = {18, 20, 22, 24, 84, 110, 144, 176, 210};
+  std::vector<float> x(512), importance(512);
+  uint32_t s = 777;
+  for (size_t i = 0; i < x.size(); ++i) {
+    s = s * 1103515245u + 12345u;
+    x[i] = (static_cast<float>((s >> 8) & 0xffff) / 65536.0f - 0.5f) * 0.2f;
+    importance[i] = 0.01f + static_cast<float>((s >> 4) % 1000) / 100.0f;  // 0.01 .. 10
+  }
+  for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); ++k) {
+    const size_t n = 512 / (types[k] >= 10 ? 256 : 32) * bytes[k];
+    for (FpRounding r : {FpRounding::kPlain, FpRounding::kFma, FpRounding::kFmaNoAssert}) {
+      std::vector<uint8_t> weighted(n), plain(n);
+      QuantizeRow(types[k], x.data(), 512, importance.data(), r, weighted.data());
+      QuantizeRow(types[k], x.data(), 512, nullptr, r, plain.data());
+      EXPECT_NE(weighted, plain) << "type " << types[k] << ": the importance changed nothing";
+      std::vector<uint8_t> p = weighted;
+      PredictQuants(types[k], x.data(), 512, importance.data(), r, p.data());
+      EXPECT_EQ(p, weighted) << "type " << types[k] << " rounding " << static_cast<int>(r);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sgz::internal

@@ -237,6 +237,32 @@ TEST(QuantZoo, EveryMemberFromTheParent) {
   CheckFamily(*parent, members, &imatrix);
 }
 
+// F16 members: the round-to-nearest-even half of every parent value.
+TEST(QuantZoo, F16IsTheHalfOfTheParent) {
+  SGZ_REQUIRE_CORPUS();
+  const std::string zoo = CorpusDir() + "/zoo";
+  if (!std::filesystem::is_directory(zoo)) GTEST_SKIP() << "corpus has no zoo/: skipping";
+  auto parent = LoadGguf(zoo + "/esrgan-zoo-BF16.gguf");
+  auto member = LoadGguf(zoo + "/esrgan-zoo-F16.gguf");
+  ASSERT_TRUE(parent && member);
+  uint64_t values = 0, same = 0, tensors = 0;
+  for (const GgufTensor& t : member->layout.tensors) {
+    if (t.type != 1) continue;
+    const GgufTensor* pt = parent->Find(t.name);
+    ASSERT_NE(pt, nullptr) << t.name;
+    const std::vector<float> x = Widen(*parent, *pt);
+    const uint8_t* h = member->Data(t);
+    for (size_t i = 0; i < x.size(); ++i) same += FloatToHalf(x[i]) == U16(h + 2 * i);
+    values += x.size();
+    ++tensors;
+  }
+  std::printf("esrgan-zoo-F16: %llu of %llu values (%llu tensors) are the half of the BF16 value\n",
+              static_cast<unsigned long long>(same), static_cast<unsigned long long>(values),
+              static_cast<unsigned long long>(tensors));
+  EXPECT_GT(tensors, 0u);
+  EXPECT_EQ(same, values);
+}
+
 // stories260K's rows (64, 172) are no multiple of 256: its "K" files fall
 // back to Q5_0/Q5_1/Q8_0, made from the F32 original.
 TEST(QuantZoo, Stories260KFromTheF32Original) {
