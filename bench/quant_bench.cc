@@ -45,21 +45,9 @@ bool Load(const std::string& path, File* f) {
 }
 
 std::vector<float> Widen(const File& f, const GgufTensor& t) {
+  std::vector<float> v(static_cast<size_t>(t.ne[0] * t.ne[1] * t.ne[2] * t.ne[3]));
   const uint8_t* p = reinterpret_cast<const uint8_t*>(f.bytes.data()) + t.offset;
-  const size_t n = static_cast<size_t>(t.ne[0] * t.ne[1] * t.ne[2] * t.ne[3]);
-  std::vector<float> v(n);
-  for (size_t i = 0; i < n; ++i) {
-    const uint16_t h = static_cast<uint16_t>(p[2 * i] | (p[2 * i + 1] << 8));
-    if (t.type == 0) {
-      std::memcpy(&v[i], p + 4 * i, 4);
-    } else if (t.type == 1) {
-      v[i] = HalfToFloat(h);
-    } else if (t.type == 30) {
-      v[i] = Bf16ToFloat(h);
-    } else {
-      return {};
-    }
-  }
+  if (!WidenToFloat(t.type, p, static_cast<int64_t>(v.size()), v.data())) return {};
   return v;
 }
 

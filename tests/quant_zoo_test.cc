@@ -59,20 +59,8 @@ uint16_t U16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)
 // A float tensor's values widened to F32 (exact), as llama.cpp's quantizer
 // reads them. Empty for a type that is not F32/F16/BF16.
 std::vector<float> Widen(const Gguf& g, const GgufTensor& t) {
-  const uint8_t* p = g.Data(t);
-  const size_t n = static_cast<size_t>(t.ne[0] * t.ne[1] * t.ne[2] * t.ne[3]);
-  std::vector<float> v(n);
-  for (size_t i = 0; i < n; ++i) {
-    if (t.type == 0) {
-      std::memcpy(&v[i], p + 4 * i, 4);
-    } else if (t.type == 1) {
-      v[i] = HalfToFloat(U16(p + 2 * i));
-    } else if (t.type == 30) {
-      v[i] = Bf16ToFloat(U16(p + 2 * i));
-    } else {
-      return {};
-    }
-  }
+  std::vector<float> v(static_cast<size_t>(t.ne[0] * t.ne[1] * t.ne[2] * t.ne[3]));
+  if (!WidenToFloat(t.type, g.Data(t), static_cast<int64_t>(v.size()), v.data())) return {};
   return v;
 }
 

@@ -68,6 +68,11 @@ float HalfToFloat(uint16_t h);
 uint16_t FloatToHalf(float f);
 float Bf16ToFloat(uint16_t b);
 
+// Widens `n` little-endian values of a float tensor of ggml type `type` (F32,
+// F16 or BF16) to F32, exactly, as llama.cpp's quantizer reads its source.
+// Returns false, writing nothing, for any other type.
+bool WidenToFloat(uint32_t type, const uint8_t* data, int64_t n, float* out);
+
 }  // namespace sgz::internal
 
 #endif  // SGZ_STREAMS_QUANT_QUANT_H_
