@@ -107,8 +107,9 @@ int main(int argc, char** argv) {
       jobs[t.type].push_back(std::move(j));
     }
   }
-  std::printf("| type | blocks | plain search blocks/s | FMA search blocks/s | from stored scales blocks/s | plain MB/s | "
-              "from scales MB/s |\n|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "| type | blocks | plain search blocks/s | FMA search blocks/s | from stored scales blocks/s | plain MB/s "
+      "| from scales MB/s |\n|---|---|---|---|---|---|---|\n");
   const char* kModes[] = {"plain", "fma", "predict"};
   for (auto& [type, list] : jobs) {
     const GgmlType* gt = FindGgmlType(type);

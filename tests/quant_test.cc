@@ -105,5 +105,38 @@ TEST(Quant, WeightedSearchesAgreeWithTheirScales) {
   }
 }
 
+// Damaged or hostile input (NaN, infinities, huge values, any scale bytes):
+// no undefined behaviour (the sanitizer builds run this) and the same bytes
+// on every call, since a decoder must re-make the encoder's prediction.
+TEST(Quant, HostileValuesGiveDeterministicBytes) {
+  const uint32_t types[] = {2, 3, 6, 7, 8, 10, 11, 12, 13, 14};
+  const uint32_t bytes[] = {18, 20, 22, 24, 34, 84, 110, 144, 176, 210};
+  std::vector<float> x(512);
+  const float specials[] = {std::nanf(""), INFINITY, -INFINITY, 3e38f, -3e38f, 1e-45f, 0.0f, -0.0f, 65504.0f, 1e30f};
+  uint32_t s = 99;
+  for (size_t i = 0; i < x.size(); ++i) {
+    s = s * 1103515245u + 12345u;
+    x[i] = (s >> 28) < 4 ? specials[(s >> 8) % 10] : static_cast<float>(static_cast<int32_t>(s)) * 1e-9f;
+  }
+  for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); ++k) {
+    const size_t n = 512 / (types[k] >= 10 ? 256 : 32) * bytes[k];
+    std::vector<uint8_t> junk(n);
+    for (uint8_t& b : junk) {
+      s = s * 1103515245u + 12345u;
+      b = static_cast<uint8_t>(s >> 24);
+    }
+    for (FpRounding r : {FpRounding::kPlain, FpRounding::kFma, FpRounding::kFmaNoAssert}) {
+      std::vector<uint8_t> q1(n), q2(n);
+      QuantizeRow(types[k], x.data(), 512, nullptr, r, q1.data());
+      QuantizeRow(types[k], x.data(), 512, nullptr, r, q2.data());
+      EXPECT_EQ(q1, q2) << "type " << types[k];
+      std::vector<uint8_t> p1 = junk, p2 = junk;
+      PredictQuants(types[k], x.data(), 512, x.data(), r, p1.data());
+      PredictQuants(types[k], x.data(), 512, x.data(), r, p2.data());
+      EXPECT_EQ(p1, p2) << "type " << types[k];
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sgz::internal

@@ -64,6 +64,17 @@ inline float SignedAbsMax(const float* x, int n, float* amax) {
   return max;
 }
 
+// C's float-to-int truncation where it is defined (|v| < 2^31), and a fixed
+// answer where C leaves it undefined (NaN: 0; beyond: the nearer limit), so
+// that a prediction from damaged or hostile values is the same on every
+// machine. ggml's quantizers only truncate values in range.
+inline int TruncToInt(float v) {
+  if (v != v) return 0;
+  if (v >= 2147483648.0f) return 2147483647;
+  if (v <= -2147483648.0f) return -2147483647 - 1;
+  return static_cast<int>(v);
+}
+
 inline int Clamp(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
 inline uint16_t LoadU16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }

@@ -67,7 +67,9 @@ void SearchQ2K(const float* x, const float* qw, uint8_t* b, uint8_t* L) {
     }
     if (max_min > 0) {
       const float iscale = 15.f / max_min;
-      for (int j = 0; j < 16; ++j) b[kQ2Scales + j] |= static_cast<uint8_t>(Fp::RoundProduct(iscale, mins[j]) << 4);
+      for (int j = 0; j < 16; ++j) {
+        b[kQ2Scales + j] |= static_cast<uint8_t>(static_cast<unsigned>(Fp::RoundProduct(iscale, mins[j])) << 4);
+      }
       StoreHalf(b + kQ2Dmin, max_min / 15.f);
     } else {
       StoreHalf(b + kQ2Dmin, 0.f);

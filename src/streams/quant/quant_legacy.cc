@@ -114,7 +114,7 @@ void PackFiveBits32(const uint8_t* L, uint8_t* qh, uint8_t* qs) {
 
 // (int8_t)(v) then MIN(hi, ...): the truncating cast of ggml.
 uint8_t TruncMin(float v, int hi) {
-  const int t = static_cast<int>(v);
+  const int t = TruncToInt(v);
   return static_cast<uint8_t>(t < hi ? t : hi);
 }
 
@@ -127,7 +127,7 @@ void QuantizeQ8_0(const float* x, uint8_t* b) {
   const float d = amax / 127;
   const float id = d ? 1.0f / d : 0.0f;
   StoreHalf(b, d);
-  for (int j = 0; j < 32; ++j) b[2 + j] = static_cast<uint8_t>(static_cast<int8_t>(std::round(x[j] * id)));
+  for (int j = 0; j < 32; ++j) b[2 + j] = static_cast<uint8_t>(TruncToInt(std::round(x[j] * id)));
 }
 
 // Symmetric 4/5-bit: d = max / -(2^(bits-1)), quants truncated after +offset.
@@ -150,7 +150,7 @@ void QuantizeAffine32(const float* x, int nmax, bool clamp, uint8_t* L, float* d
   const float id = d ? 1.0f / d : 0.0f;
   for (int j = 0; j < 32; ++j) {
     const float v = Fp::Madd(x[j] - min, id, 0.5f);
-    L[j] = clamp ? TruncMin(v, nmax) : static_cast<uint8_t>(static_cast<int>(v));
+    L[j] = clamp ? TruncMin(v, nmax) : static_cast<uint8_t>(TruncToInt(v));
   }
   *d_out = d;
   *m_out = min;
@@ -246,7 +246,7 @@ void RoundLegacyWithScales(uint32_t type, const float* x, uint8_t* b) {
   uint8_t L[32];
   switch (type) {
     case kTypeQ8_0:
-      for (int j = 0; j < 32; ++j) b[2 + j] = static_cast<uint8_t>(static_cast<int8_t>(std::round(x[j] * id)));
+      for (int j = 0; j < 32; ++j) b[2 + j] = static_cast<uint8_t>(TruncToInt(std::round(x[j] * id)));
       return;
     case kTypeQ4_0:
     case kTypeQ5_0: {
