@@ -75,13 +75,12 @@ std::map<std::string, std::vector<float>> LoadImatrix(const Gguf& g) {
     const std::string base = t.name.substr(0, t.name.size() - suffix.size());
     const GgufTensor* counts = g.Find(base + ".counts");
     if (!counts) continue;
-    std::vector<float> sums = Widen(g, t);
-    std::vector<float> cnt = Widen(g, *counts);
-    const int64_t ne0 = t.ne[0];
-    for (size_t j = 0; j < cnt.size(); ++j) {
-      for (int64_t i = 0; i < ne0; ++i) sums[j * ne0 + i] = cnt[j] > 0.0f ? sums[j * ne0 + i] / cnt[j] : 1.0f;
-    }
-    out[base] = std::move(sums);
+    const std::vector<float> sums = Widen(g, t);
+    const std::vector<float> cnt = Widen(g, *counts);
+    if (cnt.empty() || sums.size() != static_cast<size_t>(t.ne[0]) * cnt.size()) continue;
+    std::vector<float> importance(sums.size());
+    ImatrixImportance(sums.data(), cnt.data(), t.ne[0], static_cast<int64_t>(cnt.size()), importance.data());
+    out[base] = std::move(importance);
   }
   return out;
 }

@@ -79,6 +79,12 @@ void Predict(uint32_t type, const float* x, int64_t n, const float* importance, 
 }  // namespace
 }  // namespace quant
 
+void ImatrixImportance(const float* in_sum2, const float* counts, int64_t ne0, int64_t ne1, float* out) {
+  for (int64_t j = 0; j < ne1; ++j) {
+    for (int64_t i = 0; i < ne0; ++i) out[j * ne0 + i] = counts[j] > 0.0f ? in_sum2[j * ne0 + i] / counts[j] : 1.0f;
+  }
+}
+
 bool CanQuantize(uint32_t type) { return quant::FindTypeInfo(type) != nullptr; }
 
 void QuantizeRow(uint32_t type, const float* x, int64_t n, const float* importance, FpRounding rounding,

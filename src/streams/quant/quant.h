@@ -62,6 +62,12 @@ void QuantizeRow(uint32_t type, const float* x, int64_t n, const float* importan
 void PredictQuants(uint32_t type, const float* x, int64_t n, const float* importance, FpRounding rounding,
                    uint8_t* blocks);
 
+// The importance of each column as llama.cpp's quantize tool derives it from
+// an imatrix GGUF entry (`<tensor>.in_sum2`, ne0 x ne1, and
+// `<tensor>.counts`, ne1): in_sum2 / counts per row j of ne1 (one row per
+// expert), 1 where counts[j] is not positive. Writes ne0 * ne1 values.
+void ImatrixImportance(const float* in_sum2, const float* counts, int64_t ne0, int64_t ne1, float* out);
+
 // ggml's half and bfloat16 conversions: widening is exact, narrowing to half
 // rounds to nearest, ties to even (IEEE, as GGML_FP32_TO_FP16).
 float HalfToFloat(uint16_t h);
