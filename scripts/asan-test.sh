@@ -9,6 +9,8 @@ bash scripts/install-deps.sh
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSGZ_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$(nproc)"
 cd build-asan
+# Tests that bound memory print it instead (see tests/cli_test_lib.sh).
+export SGZ_SANITIZED=1
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --output-on-failure -j"$(nproc)" "$@"

@@ -69,3 +69,17 @@ finish() {
   [ "$fails" = 0 ]
   exit
 }
+
+# peak_below NAME KB: the peak RSS that /usr/bin/time -v wrote to $T/err is
+# below KB. Sanitized builds (scripts/asan-test.sh sets SGZ_SANITIZED) carry
+# shadow memory and a quarantine of freed blocks, so there the figure is only
+# printed: the bound is a property of the plain build.
+peak_below() {
+  local peak
+  peak=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/err")
+  if [ -n "${SGZ_SANITIZED:-}" ]; then
+    echo "$1: peak RSS ${peak:-?} KB (sanitized build: not bounded)"
+    return
+  fi
+  [ "${peak:-99999999}" -lt "$2" ] && ok || fail "$1: peak RSS ${peak:-?} KB, want < $2 KB" "$T/err"
+}
