@@ -2,6 +2,7 @@
 
 #include "common/checksum.h"
 #include "container/member_record.h"
+#include "container/predict_chunk.h"
 
 #include "common/coding.h"
 #include "container/format.h"
@@ -52,9 +53,26 @@ bool ChunkWithoutStreamsDecodes(uint8_t transform) {
 // Any layout a known transform may give for 8 bytes: one stream (stored, or
 // zstd, which a referencing chunk requires), the F32 split (4 planes of 2
 // bytes and an empty tail), or none.
+// A header of one Q8_0 block with a 12-byte parameter stream before its
+// split streams (transform 4's layout), all stored.
+bool PredictedChunkDecodes(uint8_t transform) {
+  ChunkHeader h;
+  h.transform = static_cast<Transform>(transform);
+  h.type = 8;
+  h.original_size = 34;
+  for (uint64_t r : StreamSizes(Transform::kPredict, FindGgmlType(8), 34)) {
+    h.streams.push_back({Codec::kStored, static_cast<uint32_t>(r), static_cast<uint32_t>(r)});
+  }
+  std::string b;
+  h.EncodeTo(&b);
+  ChunkHeader out;
+  size_t needed = 0;
+  return ChunkHeader::DecodeFrom(U8(b), b.size(), FormatVersion(), &out, &needed).ok() && needed <= b.size();
+}
+
 bool TransformKnown(uint8_t id) {
   return ChunkDecodes(id, 0, 0, {8}, 0) || ChunkDecodes(id, 0, 1, {8}, 1) || ChunkDecodes(id, 0, 0, {2, 2, 2, 2, 0}, 0) ||
-         ChunkWithoutStreamsDecodes(id);
+         ChunkWithoutStreamsDecodes(id) || PredictedChunkDecodes(id);
 }
 
 bool KindKnown(uint8_t id) {
@@ -139,6 +157,25 @@ Sample FooterSample() {
                       SGZ_FIELD_STATED(f, minor, SpecMinor()),
                       {"flags", Zero()},
                       {"magic", Bytes(std::string(reinterpret_cast<const char*>(kFooterMagic), 8))}};
+  return out;
+}
+
+Sample PredictParamsSample() {
+  Sentinels s;
+  PredictParams p;
+  p.rounding = static_cast<FpRounding>(s.Next(1));
+  p.parent_type = static_cast<uint32_t>(s.Next(1));
+  p.parent_chunk = static_cast<uint32_t>(s.Next(4));
+  p.parent_offset = static_cast<uint32_t>(s.Next(4));
+  Sample out;
+  EncodePredictParams(p, &out.bytes);
+  out.length = kPredictParamBytes;
+  out.scope.fields = {{"version", Bytes("\x01")},
+                      {"rounding", Int(static_cast<uint64_t>(p.rounding))},
+                      SGZ_FIELD(p, parent_type),
+                      {"(reserved)", Zero()},
+                      SGZ_FIELD(p, parent_chunk),
+                      SGZ_FIELD(p, parent_offset)};
   return out;
 }
 

@@ -27,6 +27,7 @@ uint16_t SpecMinor();
 
 Sample FileHeaderSample();
 Sample FooterSample();
+Sample PredictParamsSample();     // EncodePredictParams (transform 4's stream 0)
 Sample ChunkHeaderSample();       // the fixed part
 Sample StreamDescriptorSample();  // descriptor 0
 Sample MemberRecordSample();      // MemberRecord::EncodeTo: the 20-byte header, then the content

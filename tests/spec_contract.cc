@@ -215,6 +215,7 @@ const std::vector<Contract>& Contracts() {
       {"Member records", 0, Fields(MemberRecordSample), true},
       {"Codecs", 0, Ids({"Id", "Name", "Since", "Stored bytes"}, {0, 1, 2}, CodecRows), true},
       {"Transforms", 0, Ids({"Id", "Name", "Since", "Streams"}, {0, 1, 2}, TransformRows), true},
+      {"Transforms > Transform 4: predict", 0, Fields(PredictParamsSample), true},
       {"Transforms > GGML type table", 0,
        Ids({"Id", "Name", "Weights/block", "`block_bytes`", "Fields in order (name bytes layout)", "Streams"},
            {0, 1, 2, 3, 4, 5}, GgmlTypeRows),

@@ -243,6 +243,10 @@ struct PackFileOptions {
   uint64_t chunk_size = kDefaultChunkSize;  // original bytes per chunk (target)
   unsigned threads = 0;                   // worker threads, 0 = all cores
   bool overwrite = false;                 // replace an existing output
+  // Several members: a quantized tensor with a float parent (same name and
+  // shape) in an earlier member is stored as its difference from the quants
+  // predicted from the parent (format 2.3).
+  bool predict = true;
   ProgressCallback progress;              // optional
 
   // Presets: level 1 everywhere (fastest), level 19 everywhere (smallest).

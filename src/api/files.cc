@@ -89,6 +89,7 @@ internal::PackOptions internal::api::ToInternal(const PackFileOptions& options, 
   internal.meta_level = options.meta_level;  // 0: the library's rule, max(level, 9)
   internal.chunk_size = options.chunk_size;
   internal.threads = options.threads;
+  internal.predict = options.predict;
   if (options.progress) {
     internal.progress = [&options, total_size](uint64_t done, uint64_t written) {
       Progress p;

@@ -242,6 +242,7 @@ int Main(int argc, char** argv) {
       ("full", "whole arrays and strings (info)")
       ("bytes", "exact sizes instead of K/M/G")
       ("replace", "add: replace members of the same name")
+      ("no-predict", "pack: store quantized tensors as themselves, not predicted from a float parent")
       ("V,version", "print the version")
       ("h,help", "print help")
       ("args", "", cxxopts::value<std::vector<std::string>>());

@@ -36,6 +36,7 @@ int CmdPack(const Args& r, const Common& c, const std::vector<std::string>& args
   options.chunk_size = r["chunk-size"].as<uint64_t>() * 1024;
   options.threads = c.threads;
   options.overwrite = c.force;
+  options.predict = r.count("no-predict") == 0;
   Error e = ValidatePackOptions(options);
   if (!e.ok()) return Usage(e.message());
   ProgressLine progress(c, "packing");

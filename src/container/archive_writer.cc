@@ -68,7 +68,8 @@ Status ArchiveWriter::EmitChunk(const EncodedChunk& chunk, bool metadata, ChunkE
   // Named from what was written (a small tensor chunk may have been kept
   // unsplit), as the reader names it from the chunk header.
   const std::vector<std::string> names = StreamNames(
-      header.transform, header.transform == Transform::kSplit ? FindGgmlType(header.type) : nullptr, metadata);
+      header.transform, header.transform == Transform::kSplit ||
+          header.transform == Transform::kPredict ? FindGgmlType(header.type) : nullptr, metadata);
   for (size_t s = 0; s < header.streams.size(); ++s) {
     StreamTotals& tot = stats_->streams[names[s]];
     tot.raw += header.streams[s].raw_size;
@@ -99,6 +100,7 @@ Status FinishArchive(const Manifest& manifest, int meta_level, ArchiveWriter* wr
   if (manifest.files.size() > 1) minor = std::max(minor, kMembersSinceMinor);
   for (const ChunkEntry& c : manifest.chunks) {
     if (c.transform == Transform::kReference) minor = std::max(minor, kReferenceSinceMinor);
+    if (c.transform == Transform::kPredict) minor = std::max(minor, kPredictSinceMinor);
     if (c.transform == Transform::kCopy) minor = std::max(minor, kCopySinceMinor);
   }
   SGZ_RETURN_IF_ERROR(writer->Release(minor));

@@ -81,7 +81,8 @@ Result<int64_t> ChunkDedup::Find(const EncodedChunk& chunk, const uint8_t* data)
     ChunkHeader h;
     size_t needed = 0;
     SGZ_RETURN_IF_ERROR(ReadStored(s, &h, &needed));
-    if (h.transform == Transform::kReference) {
+    // Decoding these needs another chunk: compared as stored bytes.
+    if (h.transform == Transform::kReference || h.transform == Transform::kPredict) {
       if (s.size == chunk.stored_size() && std::memcmp(buf_.data(), chunk.head.data(), chunk.head.size()) == 0 &&
           std::memcmp(buf_.data() + chunk.head.size(), chunk.payload.data(), chunk.payload.size()) == 0) {
         return static_cast<int64_t>(s.index);

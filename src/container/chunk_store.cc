@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/thread_pool.h"
+#include "container/predict_chunk.h"
 
 namespace sgz::internal {
 namespace {
@@ -196,12 +197,17 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
     item->run = run;
     item->stored = run->bytes.data() + (e.file_offset - run->base);
     item->stored_size = e.stored_size;
-    if (e.transform == Transform::kReference) {
+    if (e.transform == Transform::kReference || e.transform == Transform::kPredict) {
       // Read and decoded here, on the caller's thread, one level deep (the
-      // manifest checked that the reference decodes alone).
-      Status s = Reference(e.type, &item->reference);
+      // manifest checked that the reference decodes alone; a predicted
+      // chunk's parent is checked here, its index being in its payload).
+      uint32_t other = e.type;
+      Status s = e.transform == Transform::kPredict ? PredictParent(item->index, item->stored, item->stored_size, &other)
+                                                    : Status::Ok();
+      if (s.ok()) s = Reference(other, &item->reference);
       if (!s.ok()) {
-        s = s.WithContext("its reference chunk " + Num(e.type));
+        s = s.WithContext(std::string(e.transform == Transform::kPredict ? "its parent chunk " : "its reference chunk ") +
+                          Num(other));
         // The reference's damage is this chunk's too (it cannot be decoded).
         if (!damaged || (s.code() != ErrorCode::kCorrupt && s.code() != ErrorCode::kChecksumMismatch)) {
           return s.WithContext(DescribeChunk(item->index));
@@ -212,6 +218,23 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
     SGZ_RETURN_IF_ERROR(pipeline.Push(std::move(item)));
   }
   return pipeline.Finish();
+}
+
+Status ChunkStore::PredictParent(uint32_t index, const uint8_t* stored, size_t n, uint32_t* parent) const {
+  ChunkHeader h;
+  size_t needed;
+  SGZ_RETURN_IF_ERROR(ChunkHeader::DecodeFrom(stored, n, header_.version(), &h, &needed));
+  if (needed > n) return Status::Corruption("header longer than the chunk");
+  SGZ_RETURN_IF_ERROR(PredictParentOf(h, stored + needed, n - needed, parent));
+  const std::vector<ChunkEntry>& chunks = manifest_.chunks;
+  // As a reference: backwards, and to a chunk that decodes alone.
+  if (*parent >= index) return Status::Corruption("parent chunk " + Num(*parent) + " does not precede it");
+  const Transform t = chunks[*parent].transform;
+  if (t != Transform::kNone && t != Transform::kSplit) {
+    return Status::Corruption("parent chunk " + Num(*parent) + " has transform " + Num(static_cast<uint8_t>(t)) +
+                              " (0 or 1 only)");
+  }
+  return Status::Ok();
 }
 
 Status ChunkStore::Reference(uint32_t index, DecodedChunk* out) {

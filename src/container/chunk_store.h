@@ -157,6 +157,10 @@ class ChunkStore {
   // (transform 3): from the cache, else read, decoded and put in the cache.
   // REQUIRES: chunk `index` is neither a copy nor referencing.
   Status Reference(uint32_t index, DecodedChunk* out);
+  // The parent chunk of predicted chunk `index` (transform 4) from its
+  // stored bytes stored[0, n): its parameter stream, checked against the
+  // chunk table (earlier, transform 0 or 1).
+  Status PredictParent(uint32_t index, const uint8_t* stored, size_t n, uint32_t* parent) const;
 
   ChunkStoreOptions options_;
   std::unique_ptr<ByteSource> source_;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/checksum.h"
+#include "container/predict_chunk.h"
 
 namespace sgz::internal {
 namespace {
@@ -69,6 +70,13 @@ Status StreamChunkLog::Read(uint32_t index, std::vector<uint8_t>* out) {
     std::vector<uint8_t> stored(buf_), reference;
     s = Read(h.type, &reference);
     if (s.ok()) s = DecodeChunkPayload(h, stored.data() + needed, stored.size() - needed, out, &reference);
+  } else if (s.ok() && h.transform == Transform::kPredict) {
+    // Decoded from its parent, read first (checked when met: transform 0 or 1).
+    std::vector<uint8_t> stored(buf_), parent;
+    uint32_t p = 0;
+    s = PredictParentOf(h, stored.data() + needed, stored.size() - needed, &p);
+    if (s.ok()) s = Read(p, &parent);
+    if (s.ok()) s = DecodeChunkPayload(h, stored.data() + needed, stored.size() - needed, out, &parent);
   } else if (s.ok()) {
     s = DecodeChunkPayload(h, buf_.data() + needed, buf_.size() - needed, out);
   }

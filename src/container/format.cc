@@ -4,6 +4,7 @@
 
 #include "common/checksum.h"
 #include "common/coding.h"
+#include "container/predict_chunk.h"
 #include "streams/ggml_types.h"
 
 namespace sgz::internal {
@@ -160,7 +161,10 @@ Status ExpectedStreams(uint8_t transform, uint32_t type, uint64_t original_size,
   if (type >= kGgmlTypeCount) return UnknownId("type", type, version);
   const GgmlType* t = FindGgmlType(type);
   if (t == nullptr || t->fields.empty()) return Status::Corruption("split transform of unsplittable type " + Num(type));
-  *sizes = StreamSizes(Transform::kSplit, t, original_size);
+  if (transform == static_cast<uint8_t>(Transform::kPredict) && !PredictsType(type)) {
+    return Status::NotSupported("predicted chunk of type " + GgmlTypeName(type) + ", which this reader cannot predict");
+  }
+  *sizes = StreamSizes(static_cast<Transform>(transform), t, original_size);
   return Status::Ok();
 }
 
@@ -197,6 +201,10 @@ Status ChunkHeader::DecodeFrom(const uint8_t* p, size_t n, FormatVersion version
     if (out->transform == Transform::kReference && s.codec != Codec::kZstd) {
       return Status::Corruption("stream " + Num(i) + ": codec " + Num(d[0]) + " in a referencing chunk (zstd only)");
     }
+    // Read before the chunk is decoded, for its parent's index.
+    if (out->transform == Transform::kPredict && i == 0 && s.codec != Codec::kStored) {
+      return Status::Corruption("stream 0: codec " + Num(d[0]) + " for prediction parameters (stored only)");
+    }
     s.raw_size = LoadU32LE(d + 4);
     s.stored_size = LoadU32LE(d + 8);
     if (s.raw_size != sizes[i]) {
@@ -228,7 +236,8 @@ Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t
     return Status::Ok();
   }
   thread_local std::vector<uint8_t> split;
-  if (split.size() < h.original_size) split.resize(h.original_size);
+  const uint64_t split_size = h.original_size + (h.transform == Transform::kPredict ? kPredictParamBytes : 0);
+  if (split.size() < split_size) split.resize(split_size);
   uint64_t dst = 0;
   for (size_t i = 0; i < h.streams.size(); ++i) {
     const StreamDesc& sd = h.streams[i];
@@ -238,6 +247,14 @@ Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t
     dst += sd.raw_size;
   }
   out->resize(h.original_size);
+  if (h.transform == Transform::kPredict) {
+    if (reference == nullptr) return Status::Corruption("decoded without its parent chunk");
+    SGZ_RETURN_IF_ERROR(JoinPredicted(h.type, split.data(), h.original_size, *reference, out->data()));
+    if (!ChecksumMatches(Xxh3(out->data(), out->size()), h.checksum)) {
+      return Status::ChecksumMismatch("decoded bytes do not match the chunk checksum");
+    }
+    return Status::Ok();
+  }
   JoinStreams(h.transform, h.transform == Transform::kSplit ? FindGgmlType(h.type) : nullptr, split.data(),
               h.original_size, out->data());
   if (!ChecksumMatches(Xxh3(out->data(), out->size()), h.checksum)) {

@@ -60,6 +60,8 @@ class MetaReferences {
   void AddManifest(const Manifest& manifest);
 
   size_t candidates() const { return candidates_.size(); }
+  // The decoded bytes of an earlier chunk, as the constructor was given.
+  Status FetchChunk(uint32_t index, std::vector<uint8_t>* out) const { return fetch_(index, out); }
 
  private:
   struct Candidate {

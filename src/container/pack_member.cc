@@ -1,6 +1,7 @@
 #include "container/pack_member.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -9,6 +10,8 @@
 #include "container/chunk_dedup.h"
 #include "container/chunk_encoder.h"
 #include "container/meta_reference.h"
+#include "container/predict_chunk.h"
+#include "container/predict_plan.h"
 #include "streams/ggml_types.h"
 #include "streams/gguf_reader.h"
 #include "streams/transform.h"
@@ -23,6 +26,7 @@ struct PlannedChunk {
   uint32_t type;
   bool metadata;          // the GGUF metadata: compressed at the metadata level
   const std::vector<GroupPiece>* pieces;  // a group: its pieces, else nullptr
+  PredictParams predict = {};             // of a kPredict chunk
 };
 
 // A stretch of the input cut into chunks the same way throughout: the
@@ -37,6 +41,7 @@ struct PlanRegion {
   uint32_t type;
   bool metadata = false;
   std::vector<GroupPiece> pieces = {};  // a group (one item, cut by EncodeGroup)
+  ParentPiece parent = {};              // kPredict: the parent of the region's first block
 };
 
 constexpr uint64_t kToEnd = UINT64_MAX;
@@ -70,7 +75,10 @@ void GroupSmallData(std::vector<PlanRegion>* regions) {
 // `group`: whether small data sections are grouped (not when chunks are
 // deduplicated: an identical tensor in a group chunk with other tensors
 // would not make an identical chunk).
-std::vector<PlanRegion> PlanRegions(const GgufLayout* layout, uint64_t chunk_size, bool group) {
+// `manifest` (or nullptr): the earlier members, whose float tensors are
+// parents of this one's quantized tensors (PlanParentPieces).
+std::vector<PlanRegion> PlanRegions(const GgufLayout* layout, uint64_t chunk_size, bool group,
+                                    const Manifest* manifest) {
   std::vector<PlanRegion> regions;
   if (layout == nullptr) {
     regions.push_back({0, kToEnd, chunk_size, 0, Transform::kNone, 0});
@@ -85,7 +93,21 @@ std::vector<PlanRegion> PlanRegions(const GgufLayout* layout, uint64_t chunk_siz
     const bool split = type != nullptr && !type->fields.empty();
     if (t.size > 0) {
       const uint64_t merged = padding <= kMaxMergedPadding ? padding : 0;
-      if (split) {
+      const std::vector<ParentPiece> parents =
+          split && manifest != nullptr ? PlanParentPieces(*manifest, t) : std::vector<ParentPiece>();
+      if (!parents.empty()) {
+        // One region per parent chunk: no chunk of it needs two.
+        const uint64_t bb = type->block_bytes;
+        const uint64_t step = std::max<uint64_t>(1, chunk_size / bb) * bb;
+        for (size_t i = 0; i < parents.size(); ++i) {
+          const ParentPiece& p = parents[i];
+          PlanRegion r{t.offset + p.first_block * bb, p.n_blocks * bb, step,
+                       i + 1 == parents.size() ? merged : 0, Transform::kPredict, t.type};
+          r.parent = p;
+          regions.push_back(std::move(r));
+        }
+        group = false;  // a group chunk has no one parent
+      } else if (split) {
         const uint64_t step = std::max<uint64_t>(1, chunk_size / type->block_bytes) * type->block_bytes;
         regions.push_back({t.offset, t.size, step, merged, Transform::kSplit, t.type});
       } else {
@@ -116,8 +138,15 @@ struct PackItem {
 constexpr uint64_t kTryUnsplitBelow = 64 * 1024;
 
 // Splits and compresses one item (runs on a worker thread).
-Status EncodeItem(int level, PackItem& item) {
+Status EncodeItem(int level, const std::map<uint32_t, std::vector<uint8_t>>& parents, PackItem& item) {
   const PlannedChunk& pc = item.pc;
+  if (pc.transform == Transform::kPredict) {
+    const std::vector<uint8_t>& parent = parents.at(pc.predict.parent_chunk);
+    item.chunks.resize(1);
+    EncodePredictChunk(item.input.data(), pc.size, pc.type, pc.predict, parent.data(), parent.size(), level,
+                       &item.chunks[0]);
+    return Status::Ok();
+  }
   if (pc.pieces != nullptr) {
     EncodeGroup(item.input.data(), pc.size, *pc.pieces, level, &item.chunks);
     return Status::Ok();
@@ -172,14 +201,22 @@ Status PackMember(InputStream* in, const std::string& name, const PackOptions& o
   const unsigned threads = ResolveThreads(options.threads);
   // Declared before the pipeline: items point into it (group pieces), and the
   // pipeline's destructor waits for work still running on them.
-  const std::vector<PlanRegion> regions = PlanRegions(layout, options.chunk_size, /*group=*/dedup == nullptr);
+  const bool predict = refs != nullptr && options.predict && writer.minor() >= kPredictSinceMinor;
+  const std::vector<PlanRegion> regions =
+      PlanRegions(layout, options.chunk_size, /*group=*/dedup == nullptr, predict ? &manifest : nullptr);
+  // The parent chunks' decoded bytes, for the workers (read-only).
+  std::map<uint32_t, std::vector<uint8_t>> parents;
+  for (const PlanRegion& r : regions) {
+    if (r.transform != Transform::kPredict || parents.count(r.parent.parent_chunk) > 0) continue;
+    SGZ_RETURN_IF_ERROR(refs->FetchChunk(r.parent.parent_chunk, &parents[r.parent.parent_chunk]));
+  }
   std::vector<uint32_t> metadata_chunks;
   if (refs != nullptr) SGZ_RETURN_IF_ERROR(refs->Prepare());
   OrderedPipeline<PackItem> pipeline(
       threads > 1 ? SharedThreadPool() : nullptr, threads,
       [&](PackItem& item) {
         const bool meta = item.pc.metadata;
-        SGZ_RETURN_IF_ERROR(EncodeItem(meta ? meta_level : options.level, item));
+        SGZ_RETURN_IF_ERROR(EncodeItem(meta ? meta_level : options.level, parents, item));
         if (meta && refs != nullptr) {  // the metadata region starts at 0 with chunks of chunk_size
           refs->Improve(item.pc.offset / options.chunk_size, item.input.data(), item.pc.size, meta_level,
                         &item.chunks[0]);
@@ -224,6 +261,14 @@ Status PackMember(InputStream* in, const std::string& name, const PackOptions& o
       if (got == 0) break;
       SGZ_ASSIGN_OR_RETURN(std::unique_ptr<PackItem> item, pipeline.NewItem());
       item->pc = {in->position(), got, r.transform, r.type, r.metadata, r.pieces.empty() ? nullptr : &r.pieces};
+      if (r.transform == Transform::kPredict) {
+        const GgmlType& gt = *FindGgmlType(r.type);
+        PredictParams& p = item->pc.predict;
+        p.parent_type = r.parent.parent_type;
+        p.parent_chunk = r.parent.parent_chunk;
+        p.parent_offset = static_cast<uint32_t>(r.parent.parent_offset +
+                                                done / gt.block_bytes * gt.block_weights * FloatBytes(p.parent_type));
+      }
       item->input.assign(data, data + got);
       whole.Update(data, got);
       in->Consume(got);

@@ -32,6 +32,10 @@ struct PackOptions {
   // With several members, a GGUF member's metadata may be coded against an
   // earlier member's (transform 3, format 2.2) where that is smaller.
   bool metadata_references = true;
+  // With several members, a quantized tensor whose float parent (same name
+  // and shape) is in an earlier member is stored as the difference from the
+  // quants predicted from it (transform 4, format 2.3).
+  bool predict = true;
   // Called on the caller's thread after each chunk is written, with the input
   // bytes consumed and archive bytes written so far.
   std::function<void(uint64_t in, uint64_t out)> progress;

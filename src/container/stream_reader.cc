@@ -15,6 +15,7 @@
 #include "common/thread_pool.h"
 #include "container/format.h"
 #include "container/member_names.h"
+#include "container/predict_chunk.h"
 #include "streams/transform.h"
 
 namespace sgz::internal {
@@ -101,7 +102,7 @@ class Walker {
           // Copies and referencing chunks need earlier chunks' bytes: resolved
           // in order, by Consume.
           if (item.member->out.sink == nullptr || item.header.transform == Transform::kCopy ||
-              item.header.transform == Transform::kReference) {
+              item.header.transform == Transform::kReference || item.header.transform == Transform::kPredict) {
             return Status::Ok();
           }
           Status s = DecodeChunkPayload(item.header, item.payload.data(), item.payload.size(), &item.decoded);
@@ -224,6 +225,16 @@ class Walker {
     item->head.assign(data, data + needed);
     in_->Consume(needed);
     SGZ_RETURN_IF_ERROR(ReadExact(in_, h.PayloadSize(), cw, &item->payload));
+    if (h.transform == Transform::kPredict) {
+      // The parent rules (as a reference's), from the parameter stream.
+      uint32_t t = 0;
+      Status s = PredictParentOf(h, item->payload.data(), item->payload.size(), &t);
+      if (!s.ok()) return s.WithContext(cw);
+      if (t >= seen_.size() || (seen_[t].transform != Transform::kNone && seen_[t].transform != Transform::kSplit)) {
+        return Status::Corruption(cw + ": predicted from chunk " + Num(t) +
+                                  ", which is not an earlier chunk of transform 0 or 1");
+      }
+    }
     seen_.push_back({offset, needed + h.PayloadSize(), h.original_size, h.checksum, h.transform, h.type});
     ++item->member->chunks;
     return Status::Ok();
@@ -251,6 +262,14 @@ class Walker {
       std::vector<uint8_t> reference;
       Status s = log_->Read(h.type, &reference);
       if (s.ok()) s = DecodeChunkPayload(h, item->payload.data(), item->payload.size(), &item->decoded, &reference);
+      if (!s.ok()) return s.WithContext(item->name);
+    } else if (h.transform == Transform::kPredict) {
+      // Likewise: its parent (transform 0 or 1, checked when met) is noted.
+      std::vector<uint8_t> parent;
+      uint32_t p = 0;
+      Status s = PredictParentOf(h, item->payload.data(), item->payload.size(), &p);
+      if (s.ok()) s = log_->Read(p, &parent);
+      if (s.ok()) s = DecodeChunkPayload(h, item->payload.data(), item->payload.size(), &item->decoded, &parent);
       if (!s.ok()) return s.WithContext(item->name);
     }
     if (m.out.readback != nullptr) {

@@ -112,6 +112,8 @@ Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& op
   // the header is written before that is known.
   const bool share_metadata = options.metadata_references && inputs.size() > 1 && TwoOrMoreGgufInputs(inputs);
   if (share_metadata) header.minor = std::max(header.minor, kReferenceSinceMinor);
+  // Quantized members predicted from a float member (transform 4) need 2.3.
+  if (share_metadata && options.predict) header.minor = std::max(header.minor, kPredictSinceMinor);
   ArchiveWriter writer(sink, total, header);
   // One input is written as Pack writes it; several share identical chunks.
   std::unique_ptr<ChunkDedup> dedup;

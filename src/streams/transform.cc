@@ -11,6 +11,7 @@ const IdRow kTransformTable[] = {
     {static_cast<uint8_t>(Transform::kSplit), "ggml split", 1, 0},
     {static_cast<uint8_t>(Transform::kCopy), "copy", 2, 1},
     {static_cast<uint8_t>(Transform::kReference), "reference", 2, 2},
+    {static_cast<uint8_t>(Transform::kPredict), "predict", 2, 3},
 };
 const size_t kTransformTableSize = sizeof(kTransformTable) / sizeof(kTransformTable[0]);
 
@@ -35,8 +36,9 @@ void CopyRows(const uint8_t* src, uint64_t src_stride, uint64_t dst_stride, uint
 std::vector<uint64_t> StreamSizes(Transform transform, const GgmlType* type, uint64_t len) {
   if (transform == Transform::kCopy) return {};
   if (transform == Transform::kNone || transform == Transform::kReference) return {len};
-  const uint64_t n = len / type->block_bytes;
   std::vector<uint64_t> sizes;
+  if (transform == Transform::kPredict) sizes.push_back(kPredictParamStreamBytes);
+  const uint64_t n = len / type->block_bytes;
   for (const BlockField& f : type->fields) {
     if (f.layout == FieldLayout::kPlanes) {
       sizes.insert(sizes.end(), f.bytes, n);
@@ -52,7 +54,9 @@ std::vector<std::string> StreamNames(Transform transform, const GgmlType* type, 
   if (transform == Transform::kCopy) return {};
   if (transform == Transform::kNone || transform == Transform::kReference) return {metadata ? "meta" : "raw"};
   std::vector<std::string> names;
-  const std::string prefix = std::string(type->name) + ".";
+  if (transform == Transform::kPredict) names.push_back("predict.params");
+  // A predicted chunk's streams apart from transform 1's: its quants are residuals.
+  const std::string prefix = std::string(transform == Transform::kPredict ? "pred." : "") + type->name + ".";
   for (const BlockField& f : type->fields) {
     if (f.layout == FieldLayout::kPlanes) {
       for (uint32_t j = 0; j < f.bytes; ++j) names.push_back(prefix + f.name + ".b" + std::to_string(j));
@@ -65,7 +69,7 @@ std::vector<std::string> StreamNames(Transform transform, const GgmlType* type, 
 }
 
 void SplitStreams(Transform transform, const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
-  if (transform == Transform::kCopy) return;
+  if (transform == Transform::kCopy || transform == Transform::kPredict) return;
   if (transform == Transform::kNone || transform == Transform::kReference) {
     memcpy(out, in, len);
     return;
@@ -89,7 +93,7 @@ void SplitStreams(Transform transform, const GgmlType* type, const uint8_t* in, 
 }
 
 void JoinStreams(Transform transform, const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
-  if (transform == Transform::kCopy) return;
+  if (transform == Transform::kCopy || transform == Transform::kPredict) return;
   if (transform == Transform::kNone || transform == Transform::kReference) {
     memcpy(out, in, len);
     return;

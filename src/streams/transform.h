@@ -30,7 +30,15 @@ enum class Transform : uint8_t {
   // is coded against the decoded bytes of an earlier chunk, whose index is
   // the chunk's `type` (the container supplies them: codec.h's Prefix).
   kReference = 3,
+  // Since 2.3: a parameter stream, then kSplit's streams of the chunk's
+  // ggml type with the quants XORed with a prediction from a float parent
+  // chunk (container/predict_chunk.h; the container joins it: every
+  // function below gives nothing for it).
+  kPredict = 4,
 };
+
+// Bytes of kPredict's parameter stream (stream 0).
+constexpr uint64_t kPredictParamStreamBytes = 12;
 
 // The transform table of the spec ("Transforms"): one row per id this reader
 // inverts (kCopy and kReference included: the container resolves their
@@ -41,7 +49,8 @@ extern const size_t kTransformTableSize;
 inline const IdRow* FindTransform(uint32_t id) { return FindIdRow(kTransformTable, kTransformTableSize, id); }
 
 // Sizes of the streams `transform` produces for `len` bytes of `type` (type is
-// ignored for kNone and kReference). For kSplit the last entry is the tail.
+// ignored for kNone and kReference). For kSplit the last entry is the tail;
+// kPredict gives its parameter stream, then kSplit's sizes.
 // REQUIRES: type != nullptr && !type->fields.empty() for kSplit.
 std::vector<uint64_t> StreamSizes(Transform transform, const GgmlType* type, uint64_t len);
 

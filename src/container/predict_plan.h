@@ -1,0 +1,37 @@
+// Where a quantized tensor's parent values are: the writer's side of
+// transform 4 (container/predict_chunk.h).
+#ifndef SGZ_CONTAINER_PREDICT_PLAN_H_
+#define SGZ_CONTAINER_PREDICT_PLAN_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "container/format.h"
+#include "streams/gguf_reader.h"
+
+namespace sgz::internal {
+
+// Blocks [first_block, first_block + n_blocks) of a quantized tensor whose
+// parent values lie in one parent chunk, from byte parent_offset on.
+struct ParentPiece {
+  uint64_t first_block = 0;
+  uint64_t n_blocks = 0;
+  uint32_t parent_chunk = 0;
+  uint32_t parent_offset = 0;
+  uint32_t parent_type = 0;
+};
+
+// The pieces of tensor `t` (of a member being packed) by parent chunk, in
+// order and covering the tensor, or nothing when it is not predicted. The
+// rule: `t` has a type PredictsType() knows and a parent, a tensor of the
+// same name and shape of type F32, BF16 or F16 in an earlier GGUF member of
+// `manifest` (F32 first, then BF16, then F16; the earliest member among
+// equals); each of the parent's chunks holding its values (a copy resolved
+// to its target) has transform 0 or 1 and starts and ends its share of the
+// values on a block boundary of `t`'s type. The writer cuts `t`'s chunks at
+// the pieces' boundaries, so each predicted chunk reads one parent chunk.
+std::vector<ParentPiece> PlanParentPieces(const Manifest& manifest, const GgufTensor& t);
+
+}  // namespace sgz::internal
+
+#endif  // SGZ_CONTAINER_PREDICT_PLAN_H_
