@@ -22,11 +22,32 @@ struct QuantBytes {
 
 bool QuantRange(uint32_t type, QuantBytes* q) {
   switch (type) {
+    case 2:  // Q4_0: d, qs[16]
+      *q = {2, 16};
+      return true;
+    case 3:  // Q4_1: d, m, qs[16]
+      *q = {4, 16};
+      return true;
+    case 6:  // Q5_0: d, qh[4], qs[16]
+      *q = {2, 20};
+      return true;
+    case 7:  // Q5_1: d, m, qh[4], qs[16]
+      *q = {4, 20};
+      return true;
     case 8:  // Q8_0: d, qs[32]
       *q = {2, 32};
       return true;
+    case 10:  // Q2_K: scales[16], qs[64], d, dmin
+      *q = {16, 64};
+      return true;
+    case 11:  // Q3_K: hmask[32], qs[64], scales[12], d
+      *q = {0, 96};
+      return true;
     case 12:  // Q4_K: d, dmin, scales[12], qs[128]
       *q = {16, 128};
+      return true;
+    case 13:  // Q5_K: d, dmin, scales[12], qh[32], qs[128]
+      *q = {16, 160};
       return true;
     case 14:  // Q6_K: ql[128], qh[64], scales[16], d
       *q = {0, 192};

@@ -38,8 +38,8 @@ struct PredictParams {
   uint32_t parent_offset = 0;
 };
 
-// Whether the writer predicts chunks of ggml type `type` (today Q8_0, Q4_K,
-// Q6_K) and whether `type` is a float type a parent can have.
+// Whether chunks of ggml type `type` can be predicted (Q4_0, Q4_1, Q5_0, Q5_1,
+// Q8_0, Q2_K..Q6_K) and whether `type` is a float type a parent can have.
 bool PredictsType(uint32_t type);
 bool IsFloatParentType(uint32_t type);
 uint64_t FloatBytes(uint32_t type);  // bytes per value of a float parent type
