@@ -22,6 +22,9 @@ struct QuantBytes {
 
 bool QuantRange(uint32_t type, QuantBytes* q) {
   switch (type) {
+    case 1:  // F16: the value, predicted as the parent's rounded to half
+      *q = {0, 2};
+      return true;
     case 2:  // Q4_0: d, qs[16]
       *q = {2, 16};
       return true;
@@ -63,6 +66,14 @@ std::string Num(uint64_t v) { return std::to_string(v); }
 // bytes: residual -> original, original -> residual.
 void XorPrediction(const GgmlType& t, const QuantBytes& q, const float* values, uint64_t n_blocks, FpRounding rounding,
                    uint8_t* blocks) {
+  if (t.id == kF16) {
+    for (uint64_t i = 0; i < n_blocks; ++i) {
+      const uint16_t h = FloatToHalf(values[i]);
+      blocks[2 * i] ^= static_cast<uint8_t>(h);
+      blocks[2 * i + 1] ^= static_cast<uint8_t>(h >> 8);
+    }
+    return;
+  }
   thread_local std::vector<uint8_t> pred;
   const uint64_t bytes = n_blocks * t.block_bytes;
   pred.assign(blocks, blocks + bytes);
@@ -78,7 +89,7 @@ void XorPrediction(const GgmlType& t, const QuantBytes& q, const float* values, 
 
 bool PredictsType(uint32_t type) {
   QuantBytes q;
-  return QuantRange(type, &q) && CanQuantize(type);
+  return QuantRange(type, &q) && (type == kF16 || CanQuantize(type));
 }
 
 bool IsFloatParentType(uint32_t type) { return type == kF32 || type == kF16 || type == kBf16; }

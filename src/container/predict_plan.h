@@ -23,12 +23,12 @@ struct ParentPiece {
 
 // The pieces of tensor `t` (of a member being packed) by parent chunk, in
 // order and covering the tensor, or nothing when it is not predicted. The
-// rule: `t` has a type PredictsType() knows and a parent, a tensor of the
-// same name and shape of type F32, BF16 or F16 in an earlier GGUF member of
-// `manifest` (F32 first, then BF16, then F16; the earliest member among
-// equals); each of the parent's chunks holding its values (a copy resolved
-// to its target) has transform 0 or 1 and starts and ends its share of the
-// values on a block boundary of `t`'s type. The writer cuts `t`'s chunks at
+// rule: `t` has a type PredictsType() knows and a parent: the first of the
+// tensors of the same name and shape and of type F32, BF16 or F16 other than
+// `t`'s in earlier GGUF members of `manifest` (F32 first, then BF16, then
+// F16; the earliest member among equals) each of whose chunks holding its
+// values (a copy resolved to its target) has transform 0 or 1 and starts and
+// ends its share of the values on a block boundary of `t`'s type. The writer cuts `t`'s chunks at
 // the pieces' boundaries, so each predicted chunk reads one parent chunk.
 std::vector<ParentPiece> PlanParentPieces(const Manifest& manifest, const GgufTensor& t);
 
