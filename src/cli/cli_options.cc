@@ -20,7 +20,8 @@ struct CommandOptions {
 };
 const std::vector<CommandOptions>& Accepted() {
   static const std::vector<CommandOptions> table = {
-      {"pack", {"output", "stdout", "level", "fast", "max", "chunk-size", "threads", "force", "keep", "quiet", "verbose", "stats", "bytes"}},
+      {"pack", {"output", "stdout", "level", "fast", "max", "chunk-size", "threads", "force", "keep", "quiet", "verbose", "stats", "bytes",
+                "no-predict"}},
       {"unpack", {"output", "stdout", "directory", "threads", "force", "keep", "quiet", "verbose", "stats"}},
       {"cat", {"output", "stdout", "range", "threads", "force", "quiet", "verbose", "stats"}},
       {"ls", {"json", "quiet", "verbose", "bytes"}},
@@ -89,6 +90,7 @@ const std::vector<OptionInfo>& Options() {
       {"stats", 0, nullptr},        {"range", 0, "OFFSET:LENGTH"}, {"against", 0, "FILE"},
       {"version", 'V', nullptr},    {"help", 'h', nullptr},    {"full", 0, nullptr},
       {"bytes", 0, nullptr},        {"directory", 'C', "DIR"},  {"replace", 0, nullptr},
+      {"no-predict", 0, nullptr},
   };
   return table;
 }

@@ -39,6 +39,8 @@ const Command kCommands[] = {
      "  --fast/--max  presets: level 1 everywhere / level 19 everywhere (slow, smallest)\n"
      "                (-l 22 is as small as --max within 0.01%, and 3x slower)\n"
      "  --chunk-size  original KiB per chunk (default 4096)\n"
+     "  --no-predict  several members: store quantized and F16 tensors as themselves, not as\n"
+     "                the difference from their prediction from a float parent (format 2.3)\n"
      "  --stats       per-stream original and stored bytes\n"
      "  -k/--keep     accepted and ignored: sgz never deletes its input\n"
      "  -v            also time, speed and the stream table\n"
