@@ -68,4 +68,48 @@ tail -c +$((off + 1)) "$ZOO/esrgan-zoo-Q8_0.gguf" | head -c "$size" > "$T/ow.wan
 same "Q8_0 output.weight beside a damaged parent" "$T/ow.want" "$T/ow"
 check damaged-stream 2 sh -c '"$1" unpack - zoo/esrgan-zoo-Q8_0.gguf -o "$2" < "$3"' sh "$SGZ" "$T/q8s" "$T/bad.sgz"
 grep -q "checksum" "$T/err" && ok || fail "damaged parent through a pipe: message" "$T/err"
+
+# Hostile parameters of a predicted chunk (its stream 0, stored as it is):
+# each refused with a named error, never decoded past the parent's bytes.
+# patch KIND: a copy of zoo.sgz whose first predicted chunk of the Q8_0
+# member has one parameter changed.
+patch() {
+  /usr/bin/python3 - "$T/zoo.sgz" "$T/hostile.sgz" "$1" <<'PY'
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+at = 0
+while True:
+    at = data.index(b"SGZC", at + 1)
+    # transform 4, type 8 (Q8_0)
+    if data[at + 4] == 4 and struct.unpack_from("<I", data, at + 8)[0] == 8:
+        break
+params = at + 24 + 12 * data[at + 5]
+assert data[params:params + 4] == b"\x01\x00\x1e\x00", data[params:params + 4]
+kind = sys.argv[3]
+if kind == "rounding":
+    data[params + 1] = 9
+elif kind == "parent-later":
+    struct.pack_into("<I", data, params + 4, 0xFFFFFF)
+elif kind == "offset":
+    struct.pack_into("<I", data, params + 8, 0xFFFFFFF0)
+elif kind == "parent-type":
+    data[params + 2] = 8
+open(sys.argv[2], "wb").write(data)
+PY
+}
+for kind in rounding parent-later offset parent-type; do
+  patch "$kind"
+  check "hostile-$kind" 2 "$SGZ" unpack "$T/hostile.sgz" zoo/esrgan-zoo-Q8_0.gguf -o "$T/h"
+  case $kind in
+    rounding) want="prediction rounding 9 unknown" ;;
+    parent-later) want="parent chunk 16777215 does not precede it" ;;
+    offset) want="prediction needs [0-9]* parent bytes at offset 4294967280" ;;
+    parent-type) want="prediction parent type 8 is no float type" ;;
+  esac
+  grep -q "chunk [0-9]* (file 'zoo/esrgan-zoo-Q8_0.gguf', tensor '[^']*'): .*$want" "$T/err" && ok ||
+    fail "hostile $kind: message" "$T/err"
+  [ ! -e "$T/h" ] && ok || fail "hostile $kind: partial output left"
+  check "hostile-$kind-stream" 2 sh -c '"$1" unpack - zoo/esrgan-zoo-Q8_0.gguf -o "$2" < "$3"' sh "$SGZ" "$T/h" "$T/hostile.sgz"
+  grep -q "$want" "$T/err" && ok || fail "hostile $kind through a pipe: message" "$T/err"
+done
 finish

@@ -230,9 +230,11 @@ class Walker {
       uint32_t t = 0;
       Status s = PredictParentOf(h, item->payload.data(), item->payload.size(), &t);
       if (!s.ok()) return s.WithContext(cw);
-      if (t >= seen_.size() || (seen_[t].transform != Transform::kNone && seen_[t].transform != Transform::kSplit)) {
-        return Status::Corruption(cw + ": predicted from chunk " + Num(t) +
-                                  ", which is not an earlier chunk of transform 0 or 1");
+      // As ChunkStore::PredictParent words them.
+      if (t >= seen_.size()) return Status::Corruption(cw + ": parent chunk " + Num(t) + " does not precede it");
+      if (seen_[t].transform != Transform::kNone && seen_[t].transform != Transform::kSplit) {
+        return Status::Corruption(cw + ": parent chunk " + Num(t) + " has transform " +
+                                  Num(static_cast<uint8_t>(seen_[t].transform)) + " (0 or 1 only)");
       }
     }
     seen_.push_back({offset, needed + h.PayloadSize(), h.original_size, h.checksum, h.transform, h.type});
