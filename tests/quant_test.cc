@@ -2,6 +2,7 @@
 // the rounding of the K types' last pass against hand-made blocks.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <utility>
@@ -76,6 +77,32 @@ TEST(Quant, PredictReproducesTheQuantizer) {
     PredictQuants(c.type, x.data(), 512, nullptr, FpRounding::kPlain, p.data());
     EXPECT_EQ(p, q) << "type " << c.type;
   }
+}
+
+// The decoder's prediction never searches: a Q4_K sub-block whose stored
+// scale is zero is predicted as quants 0, where PredictQuants re-runs the
+// search; every other sub-block is predicted alike.
+TEST(Quant, NoSearchPredictsZeroScaleSubBlocksAsZero) {
+  std::vector<float> x(256);
+  uint32_t s = 4242;
+  for (float& v : x) {
+    s = s * 1103515245u + 12345u;
+    v = (static_cast<float>((s >> 8) & 0xffff) / 65536.0f - 0.5f) * 0.1f;
+  }
+  std::vector<uint8_t> q(144);
+  QuantizeRow(12, x.data(), 256, nullptr, FpRounding::kPlain, q.data());
+  q[4] &= 0xc0;  // scales[0]: the 6-bit scale of sub-block 0 (its quants: low nibbles of qs[0..31])
+  std::vector<uint8_t> searched = q, plain = q;
+  PredictQuants(12, x.data(), 256, nullptr, FpRounding::kPlain, searched.data());
+  PredictQuantsNoSearch(12, x.data(), 256, FpRounding::kPlain, plain.data());
+  bool searched_nonzero = false;
+  for (int i = 0; i < 32; ++i) {
+    EXPECT_EQ(plain[16 + i] & 0x0f, 0) << i;
+    searched_nonzero = searched_nonzero || (searched[16 + i] & 0x0f) != 0;
+    EXPECT_EQ(plain[16 + i] >> 4, searched[16 + i] >> 4) << i;
+  }
+  EXPECT_TRUE(searched_nonzero);
+  EXPECT_TRUE(std::equal(plain.begin() + 48, plain.end(), searched.begin() + 48));
 }
 
 // With importance weights and the fused roundings too (no corpus file has

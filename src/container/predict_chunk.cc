@@ -77,7 +77,7 @@ void XorPrediction(const GgmlType& t, const QuantBytes& q, const float* values, 
   thread_local std::vector<uint8_t> pred;
   const uint64_t bytes = n_blocks * t.block_bytes;
   pred.assign(blocks, blocks + bytes);
-  PredictQuants(t.id, values, static_cast<int64_t>(n_blocks * t.block_weights), nullptr, rounding, pred.data());
+  PredictQuantsNoSearch(t.id, values, static_cast<int64_t>(n_blocks * t.block_weights), rounding, pred.data());
   for (uint64_t b = 0; b < n_blocks; ++b) {
     uint8_t* dst = blocks + b * t.block_bytes + q.begin;
     const uint8_t* p = pred.data() + b * t.block_bytes + q.begin;

@@ -68,9 +68,9 @@ void PredictLegacy(uint32_t type, const float* x, int64_t n, const float* import
 }
 
 template <class Fp>
-void Predict(uint32_t type, const float* x, int64_t n, const float* importance, uint8_t* blocks) {
+void Predict(uint32_t type, const float* x, int64_t n, const float* importance, bool search, uint8_t* blocks) {
   if (IsKType(type)) {
-    PredictKRow<Fp>(type, x, n, importance, blocks);
+    PredictKRow<Fp>(type, x, n, importance, search, blocks);
   } else {
     PredictLegacy<Fp>(type, x, n, importance, blocks);
   }
@@ -96,13 +96,26 @@ void QuantizeRow(uint32_t type, const float* x, int64_t n, const float* importan
   }
 }
 
+namespace {
+
+void PredictWith(uint32_t type, const float* x, int64_t n, const float* importance, FpRounding rounding, bool search,
+                 uint8_t* blocks) {
+  switch (rounding) {
+    case FpRounding::kFma: quant::Predict<quant::Fused>(type, x, n, importance, search, blocks); return;
+    case FpRounding::kFmaNoAssert: quant::Predict<quant::FusedNoAssert>(type, x, n, importance, search, blocks); return;
+    default: quant::Predict<quant::Plain>(type, x, n, importance, search, blocks); return;
+  }
+}
+
+}  // namespace
+
 void PredictQuants(uint32_t type, const float* x, int64_t n, const float* importance, FpRounding rounding,
                    uint8_t* blocks) {
-  switch (rounding) {
-    case FpRounding::kFma: quant::Predict<quant::Fused>(type, x, n, importance, blocks); return;
-    case FpRounding::kFmaNoAssert: quant::Predict<quant::FusedNoAssert>(type, x, n, importance, blocks); return;
-    default: quant::Predict<quant::Plain>(type, x, n, importance, blocks); return;
-  }
+  PredictWith(type, x, n, importance, rounding, /*search=*/true, blocks);
+}
+
+void PredictQuantsNoSearch(uint32_t type, const float* x, int64_t n, FpRounding rounding, uint8_t* blocks) {
+  PredictWith(type, x, n, nullptr, rounding, /*search=*/false, blocks);
 }
 
 }  // namespace sgz::internal

@@ -62,6 +62,15 @@ void QuantizeRow(uint32_t type, const float* x, int64_t n, const float* importan
 void PredictQuants(uint32_t type, const float* x, int64_t n, const float* importance, FpRounding rounding,
                    uint8_t* blocks);
 
+// PredictQuants without importance and without any search: the quants of a
+// K-type sub-block whose stored scale is zero are predicted as 0 (the
+// residual carries the quantizer's), so the cost depends on n alone, never
+// on the scales (a hostile archive cannot make decoding search). Q4_0..Q8_0
+// as PredictQuants (no search there without importance). What transform 4
+// decodes with.
+// REQUIRES: CanQuantize(type), n % block_weights == 0.
+void PredictQuantsNoSearch(uint32_t type, const float* x, int64_t n, FpRounding rounding, uint8_t* blocks);
+
 // The importance of each column as llama.cpp's quantize tool derives it from
 // an imatrix GGUF entry (`<tensor>.in_sum2`, ne0 x ne1, and
 // `<tensor>.counts`, ne1): in_sum2 / counts per row j of ne1 (one row per

@@ -183,14 +183,14 @@ void QuantizeKRow(uint32_t type, const float* x, int64_t n, const float* importa
 }
 
 template <class Fp>
-void PredictKRow(uint32_t type, const float* x, int64_t n, const float* importance, uint8_t* blocks) {
+void PredictKRow(uint32_t type, const float* x, int64_t n, const float* importance, bool search, uint8_t* blocks) {
   const uint32_t block_bytes = FindTypeInfo(type)->block_bytes;
   uint8_t L[kQK];
   uint8_t scratch[256];
   for (int64_t i = 0; i < n / kQK; ++i) {
     uint8_t* b = blocks + i * block_bytes;
     std::memset(L, 0, sizeof(L));
-    if (HasZeroScale(type, b)) {
+    if (search && HasZeroScale(type, b)) {
       // Only the search knows the quants of a zero-scale sub-block.
       const float* qw = importance ? importance + kQK * i : nullptr;
       if (SearchK<Fp>(type, x + kQK * i, qw, scratch, L)) std::memset(L, 0, sizeof(L));
@@ -202,8 +202,8 @@ void PredictKRow(uint32_t type, const float* x, int64_t n, const float* importan
 template void QuantizeKRow<Plain>(uint32_t, const float*, int64_t, const float*, uint8_t*);
 template void QuantizeKRow<Fused>(uint32_t, const float*, int64_t, const float*, uint8_t*);
 template void QuantizeKRow<FusedNoAssert>(uint32_t, const float*, int64_t, const float*, uint8_t*);
-template void PredictKRow<Plain>(uint32_t, const float*, int64_t, const float*, uint8_t*);
-template void PredictKRow<Fused>(uint32_t, const float*, int64_t, const float*, uint8_t*);
-template void PredictKRow<FusedNoAssert>(uint32_t, const float*, int64_t, const float*, uint8_t*);
+template void PredictKRow<Plain>(uint32_t, const float*, int64_t, const float*, bool, uint8_t*);
+template void PredictKRow<Fused>(uint32_t, const float*, int64_t, const float*, bool, uint8_t*);
+template void PredictKRow<FusedNoAssert>(uint32_t, const float*, int64_t, const float*, bool, uint8_t*);
 
 }  // namespace sgz::internal::quant

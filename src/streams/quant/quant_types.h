@@ -42,7 +42,9 @@ void RoundLegacyWithScales(uint32_t type, const float* x, uint8_t* block);
 template <class Fp>
 void QuantizeKRow(uint32_t type, const float* x, int64_t n, const float* importance, uint8_t* out);
 template <class Fp>
-void PredictKRow(uint32_t type, const float* x, int64_t n, const float* importance, uint8_t* blocks);
+// `search`: whether a zero-scale sub-block's quants come from the search
+// (the quantizer's) or are 0 (PredictQuantsNoSearch).
+void PredictKRow(uint32_t type, const float* x, int64_t n, const float* importance, bool search, uint8_t* blocks);
 
 }  // namespace sgz::internal::quant
 
