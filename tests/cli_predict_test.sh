@@ -29,6 +29,9 @@ for s in pred.Q4_0.qs pred.Q8_0.qs pred.Q2_K.qs pred.Q3_K.hmask pred.Q3_K.qs pre
   [ -n "$stored" ] && [ "$stored" -lt 4096 ] && ok || fail "stream $s stored '${stored}' bytes" "$T/stats"
 done
 
+check verify 0 "$SGZ" verify "$T/zoo.sgz"
+check verify-stream 0 sh -c '"$1" verify - < "$2"' sh "$SGZ" "$T/zoo.sgz"
+
 mkdir "$T/o" "$T/s"
 check unpack 0 "$SGZ" unpack "$T/zoo.sgz" -C "$T/o"
 check unpack-stream 0 sh -c '"$1" unpack - -C "$2" < "$3"' sh "$SGZ" "$T/s" "$T/zoo.sgz"
