@@ -204,7 +204,9 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
       uint32_t other = e.type;
       Status s = e.transform == Transform::kPredict ? PredictParent(item->index, item->stored, item->stored_size, &other)
                                                     : Status::Ok();
-      if (s.ok()) s = Reference(other, &item->reference);
+      if (s.ok()) {
+        s = e.transform == Transform::kPredict ? Parent(other, &item->reference) : Reference(other, &item->reference);
+      }
       if (!s.ok()) {
         s = s.WithContext(std::string(e.transform == Transform::kPredict ? "its parent chunk " : "its reference chunk ") +
                           Num(other));
@@ -249,6 +251,14 @@ Status ChunkStore::Reference(uint32_t index, DecodedChunk* out) {
   }));
   *out = bytes;
   cache_.Put(index, *out);
+  return Status::Ok();
+}
+
+Status ChunkStore::Parent(uint32_t index, DecodedChunk* out) {
+  *out = parents_.Get(index);
+  if (*out) return Status::Ok();
+  SGZ_RETURN_IF_ERROR(Reference(index, out));
+  parents_.Put(index, *out);
   return Status::Ok();
 }
 

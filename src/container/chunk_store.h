@@ -29,6 +29,11 @@ struct ChunkStoreOptions {
   // Bounds of the cache of decoded chunks (0 disables it).
   size_t cache_chunks = 4;
   uint64_t cache_bytes = 32 << 20;
+  // Bounds of the cache of parent chunks of predicted chunks (transform 4):
+  // every predicted member of a family reads the same parents, so they are
+  // kept apart from the chunks read in order, which would evict them.
+  size_t parent_cache_chunks = 256;
+  uint64_t parent_cache_bytes = 16 << 20;
   // When the end of the archive is not a valid footer and manifest, open it
   // as it was at the last valid one before (an add that was interrupted:
   // spec "Appending"), ignoring the bytes after it. It also reads the
@@ -85,7 +90,10 @@ class ChunkStore {
   // Chunks decoded (cache hits are not decodes).
   uint64_t chunks_decoded() const { return chunks_decoded_; }
   uint64_t cache_hits() const { return cache_.hits(); }
-  void ClearCache() { cache_.Clear(); }
+  void ClearCache() {
+    cache_.Clear();
+    parents_.Clear();
+  }
   // Worker threads, i.e. chunks outstanding at once (0 = all cores; 1 = the
   // caller's thread only).
   void set_threads(unsigned threads) { threads_ = threads; }
@@ -133,7 +141,9 @@ class ChunkStore {
 
  private:
   explicit ChunkStore(const ChunkStoreOptions& options)
-      : options_(options), cache_(options.cache_chunks, options.cache_bytes) {}
+      : options_(options),
+        cache_(options.cache_chunks, options.cache_bytes),
+        parents_(options.parent_cache_chunks, options.parent_cache_bytes) {}
   // Applies the header rules to the 16 bytes at p (the footer is known).
   Status CheckHeader(const uint8_t* p);
   // Open's checks with the archive taken to end at `end` (<= source.Size()):
@@ -157,6 +167,8 @@ class ChunkStore {
   // (transform 3): from the cache, else read, decoded and put in the cache.
   // REQUIRES: chunk `index` is neither a copy nor referencing.
   Status Reference(uint32_t index, DecodedChunk* out);
+  // Reference() for the parent of a predicted chunk, kept in parents_.
+  Status Parent(uint32_t index, DecodedChunk* out);
   // The parent chunk of predicted chunk `index` (transform 4) from its
   // stored bytes stored[0, n): its parameter stream, checked against the
   // chunk table (earlier, transform 0 or 1).
@@ -170,6 +182,7 @@ class ChunkStore {
   Footer footer_;
   Manifest manifest_;
   ChunkCache cache_;
+  ChunkCache parents_;  // of predicted chunks
   unsigned threads_ = 0;
   mutable std::atomic<uint64_t> chunks_decoded_{0};
 };
