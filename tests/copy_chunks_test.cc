@@ -98,10 +98,7 @@ TEST(CopyChunks, OneMemberReadsOnlyItsChunksAndTheirTargets) {
 // The archive of {kB, kB} with chunk entry `index` changed by `edit`, the
 // manifest re-encoded (valid checksum) at version 2.`minor`.
 std::string Edited(uint32_t index, const std::function<void(ChunkEntry*)>& edit, uint16_t minor = 1) {
-  const std::string archive = testing::PackedMembers({kB, kB});
-  Manifest m = ManifestOf(archive);
-  edit(&m.chunks.at(index));
-  return testing::Rebuild(archive, testing::ManifestV2(m), 2, minor);
+  return testing::WithChunkEntryEdited(testing::PackedMembers({kB, kB}), index, edit, minor);
 }
 
 // Member 1, the one whose chunks are copies, is refused.

@@ -170,10 +170,7 @@ TEST(ReferenceChunks, MembersCodedAgainstOneReferenceDecodeItOnce) {
 // The archive of {Demo, Variant} with chunk entry `index` changed by `edit`,
 // the manifest re-encoded (valid checksum) at version 2.`minor`.
 std::string Edited(uint32_t index, const std::function<void(ChunkEntry*)>& edit, uint16_t minor = 2) {
-  const std::string archive = PackMemory({&Demo(), &Variant()});
-  Manifest m = ManifestOf(archive);
-  edit(&m.chunks.at(index));
-  return testing::Rebuild(archive, testing::ManifestV2(m), 2, minor);
+  return testing::WithChunkEntryEdited(PackMemory({&Demo(), &Variant()}), index, edit, minor);
 }
 
 // Member 1, the one coded against member 0, is refused.
