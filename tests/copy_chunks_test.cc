@@ -72,36 +72,25 @@ TEST(CopyChunks, MembersShareIdenticalChunksAndReadBack) {
 TEST(CopyChunks, OneMemberReadsOnlyItsChunksAndTheirTargets) {
   const std::string archive = testing::PackedMembers({kA, kB, kA});
   const Manifest m = ManifestOf(archive);
-  auto log = std::make_shared<testing::RecordingSource::Log>();
-  Result<std::unique_ptr<Archive>> a = Archive::Open(testing::Record(archive, log));
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
-  (*a)->set_threads(1);
-  const size_t opening_reads = log->reads.size();
-  Result<FileView*> v = (*a)->view(2);
-  ASSERT_TRUE(v.ok());
-  StringSink sink;
-  ASSERT_TRUE((*v)->Unpack(&sink).ok());
-  EXPECT_TRUE(sink.out == Bytes(kA));
+  const testing::MemberRead r = testing::ReadMemberRecorded(archive, 2);
+  EXPECT_TRUE(r.bytes == Bytes(kA));
   // Every read after opening lies in chunks of member 0 (the targets), or is
   // the header read that starts at 0 with chunk 0.
   const ChunkEntry& first = m.chunks[m.files[0].chunks.front()];
   const ChunkEntry& last = m.chunks[m.files[0].chunks.back()];
-  ASSERT_GT(log->reads.size(), opening_reads);
-  for (size_t i = opening_reads; i < log->reads.size(); ++i) {
-    const auto [offset, n] = log->reads[i];
+  ASSERT_FALSE(r.reads.empty());
+  for (size_t i = 0; i < r.reads.size(); ++i) {
+    const auto [offset, n] = r.reads[i];
     EXPECT_GE(offset + n, first.file_offset);
     EXPECT_LE(offset + n, last.file_offset + last.stored_size) << "read " << i << " past member 0's chunks";
   }
-  EXPECT_EQ((*a)->chunks_decoded(), m.files[2].chunks.size());
+  EXPECT_EQ(r.chunks_decoded, m.files[2].chunks.size());
 }
 
 // The archive of {kB, kB} with chunk entry `index` changed by `edit`, the
 // manifest re-encoded (valid checksum) at version 2.`minor`.
 std::string Edited(uint32_t index, const std::function<void(ChunkEntry*)>& edit, uint16_t minor = 1) {
-  const std::string archive = testing::PackedMembers({kB, kB});
-  Manifest m = ManifestOf(archive);
-  edit(&m.chunks.at(index));
-  return testing::Rebuild(archive, testing::ManifestV2(m), 2, minor);
+  return testing::WithChunkEntryEdited(testing::PackedMembers({kB, kB}), index, edit, minor);
 }
 
 // Member 1, the one whose chunks are copies, is refused.

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/coding.h"
 #include "streams/ggml_types.h"
 #include "streams/gguf_reader.h"
 #include "streams/quant/quant.h"
@@ -53,8 +54,6 @@ std::unique_ptr<Gguf> LoadGguf(const std::string& path) {
   for (size_t i = 0; i < g->layout.tensors.size(); ++i) g->index[g->layout.tensors[i].name] = i;
   return g;
 }
-
-uint16_t U16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
 
 // A float tensor's values widened to F32 (exact), as llama.cpp's quantizer
 // reads them. Empty for a type that is not F32/F16/BF16.
@@ -239,7 +238,7 @@ TEST(QuantZoo, F16IsTheHalfOfTheParent) {
     ASSERT_NE(pt, nullptr) << t.name;
     const std::vector<float> x = Widen(*parent, *pt);
     const uint8_t* h = member->Data(t);
-    for (size_t i = 0; i < x.size(); ++i) same += FloatToHalf(x[i]) == U16(h + 2 * i);
+    for (size_t i = 0; i < x.size(); ++i) same += FloatToHalf(x[i]) == LoadU16LE(h + 2 * i);
     values += x.size();
     ++tensors;
   }

@@ -47,6 +47,34 @@ inline std::unique_ptr<ByteSource> Record(const std::string& bytes, std::shared_
   return std::make_unique<RecordingSource>(bytes, std::move(log));
 }
 
+// Member `index` of `archive` unpacked alone on one thread through a
+// recording source: its bytes, the reads made after opening, and the chunks
+// decoded (what reading one member costs).
+struct MemberRead {
+  std::string bytes;
+  std::vector<std::pair<uint64_t, uint64_t>> reads;
+  uint64_t chunks_decoded = 0;
+};
+inline MemberRead ReadMemberRecorded(const std::string& archive, uint32_t index) {
+  MemberRead out;
+  auto log = std::make_shared<RecordingSource::Log>();
+  Result<std::unique_ptr<Archive>> a = Archive::Open(Record(archive, log));
+  EXPECT_TRUE(a.ok()) << a.status().ToString();
+  if (!a.ok()) return out;
+  (*a)->set_threads(1);
+  const size_t opening_reads = log->reads.size();
+  Result<FileView*> v = (*a)->view(index);
+  EXPECT_TRUE(v.ok()) << v.status().ToString();
+  if (!v.ok()) return out;
+  StringSink sink;
+  Status s = (*v)->Unpack(&sink);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  out.bytes = std::move(sink.out);
+  out.reads.assign(log->reads.begin() + opening_reads, log->reads.end());
+  out.chunks_decoded = (*a)->chunks_decoded();
+  return out;
+}
+
 // The demo model and its archive with 4 KiB chunks: a few hundred chunks,
 // tensors of several chunks each.
 struct PackedDemo {

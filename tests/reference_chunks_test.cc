@@ -125,29 +125,21 @@ TEST(ReferenceChunks, OneMemberReadsOnlyItsChunksAndItsReference) {
   const Manifest m = ManifestOf(archive);
   ASSERT_EQ(m.chunks[m.files[2].chunks[0]].transform, Transform::kReference);
   ASSERT_EQ(m.chunks[m.files[2].chunks[0]].type, 0u);
-  auto log = std::make_shared<testing::RecordingSource::Log>();
-  Result<std::unique_ptr<Archive>> a = Archive::Open(testing::Record(archive, log));
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
-  (*a)->set_threads(1);
-  const size_t opening_reads = log->reads.size();
-  Result<FileView*> v = (*a)->view(2);
-  ASSERT_TRUE(v.ok());
-  StringSink sink;
-  ASSERT_TRUE((*v)->Unpack(&sink).ok());
-  EXPECT_TRUE(sink.out == Variant());
+  const testing::MemberRead r = testing::ReadMemberRecorded(archive, 2);
+  EXPECT_TRUE(r.bytes == Variant());
   const auto span = [&m](uint32_t f) {
     const ChunkEntry& first = m.chunks[m.files[f].chunks.front()];
     const ChunkEntry& last = m.chunks[m.files[f].chunks.back()];
     return std::make_pair(first.file_offset, last.file_offset + last.stored_size);
   };
   const auto [begin1, end1] = span(1);
-  ASSERT_GT(log->reads.size(), opening_reads);
-  for (size_t i = opening_reads; i < log->reads.size(); ++i) {
-    const auto [offset, n] = log->reads[i];
+  ASSERT_FALSE(r.reads.empty());
+  for (size_t i = 0; i < r.reads.size(); ++i) {
+    const auto [offset, n] = r.reads[i];
     EXPECT_TRUE(offset + n <= begin1 || offset >= end1) << "read " << i << " at " << offset << " +" << n;
   }
   // Its chunks (a copy decodes its target), and the reference once.
-  EXPECT_EQ((*a)->chunks_decoded(), m.files[2].chunks.size() + 1);
+  EXPECT_EQ(r.chunks_decoded, m.files[2].chunks.size() + 1);
 }
 
 TEST(ReferenceChunks, MembersCodedAgainstOneReferenceDecodeItOnce) {
@@ -170,10 +162,7 @@ TEST(ReferenceChunks, MembersCodedAgainstOneReferenceDecodeItOnce) {
 // The archive of {Demo, Variant} with chunk entry `index` changed by `edit`,
 // the manifest re-encoded (valid checksum) at version 2.`minor`.
 std::string Edited(uint32_t index, const std::function<void(ChunkEntry*)>& edit, uint16_t minor = 2) {
-  const std::string archive = PackMemory({&Demo(), &Variant()});
-  Manifest m = ManifestOf(archive);
-  edit(&m.chunks.at(index));
-  return testing::Rebuild(archive, testing::ManifestV2(m), 2, minor);
+  return testing::WithChunkEntryEdited(PackMemory({&Demo(), &Variant()}), index, edit, minor);
 }
 
 // Member 1, the one coded against member 0, is refused.

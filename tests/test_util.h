@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -16,6 +17,7 @@
 #include "container/reader.h"
 #include "container/stream_reader.h"
 #include "container/writer.h"
+#include "manifest_builder.h"
 #include "file_util.h"
 
 namespace sgz::internal {
@@ -86,6 +88,16 @@ inline Manifest ManifestOf(const std::string& archive) {
                                             FormatVersion{2, static_cast<uint16_t>(archive[10])});
   EXPECT_TRUE(m.ok()) << m.status().ToString();
   return m.ok() ? *m : Manifest();
+}
+
+// `archive` with chunk entry `index` changed by `edit` and the manifest
+// re-encoded (valid checksum) at version 2.`minor`: a hostile chunk table
+// that only the table's own rules can refuse.
+inline std::string WithChunkEntryEdited(const std::string& archive, uint32_t index,
+                                        const std::function<void(ChunkEntry*)>& edit, uint16_t minor) {
+  Manifest m = ManifestOf(archive);
+  edit(&m.chunks.at(index));
+  return Rebuild(archive, ManifestV2(m), 2, minor);
 }
 
 // Member `i` of an archive held in memory, through the random-access reader.

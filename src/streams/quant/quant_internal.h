@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/coding.h"
 #include "streams/quant/quant.h"
 
 namespace sgz::internal::quant {
@@ -77,12 +78,11 @@ inline int TruncToInt(float v) {
 
 inline int Clamp(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
-inline uint16_t LoadU16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
 inline void StoreU16(uint8_t* p, uint16_t v) {
   p[0] = static_cast<uint8_t>(v);
   p[1] = static_cast<uint8_t>(v >> 8);
 }
-inline float LoadHalf(const uint8_t* p) { return HalfToFloat(LoadU16(p)); }
+inline float LoadHalf(const uint8_t* p) { return HalfToFloat(LoadU16LE(p)); }
 inline void StoreHalf(uint8_t* p, float f) { StoreU16(p, FloatToHalf(f)); }
 
 // The scale searches (ggml's make_*_quants), one lane each. `L` receives the

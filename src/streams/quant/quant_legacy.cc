@@ -72,12 +72,10 @@ bool WidenToFloat(uint32_t type, const uint8_t* data, int64_t n, float* out) {
   if (type != 0 && type != 1 && type != 30) return false;
   for (int64_t i = 0; i < n; ++i) {
     if (type == 0) {
-      const uint32_t bits = static_cast<uint32_t>(data[4 * i]) | (static_cast<uint32_t>(data[4 * i + 1]) << 8) |
-                            (static_cast<uint32_t>(data[4 * i + 2]) << 16) |
-                            (static_cast<uint32_t>(data[4 * i + 3]) << 24);
+      const uint32_t bits = LoadU32LE(data + 4 * i);
       std::memcpy(&out[i], &bits, sizeof(bits));
     } else {
-      const uint16_t h = static_cast<uint16_t>(data[2 * i] | (data[2 * i + 1] << 8));
+      const uint16_t h = LoadU16LE(data + 2 * i);
       out[i] = type == 1 ? HalfToFloat(h) : Bf16ToFloat(h);
     }
   }
