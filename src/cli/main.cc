@@ -40,7 +40,10 @@ const Command kCommands[] = {
      "                (-l 22 is as small as --max within 0.01%, and 3x slower)\n"
      "  --chunk-size  original KiB per chunk (default 4096)\n"
      "  --no-predict  several members: store quantized and F16 tensors as themselves, not as\n"
-     "                the difference from their prediction from a float parent (format 2.3)\n"
+     "                the difference from their prediction from a float parent (format 2.3);\n"
+     "                --max also predicts every type's block scales (slower to unpack)\n"
+     "  --parent M    several members: take every parent from member M\n"
+     "  --imatrix M   several members: take importance (--max) from member M\n"
      "  --stats       per-stream original and stored bytes\n"
      "  -k/--keep     accepted and ignored: sgz never deletes its input\n"
      "  -v            also time, speed and the stream table\n"
@@ -245,6 +248,8 @@ int Main(int argc, char** argv) {
       ("bytes", "exact sizes instead of K/M/G")
       ("replace", "add: replace members of the same name")
       ("no-predict", "pack: store quantized tensors as themselves, not predicted from a float parent")
+      ("parent", "pack: the member parents of predicted tensors are taken from", cxxopts::value<std::string>())
+      ("imatrix", "pack: the importance matrix member used for predicted scales", cxxopts::value<std::string>())
       ("V,version", "print the version")
       ("h,help", "print help")
       ("args", "", cxxopts::value<std::vector<std::string>>());
