@@ -14,6 +14,7 @@
 #include "container/format.h"
 #include "container/predict_block.h"
 #include "container/predict_chunk.h"
+#include "container/predict_choice.h"
 #include "streams/ggml_types.h"
 
 namespace sgz::internal {
@@ -271,6 +272,88 @@ TEST(PredictChunk, ImportanceChunkDecodedFromItsBytes) {
   }
   s = DecodeChunkPayload(h, payload, chunk.payload.size(), &out, &parent, &other);
   EXPECT_EQ(s.code(), Status::Code::kChecksumMismatch) << s.message();
+}
+
+}  // namespace
+}  // namespace sgz::internal
+
+namespace sgz::internal {
+namespace {
+
+// The writer's choice on hand-made chunks: the rounding, the importance and
+// the fallback it measures.
+struct Chosen {
+  Transform transform;
+  uint8_t rounding = 0, flags = 0;
+  PredictTally tally;
+};
+
+Chosen Choose(uint32_t type, const std::vector<uint8_t>& blocks, const std::vector<float>& v, PredictPreset preset,
+              const std::vector<ImportanceOption>& importance, uint32_t row_length) {
+  PredictChoiceInput in;
+  in.type = type;
+  in.base.parent_type = 0;
+  in.base.row_length = row_length;
+  in.values = v.data();
+  in.preset = preset;
+  in.importance = importance;
+  EncodedChunk out;
+  Chosen c;
+  EncodePredictedChoice(blocks.data(), blocks.size(), in, 1, &out, &c.tally);
+  c.transform = out.header.transform;
+  if (c.transform == Transform::kPredict) {
+    c.rounding = static_cast<uint8_t>(out.payload[1]);
+    c.flags = static_cast<uint8_t>(out.payload[3]);
+  }
+  return c;
+}
+
+std::vector<uint8_t> Quantized(uint32_t type, const std::vector<float>& v, const float* imp, uint32_t row,
+                               FpRounding r) {
+  const GgmlType& t = *FindGgmlType(type);
+  const uint64_t n = v.size() / t.block_weights;
+  std::vector<uint8_t> blocks(n * t.block_bytes);
+  for (uint64_t b = 0; b < n; ++b) {
+    QuantizeRow(type, v.data() + b * t.block_weights, t.block_weights,
+                imp != nullptr ? imp + (b * t.block_weights) % row : nullptr, r, blocks.data() + b * t.block_bytes);
+  }
+  return blocks;
+}
+
+TEST(PredictChoice, MeasuresRoundingImportanceAndFallsBack) {
+  const uint32_t type = kQ4_K;
+  const std::vector<float> v = Values(40 * 256, 11);
+  const uint32_t row = 4 * 256;
+  const std::vector<float> imp = ImportanceOf(row, 5);
+  const std::vector<ImportanceOption> options = {{7, 0, 0x3f800000, imp.data()}};
+  // Plain rounding, no importance: the first candidate.
+  Chosen c = Choose(type, Quantized(type, v, nullptr, row, FpRounding::kPlain), v, PredictPreset::kMax, options, row);
+  EXPECT_EQ(c.transform, Transform::kPredict);
+  EXPECT_EQ(c.flags, kPredictScales);
+  EXPECT_EQ(c.rounding, 0);
+  EXPECT_EQ(c.tally.scales_hit, 40u);
+  // Made with fused multiply-add and the importance: both found.
+  // (Enough blocks that the plain rounding misses some: about 1%.)
+  const std::vector<float> many = Values(800 * 256, 12);
+  c = Choose(type, Quantized(type, many, imp.data(), row, FpRounding::kFma), many, PredictPreset::kMax, options, row);
+  EXPECT_EQ(c.flags, kPredictScales | kPredictImportance);
+  EXPECT_EQ(c.rounding, 1);
+  EXPECT_EQ(c.tally.scales_hit, 800u);
+  EXPECT_EQ(c.tally.quants_hit, 800u);
+  // The default preset stores a K type's scales, predicts a Q8_0's.
+  c = Choose(type, Quantized(type, v, nullptr, row, FpRounding::kPlain), v, PredictPreset::kDefault, options, row);
+  EXPECT_EQ(c.transform, Transform::kPredict);
+  EXPECT_EQ(c.flags, 0);
+  EXPECT_EQ(c.tally.scale_blocks, 0u);
+  c = Choose(kQ8_0, Quantized(kQ8_0, v, nullptr, row, FpRounding::kPlain), v, PredictPreset::kDefault, {}, row);
+  EXPECT_EQ(c.flags, kPredictScales);
+  // Blocks that are no quantization of these values: not predicted.
+  std::vector<uint8_t> noise(40 * 144);
+  std::mt19937 rng(1);
+  for (uint8_t& b : noise) b = static_cast<uint8_t>(rng());
+  c = Choose(type, noise, v, PredictPreset::kMax, options, row);
+  EXPECT_NE(c.transform, Transform::kPredict);
+  EXPECT_EQ(c.tally.blocks, 0u);
 }
 
 }  // namespace
