@@ -27,7 +27,8 @@ const std::vector<CommandOptions>& Accepted() {
       {"ls", {"json", "quiet", "verbose", "bytes"}},
       {"info", {"json", "quiet", "verbose", "full", "bytes"}},
       {"verify", {"against", "json", "threads", "force", "quiet", "verbose", "bytes"}},
-      {"add", {"replace", "level", "fast", "max", "chunk-size", "threads", "quiet", "verbose", "stats", "bytes"}},
+      {"add", {"replace", "level", "fast", "max", "chunk-size", "threads", "quiet", "verbose", "stats", "bytes",
+               "no-predict"}},
   };
   return table;
 }

@@ -138,6 +138,8 @@ const Command kCommands[] = {
      "previous members: on an error or a signal it is cut back; after a crash, readers skip\n"
      "the unfinished end (with a warning) and the next add removes it.\n"
      "  --chunk-size  as for pack: chunks are shared only if cut alike (default 4096)\n"
+     "  --no-predict  as for pack: quantized tensors not predicted from a float member\n"
+     "                (old or new; --max also predicts every type's scales)\n"
      "  -v            also the stream table of what was added\n"
      "examples:\n"
      "  sgz pack model-BF16.gguf -o zoo.sgz\n"
@@ -247,7 +249,7 @@ int Main(int argc, char** argv) {
       ("full", "whole arrays and strings (info)")
       ("bytes", "exact sizes instead of K/M/G")
       ("replace", "add: replace members of the same name")
-      ("no-predict", "pack: store quantized tensors as themselves, not predicted from a float parent")
+      ("no-predict", "pack, add: store quantized tensors as themselves, not predicted from a float parent")
       ("parent", "pack: the member parents of predicted tensors are taken from", cxxopts::value<std::string>())
       ("imatrix", "pack: the importance matrix member used for predicted scales", cxxopts::value<std::string>())
       ("V,version", "print the version")

@@ -254,7 +254,10 @@ Status PackMember(InputStream* in, const std::string& name, const PackOptions& o
   const unsigned threads = ResolveThreads(options.threads);
   // Declared before the pipeline: items point into it (group pieces), and the
   // pipeline's destructor waits for work still running on them.
-  const bool predict = refs != nullptr && options.predict && writer.minor() >= kPredictSinceMinor;
+  // A new archive's header declares 2.3 before any chunk; an add rewrites
+  // the header at its end.
+  const bool predict =
+      refs != nullptr && options.predict && (writer.minor() >= kPredictSinceMinor || writer.appending());
   std::vector<PlanRegion> regions =
       PlanRegions(layout, options.chunk_size, /*group=*/dedup == nullptr, predict ? &manifest : nullptr, options);
   // The parent and importance chunks' decoded bytes, for the workers

@@ -159,9 +159,20 @@ Status AppendMembers(const std::vector<MemberInput>& inputs, const PackOptions& 
   *total = PackStats();
   ArchiveWriter writer(sink, total, header, offset);
   const uint64_t chunks_before = manifest->chunks.size();
+  // Predicted members read earlier ones only: those they read go first.
+  std::vector<size_t> order(inputs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (refs != nullptr && options.predict) {
+    SGZ_ASSIGN_OR_RETURN(order, PredictionOrder(inputs, options));
+  }
+  std::vector<MemberInput> ordered;
+  for (size_t i : order) ordered.push_back(inputs[i]);
   // The result holds several files: every new member gets its record.
+  std::vector<PackStats> written;
   SGZ_RETURN_IF_ERROR(
-      PackEach(inputs, nullptr, options, &writer, manifest, dedup, refs, /*records=*/true, total, members));
+      PackEach(ordered, nullptr, options, &writer, manifest, dedup, refs, /*records=*/true, total, &written));
+  members->assign(inputs.size(), PackStats());
+  for (size_t k = 0; k < order.size(); ++k) (*members)[order[k]] = std::move(written[k]);
   SGZ_RETURN_IF_ERROR(FinishArchive(*manifest, MetaLevel(options), &writer));
   total->archive_size = writer.offset();
   total->chunks = manifest->chunks.size() - chunks_before;

@@ -54,7 +54,10 @@ class MetaReferences;
 // against a candidate of `refs` when that is smaller; refs may be null),
 // then a plain manifest
 // of all chunks and of the kept files followed by the new ones, and a
-// footer. *minor: the minor version that footer declares (at least
+// footer. With options.predict and `refs`, quantized tensors of the new
+// members are predicted from float members old and new (transform 4; the
+// minor becomes 2.3), the new members in PredictionOrder.
+// *minor: the minor version that footer declares (at least
 // header.minor); the caller makes the header agree. *total: the members
 // written (archive_size: the archive's new end; chunks: chunks written).
 Status AppendMembers(const std::vector<MemberInput>& inputs, const PackOptions& options, const FileHeader& header,
