@@ -207,4 +207,58 @@ check damaged-importance-stream 2 sh -c '"$1" unpack - zoo/esrgan-zoo-Q4_K_M-ima
 [ ! -e "$T/qis" ] && ok || fail "damaged importance chunk through a pipe: partial output left"
 check damaged-importance-other 0 "$SGZ" unpack "$T/badimp.sgz" zoo/esrgan-zoo-Q4_K_M.gguf -o "$T/q4"
 same "Q4_K_M beside a damaged importance chunk" "$ZOO/esrgan-zoo-Q4_K_M.gguf" "$T/q4"
+
+# Hostile importance parameters of the first chunk with IMPORTANCE: each
+# refused with a named error and no output, random access and pipe alike.
+patch_imp() {
+  /usr/bin/python3 - "$T/max.sgz" "$T/hostile.sgz" "$1" <<'PY'
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+at, index, transforms, found = 16, 0, [], None
+manifest = struct.unpack_from("<Q", data, len(data) - 40)[0]
+while at < manifest:
+    if data[at:at + 4] == b"SGZR":
+        at += 20 + struct.unpack_from("<I", data, at + 8)[0]
+        continue
+    count = data[at + 5]
+    transforms.append(data[at + 4])
+    params = at + 24 + 12 * count
+    if found is None and data[at + 4] == 4 and data[params + 3] == 3:
+        found = (index, params)
+    at += 24 + 12 * count + sum(struct.unpack_from("<I", data, at + 24 + 12 * k + 8)[0] for k in range(count))
+    index += 1
+index, params = found
+kind = sys.argv[3]
+if kind == "imp-later":
+    struct.pack_into("<I", data, params + 12, index)
+elif kind == "imp-transform":  # an earlier chunk that is a copy or predicted
+    struct.pack_into("<I", data, params + 12, max(i for i in range(index) if transforms[i] not in (0, 1)))
+elif kind == "imp-offset":
+    struct.pack_into("<I", data, params + 16, 0xFFFFFFF0)
+elif kind == "row-length":
+    struct.pack_into("<I", data, params + 24, 0)
+elif kind == "first-column":
+    struct.pack_into("<I", data, params + 28, struct.unpack_from("<I", data, params + 24)[0])
+open(sys.argv[2], "wb").write(data)
+PY
+}
+for kind in imp-later imp-transform imp-offset row-length first-column; do
+  patch_imp "$kind"
+  case $kind in
+    imp-later) want="importance chunk [0-9]* does not precede it" ;;
+    imp-transform) want="importance chunk [0-9]* has transform [234] (0 or 1 only)" ;;
+    imp-offset) want="importance needs [0-9]* bytes at offset 4294967280" ;;
+    row-length) want="prediction row length 0 is no positive multiple of 256" ;;
+    first-column) want="prediction first column [0-9]* is not a block's column of a row of" ;;
+  esac
+  rm -f "$T/h"
+  check "hostile-$kind" 2 "$SGZ" unpack "$T/hostile.sgz" zoo/esrgan-zoo-Q4_K_M-imatrix.gguf -o "$T/h"
+  grep -q "file 'zoo/esrgan-zoo-Q4_K_M-imatrix.gguf', tensor '[^']*'): .*$want" "$T/err" && ok ||
+    fail "hostile $kind: message" "$T/err"
+  [ ! -e "$T/h" ] && ok || fail "hostile $kind: partial output left"
+  check "hostile-$kind-stream" 2 sh -c '"$1" unpack - zoo/esrgan-zoo-Q4_K_M-imatrix.gguf -o "$2" < "$3"' sh "$SGZ" \
+    "$T/h" "$T/hostile.sgz"
+  grep -q "$want" "$T/err" && ok || fail "hostile $kind through a pipe: message" "$T/err"
+  [ ! -e "$T/h" ] && ok || fail "hostile $kind through a pipe: partial output left"
+done
 finish
