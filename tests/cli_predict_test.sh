@@ -146,6 +146,12 @@ while IFS= read -r f; do
   run "$SGZ" unpack "$T/max.sgz" "$name" -c
   same "--max unpack $name alone" "$f" "$T/out"
 done < <(find "$ZOO" -type f | sort)
+# One tensor predicted with importance: its chunk, its parent's and the
+# importance chunk, nothing else.
+check cat-max-stats 0 "$SGZ" cat "$T/max.sgz" zoo/esrgan-zoo-Q4_K_M-imatrix.gguf blk.1.ffn_down.weight -o "$T/ti" --stats
+grep -q "decoded 3 of" "$T/err" && ok || fail "cat of a tensor predicted with importance: not 3 chunks" "$T/err"
+run "$SGZ" cat "$T/zoo.sgz" zoo/esrgan-zoo-Q4_K_M-imatrix.gguf blk.1.ffn_down.weight -c
+same "cat of a tensor predicted with importance" "$T/out" "$T/ti"
 # The default preset searches no K type's scales: Q4_K_M's are stored.
 grep -q "^zoo/esrgan-zoo-Q4_K_M.gguf .* stored$" "$T/stats" && ok || fail "default: Q4_K_M scales not stored" "$T/stats"
 
