@@ -38,8 +38,9 @@ struct PredictChoiceInput {
 // Encodes data[0, size) at `level` as the smallest of the candidates tried:
 // with SCALES (when the preset allows the type) the first rounding and
 // importance under which a sample of the chunk's blocks all match the
-// quantizer (else the one with the fewest misses, then also without
-// SCALES); without SCALES otherwise; and transform 1 (or 0, small chunks)
+// quantizer (else the one with the fewest misses), the other roundings
+// too when the whole chunk misses scales, and then also without SCALES;
+// without SCALES otherwise; and transform 1 (or 0, small chunks)
 // when the prediction leaves more than a quarter of the bytes. *tally
 // (added to) counts the blocks of a chunk kept predicted and their hits.
 // REQUIRES: PredictsType(in.type), base.row_length > 0 when importance is
