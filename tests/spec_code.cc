@@ -165,17 +165,28 @@ Sample PredictParamsSample() {
   PredictParams p;
   p.rounding = static_cast<FpRounding>(s.Next(1));
   p.parent_type = static_cast<uint32_t>(s.Next(1));
+  p.flags = kPredictScales | kPredictImportance;  // every field present
   p.parent_chunk = static_cast<uint32_t>(s.Next(4));
   p.parent_offset = static_cast<uint32_t>(s.Next(4));
+  p.importance_chunk = static_cast<uint32_t>(s.Next(4));
+  p.importance_offset = static_cast<uint32_t>(s.Next(4));
+  p.counts_bits = static_cast<uint32_t>(s.Next(4));
+  p.row_length = static_cast<uint32_t>(s.Next(4));
+  p.first_column = static_cast<uint32_t>(s.Next(4));
   Sample out;
   EncodePredictParams(p, &out.bytes);
-  out.length = kPredictParamBytes;
+  out.length = kPredictParamBytesImportance;
   out.scope.fields = {{"version", Bytes("\x01")},
                       {"rounding", Int(static_cast<uint64_t>(p.rounding))},
                       SGZ_FIELD(p, parent_type),
-                      {"(reserved)", Zero()},
+                      {"flags", Int(p.flags)},
                       SGZ_FIELD(p, parent_chunk),
-                      SGZ_FIELD(p, parent_offset)};
+                      SGZ_FIELD(p, parent_offset),
+                      SGZ_FIELD(p, importance_chunk),
+                      SGZ_FIELD(p, importance_offset),
+                      {"counts", Int(p.counts_bits)},
+                      SGZ_FIELD(p, row_length),
+                      SGZ_FIELD(p, first_column)};
   return out;
 }
 

@@ -247,9 +247,17 @@ struct PackFileOptions {
   // shape) in an earlier member is stored as its difference from the quants
   // predicted from the parent (format 2.3).
   bool predict = true;
+  // With predict: the K types' block scales predicted too, by re-running
+  // their scale search on the parent (with an importance matrix member of
+  // the archive where that matches); smaller, slower to read. Scales whose
+  // search is a formula (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0) are always predicted.
+  bool predict_scales = false;
+  std::string parent;   // not empty: the member every parent is taken from
+  std::string imatrix;  // not empty: the member importance is taken from
   ProgressCallback progress;              // optional
 
-  // Presets: level 1 everywhere (fastest), level 19 everywhere (smallest).
+  // Presets: level 1 everywhere (fastest), level 19 everywhere and every
+  // predicted tensor's scales predicted too (smallest).
   static PackFileOptions Fast();
   static PackFileOptions Max();
 };
@@ -261,6 +269,13 @@ struct PackedMember {
   uint64_t stored_size = 0;  // its chunks' bytes (the whole archive for a one-file pack)
   // Its original bytes written as copies of earlier chunks (stored once).
   uint64_t shared_size = 0;
+  // Blocks of its quantized tensors stored as predicted (format 2.3); of
+  // those, the blocks whose scales were predicted, whose scales the
+  // prediction hit, and whose quants it hit.
+  uint64_t predicted_blocks = 0;
+  uint64_t scale_blocks = 0;
+  uint64_t scales_hit = 0;
+  uint64_t quants_hit = 0;
   bool gguf = false;
   std::string notice;        // why it was packed as opaque bytes, or empty
 };

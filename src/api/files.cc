@@ -90,6 +90,10 @@ internal::PackOptions internal::api::ToInternal(const PackFileOptions& options, 
   internal.chunk_size = options.chunk_size;
   internal.threads = options.threads;
   internal.predict = options.predict;
+  internal.predict_preset =
+      options.predict_scales ? internal::PredictPreset::kMax : internal::PredictPreset::kDefault;
+  internal.parent_member = options.parent;
+  internal.imatrix_member = options.imatrix;
   if (options.progress) {
     internal.progress = [&options, total_size](uint64_t done, uint64_t written) {
       Progress p;
@@ -111,6 +115,7 @@ PackFileOptions PackFileOptions::Fast() {
 PackFileOptions PackFileOptions::Max() {
   PackFileOptions o;
   o.level = o.meta_level = kMaxPresetLevel;
+  o.predict_scales = true;
   return o;
 }
 

@@ -204,6 +204,10 @@ Error PackFiles(const std::vector<std::string>& inputs, const std::string& out, 
         m.original_size = stats[i].original_size;
         m.stored_size = stats[i].archive_size;
         m.shared_size = stats[i].shared_bytes;
+        m.predicted_blocks = stats[i].predicted_blocks;
+        m.scale_blocks = stats[i].scale_blocks;
+        m.scales_hit = stats[i].scales_hit;
+        m.quants_hit = stats[i].quants_hit;
         m.gguf = stats[i].gguf;
         m.notice = stats[i].notice;
         summary->members.push_back(std::move(m));

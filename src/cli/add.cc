@@ -22,6 +22,7 @@ int CmdAdd(const Args& r, const Common& c, const std::vector<std::string>& args)
   options.pack.chunk_size = r["chunk-size"].as<uint64_t>() * 1024;
   options.pack.threads = c.threads;
   options.replace = r.count("replace") > 0;
+  options.pack.predict = r.count("no-predict") == 0;
   Error e = ValidatePackOptions(options.pack);
   if (!e.ok()) return Usage(e.message());
   ProgressLine progress(c, "adding");

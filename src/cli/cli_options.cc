@@ -21,13 +21,14 @@ struct CommandOptions {
 const std::vector<CommandOptions>& Accepted() {
   static const std::vector<CommandOptions> table = {
       {"pack", {"output", "stdout", "level", "fast", "max", "chunk-size", "threads", "force", "keep", "quiet", "verbose", "stats", "bytes",
-                "no-predict"}},
+                "no-predict", "parent", "imatrix"}},
       {"unpack", {"output", "stdout", "directory", "threads", "force", "keep", "quiet", "verbose", "stats"}},
       {"cat", {"output", "stdout", "range", "threads", "force", "quiet", "verbose", "stats"}},
       {"ls", {"json", "quiet", "verbose", "bytes"}},
       {"info", {"json", "quiet", "verbose", "full", "bytes"}},
       {"verify", {"against", "json", "threads", "force", "quiet", "verbose", "bytes"}},
-      {"add", {"replace", "level", "fast", "max", "chunk-size", "threads", "quiet", "verbose", "stats", "bytes"}},
+      {"add", {"replace", "level", "fast", "max", "chunk-size", "threads", "quiet", "verbose", "stats", "bytes",
+               "no-predict"}},
   };
   return table;
 }
@@ -91,6 +92,7 @@ const std::vector<OptionInfo>& Options() {
       {"version", 'V', nullptr},    {"help", 'h', nullptr},    {"full", 0, nullptr},
       {"bytes", 0, nullptr},        {"directory", 'C', "DIR"},  {"replace", 0, nullptr},
       {"no-predict", 0, nullptr},
+      {"parent", 0, "MEMBER"},      {"imatrix", 0, "MEMBER"},
   };
   return table;
 }

@@ -40,7 +40,10 @@ const Command kCommands[] = {
      "                (-l 22 is as small as --max within 0.01%, and 3x slower)\n"
      "  --chunk-size  original KiB per chunk (default 4096)\n"
      "  --no-predict  several members: store quantized and F16 tensors as themselves, not as\n"
-     "                the difference from their prediction from a float parent (format 2.3)\n"
+     "                the difference from their prediction from a float parent (format 2.3);\n"
+     "                --max also predicts every type's block scales (slower to unpack)\n"
+     "  --parent M    several members: take every parent from member M\n"
+     "  --imatrix M   several members: take importance (--max) from member M\n"
      "  --stats       per-stream original and stored bytes\n"
      "  -k/--keep     accepted and ignored: sgz never deletes its input\n"
      "  -v            also time, speed and the stream table\n"
@@ -135,6 +138,8 @@ const Command kCommands[] = {
      "previous members: on an error or a signal it is cut back; after a crash, readers skip\n"
      "the unfinished end (with a warning) and the next add removes it.\n"
      "  --chunk-size  as for pack: chunks are shared only if cut alike (default 4096)\n"
+     "  --no-predict  as for pack: quantized tensors not predicted from a float member\n"
+     "                (old or new; --max also predicts every type's scales)\n"
      "  -v            also the stream table of what was added\n"
      "examples:\n"
      "  sgz pack model-BF16.gguf -o zoo.sgz\n"
@@ -244,7 +249,9 @@ int Main(int argc, char** argv) {
       ("full", "whole arrays and strings (info)")
       ("bytes", "exact sizes instead of K/M/G")
       ("replace", "add: replace members of the same name")
-      ("no-predict", "pack: store quantized tensors as themselves, not predicted from a float parent")
+      ("no-predict", "pack, add: store quantized tensors as themselves, not predicted from a float parent")
+      ("parent", "pack: the member parents of predicted tensors are taken from", cxxopts::value<std::string>())
+      ("imatrix", "pack: the importance matrix member used for predicted scales", cxxopts::value<std::string>())
       ("V,version", "print the version")
       ("h,help", "print help")
       ("args", "", cxxopts::value<std::vector<std::string>>());

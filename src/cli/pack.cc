@@ -37,6 +37,11 @@ int CmdPack(const Args& r, const Common& c, const std::vector<std::string>& args
   options.threads = c.threads;
   options.overwrite = c.force;
   options.predict = r.count("no-predict") == 0;
+  if (r.count("parent")) options.parent = r["parent"].as<std::string>();
+  if (r.count("imatrix")) options.imatrix = r["imatrix"].as<std::string>();
+  if (!options.predict && (!options.parent.empty() || !options.imatrix.empty())) {
+    return Usage("--parent and --imatrix choose what prediction reads: not with --no-predict");
+  }
   Error e = ValidatePackOptions(options);
   if (!e.ok()) return Usage(e.message());
   ProgressLine progress(c, "packing");
@@ -70,8 +75,22 @@ int CmdPack(const Args& r, const Common& c, const std::vector<std::string>& args
   }
   // With -c stdout carries the archive: nothing else may go there.
   if (r.count("stats") || c.verbose) {
-    PrintStreams(out == "-" ? stderr : stdout, summary.streams, summary.original_size, summary.archive_size,
-                 r.count("bytes") > 0);
+    FILE* to = out == "-" ? stderr : stdout;
+    PrintStreams(to, summary.streams, summary.original_size, summary.archive_size, r.count("bytes") > 0);
+    // What the prediction (format 2.3) hit, per member that has any.
+    bool heading = false;
+    for (const PackedMember& m : summary.members) {
+      if (m.predicted_blocks == 0) continue;
+      if (!heading) {
+        fprintf(to, "%-40s %10s %10s %8s %8s %10s\n", "predicted member", "stored", "blocks", "scales", "quants",
+                "scales by");
+        heading = true;
+      }
+      const double b = static_cast<double>(m.predicted_blocks);
+      fprintf(to, "%-40s %10" PRIu64 " %10" PRIu64 " %7.2f%% %7.2f%% %10s\n", m.name.c_str(), m.stored_size,
+              m.predicted_blocks, m.scale_blocks == 0 ? 0.0 : 100.0 * m.scales_hit / m.scale_blocks,
+              100.0 * m.quants_hit / b, m.scale_blocks == m.predicted_blocks ? "search" : m.scale_blocks == 0 ? "stored" : "both");
+    }
   }
   return kExitOk;
 }

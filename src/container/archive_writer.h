@@ -50,6 +50,9 @@ class ArchiveWriter {
   Status Release(uint16_t minor);
 
   uint16_t minor() const { return header_.minor; }
+  // Appending to an archive: its header is rewritten at the end with the
+  // minor the chunks need.
+  bool appending() const { return appending_; }
   // The archive's size so far (the next byte's offset).
   uint64_t offset() const { return offset_; }
   // Stream totals go to *stats from now on (one member's).

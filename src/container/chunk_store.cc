@@ -35,7 +35,8 @@ struct BatchItem {
   const uint8_t* stored = nullptr;
   size_t stored_size = 0;
   std::vector<uint8_t> decoded;
-  DecodedChunk reference;  // of a referencing chunk (transform 3)
+  DecodedChunk reference;  // of a referencing chunk (transform 3), the parent of a predicted one
+  DecodedChunk importance;  // of a predicted chunk with IMPORTANCE
   Status failure;  // with a damage handler: why the chunk failed its checks
   const std::vector<uint8_t>& result() const { return cached ? *cached : decoded; }
 };
@@ -90,13 +91,14 @@ Status ChunkStore::ReadArchive(uint32_t index, uint64_t offset, uint64_t n, std:
 }
 
 Status ChunkStore::DecodeStored(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out,
-                                const std::vector<uint8_t>* reference) const {
-  Status s = DecodeStoredUnnamed(index, stored, n, out, reference);
+                                const std::vector<uint8_t>* reference, const std::vector<uint8_t>* importance) const {
+  Status s = DecodeStoredUnnamed(index, stored, n, out, reference, importance);
   return s.ok() ? s : s.WithContext(DescribeChunk(index));
 }
 
 Status ChunkStore::DecodeStoredUnnamed(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out,
-                                       const std::vector<uint8_t>* reference) const {
+                                       const std::vector<uint8_t>* reference,
+                                       const std::vector<uint8_t>* importance) const {
   const ChunkEntry& e = manifest_.chunks[index];
   ChunkHeader h;
   size_t needed;
@@ -110,7 +112,7 @@ Status ChunkStore::DecodeStoredUnnamed(uint32_t index, const uint8_t* stored, si
     s = Status::Corruption("stream sizes add up to " + Num(needed + h.PayloadSize()) + " bytes, chunk has " +
                            Num(e.stored_size));
   }
-  if (s.ok()) s = DecodeChunkPayload(h, stored + needed, n - needed, out, reference);
+  if (s.ok()) s = DecodeChunkPayload(h, stored + needed, n - needed, out, reference, importance);
   if (!s.ok()) return s;
   ++chunks_decoded_;
   return Status::Ok();
@@ -137,10 +139,11 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
       [this, &damaged](BatchItem& item) {
         if (item.cached || !item.failure.ok()) return Status::Ok();
         const std::vector<uint8_t>* ref = item.reference.get();
-        if (!damaged) return DecodeStored(item.index, item.stored, item.stored_size, &item.decoded, ref);
+        const std::vector<uint8_t>* imp = item.importance.get();
+        if (!damaged) return DecodeStored(item.index, item.stored, item.stored_size, &item.decoded, ref, imp);
         // Reported in the chunk's turn, by the consumer, so that damage and
         // good bytes reach the caller in file order.
-        item.failure = DecodeStoredUnnamed(item.index, item.stored, item.stored_size, &item.decoded, ref);
+        item.failure = DecodeStoredUnnamed(item.index, item.stored, item.stored_size, &item.decoded, ref, imp);
         return Status::Ok();
       },
       [&](BatchItem& item) {
@@ -161,6 +164,7 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
         item.cached.reset();
         item.run.reset();
         item.reference.reset();
+        item.importance.reset();
         return Status::Ok();
       });
   std::vector<std::shared_ptr<Run>> runs;
@@ -200,16 +204,25 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
     if (e.transform == Transform::kReference || e.transform == Transform::kPredict) {
       // Read and decoded here, on the caller's thread, one level deep (the
       // manifest checked that the reference decodes alone; a predicted
-      // chunk's parent is checked here, its index being in its payload).
-      uint32_t other = e.type;
-      Status s = e.transform == Transform::kPredict ? PredictParent(item->index, item->stored, item->stored_size, &other)
-                                                    : Status::Ok();
+      // chunk's parent and importance chunk are checked here, their indices
+      // being in its payload).
+      PredictSources sources;
+      sources.chunks[0] = e.type;
+      Status s = e.transform == Transform::kPredict
+                     ? PredictSourcesFor(item->index, item->stored, item->stored_size, &sources)
+                     : Status::Ok();
+      uint32_t other = sources.chunks[0];
+      const char* role = e.transform == Transform::kPredict ? "its parent chunk " : "its reference chunk ";
       if (s.ok()) {
         s = e.transform == Transform::kPredict ? Parent(other, &item->reference) : Reference(other, &item->reference);
       }
+      if (s.ok() && sources.count > 1) {
+        other = sources.chunks[1];
+        role = "its importance chunk ";
+        s = Parent(other, &item->importance);
+      }
       if (!s.ok()) {
-        s = s.WithContext(std::string(e.transform == Transform::kPredict ? "its parent chunk " : "its reference chunk ") +
-                          Num(other));
+        s = s.WithContext(role + Num(other));
         // The reference's damage is this chunk's too (it cannot be decoded).
         if (!damaged || (s.code() != ErrorCode::kCorrupt && s.code() != ErrorCode::kChecksumMismatch)) {
           return s.WithContext(DescribeChunk(item->index));
@@ -222,19 +235,22 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
   return pipeline.Finish();
 }
 
-Status ChunkStore::PredictParent(uint32_t index, const uint8_t* stored, size_t n, uint32_t* parent) const {
+Status ChunkStore::PredictSourcesFor(uint32_t index, const uint8_t* stored, size_t n, PredictSources* out) const {
   ChunkHeader h;
   size_t needed;
   SGZ_RETURN_IF_ERROR(ChunkHeader::DecodeFrom(stored, n, header_.version(), &h, &needed));
   if (needed > n) return Status::Corruption("header longer than the chunk");
-  SGZ_RETURN_IF_ERROR(PredictParentOf(h, stored + needed, n - needed, parent));
+  SGZ_RETURN_IF_ERROR(PredictSourcesOf(h, stored + needed, n - needed, out));
   const std::vector<ChunkEntry>& chunks = manifest_.chunks;
-  // As a reference: backwards, and to a chunk that decodes alone.
-  if (*parent >= index) return Status::Corruption("parent chunk " + Num(*parent) + " does not precede it");
-  const Transform t = chunks[*parent].transform;
-  if (t != Transform::kNone && t != Transform::kSplit) {
-    return Status::Corruption("parent chunk " + Num(*parent) + " has transform " + Num(static_cast<uint8_t>(t)) +
-                              " (0 or 1 only)");
+  for (int k = 0; k < out->count; ++k) {
+    const uint32_t c = out->chunks[k];
+    const char* what = k == 0 ? "parent chunk " : "importance chunk ";
+    // As a reference: backwards, and to a chunk that decodes alone.
+    if (c >= index) return Status::Corruption(what + Num(c) + " does not precede it");
+    const Transform t = chunks[c].transform;
+    if (t != Transform::kNone && t != Transform::kSplit) {
+      return Status::Corruption(what + Num(c) + " has transform " + Num(static_cast<uint8_t>(t)) + " (0 or 1 only)");
+    }
   }
   return Status::Ok();
 }

@@ -19,6 +19,8 @@
 
 namespace sgz::internal {
 
+struct PredictSources;
+
 struct ChunkStoreOptions {
   // Bytes read from the end of the archive at open (the whole archive when
   // smaller): the footer and, when it fits, the manifest in one read.
@@ -157,22 +159,26 @@ class ChunkStore {
   // errors are named after chunk `index`.
   Status ReadArchive(uint32_t index, uint64_t offset, uint64_t n, std::vector<uint8_t>* buf, uint64_t* base);
   // Checks stored chunk bytes against the manifest and decodes them
-  // (`reference`: the decoded reference of a referencing chunk). Thread-safe.
+  // (`reference`: the decoded reference of a referencing chunk, or the
+  // parent of a predicted one; `importance`: a predicted chunk's importance
+  // chunk). Thread-safe.
   Status DecodeStored(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out,
-                      const std::vector<uint8_t>* reference) const;
+                      const std::vector<uint8_t>* reference, const std::vector<uint8_t>* importance = nullptr) const;
   // The same, with errors not yet named after the chunk.
   Status DecodeStoredUnnamed(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out,
-                             const std::vector<uint8_t>* reference) const;
+                             const std::vector<uint8_t>* reference,
+                             const std::vector<uint8_t>* importance = nullptr) const;
   // The decoded bytes of chunk `index`, the reference of a referencing chunk
   // (transform 3): from the cache, else read, decoded and put in the cache.
   // REQUIRES: chunk `index` is neither a copy nor referencing.
   Status Reference(uint32_t index, DecodedChunk* out);
-  // Reference() for the parent of a predicted chunk, kept in parents_.
+  // Reference() for the parent (or importance chunk) of a predicted chunk,
+  // kept in parents_.
   Status Parent(uint32_t index, DecodedChunk* out);
-  // The parent chunk of predicted chunk `index` (transform 4) from its
-  // stored bytes stored[0, n): its parameter stream, checked against the
-  // chunk table (earlier, transform 0 or 1).
-  Status PredictParent(uint32_t index, const uint8_t* stored, size_t n, uint32_t* parent) const;
+  // The parent chunk and importance chunk of predicted chunk `index`
+  // (transform 4) from its stored bytes stored[0, n): its parameter stream,
+  // checked against the chunk table (earlier, transform 0 or 1).
+  Status PredictSourcesFor(uint32_t index, const uint8_t* stored, size_t n, PredictSources* out) const;
 
   ChunkStoreOptions options_;
   std::unique_ptr<ByteSource> source_;

@@ -71,12 +71,17 @@ Status StreamChunkLog::Read(uint32_t index, std::vector<uint8_t>* out) {
     s = Read(h.type, &reference);
     if (s.ok()) s = DecodeChunkPayload(h, stored.data() + needed, stored.size() - needed, out, &reference);
   } else if (s.ok() && h.transform == Transform::kPredict) {
-    // Decoded from its parent, read first (checked when met: transform 0 or 1).
-    std::vector<uint8_t> stored(buf_), parent;
-    uint32_t p = 0;
-    s = PredictParentOf(h, stored.data() + needed, stored.size() - needed, &p);
-    if (s.ok()) s = Read(p, &parent);
-    if (s.ok()) s = DecodeChunkPayload(h, stored.data() + needed, stored.size() - needed, out, &parent);
+    // Decoded from its parent and importance chunk, read first (checked
+    // when met: transform 0 or 1).
+    std::vector<uint8_t> stored(buf_), parent, importance;
+    PredictSources p;
+    s = PredictSourcesOf(h, stored.data() + needed, stored.size() - needed, &p);
+    if (s.ok()) s = Read(p.chunks[0], &parent);
+    if (s.ok() && p.count > 1) s = Read(p.chunks[1], &importance);
+    if (s.ok()) {
+      s = DecodeChunkPayload(h, stored.data() + needed, stored.size() - needed, out, &parent,
+                             p.count > 1 ? &importance : nullptr);
+    }
   } else if (s.ok()) {
     s = DecodeChunkPayload(h, buf_.data() + needed, buf_.size() - needed, out);
   }

@@ -207,7 +207,11 @@ Status ChunkHeader::DecodeFrom(const uint8_t* p, size_t n, FormatVersion version
     }
     s.raw_size = LoadU32LE(d + 4);
     s.stored_size = LoadU32LE(d + 8);
-    if (s.raw_size != sizes[i]) {
+    // The parameter stream is 12 bytes, or 32 with importance (its flags,
+    // checked when it is read, say which).
+    const bool params_with_importance =
+        out->transform == Transform::kPredict && i == 0 && s.raw_size == kPredictParamBytesImportance;
+    if (s.raw_size != sizes[i] && !params_with_importance) {
       return Status::Corruption("stream " + Num(i) + ": raw size " + Num(s.raw_size) + ", expected " + Num(sizes[i]));
     }
     if (s.stored_size > MaxStoredSize(s.raw_size)) {
@@ -219,7 +223,7 @@ Status ChunkHeader::DecodeFrom(const uint8_t* p, size_t n, FormatVersion version
 }
 
 Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t n, std::vector<uint8_t>* out,
-                          const std::vector<uint8_t>* reference) {
+                          const std::vector<uint8_t>* reference, const std::vector<uint8_t>* importance) {
   if (n != h.PayloadSize()) {
     return Status::Corruption("payload of " + Num(n) + " bytes, streams need " + Num(h.PayloadSize()));
   }
@@ -236,7 +240,7 @@ Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t
     return Status::Ok();
   }
   thread_local std::vector<uint8_t> split;
-  const uint64_t split_size = h.original_size + (h.transform == Transform::kPredict ? kPredictParamBytes : 0);
+  const uint64_t split_size = h.original_size + (h.transform == Transform::kPredict ? h.streams[0].raw_size : 0);
   if (split.size() < split_size) split.resize(split_size);
   uint64_t dst = 0;
   for (size_t i = 0; i < h.streams.size(); ++i) {
@@ -249,7 +253,7 @@ Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t
   out->resize(h.original_size);
   if (h.transform == Transform::kPredict) {
     if (reference == nullptr) return Status::Corruption("decoded without its parent chunk");
-    SGZ_RETURN_IF_ERROR(JoinPredicted(h.type, split.data(), h.original_size, *reference, out->data()));
+    SGZ_RETURN_IF_ERROR(JoinPredicted(h, split.data(), *reference, importance, out->data()));
     if (!ChecksumMatches(Xxh3(out->data(), out->size()), h.checksum)) {
       return Status::ChecksumMismatch("decoded bytes do not match the chunk checksum");
     }

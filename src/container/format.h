@@ -135,9 +135,13 @@ Status ExpectedStreams(uint8_t transform, uint32_t type, uint64_t original_size,
 // (n == h.PayloadSize()), joins them into *out and checks the checksum.
 // A referencing chunk (transform 3) is decoded against `reference`, the
 // decoded bytes of chunk h.type (Corruption without them); other chunks
-// ignore it. Thread-safe. Errors carry no chunk name; callers add it.
+// ignore it. A predicted chunk (transform 4) is decoded from `reference`,
+// its parent chunk's decoded bytes, and `importance`, its importance chunk's
+// (with IMPORTANCE; Corruption without them). Thread-safe. Errors carry no
+// chunk name; callers add it.
 Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t n, std::vector<uint8_t>* out,
-                          const std::vector<uint8_t>* reference = nullptr);
+                          const std::vector<uint8_t>* reference = nullptr,
+                          const std::vector<uint8_t>* importance = nullptr);
 
 // ---- Manifest.
 struct ChunkEntry {

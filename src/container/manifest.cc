@@ -222,9 +222,12 @@ Status DecodeChunkEntry(const uint8_t* p, uint32_t index, FormatVersion version,
   }
   // No stream is stored larger than its raw size (1.0 did not check it here;
   // its chunks were still rejected when decoded).
-  if (IsV2(version) && c->stored_size > header + c->original_size) {
+  // A predicted chunk's parameter stream (at most 32 bytes) is not part of
+  // original_size.
+  const uint64_t params = c->transform == Transform::kPredict ? 32 : 0;
+  if (IsV2(version) && c->stored_size > header + c->original_size + params) {
     return ManifestError(cw + ": stored size " + Num(c->stored_size) + " exceeds its header and original size (" +
-                         Num(header + c->original_size) + ")");
+                         Num(header + c->original_size + params) + ")");
   }
   // A copy chunk is its header alone (no streams).
   if (c->transform == Transform::kCopy && c->stored_size != header) {

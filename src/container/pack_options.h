@@ -16,6 +16,17 @@
 
 namespace sgz::internal {
 
+// How far the writer predicts quantized tensors (container/predict_choice.h).
+enum class PredictPreset : uint8_t {
+  // Quants predicted from the stored scales; scales predicted only for the
+  // types whose scale is a formula of the block (Q4_0, Q4_1, Q5_0, Q5_1,
+  // Q8_0), so that decoding never runs a scale search.
+  kDefault = 0,
+  // Scales predicted for every type (the K types' searches run when
+  // decoding), with an archive's importance matrix where it makes them match.
+  kMax = 1,
+};
+
 // Levels chosen by measurement on the corpus (BENCHMARKS.md): for tensor
 // streams zstd level 1 compresses as well as or better than level 3 and is
 // faster; GGUF metadata (vocabularies) gains from a higher level and is small.
@@ -36,6 +47,12 @@ struct PackOptions {
   // and shape) is in an earlier member is stored as the difference from the
   // quants predicted from it (transform 4, format 2.3).
   bool predict = true;
+  // How far (container/predict_choice.h): kMax also predicts the K types'
+  // scales, with an importance matrix of the archive where that matches.
+  PredictPreset predict_preset = PredictPreset::kDefault;
+  // Not empty: parents only from this member, importance only from that.
+  std::string parent_member;
+  std::string imatrix_member;
   // Called on the caller's thread after each chunk is written, with the input
   // bytes consumed and archive bytes written so far.
   std::function<void(uint64_t in, uint64_t out)> progress;
@@ -50,6 +67,13 @@ struct PackStats {
   std::map<std::string, StreamTotals> streams;  // by stream name ("Q4_K.qs")
   // Original bytes written as copies of earlier chunks (several members).
   uint64_t shared_bytes = 0;
+  // Blocks of predicted chunks (transform 4), and of those the blocks whose
+  // scales were predicted (SCALES), whose scales the prediction hit and
+  // whose quants it hit.
+  uint64_t predicted_blocks = 0;
+  uint64_t scale_blocks = 0;
+  uint64_t scales_hit = 0;
+  uint64_t quants_hit = 0;
 };
 
 // One input of a many-member archive, opened when its turn comes (so that

@@ -4,6 +4,7 @@
 
 #include "common/checksum.h"
 #include "common/coding.h"
+#include "container/predict_block.h"
 #include "streams/codec.h"
 #include "streams/ggml_types.h"
 #include "streams/transform.h"
@@ -14,76 +15,7 @@ namespace {
 constexpr uint8_t kParamsVersion = 1;
 constexpr uint32_t kF32 = 0, kF16 = 1, kBf16 = 30;
 
-// The quant bytes of one block of a predicted type: what PredictQuants
-// rewrites, and so what the residual XORs.
-struct QuantBytes {
-  uint32_t begin, size;
-};
-
-bool QuantRange(uint32_t type, QuantBytes* q) {
-  switch (type) {
-    case 1:  // F16: the value, predicted as the parent's rounded to half
-      *q = {0, 2};
-      return true;
-    case 2:  // Q4_0: d, qs[16]
-      *q = {2, 16};
-      return true;
-    case 3:  // Q4_1: d, m, qs[16]
-      *q = {4, 16};
-      return true;
-    case 6:  // Q5_0: d, qh[4], qs[16]
-      *q = {2, 20};
-      return true;
-    case 7:  // Q5_1: d, m, qh[4], qs[16]
-      *q = {4, 20};
-      return true;
-    case 8:  // Q8_0: d, qs[32]
-      *q = {2, 32};
-      return true;
-    case 10:  // Q2_K: scales[16], qs[64], d, dmin
-      *q = {16, 64};
-      return true;
-    case 11:  // Q3_K: hmask[32], qs[64], scales[12], d
-      *q = {0, 96};
-      return true;
-    case 12:  // Q4_K: d, dmin, scales[12], qs[128]
-      *q = {16, 128};
-      return true;
-    case 13:  // Q5_K: d, dmin, scales[12], qh[32], qs[128]
-      *q = {16, 160};
-      return true;
-    case 14:  // Q6_K: ql[128], qh[64], scales[16], d
-      *q = {0, 192};
-      return true;
-    default:
-      return false;
-  }
-}
-
 std::string Num(uint64_t v) { return std::to_string(v); }
-
-// XORs the prediction of blocks[0, n_blocks) from `values` into their quant
-// bytes: residual -> original, original -> residual.
-void XorPrediction(const GgmlType& t, const QuantBytes& q, const float* values, uint64_t n_blocks, FpRounding rounding,
-                   uint8_t* blocks) {
-  if (t.id == kF16) {
-    for (uint64_t i = 0; i < n_blocks; ++i) {
-      const uint16_t h = FloatToHalf(values[i]);
-      blocks[2 * i] ^= static_cast<uint8_t>(h);
-      blocks[2 * i + 1] ^= static_cast<uint8_t>(h >> 8);
-    }
-    return;
-  }
-  thread_local std::vector<uint8_t> pred;
-  const uint64_t bytes = n_blocks * t.block_bytes;
-  pred.assign(blocks, blocks + bytes);
-  PredictQuantsNoSearch(t.id, values, static_cast<int64_t>(n_blocks * t.block_weights), rounding, pred.data());
-  for (uint64_t b = 0; b < n_blocks; ++b) {
-    uint8_t* dst = blocks + b * t.block_bytes + q.begin;
-    const uint8_t* p = pred.data() + b * t.block_bytes + q.begin;
-    for (uint32_t i = 0; i < q.size; ++i) dst[i] ^= p[i];
-  }
-}
 
 }  // namespace
 
@@ -91,6 +23,10 @@ bool PredictsType(uint32_t type) {
   QuantBytes q;
   return QuantRange(type, &q) && (type == kF16 || CanQuantize(type));
 }
+
+bool PredictsScales(uint32_t type) { return type != kF16 && PredictsType(type); }
+
+bool PredictsWithImportance(uint32_t type) { return type >= 10 && type <= 14; }  // Q2_K..Q6_K
 
 bool IsFloatParentType(uint32_t type) { return type == kF32 || type == kF16 || type == kBf16; }
 
@@ -100,50 +36,113 @@ void EncodePredictParams(const PredictParams& params, std::string* dst) {
   dst->push_back(static_cast<char>(kParamsVersion));
   dst->push_back(static_cast<char>(params.rounding));
   dst->push_back(static_cast<char>(params.parent_type));
-  dst->push_back(0);
+  dst->push_back(static_cast<char>(params.flags));
   PutU32(dst, params.parent_chunk);
   PutU32(dst, params.parent_offset);
+  if (params.importance()) {
+    PutU32(dst, params.importance_chunk);
+    PutU32(dst, params.importance_offset);
+    PutU32(dst, params.counts_bits);
+    PutU32(dst, params.row_length);
+    PutU32(dst, params.first_column);
+  }
 }
 
-Status DecodePredictParams(const uint8_t* p, uint64_t n, PredictParams* out) {
-  if (n != kPredictParamBytes) return Status::Corruption("prediction parameters of " + Num(n) + " bytes");
+Status DecodePredictParams(uint32_t type, const uint8_t* p, uint64_t n, PredictParams* out) {
+  if (n != kPredictParamBytes && n != kPredictParamBytesImportance) {
+    return Status::Corruption("prediction parameters of " + Num(n) + " bytes");
+  }
   if (p[0] != kParamsVersion) return Status::Corruption("prediction parameters of version " + Num(p[0]));
   if (p[1] > static_cast<uint8_t>(FpRounding::kFmaNoAssert)) {
     return Status::Corruption("prediction rounding " + Num(p[1]) + " unknown");
   }
   if (!IsFloatParentType(p[2])) return Status::Corruption("prediction parent type " + Num(p[2]) + " is no float type");
-  if (p[3] != 0) return Status::Corruption("prediction parameters: reserved byte set");
+  const uint8_t flags = p[3];
+  if ((flags & ~(kPredictScales | kPredictImportance)) != 0) {
+    return Status::Corruption("prediction flags " + Num(flags) + ": unknown bits set");
+  }
+  if (flags != 0 && !PredictsScales(type)) {
+    return Status::Corruption("prediction flags " + Num(flags) + " on a chunk of type " + GgmlTypeName(type) +
+                              " (F16 predicts no scales)");
+  }
+  const bool importance = (flags & kPredictImportance) != 0;
+  if (importance && ((flags & kPredictScales) == 0 || !PredictsWithImportance(type))) {
+    return Status::Corruption("prediction flag IMPORTANCE without SCALES or on type " + GgmlTypeName(type) +
+                              " (K types only)");
+  }
+  if (n != (importance ? kPredictParamBytesImportance : kPredictParamBytes)) {
+    return Status::Corruption("prediction parameters of " + Num(n) + " bytes, flags " + Num(flags) + " need " +
+                              Num(importance ? kPredictParamBytesImportance : kPredictParamBytes));
+  }
   out->rounding = static_cast<FpRounding>(p[1]);
   out->parent_type = p[2];
+  out->flags = flags;
   out->parent_chunk = LoadU32LE(p + 4);
   out->parent_offset = LoadU32LE(p + 8);
+  out->importance_chunk = out->importance_offset = out->counts_bits = out->row_length = out->first_column = 0;
+  if (importance) {
+    out->importance_chunk = LoadU32LE(p + 12);
+    out->importance_offset = LoadU32LE(p + 16);
+    out->counts_bits = LoadU32LE(p + 20);
+    out->row_length = LoadU32LE(p + 24);
+    out->first_column = LoadU32LE(p + 28);
+    const uint32_t bw = FindGgmlType(type)->block_weights;
+    if (out->row_length == 0 || out->row_length % bw != 0) {
+      return Status::Corruption("prediction row length " + Num(out->row_length) + " is no positive multiple of " +
+                                Num(bw));
+    }
+    if (out->first_column >= out->row_length || out->first_column % bw != 0) {
+      return Status::Corruption("prediction first column " + Num(out->first_column) +
+                                " is not a block's column of a row of " + Num(out->row_length));
+    }
+  }
   return Status::Ok();
 }
 
-Status PredictParentOf(const ChunkHeader& h, const uint8_t* payload, uint64_t n, uint32_t* parent) {
+Status PredictSourcesOf(const ChunkHeader& h, const uint8_t* payload, uint64_t n, PredictSources* out) {
   if (h.transform != Transform::kPredict || h.streams.empty() || h.streams[0].codec != Codec::kStored ||
       n < h.streams[0].stored_size) {
     return Status::Corruption("predicted chunk without its parameter stream");
   }
   PredictParams params;
-  SGZ_RETURN_IF_ERROR(DecodePredictParams(payload, h.streams[0].stored_size, &params));
-  *parent = params.parent_chunk;
+  SGZ_RETURN_IF_ERROR(DecodePredictParams(h.type, payload, h.streams[0].stored_size, &params));
+  out->chunks[0] = params.parent_chunk;
+  out->chunks[1] = params.importance_chunk;
+  out->count = params.importance() ? 2 : 1;
+  return Status::Ok();
+}
+
+Status PredictParentOf(const ChunkHeader& h, const uint8_t* payload, uint64_t n, uint32_t* parent) {
+  PredictSources s;
+  SGZ_RETURN_IF_ERROR(PredictSourcesOf(h, payload, n, &s));
+  *parent = s.chunks[0];
+  return Status::Ok();
+}
+
+Status ImportanceRow(const PredictParams& params, const std::vector<uint8_t>& imp, std::vector<float>* out) {
+  const uint64_t need = uint64_t{params.row_length} * 4;
+  if (params.importance_offset > imp.size() || imp.size() - params.importance_offset < need) {
+    return Status::Corruption("importance needs " + Num(need) + " bytes at offset " + Num(params.importance_offset) +
+                              ", importance chunk " + Num(params.importance_chunk) + " has " + Num(imp.size()));
+  }
+  thread_local std::vector<float> sums;
+  sums.resize(params.row_length);
+  WidenToFloat(kF32, imp.data() + params.importance_offset, params.row_length, sums.data());
+  float counts;
+  std::memcpy(&counts, &params.counts_bits, 4);
+  out->resize(params.row_length);
+  ImatrixImportance(sums.data(), &counts, params.row_length, 1, out->data());
   return Status::Ok();
 }
 
 void EncodePredictChunk(const uint8_t* data, uint64_t size, uint32_t type, const PredictParams& params,
-                        const uint8_t* parent, uint64_t parent_size, int level, EncodedChunk* out) {
+                        const float* values, const float* importance, int level, EncodedChunk* out,
+                        PredictTally* tally) {
   const GgmlType& t = *FindGgmlType(type);
-  QuantBytes q;
-  QuantRange(type, &q);
   const uint64_t n_blocks = size / t.block_bytes;
   thread_local std::vector<uint8_t> residual, split;
-  thread_local std::vector<float> values;
   residual.assign(data, data + size);
-  values.resize(n_blocks * t.block_weights);
-  (void)parent_size;
-  WidenToFloat(params.parent_type, parent + params.parent_offset, static_cast<int64_t>(values.size()), values.data());
-  XorPrediction(t, q, values.data(), n_blocks, params.rounding, residual.data());
+  ApplyPrediction(type, params, values, importance, n_blocks, PredictDirection::kEncode, residual.data(), tally);
   split.resize(size);
   SplitStreams(Transform::kSplit, &t, residual.data(), size, split.data());
 
@@ -155,7 +154,7 @@ void EncodePredictChunk(const uint8_t* data, uint64_t size, uint32_t type, const
   header.streams.clear();
   out->payload.clear();
   EncodePredictParams(params, &out->payload);
-  header.streams.push_back({Codec::kStored, kPredictParamBytes, kPredictParamBytes});
+  header.streams.push_back({Codec::kStored, static_cast<uint32_t>(params.bytes()), static_cast<uint32_t>(params.bytes())});
   uint64_t pos = 0;
   for (uint64_t n : StreamSizes(Transform::kSplit, &t, size)) {
     const size_t before = out->payload.size();
@@ -167,26 +166,31 @@ void EncodePredictChunk(const uint8_t* data, uint64_t size, uint32_t type, const
   header.EncodeTo(&out->head);
 }
 
-Status JoinPredicted(uint32_t type, const uint8_t* split, uint64_t original_size, const std::vector<uint8_t>& parent,
-                     uint8_t* out) {
+Status JoinPredicted(const ChunkHeader& h, const uint8_t* split, const std::vector<uint8_t>& parent,
+                     const std::vector<uint8_t>* importance, uint8_t* out) {
+  const uint64_t param_bytes = h.streams[0].raw_size;
   PredictParams params;
-  SGZ_RETURN_IF_ERROR(DecodePredictParams(split, kPredictParamBytes, &params));
-  const GgmlType& t = *FindGgmlType(type);
-  QuantBytes q;
-  QuantRange(type, &q);
-  const uint64_t n_blocks = original_size / t.block_bytes;
+  SGZ_RETURN_IF_ERROR(DecodePredictParams(h.type, split, param_bytes, &params));
+  const GgmlType& t = *FindGgmlType(h.type);
+  const uint64_t n_blocks = h.original_size / t.block_bytes;
   const uint64_t need = n_blocks * t.block_weights * FloatBytes(params.parent_type);
   if (params.parent_offset > parent.size() || parent.size() - params.parent_offset < need) {
     return Status::Corruption("prediction needs " + Num(need) + " parent bytes at offset " +
                               Num(params.parent_offset) + ", parent chunk " + Num(params.parent_chunk) + " has " +
                               Num(parent.size()));
   }
-  JoinStreams(Transform::kSplit, &t, split + kPredictParamBytes, original_size, out);
+  thread_local std::vector<float> imp;
+  if (params.importance()) {
+    if (importance == nullptr) return Status::Corruption("decoded without its importance chunk");
+    SGZ_RETURN_IF_ERROR(ImportanceRow(params, *importance, &imp));
+  }
+  JoinStreams(Transform::kSplit, &t, split + param_bytes, h.original_size, out);
   thread_local std::vector<float> values;
   values.resize(n_blocks * t.block_weights);
   WidenToFloat(params.parent_type, parent.data() + params.parent_offset, static_cast<int64_t>(values.size()),
                values.data());
-  XorPrediction(t, q, values.data(), n_blocks, params.rounding, out);
+  ApplyPrediction(h.type, params, values.data(), params.importance() ? imp.data() : nullptr, n_blocks,
+                  PredictDirection::kDecode, out);
   return Status::Ok();
 }
 

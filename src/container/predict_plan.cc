@@ -45,9 +45,64 @@ std::vector<ParentPiece> PiecesFrom(const Manifest& manifest, const FileEntry& f
   return pieces;
 }
 
+// The chunk of file `f` holding its bytes [begin, begin + n) whole, resolved
+// to a copy's target, when that chunk has transform 0 or 1: *chunk and the
+// offset there.
+bool ChunkHolding(const Manifest& manifest, const FileEntry& f, uint64_t begin, uint64_t n, uint32_t* chunk,
+                  uint32_t* offset) {
+  uint64_t start = 0;
+  for (uint32_t c : f.chunks) {
+    const ChunkEntry& e = manifest.chunks[c];
+    const uint64_t stop = start + e.original_size;
+    if (begin >= start && begin < stop) {
+      if (begin + n > stop) return false;
+      const uint32_t resolved = e.transform == Transform::kCopy ? e.type : c;
+      const Transform rt = manifest.chunks[resolved].transform;
+      if (rt != Transform::kNone && rt != Transform::kSplit) return false;
+      *chunk = resolved;
+      *offset = static_cast<uint32_t>(begin - start);
+      return true;
+    }
+    start = stop;
+  }
+  return false;
+}
+
+const TensorEntry* FindTensor(const FileEntry& f, const std::string& name) {
+  for (const TensorEntry& te : f.tensors) {
+    if (te.name == name) return &te;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
-std::vector<ParentPiece> PlanParentPieces(const Manifest& manifest, const GgufTensor& t) {
+std::vector<ImportancePiece> PlanImportance(const Manifest& manifest, const GgufTensor& t,
+                                            const std::string& imatrix_member) {
+  std::vector<ImportancePiece> out;
+  // One row of importance serves every row of the tensor: 2-D tensors only
+  // (an expert tensor's rows would need the importance of their expert).
+  if (!PredictsWithImportance(t.type) || t.ne[2] != 1 || t.ne[3] != 1 || t.ne[0] <= 0) return out;
+  for (const FileEntry& f : manifest.files) {
+    if (f.kind != EntryKind::kGguf || (!imatrix_member.empty() && f.name != imatrix_member)) continue;
+    const TensorEntry* sums = FindTensor(f, t.name + ".in_sum2");
+    const TensorEntry* counts = FindTensor(f, t.name + ".counts");
+    if (sums == nullptr || counts == nullptr || sums->type != 0 || counts->type != 0 || sums->ne[0] != t.ne[0] ||
+        sums->ne[1] != 1 || sums->ne[2] != 1 || sums->ne[3] != 1 || sums->size != static_cast<uint64_t>(t.ne[0]) * 4 ||
+        counts->size != 4) {
+      continue;
+    }
+    ImportancePiece p;
+    if (ChunkHolding(manifest, f, sums->offset, sums->size, &p.chunk, &p.offset) &&
+        ChunkHolding(manifest, f, counts->offset, 4, &p.counts_chunk, &p.counts_offset)) {
+      out.push_back(p);
+    }
+  }
+  return out;
+}
+
+std::vector<ParentPiece> PlanParentPieces(const Manifest& manifest, const GgufTensor& t,
+                                          const std::string& parent_member) {
   if (!PredictsType(t.type)) return {};
   const GgmlType& gt = *FindGgmlType(t.type);
   uint64_t n = 1;
@@ -56,7 +111,7 @@ std::vector<ParentPiece> PlanParentPieces(const Manifest& manifest, const GgufTe
   // The candidates, best first; the first whose chunks allow it is the parent.
   std::vector<std::pair<const FileEntry*, const TensorEntry*>> candidates;
   for (const FileEntry& f : manifest.files) {
-    if (f.kind != EntryKind::kGguf) continue;
+    if (f.kind != EntryKind::kGguf || (!parent_member.empty() && f.name != parent_member)) continue;
     for (const TensorEntry& te : f.tensors) {
       // Not from its own type: an identical tensor is a copy already.
       if (te.name != t.name || !IsFloatParentType(te.type) || te.type == t.type || te.size != n * FloatBytes(te.type)) {

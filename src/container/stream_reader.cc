@@ -226,15 +226,20 @@ class Walker {
     in_->Consume(needed);
     SGZ_RETURN_IF_ERROR(ReadExact(in_, h.PayloadSize(), cw, &item->payload));
     if (h.transform == Transform::kPredict) {
-      // The parent rules (as a reference's), from the parameter stream.
-      uint32_t t = 0;
-      Status s = PredictParentOf(h, item->payload.data(), item->payload.size(), &t);
+      // The parent rules (as a reference's), from the parameter stream, for
+      // the parent and the importance chunk.
+      PredictSources sources;
+      Status s = PredictSourcesOf(h, item->payload.data(), item->payload.size(), &sources);
       if (!s.ok()) return s.WithContext(cw);
-      // As ChunkStore::PredictParent words them.
-      if (t >= seen_.size()) return Status::Corruption(cw + ": parent chunk " + Num(t) + " does not precede it");
-      if (seen_[t].transform != Transform::kNone && seen_[t].transform != Transform::kSplit) {
-        return Status::Corruption(cw + ": parent chunk " + Num(t) + " has transform " +
-                                  Num(static_cast<uint8_t>(seen_[t].transform)) + " (0 or 1 only)");
+      for (int k = 0; k < sources.count; ++k) {
+        // As ChunkStore::PredictSourcesFor words them.
+        const uint32_t t = sources.chunks[k];
+        const std::string what = k == 0 ? ": parent chunk " : ": importance chunk ";
+        if (t >= seen_.size()) return Status::Corruption(cw + what + Num(t) + " does not precede it");
+        if (seen_[t].transform != Transform::kNone && seen_[t].transform != Transform::kSplit) {
+          return Status::Corruption(cw + what + Num(t) + " has transform " +
+                                    Num(static_cast<uint8_t>(seen_[t].transform)) + " (0 or 1 only)");
+        }
       }
     }
     seen_.push_back({offset, needed + h.PayloadSize(), h.original_size, h.checksum, h.transform, h.type});
@@ -266,12 +271,17 @@ class Walker {
       if (s.ok()) s = DecodeChunkPayload(h, item->payload.data(), item->payload.size(), &item->decoded, &reference);
       if (!s.ok()) return s.WithContext(item->name);
     } else if (h.transform == Transform::kPredict) {
-      // Likewise: its parent (transform 0 or 1, checked when met) is noted.
-      std::vector<uint8_t> parent;
-      uint32_t p = 0;
-      Status s = PredictParentOf(h, item->payload.data(), item->payload.size(), &p);
-      if (s.ok()) s = log_->Read(p, &parent);
-      if (s.ok()) s = DecodeChunkPayload(h, item->payload.data(), item->payload.size(), &item->decoded, &parent);
+      // Likewise: its parent and importance chunk (transform 0 or 1, checked
+      // when met) are noted.
+      std::vector<uint8_t> parent, importance;
+      PredictSources p;
+      Status s = PredictSourcesOf(h, item->payload.data(), item->payload.size(), &p);
+      if (s.ok()) s = log_->Read(p.chunks[0], &parent);
+      if (s.ok() && p.count > 1) s = log_->Read(p.chunks[1], &importance);
+      if (s.ok()) {
+        s = DecodeChunkPayload(h, item->payload.data(), item->payload.size(), &item->decoded, &parent,
+                               p.count > 1 ? &importance : nullptr);
+      }
       if (!s.ok()) return s.WithContext(item->name);
     }
     if (m.out.readback != nullptr) {

@@ -9,6 +9,7 @@
 
 #include "container/archive_writer.h"
 #include "container/chunk_dedup.h"
+#include "container/member_order.h"
 #include "container/member_record.h"
 #include "container/meta_reference.h"
 #include "container/pack_member.h"
@@ -48,6 +49,10 @@ Status PackEach(const std::vector<MemberInput>& inputs, std::unique_ptr<InputStr
     m.archive_size = writer->offset() - offset_before;  // its chunks' stored bytes
     total->original_size += m.original_size;
     total->shared_bytes += m.shared_bytes;
+    total->predicted_blocks += m.predicted_blocks;
+    total->scale_blocks += m.scale_blocks;
+    total->scales_hit += m.scales_hit;
+    total->quants_hit += m.quants_hit;
     for (const auto& [stream, t] : m.streams) {
       total->streams[stream].raw += t.raw;
       total->streams[stream].stored += t.stored;
@@ -101,16 +106,26 @@ Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& op
   }
   *total = PackStats();
   Manifest manifest;
-  // The header's minor as far as the first input tells (past the first MiB
-  // it is written so; PackFiles' inputs are files by path, all with
-  // attributes, so all need the same).
-  SGZ_ASSIGN_OR_RETURN(std::unique_ptr<InputStream> first, inputs[0].open());
-  FileHeader header;
-  header.minor = MinorVersionNeeded(first->attributes());
-  if (inputs.size() > 1) header.minor = std::max(header.minor, kMembersSinceMinor);  // section MEMB
   // Metadata coded against another member's (transform 3) needs 2.2, and
   // the header is written before that is known.
   const bool share_metadata = options.metadata_references && inputs.size() > 1 && TwoOrMoreGgufInputs(inputs);
+  // Predicted members read earlier ones only: those they read go first.
+  std::vector<size_t> order(inputs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (share_metadata && options.predict) {
+    SGZ_ASSIGN_OR_RETURN(order, PredictionOrder(inputs, options));
+  } else if (!options.parent_member.empty() || !options.imatrix_member.empty()) {
+    return Status::InvalidArgument("--parent and --imatrix need prediction: two GGUF inputs or more");
+  }
+  std::vector<MemberInput> ordered;
+  for (size_t i : order) ordered.push_back(inputs[i]);
+  // The header's minor as far as the first input tells (past the first MiB
+  // it is written so; PackFiles' inputs are files by path, all with
+  // attributes, so all need the same).
+  SGZ_ASSIGN_OR_RETURN(std::unique_ptr<InputStream> first, ordered[0].open());
+  FileHeader header;
+  header.minor = MinorVersionNeeded(first->attributes());
+  if (inputs.size() > 1) header.minor = std::max(header.minor, kMembersSinceMinor);  // section MEMB
   if (share_metadata) header.minor = std::max(header.minor, kReferenceSinceMinor);
   // Quantized members predicted from a float member (transform 4) need 2.3.
   if (share_metadata && options.predict) header.minor = std::max(header.minor, kPredictSinceMinor);
@@ -125,8 +140,12 @@ Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& op
           [d = dedup.get()](uint32_t index, std::vector<uint8_t>* out) { return d->Decoded(index, out); });
     }
   }
-  SGZ_RETURN_IF_ERROR(PackEach(inputs, std::move(first), options, &writer, &manifest, dedup.get(), refs.get(),
-                               /*records=*/inputs.size() > 1, total, members));
+  std::vector<PackStats> written;
+  SGZ_RETURN_IF_ERROR(PackEach(ordered, std::move(first), options, &writer, &manifest, dedup.get(), refs.get(),
+                               /*records=*/inputs.size() > 1, total, &written));
+  // (*members)[i] is inputs[i]'s, whatever the writing order.
+  members->assign(inputs.size(), PackStats());
+  for (size_t k = 0; k < order.size(); ++k) (*members)[order[k]] = std::move(written[k]);
   SGZ_RETURN_IF_ERROR(FinishArchive(manifest, MetaLevel(options), &writer));
   total->archive_size = writer.offset();
   total->chunks = manifest.chunks.size();
@@ -140,9 +159,20 @@ Status AppendMembers(const std::vector<MemberInput>& inputs, const PackOptions& 
   *total = PackStats();
   ArchiveWriter writer(sink, total, header, offset);
   const uint64_t chunks_before = manifest->chunks.size();
+  // Predicted members read earlier ones only: those they read go first.
+  std::vector<size_t> order(inputs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (refs != nullptr && options.predict) {
+    SGZ_ASSIGN_OR_RETURN(order, PredictionOrder(inputs, options));
+  }
+  std::vector<MemberInput> ordered;
+  for (size_t i : order) ordered.push_back(inputs[i]);
   // The result holds several files: every new member gets its record.
+  std::vector<PackStats> written;
   SGZ_RETURN_IF_ERROR(
-      PackEach(inputs, nullptr, options, &writer, manifest, dedup, refs, /*records=*/true, total, members));
+      PackEach(ordered, nullptr, options, &writer, manifest, dedup, refs, /*records=*/true, total, &written));
+  members->assign(inputs.size(), PackStats());
+  for (size_t k = 0; k < order.size(); ++k) (*members)[order[k]] = std::move(written[k]);
   SGZ_RETURN_IF_ERROR(FinishArchive(*manifest, MetaLevel(options), &writer));
   total->archive_size = writer.offset();
   total->chunks = manifest->chunks.size() - chunks_before;

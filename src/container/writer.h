@@ -35,8 +35,11 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
 // identical chunks; with metadata_references and two inputs or more that
 // begin as GGUF, the archive is 2.2 and metadata may be coded against an
 // earlier member's (`open` is then called twice: once to look at the first
-// bytes). One input is written exactly as Pack writes it. *total: the whole archive;
-// (*members)[i]: member i (archive_size: its chunks' stored bytes).
+// bytes). With predict as well, the archive is 2.3, quantized tensors may be
+// predicted from earlier members (transform 4), and the inputs are written
+// in PredictionOrder (container/member_order.h: parents and importance
+// matrices first; `open` is called once more). One input is written exactly as Pack writes it. *total: the whole archive;
+// (*members)[i]: inputs[i] (archive_size: its chunks' stored bytes).
 Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& options, ByteSink* sink,
                    PackStats* total, std::vector<PackStats>* members);
 
@@ -51,7 +54,10 @@ class MetaReferences;
 // against a candidate of `refs` when that is smaller; refs may be null),
 // then a plain manifest
 // of all chunks and of the kept files followed by the new ones, and a
-// footer. *minor: the minor version that footer declares (at least
+// footer. With options.predict and `refs`, quantized tensors of the new
+// members are predicted from float members old and new (transform 4; the
+// minor becomes 2.3), the new members in PredictionOrder.
+// *minor: the minor version that footer declares (at least
 // header.minor); the caller makes the header agree. *total: the members
 // written (archive_size: the archive's new end; chunks: chunks written).
 Status AppendMembers(const std::vector<MemberInput>& inputs, const PackOptions& options, const FileHeader& header,
