@@ -19,6 +19,8 @@
 
 namespace sgz::internal {
 
+struct PendingParent;  // chunk_store.cc
+
 struct ChunkStoreOptions {
   // Bytes read from the end of the archive at open (the whole archive when
   // smaller): the footer and, when it fits, the manifest in one read.
@@ -167,8 +169,10 @@ class ChunkStore {
   // (transform 3): from the cache, else read, decoded and put in the cache.
   // REQUIRES: chunk `index` is neither a copy nor referencing.
   Status Reference(uint32_t index, DecodedChunk* out);
-  // Reference() for the parent of a predicted chunk, kept in parents_.
-  Status Parent(uint32_t index, DecodedChunk* out);
+  // ReadChunks' way to the parent chunk `index`: *out from a cache, else
+  // *pending holds its stored bytes (read here, decoded by the first worker
+  // that needs it; kept when it is that parent already).
+  Status PendingParentOf(uint32_t index, DecodedChunk* out, std::shared_ptr<PendingParent>* pending);
   // The parent chunk of predicted chunk `index` (transform 4) from its
   // stored bytes stored[0, n): its parameter stream, checked against the
   // chunk table (earlier, transform 0 or 1).
