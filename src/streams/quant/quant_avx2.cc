@@ -149,7 +149,9 @@ void ScaleMin8(int rounding, int n, int nmax, float rmin, float rdelta, int nste
   avx2::ScaleMin8(rounding, n, nmax, rmin, rdelta, nstep, use_mad, b);
 }
 
-const Kernels kAvx2 = {"avx2", RoundGroups, Trunc32, RoundQ8, WidenBf16, WidenF16, ToHalf, ScaleMin8};
+void Symmetric8(int rounding, int n, int nmax, SymmetricBatch* b) { avx2::Symmetric8(rounding, n, nmax, b); }
+
+const Kernels kAvx2 = {"avx2", RoundGroups, Trunc32, RoundQ8, WidenBf16, WidenF16, ToHalf, ScaleMin8, Symmetric8};
 
 }  // namespace
 

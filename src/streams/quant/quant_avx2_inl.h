@@ -41,8 +41,9 @@ inline void LowBytes8(__m256i v, uint8_t* out) {
   std::memcpy(out + 4, &hi, 4);
 }
 
-// The vector scale-and-min search (search_avx2.cc).
+// The vector searches (search_avx2.cc).
 void ScaleMin8(int rounding, int n, int nmax, float rmin, float rdelta, int nstep, bool use_mad, ScaleMinBatch* b);
+void Symmetric8(int rounding, int n, int nmax, SymmetricBatch* b);
 
 }  // namespace sgz::internal::quant::avx2
 

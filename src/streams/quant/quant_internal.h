@@ -110,6 +110,16 @@ float SearchScaleMin(int n, int nmax, const float* x, const float* weights, uint
 template <class Fp>
 float SearchPositive(int n, int nmax, const float* x, uint8_t* L, const float* weights);
 
+// SearchScaleMin / SearchSymmetric of 8 groups whose values, weights and
+// quants lie at fixed strides (group g: x + g*x_stride, ...), on the active
+// kernels (quant_simd.h): results equal 8 calls of the portable search.
+template <class Fp>
+void SearchScaleMin8(int n, int nmax, const float* x, int x_stride, const float* weights, int w_stride, uint8_t* L,
+                     int l_stride, float* scales, float* neg_mins, float rmin, float rdelta, int nstep, bool use_mad);
+template <class Fp>
+void SearchSymmetric8(int n, int nmax, const float* x, int x_stride, const float* weights, int w_stride, int8_t* L,
+                      float* scales);
+
 }  // namespace sgz::internal::quant
 
 #endif  // SGZ_STREAMS_QUANT_QUANT_INTERNAL_H_

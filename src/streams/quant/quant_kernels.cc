@@ -66,7 +66,21 @@ void ScaleMin8(int rounding, int n, int nmax, float rmin, float rdelta, int nste
   }
 }
 
-const Kernels kPortable = {"portable", RoundGroups, Trunc32, RoundQ8, WidenBf16, WidenF16, ToHalf, ScaleMin8};
+template <class Fp>
+void Symmetric8With(int n, int nmax, SymmetricBatch* b) {
+  for (int g = 0; g < 8; ++g) b->scale[g] = SearchSymmetric<Fp>(n, nmax, b->x[g], b->L[g], b->weights[g]);
+}
+
+void Symmetric8(int rounding, int n, int nmax, SymmetricBatch* b) {
+  switch (static_cast<FpRounding>(rounding)) {
+    case FpRounding::kFma: Symmetric8With<Fused>(n, nmax, b); return;
+    case FpRounding::kFmaNoAssert: Symmetric8With<FusedNoAssert>(n, nmax, b); return;
+    default: Symmetric8With<Plain>(n, nmax, b); return;
+  }
+}
+
+const Kernels kPortable = {"portable", RoundGroups, Trunc32, RoundQ8,   WidenBf16,
+                           WidenF16,   ToHalf,      ScaleMin8, Symmetric8};
 
 std::atomic<bool> force_portable{false};
 
@@ -87,5 +101,43 @@ const Kernels& ActiveKernels() {
 }
 
 void ForcePortableKernels(bool portable) { force_portable.store(portable, std::memory_order_relaxed); }
+
+template <class Fp>
+void SearchScaleMin8(int n, int nmax, const float* x, int x_stride, const float* weights, int w_stride, uint8_t* L,
+                     int l_stride, float* scales, float* neg_mins, float rmin, float rdelta, int nstep, bool use_mad) {
+  ScaleMinBatch batch;
+  for (int g = 0; g < 8; ++g) {
+    batch.x[g] = x + g * x_stride;
+    batch.weights[g] = weights + g * w_stride;
+    batch.L[g] = L + g * l_stride;
+  }
+  ActiveKernels().scale_min8(static_cast<int>(Fp::kRounding), n, nmax, rmin, rdelta, nstep, use_mad, &batch);
+  for (int g = 0; g < 8; ++g) {
+    scales[g] = batch.scale[g];
+    neg_mins[g] = batch.neg_min[g];
+  }
+}
+
+template <class Fp>
+void SearchSymmetric8(int n, int nmax, const float* x, int x_stride, const float* weights, int w_stride, int8_t* L,
+                      float* scales) {
+  SymmetricBatch batch;
+  for (int g = 0; g < 8; ++g) {
+    batch.x[g] = x + g * x_stride;
+    batch.weights[g] = weights ? weights + g * w_stride : nullptr;
+    batch.L[g] = L + g * n;
+  }
+  ActiveKernels().symmetric8(static_cast<int>(Fp::kRounding), n, nmax, &batch);
+  for (int g = 0; g < 8; ++g) scales[g] = batch.scale[g];
+}
+
+#define SGZ_INSTANTIATE_BATCHES(Fp)                                                                                \
+  template void SearchScaleMin8<Fp>(int, int, const float*, int, const float*, int, uint8_t*, int, float*, float*, \
+                                    float, float, int, bool);                                                      \
+  template void SearchSymmetric8<Fp>(int, int, const float*, int, const float*, int, int8_t*, float*);
+SGZ_INSTANTIATE_BATCHES(Plain)
+SGZ_INSTANTIATE_BATCHES(Fused)
+SGZ_INSTANTIATE_BATCHES(FusedNoAssert)
+#undef SGZ_INSTANTIATE_BATCHES
 
 }  // namespace sgz::internal::quant

@@ -43,6 +43,15 @@ struct ScaleMinBatch {
   float neg_min[8];
 };
 
+// The search of ggml's make_qx_quants (SearchSymmetric) for 8 groups of n
+// values at once; weights[g] may be null (x*x) but then for every g.
+struct SymmetricBatch {
+  const float* x[8];
+  const float* weights[8];
+  int8_t* L[8];
+  float scale[8];
+};
+
 struct Kernels {
   const char* name;
   // For each group g in [0, groups) with d[g] != 0 and i in [0, len):
@@ -64,6 +73,8 @@ struct Kernels {
   // nstep, use_mad; weights never null. rounding: the FpRounding.
   void (*scale_min8)(int rounding, int n, int nmax, float rmin, float rdelta, int nstep, bool use_mad,
                      ScaleMinBatch* batch);
+  // SearchSymmetric<rounding> for 8 groups of n (<= 32) values, one nmax.
+  void (*symmetric8)(int rounding, int n, int nmax, SymmetricBatch* batch);
 };
 
 // The portable table, the best the CPU runs, and the one in use (the best,
