@@ -14,11 +14,16 @@
 
 namespace sgz::internal::quant::avx2 {
 
-// MagicToInt(v + kRoundMagic) per lane.
-inline __m256i NearestInt8(__m256 v) {
-  const __m256i bits = _mm256_castps_si256(_mm256_add_ps(v, _mm256_set1_ps(kRoundMagic)));
-  return _mm256_sub_epi32(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x00400000));
+// MagicToInt of each lane's biased value (NaN: 0).
+inline __m256i MagicToInt8(__m256 biased) {
+  const __m256i bits = _mm256_castps_si256(biased);
+  const __m256i v =
+      _mm256_sub_epi32(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x00400000));
+  return _mm256_andnot_si256(_mm256_castps_si256(_mm256_cmp_ps(biased, biased, _CMP_UNORD_Q)), v);
 }
+
+// MagicToInt(v + kRoundMagic) per lane.
+inline __m256i NearestInt8(__m256 v) { return MagicToInt8(_mm256_add_ps(v, _mm256_set1_ps(kRoundMagic))); }
 
 // TruncToInt per lane: cvttps gives INT_MIN for NaN and out of range; the
 // portable answers are 0 for NaN and INT_MAX from 2^31 up.

@@ -20,10 +20,14 @@ constexpr float kGroupMaxEps = 1e-15f;
 // integer (ties to even) in the low mantissa bits.
 constexpr float kRoundMagic = 12582912.f;
 
+// A NaN gives 0 (the canonical quiet NaN's answer) whatever its payload:
+// which of two NaN operands an addition returns depends on the order the
+// compiler put them in, so the payload is no answer one build can promise
+// another (ggml asserts instead).
 inline int MagicToInt(float biased) {
   uint32_t bits;
   std::memcpy(&bits, &biased, sizeof(bits));
-  return static_cast<int>(bits & 0x007fffffu) - 0x00400000;
+  return biased != biased ? 0 : static_cast<int>(bits & 0x007fffffu) - 0x00400000;
 }
 
 // a * b + c, once rounded (fused) or twice. Only ever called where a

@@ -18,9 +18,7 @@ struct V {
   }
   static __m256i RoundProduct(__m256 a, __m256 b) {
     const __m256 magic = _mm256_set1_ps(kRoundMagic);
-    const __m256 v = kFusedRound ? _mm256_fmadd_ps(a, b, magic) : _mm256_add_ps(_mm256_mul_ps(a, b), magic);
-    const __m256i bits = _mm256_castps_si256(v);
-    return _mm256_sub_epi32(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x00400000));
+    return MagicToInt8(kFusedRound ? _mm256_fmadd_ps(a, b, magic) : _mm256_add_ps(_mm256_mul_ps(a, b), magic));
   }
 };
 
