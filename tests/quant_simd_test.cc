@@ -110,6 +110,32 @@ TEST(QuantSimd, LegacyRoundingAsPortable) {
   }
 }
 
+TEST(QuantSimd, LegacyReductionsAsPortable) {
+  REQUIRE_VECTOR_KERNELS();
+  std::mt19937 rng(7);
+  const float picks[] = {0.f, -0.f, 1.f, -1.f, 3.402823466e+38f, -3.402823466e+38f,
+                         std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                         std::numeric_limits<float>::quiet_NaN()};
+  for (int trial = 0; trial < 50000; ++trial) {
+    std::vector<float> x = NastyValues(rng, 32, trial % 3 == 0 ? 16 : 4);
+    // Few distinct values, so that ties between magnitudes and zeros of both
+    // signs come up often.
+    if (trial % 2) {
+      for (float& v : x) v = picks[rng() % (trial % 4 == 1 ? 4 : 9)];
+    }
+    float a_amax, b_amax, a_min, a_max, b_min, b_max;
+    ASSERT_EQ(Bits(PortableKernels().amax32(x.data())), Bits(Avx2Kernels()->amax32(x.data()))) << "trial " << trial;
+    const float a = PortableKernels().signed_absmax32(x.data(), &a_amax);
+    const float b = Avx2Kernels()->signed_absmax32(x.data(), &b_amax);
+    ASSERT_EQ(Bits(a), Bits(b)) << "trial " << trial;
+    ASSERT_EQ(Bits(a_amax), Bits(b_amax)) << "trial " << trial;
+    PortableKernels().minmax32(x.data(), &a_min, &a_max);
+    Avx2Kernels()->minmax32(x.data(), &b_min, &b_max);
+    ASSERT_EQ(Bits(a_min), Bits(b_min)) << "trial " << trial;
+    ASSERT_EQ(Bits(a_max), Bits(b_max)) << "trial " << trial;
+  }
+}
+
 TEST(QuantSimd, WideningEveryHalfAndBf16AsPortable) {
   REQUIRE_VECTOR_KERNELS();
   std::vector<uint8_t> all(2 * 65536 + 6);  // a tail of 3 values past the vectors

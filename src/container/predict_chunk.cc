@@ -66,22 +66,22 @@ std::string Num(uint64_t v) { return std::to_string(v); }
 // bytes: residual -> original, original -> residual.
 void XorPrediction(const GgmlType& t, const QuantBytes& q, const float* values, uint64_t n_blocks, FpRounding rounding,
                    uint8_t* blocks) {
+  thread_local std::vector<uint8_t> pred;
   if (t.id == kF16) {
-    for (uint64_t i = 0; i < n_blocks; ++i) {
-      const uint16_t h = FloatToHalf(values[i]);
-      blocks[2 * i] ^= static_cast<uint8_t>(h);
-      blocks[2 * i + 1] ^= static_cast<uint8_t>(h >> 8);
-    }
+    pred.resize(2 * n_blocks);
+    FloatToHalfRow(values, static_cast<int64_t>(n_blocks), pred.data());
+    for (uint64_t i = 0; i < 2 * n_blocks; ++i) blocks[i] ^= pred[i];
     return;
   }
-  thread_local std::vector<uint8_t> pred;
   const uint64_t bytes = n_blocks * t.block_bytes;
   pred.assign(blocks, blocks + bytes);
   PredictQuantsNoSearch(t.id, values, static_cast<int64_t>(n_blocks * t.block_weights), rounding, pred.data());
+  // Locals, so that the byte stores cannot alias them: the loop vectorizes.
+  const uint64_t block_bytes = t.block_bytes, begin = q.begin, size = q.size;
   for (uint64_t b = 0; b < n_blocks; ++b) {
-    uint8_t* dst = blocks + b * t.block_bytes + q.begin;
-    const uint8_t* p = pred.data() + b * t.block_bytes + q.begin;
-    for (uint32_t i = 0; i < q.size; ++i) dst[i] ^= p[i];
+    uint8_t* dst = blocks + b * block_bytes + begin;
+    const uint8_t* p = pred.data() + b * block_bytes + begin;
+    for (uint64_t i = 0; i < size; ++i) dst[i] ^= p[i];
   }
 }
 

@@ -151,7 +151,77 @@ void ScaleMin8(int rounding, int n, int nmax, float rmin, float rdelta, int nste
 
 void Symmetric8(int rounding, int n, int nmax, SymmetricBatch* b) { avx2::Symmetric8(rounding, n, nmax, b); }
 
-const Kernels kAvx2 = {"avx2", RoundGroups, Trunc32, RoundQ8, WidenBf16, WidenF16, ToHalf, ScaleMin8, Symmetric8};
+// The largest of 32 values by lanes, then across: exact (a maximum is one of
+// its inputs, in any order) when no value is NaN; a NaN makes the portable
+// loops' answer depend on where it is, so those blocks take the portable loop.
+inline bool AnyNaN32(const __m256* v) {
+  __m256 nan = _mm256_cmp_ps(v[0], v[0], _CMP_UNORD_Q);
+  for (int k = 1; k < 4; ++k) nan = _mm256_or_ps(nan, _mm256_cmp_ps(v[k], v[k], _CMP_UNORD_Q));
+  return _mm256_movemask_ps(nan) != 0;
+}
+inline float HorizontalMax(__m256 m) {
+  __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+  h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
+  return _mm_cvtss_f32(h);
+}
+inline float HorizontalMin(__m256 m) {
+  __m128 h = _mm_min_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+  h = _mm_min_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_min_ss(h, _mm_shuffle_ps(h, h, 1));
+  return _mm_cvtss_f32(h);
+}
+
+float Amax32(const float* x) {
+  __m256 v[4];
+  for (int k = 0; k < 4; ++k) v[k] = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_loadu_ps(x + 8 * k));
+  if (AnyNaN32(v)) return PortableKernels().amax32(x);
+  // |x| >= +0 everywhere, and the loop starts from +0: the maximum of all.
+  return HorizontalMax(_mm256_max_ps(_mm256_max_ps(v[0], v[1]), _mm256_max_ps(v[2], v[3])));
+}
+
+// The first value of largest magnitude: the maximum magnitude, then the
+// first value that has it (+0 when every value is a zero).
+float SignedAbsMax32(const float* x, float* amax) {
+  __m256 v[4];
+  for (int k = 0; k < 4; ++k) v[k] = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_loadu_ps(x + 8 * k));
+  if (AnyNaN32(v)) return PortableKernels().signed_absmax32(x, amax);
+  const float m = HorizontalMax(_mm256_max_ps(_mm256_max_ps(v[0], v[1]), _mm256_max_ps(v[2], v[3])));
+  *amax = m;
+  if (!(m > 0.f)) {
+    *amax = 0.f;
+    return 0.f;
+  }
+  const __m256 vm = _mm256_set1_ps(m);
+  for (int k = 0; k < 4; ++k) {
+    const int hit = _mm256_movemask_ps(_mm256_cmp_ps(v[k], vm, _CMP_EQ_OQ));
+    if (hit) return x[8 * k + __builtin_ctz(static_cast<unsigned>(hit))];
+  }
+  return 0.f;  // not reached: m is one of the magnitudes
+}
+
+// A zero minimum or maximum takes the portable loop: which zero (+0 or -0)
+// it keeps is the first one met, which the lanes do not know.
+void MinMax32(const float* x, float* min, float* max) {
+  __m256 v[4];
+  for (int k = 0; k < 4; ++k) v[k] = _mm256_loadu_ps(x + 8 * k);
+  if (!AnyNaN32(v)) {
+    const float lo = HorizontalMin(_mm256_min_ps(_mm256_min_ps(v[0], v[1]), _mm256_min_ps(v[2], v[3])));
+    const float hi = HorizontalMax(_mm256_max_ps(_mm256_max_ps(v[0], v[1]), _mm256_max_ps(v[2], v[3])));
+    if (lo != 0.f && hi != 0.f) {
+      // The loop starts from +-FLT_MAX: an infinity or FLT_MAX itself
+      // compares as the loop would (strictly), which the plain extremes give
+      // unless the extreme equals the start value, where both agree.
+      *min = lo < 3.402823466e+38f ? lo : 3.402823466e+38f;
+      *max = hi > -3.402823466e+38f ? hi : -3.402823466e+38f;
+      return;
+    }
+  }
+  PortableKernels().minmax32(x, min, max);
+}
+
+const Kernels kAvx2 = {"avx2",    RoundGroups, Trunc32, RoundQ8,        WidenBf16, WidenF16, ToHalf,
+                       ScaleMin8, Symmetric8,  Amax32,  SignedAbsMax32, MinMax32};
 
 }  // namespace
 

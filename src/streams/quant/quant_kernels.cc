@@ -79,8 +79,25 @@ void Symmetric8(int rounding, int n, int nmax, SymmetricBatch* b) {
   }
 }
 
-const Kernels kPortable = {"portable", RoundGroups, Trunc32, RoundQ8,   WidenBf16,
-                           WidenF16,   ToHalf,      ScaleMin8, Symmetric8};
+float Amax32(const float* x) {
+  float amax = 0.0f;
+  for (int j = 0; j < 32; ++j) amax = amax > std::fabs(x[j]) ? amax : std::fabs(x[j]);
+  return amax;
+}
+
+float SignedAbsMax32(const float* x, float* amax) { return SignedAbsMax(x, 32, amax); }
+
+void MinMax32(const float* x, float* min, float* max) {
+  *min = 3.402823466e+38f;
+  *max = -3.402823466e+38f;
+  for (int j = 0; j < 32; ++j) {
+    if (x[j] < *min) *min = x[j];
+    if (x[j] > *max) *max = x[j];
+  }
+}
+
+const Kernels kPortable = {"portable", RoundGroups, Trunc32,    RoundQ8, WidenBf16,      WidenF16, ToHalf,
+                           ScaleMin8,  Symmetric8,  Amax32, SignedAbsMax32, MinMax32};
 
 std::atomic<bool> force_portable{false};
 

@@ -89,15 +89,6 @@ namespace quant {
 
 namespace {
 
-void MinMax(const float* x, int n, float* min, float* max) {
-  *min = 3.402823466e+38f;
-  *max = -3.402823466e+38f;
-  for (int j = 0; j < n; ++j) {
-    if (x[j] < *min) *min = x[j];
-    if (x[j] > *max) *max = x[j];
-  }
-}
-
 void PackNibbles32(const uint8_t* L, uint8_t* qs) {
   for (int j = 0; j < 16; ++j) qs[j] = static_cast<uint8_t>(L[j] | (L[j + 16] << 4));
 }
@@ -117,8 +108,7 @@ void PackFiveBits32(const uint8_t* L, uint8_t* qh, uint8_t* qs) {
 
 template <class Fp>
 void QuantizeQ8_0(const float* x, uint8_t* b) {
-  float amax = 0.0f;
-  for (int j = 0; j < 32; ++j) amax = amax > std::fabs(x[j]) ? amax : std::fabs(x[j]);
+  const float amax = ActiveKernels().amax32(x);
   const float d = amax / 127;
   const float id = d ? 1.0f / d : 0.0f;
   StoreHalf(b, d);
@@ -129,7 +119,7 @@ void QuantizeQ8_0(const float* x, uint8_t* b) {
 template <class Fp>
 void QuantizeSymmetric32(const float* x, int half_range, uint8_t* L, float* d_out) {
   float amax;
-  const float max = SignedAbsMax(x, 32, &amax);
+  const float max = ActiveKernels().signed_absmax32(x, &amax);
   const float d = max / static_cast<float>(-half_range);
   const float id = d ? 1.0f / d : 0.0f;
   TruncParams p;
@@ -145,7 +135,7 @@ void QuantizeSymmetric32(const float* x, int half_range, uint8_t* L, float* d_ou
 template <class Fp>
 void QuantizeAffine32(const float* x, int nmax, bool clamp, uint8_t* L, float* d_out, float* m_out) {
   float min, max;
-  MinMax(x, 32, &min, &max);
+  ActiveKernels().minmax32(x, &min, &max);
   const float d = (max - min) / static_cast<float>(nmax);
   const float id = d ? 1.0f / d : 0.0f;
   TruncParams p;

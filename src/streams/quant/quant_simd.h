@@ -75,6 +75,13 @@ struct Kernels {
                      ScaleMinBatch* batch);
   // SearchSymmetric<rounding> for 8 groups of n (<= 32) values, one nmax.
   void (*symmetric8)(int rounding, int n, int nmax, SymmetricBatch* batch);
+  // The reductions of a legacy block's 32 values: Q8_0's amax (the loop
+  // amax = amax > |x| ? amax : |x|), SignedAbsMax, and Q4_1/Q5_1's minimum
+  // and maximum (strict < and >, from +-FLT_MAX), with the portable loops'
+  // answers for NaN and for zeros of either sign.
+  float (*amax32)(const float* x);
+  float (*signed_absmax32)(const float* x, float* amax);
+  void (*minmax32)(const float* x, float* min, float* max);
 };
 
 // The portable table, the best the CPU runs, and the one in use (the best,
