@@ -155,6 +155,9 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
           std::call_once(p.once, [this, &p] {
             p.bytes = std::make_shared<std::vector<uint8_t>>();
             p.status = DecodeStored(p.index, p.stored.data(), p.stored.size(), p.bytes.get(), nullptr);
+            // Freed now rather than with the last child: the next parent's
+            // read can reuse the memory instead of faulting in new pages.
+            std::vector<uint8_t>().swap(p.stored);
           });
           if (!p.status.ok()) {
             const Status s = p.status.WithContext("its parent chunk " + Num(p.index));
