@@ -122,6 +122,11 @@ TEST(QuantSimd, LegacyReductionsAsPortable) {
     // signs come up often.
     if (trial % 2) {
       for (float& v : x) v = picks[rng() % (trial % 4 == 1 ? 4 : 9)];
+    } else if (trial % 4 == 2) {
+      // Zeros of both signs at the minimum (or maximum): which one the
+      // portable loop keeps is the first met.
+      const float other = trial % 8 == 2 ? 1.f : -1.f;
+      for (float& v : x) v = rng() % 3 == 0 ? other : (rng() & 1 ? 0.f : -0.f);
     }
     float a_amax, b_amax, a_min, a_max, b_min, b_max;
     ASSERT_EQ(Bits(PortableKernels().amax32(x.data())), Bits(Avx2Kernels()->amax32(x.data()))) << "trial " << trial;
