@@ -265,6 +265,7 @@ class Walker {
   void FetchParent(StreamItem* item) {
     item->parent_fetched = false;
     item->parent_status = Status::Ok();
+    item->parent.reset();  // items are reused: no parent kept alive by a spare
     const ChunkHeader& h = item->header;
     if (h.transform != Transform::kPredict || item->member->out.sink == nullptr) return;
     uint32_t p = 0;
