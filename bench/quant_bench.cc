@@ -1,12 +1,14 @@
-// Speed of the reference quantizers and of the prediction from stored scales,
-// one core, on the quantized tensors of a model family's members (default
-// corpus/zoo/): blocks per second and MB per second of quantized output, the
-// median of --repeat runs per member and type.
+// Speed of the reference quantizers and of the prediction from stored scales
+// (PredictQuantsNoSearch, what transform 4 decodes with), one core, on the
+// quantized tensors of a model family's members (default corpus/zoo/):
+// blocks per second and MB per second of quantized output, the median of
+// --repeat runs per member and type.
 //
-//   quant_bench [ZOO_DIR] [--repeat N] [--only TYPE] [--mode plain|fma|predict|none]
+//   quant_bench [ZOO_DIR] [--repeat N] [--only TYPE] [--mode plain|fma|predict|none] [--portable]
 //
 // --only/--mode run one type and one function (none: load only), so that a
-// whole-process timer can subtract the loading.
+// whole-process timer can subtract the loading. --portable runs the portable
+// loops instead of the CPU's vector ones (quant_simd.h).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -22,6 +24,7 @@
 #include "streams/ggml_types.h"
 #include "streams/gguf_reader.h"
 #include "streams/quant/quant.h"
+#include "streams/quant/quant_simd.h"
 
 namespace {
 
@@ -76,6 +79,8 @@ int main(int argc, char** argv) {
       only = argv[++i];
     } else if (std::strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
       mode_name = argv[++i];
+    } else if (std::strcmp(argv[i], "--portable") == 0) {
+      quant::ForcePortableKernels(true);
     } else {
       zoo = argv[i];
     }
@@ -107,6 +112,7 @@ int main(int argc, char** argv) {
       jobs[t.type].push_back(std::move(j));
     }
   }
+  std::printf("kernels: %s\n", quant::ActiveKernels().name);
   std::printf(
       "| type | blocks | plain search blocks/s | FMA search blocks/s | from stored scales blocks/s | plain MB/s "
       "| from scales MB/s |\n|---|---|---|---|---|---|---|\n");
@@ -130,7 +136,7 @@ int main(int argc, char** argv) {
             const float* x = j.x.data() + row * j.n;
             uint8_t* o = out.data() + row * row_bytes;
             if (mode == 2) {
-              PredictQuants(type, x, j.n, nullptr, FpRounding::kPlain, o);
+              PredictQuantsNoSearch(type, x, j.n, FpRounding::kPlain, o);
             } else {
               QuantizeRow(type, x, j.n, nullptr, mode == 0 ? FpRounding::kPlain : FpRounding::kFma, o);
             }

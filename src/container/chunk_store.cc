@@ -1,11 +1,24 @@
 #include "container/chunk_store.h"
 
 #include <algorithm>
+#include <mutex>
 
 #include "common/thread_pool.h"
 #include "container/predict_chunk.h"
 
 namespace sgz::internal {
+
+// The parent of predicted chunks, read on the caller's thread and decoded on
+// the pool by the first worker that needs it (the others wait for it), so
+// that parents decode in parallel with each other and with their children.
+struct PendingParent {
+  uint32_t index = 0;
+  std::vector<uint8_t> stored;
+  std::once_flag once;
+  Status status;
+  std::shared_ptr<std::vector<uint8_t>> bytes;
+};
+
 namespace {
 
 std::string Num(uint64_t v) { return std::to_string(v); }
@@ -35,8 +48,9 @@ struct BatchItem {
   const uint8_t* stored = nullptr;
   size_t stored_size = 0;
   std::vector<uint8_t> decoded;
-  DecodedChunk reference;  // of a referencing chunk (transform 3), the parent of a predicted one
+  DecodedChunk reference;  // of a referencing chunk (transform 3), or the parent of a predicted one once decoded
   DecodedChunk importance;  // of a predicted chunk with IMPORTANCE
+  std::shared_ptr<PendingParent> parent;  // of a predicted chunk, when not cached
   Status failure;  // with a damage handler: why the chunk failed its checks
   const std::vector<uint8_t>& result() const { return cached ? *cached : decoded; }
 };
@@ -138,6 +152,25 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
       threads > 1 && count > 1 ? SharedThreadPool() : nullptr, threads,
       [this, &damaged](BatchItem& item) {
         if (item.cached || !item.failure.ok()) return Status::Ok();
+        if (item.parent) {
+          PendingParent& p = *item.parent;
+          std::call_once(p.once, [this, &p] {
+            p.bytes = std::make_shared<std::vector<uint8_t>>();
+            p.status = DecodeStored(p.index, p.stored.data(), p.stored.size(), p.bytes.get(), nullptr);
+            // Freed now rather than with the last child: the next parent's
+            // read can reuse the memory instead of faulting in new pages.
+            std::vector<uint8_t>().swap(p.stored);
+          });
+          if (!p.status.ok()) {
+            const Status s = p.status.WithContext("its parent chunk " + Num(p.index));
+            if (!damaged || (s.code() != ErrorCode::kCorrupt && s.code() != ErrorCode::kChecksumMismatch)) {
+              return s.WithContext(DescribeChunk(item.index));
+            }
+            item.failure = s;
+            return Status::Ok();
+          }
+          item.reference = p.bytes;
+        }
         const std::vector<uint8_t>* ref = item.reference.get();
         const std::vector<uint8_t>* imp = item.importance.get();
         if (!damaged) return DecodeStored(item.index, item.stored, item.stored_size, &item.decoded, ref, imp);
@@ -147,6 +180,10 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
         return Status::Ok();
       },
       [&](BatchItem& item) {
+        if (item.parent) {
+          if (item.parent->status.ok()) parents_.Put(item.parent->index, item.parent->bytes);
+          item.parent.reset();
+        }
         if (!item.failure.ok()) {
           const Status failure = std::move(item.failure);
           item.failure = Status::Ok();
@@ -170,6 +207,7 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
   std::vector<std::shared_ptr<Run>> runs;
   std::shared_ptr<Run> run;
   size_t run_end = 0;  // batch positions [.., run_end) are in `run`
+  std::shared_ptr<PendingParent> last_parent;  // the children of a parent follow each other
   for (size_t k = 0; k < count; ++k) {
     SGZ_ASSIGN_OR_RETURN(std::unique_ptr<BatchItem> item, pipeline.NewItem());
     item->k = k;
@@ -214,7 +252,9 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
       uint32_t other = sources.chunks[0];
       const char* role = e.transform == Transform::kPredict ? "its parent chunk " : "its reference chunk ";
       if (s.ok()) {
-        s = e.transform == Transform::kPredict ? Parent(other, &item->reference) : Reference(other, &item->reference);
+        s = e.transform == Transform::kPredict ? PendingParentOf(other, &item->reference, &last_parent)
+                                               : Reference(other, &item->reference);
+        if (s.ok() && e.transform == Transform::kPredict && !item->reference) item->parent = last_parent;
       }
       if (s.ok() && sources.count > 1) {
         other = sources.chunks[1];
@@ -270,11 +310,18 @@ Status ChunkStore::Reference(uint32_t index, DecodedChunk* out) {
   return Status::Ok();
 }
 
-Status ChunkStore::Parent(uint32_t index, DecodedChunk* out) {
+Status ChunkStore::PendingParentOf(uint32_t index, DecodedChunk* out, std::shared_ptr<PendingParent>* pending) {
   *out = parents_.Get(index);
-  if (*out) return Status::Ok();
-  SGZ_RETURN_IF_ERROR(Reference(index, out));
-  parents_.Put(index, *out);
+  if (!*out) *out = cache_.Get(index);
+  if (*out || (*pending && (*pending)->index == index)) return Status::Ok();
+  auto p = std::make_shared<PendingParent>();
+  p->index = index;
+  const ChunkEntry& e = manifest_.chunks[index];
+  uint64_t base;
+  SGZ_RETURN_IF_ERROR(ReadArchive(index, e.file_offset, e.stored_size, &p->stored, &base));
+  if (base != e.file_offset) p->stored.erase(p->stored.begin(), p->stored.begin() + (e.file_offset - base));
+  p->stored.resize(e.stored_size);
+  *pending = std::move(p);
   return Status::Ok();
 }
 

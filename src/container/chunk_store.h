@@ -20,6 +20,7 @@
 namespace sgz::internal {
 
 struct PredictSources;
+struct PendingParent;  // chunk_store.cc
 
 struct ChunkStoreOptions {
   // Bytes read from the end of the archive at open (the whole archive when
@@ -179,6 +180,10 @@ class ChunkStore {
   // (transform 4) from its stored bytes stored[0, n): its parameter stream,
   // checked against the chunk table (earlier, transform 0 or 1).
   Status PredictSourcesFor(uint32_t index, const uint8_t* stored, size_t n, PredictSources* out) const;
+  // ReadChunks' way to the parent chunk `index`: *out from a cache, else
+  // *pending holds its stored bytes (read here, decoded by the first worker
+  // that needs it; kept when it is that parent already).
+  Status PendingParentOf(uint32_t index, DecodedChunk* out, std::shared_ptr<PendingParent>* pending);
 
   ChunkStoreOptions options_;
   std::unique_ptr<ByteSource> source_;

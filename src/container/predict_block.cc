@@ -80,6 +80,13 @@ void ApplyPrediction(uint32_t type, const PredictParams& params, const float* va
   const bool encode = dir == PredictDirection::kEncode;
   if (tally != nullptr) tally->blocks += n_blocks;
   if (type == kF16) {
+    if (tally == nullptr) {
+      thread_local std::vector<uint8_t> halves;
+      halves.resize(2 * n_blocks);
+      FloatToHalfRow(values, static_cast<int64_t>(n_blocks), halves.data());
+      for (uint64_t i = 0; i < 2 * n_blocks; ++i) blocks[i] ^= halves[i];
+      return;
+    }
     for (uint64_t i = 0; i < n_blocks; ++i) {
       const uint16_t h = FloatToHalf(values[i]);
       uint8_t* b = blocks + 2 * i;
@@ -90,7 +97,9 @@ void ApplyPrediction(uint32_t type, const PredictParams& params, const float* va
     }
     return;
   }
-  const uint32_t bb = t.block_bytes;
+  // Locals (q's address escaped): the byte stores below cannot alias them,
+  // so the XOR loops vectorize.
+  const uint32_t bb = t.block_bytes, q_begin = q.begin, q_size = q.size;
   const ScaleBytes sb{q.begin, q.begin + q.size, bb};
   thread_local std::vector<uint8_t> pred;
   pred.resize(n_blocks * bb);
@@ -100,11 +109,11 @@ void ApplyPrediction(uint32_t type, const PredictParams& params, const float* va
     PredictQuantsNoSearch(type, values, static_cast<int64_t>(n_blocks * t.block_weights), params.rounding,
                           pred.data());
     for (uint64_t b = 0; b < n_blocks; ++b) {
-      uint8_t* dst = blocks + b * bb + q.begin;
-      const uint8_t* p = pred.data() + b * bb + q.begin;
-      if (!encode && tally != nullptr) tally->quants_hit += AllZero(dst, q.size);
-      for (uint32_t i = 0; i < q.size; ++i) dst[i] ^= p[i];
-      if (encode && tally != nullptr) tally->quants_hit += AllZero(dst, q.size);
+      uint8_t* dst = blocks + b * bb + q_begin;
+      const uint8_t* p = pred.data() + b * bb + q_begin;
+      if (!encode && tally != nullptr) tally->quants_hit += AllZero(dst, q_size);
+      for (uint32_t i = 0; i < q_size; ++i) dst[i] ^= p[i];
+      if (encode && tally != nullptr) tally->quants_hit += AllZero(dst, q_size);
     }
     return;
   }

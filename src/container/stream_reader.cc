@@ -13,6 +13,7 @@
 #include "common/checksum.h"
 #include "common/coding.h"
 #include "common/thread_pool.h"
+#include "container/chunk_cache.h"
 #include "container/format.h"
 #include "container/member_names.h"
 #include "container/predict_chunk.h"
@@ -68,7 +69,19 @@ struct StreamItem {
   ChunkHeader header;
   std::vector<uint8_t> head, payload, decoded;
   Member* member = nullptr;
+  // A predicted chunk whose parent was already consumed when it was read:
+  // the parent's bytes (or why they could not be had), so that a worker
+  // decodes it. Otherwise it is decoded in order, by Consume.
+  bool parent_fetched = false;
+  Status parent_status;
+  DecodedChunk parent;
 };
+
+// Parent chunks kept for the predicted chunks after them: every predicted
+// member of a family reads the same parents, which would otherwise be read
+// back (or decoded from the spool) once per member.
+constexpr size_t kParentCacheChunks = 256;
+constexpr uint64_t kParentCacheBytes = 16 << 20;
 
 class Walker {
  public:
@@ -100,12 +113,15 @@ class Walker {
         threads > 1 ? SharedThreadPool() : nullptr, threads,
         [](StreamItem& item) {
           // Copies and referencing chunks need earlier chunks' bytes: resolved
-          // in order, by Consume.
-          if (item.member->out.sink == nullptr || item.header.transform == Transform::kCopy ||
-              item.header.transform == Transform::kReference || item.header.transform == Transform::kPredict) {
+          // in order, by Consume; so are predicted chunks whose parent had not
+          // been consumed when they were read.
+          const Transform t = item.header.transform;
+          if (item.member->out.sink == nullptr || t == Transform::kCopy || t == Transform::kReference ||
+              (t == Transform::kPredict && (!item.parent_fetched || !item.parent_status.ok()))) {
             return Status::Ok();
           }
-          Status s = DecodeChunkPayload(item.header, item.payload.data(), item.payload.size(), &item.decoded);
+          Status s = DecodeChunkPayload(item.header, item.payload.data(), item.payload.size(), &item.decoded,
+                                        t == Transform::kPredict ? item.parent.get() : nullptr);
           return s.ok() ? s : s.WithContext(item.name);
         },
         [this](StreamItem& item) { return Consume(&item); });
@@ -124,6 +140,7 @@ class Walker {
         if (members_.empty()) SGZ_RETURN_IF_ERROR(NewMember(nullptr, offset));
         SGZ_ASSIGN_OR_RETURN(std::unique_ptr<StreamItem> item, pipeline.NewItem());
         SGZ_RETURN_IF_ERROR(ReadChunk(offset, item.get()));
+        FetchParent(item.get());
         SGZ_RETURN_IF_ERROR(pipeline.Push(std::move(item)));
       } else if (tag == kRecordTag) {
         SGZ_RETURN_IF_ERROR(ReadRecord(offset));
@@ -247,8 +264,30 @@ class Walker {
     return Status::Ok();
   }
 
+  // A predicted chunk to be decoded whose parent has been consumed (noted in
+  // log_) gets the parent's bytes now, on the reading thread (log_ is not
+  // shared), so that a worker can decode it; a failure is kept for its turn.
+  void FetchParent(StreamItem* item) {
+    item->parent_fetched = false;
+    item->parent_status = Status::Ok();
+    item->parent.reset();  // items are reused: no parent kept alive by a spare
+    const ChunkHeader& h = item->header;
+    if (h.transform != Transform::kPredict || item->member->out.sink == nullptr) return;
+    uint32_t p = 0;
+    if (!PredictParentOf(h, item->payload.data(), item->payload.size(), &p).ok() || p >= consumed_) return;
+    item->parent_fetched = true;
+    item->parent = parents_.Get(p);
+    if (item->parent) return;
+    auto bytes = std::make_shared<std::vector<uint8_t>>();
+    item->parent_status = log_->Read(p, bytes.get());
+    if (!item->parent_status.ok()) return;
+    item->parent = bytes;
+    parents_.Put(p, item->parent);
+  }
+
   // In stream order, on the reading thread.
   Status Consume(StreamItem* item) {
+    ++consumed_;  // every path below notes the chunk in log_ or fails
     Member& m = *item->member;
     if (m.index > 0) target_->Written(m.index);  // the stream has moved past the members before it
     const ChunkHeader& h = item->header;
@@ -270,6 +309,9 @@ class Walker {
       Status s = log_->Read(h.type, &reference);
       if (s.ok()) s = DecodeChunkPayload(h, item->payload.data(), item->payload.size(), &item->decoded, &reference);
       if (!s.ok()) return s.WithContext(item->name);
+    } else if (h.transform == Transform::kPredict && item->parent_fetched) {
+      // Decoded by a worker against the parent fetched when it was read.
+      if (!item->parent_status.ok()) return item->parent_status.WithContext(item->name);
     } else if (h.transform == Transform::kPredict) {
       // Likewise: its parent and importance chunk (transform 0 or 1, checked
       // when met) are noted.
@@ -409,6 +451,8 @@ class Walker {
   FileHeader header_;
   std::unique_ptr<StreamChunkLog> log_;
   std::vector<SeenChunk> seen_;
+  uint64_t consumed_ = 0;  // chunks consumed, i.e. noted in log_
+  ChunkCache parents_{kParentCacheChunks, kParentCacheBytes};
   std::vector<std::unique_ptr<Member>> members_;
   uint64_t complete_end_ = 0;  // where the last superseded footer ends
   bool reached_end_ = false;   // the last manifest and footer were read

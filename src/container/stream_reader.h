@@ -10,7 +10,9 @@
 // appended to) are superseded and stepped over (their minor may be below
 // the header's: `sgz add` rewrites the header's last); an error after one
 // says that the bytes before it are a complete archive. Memory: about the largest
-// chunk per worker, the manifest, and a few dozen bytes per chunk.
+// chunk per worker, the manifest, a few dozen bytes per chunk, and up to
+// 16 MiB of parent chunks kept for predicted chunks (transform 4), which are
+// decoded on the workers once their parent has been written.
 #ifndef SGZ_CONTAINER_STREAM_READER_H_
 #define SGZ_CONTAINER_STREAM_READER_H_
 

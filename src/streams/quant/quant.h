@@ -88,6 +88,10 @@ float Bf16ToFloat(uint16_t b);
 // Returns false, writing nothing, for any other type.
 bool WidenToFloat(uint32_t type, const uint8_t* data, int64_t n, float* out);
 
+// FloatToHalf of x[0, n) as n little-endian halves at out (2n bytes): the
+// prediction of an F16 member from its float parent, vectorized.
+void FloatToHalfRow(const float* x, int64_t n, uint8_t* out);
+
 }  // namespace sgz::internal
 
 #endif  // SGZ_STREAMS_QUANT_QUANT_H_

@@ -20,10 +20,14 @@ constexpr float kGroupMaxEps = 1e-15f;
 // integer (ties to even) in the low mantissa bits.
 constexpr float kRoundMagic = 12582912.f;
 
+// A NaN gives 0 (the canonical quiet NaN's answer) whatever its payload:
+// which of two NaN operands an addition returns depends on the order the
+// compiler put them in, so the payload is no answer one build can promise
+// another (ggml asserts instead).
 inline int MagicToInt(float biased) {
   uint32_t bits;
   std::memcpy(&bits, &biased, sizeof(bits));
-  return static_cast<int>(bits & 0x007fffffu) - 0x00400000;
+  return biased != biased ? 0 : static_cast<int>(bits & 0x007fffffu) - 0x00400000;
 }
 
 // a * b + c, once rounded (fused) or twice. Only ever called where a
@@ -109,6 +113,16 @@ float SearchScaleMin(int n, int nmax, const float* x, const float* weights, uint
 // make_qp_quants); L in [0, nmax].
 template <class Fp>
 float SearchPositive(int n, int nmax, const float* x, uint8_t* L, const float* weights);
+
+// SearchScaleMin / SearchSymmetric of 8 groups whose values, weights and
+// quants lie at fixed strides (group g: x + g*x_stride, ...), on the active
+// kernels (quant_simd.h): results equal 8 calls of the portable search.
+template <class Fp>
+void SearchScaleMin8(int n, int nmax, const float* x, int x_stride, const float* weights, int w_stride, uint8_t* L,
+                     int l_stride, float* scales, float* neg_mins, float rmin, float rdelta, int nstep, bool use_mad);
+template <class Fp>
+void SearchSymmetric8(int n, int nmax, const float* x, int x_stride, const float* weights, int w_stride, int8_t* L,
+                      float* scales);
 
 }  // namespace sgz::internal::quant
 

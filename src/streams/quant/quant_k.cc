@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "streams/quant/quant_internal.h"
+#include "streams/quant/quant_simd.h"
 #include "streams/quant/quant_types.h"
 
 namespace sgz::internal::quant {
@@ -46,25 +47,21 @@ void Pack2Bits(const uint8_t* L, uint8_t* qs) {
 void RoundQ2K(const float* x, uint8_t* b, uint8_t* L) {
   const float dall = LoadHalf(b + kQ2D);
   const float mall = LoadHalf(b + kQ2Dmin);
+  float d[16], m[16];
   for (int j = 0; j < 16; ++j) {
     const uint8_t sc = b[kQ2Scales + j];
-    const float d = dall * static_cast<float>(sc & 0xf);
-    if (!d) continue;
-    const float m = mall * static_cast<float>(sc >> 4);
-    for (int i = 0; i < 16; ++i) L[16 * j + i] = static_cast<uint8_t>(Clamp(NearestInt((x[16 * j + i] + m) / d), 0, 3));
+    d[j] = dall * static_cast<float>(sc & 0xf);
+    m[j] = mall * static_cast<float>(sc >> 4);
   }
+  ActiveKernels().round_groups(x, 16, 16, d, m, 0, 3, 0, L);
   Pack2Bits(L, b + kQ2Qs);
 }
 
 void RoundQ3K(const float* x, uint8_t* b, uint8_t* L) {
   const float dall = LoadHalf(b + kQ3D);
-  for (int j = 0; j < 16; ++j) {
-    const float d = dall * static_cast<float>(ScaleQ3(j, b + kQ3Scales));
-    if (!d) continue;
-    for (int i = 0; i < 16; ++i) {
-      L[16 * j + i] = static_cast<uint8_t>(Clamp(NearestInt(x[16 * j + i] / d), -4, 3) + 4);
-    }
-  }
+  float d[16];
+  for (int j = 0; j < 16; ++j) d[j] = dall * static_cast<float>(ScaleQ3(j, b + kQ3Scales));
+  ActiveKernels().round_groups(x, 16, 16, d, nullptr, -4, 3, 4, L);
   uint8_t* hmask = b + kQ3Hmask;
   std::memset(hmask, 0, 32);
   // High bit of quant j into bit j/32 of hmask[j%32]; branch-free, as the
@@ -81,16 +78,14 @@ void RoundQ45K(int bits, const float* x, uint8_t* b, uint8_t* L) {
   const int nmax = (1 << bits) - 1;
   const float dall = LoadHalf(b + kQ4D);
   const float mall = LoadHalf(b + kQ4Dmin);
+  float d[8], dm[8];
   for (int j = 0; j < 8; ++j) {
     uint8_t sc, m;
     ScaleMinK4(j, b + kQ4Scales, &sc, &m);
-    const float d = dall * static_cast<float>(sc);
-    if (!d) continue;
-    const float dm = mall * static_cast<float>(m);
-    for (int i = 0; i < 32; ++i) {
-      L[32 * j + i] = static_cast<uint8_t>(Clamp(NearestInt((x[32 * j + i] + dm) / d), 0, nmax));
-    }
+    d[j] = dall * static_cast<float>(sc);
+    dm[j] = mall * static_cast<float>(m);
   }
+  ActiveKernels().round_groups(x, 8, 32, d, dm, 0, nmax, 0, L);
   if (bits == 4) {
     uint8_t* q = b + kQ4Qs;
     for (int j = 0; j < kQK; j += 64, q += 32) {
@@ -114,13 +109,9 @@ void RoundQ45K(int bits, const float* x, uint8_t* b, uint8_t* L) {
 
 void RoundQ6K(const float* x, uint8_t* b, uint8_t* L) {
   const float dall = LoadHalf(b + kQ6D);
-  for (int j = 0; j < 16; ++j) {
-    const float d = dall * static_cast<float>(static_cast<int8_t>(b[kQ6Scales + j]));
-    if (!d) continue;
-    for (int i = 0; i < 16; ++i) {
-      L[16 * j + i] = static_cast<uint8_t>(Clamp(NearestInt(x[16 * j + i] / d), -32, 31) + 32);
-    }
-  }
+  float d[16];
+  for (int j = 0; j < 16; ++j) d[j] = dall * static_cast<float>(static_cast<int8_t>(b[kQ6Scales + j]));
+  ActiveKernels().round_groups(x, 16, 16, d, nullptr, -32, 31, 32, L);
   uint8_t* ql = b + kQ6Ql;
   uint8_t* qh = b + kQ6Qh;
   for (int j = 0; j < kQK; j += 128, ql += 64, qh += 32) {

@@ -48,12 +48,17 @@ void ImportanceWeights(const float* qw, const float* x, float sigma2, int n, flo
 
 template <class Fp>
 void SearchQ2K(const float* x, const float* qw, uint8_t* b, uint8_t* L) {
-  float scales[16], mins[16], weights[16];
+  float scales[16], mins[16], weights[16][16];
   if (!qw) {
     float max_scale = 0, max_min = 0;
     for (int j = 0; j < 16; ++j) {
-      for (int l = 0; l < 16; ++l) weights[l] = std::fabs(x[16 * j + l]);
-      scales[j] = SearchScaleMin<Fp>(16, 3, x + 16 * j, weights, L + 16 * j, &mins[j], -0.5f, 0.1f, 15, true);
+      for (int l = 0; l < 16; ++l) weights[j][l] = std::fabs(x[16 * j + l]);
+    }
+    for (int h = 0; h < 16; h += 8) {
+      SearchScaleMin8<Fp>(16, 3, x + 16 * h, 16, weights[h], 16, L + 16 * h, 16, scales + h, mins + h, -0.5f, 0.1f, 15,
+                          true);
+    }
+    for (int j = 0; j < 16; ++j) {
       if (scales[j] > max_scale) max_scale = scales[j];
       if (mins[j] > max_min) max_min = mins[j];
     }
@@ -79,9 +84,12 @@ void SearchQ2K(const float* x, const float* qw, uint8_t* b, uint8_t* L) {
   const float sigma2 = SumSquares<Fp>(x, kQK) / kQK;
   float sw[16] = {};
   for (int j = 0; j < 16; ++j) {
-    ImportanceWeights<Fp>(qw + 16 * j, x + 16 * j, sigma2, 16, weights);
-    for (int l = 0; l < 16; ++l) sw[j] += weights[l];
-    scales[j] = SearchScaleMin<Fp>(16, 3, x + 16 * j, weights, L + 16 * j, &mins[j], -0.9f, 0.05f, 36, false);
+    ImportanceWeights<Fp>(qw + 16 * j, x + 16 * j, sigma2, 16, weights[j]);
+    for (int l = 0; l < 16; ++l) sw[j] += weights[j][l];
+  }
+  for (int h = 0; h < 16; h += 8) {
+    SearchScaleMin8<Fp>(16, 3, x + 16 * h, 16, weights[h], 16, L + 16 * h, 16, scales + h, mins + h, -0.9f, 0.05f, 36,
+                        false);
   }
   uint8_t Ls[16], Lm[16];
   const float dm = SearchPositive<Fp>(16, 15, scales, Ls, sw);
@@ -120,14 +128,14 @@ void SearchQ3K(const float* x, const float* qw, uint8_t* b, uint8_t* L) {
     return;
   }
   const float sigma2 = 2 * SumSquares<Fp>(x, kQK) / kQK;
-  float weights[16], sw[16];
+  float weights[16][16], sw[16];
   for (int j = 0; j < 16; ++j) {
-    ImportanceWeights<Fp>(qw + 16 * j, x + 16 * j, sigma2, 16, weights);
+    ImportanceWeights<Fp>(qw + 16 * j, x + 16 * j, sigma2, 16, weights[j]);
     float sumw = 0;
-    for (int l = 0; l < 16; ++l) sumw += weights[l];
+    for (int l = 0; l < 16; ++l) sumw += weights[j][l];
     sw[j] = sumw;
-    scales[j] = SearchSymmetric<Fp>(16, 4, x + 16 * j, Ls8 + 16 * j, weights);
   }
+  for (int h = 0; h < 16; h += 8) SearchSymmetric8<Fp>(16, 4, x + 16 * h, 16, weights[h], 16, Ls8 + 16 * h, scales + h);
   int8_t Ls[16];
   const float d_block = SearchSymmetric<Fp>(16, 32, scales, Ls, sw);
   for (int j = 0; j < 16; ++j) PackScaleQ3(j, Ls[j], s);
@@ -137,7 +145,7 @@ void SearchQ3K(const float* x, const float* qw, uint8_t* b, uint8_t* L) {
 // Q4_K (nmax 15) and Q5_K (nmax 31).
 template <class Fp>
 void SearchQ45K(int nmax, const float* x, const float* qw, uint8_t* b, uint8_t* L) {
-  float scales[8], mins[8], weights[32];
+  float scales[8], mins[8], weights[8][32];
   uint8_t ls[8], lm[8];
   std::memset(b + kQ4Scales, 0, 12);
   if (!qw) {
@@ -145,9 +153,14 @@ void SearchQ45K(int nmax, const float* x, const float* qw, uint8_t* b, uint8_t* 
     for (int j = 0; j < 8; ++j) {
       const float* xs = x + 32 * j;
       const float av_x = std::sqrt(SumSquares<Fp>(xs, 32) / 32);
-      for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(xs[l]);
-      scales[j] = nmax == 15 ? SearchScaleMin<Fp>(32, 15, xs, weights, L + 32 * j, &mins[j], -1.f, 0.1f, 20, false)
-                             : SearchScaleMin<Fp>(32, 31, xs, weights, L + 32 * j, &mins[j], -0.5f, 0.1f, 15, false);
+      for (int l = 0; l < 32; ++l) weights[j][l] = av_x + std::fabs(xs[l]);
+    }
+    if (nmax == 15) {
+      SearchScaleMin8<Fp>(32, 15, x, 32, &weights[0][0], 32, L, 32, scales, mins, -1.f, 0.1f, 20, false);
+    } else {
+      SearchScaleMin8<Fp>(32, 31, x, 32, &weights[0][0], 32, L, 32, scales, mins, -0.5f, 0.1f, 15, false);
+    }
+    for (int j = 0; j < 8; ++j) {
       if (scales[j] > max_scale) max_scale = scales[j];
       if (mins[j] > max_min) max_min = mins[j];
     }
@@ -167,12 +180,12 @@ void SearchQ45K(int nmax, const float* x, const float* qw, uint8_t* b, uint8_t* 
   const float sigma2 = 2 * SumSquares<Fp>(x, kQK) / kQK;
   float sw[8];
   for (int j = 0; j < 8; ++j) {
-    ImportanceWeights<Fp>(qw + 32 * j, x + 32 * j, sigma2, 32, weights);
+    ImportanceWeights<Fp>(qw + 32 * j, x + 32 * j, sigma2, 32, weights[j]);
     float sumw = 0;
-    for (int l = 0; l < 32; ++l) sumw += weights[l];
+    for (int l = 0; l < 32; ++l) sumw += weights[j][l];
     sw[j] = sumw;
-    scales[j] = SearchScaleMin<Fp>(32, nmax, x + 32 * j, weights, L + 32 * j, &mins[j], -0.9f, 0.05f, 36, false);
   }
+  SearchScaleMin8<Fp>(32, nmax, x, 32, &weights[0][0], 32, L, 32, scales, mins, -0.9f, 0.05f, 36, false);
   const float d_block = SearchPositive<Fp>(8, 63, scales, ls, sw);
   const float m_block = SearchPositive<Fp>(8, 63, mins, lm, sw);
   PackScaleMinK4(ls, lm, b + kQ4Scales);
@@ -185,8 +198,8 @@ bool SearchQ6K(const float* x, const float* qw, uint8_t* b, uint8_t* L) {
   int8_t* L8 = reinterpret_cast<int8_t*>(L);
   float scales[16];
   float max_scale = 0, max_abs_scale = 0;
+  for (int h = 0; h < 16; h += 8) SearchSymmetric8<Fp>(16, 32, x + 16 * h, 16, qw ? qw + 16 * h : nullptr, 16, L8 + 16 * h, scales + h);
   for (int ib = 0; ib < 16; ++ib) {
-    scales[ib] = SearchSymmetric<Fp>(16, 32, x + 16 * ib, L8 + 16 * ib, qw ? qw + 16 * ib : nullptr);
     const float abs_scale = std::fabs(scales[ib]);
     if (abs_scale > max_abs_scale) {
       max_abs_scale = abs_scale;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "streams/quant/quant_internal.h"
+#include "streams/quant/quant_simd.h"
 #include "streams/quant/quant_types.h"
 
 namespace sgz::internal {
@@ -69,31 +70,24 @@ float Bf16ToFloat(uint16_t b) {
 }
 
 bool WidenToFloat(uint32_t type, const uint8_t* data, int64_t n, float* out) {
-  if (type != 0 && type != 1 && type != 30) return false;
-  for (int64_t i = 0; i < n; ++i) {
-    if (type == 0) {
-      const uint32_t bits = LoadU32LE(data + 4 * i);
-      std::memcpy(&out[i], &bits, sizeof(bits));
-    } else {
-      const uint16_t h = LoadU16LE(data + 2 * i);
-      out[i] = type == 1 ? HalfToFloat(h) : Bf16ToFloat(h);
-    }
+  switch (type) {
+    case 0:
+      for (int64_t i = 0; i < n; ++i) {
+        const uint32_t bits = LoadU32LE(data + 4 * i);
+        std::memcpy(&out[i], &bits, sizeof(bits));
+      }
+      return true;
+    case 1: quant::ActiveKernels().widen_f16(data, n, out); return true;
+    case 30: quant::ActiveKernels().widen_bf16(data, n, out); return true;
+    default: return false;
   }
-  return true;
 }
+
+void FloatToHalfRow(const float* x, int64_t n, uint8_t* out) { quant::ActiveKernels().to_half(x, n, out); }
 
 namespace quant {
 
 namespace {
-
-void MinMax(const float* x, int n, float* min, float* max) {
-  *min = 3.402823466e+38f;
-  *max = -3.402823466e+38f;
-  for (int j = 0; j < n; ++j) {
-    if (x[j] < *min) *min = x[j];
-    if (x[j] > *max) *max = x[j];
-  }
-}
 
 void PackNibbles32(const uint8_t* L, uint8_t* qs) {
   for (int j = 0; j < 16; ++j) qs[j] = static_cast<uint8_t>(L[j] | (L[j + 16] << 4));
@@ -110,46 +104,49 @@ void PackFiveBits32(const uint8_t* L, uint8_t* qh, uint8_t* qs) {
   for (int k = 0; k < 4; ++k) qh[k] = static_cast<uint8_t>(h >> (8 * k));
 }
 
-// (int8_t)(v) then MIN(hi, ...): the truncating cast of ggml.
-uint8_t TruncMin(float v, int hi) {
-  const int t = TruncToInt(v);
-  return static_cast<uint8_t>(t < hi ? t : hi);
-}
-
 }  // namespace
 
 template <class Fp>
 void QuantizeQ8_0(const float* x, uint8_t* b) {
-  float amax = 0.0f;
-  for (int j = 0; j < 32; ++j) amax = amax > std::fabs(x[j]) ? amax : std::fabs(x[j]);
+  const float amax = ActiveKernels().amax32(x);
   const float d = amax / 127;
   const float id = d ? 1.0f / d : 0.0f;
   StoreHalf(b, d);
-  for (int j = 0; j < 32; ++j) b[2 + j] = static_cast<uint8_t>(TruncToInt(std::round(x[j] * id)));
+  ActiveKernels().round_q8(x, id, b + 2);
 }
 
 // Symmetric 4/5-bit: d = max / -(2^(bits-1)), quants truncated after +offset.
 template <class Fp>
 void QuantizeSymmetric32(const float* x, int half_range, uint8_t* L, float* d_out) {
   float amax;
-  const float max = SignedAbsMax(x, 32, &amax);
+  const float max = ActiveKernels().signed_absmax32(x, &amax);
   const float d = max / static_cast<float>(-half_range);
   const float id = d ? 1.0f / d : 0.0f;
-  const float offset = static_cast<float>(half_range) + 0.5f;
-  for (int j = 0; j < 32; ++j) L[j] = TruncMin(Fp::Madd(x[j], id, offset), 2 * half_range - 1);
+  TruncParams p;
+  p.id = id;
+  p.add = static_cast<float>(half_range) + 0.5f;
+  p.fused = Fp::kRounding != FpRounding::kPlain;
+  p.clamp = true;
+  p.hi = 2 * half_range - 1;
+  ActiveKernels().trunc32(x, p, L);
   *d_out = d;
 }
 
 template <class Fp>
 void QuantizeAffine32(const float* x, int nmax, bool clamp, uint8_t* L, float* d_out, float* m_out) {
   float min, max;
-  MinMax(x, 32, &min, &max);
+  ActiveKernels().minmax32(x, &min, &max);
   const float d = (max - min) / static_cast<float>(nmax);
   const float id = d ? 1.0f / d : 0.0f;
-  for (int j = 0; j < 32; ++j) {
-    const float v = Fp::Madd(x[j] - min, id, 0.5f);
-    L[j] = clamp ? TruncMin(v, nmax) : static_cast<uint8_t>(TruncToInt(v));
-  }
+  TruncParams p;
+  p.has_sub = true;
+  p.sub = min;
+  p.id = id;
+  p.add = 0.5f;
+  p.fused = Fp::kRounding != FpRounding::kPlain;
+  p.clamp = clamp;
+  p.hi = nmax;
+  ActiveKernels().trunc32(x, p, L);
   *d_out = d;
   *m_out = min;
 }
@@ -244,13 +241,17 @@ void RoundLegacyWithScales(uint32_t type, const float* x, uint8_t* b) {
   uint8_t L[32];
   switch (type) {
     case kTypeQ8_0:
-      for (int j = 0; j < 32; ++j) b[2 + j] = static_cast<uint8_t>(TruncToInt(std::round(x[j] * id)));
+      ActiveKernels().round_q8(x, id, b + 2);
       return;
     case kTypeQ4_0:
     case kTypeQ5_0: {
       const int half_range = type == kTypeQ4_0 ? 8 : 16;
-      const float offset = static_cast<float>(half_range) + 0.5f;
-      for (int j = 0; j < 32; ++j) L[j] = TruncMin(x[j] * id + offset, 2 * half_range - 1);
+      TruncParams p;
+      p.id = id;
+      p.add = static_cast<float>(half_range) + 0.5f;
+      p.clamp = true;
+      p.hi = 2 * half_range - 1;
+      ActiveKernels().trunc32(x, p, L);
       if (type == kTypeQ4_0) {
         PackNibbles32(L, b + 2);
       } else {
@@ -260,9 +261,14 @@ void RoundLegacyWithScales(uint32_t type, const float* x, uint8_t* b) {
     }
     case kTypeQ4_1:
     case kTypeQ5_1: {
-      const float m = LoadHalf(b + 2);
-      const int nmax = type == kTypeQ4_1 ? 15 : 31;
-      for (int j = 0; j < 32; ++j) L[j] = TruncMin((x[j] - m) * id + 0.5f, nmax);
+      TruncParams p;
+      p.has_sub = true;
+      p.sub = LoadHalf(b + 2);
+      p.id = id;
+      p.add = 0.5f;
+      p.clamp = true;
+      p.hi = type == kTypeQ4_1 ? 15 : 31;
+      ActiveKernels().trunc32(x, p, L);
       if (type == kTypeQ4_1) {
         PackNibbles32(L, b + 4);
       } else {
