@@ -310,6 +310,14 @@ Status ChunkStore::Reference(uint32_t index, DecodedChunk* out) {
   return Status::Ok();
 }
 
+Status ChunkStore::Parent(uint32_t index, DecodedChunk* out) {
+  *out = parents_.Get(index);
+  if (*out) return Status::Ok();
+  SGZ_RETURN_IF_ERROR(Reference(index, out));
+  parents_.Put(index, *out);
+  return Status::Ok();
+}
+
 Status ChunkStore::PendingParentOf(uint32_t index, DecodedChunk* out, std::shared_ptr<PendingParent>* pending) {
   *out = parents_.Get(index);
   if (!*out) *out = cache_.Get(index);

@@ -75,6 +75,7 @@ struct StreamItem {
   bool parent_fetched = false;
   Status parent_status;
   DecodedChunk parent;
+  DecodedChunk importance;  // with IMPORTANCE: its importance chunk's bytes
 };
 
 // Parent chunks kept for the predicted chunks after them: every predicted
@@ -121,7 +122,8 @@ class Walker {
             return Status::Ok();
           }
           Status s = DecodeChunkPayload(item.header, item.payload.data(), item.payload.size(), &item.decoded,
-                                        t == Transform::kPredict ? item.parent.get() : nullptr);
+                                        t == Transform::kPredict ? item.parent.get() : nullptr,
+                                        t == Transform::kPredict ? item.importance.get() : nullptr);
           return s.ok() ? s : s.WithContext(item.name);
         },
         [this](StreamItem& item) { return Consume(&item); });
@@ -264,25 +266,36 @@ class Walker {
     return Status::Ok();
   }
 
-  // A predicted chunk to be decoded whose parent has been consumed (noted in
-  // log_) gets the parent's bytes now, on the reading thread (log_ is not
-  // shared), so that a worker can decode it; a failure is kept for its turn.
+  // A predicted chunk to be decoded whose parent (and importance chunk) have
+  // been consumed (noted in log_) gets their bytes now, on the reading thread
+  // (log_ is not shared), so that a worker can decode it; a failure is kept
+  // for its turn.
   void FetchParent(StreamItem* item) {
     item->parent_fetched = false;
     item->parent_status = Status::Ok();
     item->parent.reset();  // items are reused: no parent kept alive by a spare
+    item->importance.reset();
     const ChunkHeader& h = item->header;
     if (h.transform != Transform::kPredict || item->member->out.sink == nullptr) return;
-    uint32_t p = 0;
-    if (!PredictParentOf(h, item->payload.data(), item->payload.size(), &p).ok() || p >= consumed_) return;
+    PredictSources p;
+    if (!PredictSourcesOf(h, item->payload.data(), item->payload.size(), &p).ok()) return;
+    for (int k = 0; k < p.count; ++k) {
+      if (p.chunks[k] >= consumed_) return;
+    }
     item->parent_fetched = true;
-    item->parent = parents_.Get(p);
-    if (item->parent) return;
+    item->parent_status = Fetched(p.chunks[0], &item->parent);
+    if (item->parent_status.ok() && p.count > 1) item->parent_status = Fetched(p.chunks[1], &item->importance);
+  }
+
+  // Chunk `index`'s bytes from the parent cache, else read from log_ and kept.
+  Status Fetched(uint32_t index, DecodedChunk* out) {
+    *out = parents_.Get(index);
+    if (*out) return Status::Ok();
     auto bytes = std::make_shared<std::vector<uint8_t>>();
-    item->parent_status = log_->Read(p, bytes.get());
-    if (!item->parent_status.ok()) return;
-    item->parent = bytes;
-    parents_.Put(p, item->parent);
+    SGZ_RETURN_IF_ERROR(log_->Read(index, bytes.get()));
+    *out = bytes;
+    parents_.Put(index, *out);
+    return Status::Ok();
   }
 
   // In stream order, on the reading thread.
