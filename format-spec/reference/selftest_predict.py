@@ -9,6 +9,7 @@ import os
 import random
 import struct
 import sys
+from fractions import Fraction
 
 import zstandard
 
@@ -17,7 +18,7 @@ from selftest_archives import (assemble, check, chnk, file_entry, file_section, 
                                make_chunk, memb, refused, restore, spec_split)
 from sgzref import conventions  # noqa: E402
 from sgzref.conventions import Reject, xxh3  # noqa: E402
-from sgzref.f32 import FMA, PLAIN, bits, div, f32, widen  # noqa: E402
+from sgzref.f32 import FMA, PLAIN, bits, div, f32, fma, widen  # noqa: E402
 from sgzref.quant import K_TYPES, TYPES, predict_block, quantize_block, scale_mask  # noqa: E402
 
 ROW = 512  # weights per row of the test tensors
@@ -123,6 +124,46 @@ def parent_blobs():
 def restore_family(type_id, data, chunk, minor=3):
     files = [file_entry(b"p", PARENT + IN_SUM2, [0, 1]), file_entry(b"q", data, [2])]
     return restore(archive(parent_blobs() + [chunk], files, minor), b"q")
+
+
+def exact_f32(q):
+    """The Fraction q rounded to float32 (to nearest, ties to even; overflow: infinity)."""
+    if q == 0:
+        return 0.0
+    sign, q = (-1.0 if q < 0 else 1.0), abs(q)
+    e = q.numerator.bit_length() - q.denominator.bit_length()
+    while Fraction(2) ** e > q:
+        e -= 1
+    while Fraction(2) ** (e + 1) <= q:
+        e += 1
+    quantum = Fraction(2) ** (max(e, -126) - 23)
+    n, rem = divmod(q, quantum)
+    n, rem = int(n), rem / quantum
+    if rem > Fraction(1, 2) or (rem == Fraction(1, 2) and n & 1):
+        n += 1
+    v = n * quantum
+    return sign * (float("inf") if v >= Fraction(2) ** 128 else float(v))
+
+
+def test_fma_exact():
+    """fma: one rounding of the exact a*b + c, also where the double sum is a float32 tie
+    and the exact value is not (a*b a tie, c far below it)."""
+    rng = random.Random(5)
+    cases = []
+    while len(cases) < 200:  # a*b exactly halfway between two float32: 25 bits
+        a = 1 + rng.randrange(1 << 12) * 2.0 ** -12
+        b = (1 + rng.randrange(1 << 11) * 2.0 ** -11) * 2.0 ** rng.randrange(-20, 20)
+        if f32(a * b) != a * b:
+            cases.append((a, b, rng.choice((1, -1)) * 2.0 ** -90 * abs(b)))
+    for _ in range(2000):
+        a, b, c = (f32(rng.uniform(-1, 1) * 2.0 ** rng.randrange(-30, 30)) for _ in range(3))
+        cases.append((a, b, c))
+    cases += [(FLT, FLT, FLT) for FLT in (f32(3.4e38),)] + [(f32(1e-20), f32(1e-20), 0.0)]
+    for a, b, c in cases:
+        want = exact_f32(Fraction(a) * Fraction(b) + Fraction(c))
+        assert fma(a, b, c) == want, (a, b, c, fma(a, b, c), want)
+    assert any(f32(f32(a * b + c)) != fma(a, b, c) for a, b, c in cases[:200]), \
+        "no case where rounding the double sum is wrong"
 
 
 def test_every_type_quants():

@@ -302,6 +302,19 @@ def quantize_block(rnd, type_id, x, qw=None):
     return b
 
 
+def has_zero_scale(type_id, b):
+    """Whether a sub-block's scale (d times its 4/6-bit scale) is zero: the quantizer
+    keeps its search's quants there, the prediction 0."""
+    if type_id in (Q4_K, Q5_K):
+        return any(f32(load_half(b, 0) * float(scale_min_k4(j, b[4:16])[0])) == 0
+                   for j in range(8))
+    if type_id == Q2_K:
+        return any(f32(load_half(b, 80) * float(b[j] & 0xF)) == 0 for j in range(16))
+    if type_id == Q3_K:
+        return any(f32(load_half(b, 108) * float(scale_q3(j, b[96:108]))) == 0 for j in range(16))
+    return any(f32(load_half(b, 208) * float(int8(b[192 + j]))) == 0 for j in range(16))
+
+
 def predict_block(type_id, x, b):
     """PredictQuantsNoSearch of one block: its quants from its stored scales, a
     zero-scale sub-block's quants 0."""
