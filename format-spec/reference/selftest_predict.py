@@ -266,6 +266,17 @@ def test_rejections():
                        "importance chunk 1 has transform 2")):
         chunk = predicted_chunk(t, data, prm, residual(t, data, X[:ROW], PLAIN, bool(prm[3])))
         refused(archive(blobs + [chunk], files2), "Corruption", text, b"q")
+    # a predicted chunk is no parent (chunk 3 predicted from chunk 2, itself predicted)
+    chunk = predicted_chunk(t, data, params(), resid)
+    chunk3 = predicted_chunk(t, data, params(parent=2), resid)
+    refused(archive(parent_blobs() + [chunk, chunk3], files + [file_entry(b"r", data, [3])]),
+            "Corruption", "parent chunk 2 has transform 4", b"r")
+    # IMPORTANCE only for the K types
+    d8, r8, _ = family(8, flags=1, n_weights=256)
+    chunk = predicted_chunk(8, d8, params(flags=3, importance=(1, 0, COUNTS, 256, 0)), r8)
+    refused(archive(parent_blobs() + [chunk], [file_entry(b"p", PARENT + IN_SUM2, [0, 1]),
+                                               file_entry(b"q", d8, [2])]), "Corruption",
+            "for a type other than Q2_K..Q6_K", b"q")
     # type: F16 may not have SCALES; a type without quantizer is refused (NotSupported)
     d16, r16, _ = family(1, n_weights=40)
     chunk = predicted_chunk(1, d16, params(flags=1), r16)
