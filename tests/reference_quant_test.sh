@@ -28,5 +28,5 @@ fails=0
 "$MAKE_FAMILY" "$T" --variants || { echo "FAIL: make_family"; exit 1; }
 "$PY" "$REF/test_quant_family.py" "$T" || fails=$((fails + 1))
 [ -d "$CORPUS/zoo" ] || { [ "$fails" = 0 ] || exit 1; skip "corpus zoo/ not found at $CORPUS (set SGZ_CORPUS); the family passed"; }
-"$PY" "$REF/test_quant_zoo.py" "$CORPUS" "${QUANT_ZOO_BLOCKS:-64}" || fails=$((fails + 1))
+"$PY" "$REF/test_quant_zoo.py" "$CORPUS" "${QUANT_ZOO_BLOCKS:-48}" || fails=$((fails + 1))
 [ "$fails" = 0 ]

@@ -56,7 +56,7 @@ def main():
         print("SKIP: no corpus zoo/ (pass CORPUS)")
         return 77
     corpus = sys.argv[1]
-    want = int(sys.argv[2]) if len(sys.argv) > 2 else 64
+    want = int(sys.argv[2]) if len(sys.argv) > 2 else 48
     parent = Gguf(os.path.join(corpus, "zoo/esrgan-zoo-BF16.gguf"))
     imatrix = imatrix_importance(Gguf(os.path.join(corpus, "zoo/esrgan-zoo.imatrix.gguf")))
     values = {}
