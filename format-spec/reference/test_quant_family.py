@@ -5,7 +5,9 @@ every type, under each rounding (tiny-TYPE-plain/fma/fma-noassert.gguf), and eve
 with the importance of tiny.imatrix.gguf (tiny-TYPE-imatrix-ROUNDING.gguf), byte for byte;
 and PredictQuantsNoSearch from each block's stored scales (except the blocks with a
 zero-scale sub-block, whose quants the quantizer keeps from its search). Covers what the corpus has no
-file of: Q4_1, Q5_1, the importance searches of Q2_K, Q3_K, Q5_K, Q6_K, fma-no-assert.
+file of: Q4_1, Q5_1, the importance searches of Q2_K, Q3_K, Q5_K, Q6_K, fma-no-assert;
+and the hostile inputs (tiny-hostile-*: a parent with infinities, NaN, subnormals;
+tiny-random-*: damaged and random stored blocks, predicted from their scale fields).
 
     test_quant_family.py DIR          exit 0 all equal, 1 a difference"""
 
@@ -64,6 +66,36 @@ def main():
                 if zero:
                     print(f"  {os.path.basename(path)}: {zero} blocks with a zero-scale "
                           "sub-block, not predicted from their scales")
+    # Hostile inputs: a parent with zeros, subnormals, huge values, infinities, NaN; stored
+    # blocks of random bytes or with a flipped scale bit, predicted from both parents.
+    hostile = widen(*Gguf(os.path.join(d, "tiny-hostile-BF16.gguf")).tensor("hostile")[::2])
+    sources = {"normal": values["blk.0.attn_q.weight"], "hostile": hostile}
+    for t, (tname, bw, bb) in sorted(TYPES.items()):
+        for rname, rnd in ROUNDINGS.items():
+            data = Gguf(os.path.join(d, f"tiny-hostile-{tname}-{rname}.gguf")).tensor("hostile")[2]
+            bad = [b for b in range(len(data) // bb) if quantize_block(
+                rnd, t, hostile[b * bw:(b + 1) * bw]) != data[b * bb:(b + 1) * bb]]
+            checked += 1
+            if bad:
+                fails += 1
+                print(f"FAIL tiny-hostile-{tname}-{rname}: blocks {bad[:8]} of {len(data) // bb}")
+            if t == 1:
+                continue
+            stored = Gguf(os.path.join(d, f"tiny-random-{tname}.gguf"))
+            want = Gguf(os.path.join(d, f"tiny-random-{tname}-{rname}.gguf"))
+            for name, x in sources.items():
+                blocks, expected = stored.tensor(name)[2], want.tensor(name)[2]
+                bad = []
+                for b in range(len(blocks) // bb):
+                    blk = bytearray(blocks[b * bb:(b + 1) * bb])
+                    predict_block(rnd, t, x[b * bw:(b + 1) * bw], blk)
+                    if blk != expected[b * bb:(b + 1) * bb]:
+                        bad.append(b)
+                checked += 1
+                if bad:
+                    fails += 1
+                    print(f"FAIL tiny-random-{tname}-{rname} {name}: prediction of blocks "
+                          f"{bad[:8]} of {len(blocks) // bb}")
     print(f"{checked} files checked, {fails} failed")
     return 1 if fails else 0
 
