@@ -277,7 +277,7 @@ def test_rejections():
     refused(archive(parent_blobs() + [chunk], [file_entry(b"p", PARENT + IN_SUM2, [0, 1]),
                                                file_entry(b"q", d8, [2])]), "Corruption",
             "for a type other than Q2_K..Q6_K", b"q")
-    # type: F16 may not have SCALES; a type without quantizer is refused (NotSupported)
+    # F16 may not have SCALES; a type without a quantizer is refused (NotSupported)
     d16, r16, _ = family(1, n_weights=40)
     chunk = predicted_chunk(1, d16, params(flags=1), r16)
     refused(archive(parent_blobs() + [chunk], [file_entry(b"p", PARENT + IN_SUM2, [0, 1]),
