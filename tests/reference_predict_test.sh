@@ -54,7 +54,10 @@ for entry in a.chunks:
         continue
     types.add(entry["type"])
     raw = a.read(entry["file_offset"], entry["stored_size"])
-    flags[raw[24 + 12 + 3]] = flags.get(raw[24 + 12 + 3], 0) + 1  # stream 0 is stored
+    at = 24 + 12 * entry["stream_count"]  # stream 0 (stored) follows the descriptors
+    assert raw[at] == 1, f"parameter version {raw[at]}"
+    f = raw[at + 3]
+    flags[f] = flags.get(f, 0) + 1
 print(f"{name}: predicted chunks by flags {flags}, types {sorted(types)}")
 missing = set(TYPES) - types
 assert not missing, f"no predicted chunk of type {sorted(missing)}"
