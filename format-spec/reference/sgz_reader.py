@@ -11,6 +11,9 @@ The code follows the spec's order, one module of sgzref/ a part:
   conventions.py  conventions: little-endian fields, rejection, the rule for unknown ids
   chunks.py       the file header, chunks and the codecs of their streams
   transforms.py   the transforms, with the GGML type table as data
+  predict.py      transform 4, predict (2.3): its parameters, rules and decoding, with
+                  f32.py (float32 arithmetic, exact), quant_search.py, quant_legacy.py,
+                  quant_k.py and quant.py: the quantizers of format-spec/quantizers.md
   manifest.py     the manifest 2.2 (sections CHNK, FILE, MEMB, ZSEC), the footer, and the
                   appendix's manifest 1.0
   archive.py      opening an archive (member names and records) and restoring a file

@@ -28,6 +28,7 @@ class Archive:
         require(major == fmajor and (major == 1 or minor == fminor),
                 f"header version {major}.{minor} differs from the footer's {fmajor}.{fminor}")
         self.version = Version(major, minor)
+        self.sources = {}
         frame = self.read(offset, msize)
         require(xxh3(frame) == checksum, "manifest: checksum mismatch", "ChecksumMismatch")
         decode = decode_manifest_v2 if major == 2 else decode_manifest_v1
@@ -87,7 +88,16 @@ class Archive:
         if entry["transform"] == REFERENCE and reference is None:
             reference = self.decode(entry["type"])
         return decode_chunk(self.read(entry["file_offset"], entry["stored_size"]), index, entry,
-                            self.version, reference)
+                            self.version, reference, self.chunks, self.decode_source)
+
+    def decode_source(self, index):
+        """A predicted chunk's parent or importance chunk (transform 0 or 1), decoded once
+        for the chunks that follow it (the last few are kept)."""
+        if index not in self.sources:
+            if len(self.sources) >= 4:
+                del self.sources[next(iter(self.sources))]
+            self.sources[index] = self.decode(index)
+        return self.sources[index]
 
     def restore(self, file_entry, out):
         """Writes the file's bytes to the binary stream `out`; verifies every checksum."""

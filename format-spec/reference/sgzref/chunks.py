@@ -5,8 +5,10 @@ import struct
 
 import zstandard
 
+from . import conventions
 from .conventions import Cursor, Reject, require, xxh3
-from .transforms import COPY, GGML_TYPES, REFERENCE, RESERVED_TYPES, join, stream_sizes
+from .predict import PARAM_SIZES, PREDICTED_TYPES, decode_predicted
+from .transforms import COPY, GGML_TYPES, PREDICT, REFERENCE, RESERVED_TYPES, join, stream_sizes
 
 # ---------------------------------------------------------------------------------------
 # File header: 16 bytes at offset 0.
@@ -58,6 +60,13 @@ def check_chunk_fields(where, transform, type_id, original_size, stream_count, v
         require(version.major == 2 and version.minor >= 2,
                 f"{where}: transform 3 (reference) is defined since 2.2, the archive is "
                 f"{version.major}.{version.minor}")
+    elif transform == PREDICT and conventions.READER_MINOR >= 3:
+        # Since 2.3; the parent's index is in the parameter stream (checked when read).
+        require(version.major == 2 and version.minor >= 3,
+                f"{where}: transform 4 (predict) is defined since 2.3, the archive is "
+                f"{version.major}.{version.minor}")
+        require(type_id in PREDICTED_TYPES, f"{where}: transform 4 (predict) of ggml type "
+                f"{type_id}, which it does not predict", "NotSupported")
     else:
         version.unknown_id(where, "transform", transform)
     require(stream_count <= MAX_STREAMS_PER_CHUNK,
@@ -67,10 +76,12 @@ def check_chunk_fields(where, transform, type_id, original_size, stream_count, v
             f"{where}: stream_count {stream_count}, the transform gives {expected}")
 
 
-def decode_chunk(data, index, entry, version, reference=None):
+def decode_chunk(data, index, entry, version, reference=None, entries=None, decoded=None):
     """data: the entry's stored_size bytes at its file_offset. Returns the decoded bytes,
     or None for a copy chunk, whose header is checked here and whose bytes are its target's.
-    reference: for a referencing chunk (transform 3), the decoded bytes of chunk `type`."""
+    reference: for a referencing chunk (transform 3), the decoded bytes of chunk `type`.
+    entries, decoded: for a predicted chunk (transform 4), the chunk table and a function
+    giving the decoded bytes of chunk k (its parent and importance chunks)."""
     where = f"chunk {index}"
     c = Cursor(data, where)
     require(c.take(4, "tag") == CHUNK_TAG, f"{where}: bad chunk tag")
@@ -98,8 +109,12 @@ def decode_chunk(data, index, entry, version, reference=None):
         if codec not in CODECS:
             version.unknown_id(f"{where}: stream {k}", "codec", codec)
         require(reserved == b"\0\0\0", f"{where}: stream {k}: reserved bytes are not zero")
-        require(raw_size == raw_sizes[k],
-                f"{where}: stream {k}: raw size {raw_size}, expected {raw_sizes[k]}")
+        if transform == PREDICT and k == 0:  # the parameter stream: stored, 12 or 32 bytes
+            require(codec == 0 and raw_size in PARAM_SIZES, f"{where}: stream 0: codec "
+                    f"{codec}, raw_size {raw_size}: not a stored parameter stream of 12 or 32")
+        else:
+            require(raw_size == raw_sizes[k],
+                    f"{where}: stream {k}: raw size {raw_size}, expected {raw_sizes[k]}")
         require(stored_size <= raw_size,
                 f"{where}: stream {k}: stored_size {stored_size} exceeds raw_size {raw_size}")
         require(transform != REFERENCE or codec == 1,
@@ -114,10 +129,15 @@ def decode_chunk(data, index, entry, version, reference=None):
         stored = c.take(stored_size, f"stream {k}")
         streams += decode_stream(f"{where}: stream {k}", codec, stored, raw_size,
                                  reference if transform == REFERENCE else None)
-    decoded = join(transform, type_id, bytes(streams))
-    require(xxh3(decoded) == checksum,
+    if transform == PREDICT:
+        n_params = descriptors[0][1]
+        out = decode_predicted(where, index, type_id, original_size, bytes(streams[:n_params]),
+                               bytes(streams[n_params:]), entries, decoded)
+    else:
+        out = join(transform, type_id, bytes(streams))
+    require(xxh3(out) == checksum,
             f"{where}: checksum mismatch of decoded bytes", "ChecksumMismatch")
-    return decoded
+    return out
 
 
 # ---------------------------------------------------------------------------------------

@@ -5,10 +5,10 @@ import os
 
 import xxhash
 
-# This reader implements format 2.2 (and reads 2.1, 2.0 and 1.0). Read as
+# This reader implements format 2.3 (and reads 2.2, 2.1, 2.0 and 1.0). Read as
 # conventions.READER_MINOR wherever it decides, so that a test can make the reader
 # one of an earlier minor version.
-READER_MINOR = 2
+READER_MINOR = 3
 
 
 class Reject(Exception):

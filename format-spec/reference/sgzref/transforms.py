@@ -1,10 +1,12 @@
 """Transforms: 0 none (one stream), 1 ggml split (the fields of the type table, then the
-tail), 2 copy (no streams), 3 reference (one stream coded against another chunk); the GGML
-type table as data, copied from the spec."""
+tail), 2 copy (no streams), 3 reference (one stream coded against another chunk), 4 predict
+(a parameter stream, then the split's streams of a residual; decoded in predict.py); the
+GGML type table as data, copied from the spec."""
 
 NONE, SPLIT = 0, 1
 COPY = 2  # the transform "copy": no streams, the bytes of chunk `type`
 REFERENCE = 3  # one zstd stream coded against the decoded bytes of chunk `type`
+PREDICT = 4  # parameter stream (12 or 32 bytes), then transform 1's streams of `type`
 
 PLAIN, GROUPED, PLANES = "P", "G", "B"
 
@@ -54,7 +56,10 @@ RESERVED_TYPES = {4, 5, 31, 32, 33, 36, 37, 38}
 
 
 def stream_sizes(transform, type_id, length):
-    """The raw size of each stream the transform makes of `length` bytes."""
+    """The raw size of each stream the transform makes of `length` bytes (transform 4: its
+    parameter stream counted as 12 bytes, though 32 with IMPORTANCE)."""
+    if transform == PREDICT:
+        return [12] + stream_sizes(SPLIT, type_id, length)
     if transform in (NONE, REFERENCE):
         return [length]
     if transform == COPY:
