@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <cmath>
 #include <random>
 #include <string>
 #include <vector>
@@ -354,6 +355,29 @@ TEST(PredictChoice, MeasuresRoundingImportanceAndFallsBack) {
   c = Choose(type, noise, v, PredictPreset::kMax, options, row);
   EXPECT_NE(c.transform, Transform::kPredict);
   EXPECT_EQ(c.tally.blocks, 0u);
+}
+
+// A chunk whose parent values are not all finite and below 2^32 is not
+// predicted (a NaN's sign differs between CPUs); an importance row with a NaN
+// is not offered.
+TEST(PredictChoice, OnlyPortableValuesPredicted) {
+  const uint32_t row = 4 * 256;
+  std::vector<float> v = Values(8 * 256, 21);
+  const std::vector<uint8_t> blocks = Quantized(kQ4_K, v, nullptr, row, FpRounding::kPlain);
+  for (float bad : {std::nanf(""), INFINITY, -8589934592.0f}) {
+    std::vector<float> w = v;
+    w[300] = bad;
+    const Chosen c = Choose(kQ4_K, blocks, w, PredictPreset::kMax, {}, row);
+    EXPECT_EQ(c.transform, Transform::kSplit) << bad;
+  }
+  EXPECT_EQ(Choose(kQ4_K, blocks, v, PredictPreset::kMax, {}, row).transform, Transform::kPredict);
+  std::vector<float> imp = ImportanceOf(row, 5);
+  const std::vector<uint8_t> weighted = Quantized(kQ4_K, v, imp.data(), row, FpRounding::kPlain);
+  EXPECT_EQ(Choose(kQ4_K, weighted, v, PredictPreset::kMax, {{7, 0, 0x3f800000, imp.data()}}, row).flags,
+            kPredictScales | kPredictImportance);
+  imp[3] = std::nanf("");
+  EXPECT_EQ(Choose(kQ4_K, weighted, v, PredictPreset::kMax, {{7, 0, 0x3f800000, imp.data()}}, row).flags & kPredictImportance,
+            0);
 }
 
 }  // namespace

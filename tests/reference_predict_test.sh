@@ -12,7 +12,7 @@ set -u
 SGZ=$1
 MAKE_FAMILY=$2
 SRC=$3
-EXPECT_SCALES=${EXPECT_SCALES:-0}
+EXPECT_SCALES=${EXPECT_SCALES:-1}
 REF=$SRC/format-spec/reference
 PY=
 for p in ${PYTHON:-} python3 /usr/bin/python3; do

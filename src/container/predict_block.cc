@@ -26,6 +26,25 @@ struct ScaleBytes {
   }
 };
 
+// Whether a half-precision d/dmin field of the block is a NaN.
+bool HasNanHalf(uint32_t type, const uint8_t* block) {
+  int at[2] = {-1, -1};
+  switch (type) {
+    case 2: case 6: case 8: at[0] = 0; break;        // Q4_0, Q5_0, Q8_0: d
+    case 3: case 7: case 12: case 13: at[0] = 0; at[1] = 2; break;  // d, m/dmin
+    case 10: at[0] = 80; at[1] = 82; break;          // Q2_K
+    case 11: at[0] = 108; break;                     // Q3_K
+    case 14: at[0] = 208; break;                     // Q6_K
+    default: break;
+  }
+  for (int off : at) {
+    if (off < 0) continue;
+    const uint16_t h = static_cast<uint16_t>(block[off] | (block[off + 1] << 8));
+    if ((h & 0x7c00) == 0x7c00 && (h & 0x03ff) != 0) return true;
+  }
+  return false;
+}
+
 bool AllZero(const uint8_t* p, uint32_t n) {
   for (uint32_t i = 0; i < n; ++i) {
     if (p[i] != 0) return false;
@@ -119,6 +138,9 @@ void ApplyPrediction(uint32_t type, const PredictParams& params, const float* va
   }
   QuantizeBlocks(t, params, values, importance, n_blocks, pred.data());
   if (tally != nullptr) tally->scale_blocks += n_blocks;
+  if (encode && tally != nullptr) {
+    for (uint64_t b = 0; b < n_blocks; ++b) tally->nan_scales += HasNanHalf(type, pred.data() + b * bb);
+  }
   for (uint64_t b = 0; b < n_blocks; ++b) {
     uint8_t* blk = blocks + b * bb;
     uint8_t* p = pred.data() + b * bb;

@@ -29,6 +29,10 @@ struct PredictTally {
   uint64_t scale_blocks = 0;  // blocks whose scales were predicted (SCALES)
   uint64_t scales_hit = 0;    // of those, blocks whose scale fields equal the prediction
   uint64_t quants_hit = 0;  // blocks whose quant bytes equal the prediction
+  // Encoding with SCALES: blocks whose predicted d/dmin half is a NaN (its
+  // sign differs between CPUs: format-spec/quantizers.md "NaN and
+  // infinities"), which the writer must not store so.
+  uint64_t nan_scales = 0;
 };
 
 // Applies the prediction of `params` to blocks[0, n_blocks) of ggml type

@@ -1,6 +1,7 @@
 #include "container/predict_choice.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <utility>
 
@@ -17,6 +18,18 @@ constexpr FpRounding kRoundings[] = {FpRounding::kPlain, FpRounding::kFma, FpRou
 // encoding of a chunk.
 constexpr uint64_t kSampleBlocksK = 64;
 constexpr uint64_t kSampleBlocksLegacy = 512;
+
+// Values the quantizers compute with alike on every CPU: finite and below
+// 2^32 in magnitude, so that no search overflows into an infinity and a NaN,
+// whose sign differs between x86-64 and ARM64 (format-spec/quantizers.md
+// "NaN and infinities"). Real weights are far inside.
+bool PortableValues(const float* x, uint64_t n) {
+  constexpr float kLimit = 4294967296.0f;
+  for (uint64_t i = 0; i < n; ++i) {
+    if (!(std::fabs(x[i]) < kLimit)) return false;  // NaN fails too
+  }
+  return true;
+}
 
 bool IsLegacy(uint32_t type) { return type == 2 || type == 3 || type == 6 || type == 7 || type == 8; }
 
@@ -54,6 +67,11 @@ void EncodePredictedChoice(const uint8_t* data, uint64_t size, const PredictChoi
   const GgmlType& t = *FindGgmlType(in.type);
   const uint64_t n_blocks = size / t.block_bytes;
   PredictTally mine;
+  if (!PortableValues(in.values, n_blocks * t.block_weights)) {
+    // Not predicted: stored as transform 1 stores it.
+    EncodeChunkAs(data, size, Transform::kSplit, in.type, level, out);
+    return;
+  }
   PredictParams plain = in.base;
   plain.flags = 0;
   plain.rounding = FpRounding::kPlain;
@@ -69,6 +87,7 @@ void EncodePredictedChoice(const uint8_t* data, uint64_t size, const PredictChoi
       const float* imp = nullptr;
       if (k > 0) {
         const ImportanceOption& o = in.importance[k - 1];
+        if (!PortableValues(o.row, in.base.row_length)) continue;
         p.flags |= kPredictImportance;
         p.importance_chunk = o.chunk;
         p.importance_offset = o.offset;
@@ -87,7 +106,11 @@ void EncodePredictedChoice(const uint8_t* data, uint64_t size, const PredictChoi
       }
     }
     Encode(data, size, in, best, best_imp, level, out, &mine);
-    if (mine.scales_hit < mine.scale_blocks) {
+    const bool not_portable = mine.nan_scales > 0;
+    if (not_portable) {
+      // Not portable with SCALES: scales stored (below), whatever the size.
+      best_misses = 1;
+    } else if (mine.scales_hit < mine.scale_blocks) {
       // Misses the sample did not show (the FMA roundings differ from the
       // plain one in about 1% of blocks): the other roundings on the whole
       // chunk, the smallest kept.
@@ -98,7 +121,7 @@ void EncodePredictedChoice(const uint8_t* data, uint64_t size, const PredictChoi
         thread_local EncodedChunk other_chunk;
         PredictTally other;
         Encode(data, size, in, p, best_imp, level, &other_chunk, &other);
-        if (other_chunk.stored_size() < out->stored_size()) {
+        if (other.nan_scales == 0 && other_chunk.stored_size() < out->stored_size()) {
           std::swap(*out, other_chunk);
           mine = other;
           best_misses = 1;  // as the sample's: also tried without SCALES below
@@ -113,7 +136,7 @@ void EncodePredictedChoice(const uint8_t* data, uint64_t size, const PredictChoi
       PredictTally other;
       plain.rounding = best.rounding;
       Encode(data, size, in, plain, nullptr, level, &stored, &other);
-      if (stored.stored_size() < out->stored_size()) {
+      if (not_portable || stored.stored_size() < out->stored_size()) {
         std::swap(*out, stored);
         mine = other;
       }

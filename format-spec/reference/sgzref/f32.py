@@ -89,16 +89,23 @@ def madd(rnd, a, b, c):
 MAGIC = 12582912.0  # 1.5 * 2^23
 
 
+def magic_int(f):
+    """The low 23 bits of the float32 f, minus 2^22; 0 for a NaN, whatever its payload."""
+    if f != f:
+        return 0
+    return (bits(f) & 0x7FFFFF) - 0x400000
+
+
 def nearest_int(v):
-    """ggml's nearest_int: the low 23 bits of v + 1.5*2^23, minus 2^22."""
-    return (bits(f32(v + MAGIC)) & 0x7FFFFF) - 0x400000
+    """ggml's nearest_int: magic_int(v + 1.5*2^23)."""
+    return magic_int(f32(v + MAGIC))
 
 
 def round_product(rnd, a, b):
     """nearest_int(a * b): the product fused into the magic addition only by FMA_NO_ASSERT."""
     if rnd == FMA_NO_ASSERT:
-        return (bits(fma(a, b, MAGIC)) & 0x7FFFFF) - 0x400000
-    return (bits(f32(f32(a * b) + MAGIC)) & 0x7FFFFF) - 0x400000
+        return magic_int(fma(a, b, MAGIC))
+    return magic_int(f32(f32(a * b) + MAGIC))
 
 
 def trunc_to_int(v):
