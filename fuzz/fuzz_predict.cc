@@ -127,7 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   PackOptions options;
   options.threads = 1;
-  (void)max_preset;  // TODO(lead): the --max preset once the writer has it
+  if (max_preset) options.predict_preset = PredictPreset::kMax;
   StringSink sink;
   PackStats total;
   std::vector<PackStats> stats;

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The 2.3 fixtures (fixtures/format-2.3-predicted: a model family stored as predictions):
+#   - the writer, given the family make_family generates, writes both archives byte for
+#     byte again (fixtures/gen/make_2.3_archives.sh);
+#   - sgz restores every member of each committed archive, from the file and from a pipe;
+#   - the spec's reference reader restores every member of each.
+# usage: fixtures_23_test.sh SGZ MAKE_FAMILY SOURCE_DIR
+set -u
+SGZ=$1 GEN=$2 SRC=$3
+FIX=$SRC/fixtures/format-2.3-predicted
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fails=0
+fail() { fails=$((fails + 1)); echo "FAIL $*"; }
+PY=
+for p in ${PYTHON:-} python3 /usr/bin/python3; do
+  if "$p" -c 'import zstandard, xxhash' 2>/dev/null; then PY=$p; break; fi
+done
+
+bash "$SRC/fixtures/gen/make_2.3_archives.sh" "$SGZ" "$GEN" "$T/gen" >/dev/null 2>"$T/err" ||
+  { echo "FAIL make_2.3_archives.sh: $(cat "$T/err")"; exit 1; }
+FAMILY=$T/gen/family
+n_members=$(ls "$FAMILY" | wc -l)
+
+# restored ARCHIVE OUT HOW: every member in OUT is the generated one, and nothing else.
+restored() {
+  local archive=$1 out=$2 how=$3 f
+  for f in "$FAMILY"/*; do
+    if cmp -s "$f" "$out/$(basename "$f")"; then pass=$((pass + 1)); else fail "$archive ($how): $(basename "$f") differs"; fi
+  done
+  [ "$(ls "$out" | wc -l)" = "$n_members" ] || fail "$archive ($how): $(ls "$out" | wc -l) members, want $n_members"
+}
+
+for a in family.sgz family-max.sgz; do
+  if cmp "$FIX/$a" "$T/gen/$a" >/dev/null 2>&1; then pass=$((pass + 1));
+  else fail "golden: the writer no longer writes $a byte for byte ($(cmp "$FIX/$a" "$T/gen/$a" 2>&1 | head -1))"; fi
+  # 2.3, with predicted chunks.
+  if "$SGZ" info "$FIX/$a" --json | grep -q '"format_version": "2.3"'; then pass=$((pass + 1)); else fail "$a: not 2.3"; fi
+  mkdir -p "$T/file-$a" "$T/pipe-$a" "$T/ref-$a"
+  if "$SGZ" unpack -q "$FIX/$a" -C "$T/file-$a" 2>"$T/err"; then restored "$a" "$T/file-$a" file;
+  else fail "sgz unpack $a: $(cat "$T/err")"; fi
+  if "$SGZ" unpack -q - -C "$T/pipe-$a" < "$FIX/$a" 2>"$T/err"; then restored "$a" "$T/pipe-$a" pipe;
+  else fail "sgz unpack - $a: $(cat "$T/err")"; fi
+  if [ -z "$PY" ]; then
+    [ "${CI:-}" = true ] && fail "no python3 with zstandard and xxhash (CI=true)"
+    echo "SKIP reference reader: no python3 with the zstandard and xxhash modules"
+  elif "$PY" "$SRC/format-spec/reference/sgz_reader.py" "$FIX/$a" -C "$T/ref-$a" 2>"$T/err"; then
+    restored "$a" "$T/ref-$a" reference
+  else
+    fail "reference reader $a: $(cat "$T/err")"
+  fi
+done
+echo "$pass passed, $fails failed"
+[ "$fails" = 0 ]
