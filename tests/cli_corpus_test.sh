@@ -5,11 +5,7 @@
 # a missing corpus is a failure.
 # shellcheck source=tests/cli_test_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/cli_test_lib.sh"
-CORPUS=${SGZ_CORPUS:-$SRC/../shared/corpus}
-if [ ! -d "$CORPUS" ]; then
-  if [ "${CI:-}" = true ]; then echo "FAIL: corpus not found at $CORPUS and CI=true (set SGZ_CORPUS)"; exit 1; fi
-  echo "SKIP: corpus not found at $CORPUS (set SGZ_CORPUS)"; exit 77
-fi
+need_corpus "$SRC"
 while IFS= read -r f; do
   "$SGZ" pack -q "$f" -o "$T/a.sgz" -f && "$SGZ" unpack "$T/a.sgz" -o "$T/a.gguf" -f
   want=$(sha256sum < "$f" | cut -d' ' -f1)

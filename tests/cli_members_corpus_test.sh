@@ -6,12 +6,8 @@
 # missing corpus is a failure.
 # shellcheck source=tests/cli_test_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/cli_test_lib.sh"
-CORPUS=${SGZ_CORPUS:-$SRC/../shared/corpus}
+need_corpus "$SRC" zoo
 ZOO=$CORPUS/zoo
-if [ ! -d "$ZOO" ]; then
-  if [ "${CI:-}" = true ]; then echo "FAIL: corpus zoo not found at $ZOO and CI=true (set SGZ_CORPUS)"; exit 1; fi
-  echo "SKIP: corpus zoo not found at $ZOO (set SGZ_CORPUS)"; exit 77
-fi
 check pack 0 "$SGZ" pack --bytes "$ZOO" -o "$T/zoo.sgz"
 # Identical chunks are stored once (copies): at least the 3,989,504 bytes of
 # tensors the zoo repeats, and the archive below tar | zstd -19 --long=27
@@ -56,18 +52,7 @@ read_bytes=$(sed -n 's/^read \([0-9]*\) of.*/\1/p' "$T/err")
 decoded=$(sed -n 's/.*decoded \([0-9]*\) of.*/\1/p' "$T/err")
 [ "$n_parents" = 30 ] && [ "$decoded" = $((41 + n_parents)) ] && ok ||
   fail "Q4_K_S alone decoded '${decoded}' chunks, want 41 + $n_parents" "$T/err"
-mkdir "$T/o"
-check unpack 0 "$SGZ" unpack "$T/zoo.sgz" -C "$T/o"
-n=0
-while IFS= read -r f; do
-  name=${f#"$CORPUS"/}
-  same "unpack -C $name" "$f" "$T/o/$name"
-  run "$SGZ" unpack "$T/zoo.sgz" "$name" -c
-  same "unpack $name alone" "$f" "$T/out"
-  n=$((n + 1))
-done < <(find "$ZOO" -type f | sort)
-[ "$n" = 12 ] && ok || fail "zoo holds $n files, want 12"
-[ "$(find "$T/o" -type f | wc -l)" = "$n" ] && ok || fail "stray files under o/"
+unpacks_zoo zoo "$T/zoo.sgz"
 # One tensor of one member, against the bytes at its offset in the original.
 member=zoo/esrgan-zoo-Q4_K_S.gguf
 check cat 0 "$SGZ" cat "$T/zoo.sgz" "$member" output.weight -o "$T/t"
@@ -88,8 +73,7 @@ grep -q "(12 members, 35M, 501 chunks, every checksum verified, identical to the
 mkdir "$T/s"
 run /usr/bin/time -v "$SGZ" unpack - -C "$T/s" < "$T/zoo.sgz"
 [ "$rc" = 0 ] && ok || fail "unpack - -C: exit $rc" "$T/err"
-while IFS= read -r f; do same "unpack - -C ${f#"$CORPUS"/}" "$f" "$T/s/${f#"$CORPUS"/}"; done < <(find "$ZOO" -type f | sort)
-[ "$(find "$T/s" -type f | wc -l)" = 12 ] && ok || fail "unpack - -C: not 12 files"
+zoo_restored "unpack - -C" "$T/s"
 peak_below "unpack - -C" 20480
 check stream-member 0 "$SGZ" unpack - "$member" -o "$T/q2" < "$T/zoo.sgz"
 same "unpack - $member" "$CORPUS/$member" "$T/q2"

@@ -5,8 +5,11 @@
 #   . "$(dirname "${BASH_SOURCE[0]}")/cli_test_lib.sh"
 # Sets SGZ (the binary) and SRC (the source tree), makes a temporary
 # directory T that is removed on exit, and keeps the pass/fail counts that
-# `finish` prints and turns into the exit code. Not a test by itself.
+# `finish` prints and turns into the exit code; skip and need_corpus come from
+# prereq_lib.sh. Not a test by itself.
 set -u
+# shellcheck source=tests/prereq_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/prereq_lib.sh"
 # shellcheck disable=SC2034  # used by the tests that source this file
 SGZ=$1 SRC=$2
 T=$(mktemp -d)
@@ -61,6 +64,30 @@ member_tree() {
   cp "$SRC/fixtures/valid/all-types.gguf" "$1/m/sub/all-types.gguf"
   printf 'not a model\n' > "$1/m/notes.txt"
   cp "$SRC/fixtures/valid/big-endian.gguf" "$1/solo.gguf"
+}
+
+# For the tests of the corpus's model zoo (ZOO: its directory, 12 files, set by the test):
+# zoo_restored NAME DIR: DIR holds the zoo as DIR/zoo/, byte for byte, and no other file.
+zoo_restored() {
+  local f n=0
+  while IFS= read -r f; do
+    same "$1 zoo/${f##*/}" "$f" "$2/zoo/${f##*/}"
+    n=$((n + 1))
+  done < <(find "$ZOO" -type f | sort)
+  [ "$n" = 12 ] && ok || fail "$1: zoo holds $n files, want 12"
+  [ "$(find "$2" -type f | wc -l)" = "$n" ] && ok || fail "$1: stray files under $2"
+}
+# unpacks_zoo NAME ARCHIVE: ARCHIVE, packed from the zoo, restores it whole (unpack -C,
+# into $T/NAME-o) and each of its files alone (unpack ARCHIVE zoo/FILE -c).
+unpacks_zoo() {
+  local f
+  mkdir "$T/$1-o"
+  check "$1 unpack -C" 0 "$SGZ" unpack "$2" -C "$T/$1-o"
+  zoo_restored "$1 unpack -C" "$T/$1-o"
+  while IFS= read -r f; do
+    run "$SGZ" unpack "$2" "zoo/${f##*/}" -c
+    same "$1 unpack zoo/${f##*/} alone" "$f" "$T/out"
+  done < <(find "$ZOO" -type f | sort)
 }
 
 # finish: prints the counts and exits, 0 when no check failed.

@@ -12,10 +12,9 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 pass=0 fails=0
 fail() { fails=$((fails + 1)); echo "FAIL $*"; }
-PY=
-for p in ${PYTHON:-} python3 /usr/bin/python3; do
-  if "$p" -c 'import zstandard, xxhash' 2>/dev/null; then PY=$p; break; fi
-done
+# shellcheck source=tests/prereq_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/prereq_lib.sh"
+reference_python   # without one, the reference reader's part is skipped
 
 bash "$SRC/fixtures/gen/make_2.3_archives.sh" "$SGZ" "$GEN" "$T/gen" >/dev/null 2>"$T/err" ||
   { echo "FAIL make_2.3_archives.sh: $(cat "$T/err")"; exit 1; }

@@ -14,14 +14,9 @@ MAKE_FAMILY=$2
 SRC=$3
 EXPECT_SCALES=${EXPECT_SCALES:-1}
 REF=$SRC/format-spec/reference
-PY=
-for p in ${PYTHON:-} python3 /usr/bin/python3; do
-  if "$p" -c 'import zstandard, xxhash' 2>/dev/null; then PY=$p; break; fi
-done
-if [ -z "$PY" ]; then
-  if [ "${CI:-}" = true ]; then echo "FAIL: no python3 with zstandard and xxhash"; exit 1; fi
-  echo "SKIP: no python3 with the zstandard and xxhash modules (set PYTHON)"; exit 77
-fi
+# shellcheck source=tests/prereq_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/prereq_lib.sh"
+need_reference_python
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0

@@ -13,15 +13,9 @@ MAKE_FAMILY=$1
 SRC=$2
 CORPUS=${SGZ_CORPUS:-$SRC/../shared/corpus}
 REF=$SRC/format-spec/reference
-skip() {
-  if [ "${CI:-}" = true ]; then echo "FAIL: $1 (CI=true)"; exit 1; fi
-  echo "SKIP: $1"; exit 77
-}
-PY=
-for p in ${PYTHON:-} python3 /usr/bin/python3; do
-  if "$p" -c 'import zstandard, xxhash' 2>/dev/null; then PY=$p; break; fi
-done
-[ -n "$PY" ] || skip "no python3 with the zstandard and xxhash modules (set PYTHON)"
+# shellcheck source=tests/prereq_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/prereq_lib.sh"
+need_reference_python
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0

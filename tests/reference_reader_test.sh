@@ -14,19 +14,9 @@ SRC=$2
 CORPUS=${SGZ_CORPUS:-$SRC/../shared/corpus}
 READER=$SRC/format-spec/reference/sgz_reader.py
 FIX=$SRC/fixtures
-
-skip() {  # a missing prerequisite skips the test, except in CI where it fails
-  if [ "${CI:-}" = true ]; then echo "FAIL: $1 (CI=true)"; exit 1; fi
-  echo "SKIP: $1"; exit 77
-}
-
-# The reader needs the zstandard and xxhash modules (Debian python3-zstandard and
-# python3-xxhash); the first python3 on PATH may be another installation without them.
-PY=
-for p in ${PYTHON:-} python3 /usr/bin/python3; do
-  if "$p" -c 'import zstandard, xxhash' 2>/dev/null; then PY=$p; break; fi
-done
-[ -n "$PY" ] || skip "no python3 with the zstandard and xxhash modules (set PYTHON)"
+# shellcheck source=tests/prereq_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/prereq_lib.sh"
+need_reference_python
 
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
