@@ -6,6 +6,7 @@ import atexit
 import io
 import os
 import shutil
+import sys
 import tempfile
 
 import zstandard
@@ -158,4 +159,17 @@ def refused(archive, kind, text, member=None):
 def check(group, fn):
     fn()
     print(f"ok {group}")
+
+
+def run_tests(name, tests):
+    """Runs, in order, every function test_GROUP of tests (a self-test's globals()), as
+    check(GROUP); exits 1 at the first that fails, with a FAIL line naming it."""
+    for test_name, fn in list(tests.items()):
+        if test_name.startswith("test_"):
+            try:
+                check(test_name[5:], fn)
+            except (AssertionError, Reject) as e:
+                print(f"FAIL {test_name[5:]}: {e!r}")
+                sys.exit(1)
+    print(f"{name}: all passed")
 

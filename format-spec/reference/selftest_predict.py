@@ -14,10 +14,10 @@ from fractions import Fraction
 import zstandard
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from selftest_archives import (assemble, check, chnk, file_entry, file_section, le,  # noqa: E402
-                               make_chunk, memb, refused, restore, spec_split)
+from selftest_archives import (assemble, chnk, file_entry, file_section, le,  # noqa: E402
+                               make_chunk, memb, refused, restore, run_tests, spec_split)
 from sgzref import conventions  # noqa: E402
-from sgzref.conventions import Reject, xxh3  # noqa: E402
+from sgzref.conventions import xxh3  # noqa: E402
 from sgzref.f32 import FMA, PLAIN, bits, div, f32, fma, widen  # noqa: E402
 from sgzref.quant import K_TYPES, TYPES, predict_block, quantize_block, scale_mask  # noqa: E402
 
@@ -301,11 +301,4 @@ def test_rejections():
                     files), "ChecksumMismatch", "chunk 0", b"q")
 
 
-for _name, _fn in list(globals().items()):
-    if _name.startswith("test_"):
-        try:
-            check(_name[5:], _fn)
-        except (AssertionError, Reject) as _e:
-            print(f"FAIL {_name[5:]}: {_e!r}")
-            sys.exit(1)
-print("selftest_predict: all passed")
+run_tests("selftest_predict", globals())

@@ -17,9 +17,9 @@ import zstandard
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sgz_reader as r  # noqa: E402
-from selftest_archives import (TMP, assemble, check, chnk, chunk_entry, file_entry,  # noqa: E402
-                               file_section, le, make_chunk, memb, refused, restore, section,
-                               single, spec_split)
+from selftest_archives import (TMP, assemble, chnk, chunk_entry, file_entry,  # noqa: E402
+                               file_section, le, make_chunk, memb, refused, restore, run_tests,
+                               section, single, spec_split)
 from sgzref import conventions  # noqa: E402  (READER_MINOR: a test makes it earlier)
 from sgzref.archive import Archive  # noqa: E402
 from sgzref.conventions import Reject, xxh3  # noqa: E402
@@ -442,12 +442,5 @@ def test_codecs_and_checksums():
     refused(wrong, "ChecksumMismatch", "whole file")
 
 
-for _name, _fn in list(globals().items()):
-    if _name.startswith("test_"):
-        try:
-            check(_name[5:], _fn)
-        except (AssertionError, Reject) as _e:
-            print(f"FAIL {_name[5:]}: {_e!r}")
-            sys.exit(1)
-print("selftest_v2: all passed")
+run_tests("selftest_v2", globals())
 
