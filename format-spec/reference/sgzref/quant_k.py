@@ -145,8 +145,19 @@ def _sum(values):
     return s
 
 
+def _weighted_sub_blocks(rnd, x, qw, size, sigma2):
+    """The block x cut in sub-blocks of size weights, each with its importance weights
+    (from the importance qw and sigma2), and each sub-block's sum of them: the weights
+    of the search of the block's scales over the sub-blocks' (x, w) pairs."""
+    subs = []
+    for j in range(0, QK, size):
+        xs = x[j:j + size]
+        subs.append((xs, _importance_weights(rnd, qw[j:j + size], xs, sigma2)))
+    return subs, [_sum(w) for _, w in subs]
+
+
 def _search_q2k(rnd, x, qw, b):
-    scales, mins, L, sw = [], [], [], []
+    scales, mins, L = [], [], []
     if qw is None:
         for j in range(16):
             xs = x[16 * j:16 * j + 16]
@@ -172,11 +183,8 @@ def _search_q2k(rnd, x, qw, b):
         else:
             store_half(b, 82, 0.0)
         return L
-    sigma2 = f32(_sum_squares(rnd, x) / QK)
-    for j in range(16):
-        xs = x[16 * j:16 * j + 16]
-        w = _importance_weights(rnd, qw[16 * j:16 * j + 16], xs, sigma2)
-        sw.append(_sum(w))
+    subs, sw = _weighted_sub_blocks(rnd, x, qw, 16, f32(_sum_squares(rnd, x) / QK))
+    for xs, w in subs:
         s, l, m = search_scale_min(rnd, 3, xs, w, f32(-0.9), f32(0.05), 36, False)
         scales.append(s), mins.append(m), L.extend(l)
     dm, ls = search_positive(rnd, 15, scales, sw)
@@ -208,12 +216,8 @@ def _search_q3k(rnd, x, qw, b):
             store_half(b, 108, 0.0)
         b[96:108] = bytes(s)
         return L
-    sigma2 = f32(f32(2 * _sum_squares(rnd, x)) / QK)
-    sw = []
-    for j in range(16):
-        xs = x[16 * j:16 * j + 16]
-        w = _importance_weights(rnd, qw[16 * j:16 * j + 16], xs, sigma2)
-        sw.append(_sum(w))
+    subs, sw = _weighted_sub_blocks(rnd, x, qw, 16, f32(f32(2 * _sum_squares(rnd, x)) / QK))
+    for xs, w in subs:
         sc, l = search_symmetric(rnd, 4, xs, w)
         scales.append(sc), L.extend(l)
     d_block, ls = search_symmetric(rnd, 32, scales, sw)
@@ -248,12 +252,8 @@ def _search_q45k(rnd, nmax, x, qw, b):
         store_half(b, 0, div(max_scale, 63.0))
         store_half(b, 2, div(max_min, 63.0))
         return L
-    sigma2 = f32(f32(2 * _sum_squares(rnd, x)) / QK)
-    sw = []
-    for j in range(8):
-        xs = x[32 * j:32 * j + 32]
-        w = _importance_weights(rnd, qw[32 * j:32 * j + 32], xs, sigma2)
-        sw.append(_sum(w))
+    subs, sw = _weighted_sub_blocks(rnd, x, qw, 32, f32(f32(2 * _sum_squares(rnd, x)) / QK))
+    for xs, w in subs:
         s, l, m = search_scale_min(rnd, nmax, xs, w, f32(-0.9), f32(0.05), 36, False)
         scales.append(s), mins.append(m), L.extend(l)
     d_block, ls = search_positive(rnd, 63, scales, sw)
