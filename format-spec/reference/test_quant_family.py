@@ -17,9 +17,9 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from gguf_lite import Gguf, imatrix_importance  # noqa: E402
+from quant_check import check_block  # noqa: E402
 from sgzref.f32 import FMA, FMA_NO_ASSERT, PLAIN, widen  # noqa: E402
-from sgzref.quant_k import has_zero_scale
-from sgzref.quant import K_TYPES, TYPES, predict_block, quantize_block, scale_mask  # noqa: E402
+from sgzref.quant import TYPES, predict_block, quantize_block  # noqa: E402
 
 ROUNDINGS = {"plain": PLAIN, "fma": FMA, "fma-noassert": FMA_NO_ASSERT}
 
@@ -38,25 +38,16 @@ def main():
             for with_imp in (False, True) if bw == 256 else (False,):
                 path = os.path.join(d, f"tiny-{tname}-{'imatrix-' if with_imp else ''}{rname}.gguf")
                 member = Gguf(path)
-                mask = scale_mask(t)
                 same = pred = n = zero = 0
                 for name, x in values.items():
                     _, ne, data = member.tensor(name)
                     for b in range(len(data) // bb):
-                        imp = None
-                        if with_imp:
-                            c = (b * bw) % ne[0]
-                            imp = imatrix[name][c:c + bw]
-                        stored = data[b * bb:(b + 1) * bb]
-                        v = x[b * bw:(b + 1) * bw]
-                        same += quantize_block(rnd, t, v, imp) == stored
+                        quantized, predicted = check_block(
+                            rnd, t, x, b, data, imatrix[name] if with_imp else None, ne[0])
+                        same += quantized
                         n += 1
-                        if t in K_TYPES and has_zero_scale(t, stored):
-                            zero += 1  # the quantizer kept its search's quants there
-                            continue
-                        blk = bytearray(s & m for s, m in zip(stored, mask))
-                        predict_block(rnd, t, v, blk)
-                        pred += blk == stored
+                        zero += predicted is None
+                        pred += predicted is True
                 ok = same == n and pred == n - zero
                 fails += not ok
                 checked += 1

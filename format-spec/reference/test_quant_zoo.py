@@ -16,9 +16,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from gguf_lite import Gguf, imatrix_importance  # noqa: E402
+from quant_check import check_block  # noqa: E402
 from sgzref.f32 import FMA, PLAIN, widen  # noqa: E402
-from sgzref.quant_k import has_zero_scale
-from sgzref.quant import K_TYPES, TYPES, predict_block, quantize_block, scale_mask  # noqa: E402
+from sgzref.quant import TYPES  # noqa: E402
 
 # member (relative to the corpus), rounding, whether it used the imatrix
 MEMBERS = [
@@ -70,8 +70,7 @@ def main():
             continue
         member = Gguf(full)
         for t, picks in sorted(sample_blocks(member, parent, want).items()):
-            name_t, bw, bb = TYPES[t]
-            mask = scale_mask(t)
+            name_t, bw, _ = TYPES[t]
             quant_ok = predict_ok = 0
             t0 = time.time()
             for name, i in picks:
@@ -79,24 +78,16 @@ def main():
                 if name not in values:
                     pt, _, pdata = parent.tensor(name)
                     values[name] = widen(pt, pdata)
-                x = values[name][i * bw:(i + 1) * bw]
-                stored = data[i * bb:(i + 1) * bb]
-                imp = None
-                if with_imatrix and name in imatrix and bw > 1:
-                    col = (i * bw) % ne[0]
-                    imp = imatrix[name][col:col + bw]
-                mine = quantize_block(rnd, t, x, imp)
-                quant_ok += mine == stored
-                if mine != stored and fails < 20:
+                quantized, predicted = check_block(
+                    rnd, t, values[name], i, data,
+                    imatrix[name] if with_imatrix and name in imatrix and bw > 1 else None, ne[0])
+                quant_ok += quantized
+                if not quantized and fails < 20:
                     print(f"  {path} {name} block {i}: quantizer differs")
-                # Prediction from the stored scale fields, quant bytes cleared first
-                # (no zoo block has a zero-scale sub-block: the count would show it).
-                if t in K_TYPES and has_zero_scale(t, stored):
-                    continue
-                blk = bytearray(s & m for s, m in zip(stored, mask))
-                predict_block(rnd, t, x, blk)
-                predict_ok += blk == stored
-                if blk != stored and fails < 20:
+                # No zoo block has a zero-scale sub-block (predicted None): the count
+                # would show it.
+                predict_ok += predicted is True
+                if predicted is False and fails < 20:
                     print(f"  {path} {name} block {i}: prediction differs")
             n = len(picks)
             ok = quant_ok == n and predict_ok == n
