@@ -5,14 +5,13 @@
 #include <map>
 
 #include "common/checksum.h"
+#include "common/num.h"
 #include "sgz/names.h"
 #include "streams/ggml_types.h"
 #include "streams/transform.h"
 
 namespace sgz::internal {
 namespace {
-
-std::string Num(uint64_t v) { return std::to_string(v); }
 
 class BufferSink : public ByteSink {
  public:

@@ -4,6 +4,7 @@
 
 #include "common/checksum.h"
 #include "common/coding.h"
+#include "common/num.h"
 #include "container/predict_chunk.h"
 #include "streams/ggml_types.h"
 
@@ -15,8 +16,6 @@ const uint8_t kHeaderMagic[8] = {0x89, 'S', 'G', 'Z', '\r', '\n', 0x1A, '\n'};
 const uint8_t kFooterMagic[8] = {0x89, 'S', 'G', 'Z', 'E', 'N', 'D', '\n'};
 
 namespace {
-
-std::string Num(uint64_t v) { return std::to_string(v); }
 
 Status CheckVersion(const char* where, uint16_t major, uint16_t minor) {
   if (major < kOldestReadMajor || major > kFormatMajor) {

@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "common/checked_math.h"
+#include "common/num.h"
 #include "container/manifest_internal.h"
 #include "streams/ggml_types.h"
 
@@ -17,8 +18,6 @@ const IdRow kFileKindTable[] = {
 const size_t kFileKindTableSize = sizeof(kFileKindTable) / sizeof(kFileKindTable[0]);
 
 namespace {
-
-std::string Num(uint64_t v) { return std::to_string(v); }
 
 // Entry sizes the 2.0 writer writes and the smallest a reader accepts.
 constexpr uint16_t kChunkEntrySize = ChunkEntry::kEncodedLength;

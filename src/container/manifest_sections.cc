@@ -3,13 +3,12 @@
 // the others compressed.
 #include <string>
 
+#include "common/num.h"
 #include "container/manifest_internal.h"
 #include "streams/codec.h"
 
 namespace sgz::internal {
 namespace {
-
-std::string Num(uint64_t v) { return std::to_string(v); }
 
 // What the walk has met so far, in the body and inside ZSEC alike: each known
 // tag counts once in the whole manifest.

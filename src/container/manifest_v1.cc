@@ -1,12 +1,11 @@
 // The format 1.0 manifest (spec "Appendix: the format 1.0 manifest"): chunk
 // count, file count, 32-byte chunk entries, file entries, no sections and no
 // entry sizes. Read only; the writer writes format 2.
+#include "common/num.h"
 #include "container/manifest_internal.h"
 
 namespace sgz::internal {
 namespace {
-
-std::string Num(uint64_t v) { return std::to_string(v); }
 
 // Smallest 1.0 file entry: name_len, original_size, checksum, kind, flags,
 // note_len, chunk_ref_count.

@@ -10,12 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "common/num.h"
 #include "container/stream_reader.h"
 
 namespace sgz::internal {
 namespace {
-
-std::string Num(uint64_t v) { return std::to_string(v); }
 
 // Decoded bytes kept aside in an unlinked temporary file, readable back.
 class TempOutput : public ByteSink, public ReadableOutput {
