@@ -13,14 +13,8 @@ SGZ=$1
 MAKE_FAMILY=$2
 SRC=$3
 EXPECT_SCALES=${EXPECT_SCALES:-1}
-REF=$SRC/format-spec/reference
-# shellcheck source=tests/prereq_lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/prereq_lib.sh"
-need_reference_python
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { fails=$((fails + 1)); echo "FAIL $*"; }
+# shellcheck source=tests/reference_test_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/reference_test_lib.sh"
 
 "$PY" "$REF/selftest_predict.py" || fail selftest_predict
 

@@ -12,15 +12,10 @@ set -u
 MAKE_FAMILY=$1
 SRC=$2
 CORPUS=${SGZ_CORPUS:-$SRC/../shared/corpus}
-REF=$SRC/format-spec/reference
-# shellcheck source=tests/prereq_lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/prereq_lib.sh"
-need_reference_python
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
+# shellcheck source=tests/reference_test_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/reference_test_lib.sh"
 "$MAKE_FAMILY" "$T" --variants || { echo "FAIL: make_family"; exit 1; }
-"$PY" "$REF/test_quant_family.py" "$T" || fails=$((fails + 1))
+"$PY" "$REF/test_quant_family.py" "$T" || fail test_quant_family.py
 [ -d "$CORPUS/zoo" ] || { [ "$fails" = 0 ] || exit 1; skip "corpus zoo/ not found at $CORPUS (set SGZ_CORPUS); the family passed"; }
-"$PY" "$REF/test_quant_zoo.py" "$CORPUS" "${QUANT_ZOO_BLOCKS:-48}" || fails=$((fails + 1))
+"$PY" "$REF/test_quant_zoo.py" "$CORPUS" "${QUANT_ZOO_BLOCKS:-48}" || fail test_quant_zoo.py
 [ "$fails" = 0 ]

@@ -12,20 +12,14 @@ set -u
 SGZ=$1
 SRC=$2
 CORPUS=${SGZ_CORPUS:-$SRC/../shared/corpus}
-READER=$SRC/format-spec/reference/sgz_reader.py
 FIX=$SRC/fixtures
-# shellcheck source=tests/prereq_lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/prereq_lib.sh"
-need_reference_python
-
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+# shellcheck source=tests/reference_test_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/reference_test_lib.sh"
+READER=$REF/sgz_reader.py
 start=$(date +%s%N)
-pass=0 fails=0
-fail() { fails=$((fails + 1)); echo "FAIL $*"; }
 
 # Format 2.0 archives assembled by hand from the spec's tables (the writer may still be 1.0).
-if "$PY" "$SRC/format-spec/reference/selftest_v2.py"; then pass=$((pass + 1)); else fail selftest_v2; fi
+if "$PY" "$REF/selftest_v2.py"; then pass=$((pass + 1)); else fail selftest_v2; fi
 
 # restore ARCHIVE WANT [MEMBER]: the reader restores ARCHIVE to exactly the bytes of WANT.
 restore() {
