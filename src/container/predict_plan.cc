@@ -11,6 +11,16 @@ namespace {
 
 int Rank(uint32_t float_type) { return float_type == 0 ? 0 : float_type == 30 ? 1 : 2; }
 
+// Chunk c resolved to a copy's target in *resolved; true when that chunk is of
+// transform 0 or 1, the only chunks a prediction may read its parent or
+// importance values from.
+bool ResolvesToPlain(const Manifest& manifest, uint32_t c, uint32_t* resolved) {
+  const ChunkEntry& e = manifest.chunks[c];
+  *resolved = e.transform == Transform::kCopy ? e.type : c;
+  const Transform rt = manifest.chunks[*resolved].transform;
+  return rt == Transform::kNone || rt == Transform::kSplit;
+}
+
 // The pieces of a tensor of type `gt` predicted from `parent` of `file`, or
 // nothing when a parent chunk is not of transform 0 or 1 or cuts a block.
 std::vector<ParentPiece> PiecesFrom(const Manifest& manifest, const FileEntry& f, const TensorEntry& parent,
@@ -26,9 +36,8 @@ std::vector<ParentPiece> PiecesFrom(const Manifest& manifest, const FileEntry& f
     if (stop > begin && start < end) {
       const uint64_t lo = std::max(start, begin), hi = std::min(stop, end);
       if ((lo - begin) % block_span != 0 || (hi - begin) % block_span != 0) return {};
-      const uint32_t resolved = e.transform == Transform::kCopy ? e.type : c;
-      const Transform rt = manifest.chunks[resolved].transform;
-      if (rt != Transform::kNone && rt != Transform::kSplit) return {};
+      uint32_t resolved;
+      if (!ResolvesToPlain(manifest, c, &resolved)) return {};
       ParentPiece p;
       p.first_block = (lo - begin) / block_span;
       p.n_blocks = (hi - lo) / block_span;
@@ -56,9 +65,8 @@ bool ChunkHolding(const Manifest& manifest, const FileEntry& f, uint64_t begin, 
     const uint64_t stop = start + e.original_size;
     if (begin >= start && begin < stop) {
       if (begin + n > stop) return false;
-      const uint32_t resolved = e.transform == Transform::kCopy ? e.type : c;
-      const Transform rt = manifest.chunks[resolved].transform;
-      if (rt != Transform::kNone && rt != Transform::kSplit) return false;
+      uint32_t resolved;
+      if (!ResolvesToPlain(manifest, c, &resolved)) return false;
       *chunk = resolved;
       *offset = static_cast<uint32_t>(begin - start);
       return true;
