@@ -145,6 +145,14 @@ def _sum(values):
     return s
 
 
+def _largest(values):
+    """The largest of values and 0.0, as ggml's loop finds it: a NaN never wins."""
+    m = 0.0
+    for v in values:
+        m = v if v > m else m
+    return m
+
+
 def _weighted_sub_blocks(rnd, x, qw, size, sigma2):
     """The block x cut in sub-blocks of size weights, each with its importance weights
     (from the importance qw and sigma2), and each sub-block's sum of them: the weights
@@ -163,10 +171,7 @@ def _search_q2k(rnd, x, qw, b):
             xs = x[16 * j:16 * j + 16]
             s, l, m = search_scale_min(rnd, 3, xs, [abs(v) for v in xs], -0.5, 0.1, 15, True)
             scales.append(s), mins.append(m), L.extend(l)
-        max_scale = max_min = 0.0
-        for s, m in zip(scales, mins):
-            max_scale = s if s > max_scale else max_scale
-            max_min = m if m > max_min else max_min
+        max_scale, max_min = _largest(scales), _largest(mins)
         if max_scale > 0:
             inv = div(15.0, max_scale)
             for j in range(16):
@@ -240,10 +245,7 @@ def _search_q45k(rnd, nmax, x, qw, b):
             else:
                 s, l, m = search_scale_min(rnd, 31, xs, w, -0.5, 0.1, 15, False)
             scales.append(s), mins.append(m), L.extend(l)
-        max_scale = max_min = 0.0
-        for s, m in zip(scales, mins):
-            max_scale = s if s > max_scale else max_scale
-            max_min = m if m > max_min else max_min
+        max_scale, max_min = _largest(scales), _largest(mins)
         inv_scale = div(63.0, max_scale) if max_scale > 0 else 0.0
         inv_min = div(63.0, max_min) if max_min > 0 else 0.0
         ls = [min(round_product(rnd, inv_scale, s) & 0xFF, 63) for s in scales]
