@@ -22,6 +22,7 @@ need_corpus() {
 # has the zstandard and xxhash modules the reference reader needs (Debian
 # python3-zstandard and python3-xxhash: the first python3 on PATH may be another
 # installation without them); PY is empty and the status 1 when none has.
+# shellcheck disable=SC2034  # PY is for the tests that source this file
 reference_python() {
   local p
   PY=

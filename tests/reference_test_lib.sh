@@ -7,10 +7,11 @@
 # counts the checks in pass and fails (fail MESSAGE: one failed). Not a test by itself.
 # shellcheck source=tests/prereq_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/prereq_lib.sh"
-# shellcheck disable=SC2034  # used by the tests that source this file
+# shellcheck disable=SC2034  # for the tests that source this file
 REF=$SRC/format-spec/reference
 need_reference_python
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+# shellcheck disable=SC2034  # for the tests that source this file
 pass=0 fails=0
 fail() { fails=$((fails + 1)); echo "FAIL $*"; }
