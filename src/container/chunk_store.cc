@@ -14,6 +14,7 @@ namespace sgz::internal {
 struct PendingParent {
   uint32_t index = 0;
   bool keep = false;  // put in the parent cache once decoded
+  bool read_by_worker = false;  // `stored` still to be read (ByteSource::ConcurrentReads)
   std::shared_ptr<std::vector<uint8_t>> stored;
   std::once_flag once;
   Status status;
@@ -157,7 +158,15 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
         if (item.parent) {
           PendingParent& p = *item.parent;
           std::call_once(p.once, [this, &p] {
-            p.status = DecodeStored(p.index, p.stored->data(), p.stored->size(), p.bytes.get(), nullptr);
+            if (p.read_by_worker) {
+              const ChunkEntry& e = manifest_.chunks[p.index];
+              p.stored->resize(e.stored_size);
+              p.status = source_->Read(e.file_offset, e.stored_size, p.stored->data());
+              if (!p.status.ok()) p.status = p.status.WithContext(DescribeChunk(p.index));
+            }
+            if (p.status.ok()) {
+              p.status = DecodeStored(p.index, p.stored->data(), p.stored->size(), p.bytes.get(), nullptr);
+            }
             // Back to the pool now rather than with the last child: the next
             // parent's read reuses it.
             p.stored.reset();
@@ -174,11 +183,20 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
         }
         const std::vector<uint8_t>* ref = item.reference.get();
         const std::vector<uint8_t>* imp = item.importance.get();
-        if (!damaged) return DecodeStored(item.index, item.stored, item.stored_size, &item.decoded, ref, imp);
-        // Reported in the chunk's turn, by the consumer, so that damage and
-        // good bytes reach the caller in file order.
-        item.failure = DecodeStoredUnnamed(item.index, item.stored, item.stored_size, &item.decoded, ref, imp);
-        return Status::Ok();
+        Status s;
+        if (!damaged) {
+          s = DecodeStored(item.index, item.stored, item.stored_size, &item.decoded, ref, imp);
+        } else {
+          // Reported in the chunk's turn, by the consumer, so that damage and
+          // good bytes reach the caller in file order.
+          item.failure = DecodeStoredUnnamed(item.index, item.stored, item.stored_size, &item.decoded, ref, imp);
+        }
+        // A parent not kept goes back to the pool once its last child is
+        // decoded, not a window of chunks later when that one is consumed.
+        item.reference.reset();
+        item.importance.reset();
+        if (item.parent && !item.parent->keep) item.parent.reset();
+        return s;
       },
       [&](BatchItem& item) {
         if (item.parent) {
@@ -331,6 +349,12 @@ Status ChunkStore::PendingParentOf(uint32_t index, DecodedChunk* out, std::share
   const ChunkEntry& e = manifest_.chunks[index];
   p->stored = buffers_->Take(e.stored_size + (index == 0 ? kHeaderReadAlong + FileHeader::kEncodedLength : 0));
   p->bytes = buffers_->Take(e.original_size);
+  // The read of chunk 0 may check the header, which only this thread does.
+  p->read_by_worker = source_->ConcurrentReads() && (header_checked_ || index != 0);
+  if (p->read_by_worker) {
+    *pending = std::move(p);
+    return Status::Ok();
+  }
   uint64_t base;
   std::vector<uint8_t>& stored = *p->stored;
   SGZ_RETURN_IF_ERROR(ReadArchive(index, e.file_offset, e.stored_size, &stored, &base));

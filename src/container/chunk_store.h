@@ -188,8 +188,9 @@ class ChunkStore {
   // checked against the chunk table (earlier, transform 0 or 1).
   Status PredictSourcesFor(uint32_t index, const uint8_t* stored, size_t n, PredictSources* out) const;
   // ReadChunks' way to the parent chunk `index`: *out from a cache, else
-  // *pending holds its stored bytes (read here, decoded by the first worker
-  // that needs it; kept when it is that parent already).
+  // *pending is its read and decode (kept when it is that parent already),
+  // done by the first worker that needs it; its stored bytes are read here
+  // when the source takes reads from one thread only.
   Status PendingParentOf(uint32_t index, DecodedChunk* out, std::shared_ptr<PendingParent>* pending);
 
   ChunkStoreOptions options_;

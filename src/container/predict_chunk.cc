@@ -158,13 +158,7 @@ void EncodePredictChunk(const uint8_t* data, uint64_t size, uint32_t type, const
   out->payload.clear();
   EncodePredictParams(params, &out->payload);
   header.streams.push_back({Codec::kStored, static_cast<uint32_t>(params.bytes()), static_cast<uint32_t>(params.bytes())});
-  uint64_t pos = 0;
-  for (uint64_t n : StreamSizes(Transform::kSplit, &t, size)) {
-    const size_t before = out->payload.size();
-    const Codec codec = EncodeStream(split.data() + pos, n, level, &out->payload);
-    header.streams.push_back({codec, static_cast<uint32_t>(n), static_cast<uint32_t>(out->payload.size() - before)});
-    pos += n;
-  }
+  AppendStreams(split.data(), size, Transform::kSplit, &t, level, out);
   out->head.clear();
   header.EncodeTo(&out->head);
 }
