@@ -52,6 +52,12 @@ class BufferPool : public std::enable_shared_from_this<BufferPool> {
     return std::shared_ptr<std::vector<uint8_t>>(v.release(), [self](std::vector<uint8_t>* b) { self->Give(b); });
   }
 
+  // Capacity of the free buffers, in all.
+  uint64_t free_bytes() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return free_bytes_;
+  }
+
  private:
   explicit BufferPool(uint64_t max_bytes) : max_bytes_(max_bytes) {}
 
