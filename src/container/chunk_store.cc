@@ -158,8 +158,12 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
         if (item.parent) {
           PendingParent& p = *item.parent;
           std::call_once(p.once, [this, &p] {
+            const ChunkEntry& e = manifest_.chunks[p.index];
+            // Buffers taken here, not when the parent was met: only the
+            // parents being decoded hold one, not those waiting in the window.
+            p.bytes = buffers_->Take(e.original_size);
             if (p.read_by_worker) {
-              const ChunkEntry& e = manifest_.chunks[p.index];
+              p.stored = buffers_->Take(e.stored_size);
               p.stored->resize(e.stored_size);
               p.status = source_->Read(e.file_offset, e.stored_size, p.stored->data());
               if (!p.status.ok()) p.status = p.status.WithContext(DescribeChunk(p.index));
@@ -347,14 +351,13 @@ Status ChunkStore::PendingParentOf(uint32_t index, DecodedChunk* out, std::share
   p->keep = read_before_[index];
   read_before_[index] = true;
   const ChunkEntry& e = manifest_.chunks[index];
-  p->stored = buffers_->Take(e.stored_size + (index == 0 ? kHeaderReadAlong + FileHeader::kEncodedLength : 0));
-  p->bytes = buffers_->Take(e.original_size);
   // The read of chunk 0 may check the header, which only this thread does.
   p->read_by_worker = source_->ConcurrentReads() && (header_checked_ || index != 0);
   if (p->read_by_worker) {
     *pending = std::move(p);
     return Status::Ok();
   }
+  p->stored = buffers_->Take(e.stored_size + (index == 0 ? kHeaderReadAlong + FileHeader::kEncodedLength : 0));
   uint64_t base;
   std::vector<uint8_t>& stored = *p->stored;
   SGZ_RETURN_IF_ERROR(ReadArchive(index, e.file_offset, e.stored_size, &stored, &base));
