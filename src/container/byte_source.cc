@@ -19,6 +19,7 @@ class FileSource : public ByteSource {
     if (owns_) close(fd_);
   }
   uint64_t Size() const override { return size_; }
+  bool ConcurrentReads() const override { return true; }
 
  protected:
   Status DoRead(uint64_t offset, uint64_t n, uint8_t* dst) override {
@@ -47,6 +48,7 @@ class MemorySource : public ByteSource {
  public:
   MemorySource(const uint8_t* data, uint64_t size) : data_(data), size_(size) {}
   uint64_t Size() const override { return size_; }
+  bool ConcurrentReads() const override { return true; }
 
  protected:
   Status DoRead(uint64_t offset, uint64_t n, uint8_t* dst) override {
@@ -63,6 +65,7 @@ class PrefixSource : public ByteSource {
  public:
   PrefixSource(std::unique_ptr<ByteSource> inner, uint64_t size) : inner_(std::move(inner)), size_(size) {}
   uint64_t Size() const override { return size_; }
+  bool ConcurrentReads() const override { return inner_->ConcurrentReads(); }
 
  protected:
   Status DoRead(uint64_t offset, uint64_t n, uint8_t* dst) override { return inner_->Read(offset, n, dst); }

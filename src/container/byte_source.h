@@ -2,6 +2,7 @@
 #ifndef SGZ_CONTAINER_BYTE_SOURCE_H_
 #define SGZ_CONTAINER_BYTE_SOURCE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -14,7 +15,8 @@ namespace sgz::internal {
 // API's adapter for caller-supplied sources (which may be HTTP range
 // requests: every Read is one request, so readers count and merge them).
 // Counts what is read so callers can show how much of an archive an
-// operation touched. Not thread-safe: readers call it from one thread.
+// operation touched. Not thread-safe (readers call it from one thread)
+// unless ConcurrentReads() says so.
 class ByteSource {
  public:
   virtual ~ByteSource() = default;
@@ -24,13 +26,17 @@ class ByteSource {
   Status Read(uint64_t offset, uint64_t n, uint8_t* dst);
   uint64_t bytes_read() const { return bytes_read_; }
   uint64_t read_calls() const { return read_calls_; }
+  // Whether Read may be called from several threads at once (a file read
+  // with pread, memory): the chunk store then reads parent chunks on the
+  // workers that decode them.
+  virtual bool ConcurrentReads() const { return false; }
 
  protected:
   virtual Status DoRead(uint64_t offset, uint64_t n, uint8_t* dst) = 0;
 
  private:
-  uint64_t bytes_read_ = 0;
-  uint64_t read_calls_ = 0;
+  std::atomic<uint64_t> bytes_read_{0};
+  std::atomic<uint64_t> read_calls_{0};
 };
 
 Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path);

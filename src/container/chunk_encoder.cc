@@ -10,6 +10,18 @@
 
 namespace sgz::internal {
 
+void AppendStreams(const uint8_t* split, uint64_t size, Transform transform, const GgmlType* gt, int level,
+                   EncodedChunk* out) {
+  uint64_t pos = 0;
+  for (uint64_t n : StreamSizes(transform, gt, size)) {
+    const size_t before = out->payload.size();
+    const Codec codec = EncodeStream(split + pos, n, level, &out->payload);
+    out->header.streams.push_back(
+        {codec, static_cast<uint32_t>(n), static_cast<uint32_t>(out->payload.size() - before)});
+    pos += n;
+  }
+}
+
 void EncodeChunkAs(const uint8_t* data, uint64_t size, Transform transform, uint32_t type, int level,
                    EncodedChunk* out) {
   const GgmlType* gt = transform == Transform::kSplit ? FindGgmlType(type) : nullptr;
@@ -23,13 +35,7 @@ void EncodeChunkAs(const uint8_t* data, uint64_t size, Transform transform, uint
   header.checksum = Xxh3(data, size);
   header.streams.clear();
   out->payload.clear();
-  uint64_t pos = 0;
-  for (uint64_t n : StreamSizes(transform, gt, size)) {
-    const size_t before = out->payload.size();
-    const Codec codec = EncodeStream(split.data() + pos, n, level, &out->payload);
-    header.streams.push_back({codec, static_cast<uint32_t>(n), static_cast<uint32_t>(out->payload.size() - before)});
-    pos += n;
-  }
+  AppendStreams(split.data(), size, transform, gt, level, out);
   out->head.clear();
   header.EncodeTo(&out->head);
 }

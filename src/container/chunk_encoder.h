@@ -32,6 +32,12 @@ constexpr uint64_t kChunkManifestCost = 32 + 4;
 void EncodeChunkAs(const uint8_t* data, uint64_t size, Transform transform, uint32_t type, int level,
                    EncodedChunk* out);
 
+// Appends the streams of split[0, size) (StreamSizes(transform, gt, size),
+// one after the other) to out->payload, each encoded at `level`, and their
+// descriptors to out->header.streams.
+void AppendStreams(const uint8_t* split, uint64_t size, Transform transform, const GgmlType* gt, int level,
+                   EncodedChunk* out);
+
 // A stretch of a group: a tensor (with its padding) or a gap, at `offset`
 // from the group's start. `transform`/`type`: how it would be chunked alone.
 struct GroupPiece {

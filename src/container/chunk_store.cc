@@ -13,7 +13,9 @@ namespace sgz::internal {
 // that parents decode in parallel with each other and with their children.
 struct PendingParent {
   uint32_t index = 0;
-  std::vector<uint8_t> stored;
+  bool keep = false;  // put in the parent cache once decoded
+  bool read_by_worker = false;  // `stored` still to be read (ByteSource::ConcurrentReads)
+  std::shared_ptr<std::vector<uint8_t>> stored;
   std::once_flag once;
   Status status;
   std::shared_ptr<std::vector<uint8_t>> bytes;
@@ -147,6 +149,7 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
     if (chunks[indices[k]].transform == Transform::kCopy) resolved[k] = chunks[indices[k]].type;
   }
   indices = resolved.data();
+  if (read_before_.size() != chunks.size()) read_before_.assign(chunks.size(), false);
   const unsigned threads = ResolveThreads(threads_);
   OrderedPipeline<BatchItem> pipeline(
       threads > 1 && count > 1 ? SharedThreadPool() : nullptr, threads,
@@ -155,11 +158,22 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
         if (item.parent) {
           PendingParent& p = *item.parent;
           std::call_once(p.once, [this, &p] {
-            p.bytes = std::make_shared<std::vector<uint8_t>>();
-            p.status = DecodeStored(p.index, p.stored.data(), p.stored.size(), p.bytes.get(), nullptr);
-            // Freed now rather than with the last child: the next parent's
-            // read can reuse the memory instead of faulting in new pages.
-            std::vector<uint8_t>().swap(p.stored);
+            const ChunkEntry& e = manifest_.chunks[p.index];
+            // Buffers taken here, not when the parent was met: only the
+            // parents being decoded hold one, not those waiting in the window.
+            p.bytes = buffers_->Take(e.original_size);
+            if (p.read_by_worker) {
+              p.stored = buffers_->Take(e.stored_size);
+              p.stored->resize(e.stored_size);
+              p.status = source_->Read(e.file_offset, e.stored_size, p.stored->data());
+              if (!p.status.ok()) p.status = p.status.WithContext(DescribeChunk(p.index));
+            }
+            if (p.status.ok()) {
+              p.status = DecodeStored(p.index, p.stored->data(), p.stored->size(), p.bytes.get(), nullptr);
+            }
+            // Back to the pool now rather than with the last child: the next
+            // parent's read reuses it.
+            p.stored.reset();
           });
           if (!p.status.ok()) {
             const Status s = p.status.WithContext("its parent chunk " + Num(p.index));
@@ -173,15 +187,24 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
         }
         const std::vector<uint8_t>* ref = item.reference.get();
         const std::vector<uint8_t>* imp = item.importance.get();
-        if (!damaged) return DecodeStored(item.index, item.stored, item.stored_size, &item.decoded, ref, imp);
-        // Reported in the chunk's turn, by the consumer, so that damage and
-        // good bytes reach the caller in file order.
-        item.failure = DecodeStoredUnnamed(item.index, item.stored, item.stored_size, &item.decoded, ref, imp);
-        return Status::Ok();
+        Status s;
+        if (!damaged) {
+          s = DecodeStored(item.index, item.stored, item.stored_size, &item.decoded, ref, imp);
+        } else {
+          // Reported in the chunk's turn, by the consumer, so that damage and
+          // good bytes reach the caller in file order.
+          item.failure = DecodeStoredUnnamed(item.index, item.stored, item.stored_size, &item.decoded, ref, imp);
+        }
+        // A parent not kept goes back to the pool once its last child is
+        // decoded, not a window of chunks later when that one is consumed.
+        item.reference.reset();
+        item.importance.reset();
+        if (item.parent && !item.parent->keep) item.parent.reset();
+        return s;
       },
       [&](BatchItem& item) {
         if (item.parent) {
-          if (item.parent->status.ok()) parents_.Put(item.parent->index, item.parent->bytes);
+          if (item.parent->status.ok() && item.parent->keep) parents_.Put(item.parent->index, item.parent->bytes);
           item.parent.reset();
         }
         if (!item.failure.ok()) {
@@ -213,6 +236,7 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
     item->k = k;
     item->index = indices[k];
     item->keep = keep == CacheKeep::kAll || (keep == CacheKeep::kEnds && (k == 0 || k + 1 == count));
+    read_before_[item->index] = true;
     const ChunkEntry& e = chunks[item->index];
     if (k >= run_end) {
       item->cached = cache_.Get(item->index);
@@ -324,11 +348,21 @@ Status ChunkStore::PendingParentOf(uint32_t index, DecodedChunk* out, std::share
   if (*out || (*pending && (*pending)->index == index)) return Status::Ok();
   auto p = std::make_shared<PendingParent>();
   p->index = index;
+  p->keep = read_before_[index];
+  read_before_[index] = true;
   const ChunkEntry& e = manifest_.chunks[index];
+  // The read of chunk 0 may check the header, which only this thread does.
+  p->read_by_worker = source_->ConcurrentReads() && (header_checked_ || index != 0);
+  if (p->read_by_worker) {
+    *pending = std::move(p);
+    return Status::Ok();
+  }
+  p->stored = buffers_->Take(e.stored_size + (index == 0 ? kHeaderReadAlong + FileHeader::kEncodedLength : 0));
   uint64_t base;
-  SGZ_RETURN_IF_ERROR(ReadArchive(index, e.file_offset, e.stored_size, &p->stored, &base));
-  if (base != e.file_offset) p->stored.erase(p->stored.begin(), p->stored.begin() + (e.file_offset - base));
-  p->stored.resize(e.stored_size);
+  std::vector<uint8_t>& stored = *p->stored;
+  SGZ_RETURN_IF_ERROR(ReadArchive(index, e.file_offset, e.stored_size, &stored, &base));
+  if (base != e.file_offset) stored.erase(stored.begin(), stored.begin() + (e.file_offset - base));
+  stored.resize(e.stored_size);
   *pending = std::move(p);
   return Status::Ok();
 }

@@ -15,6 +15,7 @@
 #include "common/status.h"
 #include "container/byte_source.h"
 #include "container/chunk_cache.h"
+#include "container/chunk_store_buffers.h"
 #include "container/format.h"
 
 namespace sgz::internal {
@@ -34,7 +35,12 @@ struct ChunkStoreOptions {
   uint64_t cache_bytes = 32 << 20;
   // Bounds of the cache of parent chunks of predicted chunks (transform 4):
   // every predicted member of a family reads the same parents, so they are
-  // kept apart from the chunks read in order, which would evict them.
+  // kept apart from the chunks read in order, which would evict them. A
+  // parent is kept from its second read on (a chunk this store read before,
+  // as a parent or not): a whole family's unpack reads the parent member
+  // first, while unpacking one predicted member alone needs each parent once
+  // and then reuses its buffer instead. The same bound holds the free
+  // buffers of parents not kept.
   size_t parent_cache_chunks = 256;
   uint64_t parent_cache_bytes = 16 << 20;
   // When the end of the archive is not a valid footer and manifest, open it
@@ -146,7 +152,8 @@ class ChunkStore {
   explicit ChunkStore(const ChunkStoreOptions& options)
       : options_(options),
         cache_(options.cache_chunks, options.cache_bytes),
-        parents_(options.parent_cache_chunks, options.parent_cache_bytes) {}
+        parents_(options.parent_cache_chunks, options.parent_cache_bytes),
+        buffers_(BufferPool::Make(options.parent_cache_bytes)) {}
   // Applies the header rules to the 16 bytes at p (the footer is known).
   Status CheckHeader(const uint8_t* p);
   // Open's checks with the archive taken to end at `end` (<= source.Size()):
@@ -181,8 +188,9 @@ class ChunkStore {
   // checked against the chunk table (earlier, transform 0 or 1).
   Status PredictSourcesFor(uint32_t index, const uint8_t* stored, size_t n, PredictSources* out) const;
   // ReadChunks' way to the parent chunk `index`: *out from a cache, else
-  // *pending holds its stored bytes (read here, decoded by the first worker
-  // that needs it; kept when it is that parent already).
+  // *pending is its read and decode (kept when it is that parent already),
+  // done by the first worker that needs it; its stored bytes are read here
+  // when the source takes reads from one thread only.
   Status PendingParentOf(uint32_t index, DecodedChunk* out, std::shared_ptr<PendingParent>* pending);
 
   ChunkStoreOptions options_;
@@ -194,6 +202,8 @@ class ChunkStore {
   Manifest manifest_;
   ChunkCache cache_;
   ChunkCache parents_;  // of predicted chunks
+  std::shared_ptr<BufferPool> buffers_;  // of parents, stored and decoded
+  std::vector<bool> read_before_;  // by chunk index: read by an earlier batch or parent fetch
   unsigned threads_ = 0;
   mutable std::atomic<uint64_t> chunks_decoded_{0};
 };

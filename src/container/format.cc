@@ -240,7 +240,8 @@ Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t
   }
   thread_local std::vector<uint8_t> split;
   const uint64_t split_size = h.original_size + (h.transform == Transform::kPredict ? h.streams[0].raw_size : 0);
-  if (split.size() < split_size) split.resize(split_size);
+  // Grown without copying what it held (it is scratch).
+  if (split.size() < split_size) std::vector<uint8_t>(split_size).swap(split);
   uint64_t dst = 0;
   for (size_t i = 0; i < h.streams.size(); ++i) {
     const StreamDesc& sd = h.streams[i];

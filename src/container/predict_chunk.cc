@@ -1,5 +1,6 @@
 #include "container/predict_chunk.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/checksum.h"
@@ -14,6 +15,8 @@ namespace {
 
 constexpr uint8_t kParamsVersion = 1;
 constexpr uint32_t kF32 = 0, kF16 = 1, kBf16 = 30;
+// Weights predicted at a time when decoding: 32 KiB of floats.
+constexpr uint64_t kPredictSliceWeights = 8192;
 
 std::string Num(uint64_t v) { return std::to_string(v); }
 
@@ -155,13 +158,7 @@ void EncodePredictChunk(const uint8_t* data, uint64_t size, uint32_t type, const
   out->payload.clear();
   EncodePredictParams(params, &out->payload);
   header.streams.push_back({Codec::kStored, static_cast<uint32_t>(params.bytes()), static_cast<uint32_t>(params.bytes())});
-  uint64_t pos = 0;
-  for (uint64_t n : StreamSizes(Transform::kSplit, &t, size)) {
-    const size_t before = out->payload.size();
-    const Codec codec = EncodeStream(split.data() + pos, n, level, &out->payload);
-    header.streams.push_back({codec, static_cast<uint32_t>(n), static_cast<uint32_t>(out->payload.size() - before)});
-    pos += n;
-  }
+  AppendStreams(split.data(), size, Transform::kSplit, &t, level, out);
   out->head.clear();
   header.EncodeTo(&out->head);
 }
@@ -185,12 +182,23 @@ Status JoinPredicted(const ChunkHeader& h, const uint8_t* split, const std::vect
     SGZ_RETURN_IF_ERROR(ImportanceRow(params, *importance, &imp));
   }
   JoinStreams(Transform::kSplit, &t, split + param_bytes, h.original_size, out);
+  // In slices whose values stay in the first cache levels (blocks predict
+  // independently; a slice's importance starts at its own column): a whole
+  // chunk widened first was written out to memory and read back.
+  const uint64_t bw = t.block_weights;
+  const uint64_t slice_blocks = std::max<uint64_t>(1, kPredictSliceWeights / bw);
+  const uint64_t value_bytes = FloatBytes(params.parent_type);
   thread_local std::vector<float> values;
-  values.resize(n_blocks * t.block_weights);
-  WidenToFloat(params.parent_type, parent.data() + params.parent_offset, static_cast<int64_t>(values.size()),
-               values.data());
-  ApplyPrediction(h.type, params, values.data(), params.importance() ? imp.data() : nullptr, n_blocks,
-                  PredictDirection::kDecode, out);
+  values.resize(std::min(n_blocks, slice_blocks) * bw);
+  PredictParams slice = params;
+  for (uint64_t b = 0; b < n_blocks; b += slice_blocks) {
+    const uint64_t nb = std::min(slice_blocks, n_blocks - b);
+    WidenToFloat(params.parent_type, parent.data() + params.parent_offset + b * bw * value_bytes,
+                 static_cast<int64_t>(nb * bw), values.data());
+    ApplyPrediction(h.type, slice, values.data(), params.importance() ? imp.data() : nullptr, nb,
+                    PredictDirection::kDecode, out + b * t.block_bytes);
+    if (params.importance()) slice.first_column = static_cast<uint32_t>((slice.first_column + nb * bw) % params.row_length);
+  }
   return Status::Ok();
 }
 
