@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "common/num.h"
 #include "common/thread_pool.h"
 #include "container/predict_chunk.h"
 
@@ -23,7 +24,6 @@ struct PendingParent {
 
 namespace {
 
-std::string Num(uint64_t v) { return std::to_string(v); }
 
 // One source read holding chunks adjacent in the archive. `bytes` only grows,
 // so a reused buffer is not zeroed again.

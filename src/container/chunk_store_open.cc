@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "common/num.h"
 #include "common/checksum.h"
 #include "container/chunk_store.h"
 #include "container/member_names.h"
@@ -12,7 +13,6 @@
 namespace sgz::internal {
 namespace {
 
-std::string Num(uint64_t v) { return std::to_string(v); }
 
 // The manifest must end where the footer begins, and stay under the limit
 // before anything is allocated for it.

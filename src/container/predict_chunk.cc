@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/num.h"
 #include "common/checksum.h"
 #include "common/coding.h"
 #include "container/predict_block.h"
@@ -18,7 +19,6 @@ constexpr uint32_t kF32 = 0, kF16 = 1, kBf16 = 30;
 // Weights predicted at a time when decoding: 32 KiB of floats.
 constexpr uint64_t kPredictSliceWeights = 8192;
 
-std::string Num(uint64_t v) { return std::to_string(v); }
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/num.h"
 #include "common/checksum.h"
 #include "common/coding.h"
 #include "common/thread_pool.h"
@@ -22,7 +23,6 @@
 namespace sgz::internal {
 namespace {
 
-std::string Num(uint64_t v) { return std::to_string(v); }
 
 // Reads exactly n bytes (copying them into *out); fails naming `what` when
 // the input ends first.
