@@ -70,7 +70,7 @@ if(SGZ_BUILD_TESTS)
   add_library(sgz_api_test_objects OBJECT tests/api_test.cc tests/api_info_test.cc tests/api_c_test.cc
     tests/api_files_test.cc tests/api_input_change_test.cc tests/api_listing_test.cc
     tests/api_stream_test.cc tests/api_attributes_test.cc tests/api_names_test.cc
-    tests/api_members_test.cc tests/api_append_test.cc)
+    tests/api_members_test.cc tests/api_append_test.cc tests/api_predict_test.cc)
   target_link_libraries(sgz_api_test_objects PRIVATE sgzlib GTest::gtest)
   target_compile_definitions(sgz_api_test_objects PRIVATE SGZ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   add_executable(sgz_api_test $<TARGET_OBJECTS:sgz_api_test_objects>)

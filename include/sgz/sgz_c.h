@@ -239,10 +239,16 @@ typedef struct sgz_pack_options {
   int overwrite;       /* non-zero: replace an existing output */
   sgz_progress_fn progress; /* may be NULL */
   void* progress_user;
+  /* Since format 2.3 (several members): */
+  int predict;         /* non-zero (the default): quantized tensors with a float
+                        * parent in an earlier member stored as a prediction */
+  int predict_scales;  /* non-zero: the K types' scales predicted too (sgz pack --max) */
+  const char* parent;  /* NULL or "": found per tensor; else the member parents come from */
+  const char* imatrix; /* NULL or "": found by tensor names; else the importance member */
 } sgz_pack_options;
 
 /* Sets the library's defaults (level 1, 4 MiB chunks, all cores, no
- * overwrite, no progress). Call it before setting fields: later versions
+ * overwrite, no progress, prediction on with scales stored). Call it before setting fields: later versions
  * may append fields. */
 void sgz_pack_options_init(sgz_pack_options* options);
 

@@ -24,6 +24,10 @@ sgz::PackFileOptions sgz::internal::capi::ToPackFileOptions(const sgz_pack_optio
     o.threads = options->threads;
     o.overwrite = options->overwrite != 0;
     o.progress = ToProgressCallback(options->progress, options->progress_user);
+    o.predict = options->predict != 0;
+    o.predict_scales = options->predict_scales != 0;
+    if (options->parent != nullptr) o.parent = options->parent;
+    if (options->imatrix != nullptr) o.imatrix = options->imatrix;
   }
   return o;
 }
@@ -39,6 +43,8 @@ void sgz_pack_options_init(sgz_pack_options* options) {
   options->chunk_size = defaults.chunk_size;
   options->threads = defaults.threads;
   options->overwrite = defaults.overwrite ? 1 : 0;
+  options->predict = defaults.predict ? 1 : 0;
+  options->predict_scales = defaults.predict_scales ? 1 : 0;
 }
 
 int sgz_pack_file_with(const char* in, const char* out, const sgz_pack_options* options) {
