@@ -141,6 +141,8 @@ check full-info-json 0 "$SGZ" info --json "$T/full.sgz"
 grep -q '"ignored_bytes": 0,' "$T/out" && ok || fail "info --json: ignored_bytes of a whole archive" "$T/out"
 check trunc-ls-q 0 "$SGZ" ls -q "$T/t.sgz"
 [ ! -s "$T/err" ] && ok || fail "ls -q: a note" "$T/err"
+check trunc-ls-json 0 "$SGZ" ls -q --json "$T/t.sgz"
+grep -q '"ignored_bytes": 100}' "$T/out" && ok || fail "ls --json: ignored_bytes" "$T/out"
 
 # --- the same over a multi-member archive (2.1: no header rewrite): the
 # member list stays exactly the old one at every offset

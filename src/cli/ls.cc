@@ -116,7 +116,8 @@ int ListTensors(const Args& r, const Common& c, const std::string& in, const Lis
              ", \"first_chunk\": " + (archive ? std::to_string(t.first_chunk) : "null") +
              ", \"chunks\": " + (archive ? std::to_string(t.chunks) : "null") + "}";
     }
-    EmitJson(out + "]}");
+    EmitJson(out + "], \"ignored_bytes\": " +
+             (archive ? std::to_string(listed.reader->archive_info().ignored_bytes) : "null") + "}");
     return rc;
   }
   if (!patterns.empty() && tensors.empty()) return rc;  // nothing matched: no empty table
@@ -191,7 +192,7 @@ int ListMembers(const Args& r, const Common& c, const std::string& in, Listed& l
              ", \"shared\": " + std::to_string(m.shared_size) + "}";
     }
     EmitJson(out + "], \"original_size\": " + std::to_string(original) + ", \"stored\": " + std::to_string(stored) +
-             "}");
+             ", \"ignored_bytes\": " + std::to_string(listed.reader->archive_info().ignored_bytes) + "}");
     return kExitOk;
   }
   // shared: original bytes held as copies of earlier members' chunks; the
