@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "common/checksum.h"
 #include "common/num.h"
 #include "common/thread_pool.h"
 #include "container/predict_chunk.h"
@@ -53,6 +54,7 @@ struct BatchItem {
   DecodedChunk reference;  // of a referencing chunk (transform 3), or the parent of a predicted one once decoded
   DecodedChunk importance;  // of a predicted chunk with IMPORTANCE
   std::shared_ptr<PendingParent> parent;  // of a predicted chunk, when not cached
+  PredictSources sources;  // of a predicted chunk: its parent's and importance chunk's indices
   Status failure;  // with a damage handler: why the chunk failed its checks
   const std::vector<uint8_t>& result() const { return cached ? *cached : decoded; }
 };
@@ -107,14 +109,15 @@ Status ChunkStore::ReadArchive(uint32_t index, uint64_t offset, uint64_t n, std:
 }
 
 Status ChunkStore::DecodeStored(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out,
-                                const std::vector<uint8_t>* reference, const std::vector<uint8_t>* importance) const {
-  Status s = DecodeStoredUnnamed(index, stored, n, out, reference, importance);
+                                const std::vector<uint8_t>* reference, const std::vector<uint8_t>* importance,
+                                bool verify) const {
+  Status s = DecodeStoredUnnamed(index, stored, n, out, reference, importance, verify);
   return s.ok() ? s : s.WithContext(DescribeChunk(index));
 }
 
 Status ChunkStore::DecodeStoredUnnamed(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out,
                                        const std::vector<uint8_t>* reference,
-                                       const std::vector<uint8_t>* importance) const {
+                                       const std::vector<uint8_t>* importance, bool verify) const {
   const ChunkEntry& e = manifest_.chunks[index];
   ChunkHeader h;
   size_t needed;
@@ -128,10 +131,15 @@ Status ChunkStore::DecodeStoredUnnamed(uint32_t index, const uint8_t* stored, si
     s = Status::Corruption("stream sizes add up to " + Num(needed + h.PayloadSize()) + " bytes, chunk has " +
                            Num(e.stored_size));
   }
-  if (s.ok()) s = DecodeChunkPayload(h, stored + needed, n - needed, out, reference, importance);
+  if (s.ok()) s = DecodeChunkPayload(h, stored + needed, n - needed, out, reference, importance, verify);
   if (!s.ok()) return s;
   ++chunks_decoded_;
   return Status::Ok();
+}
+
+Status ChunkStore::CheckSource(uint32_t index, const std::vector<uint8_t>& bytes) const {
+  if (ChecksumMatches(Xxh3(bytes.data(), bytes.size()), manifest_.chunks[index].checksum)) return Status::Ok();
+  return Status::ChecksumMismatch("decoded bytes do not match the chunk checksum").WithContext(DescribeChunk(index));
 }
 
 Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep keep, const Consumer& consume,
@@ -169,7 +177,10 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
               if (!p.status.ok()) p.status = p.status.WithContext(DescribeChunk(p.index));
             }
             if (p.status.ok()) {
-              p.status = DecodeStored(p.index, p.stored->data(), p.stored->size(), p.bytes.get(), nullptr);
+              // Unchecked: its children's checksums cover what it gives
+              // them, and a child that fails has it checked (below).
+              p.status = DecodeStored(p.index, p.stored->data(), p.stored->size(), p.bytes.get(), nullptr, nullptr,
+                                      /*verify=*/false);
             }
             // Back to the pool now rather than with the last child: the next
             // parent's read reuses it.
@@ -194,6 +205,24 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
           // Reported in the chunk's turn, by the consumer, so that damage and
           // good bytes reach the caller in file order.
           item.failure = DecodeStoredUnnamed(item.index, item.stored, item.stored_size, &item.decoded, ref, imp);
+        }
+        if ((!s.ok() || !item.failure.ok()) && item.sources.count > 0) {
+          // A parent is decoded unchecked: a damaged one is what failed this
+          // chunk when it does not match its checksum.
+          const char* roles[2] = {"its parent chunk ", "its importance chunk "};
+          const std::vector<uint8_t>* used[2] = {ref, imp};
+          for (int j = 0; j < item.sources.count; ++j) {
+            const uint32_t c = item.sources.chunks[j];
+            const Status bad = used[j] ? CheckSource(c, *used[j]) : Status::Ok();
+            if (bad.ok()) continue;
+            const Status named = bad.WithContext(roles[j] + Num(c));
+            if (damaged) {
+              item.failure = named;
+            } else {
+              s = named.WithContext(DescribeChunk(item.index));
+            }
+            break;
+          }
         }
         // A parent not kept goes back to the pool once its last child is
         // decoded, not a window of chunks later when that one is consumed.
@@ -280,6 +309,7 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
                                                : Reference(other, &item->reference);
         if (s.ok() && e.transform == Transform::kPredict && !item->reference) item->parent = last_parent;
       }
+      if (s.ok() && e.transform == Transform::kPredict) item->sources = sources;
       if (s.ok() && sources.count > 1) {
         other = sources.chunks[1];
         role = "its importance chunk ";

@@ -138,10 +138,12 @@ Status ExpectedStreams(uint8_t transform, uint32_t type, uint64_t original_size,
 // ignore it. A predicted chunk (transform 4) is decoded from `reference`,
 // its parent chunk's decoded bytes, and `importance`, its importance chunk's
 // (with IMPORTANCE; Corruption without them). Thread-safe. Errors carry no
-// chunk name; callers add it.
+// chunk name; callers add it. With verify false the checksum is not checked
+// (a parent decoded only to predict from: its children's checksums cover
+// what it gives them; the caller checks it when a child fails).
 Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t n, std::vector<uint8_t>* out,
                           const std::vector<uint8_t>* reference = nullptr,
-                          const std::vector<uint8_t>* importance = nullptr);
+                          const std::vector<uint8_t>* importance = nullptr, bool verify = true);
 
 // ---- Manifest.
 struct ChunkEntry {
