@@ -7,6 +7,8 @@
 #include "common/num.h"
 #include "common/thread_pool.h"
 #include "container/predict_chunk.h"
+#include "streams/ggml_types.h"
+#include "streams/transform.h"
 
 namespace sgz::internal {
 
@@ -17,6 +19,7 @@ struct PendingParent {
   uint32_t index = 0;
   bool keep = false;  // put in the parent cache once decoded
   bool read_by_worker = false;  // `stored` still to be read (ByteSource::ConcurrentReads)
+  bool planes = false;  // decoded as its byte planes (PredictParentPlanes; never kept)
   std::shared_ptr<std::vector<uint8_t>> stored;
   std::once_flag once;
   Status status;
@@ -110,14 +113,14 @@ Status ChunkStore::ReadArchive(uint32_t index, uint64_t offset, uint64_t n, std:
 
 Status ChunkStore::DecodeStored(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out,
                                 const std::vector<uint8_t>* reference, const std::vector<uint8_t>* importance,
-                                bool verify) const {
-  Status s = DecodeStoredUnnamed(index, stored, n, out, reference, importance, verify);
+                                const DecodeMode& mode) const {
+  Status s = DecodeStoredUnnamed(index, stored, n, out, reference, importance, mode);
   return s.ok() ? s : s.WithContext(DescribeChunk(index));
 }
 
 Status ChunkStore::DecodeStoredUnnamed(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out,
                                        const std::vector<uint8_t>* reference,
-                                       const std::vector<uint8_t>* importance, bool verify) const {
+                                       const std::vector<uint8_t>* importance, const DecodeMode& mode) const {
   const ChunkEntry& e = manifest_.chunks[index];
   ChunkHeader h;
   size_t needed;
@@ -131,14 +134,21 @@ Status ChunkStore::DecodeStoredUnnamed(uint32_t index, const uint8_t* stored, si
     s = Status::Corruption("stream sizes add up to " + Num(needed + h.PayloadSize()) + " bytes, chunk has " +
                            Num(e.stored_size));
   }
-  if (s.ok()) s = DecodeChunkPayload(h, stored + needed, n - needed, out, reference, importance, verify);
+  if (s.ok()) s = DecodeChunkPayload(h, stored + needed, n - needed, out, reference, importance, mode);
   if (!s.ok()) return s;
   ++chunks_decoded_;
   return Status::Ok();
 }
 
-Status ChunkStore::CheckSource(uint32_t index, const std::vector<uint8_t>& bytes) const {
-  if (ChecksumMatches(Xxh3(bytes.data(), bytes.size()), manifest_.chunks[index].checksum)) return Status::Ok();
+Status ChunkStore::CheckSource(uint32_t index, const std::vector<uint8_t>& bytes, bool planes) const {
+  const ChunkEntry& e = manifest_.chunks[index];
+  std::vector<uint8_t> joined;
+  if (planes) {
+    joined.resize(bytes.size());
+    JoinStreams(Transform::kSplit, FindGgmlType(e.type), bytes.data(), bytes.size(), joined.data());
+  }
+  const std::vector<uint8_t>& b = planes ? joined : bytes;
+  if (ChecksumMatches(Xxh3(b.data(), b.size()), e.checksum)) return Status::Ok();
   return Status::ChecksumMismatch("decoded bytes do not match the chunk checksum").WithContext(DescribeChunk(index));
 }
 
@@ -179,8 +189,11 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
             if (p.status.ok()) {
               // Unchecked: its children's checksums cover what it gives
               // them, and a child that fails has it checked (below).
+              DecodeMode mode;
+              mode.verify = false;
+              mode.planes = p.planes;
               p.status = DecodeStored(p.index, p.stored->data(), p.stored->size(), p.bytes.get(), nullptr, nullptr,
-                                      /*verify=*/false);
+                                      mode);
             }
             // Back to the pool now rather than with the last child: the next
             // parent's read reuses it.
@@ -198,13 +211,19 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
         }
         const std::vector<uint8_t>* ref = item.reference.get();
         const std::vector<uint8_t>* imp = item.importance.get();
+        DecodeMode mode;
+        const bool planes = item.parent && item.parent->planes;
+        if (planes) {
+          mode.reference_planar = true;
+          mode.reference_planes_type = manifest_.chunks[item.parent->index].type;
+        }
         Status s;
         if (!damaged) {
-          s = DecodeStored(item.index, item.stored, item.stored_size, &item.decoded, ref, imp);
+          s = DecodeStored(item.index, item.stored, item.stored_size, &item.decoded, ref, imp, mode);
         } else {
           // Reported in the chunk's turn, by the consumer, so that damage and
           // good bytes reach the caller in file order.
-          item.failure = DecodeStoredUnnamed(item.index, item.stored, item.stored_size, &item.decoded, ref, imp);
+          item.failure = DecodeStoredUnnamed(item.index, item.stored, item.stored_size, &item.decoded, ref, imp, mode);
         }
         if ((!s.ok() || !item.failure.ok()) && item.sources.count > 0) {
           // A parent is decoded unchecked: a damaged one is what failed this
@@ -213,7 +232,7 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
           const std::vector<uint8_t>* used[2] = {ref, imp};
           for (int j = 0; j < item.sources.count; ++j) {
             const uint32_t c = item.sources.chunks[j];
-            const Status bad = used[j] ? CheckSource(c, *used[j]) : Status::Ok();
+            const Status bad = used[j] ? CheckSource(c, *used[j], j == 0 && planes) : Status::Ok();
             if (bad.ok()) continue;
             const Status named = bad.WithContext(roles[j] + Num(c));
             if (damaged) {
@@ -381,6 +400,8 @@ Status ChunkStore::PendingParentOf(uint32_t index, DecodedChunk* out, std::share
   p->keep = read_before_[index];
   read_before_[index] = true;
   const ChunkEntry& e = manifest_.chunks[index];
+  // One not kept is only predicted from: its planes need not be joined.
+  p->planes = !p->keep && PredictParentPlanes(e.transform, e.type);
   // The read of chunk 0 may check the header, which only this thread does.
   p->read_by_worker = source_->ConcurrentReads() && (header_checked_ || index != 0);
   if (p->read_by_worker) {
