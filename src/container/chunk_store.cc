@@ -284,6 +284,7 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
     item->k = k;
     item->index = indices[k];
     item->keep = keep == CacheKeep::kAll || (keep == CacheKeep::kEnds && (k == 0 || k + 1 == count));
+    item->sources = PredictSources();  // items are reused
     read_before_[item->index] = true;
     const ChunkEntry& e = chunks[item->index];
     if (k >= run_end) {
