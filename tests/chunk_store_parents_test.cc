@@ -86,6 +86,38 @@ TEST(ChunkStoreParents, KeptWhenTheirMemberWasReadFirst) {
   EXPECT_EQ(again, first);
 }
 
+// A chunk that fails after a predicted chunk in the same batch is its own
+// failure, not its parent's: a parent is checked only when one of its
+// children fails (parents are decoded unchecked), and the batch's items are
+// reused (one thread: the next chunk takes the predicted one's item).
+TEST(ChunkStoreParents, AFailureAfterAPredictedChunkIsNotItsParents) {
+  std::unique_ptr<ChunkStore> store = OpenFamily();
+  ASSERT_TRUE(store);
+  std::vector<uint32_t> chunks, parents;
+  PredictedChunks(*store, "tiny-Q4_K.gguf", &chunks, &parents);
+  ASSERT_FALSE(chunks.empty());
+  uint32_t referencing = 0;
+  const std::vector<ChunkEntry>& table = store->manifest().chunks;
+  for (uint32_t c = 0; c < table.size(); ++c) {
+    if (table[c].transform == Transform::kReference && table[c].stored_size > 40) referencing = c;
+  }
+  ASSERT_NE(referencing, 0u);
+  std::vector<uint8_t> archive(store->source().Size());
+  ASSERT_TRUE(store->source().Read(0, archive.size(), archive.data()).ok());
+  const ChunkEntry& e = table[referencing];
+  archive[e.file_offset + e.stored_size - 2] ^= 0x55;  // in its zstd stream
+  Result<std::unique_ptr<ChunkStore>> damaged =
+      ChunkStore::Open(NewMemorySource(archive.data(), archive.size()));
+  ASSERT_TRUE(damaged.ok()) << damaged.status().ToString();
+  damaged.value()->set_threads(1);
+  const uint32_t batch[2] = {chunks[0], referencing};
+  Status s = damaged.value()->ReadChunks(batch, 2, CacheKeep::kNone,
+                                         [](size_t, const std::vector<uint8_t>&) { return Status::Ok(); });
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message().rfind("chunk " + std::to_string(referencing) + " ", 0), 0u) << s.message();
+  EXPECT_EQ(s.message().find("parent"), std::string::npos) << s.message();
+}
+
 TEST(BufferPool, ReusesFreedBuffersWithinItsBound) {
   std::shared_ptr<BufferPool> pool = BufferPool::Make(1000);
   std::shared_ptr<std::vector<uint8_t>> a = pool->Take(600);

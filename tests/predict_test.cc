@@ -17,6 +17,7 @@
 #include "container/predict_chunk.h"
 #include "container/predict_choice.h"
 #include "streams/ggml_types.h"
+#include "streams/transform.h"
 
 namespace sgz::internal {
 namespace {
@@ -273,6 +274,76 @@ TEST(PredictChunk, ImportanceChunkDecodedFromItsBytes) {
   }
   s = DecodeChunkPayload(h, payload, chunk.payload.size(), &out, &parent, &other);
   EXPECT_EQ(s.code(), Status::Code::kChecksumMismatch) << s.message();
+}
+
+// A parent decoded only for its children is handed over as its two byte
+// planes (transform 1's streams, not joined: DecodeMode): the prediction
+// from them is the prediction from the joined bytes, at an even offset (the
+// fast gather, over several slices), an odd one and up to an odd chunk's
+// last byte.
+TEST(PredictChunk, ParentAsPlanesPredictsAsJoined) {
+  const uint32_t type = kQ8_0, kBf16 = 30;
+  const GgmlType& t = *FindGgmlType(type);
+  const GgmlType& bf16 = *FindGgmlType(kBf16);
+  const uint64_t n_blocks = 700;  // 22,400 weights: three slices
+  const std::vector<float> raw = Values(n_blocks * t.block_weights, 11);
+  for (uint32_t offset : {6u, 7u}) {
+    // The parent: `offset` bytes of something else, the values as BF16, and
+    // after an even offset one byte more: an odd size either way, so that the
+    // chunk has a last byte outside its planes, which the odd offset's
+    // values end with.
+    std::vector<uint8_t> parent(offset + raw.size() * 2 + (offset % 2 == 0 ? 1 : 0));
+    for (size_t i = 0; i < parent.size(); ++i) parent[i] = static_cast<uint8_t>(i * 7 + 3);
+    std::vector<float> v(raw.size());
+    for (size_t i = 0; i < raw.size(); ++i) {
+      uint32_t bits;
+      std::memcpy(&bits, &raw[i], 4);
+      const uint16_t b = static_cast<uint16_t>(bits >> 16);
+      parent[offset + 2 * i] = static_cast<uint8_t>(b);
+      parent[offset + 2 * i + 1] = static_cast<uint8_t>(b >> 8);
+      v[i] = Bf16ToFloat(b);
+    }
+    std::vector<uint8_t> planes(parent.size());
+    SplitStreams(Transform::kSplit, &bf16, parent.data(), parent.size(), planes.data());
+    ASSERT_NE(planes, parent);
+    PredictParams p;
+    p.parent_type = kBf16;
+    p.parent_offset = offset;
+    std::vector<uint8_t> blocks(n_blocks * t.block_bytes);
+    QuantizeRow(type, v.data(), static_cast<int64_t>(v.size()), nullptr, p.rounding, blocks.data());
+    EncodedChunk chunk;
+    EncodePredictChunk(blocks.data(), blocks.size(), type, p, v.data(), nullptr, 1, &chunk);
+    ChunkHeader h;
+    size_t needed = 0;
+    ASSERT_TRUE(ChunkHeader::DecodeFrom(reinterpret_cast<const uint8_t*>(chunk.head.data()), chunk.head.size(),
+                                        FormatVersion{2, 3}, &h, &needed)
+                    .ok());
+    const uint8_t* payload = reinterpret_cast<const uint8_t*>(chunk.payload.data());
+    DecodeMode mode;
+    mode.reference_planar = true;
+    mode.reference_planes_type = kBf16;
+    std::vector<uint8_t> joined_out, planes_out;
+    ASSERT_TRUE(DecodeChunkPayload(h, payload, chunk.payload.size(), &joined_out, &parent).ok()) << offset;
+    EXPECT_EQ(joined_out, blocks) << offset;
+    Status s = DecodeChunkPayload(h, payload, chunk.payload.size(), &planes_out, &planes, nullptr, mode);
+    ASSERT_TRUE(s.ok()) << offset << ": " << s.message();
+    EXPECT_EQ(planes_out, blocks) << offset;
+    // The parent decoded as planes is SplitStreams' output, unchecked.
+    EncodedChunk parent_chunk;
+    EncodeChunkAs(parent.data(), parent.size(), Transform::kSplit, kBf16, 1, &parent_chunk);
+    ChunkHeader ph;
+    ASSERT_TRUE(ChunkHeader::DecodeFrom(reinterpret_cast<const uint8_t*>(parent_chunk.head.data()),
+                                        parent_chunk.head.size(), FormatVersion{2, 3}, &ph, &needed)
+                    .ok());
+    DecodeMode as_planes;
+    as_planes.verify = false;
+    as_planes.planes = true;
+    std::vector<uint8_t> decoded;
+    ASSERT_TRUE(DecodeChunkPayload(ph, reinterpret_cast<const uint8_t*>(parent_chunk.payload.data()),
+                                   parent_chunk.payload.size(), &decoded, nullptr, nullptr, as_planes)
+                    .ok());
+    EXPECT_EQ(decoded, planes) << offset;
+  }
 }
 
 }  // namespace

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <mutex>
 
+#include "common/checksum.h"
 #include "common/num.h"
 #include "common/thread_pool.h"
 #include "container/predict_chunk.h"
+#include "streams/ggml_types.h"
+#include "streams/transform.h"
 
 namespace sgz::internal {
 
@@ -16,6 +19,7 @@ struct PendingParent {
   uint32_t index = 0;
   bool keep = false;  // put in the parent cache once decoded
   bool read_by_worker = false;  // `stored` still to be read (ByteSource::ConcurrentReads)
+  bool planes = false;  // decoded as its byte planes (PredictParentPlanes; never kept)
   std::shared_ptr<std::vector<uint8_t>> stored;
   std::once_flag once;
   Status status;
@@ -53,6 +57,7 @@ struct BatchItem {
   DecodedChunk reference;  // of a referencing chunk (transform 3), or the parent of a predicted one once decoded
   DecodedChunk importance;  // of a predicted chunk with IMPORTANCE
   std::shared_ptr<PendingParent> parent;  // of a predicted chunk, when not cached
+  PredictSources sources;  // of a predicted chunk: its parent's and importance chunk's indices
   Status failure;  // with a damage handler: why the chunk failed its checks
   const std::vector<uint8_t>& result() const { return cached ? *cached : decoded; }
 };
@@ -107,14 +112,15 @@ Status ChunkStore::ReadArchive(uint32_t index, uint64_t offset, uint64_t n, std:
 }
 
 Status ChunkStore::DecodeStored(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out,
-                                const std::vector<uint8_t>* reference, const std::vector<uint8_t>* importance) const {
-  Status s = DecodeStoredUnnamed(index, stored, n, out, reference, importance);
+                                const std::vector<uint8_t>* reference, const std::vector<uint8_t>* importance,
+                                const DecodeMode& mode) const {
+  Status s = DecodeStoredUnnamed(index, stored, n, out, reference, importance, mode);
   return s.ok() ? s : s.WithContext(DescribeChunk(index));
 }
 
 Status ChunkStore::DecodeStoredUnnamed(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out,
                                        const std::vector<uint8_t>* reference,
-                                       const std::vector<uint8_t>* importance) const {
+                                       const std::vector<uint8_t>* importance, const DecodeMode& mode) const {
   const ChunkEntry& e = manifest_.chunks[index];
   ChunkHeader h;
   size_t needed;
@@ -128,10 +134,22 @@ Status ChunkStore::DecodeStoredUnnamed(uint32_t index, const uint8_t* stored, si
     s = Status::Corruption("stream sizes add up to " + Num(needed + h.PayloadSize()) + " bytes, chunk has " +
                            Num(e.stored_size));
   }
-  if (s.ok()) s = DecodeChunkPayload(h, stored + needed, n - needed, out, reference, importance);
+  if (s.ok()) s = DecodeChunkPayload(h, stored + needed, n - needed, out, reference, importance, mode);
   if (!s.ok()) return s;
   ++chunks_decoded_;
   return Status::Ok();
+}
+
+Status ChunkStore::CheckSource(uint32_t index, const std::vector<uint8_t>& bytes, bool planes) const {
+  const ChunkEntry& e = manifest_.chunks[index];
+  std::vector<uint8_t> joined;
+  if (planes) {
+    joined.resize(bytes.size());
+    JoinStreams(Transform::kSplit, FindGgmlType(e.type), bytes.data(), bytes.size(), joined.data());
+  }
+  const std::vector<uint8_t>& b = planes ? joined : bytes;
+  if (ChecksumMatches(Xxh3(b.data(), b.size()), e.checksum)) return Status::Ok();
+  return Status::ChecksumMismatch("decoded bytes do not match the chunk checksum").WithContext(DescribeChunk(index));
 }
 
 Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep keep, const Consumer& consume,
@@ -169,7 +187,13 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
               if (!p.status.ok()) p.status = p.status.WithContext(DescribeChunk(p.index));
             }
             if (p.status.ok()) {
-              p.status = DecodeStored(p.index, p.stored->data(), p.stored->size(), p.bytes.get(), nullptr);
+              // Unchecked: its children's checksums cover what it gives
+              // them, and a child that fails has it checked (below).
+              DecodeMode mode;
+              mode.verify = false;
+              mode.planes = p.planes;
+              p.status = DecodeStored(p.index, p.stored->data(), p.stored->size(), p.bytes.get(), nullptr, nullptr,
+                                      mode);
             }
             // Back to the pool now rather than with the last child: the next
             // parent's read reuses it.
@@ -187,13 +211,37 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
         }
         const std::vector<uint8_t>* ref = item.reference.get();
         const std::vector<uint8_t>* imp = item.importance.get();
+        DecodeMode mode;
+        const bool planes = item.parent && item.parent->planes;
+        if (planes) {
+          mode.reference_planar = true;
+          mode.reference_planes_type = manifest_.chunks[item.parent->index].type;
+        }
         Status s;
         if (!damaged) {
-          s = DecodeStored(item.index, item.stored, item.stored_size, &item.decoded, ref, imp);
+          s = DecodeStored(item.index, item.stored, item.stored_size, &item.decoded, ref, imp, mode);
         } else {
           // Reported in the chunk's turn, by the consumer, so that damage and
           // good bytes reach the caller in file order.
-          item.failure = DecodeStoredUnnamed(item.index, item.stored, item.stored_size, &item.decoded, ref, imp);
+          item.failure = DecodeStoredUnnamed(item.index, item.stored, item.stored_size, &item.decoded, ref, imp, mode);
+        }
+        if ((!s.ok() || !item.failure.ok()) && item.sources.count > 0) {
+          // A parent is decoded unchecked: a damaged one is what failed this
+          // chunk when it does not match its checksum.
+          const char* roles[2] = {"its parent chunk ", "its importance chunk "};
+          const std::vector<uint8_t>* used[2] = {ref, imp};
+          for (int j = 0; j < item.sources.count; ++j) {
+            const uint32_t c = item.sources.chunks[j];
+            const Status bad = used[j] ? CheckSource(c, *used[j], j == 0 && planes) : Status::Ok();
+            if (bad.ok()) continue;
+            const Status named = bad.WithContext(roles[j] + Num(c));
+            if (damaged) {
+              item.failure = named;
+            } else {
+              s = named.WithContext(DescribeChunk(item.index));
+            }
+            break;
+          }
         }
         // A parent not kept goes back to the pool once its last child is
         // decoded, not a window of chunks later when that one is consumed.
@@ -236,6 +284,7 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
     item->k = k;
     item->index = indices[k];
     item->keep = keep == CacheKeep::kAll || (keep == CacheKeep::kEnds && (k == 0 || k + 1 == count));
+    item->sources = PredictSources();  // items are reused
     read_before_[item->index] = true;
     const ChunkEntry& e = chunks[item->index];
     if (k >= run_end) {
@@ -280,6 +329,7 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
                                                : Reference(other, &item->reference);
         if (s.ok() && e.transform == Transform::kPredict && !item->reference) item->parent = last_parent;
       }
+      if (s.ok() && e.transform == Transform::kPredict) item->sources = sources;
       if (s.ok() && sources.count > 1) {
         other = sources.chunks[1];
         role = "its importance chunk ";
@@ -351,6 +401,8 @@ Status ChunkStore::PendingParentOf(uint32_t index, DecodedChunk* out, std::share
   p->keep = read_before_[index];
   read_before_[index] = true;
   const ChunkEntry& e = manifest_.chunks[index];
+  // One not kept is only predicted from: its planes need not be joined.
+  p->planes = !p->keep && PredictParentPlanes(e.transform, e.type);
   // The read of chunk 0 may check the header, which only this thread does.
   p->read_by_worker = source_->ConcurrentReads() && (header_checked_ || index != 0);
   if (p->read_by_worker) {

@@ -170,12 +170,21 @@ class ChunkStore {
   // (`reference`: the decoded reference of a referencing chunk, or the
   // parent of a predicted one; `importance`: a predicted chunk's importance
   // chunk). Thread-safe.
+  // `mode` (format.h): a parent decoded only for its children is neither
+  // checksummed (CheckSource checks it when one fails) nor, when it can be
+  // predicted from as planes, joined.
   Status DecodeStored(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out,
-                      const std::vector<uint8_t>* reference, const std::vector<uint8_t>* importance = nullptr) const;
+                      const std::vector<uint8_t>* reference, const std::vector<uint8_t>* importance = nullptr,
+                      const DecodeMode& mode = DecodeMode()) const;
   // The same, with errors not yet named after the chunk.
   Status DecodeStoredUnnamed(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out,
-                             const std::vector<uint8_t>* reference,
-                             const std::vector<uint8_t>* importance = nullptr) const;
+                             const std::vector<uint8_t>* reference, const std::vector<uint8_t>* importance = nullptr,
+                             const DecodeMode& mode = DecodeMode()) const;
+  // Checks `bytes`, the decoded chunk `index` a predicted chunk read as its
+  // parent or importance chunk (its planes when `planes`), against the
+  // chunk's checksum: the error the chunk's own decode gives when it does not
+  // match, named after it.
+  Status CheckSource(uint32_t index, const std::vector<uint8_t>& bytes, bool planes) const;
   // The decoded bytes of chunk `index`, the reference of a referencing chunk
   // (transform 3): from the cache, else read, decoded and put in the cache.
   // REQUIRES: chunk `index` is neither a copy nor referencing.

@@ -139,9 +139,22 @@ Status ExpectedStreams(uint8_t transform, uint32_t type, uint64_t original_size,
 // its parent chunk's decoded bytes, and `importance`, its importance chunk's
 // (with IMPORTANCE; Corruption without them). Thread-safe. Errors carry no
 // chunk name; callers add it.
+struct DecodeMode {
+  // False: the checksum is not checked (a parent decoded only to predict
+  // from: its children's checksums cover what it gives them; the caller
+  // checks it when a child fails).
+  bool verify = true;
+  // A chunk of transform 1 left as its streams' concatenation, not joined
+  // (REQUIRES !verify; a parent read through PredictParentPlanes).
+  bool planes = false;
+  // `reference` (a predicted chunk's parent) is such a concatenation, of a
+  // chunk of this ggml type with planes (F16, BF16); 0: joined bytes.
+  uint32_t reference_planes_type = 0;
+  bool reference_planar = false;
+};
 Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t n, std::vector<uint8_t>* out,
                           const std::vector<uint8_t>* reference = nullptr,
-                          const std::vector<uint8_t>* importance = nullptr);
+                          const std::vector<uint8_t>* importance = nullptr, const DecodeMode& mode = DecodeMode());
 
 // ---- Manifest.
 struct ChunkEntry {

@@ -20,7 +20,30 @@ constexpr uint32_t kF32 = 0, kF16 = 1, kBf16 = 30;
 constexpr uint64_t kPredictSliceWeights = 8192;
 
 
+// Bytes [a, a + len) of a chunk of 2-byte values held as its planes p[0, n):
+// byte 0 of every value, then byte 1, then an odd chunk's last byte.
+void GatherPlanes(const uint8_t* p, uint64_t n, uint64_t a, uint64_t len, uint8_t* out) {
+  const uint64_t values = n / 2;
+  const uint8_t* lo = p;
+  const uint8_t* hi = p + values;
+  if (a % 2 == 0 && a + len <= 2 * values && len % 2 == 0) {
+    const uint64_t first = a / 2;
+    for (uint64_t i = 0; i < len / 2; ++i) {
+      out[2 * i] = lo[first + i];
+      out[2 * i + 1] = hi[first + i];
+    }
+    return;
+  }
+  for (uint64_t j = a; j < a + len; ++j) {
+    out[j - a] = j < 2 * values ? p[(j % 2) * values + j / 2] : p[j];
+  }
+}
+
 }  // namespace
+
+bool PredictParentPlanes(Transform transform, uint32_t type) {
+  return transform == Transform::kSplit && (type == kF16 || type == kBf16);
+}
 
 bool PredictsType(uint32_t type) {
   QuantBytes q;
@@ -164,7 +187,7 @@ void EncodePredictChunk(const uint8_t* data, uint64_t size, uint32_t type, const
 }
 
 Status JoinPredicted(const ChunkHeader& h, const uint8_t* split, const std::vector<uint8_t>& parent,
-                     const std::vector<uint8_t>* importance, uint8_t* out) {
+                     const std::vector<uint8_t>* importance, uint8_t* out, uint32_t parent_planes_type) {
   const uint64_t param_bytes = h.streams[0].raw_size;
   PredictParams params;
   SGZ_RETURN_IF_ERROR(DecodePredictParams(h.type, split, param_bytes, &params));
@@ -189,12 +212,19 @@ Status JoinPredicted(const ChunkHeader& h, const uint8_t* split, const std::vect
   const uint64_t slice_blocks = std::max<uint64_t>(1, kPredictSliceWeights / bw);
   const uint64_t value_bytes = FloatBytes(params.parent_type);
   thread_local std::vector<float> values;
+  thread_local std::vector<uint8_t> joined;  // a slice of a parent held as planes
   values.resize(std::min(n_blocks, slice_blocks) * bw);
+  if (parent_planes_type != 0) joined.resize(std::min(n_blocks, slice_blocks) * bw * value_bytes);
   PredictParams slice = params;
   for (uint64_t b = 0; b < n_blocks; b += slice_blocks) {
     const uint64_t nb = std::min(slice_blocks, n_blocks - b);
-    WidenToFloat(params.parent_type, parent.data() + params.parent_offset + b * bw * value_bytes,
-                 static_cast<int64_t>(nb * bw), values.data());
+    const uint64_t at = params.parent_offset + b * bw * value_bytes;
+    const uint8_t* from = parent.data() + at;
+    if (parent_planes_type != 0) {
+      GatherPlanes(parent.data(), parent.size(), at, nb * bw * value_bytes, joined.data());
+      from = joined.data();
+    }
+    WidenToFloat(params.parent_type, from, static_cast<int64_t>(nb * bw), values.data());
     ApplyPrediction(h.type, slice, values.data(), params.importance() ? imp.data() : nullptr, nb,
                     PredictDirection::kDecode, out + b * t.block_bytes);
     if (params.importance()) slice.first_column = static_cast<uint32_t>((slice.first_column + nb * bw) % params.row_length);

@@ -114,8 +114,15 @@ void EncodePredictChunk(const uint8_t* data, uint64_t size, uint32_t type, const
 // The chunk's bytes from its decoded streams split[0, h.streams[0].raw_size +
 // h.original_size), its parent chunk's decoded bytes and (IMPORTANCE) its
 // importance chunk's; named errors when the parameters do not fit them.
+// With parent_planes_type (F16 or BF16, PredictParentPlanes), `parent` is
+// that chunk's two byte planes (transform 1's streams, not joined): the
+// prediction reads them slice by slice, never the joined chunk.
 Status JoinPredicted(const ChunkHeader& h, const uint8_t* split, const std::vector<uint8_t>& parent,
-                     const std::vector<uint8_t>* importance, uint8_t* out);
+                     const std::vector<uint8_t>* importance, uint8_t* out, uint32_t parent_planes_type = 0);
+
+// Whether a parent chunk of transform `transform` and ggml type `type` can
+// be handed to JoinPredicted as its byte planes (transform 1, F16 or BF16).
+bool PredictParentPlanes(Transform transform, uint32_t type);
 
 }  // namespace sgz::internal
 
