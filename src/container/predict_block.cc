@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "streams/ggml_types.h"
+#include "streams/quant/quant_types.h"
 
 namespace sgz::internal {
 namespace {
@@ -26,15 +27,18 @@ struct ScaleBytes {
   }
 };
 
-// Whether a half-precision d/dmin field of the block is a NaN.
+// Whether a half-precision d/dmin field of the block is a NaN (field
+// offsets from the quantizers' block layouts).
 bool HasNanHalf(uint32_t type, const uint8_t* block) {
+  using namespace quant;
   int at[2] = {-1, -1};
   switch (type) {
-    case 2: case 6: case 8: at[0] = 0; break;        // Q4_0, Q5_0, Q8_0: d
-    case 3: case 7: case 12: case 13: at[0] = 0; at[1] = 2; break;  // d, m/dmin
-    case 10: at[0] = 80; at[1] = 82; break;          // Q2_K
-    case 11: at[0] = 108; break;                     // Q3_K
-    case 14: at[0] = 208; break;                     // Q6_K
+    case kTypeQ4_0: case kTypeQ5_0: case kTypeQ8_0: at[0] = 0; break;  // d
+    case kTypeQ4_1: case kTypeQ5_1: at[0] = 0; at[1] = 2; break;       // d, m
+    case kTypeQ2_K: at[0] = kQ2D; at[1] = kQ2Dmin; break;
+    case kTypeQ3_K: at[0] = kQ3D; break;
+    case kTypeQ4_K: case kTypeQ5_K: at[0] = kQ4D; at[1] = kQ4Dmin; break;
+    case kTypeQ6_K: at[0] = kQ6D; break;
     default: break;
   }
   for (int off : at) {

@@ -31,7 +31,8 @@ bool PortableValues(const float* x, uint64_t n) {
   return true;
 }
 
-bool IsLegacy(uint32_t type) { return type == 2 || type == 3 || type == 6 || type == 7 || type == 8; }
+// The 32-weight types: their scale is a formula of the block, no search.
+bool IsLegacy(uint32_t type) { return PredictsScales(type) && !PredictsWithImportance(type); }
 
 // Blocks of the sample whose bytes the quantizer under `p` does not give.
 uint64_t SampleMisses(const GgmlType& t, const PredictParams& p, const float* values, const float* importance,
