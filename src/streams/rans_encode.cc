@@ -1,0 +1,235 @@
+// The rANS encoder of codec 2: counts, frequency normalization that
+// minimizes the coded size, the table code, and the 32-lane coder.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "common/coding.h"
+#include "streams/rans.h"
+
+namespace sgz::internal {
+namespace {
+
+using rans_internal::kRiceEscape;
+using rans_internal::RiceParameter;
+
+constexpr uint32_t kLow = 1u << 16;  // states live in [2^16, 2^32)
+
+// Frequencies summing to 2^precision for one table's counts (total > 0),
+// every counted symbol at least 1, chosen to minimize sum count*log2(M/f):
+// proportional rounding, then unit moves between symbols while one gains
+// more bits than the other loses (the cost is convex in each f).
+void Normalize(const uint64_t* count, uint64_t total, unsigned precision, uint32_t* freq) {
+  const uint32_t m = 1u << precision;
+  if (total == 0) {  // an unused table: any valid one
+    std::fill(freq, freq + 256, 0);
+    freq[0] = m;
+    return;
+  }
+  int64_t sum = 0;
+  for (int s = 0; s < 256; ++s) {
+    if (count[s] == 0) {
+      freq[s] = 0;
+      continue;
+    }
+    const uint64_t f = (count[s] * m + total / 2) / total;
+    freq[s] = static_cast<uint32_t>(std::max<uint64_t>(1, std::min<uint64_t>(f, m)));
+    sum += freq[s];
+  }
+  // gain[s]: bits saved by freq[s] + 1; loss[s]: bits lost by freq[s] - 1.
+  double gain[256], loss[256];
+  auto update = [&](int s) {
+    const double c = static_cast<double>(count[s]);
+    gain[s] = count[s] ? c * std::log2((freq[s] + 1.0) / freq[s]) : -1.0;
+    loss[s] = freq[s] > 1 ? c * std::log2(freq[s] / (freq[s] - 1.0)) : HUGE_VAL;
+  };
+  for (int s = 0; s < 256; ++s) update(s);
+  auto best_gain = [&] { return static_cast<int>(std::max_element(gain, gain + 256) - gain); };
+  auto least_loss = [&] { return static_cast<int>(std::min_element(loss, loss + 256) - loss); };
+  while (sum < m) {
+    const int s = best_gain();
+    ++freq[s];
+    ++sum;
+    update(s);
+  }
+  while (sum > m) {
+    const int s = least_loss();
+    --freq[s];
+    --sum;
+    update(s);
+  }
+  for (int step = 0; step < 1024; ++step) {
+    const int up = best_gain(), down = least_loss();
+    if (up == down || gain[up] <= loss[down] + 1e-9) break;
+    ++freq[up];
+    --freq[down];
+    update(up);
+    update(down);
+  }
+}
+
+// LSB-first bit writer.
+class BitWriter {
+ public:
+  explicit BitWriter(std::string* out) : out_(out) {}
+  void Put(uint32_t value, unsigned bits) {
+    acc_ |= static_cast<uint64_t>(value) << used_;
+    used_ += bits;
+    while (used_ >= 8) {
+      out_->push_back(static_cast<char>(acc_ & 0xFF));
+      acc_ >>= 8;
+      used_ -= 8;
+    }
+  }
+  void Flush() {
+    if (used_ > 0) out_->push_back(static_cast<char>(acc_ & 0xFF));
+    acc_ = 0;
+    used_ = 0;
+  }
+
+ private:
+  std::string* out_;
+  uint64_t acc_ = 0;
+  unsigned used_ = 0;
+};
+
+// Writes one table (256 frequencies) in the table code (the spec's "Table
+// code"); with out == nullptr only counts the bits.
+uint64_t WriteTable(const uint32_t* freq, unsigned precision, BitWriter* out) {
+  uint64_t bits = 0;
+  uint32_t f1 = 0, f2 = 0;
+  for (int s = 0; s < 256; ++s) {
+    const uint32_t v = freq[s];
+    const unsigned k = RiceParameter(f1, f2);
+    const uint32_t q = v >> k;
+    if (q < kRiceEscape) {
+      bits += q + 1 + k;
+      if (out) {
+        out->Put((1u << q) - 1, q + 1);  // q ones, then a zero
+        if (k) out->Put(v & ((1u << k) - 1), k);
+      }
+    } else {
+      bits += kRiceEscape + precision + 1;
+      if (out) {
+        out->Put((1u << kRiceEscape) - 1, kRiceEscape);
+        out->Put(v, precision + 1);
+      }
+    }
+    f2 = f1;
+    f1 = v;
+  }
+  return bits;
+}
+
+// Bits of the coded bytes under freq (their entropy under the table).
+double CodedBits(const uint64_t* count, const uint32_t* freq, unsigned precision) {
+  double bits = 0;
+  for (int s = 0; s < 256; ++s) {
+    if (count[s]) bits += count[s] * (precision - std::log2(static_cast<double>(freq[s])));
+  }
+  return bits;
+}
+
+}  // namespace
+
+namespace rans_internal {
+
+void EncodeAlways(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned contexts, unsigned precision,
+                  std::string* dst) {
+  if (ctx == nullptr || contexts < 1) contexts = 1;
+  // Counts per context; the table count is the highest context used + 1.
+  std::vector<uint64_t> count(static_cast<size_t>(contexts) * 256, 0);
+  unsigned tables = 1;
+  if (ctx == nullptr || contexts == 1) {
+    for (uint64_t i = 0; i < n; ++i) ++count[src[i]];
+  } else {
+    for (uint64_t i = 0; i < n; ++i) ++count[static_cast<size_t>(ctx[i]) << 8 | src[i]];
+    for (unsigned c = 0; c < contexts; ++c) {
+      for (int s = 0; s < 256; ++s) {
+        if (count[c * 256 + s]) tables = c + 1;
+      }
+    }
+  }
+  std::vector<uint64_t> totals(tables, 0);
+  for (unsigned c = 0; c < tables; ++c) {
+    for (int s = 0; s < 256; ++s) totals[c] += count[c * 256 + s];
+  }
+
+  // The precision: the one that gives the smallest payload (tables + coded
+  // bits), unless the caller fixed it.
+  std::vector<uint32_t> freq(static_cast<size_t>(tables) * 256), trial(freq.size());
+  unsigned lo = kRansMinPrecision, hi = kRansMaxPrecision;
+  if (precision != 0) lo = hi = precision;
+  double best = HUGE_VAL;
+  for (unsigned p = hi; p + 1 > lo; --p) {
+    double bits = 0;
+    for (unsigned c = 0; c < tables; ++c) {
+      Normalize(&count[c * 256], totals[c], p, &trial[c * 256]);
+      bits += WriteTable(&trial[c * 256], p, nullptr) + CodedBits(&count[c * 256], &trial[c * 256], p);
+    }
+    if (bits < best) {
+      best = bits;
+      precision = p;
+      freq.swap(trial);
+    }
+  }
+
+  PutU8(dst, static_cast<uint8_t>(tables));
+  PutU8(dst, static_cast<uint8_t>(precision));
+  BitWriter writer(dst);
+  for (unsigned c = 0; c < tables; ++c) WriteTable(&freq[c * 256], precision, &writer);
+  writer.Flush();
+
+  // Encoder entries: freq and cum per (table, symbol).
+  std::vector<uint32_t> cum(freq.size());
+  for (unsigned c = 0; c < tables; ++c) {
+    uint32_t at = 0;
+    for (int s = 0; s < 256; ++s) {
+      cum[c * 256 + s] = at;
+      at += freq[c * 256 + s];
+    }
+  }
+  // Bytes are coded last to first so that the decoder reads them first to
+  // last; words go into `words` from its end backwards, so that they come
+  // out in the order the decoder reads them.
+  uint32_t x[kRansLanes];
+  for (uint32_t& v : x) v = kLow;
+  std::vector<uint16_t> words(n);
+  uint64_t w = n;
+  const unsigned shift = 32 - precision;
+  for (uint64_t i = n; i-- > 0;) {
+    const size_t e = (ctx && tables > 1 ? static_cast<size_t>(ctx[i]) << 8 : 0) | src[i];
+    const uint32_t f = freq[e];
+    uint32_t s = x[i % kRansLanes];
+    if (s >= (static_cast<uint64_t>(f) << shift)) {
+      words[--w] = static_cast<uint16_t>(s);
+      s >>= 16;
+    }
+    x[i % kRansLanes] = ((s / f) << precision) + (s % f) + cum[e];
+  }
+  const uint64_t lanes = std::min<uint64_t>(n, kRansLanes);
+  for (uint64_t l = 0; l < lanes; ++l) PutU32(dst, x[l]);
+  const size_t at = dst->size();
+  dst->resize(at + 2 * (n - w));
+  uint8_t* out = reinterpret_cast<uint8_t*>(&(*dst)[at]);
+  for (uint64_t j = w; j < n; ++j, out += 2) {
+    out[0] = static_cast<uint8_t>(words[j]);
+    out[1] = static_cast<uint8_t>(words[j] >> 8);
+  }
+}
+
+}  // namespace rans_internal
+
+bool RansEncode(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned contexts, std::string* dst) {
+  if (n == 0) return false;
+  const size_t at = dst->size();
+  rans_internal::EncodeAlways(src, n, ctx, contexts, 0, dst);
+  if (dst->size() - at >= n) {
+    dst->resize(at);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace sgz::internal
