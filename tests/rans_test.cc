@@ -194,7 +194,7 @@ std::string Handmade(uint8_t tables, uint8_t precision, const std::vector<uint32
 }
 
 TEST(Rans, HandmadeSpecPayloadDecodes) {
-  const std::string p = Handmade(1, 8, OnlyA(), 32);
+  const std::string p = Handmade(1, 8, OnlyA(), kRansLanes);
   const Decoded d = DecodeBoth(p, nullptr, 1, 1000);
   ASSERT_TRUE(d.status.ok()) << d.status.ToString();
   EXPECT_EQ(d.out, Bytes(1000, 'a'));

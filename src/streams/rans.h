@@ -22,7 +22,7 @@
 namespace sgz::internal {
 
 constexpr unsigned kRansMaxContexts = 64;
-constexpr unsigned kRansLanes = 32;
+constexpr unsigned kRansLanes = 64;
 constexpr unsigned kRansMinPrecision = 8;   // log2 M
 constexpr unsigned kRansMaxPrecision = 12;
 

@@ -57,33 +57,32 @@ inline __m256i Step(__m256i x, const uint32_t* tables, __m128i shift, __m256i ma
 template <bool kContexts>
 void Loop(const uint32_t* tables, unsigned precision, const uint8_t* ctx, uint8_t* dst, uint64_t n,
           DecodeState* st) {
+  constexpr unsigned kVectors = kRansLanes / 8;
+  static_assert(kVectors % 4 == 0, "lanes come in groups of 32");
   if (st->i % kRansLanes != 0) return;
-  __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(st->x));
-  __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(st->x + 8));
-  __m256i x2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(st->x + 16));
-  __m256i x3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(st->x + 24));
+  __m256i x[kVectors];
+  for (unsigned v = 0; v < kVectors; ++v) x[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(st->x + 8 * v));
   const __m128i shift = _mm_cvtsi32_si128(static_cast<int>(precision));
   const __m256i mask = _mm256_set1_epi32(static_cast<int>((1u << precision) - 1));
   const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
   const uint8_t* p = st->words;
   uint64_t i = st->i;
-  // Each group reads at most 64 bytes of words (16 per vector, loaded
-  // whole), so the loop stops while 64 are left; the portable loop ends.
-  while (n - i >= kRansLanes && st->words_end - p >= 64) {
-    const uint8_t* c = kContexts ? ctx + i : nullptr;
-    __m256i s0, s1, s2, s3;
-    x0 = Step<kContexts>(x0, tables, shift, mask, c, &p, &s0);
-    x1 = Step<kContexts>(x1, tables, shift, mask, kContexts ? c + 8 : nullptr, &p, &s1);
-    x2 = Step<kContexts>(x2, tables, shift, mask, kContexts ? c + 16 : nullptr, &p, &s2);
-    x3 = Step<kContexts>(x3, tables, shift, mask, kContexts ? c + 24 : nullptr, &p, &s3);
-    const __m256i bytes = _mm256_packus_epi16(_mm256_packus_epi32(s0, s1), _mm256_packus_epi32(s2, s3));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_permutevar8x32_epi32(bytes, order));
+  // Each group reads at most 2 bytes of words a lane (16 bytes a vector,
+  // loaded whole), so the loop stops while that many are left; the portable
+  // loop ends.
+  while (n - i >= kRansLanes && st->words_end - p >= static_cast<ptrdiff_t>(2 * kRansLanes)) {
+    __m256i s[kVectors];
+    for (unsigned v = 0; v < kVectors; ++v) {
+      x[v] = Step<kContexts>(x[v], tables, shift, mask, kContexts ? ctx + i + 8 * v : nullptr, &p, &s[v]);
+    }
+    for (unsigned v = 0; v < kVectors; v += 4) {
+      const __m256i bytes =
+          _mm256_packus_epi16(_mm256_packus_epi32(s[v], s[v + 1]), _mm256_packus_epi32(s[v + 2], s[v + 3]));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i + 8 * v), _mm256_permutevar8x32_epi32(bytes, order));
+    }
     i += kRansLanes;
   }
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(st->x), x0);
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(st->x + 8), x1);
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(st->x + 16), x2);
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(st->x + 24), x3);
+  for (unsigned v = 0; v < kVectors; ++v) _mm256_storeu_si256(reinterpret_cast<__m256i*>(st->x + 8 * v), x[v]);
   st->words = p;
   st->i = i;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "common/coding.h"
@@ -142,7 +143,17 @@ void EncodeAlways(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned c
   std::vector<uint64_t> count(static_cast<size_t>(contexts) * 256, 0);
   unsigned tables = 1;
   if (ctx == nullptr || contexts == 1) {
-    for (uint64_t i = 0; i < n; ++i) ++count[src[i]];
+    // Four histograms: repeated bytes would otherwise wait on each other.
+    std::vector<uint64_t> four(4 * 256, 0);
+    uint64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      ++four[src[i]];
+      ++four[256 + src[i + 1]];
+      ++four[512 + src[i + 2]];
+      ++four[768 + src[i + 3]];
+    }
+    for (; i < n; ++i) ++four[src[i]];
+    for (int s = 0; s < 256; ++s) count[s] = four[s] + four[256 + s] + four[512 + s] + four[768 + s];
   } else {
     for (uint64_t i = 0; i < n; ++i) ++count[static_cast<size_t>(ctx[i]) << 8 | src[i]];
     for (unsigned c = 0; c < contexts; ++c) {
@@ -181,13 +192,21 @@ void EncodeAlways(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned c
   for (unsigned c = 0; c < tables; ++c) WriteTable(&freq[c * 256], precision, &writer);
   writer.Flush();
 
-  // Encoder entries: freq and cum per (table, symbol).
-  std::vector<uint32_t> cum(freq.size());
+  // Encoder entries per (table, symbol): freq, cum, and the reciprocal
+  // ceil(2^44 / freq), which gives x / freq exactly for every x < 2^32 as
+  // (x * rcp) >> 44: the error x * (rcp - 2^44/freq) / 2^44 stays below
+  // 2^-12 <= 1/freq, less than the distance of x/freq to the next integer.
+  struct Entry {
+    uint64_t rcp;
+    uint32_t freq, cum;
+  };
+  std::vector<Entry> entries(freq.size());
   for (unsigned c = 0; c < tables; ++c) {
     uint32_t at = 0;
     for (int s = 0; s < 256; ++s) {
-      cum[c * 256 + s] = at;
-      at += freq[c * 256 + s];
+      const uint32_t f = freq[c * 256 + s];
+      entries[c * 256 + s] = {f ? ((uint64_t{1} << 44) + f - 1) / f : 0, f, at};
+      at += f;
     }
   }
   // Bytes are coded last to first so that the decoder reads them first to
@@ -195,28 +214,36 @@ void EncodeAlways(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned c
   // out in the order the decoder reads them.
   uint32_t x[kRansLanes];
   for (uint32_t& v : x) v = kLow;
-  std::vector<uint16_t> words(n);
+  std::unique_ptr<uint16_t[]> words(new uint16_t[n + 1]);
   uint64_t w = n;
   const unsigned shift = 32 - precision;
+  const bool use_ctx = ctx != nullptr && tables > 1;
   for (uint64_t i = n; i-- > 0;) {
-    const size_t e = (ctx && tables > 1 ? static_cast<size_t>(ctx[i]) << 8 : 0) | src[i];
-    const uint32_t f = freq[e];
+    const Entry& e = entries[(use_ctx ? static_cast<size_t>(ctx[i]) << 8 : 0) | src[i]];
     uint32_t s = x[i % kRansLanes];
-    if (s >= (static_cast<uint64_t>(f) << shift)) {
-      words[--w] = static_cast<uint16_t>(s);
-      s >>= 16;
-    }
-    x[i % kRansLanes] = ((s / f) << precision) + (s % f) + cum[e];
+    // Branch-free renormalization (taken about half the time on dense
+    // data): the word is always written, kept only when emitted. w >= 1
+    // here: at most one word per byte coded so far.
+    const bool emit = s >= (static_cast<uint64_t>(e.freq) << shift);
+    words[w - 1] = static_cast<uint16_t>(s);
+    w -= emit;
+    s >>= emit ? 16 : 0;
+    const uint32_t q = static_cast<uint32_t>((static_cast<unsigned __int128>(s) * e.rcp) >> 44);
+    x[i % kRansLanes] = (q << precision) + (s - q * e.freq) + e.cum;
   }
   const uint64_t lanes = std::min<uint64_t>(n, kRansLanes);
   for (uint64_t l = 0; l < lanes; ++l) PutU32(dst, x[l]);
   const size_t at = dst->size();
   dst->resize(at + 2 * (n - w));
   uint8_t* out = reinterpret_cast<uint8_t*>(&(*dst)[at]);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if (n > w) memcpy(out, &words[w], 2 * (n - w));
+#else
   for (uint64_t j = w; j < n; ++j, out += 2) {
     out[0] = static_cast<uint8_t>(words[j]);
     out[1] = static_cast<uint8_t>(words[j] >> 8);
   }
+#endif
 }
 
 }  // namespace rans_internal
