@@ -88,7 +88,8 @@ Status PortableLoop(const uint32_t* tables, unsigned precision, const uint8_t* c
     const uint32_t slot = x & mask;
     const uint32_t e = tables[(ctx ? static_cast<size_t>(ctx[i]) << precision : 0) | slot];
     dst[i] = static_cast<uint8_t>(e);
-    x = (((e >> 8) & 0xFFF) + 1) * (x >> precision) + slot - (e >> 20);
+    const uint32_t xs = x >> precision;
+    x = (e >> 20) * xs + xs + ((e >> 8) & 0xFFF);
     if (x < kLow) {
       if (st->words_end - p < 2) {
         st->words = p;
@@ -157,7 +158,8 @@ Status RansDecode(const uint8_t* src, uint64_t stored, const uint8_t* ctx, unsig
   }
   if (tables == 1) ctx = nullptr;
 
-  // Decode tables: each slot of table c holds its symbol, freq - 1, cum.
+  // Decode tables: each slot of table c holds its symbol, its offset in the
+  // symbol's range (slot - cum) and freq - 1.
   thread_local std::vector<uint32_t> decode;
   decode.resize(static_cast<size_t>(tables) << precision);
   for (unsigned c = 0; c < tables; ++c) {
@@ -165,8 +167,7 @@ Status RansDecode(const uint8_t* src, uint64_t stored, const uint8_t* ctx, unsig
     uint32_t cum = 0;
     for (uint32_t s = 0; s < 256; ++s) {
       const uint32_t f = freq[c * 256 + s];
-      const uint32_t entry = s | (f - 1) << 8 | cum << 20;
-      for (uint32_t j = 0; j < f; ++j) t[cum + j] = entry;
+      for (uint32_t j = 0; j < f; ++j) t[cum + j] = s | j << 8 | (f - 1) << 20;
       cum += f;
     }
   }

@@ -58,7 +58,7 @@ struct DecodeState {
   uint64_t i;                // next byte to decode
 };
 
-// One decode table entry per slot: symbol | (freq - 1) << 8 | cum << 20;
+// One decode table entry per slot: symbol | (slot - cum) << 8 | (freq - 1) << 20;
 // tables[c << precision | slot].
 using DecodeLoopFn = void (*)(const uint32_t* tables, unsigned precision, const uint8_t* ctx, uint8_t* dst,
                               uint64_t n, DecodeState* st);

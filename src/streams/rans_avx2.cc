@@ -38,10 +38,11 @@ inline __m256i Step(__m256i x, const uint32_t* tables, __m128i shift, __m256i ma
     idx = _mm256_or_si256(slot, _mm256_sll_epi32(c, shift));
   }
   const __m256i e = _mm256_i32gather_epi32(reinterpret_cast<const int*>(tables), idx, 4);
-  const __m256i f = _mm256_add_epi32(_mm256_and_si256(_mm256_srli_epi32(e, 8), _mm256_set1_epi32(0xFFF)),
-                                     _mm256_set1_epi32(1));
-  const __m256i cum = _mm256_srli_epi32(e, 20);
-  x = _mm256_add_epi32(_mm256_mullo_epi32(f, _mm256_srl_epi32(x, shift)), _mm256_sub_epi32(slot, cum));
+  // x = f * (x >> P) + slot - cum = (f - 1) * xs + (xs + offset): the
+  // multiply starts one shift after the gather.
+  const __m256i xs = _mm256_srl_epi32(x, shift);
+  const __m256i base = _mm256_add_epi32(xs, _mm256_and_si256(_mm256_srli_epi32(e, 8), _mm256_set1_epi32(0xFFF)));
+  x = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_srli_epi32(e, 20), xs), base);
   *sym = _mm256_and_si256(e, _mm256_set1_epi32(0xFF));
   // Lanes below 2^16 take the next words, in lane order.
   const __m256i need = _mm256_cmpeq_epi32(_mm256_srli_epi32(x, 16), _mm256_setzero_si256());
