@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/coding.h"
+#include "streams/codec.h"
 #include "gguf_builder.h"
 
 namespace sgz::internal {
@@ -260,6 +261,35 @@ TEST(Rans, RejectsTruncationsAndTrailingBytesOfRealStreams) {
       DecodeBoth(bad, c, contexts, data.size());
     }
   }
+}
+
+TEST(Rans, DecodeStreamDecodesCodec2WithOneTableOnlyWhenSmaller) {
+  ASSERT_NE(FindCodec(2), nullptr);
+  EXPECT_STREQ(FindCodec(2)->name, "rans");
+  const Bytes data = Skewed(5000, 11);
+  std::string payload;
+  ASSERT_TRUE(RansEncode(data.data(), data.size(), nullptr, 1, &payload));
+  Bytes out(data.size());
+  ASSERT_TRUE(DecodeStream(Codec::kRans, reinterpret_cast<const uint8_t*>(payload.data()), payload.size(), out.data(),
+                           out.size())
+                  .ok());
+  EXPECT_EQ(out, data);
+  // A payload that decodes but is not smaller than its raw size.
+  const std::string big = Handmade(1, 8, OnlyA(), kRansLanes);
+  Bytes a(big.size());
+  EXPECT_TRUE(DecodeBoth(big, nullptr, 1, a.size()).status.ok());
+  EXPECT_EQ(DecodeStream(Codec::kRans, reinterpret_cast<const uint8_t*>(big.data()), big.size(), a.data(), a.size())
+                .code(),
+            Status::Code::kCorrupt);
+  // Several tables need the context array: not through DecodeStream.
+  Bytes d2 = Skewed(5000, 12), ctx;
+  WithContexts(&d2, &ctx, 3, 13);
+  payload.clear();
+  ASSERT_TRUE(RansEncode(d2.data(), d2.size(), ctx.data(), 3, &payload));
+  EXPECT_EQ(DecodeStream(Codec::kRans, reinterpret_cast<const uint8_t*>(payload.data()), payload.size(), out.data(),
+                         out.size())
+                .code(),
+            Status::Code::kCorrupt);
 }
 
 }  // namespace

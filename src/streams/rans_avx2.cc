@@ -6,6 +6,7 @@
 // order.
 #include <immintrin.h>
 
+#include <cstddef>
 #include <cstring>
 
 #include "streams/rans.h"
@@ -71,7 +72,7 @@ void Loop(const uint32_t* tables, unsigned precision, const uint8_t* ctx, uint8_
   // Each group reads at most 2 bytes of words a lane (16 bytes a vector,
   // loaded whole), so the loop stops while that many are left; the portable
   // loop ends.
-  while (n - i >= kRansLanes && st->words_end - p >= static_cast<ptrdiff_t>(2 * kRansLanes)) {
+  while (n - i >= kRansLanes && st->words_end - p >= static_cast<std::ptrdiff_t>(2 * kRansLanes)) {
     __m256i s[kVectors];
     for (unsigned v = 0; v < kVectors; ++v) {
       x[v] = Step<kContexts>(x[v], tables, shift, mask, kContexts ? ctx + i + 8 * v : nullptr, &p, &s[v]);
