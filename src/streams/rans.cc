@@ -111,6 +111,23 @@ Status PortableLoop(const uint32_t* tables, unsigned precision, const uint8_t* c
 DecodeLoopFn Avx2DecodeLoop() { return nullptr; }
 #endif
 
+Status ParseTables(const uint8_t* src, uint64_t stored, unsigned* precision_out, std::vector<uint32_t>* freq,
+                   uint64_t* table_bytes) {
+  if (stored < 2) return Bad("payload of " + std::to_string(stored) + " bytes has no header");
+  const unsigned tables = src[0], precision = src[1];
+  if (tables < 1 || tables > kRansMaxContexts) return Bad("table count " + std::to_string(tables) + " out of range");
+  if (precision < kRansMinPrecision || precision > kRansMaxPrecision) {
+    return Bad("precision " + std::to_string(precision) + " out of range");
+  }
+  BitReader in(src + 2, src + stored);
+  freq->resize(static_cast<size_t>(tables) * 256);
+  for (unsigned c = 0; c < tables; ++c) SGZ_RETURN_IF_ERROR(ReadTable(&in, c, precision, &(*freq)[c * 256]));
+  if (in.Padding() != 0) return Bad("table padding bits are not zero");
+  *precision_out = precision;
+  *table_bytes = static_cast<uint64_t>(in.position() - src);
+  return Status::Ok();
+}
+
 void ForcePortable(bool portable) { force_portable.store(portable, std::memory_order_relaxed); }
 
 }  // namespace rans_internal
@@ -119,23 +136,17 @@ Status RansDecode(const uint8_t* src, uint64_t stored, const uint8_t* ctx, unsig
                   uint64_t n) {
   using namespace rans_internal;
   if (ctx == nullptr) contexts = 1;
-  if (stored < 2) return Bad("payload of " + std::to_string(stored) + " bytes has no header");
-  const unsigned tables = src[0], precision = src[1];
-  if (tables < 1 || tables > kRansMaxContexts) return Bad("table count " + std::to_string(tables) + " out of range");
-  if (tables > contexts) {
-    return Bad("table count " + std::to_string(tables) + " exceeds the stream's " + std::to_string(contexts) +
+  if (stored >= 1 && src[0] > contexts && src[0] <= kRansMaxContexts) {
+    return Bad("table count " + std::to_string(src[0]) + " exceeds the stream's " + std::to_string(contexts) +
                " contexts");
   }
-  if (precision < kRansMinPrecision || precision > kRansMaxPrecision) {
-    return Bad("precision " + std::to_string(precision) + " out of range");
-  }
-  const uint8_t* end = src + stored;
-  BitReader in(src + 2, end);
+  unsigned precision = 0;
+  uint64_t table_bytes = 0;
   thread_local std::vector<uint32_t> freq;
-  freq.resize(static_cast<size_t>(tables) * 256);
-  for (unsigned c = 0; c < tables; ++c) SGZ_RETURN_IF_ERROR(ReadTable(&in, c, precision, &freq[c * 256]));
-  if (in.Padding() != 0) return Bad("table padding bits are not zero");
-  const uint8_t* p = in.position();
+  SGZ_RETURN_IF_ERROR(ParseTables(src, stored, &precision, &freq, &table_bytes));
+  const unsigned tables = src[0];
+  const uint8_t* end = src + stored;
+  const uint8_t* p = src + table_bytes;
 
   DecodeState st;
   const uint64_t lanes = n < kRansLanes ? n : kRansLanes;

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -47,6 +48,12 @@ namespace rans_internal {
 // kRansMaxPrecision].
 void EncodeAlways(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned contexts, unsigned precision,
                   std::string* dst);
+
+// Parses the header and tables of a payload: precision, the C tables'
+// frequencies (256 each) and the bytes up to the states (header, tables,
+// padding). For tests and benchmarks.
+Status ParseTables(const uint8_t* src, uint64_t stored, unsigned* precision, std::vector<uint32_t>* freq,
+                   uint64_t* table_bytes);
 
 // The running state of a decode, shared by the portable and AVX2 loops: the
 // AVX2 loop decodes whole groups of 32 bytes while 64 bytes of words are
