@@ -170,9 +170,14 @@ void Ours(const char* stream, const Bytes& data, const Bytes* ctx, unsigned cont
     fprintf(stderr, "%s %s: round trip differs\n", stream, label);
     exit(1);
   }
-  char name[128];
-  snprintf(name, sizeof(name), "sgz rans %s (C=%u, P=%u)", label, static_cast<unsigned>(out[0]),
-           static_cast<unsigned>(out[1]));
+  unsigned precision_used = 0;
+  uint64_t table_bytes = 0;
+  std::vector<uint32_t> freq;
+  (void)rans_internal::ParseTables(reinterpret_cast<const uint8_t*>(out.data()), out.size(), &precision_used, &freq,
+                                   &table_bytes);
+  char name[160];
+  snprintf(name, sizeof(name), "sgz rans %s (C=%u, P=%u, tables %llu B)", label, static_cast<unsigned>(out[0]),
+           precision_used, static_cast<unsigned long long>(table_bytes));
   Row(stream, name, data.size(), out.size(), enc, dec);
 }
 
@@ -260,6 +265,12 @@ int main(int argc, char** argv) {
   for (bool zp : {false, true}) {
     const Bytes ctx = Q4kContexts(q4, zp);
     const char* label = zp ? "Q4_K.qs ctx zp16" : "Q4_K.qs ctx pos8";
+    if (const char* dump = getenv("RANS_BENCH_DUMP")) {  // the stream and its contexts, for experiments
+      std::ofstream(std::string(dump) + (zp ? "/qs.zp16" : "/qs.pos8"), std::ios::binary)
+          .write(reinterpret_cast<const char*>(ctx.data()), ctx.size());
+      std::ofstream(std::string(dump) + "/qs", std::ios::binary)
+          .write(reinterpret_cast<const char*>(qs.data()), qs.size());
+    }
     printf("\n%s: conditional entropy %.4f bits/byte\n\n", label, ConditionalEntropy(qs, ctx));
     printf("| stream | coder | ratio | %% of raw | enc MB/s | dec MB/s |\n|---|---|---|---|---|---|\n");
     const unsigned contexts = zp ? 16 : 8;

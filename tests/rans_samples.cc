@@ -45,16 +45,21 @@ int main(int argc, char** argv) {
   const std::string dir = argv[1];
   int written = 0;
   for (uint32_t n : {0u, 1u, 63u, 64u, 65u, 700u, 5000u}) {
-    for (int kind = 0; kind < 3; ++kind) {
+    for (int kind = 0; kind < 4; ++kind) {
       for (unsigned contexts : {1u, 5u}) {
         for (unsigned precision : {0u, 8u, 12u}) {
           std::vector<uint8_t> data(n), ctx(n);
           for (uint32_t i = 0; i < n; ++i) {
             ctx[i] = static_cast<uint8_t>(contexts > 1 ? (i / 7 + Next() % 2) % contexts : 0);
             const double u = ((Next() & 0xFFFFFF) + 0.5) / 16777216.0;
+            const double u2 = ((Next() & 0xFFFFFF) + 0.5) / 16777216.0;
+            // 0: one byte value; 1: random; 2: skewed; 3: two skewed nibbles
+            // (tables in the product mode).
             data[i] = kind == 0   ? 42
                       : kind == 1 ? static_cast<uint8_t>(Next())
-                                  : static_cast<uint8_t>(std::min(255.0, -std::log(u) * (2 + ctx[i])) + 3 * ctx[i]);
+                      : kind == 2 ? static_cast<uint8_t>(std::min(255.0, -std::log(u) * (2 + ctx[i])) + 3 * ctx[i])
+                                  : static_cast<uint8_t>(std::min(15.0, -std::log(u) * 3) +
+                                                         16 * std::min(15.0, -std::log(u2) * (2 + ctx[i])));
           }
           std::string payload;
           sgz::internal::rans_internal::EncodeAlways(data.data(), n, contexts > 1 ? ctx.data() : nullptr, contexts,

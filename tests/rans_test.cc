@@ -154,10 +154,12 @@ class SpecWriter {
       used_ = (used_ + 1) % 8;
     }
   }
+  // Mode 0 (neighbours) only.
   void Table(const std::vector<uint32_t>& freq, unsigned precision) {
+    Bits(0, 1);
     uint32_t f1 = 0, f2 = 0;
     for (uint32_t v : freq) {
-      const unsigned k = rans_internal::RiceParameter(f1, f2);
+      const unsigned k = rans_internal::FloorLog2((f1 + f2 + 1) >> 1);
       if ((v >> k) < 16) {
         for (uint32_t q = 0; q < (v >> k); ++q) Bits(1, 1);
         Bits(0, 1);
@@ -233,7 +235,19 @@ TEST(Rans, RejectsEachHostileHeaderAndTable) {
   f = OnlyA();
   f['a'] = 257;
   ExpectCorrupt(Handmade(1, 8, f, 10), nullptr, 1, 10, "frequency above M", "sums past 256");
-  // The last table byte has two padding bits (294 bits of table).
+  // Product mode: f[0] = f[1] = f[16] = 1 predicts f[17] = 1; the residual
+  // 3 (zigzag of -2) makes it negative.
+  SpecWriter neg;
+  neg.Byte(1);
+  neg.Byte(8);
+  neg.Bits(1, 1);                              // product mode
+  neg.Bits(1, 1), neg.Bits(0, 1);              // f[0] = 1 (k = 0)
+  neg.Bits(1, 1), neg.Bits(0, 1);              // f[1] = 1
+  for (int s = 2; s < 16; ++s) neg.Bits(0, 1);  // f[2..15] = 0
+  neg.Bits(1, 1), neg.Bits(0, 1);              // f[16] = 1
+  neg.Bits(7, 3), neg.Bits(0, 1);              // residual 3 at symbol 17
+  ExpectCorrupt(neg.out_, nullptr, 1, 10, "negative frequency", "negative frequency at symbol 17");
+  // The last table byte has one padding bit (1 + 294 bits of table).
   const size_t last = Handmade(1, 8, OnlyA(), 0).size() - 1;
   p = Handmade(1, 8, OnlyA(), 10);
   ASSERT_TRUE(DecodeBoth(p, nullptr, 1, 10).status.ok());

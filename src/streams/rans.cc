@@ -48,30 +48,36 @@ Status Bad(const std::string& what) { return Status::Corruption("rans stream: " 
 // Reads table c (the spec's "Table code") into freq[256].
 Status ReadTable(BitReader* in, unsigned c, unsigned precision, uint32_t* freq) {
   const uint32_t m = 1u << precision;
-  uint32_t f1 = 0, f2 = 0, sum = 0;
+  uint32_t product = 0, sum = 0;
+  if (!in->Get(1, &product)) return Bad("table " + std::to_string(c) + " is truncated");
   for (int s = 0; s < 256; ++s) {
-    const unsigned k = RiceParameter(f1, f2);
+    unsigned k;
+    bool residual;
+    uint32_t p;
+    TablePrediction(freq, s, product != 0, &k, &residual, &p);
     uint32_t q = 0, bit = 1, v;
     while (q < kRiceEscape) {
       if (!in->Get(1, &bit)) return Bad("table " + std::to_string(c) + " is truncated");
       if (bit == 0) break;
       ++q;
     }
+    int64_t f;
     if (q == kRiceEscape) {
       if (!in->Get(precision + 1, &v)) return Bad("table " + std::to_string(c) + " is truncated");
+      f = v;
     } else {
       uint32_t low = 0;
       if (k > 0 && !in->Get(k, &low)) return Bad("table " + std::to_string(c) + " is truncated");
       v = q << k | low;
+      f = !residual ? int64_t{v} : (v & 1) ? int64_t{p} - (int64_t{v} + 1) / 2 : int64_t{p} + v / 2;
     }
-    if (v > m - sum) {
+    if (f < 0) return Bad("table " + std::to_string(c) + ": negative frequency at symbol " + std::to_string(s));
+    if (f > m - sum) {
       return Bad("table " + std::to_string(c) + " sums past " + std::to_string(m) + " at symbol " +
                  std::to_string(s));
     }
-    freq[s] = v;
-    sum += v;
-    f2 = f1;
-    f1 = v;
+    freq[s] = static_cast<uint32_t>(f);
+    sum += freq[s];
   }
   if (sum != m) return Bad("table " + std::to_string(c) + " sums to " + std::to_string(sum) + ", not " + std::to_string(m));
   return Status::Ok();

@@ -73,19 +73,33 @@ using DecodeLoopFn = void (*)(const uint32_t* tables, unsigned precision, const 
 // The AVX2 loop, or nullptr where it is not compiled in or the CPU lacks AVX2.
 DecodeLoopFn Avx2DecodeLoop();
 
-// The table code's Rice parameter for a frequency, from the two before it
-// in the same table (0 before the first).
-inline unsigned RiceParameter(uint32_t f1, uint32_t f2) {
-  uint32_t pred = (f1 + f2 + 1) >> 1;
+// The table code (the spec's "Table code"): for symbol s of a table whose
+// frequencies f[0, s) are known, the Rice parameter k and, in the product
+// mode (a table of two packed nibbles, whose frequencies are close to a
+// product of two distributions), the prediction p that f[s] is coded
+// against (*residual true: the zigzag of f[s] - p); else f[s] itself.
+inline unsigned FloorLog2(uint32_t v) {
   unsigned k = 0;
-  while (pred > 1) {
-    pred >>= 1;
+  while (v > 1) {
+    v >>= 1;
     ++k;
   }
   return k;
 }
-// A frequency whose Rice quotient would reach this many one bits is written
-// as the escape (this many one bits) and then in precision + 1 plain bits.
+inline void TablePrediction(const uint32_t* f, int s, bool product, unsigned* k, bool* residual, uint32_t* p) {
+  if (product && s >= 17 && f[s - 17] > 0) {
+    *p = (f[s - 1] * f[s - 16] + f[s - 17] / 2) / f[s - 17];
+    *k = FloorLog2(*p >> 3);
+    *residual = true;
+  } else {
+    const uint32_t a = s >= 1 ? f[s - 1] : 0, b = s >= 2 ? f[s - 2] : 0;
+    *p = 0;
+    *k = FloorLog2((a + b + 1) >> 1);
+    *residual = false;
+  }
+}
+// A value whose Rice quotient would reach this many one bits is written as
+// the escape (this many one bits) and then f[s] in precision + 1 plain bits.
 constexpr unsigned kRiceEscape = 16;
 
 // For tests and benchmarks: true makes RansDecode use the portable loop only.

@@ -13,7 +13,6 @@ namespace sgz::internal {
 namespace {
 
 using rans_internal::kRiceEscape;
-using rans_internal::RiceParameter;
 
 constexpr uint32_t kLow = 1u << 16;  // states live in [2^16, 2^32)
 
@@ -95,32 +94,41 @@ class BitWriter {
   unsigned used_ = 0;
 };
 
-// Writes one table (256 frequencies) in the table code (the spec's "Table
-// code"); with out == nullptr only counts the bits.
-uint64_t WriteTable(const uint32_t* freq, unsigned precision, BitWriter* out) {
-  uint64_t bits = 0;
-  uint32_t f1 = 0, f2 = 0;
+// Codes one table (256 frequencies) in `mode` (0 neighbours, 1 product);
+// returns its bits, and writes them unless out is nullptr.
+uint64_t CodeTable(const uint32_t* freq, unsigned precision, bool product, BitWriter* out) {
+  uint64_t bits = 1;
+  if (out) out->Put(product, 1);
   for (int s = 0; s < 256; ++s) {
-    const uint32_t v = freq[s];
-    const unsigned k = RiceParameter(f1, f2);
-    const uint32_t q = v >> k;
+    unsigned k;
+    bool residual;
+    uint32_t p;
+    rans_internal::TablePrediction(freq, s, product, &k, &residual, &p);
+    const int64_t d = static_cast<int64_t>(freq[s]) - p;
+    const uint64_t v = residual ? (d >= 0 ? 2 * static_cast<uint64_t>(d) : 2 * static_cast<uint64_t>(-d) - 1) : freq[s];
+    const uint64_t q = v >> k;
     if (q < kRiceEscape) {
       bits += q + 1 + k;
       if (out) {
-        out->Put((1u << q) - 1, q + 1);  // q ones, then a zero
-        if (k) out->Put(v & ((1u << k) - 1), k);
+        out->Put((1u << q) - 1, static_cast<unsigned>(q) + 1);  // q ones, then a zero
+        if (k) out->Put(static_cast<uint32_t>(v & ((1u << k) - 1)), k);
       }
     } else {
       bits += kRiceEscape + precision + 1;
       if (out) {
         out->Put((1u << kRiceEscape) - 1, kRiceEscape);
-        out->Put(v, precision + 1);
+        out->Put(freq[s], precision + 1);
       }
     }
-    f2 = f1;
-    f1 = v;
   }
   return bits;
+}
+
+// Writes one table in the cheaper mode; returns its bits.
+uint64_t WriteTable(const uint32_t* freq, unsigned precision, BitWriter* out) {
+  const uint64_t plain = CodeTable(freq, precision, false, nullptr);
+  const uint64_t product = CodeTable(freq, precision, true, nullptr);
+  return CodeTable(freq, precision, product < plain, out);
 }
 
 // Bits of the coded bytes under freq (their entropy under the table).

@@ -38,26 +38,32 @@ class _Bits:
         return self.byte
 
 
-def _rice_parameter(a, b):
-    p = (a + b + 1) >> 1
-    return p.bit_length() - 1 if p else 0
+def _floor_log2(v):
+    return v.bit_length() - 1 if v > 0 else 0
 
 
 def read_table(bits, t, precision):
-    """Table t: 256 frequencies summing to M = 2^precision."""
+    """Table t: its mode bit, then 256 frequencies summing to M = 2^precision."""
     m = 1 << precision
+    product = bits.get(1, f"table {t}")
     freq, total = [], 0
     for s in range(256):
-        a = freq[s - 1] if s >= 1 else 0
-        b = freq[s - 2] if s >= 2 else 0
-        k = _rice_parameter(a, b)
+        if product and s >= 17 and freq[s - 17] > 0:
+            p = (freq[s - 1] * freq[s - 16] + freq[s - 17] // 2) // freq[s - 17]
+            k, residual = _floor_log2(p >> 3), True
+        else:
+            a = freq[s - 1] if s >= 1 else 0
+            b = freq[s - 2] if s >= 2 else 0
+            p, k, residual = 0, _floor_log2((a + b + 1) >> 1), False
         q = 0
         while q < RICE_ESCAPE and bits.get(1, f"table {t}"):
             q += 1
         if q == RICE_ESCAPE:
             f = bits.get(precision + 1, f"table {t}")
         else:
-            f = (q << k) | bits.get(k, f"table {t}")
+            v = (q << k) | bits.get(k, f"table {t}")
+            f = v if not residual else p + (v >> 1 if v % 2 == 0 else -((v + 1) >> 1))
+        require(f >= 0, f"rans: table {t}: negative frequency at symbol {s}")
         require(total + f <= m, f"rans: table {t} sums past {m} at symbol {s}")
         freq.append(f)
         total += f
