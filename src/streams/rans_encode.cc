@@ -175,8 +175,10 @@ void EncodeAlways(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned c
     for (int s = 0; s < 256; ++s) totals[c] += count[c * 256 + s];
   }
 
-  // The precision: the one that gives the smallest payload (tables + coded
-  // bits), unless the caller fixed it.
+  // The precision, unless the caller fixed it: from 12 down while the
+  // payload (tables + coded bits) shrinks. Lower precision costs coded bits
+  // and saves table bits, so the size is close to convex in it: the first
+  // step that does not shrink it ends the search.
   std::vector<uint32_t> freq(static_cast<size_t>(tables) * 256), trial(freq.size());
   unsigned lo = kRansMinPrecision, hi = kRansMaxPrecision;
   if (precision != 0) lo = hi = precision;
@@ -187,11 +189,10 @@ void EncodeAlways(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned c
       Normalize(&count[c * 256], totals[c], p, &trial[c * 256]);
       bits += WriteTable(&trial[c * 256], p, nullptr) + CodedBits(&count[c * 256], &trial[c * 256], p);
     }
-    if (bits < best) {
-      best = bits;
-      precision = p;
-      freq.swap(trial);
-    }
+    if (bits >= best) break;
+    best = bits;
+    precision = p;
+    freq.swap(trial);
   }
 
   PutU8(dst, static_cast<uint8_t>(tables));
