@@ -134,6 +134,59 @@ TEST(ContextSplit, ZeroPointInExactArithmetic) {
   EXPECT_EQ(ZeroHalfSteps(0x0000, kOne, 2, 15), 0u);
 }
 
+TEST(ContextSplit, FastZeroPointEqualsExactOne) {
+  // Random headers (every exponent pair, every scale and min), then the edges.
+  fixtures::Rng rng(5);
+  static const uint16_t kEdges[] = {0x0000, 0x0001, 0x0002, 0x03ff, 0x0400, 0x3bff, 0x3c00, 0x3c01, 0x7bff, 0x7c00, 0x7e00};
+  for (int i = 0; i < 400000; ++i) {
+    uint8_t hdr[16];
+    for (uint8_t& c : hdr) c = static_cast<uint8_t>(rng.Next());
+    if (i % 4 == 0) {
+      const uint16_t d = kEdges[rng.Next() % 11], dmin = kEdges[rng.Next() % 11];
+      hdr[0] = static_cast<uint8_t>(d);
+      hdr[1] = static_cast<uint8_t>(d >> 8);
+      hdr[2] = static_cast<uint8_t>(dmin);
+      hdr[3] = static_cast<uint8_t>(dmin >> 8);
+    }
+    uint32_t fast[8];
+    context_split_internal::SubBlockZeros(hdr, fast);
+    for (int s = 0; s < 8; ++s) {
+      uint32_t sc, m;  // get_scale_min_k4
+      if (s < 4) {
+        sc = hdr[4 + s] & 63;
+        m = hdr[8 + s] & 63;
+      } else {
+        sc = (hdr[8 + s] & 0xF) | ((hdr[s] >> 6) << 4);
+        m = (hdr[8 + s] >> 4) | ((hdr[4 + s] >> 6) << 4);
+      }
+      const uint32_t exact = ZeroHalfSteps(static_cast<uint16_t>(hdr[0] | (hdr[1] << 8)),
+                                           static_cast<uint16_t>(hdr[2] | (hdr[3] << 8)), sc, m);
+      ASSERT_EQ(fast[s], exact) << "case " << i << " sub-block " << s;
+    }
+  }
+}
+
+// Exhaustive over the halves near a ratio's integer boundaries: d and dmin equal
+// up to their last fraction bits, every scale and min.
+TEST(ContextSplit, FastZeroPointExactNearIntegers) {
+  for (uint32_t dbits = 0x3c00; dbits < 0x3c08; ++dbits) {
+    for (uint32_t mbits = 0x3bf8; mbits < 0x3c08; ++mbits) {
+      for (uint32_t sc = 1; sc < 64; ++sc) {
+        for (uint32_t m = 0; m < 64; ++m) {
+          uint8_t hdr[16] = {static_cast<uint8_t>(dbits), static_cast<uint8_t>(dbits >> 8),
+                             static_cast<uint8_t>(mbits), static_cast<uint8_t>(mbits >> 8)};
+          hdr[4] = static_cast<uint8_t>(sc);  // sub-block 0: sc = scales[0] & 63, m = scales[4] & 63
+          hdr[8] = static_cast<uint8_t>(m);
+          uint32_t fast[8];
+          context_split_internal::SubBlockZeros(hdr, fast);
+          ASSERT_EQ(fast[0], ZeroHalfSteps(static_cast<uint16_t>(dbits), static_cast<uint16_t>(mbits), sc, m))
+              << dbits << " " << mbits << " " << sc << " " << m;
+        }
+      }
+    }
+  }
+}
+
 // Q4_K/Q5_K scales[12] giving every sub-block scale sc and min m (< 64).
 void SetScales(uint8_t* q, uint32_t sc, uint32_t m) {
   for (int j = 0; j < 4; ++j) {

@@ -1,5 +1,6 @@
 #include "streams/context_split.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "streams/shuffle.h"
@@ -7,6 +8,7 @@
 
 namespace sgz::internal {
 
+using context_split_internal::SubBlockZeros;
 using context_split_internal::ZeroHalfSteps;
 
 namespace {
@@ -20,6 +22,16 @@ constexpr size_t kQ4KQsStream = 16, kQ5KQhStream = 16, kQ5KQsStream = 17, kBF16S
 
 uint16_t Le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
 
+// 8 bytes as one host-order word, and back. Used only where every byte is
+// handled alike (a fill, or shifts of bytes holding 0/1 that never cross a
+// byte), so the result does not depend on the host's byte order.
+uint64_t Get8(const uint8_t* p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return v;
+}
+void Put8(uint64_t v, uint8_t* p) { memcpy(p, &v, 8); }
+
 // An fp16 bit pattern's magnitude as mant * 2^exp; false for inf/NaN.
 bool HalfMagnitude(uint16_t h, uint32_t* mant, int* exp) {
   const uint32_t e = (h >> 10) & 31, f = h & 0x3ff;
@@ -27,27 +39,6 @@ bool HalfMagnitude(uint16_t h, uint32_t* mant, int* exp) {
   *mant = e == 0 ? f : (f | 0x400);
   *exp = e == 0 ? -24 : static_cast<int>(e) - 25;
   return true;
-}
-
-// ggml's get_scale_min_k4: the 6-bit scale and min of sub-block j.
-void ScaleMin(const uint8_t* q, int j, uint32_t* sc, uint32_t* m) {
-  if (j < 4) {
-    *sc = q[j] & 63;
-    *m = q[j + 4] & 63;
-  } else {
-    *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-    *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-  }
-}
-
-// Zero points (half steps) of the 8 sub-blocks of a K block header.
-void BlockZeros(const uint8_t* hdr, uint32_t z[8]) {
-  const uint16_t d = Le16(hdr), dmin = Le16(hdr + 2);
-  for (int s = 0; s < 8; ++s) {
-    uint32_t sc, m;
-    ScaleMin(hdr + 4, s, &sc, &m);
-    z[s] = ZeroHalfSteps(d, dmin, sc, m);
-  }
 }
 
 // Header of block b from the 16 header planes of a split buffer.
@@ -99,7 +90,7 @@ void Q4kSplit(const uint8_t* in, uint64_t n, uint8_t* out) {
   for (uint64_t b = 0; b < n; ++b) {
     const uint8_t* blk = in + b * kQ4KBlock;
     uint32_t add[8];
-    BlockZeros(blk, add);
+    SubBlockZeros(blk, add);
     for (uint32_t& a : add) a = Lift(a);
     Q4Permute(blk + kHeaderBytes, add, qs + 128 * b);
   }
@@ -111,7 +102,7 @@ void Q4kJoin(const uint8_t* in, uint64_t n, uint8_t* out) {
   for (uint64_t b = 0; b < n; ++b) {
     uint8_t* blk = out + b * kQ4KBlock;
     uint32_t add[8];
-    BlockZeros(blk, add);
+    SubBlockZeros(blk, add);
     for (uint32_t& a : add) a = Lift(a);
     Q4Unpermute(qs + 128 * b, add, blk + kHeaderBytes);
   }
@@ -129,12 +120,40 @@ void Q4kContexts(const uint8_t* split, uint64_t n, uint8_t* ctx) {
     uint8_t hdr[kHeaderBytes];
     PlaneHeader(split, n, b, hdr);
     uint32_t z[8];
-    BlockZeros(hdr, z);
-    for (int s = 0; s < 8; ++s) memset(ctx + 128 * b + 16 * s, Q4Context(z[s]), 16);
+    SubBlockZeros(hdr, z);
+    for (int s = 0; s < 8; ++s) {
+      const uint64_t fill = Q4Context(z[s]) * 0x0101010101010101ull;
+      Put8(fill, ctx + 128 * b + 16 * s);
+      Put8(fill, ctx + 128 * b + 16 * s + 8);
+    }
   }
 }
 
 // ---- Q5_K ------------------------------------------------------------------
+
+// Byte i of kBitBytes().b[x] is bit i of x (0 or 1): spreads a byte of packed
+// high bits over the 8 weights it belongs to.
+struct BitBytes {
+  uint8_t b[256][8];
+  uint64_t operator[](uint32_t x) const { return Get8(b[x]); }
+};
+const BitBytes& kBitBytes() {
+  static const BitBytes t = [] {
+    BitBytes t{};
+    for (uint32_t x = 0; x < 256; ++x) {
+      for (int i = 0; i < 8; ++i) t.b[x][i] = static_cast<uint8_t>((x >> i) & 1);
+    }
+    return t;
+  }();
+  return t;
+}
+
+// Bit i of the result is bit 4 of byte i of v[0, 8): packs 8 high bits.
+uint8_t PackBit4(const uint8_t* v) {
+  uint32_t r = 0;
+  for (int i = 0; i < 8; ++i) r |= static_cast<uint32_t>((v[i] >> 4) & 1) << i;
+  return static_cast<uint8_t>(r);
+}
 
 // One block's qh[32], qs[128] (ggml order) -> stored qh[32], qs[128]; add[s]
 // is added to the 5-bit quants of sub-block s, mod 32.
@@ -142,34 +161,45 @@ void Q5Forward(const uint8_t* qh, const uint8_t* qs, const uint32_t add[8], uint
   for (int s = 0; s < 8; ++s) {
     const uint8_t* src = qs + 32 * (s >> 1);
     const int nib = 4 * (s & 1);
+    const uint8_t e = static_cast<uint8_t>(add[s] & 31);
     uint8_t v[32];
     for (int l = 0; l < 32; ++l) {
-      const uint32_t q = ((src[l] >> nib) & 15) | (((qh[l] >> s) & 1) << 4);
-      v[l] = static_cast<uint8_t>((q + add[s]) & 31);
+      const uint8_t q = static_cast<uint8_t>(((src[l] >> nib) & 15) | (((qh[l] >> s) & 1) << 4));
+      v[l] = static_cast<uint8_t>((q + e) & 31);
     }
-    for (int k = 0; k < 4; ++k) {
-      uint32_t byte = 0;
-      for (int i = 0; i < 8; ++i) byte |= static_cast<uint32_t>(v[8 * k + i] >> 4) << i;
-      out_qh[4 * s + k] = static_cast<uint8_t>(byte);
-    }
+    for (int k = 0; k < 4; ++k) out_qh[4 * s + k] = PackBit4(v + 8 * k);
     for (int k = 0; k < 16; ++k) out_qs[16 * s + k] = static_cast<uint8_t>((v[k] & 15) | ((v[k + 16] & 15) << 4));
   }
 }
 
 void Q5Inverse(const uint8_t* in_qh, const uint8_t* in_qs, const uint32_t add[8], uint8_t* qh, uint8_t* qs) {
-  memset(qh, 0, 32);
-  memset(qs, 0, 128);
+  const BitBytes& bits = kBitBytes();
+  uint8_t hb[8][32];  // the ggml high bit (0/1) of every weight, by sub-block
   for (int s = 0; s < 8; ++s) {
-    const uint32_t sub = (32 - (add[s] & 31)) & 31;
-    uint8_t* dst = qs + 32 * (s >> 1);
-    const int nib = 4 * (s & 1);
-    for (int l = 0; l < 32; ++l) {
-      const uint32_t lowbits = l < 16 ? (in_qs[16 * s + l] & 15) : (in_qs[16 * s + l - 16] >> 4);
-      const uint32_t v = lowbits | (((in_qh[4 * s + (l >> 3)] >> (l & 7)) & 1) << 4);
-      const uint32_t q = (v + sub) & 31;
-      dst[l] = static_cast<uint8_t>(dst[l] | ((q & 15) << nib));
-      qh[l] = static_cast<uint8_t>(qh[l] | ((q >> 4) << s));
+    const uint8_t sub = static_cast<uint8_t>((32 - (add[s] & 31)) & 31);
+    // The stored 5-bit quants: nibbles from qs, bit 4 from the packed qh.
+    uint8_t v[32];
+    for (int k = 0; k < 4; ++k) Put8(bits[in_qh[4 * s + k]] << 4, v + 8 * k);
+    const uint8_t* sq = in_qs + 16 * s;
+    for (int k = 0; k < 16; ++k) {
+      v[k] = static_cast<uint8_t>(v[k] | (sq[k] & 15));
+      v[k + 16] = static_cast<uint8_t>(v[k + 16] | (sq[k] >> 4));
     }
+    uint8_t q[32];
+    for (int l = 0; l < 32; ++l) q[l] = static_cast<uint8_t>((v[l] + sub) & 31);
+    // Even sub-blocks fill the low nibbles of their 32 qs bytes, odd ones the high.
+    uint8_t* dst = qs + 32 * (s >> 1);
+    if ((s & 1) == 0) {
+      for (int l = 0; l < 32; ++l) dst[l] = static_cast<uint8_t>(q[l] & 15);
+    } else {
+      for (int l = 0; l < 32; ++l) dst[l] = static_cast<uint8_t>(dst[l] | (q[l] << 4));
+    }
+    for (int l = 0; l < 32; ++l) hb[s][l] = static_cast<uint8_t>(q[l] >> 4);
+  }
+  for (int l = 0; l < 32; ++l) {
+    uint32_t byte = 0;
+    for (int s = 0; s < 8; ++s) byte |= static_cast<uint32_t>(hb[s][l]) << s;
+    qh[l] = static_cast<uint8_t>(byte);
   }
 }
 
@@ -180,7 +210,7 @@ void Q5kSplit(const uint8_t* in, uint64_t n, uint8_t* out) {
   for (uint64_t b = 0; b < n; ++b) {
     const uint8_t* blk = in + b * kQ5KBlock;
     uint32_t add[8];
-    BlockZeros(blk, add);
+    SubBlockZeros(blk, add);
     for (uint32_t& a : add) a = Lift(a);
     Q5Forward(blk + kHeaderBytes, blk + kHeaderBytes + 32, add, qh + 32 * b, qs + 128 * b);
   }
@@ -193,7 +223,7 @@ void Q5kJoin(const uint8_t* in, uint64_t n, uint8_t* out) {
   for (uint64_t b = 0; b < n; ++b) {
     uint8_t* blk = out + b * kQ5KBlock;
     uint32_t add[8];
-    BlockZeros(blk, add);
+    SubBlockZeros(blk, add);
     for (uint32_t& a : add) a = Lift(a);
     Q5Inverse(qh + 32 * b, qs + 128 * b, add, blk + kHeaderBytes, blk + kHeaderBytes + 32);
   }
@@ -202,16 +232,15 @@ void Q5kJoin(const uint8_t* in, uint64_t n, uint8_t* out) {
 // Context of stored qs byte 16s+k: the stored high bits of its two weights
 // (k and k+16 of sub-block s), from the stored qh.
 void Q5kContexts(const uint8_t* split, uint64_t n, uint8_t* ctx) {
+  const BitBytes& bits = kBitBytes();
   const uint8_t* qh = split + kHeaderBytes * n;
   for (uint64_t b = 0; b < n; ++b) {
     const uint8_t* h = qh + 32 * b;
     uint8_t* c = ctx + 128 * b;
     for (int s = 0; s < 8; ++s) {
-      for (int k = 0; k < 16; ++k) {
-        const uint32_t lo = (h[4 * s + (k >> 3)] >> (k & 7)) & 1;
-        const uint32_t hi = (h[4 * s + 2 + (k >> 3)] >> (k & 7)) & 1;
-        c[16 * s + k] = static_cast<uint8_t>(lo | (hi << 1));
-      }
+      // Weights k (bytes 4s, 4s+1) and k+16 (bytes 4s+2, 4s+3) of sub-block s.
+      Put8(bits[h[4 * s]] | (bits[h[4 * s + 2]] << 1), c + 16 * s);
+      Put8(bits[h[4 * s + 1]] | (bits[h[4 * s + 3]] << 1), c + 16 * s + 8);
     }
   }
 }
@@ -239,22 +268,56 @@ void Bf16Join(const uint8_t* in, uint64_t n, uint8_t* out) {
 
 // Context of a sign+mantissa byte: its exponent e, <= 112 -> 0,
 // 113..126 -> e - 112, >= 127 (|x| >= 1, inf, NaN) -> 15.
-uint8_t Bf16Context(uint32_t e) { return static_cast<uint8_t>(e <= 112 ? 0 : e >= 127 ? 15 : e - 112); }
-
 void Bf16Contexts(const uint8_t* split, uint64_t n, uint8_t* ctx) {
-  static const auto kTable = [] {
-    struct T {
-      uint8_t v[256];
-    } t{};
-    for (uint32_t e = 0; e < 256; ++e) t.v[e] = Bf16Context(e);
-    return t;
-  }();
-  for (uint64_t i = 0; i < n; ++i) ctx[i] = kTable.v[split[i]];
+  // Bf16Context as byte arithmetic the compiler vectorizes (saturating
+  // subtract, then min).
+  for (uint64_t i = 0; i < n; ++i) {
+    const uint8_t e = split[i];
+    const uint8_t above = static_cast<uint8_t>(e > 112 ? e - 112 : 0);
+    ctx[i] = above > 15 ? 15 : above;
+  }
 }
 
 }  // namespace
 
 namespace context_split_internal {
+
+// Zero points (half steps) of the 8 sub-blocks of a K block header: the
+// spec's Z_s = min(255, floor(2 |dmin| m_s / (|d| sc_s))), computed with one
+// double division per sub-block. Exact: the numerator Mm * m * 2^k and the
+// denominator Md * sc are integers below 2^17 times powers of two (exact in a
+// double); the quotient q is correctly rounded, and when q is not an integer
+// its distance to the next integer (at least 1 / (Md * sc * 2^-k)) exceeds the
+// rounding error (q * 2^-53 with q < 2^17 / (Md * sc * 2^-k)), so floor is
+// unchanged. context_split_test checks it against integer arithmetic.
+void SubBlockZeros(const uint8_t* hdr, uint32_t z[8]) {
+  uint32_t md, mm;
+  int ed, em;
+  if (!HalfMagnitude(Le16(hdr), &md, &ed) || !HalfMagnitude(Le16(hdr + 2), &mm, &em) || md == 0 || mm == 0) {
+    for (int s = 0; s < 8; ++s) z[s] = 0;
+    return;
+  }
+  // 2^(em - ed + 1), em - ed + 1 in [-28, 30]: an exact power of two.
+  const uint64_t scale_bits = static_cast<uint64_t>(1023 + em - ed + 1) << 52;
+  double scale;
+  memcpy(&scale, &scale_bits, sizeof scale);
+  // get_scale_min_k4 for all 8 sub-blocks at once, without branches; a zero
+  // scale gives 0 / 1 (the spec's 0 for |d| * sc == 0).
+  const uint8_t* q = hdr + 4;
+  uint32_t sc[8], m[8];
+  for (int s = 0; s < 4; ++s) {
+    sc[s] = q[s] & 63;
+    m[s] = q[s + 4] & 63;
+    sc[s + 4] = (q[s + 8] & 15) | ((q[s] >> 6) << 4);
+    m[s + 4] = (q[s + 8] >> 4) | ((q[s + 4] >> 6) << 4);
+  }
+  for (int s = 0; s < 8; ++s) {
+    const uint32_t zero = sc[s] == 0;
+    const double num = static_cast<double>(static_cast<int32_t>(mm * m[s] * (1 - zero))) * scale;
+    const double den = static_cast<double>(static_cast<int32_t>(md * (sc[s] | zero)));
+    z[s] = static_cast<uint32_t>(static_cast<int32_t>(std::min(num / den, 255.0)));
+  }
+}
 
 uint32_t ZeroHalfSteps(uint16_t d, uint16_t dmin, uint32_t sc, uint32_t m) {
   uint32_t md, mm;

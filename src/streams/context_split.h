@@ -64,6 +64,10 @@ namespace context_split_internal {
 // d and dmin are fp16 bit patterns.
 uint32_t ZeroHalfSteps(uint16_t d, uint16_t dmin, uint32_t sc, uint32_t m);
 
+// ZeroHalfSteps of the 8 sub-blocks of a K-quant header (d, dmin, scales[12]),
+// the fast way the transform uses (doubles, exact for this; see the .cc).
+void SubBlockZeros(const uint8_t* header, uint32_t z[8]);
+
 }  // namespace context_split_internal
 
 }  // namespace sgz::internal
