@@ -187,6 +187,30 @@ TEST(ContextSplit, FastZeroPointExactNearIntegers) {
   }
 }
 
+// Exhaustive over every finite dmin and every min against d with the largest
+// mantissa and the largest scale (the largest denominators, where a quotient
+// comes closest to an integer without being one: a float division fails here).
+TEST(ContextSplit, FastZeroPointExactForEveryDmin) {
+  for (uint32_t dbits : {0x3fffu, 0x7bffu, 0x07ffu}) {
+    for (uint32_t mbits = 0; mbits < 0x7c00; ++mbits) {
+      for (uint32_t m0 = 0; m0 < 64; m0 += 4) {
+        uint8_t hdr[16] = {static_cast<uint8_t>(dbits), static_cast<uint8_t>(dbits >> 8),
+                           static_cast<uint8_t>(mbits), static_cast<uint8_t>(mbits >> 8)};
+        for (int s = 0; s < 4; ++s) {
+          hdr[4 + s] = 63;                              // sc of sub-block s
+          hdr[8 + s] = static_cast<uint8_t>(m0 + s);    // m of sub-block s
+        }
+        uint32_t fast[8];
+        context_split_internal::SubBlockZeros(hdr, fast);
+        for (uint32_t s = 0; s < 4; ++s) {
+          ASSERT_EQ(fast[s], ZeroHalfSteps(static_cast<uint16_t>(dbits), static_cast<uint16_t>(mbits), 63, m0 + s))
+              << dbits << " " << mbits << " " << m0 + s;
+        }
+      }
+    }
+  }
+}
+
 // Q4_K/Q5_K scales[12] giving every sub-block scale sc and min m (< 64).
 void SetScales(uint8_t* q, uint32_t sc, uint32_t m) {
   for (int j = 0; j < 4; ++j) {
