@@ -221,7 +221,7 @@ void Q4K(const uint8_t* p, uint64_t n) {
 void Q5K(const uint8_t* p, uint64_t n) {
   const size_t nb = sizeof(kQ5Buckets) / sizeof(kQ5Buckets[0]);
   std::vector<uint8_t> qh_orig, qs_orig, qh_re, qs_pair, q5;
-  std::vector<uint8_t> c_qh[8], c_qs[8], c_hb, c_hbz, c_q5, sh_qh, sh_qs, sh_hb, sh_par, sh_hbpar;
+  std::vector<uint8_t> c_qh[8], c_qs[8], c_hb, c_hbz, c_q5, sh_qh, sh_qs, sh_hb, sh_par, sh_hbpar, s16_qh, s16_qs, s16_hb, mix_qs, mix_hb;
   for (uint64_t b = 0; b < n; ++b) {
     const uint8_t* blk = p + b * 176;
     const uint8_t *qh = blk + 16, *qs = blk + 48;
@@ -246,6 +246,20 @@ void Q5K(const uint8_t* p, uint64_t n) {
           uint8_t byte = 0;
           for (int i = 0; i < 8; ++i) byte |= static_cast<uint8_t>((v[8 * k + i] >> 4) << i);
           sh_qh.push_back(byte);
+        }
+        uint8_t u[32];  // centre 16: bit 4 is the side of the zero point
+        for (int l = 0; l < 32; ++l) u[l] = static_cast<uint8_t>(((w[l] | (h[l] << 4)) - shift + 16) & 31);
+        for (int k = 0; k < 4; ++k) {
+          uint8_t byte = 0;
+          for (int i = 0; i < 8; ++i) byte |= static_cast<uint8_t>((u[8 * k + i] >> 4) << i);
+          s16_qh.push_back(byte);
+        }
+        for (int k = 0; k < 16; ++k) {
+          s16_qs.push_back(static_cast<uint8_t>((u[k] & 15) | ((u[k + 16] & 15) << 4)));
+          s16_hb.push_back(static_cast<uint8_t>((u[k] >> 4) | ((u[k + 16] >> 4) << 1)));
+          // Mixed: unshifted nibbles, context = shifted (centre 8) high bits.
+          mix_qs.push_back(static_cast<uint8_t>(w[k] | (w[k + 16] << 4)));
+          mix_hb.push_back(static_cast<uint8_t>((v[k] >> 4) | ((v[k + 16] >> 4) << 1)));
         }
         for (int k = 0; k < 16; ++k) {
           sh_qs.push_back(static_cast<uint8_t>((v[k] & 15) | ((v[k + 16] & 15) << 4)));
@@ -289,6 +303,10 @@ void Q5K(const uint8_t* p, uint64_t n) {
   Account("Q5_K qs | SHIFTED pair given 2 high bits", sh_qs, sh_hb, 4, 128 * n);
   Account("Q5_K qs | SHIFTED pair given z parity", sh_qs, sh_par, 2, 128 * n);
   Account("Q5_K qs | SHIFTED pair given 2 high bits x parity", sh_qs, sh_hbpar, 8, 128 * n);
+  Account("Q5_K qh | SHIFTED16 o0", s16_qh, {}, 1, 32 * n);
+  Account("Q5_K qs | SHIFTED16 pair o0", s16_qs, {}, 1, 128 * n);
+  Account("Q5_K qs | SHIFTED16 pair given 2 high bits", s16_qs, s16_hb, 4, 128 * n);
+  Account("Q5_K qs | unshifted pair given 2 SHIFTED(8) high bits", mix_qs, mix_hb, 4, 128 * n);
   Account("Q5_K qh+qs | o0 5-bit quants (reference)", q5, {}, 1, 160 * n);
   Account("Q5_K qh+qs | 5-bit quants given z128 (reference)", q5, c_q5, 128, 160 * n);
 }
