@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   for (uint32_t id : {12u, 13u, 30u, 14u, 2u}) {
     const GgmlType* t = FindGgmlType(id);
     // BF16: once every bit pattern (65536 values), so every exponent bucket occurs.
-    for (uint64_t blocks : {uint64_t{0}, uint64_t{1}, uint64_t{5}, uint64_t{id == 30 ? 65536 : 400}}) {
+    for (uint64_t blocks : {uint64_t{0}, uint64_t{1}, uint64_t{5}, uint64_t{id == 30 ? 65536u : 400u}}) {
       for (uint64_t extra : {uint64_t{0}, uint64_t{t->block_bytes - 1}}) {
         const uint64_t len = blocks * t->block_bytes + extra;
         const uint64_t seed = id * 1000 + blocks * 10 + (extra ? 1 : 0);
