@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/coding.h"
 #include "streams/shuffle.h"
 #include "streams/transform.h"
 
@@ -148,59 +149,67 @@ const BitBytes& kBitBytes() {
   return t;
 }
 
-// Bit i of the result is bit 4 of byte i of v[0, 8): packs 8 high bits.
-uint8_t PackBit4(const uint8_t* v) {
-  uint32_t r = 0;
-  for (int i = 0; i < 8; ++i) r |= static_cast<uint32_t>((v[i] >> 4) & 1) << i;
-  return static_cast<uint8_t>(r);
+// Q5Forward and Q5Inverse work on 8 weights at a time in a 64-bit word (byte
+// i of a word is weight i, little-endian whatever the host): no per-bit
+// loops, and no byte stores read back as wider loads.
+constexpr uint64_t kEvery = 0x0101010101010101ull;
+
+void StoreU64LE(uint64_t v, uint8_t* p) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
+// Byte i of the result is 0x10 when bit i of `bits` is set, else 0.
+uint64_t SpreadBitsTo4(uint32_t bits) {
+  const uint64_t picked = (bits * kEvery) & 0x8040201008040201ull;  // byte i keeps bit i
+  return ((picked + 0x7f * kEvery) & (0x80 * kEvery)) >> 3;          // nonzero -> 0x10
+}
+
+// Bit i of the result is bit 0 of byte i of x, whose bytes are 0 or 1.
+uint32_t PackBytesToBits(uint64_t x) { return static_cast<uint32_t>((x * 0x0102040810204080ull) >> 56); }
+
 // One block's qh[32], qs[128] (ggml order) -> stored qh[32], qs[128]; add[s]
-// is added to the 5-bit quants of sub-block s, mod 32.
+// is added to the 5-bit quants of sub-block s, mod 32. Word k holds weights
+// 8k..8k+7 of a sub-block, as in Q5Inverse.
 void Q5Forward(const uint8_t* qh, const uint8_t* qs, const uint32_t add[8], uint8_t* out_qh, uint8_t* out_qs) {
+  uint64_t high[4];
+  for (int k = 0; k < 4; ++k) high[k] = LoadU64LE(qh + 8 * k);
   for (int s = 0; s < 8; ++s) {
     const uint8_t* src = qs + 32 * (s >> 1);
     const int nib = 4 * (s & 1);
-    const uint8_t e = static_cast<uint8_t>(add[s] & 31);
-    uint8_t v[32];
-    for (int l = 0; l < 32; ++l) {
-      const uint8_t q = static_cast<uint8_t>(((src[l] >> nib) & 15) | (((qh[l] >> s) & 1) << 4));
-      v[l] = static_cast<uint8_t>((q + e) & 31);
+    const uint64_t e = (add[s] & 31) * kEvery;
+    uint64_t v[4];
+    for (int k = 0; k < 4; ++k) {
+      const uint64_t q = ((LoadU64LE(src + 8 * k) >> nib) & (15 * kEvery)) | (((high[k] >> s) & kEvery) << 4);
+      v[k] = (q + e) & (31 * kEvery);  // bytes below 64: no carry between them
+      out_qh[4 * s + k] = static_cast<uint8_t>(PackBytesToBits((v[k] >> 4) & kEvery));
     }
-    for (int k = 0; k < 4; ++k) out_qh[4 * s + k] = PackBit4(v + 8 * k);
-    for (int k = 0; k < 16; ++k) out_qs[16 * s + k] = static_cast<uint8_t>((v[k] & 15) | ((v[k + 16] & 15) << 4));
+    StoreU64LE((v[0] & (15 * kEvery)) | ((v[2] & (15 * kEvery)) << 4), out_qs + 16 * s);
+    StoreU64LE((v[1] & (15 * kEvery)) | ((v[3] & (15 * kEvery)) << 4), out_qs + 16 * s + 8);
   }
 }
 
 void Q5Inverse(const uint8_t* in_qh, const uint8_t* in_qs, const uint32_t add[8], uint8_t* qh, uint8_t* qs) {
-  const BitBytes& bits = kBitBytes();
-  uint8_t hb[8][32];  // the ggml high bit (0/1) of every weight, by sub-block
+  uint64_t high[4] = {0, 0, 0, 0};  // qh, weights 8k..8k+7 in word k
   for (int s = 0; s < 8; ++s) {
-    const uint8_t sub = static_cast<uint8_t>((32 - (add[s] & 31)) & 31);
-    // The stored 5-bit quants: nibbles from qs, bit 4 from the packed qh.
-    uint8_t v[32];
-    for (int k = 0; k < 4; ++k) Put8(bits[in_qh[4 * s + k]] << 4, v + 8 * k);
-    const uint8_t* sq = in_qs + 16 * s;
-    for (int k = 0; k < 16; ++k) {
-      v[k] = static_cast<uint8_t>(v[k] | (sq[k] & 15));
-      v[k + 16] = static_cast<uint8_t>(v[k + 16] | (sq[k] >> 4));
-    }
-    uint8_t q[32];
-    for (int l = 0; l < 32; ++l) q[l] = static_cast<uint8_t>((v[l] + sub) & 31);
-    // Even sub-blocks fill the low nibbles of their 32 qs bytes, odd ones the high.
+    const uint64_t sub = ((32 - (add[s] & 31)) & 31) * kEvery;
+    const uint64_t lo = LoadU64LE(in_qs + 16 * s), hi = LoadU64LE(in_qs + 16 * s + 8);
+    // Stored quants of weights 0-7, 8-15 (low nibbles), 16-23, 24-31 (high).
+    const uint64_t v[4] = {lo & (15 * kEvery), hi & (15 * kEvery), (lo >> 4) & (15 * kEvery),
+                           (hi >> 4) & (15 * kEvery)};
     uint8_t* dst = qs + 32 * (s >> 1);
-    if ((s & 1) == 0) {
-      for (int l = 0; l < 32; ++l) dst[l] = static_cast<uint8_t>(q[l] & 15);
-    } else {
-      for (int l = 0; l < 32; ++l) dst[l] = static_cast<uint8_t>(dst[l] | (q[l] << 4));
+    for (int k = 0; k < 4; ++k) {
+      // Bytes stay below 64: the add never carries into the next byte.
+      const uint64_t q = ((v[k] | SpreadBitsTo4(in_qh[4 * s + k])) + sub) & (31 * kEvery);
+      const uint64_t nib = q & (15 * kEvery);
+      if ((s & 1) == 0) {
+        StoreU64LE(nib, dst + 8 * k);
+      } else {
+        StoreU64LE(LoadU64LE(dst + 8 * k) | (nib << 4), dst + 8 * k);
+      }
+      high[k] |= ((q >> 4) & kEvery) << s;
     }
-    for (int l = 0; l < 32; ++l) hb[s][l] = static_cast<uint8_t>(q[l] >> 4);
   }
-  for (int l = 0; l < 32; ++l) {
-    uint32_t byte = 0;
-    for (int s = 0; s < 8; ++s) byte |= static_cast<uint32_t>(hb[s][l]) << s;
-    qh[l] = static_cast<uint8_t>(byte);
-  }
+  for (int k = 0; k < 4; ++k) StoreU64LE(high[k], qh + 8 * k);
 }
 
 void Q5kSplit(const uint8_t* in, uint64_t n, uint8_t* out) {
