@@ -401,7 +401,7 @@ void ContextSplit(const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t
       Bf16Split(in, n, out);
       break;
   }
-  memcpy(out + body, in + body, len - body);
+  if (len > body) memcpy(out + body, in + body, len - body);  // the tail
 }
 
 void ContextJoin(const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
@@ -422,7 +422,7 @@ void ContextJoin(const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t*
       Bf16Join(in, n, out);
       break;
   }
-  memcpy(out + body, in + body, len - body);
+  if (len > body) memcpy(out + body, in + body, len - body);  // the tail
 }
 
 }  // namespace sgz::internal
