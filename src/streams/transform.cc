@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "streams/context_split.h"
 #include "streams/shuffle.h"
 
 namespace sgz::internal {
@@ -12,6 +13,8 @@ const IdRow kTransformTable[] = {
     {static_cast<uint8_t>(Transform::kCopy), "copy", 2, 1},
     {static_cast<uint8_t>(Transform::kReference), "reference", 2, 2},
     {static_cast<uint8_t>(Transform::kPredict), "predict", 2, 3},
+    // Transform::kContextSplit (5, "context split", since 2.4) gets its row
+    // when the container decodes it (format.cc passes it its ggml type).
 };
 const size_t kTransformTableSize = sizeof(kTransformTable) / sizeof(kTransformTable[0]);
 
@@ -55,8 +58,13 @@ std::vector<std::string> StreamNames(Transform transform, const GgmlType* type, 
   if (transform == Transform::kNone || transform == Transform::kReference) return {metadata ? "meta" : "raw"};
   std::vector<std::string> names;
   if (transform == Transform::kPredict) names.push_back("predict.params");
-  // A predicted chunk's streams apart from transform 1's: its quants are residuals.
-  const std::string prefix = std::string(transform == Transform::kPredict ? "pred." : "") + type->name + ".";
+  // A predicted chunk's streams apart from transform 1's: its quants are
+  // residuals; a context split's hold re-expressed quants.
+  const char* kind = transform == Transform::kPredict ? "pred." : transform == Transform::kContextSplit ? "ctx." : "";
+  const std::string prefix = std::string(kind) + type->name + ".";
+  if (transform == Transform::kContextSplit && type->id == 30) {  // BF16: exponent, then sign+mantissa
+    return {prefix + "exponent", prefix + "signmant", prefix + "tail"};
+  }
   for (const BlockField& f : type->fields) {
     if (f.layout == FieldLayout::kPlanes) {
       for (uint32_t j = 0; j < f.bytes; ++j) names.push_back(prefix + f.name + ".b" + std::to_string(j));
@@ -70,6 +78,10 @@ std::vector<std::string> StreamNames(Transform transform, const GgmlType* type, 
 
 void SplitStreams(Transform transform, const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
   if (transform == Transform::kCopy || transform == Transform::kPredict) return;
+  if (transform == Transform::kContextSplit) {
+    ContextSplit(type, in, len, out);
+    return;
+  }
   if (transform == Transform::kNone || transform == Transform::kReference) {
     memcpy(out, in, len);
     return;
@@ -94,6 +106,10 @@ void SplitStreams(Transform transform, const GgmlType* type, const uint8_t* in, 
 
 void JoinStreams(Transform transform, const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
   if (transform == Transform::kCopy || transform == Transform::kPredict) return;
+  if (transform == Transform::kContextSplit) {
+    ContextJoin(type, in, len, out);
+    return;
+  }
   if (transform == Transform::kNone || transform == Transform::kReference) {
     memcpy(out, in, len);
     return;

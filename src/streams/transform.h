@@ -35,6 +35,10 @@ enum class Transform : uint8_t {
   // chunk (container/predict_chunk.h; the container joins it: every
   // function below gives nothing for it).
   kPredict = 4,
+  // Since 2.4: kSplit's streams with some fields re-expressed per block and
+  // a context rule for some streams (streams/context_split.h). Same stream
+  // count and raw sizes as kSplit.
+  kContextSplit = 5,
 };
 
 // Bytes of kPredict's parameter stream (stream 0).
@@ -50,14 +54,17 @@ inline const IdRow* FindTransform(uint32_t id) { return FindIdRow(kTransformTabl
 
 // Sizes of the streams `transform` produces for `len` bytes of `type` (type is
 // ignored for kNone and kReference). For kSplit the last entry is the tail;
-// kPredict gives its parameter stream, then kSplit's sizes.
-// REQUIRES: type != nullptr && !type->fields.empty() for kSplit.
+// kPredict gives its parameter stream, then kSplit's sizes; kContextSplit
+// gives kSplit's sizes.
+// REQUIRES: type != nullptr && !type->fields.empty() for kSplit,
+// kContextSplit and kPredict.
 std::vector<uint64_t> StreamSizes(Transform transform, const GgmlType* type, uint64_t len);
 
 // Short names of the streams, parallel to StreamSizes: "Q4_K.qs",
 // "F32.value.b2", "Q4_K.tail"; kNone gives one name: "meta" for a chunk of
 // GGUF metadata (`metadata`), "raw" otherwise (format-spec: stream names);
-// kReference names its stream as kNone does.
+// kReference names its stream as kNone does; kContextSplit's names start
+// "ctx." ("ctx.Q4_K.qs", "ctx.BF16.exponent").
 // The one naming rule behind `sgz pack --stats` and `sgz info`: the writer
 // and the reader both call it, so the same archive gets the same names.
 std::vector<std::string> StreamNames(Transform transform, const GgmlType* type, bool metadata);
