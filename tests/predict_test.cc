@@ -240,7 +240,7 @@ TEST(PredictChunk, ImportanceChunkDecodedFromItsBytes) {
   }
   EncodedChunk chunk;
   PredictTally tally;
-  EncodePredictChunk(blocks.data(), blocks.size(), type, p, v.data(), imp.data(), 3, &chunk, &tally);
+  EncodePredictChunk(blocks.data(), blocks.size(), type, p, v.data(), imp.data(), Coding{3}, &chunk, &tally);
   EXPECT_EQ(tally.scales_hit, n_blocks);
   // Through the header's own decoding (a 32-byte stream 0), then the payload.
   ChunkHeader h;
@@ -312,7 +312,7 @@ TEST(PredictChunk, ParentAsPlanesPredictsAsJoined) {
     std::vector<uint8_t> blocks(n_blocks * t.block_bytes);
     QuantizeRow(type, v.data(), static_cast<int64_t>(v.size()), nullptr, p.rounding, blocks.data());
     EncodedChunk chunk;
-    EncodePredictChunk(blocks.data(), blocks.size(), type, p, v.data(), nullptr, 1, &chunk);
+    EncodePredictChunk(blocks.data(), blocks.size(), type, p, v.data(), nullptr, Coding{1}, &chunk);
     ChunkHeader h;
     size_t needed = 0;
     ASSERT_TRUE(ChunkHeader::DecodeFrom(reinterpret_cast<const uint8_t*>(chunk.head.data()), chunk.head.size(),
@@ -330,7 +330,7 @@ TEST(PredictChunk, ParentAsPlanesPredictsAsJoined) {
     EXPECT_EQ(planes_out, blocks) << offset;
     // The parent decoded as planes is SplitStreams' output, unchecked.
     EncodedChunk parent_chunk;
-    EncodeChunkAs(parent.data(), parent.size(), Transform::kSplit, kBf16, 1, &parent_chunk);
+    EncodeChunkAs(parent.data(), parent.size(), Transform::kSplit, kBf16, Coding{1, false}, &parent_chunk);
     ChunkHeader ph;
     ASSERT_TRUE(ChunkHeader::DecodeFrom(reinterpret_cast<const uint8_t*>(parent_chunk.head.data()),
                                         parent_chunk.head.size(), FormatVersion{2, 3}, &ph, &needed)
@@ -371,7 +371,7 @@ Chosen Choose(uint32_t type, const std::vector<uint8_t>& blocks, const std::vect
   in.importance = importance;
   EncodedChunk out;
   Chosen c;
-  EncodePredictedChoice(blocks.data(), blocks.size(), in, 1, &out, &c.tally);
+  EncodePredictedChoice(blocks.data(), blocks.size(), in, Coding{1}, &out, &c.tally);
   c.transform = out.header.transform;
   if (c.transform == Transform::kPredict) {
     c.rounding = static_cast<uint8_t>(out.payload[1]);

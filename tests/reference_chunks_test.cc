@@ -299,7 +299,7 @@ TEST(ReferenceChunks, AnExistingArchivesMetadataServesAsReference) {
   const std::string& v = Variant2();
   const uint64_t meta = m.files[0].data_offset;
   EncodedChunk chunk;
-  EncodeChunkAs(reinterpret_cast<const uint8_t*>(v.data()), meta, Transform::kNone, 0, 9, &chunk);
+  EncodeChunkAs(reinterpret_cast<const uint8_t*>(v.data()), meta, Transform::kNone, 0, Coding{9}, &chunk);
   const uint64_t alone = chunk.stored_size();
   refs.Improve(0, reinterpret_cast<const uint8_t*>(v.data()), meta, 9, &chunk);
   EXPECT_EQ(chunk.header.transform, Transform::kReference);

@@ -32,6 +32,17 @@ std::string ChooseManifest(const Manifest& manifest, bool held, uint64_t manifes
   return packed;
 }
 
+// The lowest minor version of format 2 that defines `row` (0 for a row of
+// format 1).
+uint16_t SinceMinor(const IdRow* row) { return row == nullptr || row->since_major < 2 ? 0 : row->since_minor; }
+
+// The lowest minor version of format 2 that holds a chunk with this header.
+uint16_t MinorOf(const ChunkHeader& h) {
+  uint16_t minor = SinceMinor(FindTransform(static_cast<uint8_t>(h.transform)));
+  for (const StreamDesc& s : h.streams) minor = std::max(minor, SinceMinor(FindCodec(static_cast<uint8_t>(s.codec))));
+  return minor;
+}
+
 }  // namespace
 
 ArchiveWriter::ArchiveWriter(ByteSink* sink, PackStats* stats, const FileHeader& header)
@@ -65,11 +76,18 @@ Status ArchiveWriter::Release(uint16_t minor) {
 
 Status ArchiveWriter::EmitChunk(const EncodedChunk& chunk, bool metadata, ChunkEntry* entry) {
   const ChunkHeader& header = chunk.header;
+  const uint16_t needed = MinorOf(header);
+  // The writer decides what it may use before the header leaves it; a chunk
+  // past that would make an archive that declares less than it uses.
+  if (!holding_ && !appending_ && needed > header_.minor) {
+    return Status::InvalidArgument("internal error: a chunk of format 2." + std::to_string(needed) +
+                                   " in an archive already declared 2." + std::to_string(header_.minor));
+  }
+  chunks_minor_ = std::max(chunks_minor_, needed);
   // Named from what was written (a small tensor chunk may have been kept
   // unsplit), as the reader names it from the chunk header.
   const std::vector<std::string> names = StreamNames(
-      header.transform, header.transform == Transform::kSplit ||
-          header.transform == Transform::kPredict ? FindGgmlType(header.type) : nullptr, metadata);
+      header.transform, TypedTransform(header.transform) ? FindGgmlType(header.type) : nullptr, metadata);
   for (size_t s = 0; s < header.streams.size(); ++s) {
     StreamTotals& tot = stats_->streams[names[s]];
     tot.raw += header.streams[s].raw_size;
@@ -95,7 +113,7 @@ Status FinishArchive(const Manifest& manifest, int meta_level, ArchiveWriter* wr
     return Status::ResourceExhausted("manifest of " + std::to_string(tail.size()) + " bytes exceeds the limit " +
                                      std::to_string(kMaxManifestSize) + "; use a larger chunk size");
   }
-  uint16_t minor = 0;
+  uint16_t minor = writer->chunks_minor();
   for (const FileEntry& f : manifest.files) minor = std::max(minor, MinorVersionNeeded(f.attributes, compressed));
   if (manifest.files.size() > 1) minor = std::max(minor, kMembersSinceMinor);
   for (const ChunkEntry& c : manifest.chunks) {

@@ -50,6 +50,9 @@ class ArchiveWriter {
   Status Release(uint16_t minor);
 
   uint16_t minor() const { return header_.minor; }
+  // The lowest minor version that holds every chunk emitted so far (their
+  // transforms' and codecs' versions).
+  uint16_t chunks_minor() const { return chunks_minor_; }
   // Appending to an archive: its header is rewritten at the end with the
   // minor the chunks need.
   bool appending() const { return appending_; }
@@ -66,6 +69,7 @@ class ArchiveWriter {
   bool holding_ = true;
   bool appending_ = false;
   uint64_t offset_ = 0;
+  uint16_t chunks_minor_ = 0;
 };
 
 // Writes the manifest and the footer after the last chunk; the header's minor

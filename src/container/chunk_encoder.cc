@@ -6,36 +6,50 @@
 
 #include "common/checksum.h"
 #include "streams/codec.h"
+#include "streams/context_split.h"
 #include "streams/ggml_types.h"
 
 namespace sgz::internal {
 
-void AppendStreams(const uint8_t* split, uint64_t size, Transform transform, const GgmlType* gt, int level,
-                   EncodedChunk* out) {
+void AppendStreams(const uint8_t* split, uint64_t size, Transform transform, const GgmlType* gt,
+                   const Coding& coding, EncodedChunk* out) {
+  thread_local std::vector<uint8_t> ctx;
   uint64_t pos = 0;
-  for (uint64_t n : StreamSizes(transform, gt, size)) {
+  const std::vector<uint64_t> sizes = StreamSizes(transform, gt, size);
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    const uint64_t n = sizes[i];
+    StreamCoding rans;
+    rans.allowed = coding.context;
+    rans.contexts = transform == Transform::kContextSplit && coding.context ? StreamContexts(gt, i) : 0;
+    if (rans.contexts > 0) {
+      if (ctx.size() < n) ctx.resize(n);
+      ComputeContexts(gt, split, size, i, ctx.data());
+      rans.ctx = ctx.data();
+    }
     const size_t before = out->payload.size();
-    const Codec codec = EncodeStream(split + pos, n, level, &out->payload);
+    const Codec codec = EncodeStream(split + pos, n, coding.level, &out->payload, rans);
     out->header.streams.push_back(
         {codec, static_cast<uint32_t>(n), static_cast<uint32_t>(out->payload.size() - before)});
     pos += n;
   }
 }
 
-void EncodeChunkAs(const uint8_t* data, uint64_t size, Transform transform, uint32_t type, int level,
+void EncodeChunkAs(const uint8_t* data, uint64_t size, Transform transform, uint32_t type, const Coding& coding,
                    EncodedChunk* out) {
-  const GgmlType* gt = transform == Transform::kSplit ? FindGgmlType(type) : nullptr;
+  if (transform == Transform::kSplit && coding.context && HasContextSplit(type)) transform = Transform::kContextSplit;
+  const bool typed = TypedTransform(transform);
+  const GgmlType* gt = typed ? FindGgmlType(type) : nullptr;
   thread_local std::vector<uint8_t> split;
   if (split.size() < size) split.resize(size);
   SplitStreams(transform, gt, data, size, split.data());
   ChunkHeader& header = out->header;
   header.transform = transform;
-  header.type = transform == Transform::kSplit ? type : 0;
+  header.type = typed ? type : 0;
   header.original_size = static_cast<uint32_t>(size);
   header.checksum = Xxh3(data, size);
   header.streams.clear();
   out->payload.clear();
-  AppendStreams(split.data(), size, transform, gt, level, out);
+  AppendStreams(split.data(), size, transform, gt, coding, out);
   out->head.clear();
   header.EncodeTo(&out->head);
 }
@@ -56,8 +70,8 @@ struct Choice {
 
 class GroupSearch {
  public:
-  GroupSearch(const uint8_t* data, std::vector<GroupPiece> pieces, int level)
-      : data_(data), pieces_(std::move(pieces)), level_(level) {}
+  GroupSearch(const uint8_t* data, std::vector<GroupPiece> pieces, const Coding& coding)
+      : data_(data), pieces_(std::move(pieces)), coding_(coding) {}
 
   Choice Best(size_t lo, size_t hi) {
     Choice best = OneChunk(lo, hi);
@@ -107,11 +121,11 @@ class GroupSearch {
     Choice c;
     c.starts.push_back(start);
     c.chunks.resize(1);
-    EncodeChunkAs(data_ + start, size, Transform::kNone, 0, level_, &c.chunks[0]);
+    EncodeChunkAs(data_ + start, size, Transform::kNone, 0, coding_, &c.chunks[0]);
     c.cost = c.chunks[0].stored_size() + kChunkManifestCost;
     if (split) {
       EncodedChunk other;
-      EncodeChunkAs(data_ + start, size, Transform::kSplit, main_type, level_, &other);
+      EncodeChunkAs(data_ + start, size, Transform::kSplit, main_type, coding_, &other);
       if (other.stored_size() + kChunkManifestCost < c.cost) {
         c.cost = other.stored_size() + kChunkManifestCost;
         c.chunks[0] = std::move(other);
@@ -122,13 +136,14 @@ class GroupSearch {
 
   const uint8_t* data_;
   std::vector<GroupPiece> pieces_;
-  int level_;
+  Coding coding_;
 };
 
 }  // namespace
 
-void EncodeGroup(const uint8_t* data, uint64_t size, const std::vector<GroupPiece>& pieces, int level,
+void EncodeGroup(const uint8_t* data, uint64_t size, const std::vector<GroupPiece>& pieces, const Coding& coding,
                  std::vector<EncodedChunk>* out) {
+  const int level = coding.level;
   std::vector<GroupPiece> cut;
   for (const GroupPiece& p : pieces) {
     if (p.offset >= size) break;
@@ -137,11 +152,13 @@ void EncodeGroup(const uint8_t* data, uint64_t size, const std::vector<GroupPiec
   }
   const size_t n = cut.size();
   const int search_level = level > kMaxSearchLevel ? kSearchLevel : level;
-  Choice best = GroupSearch(data, std::move(cut), search_level).Best(0, n);
+  Choice best = GroupSearch(data, std::move(cut), {search_level, coding.context}).Best(0, n);
   if (search_level != level) {
     for (size_t i = 0; i < best.chunks.size(); ++i) {
       const ChunkHeader h = best.chunks[i].header;
-      EncodeChunkAs(data + best.starts[i], h.original_size, h.transform, h.type, level, &best.chunks[i]);
+      // Transform 5 chunks are encoded as the split they re-express.
+      const Transform t = h.transform == Transform::kContextSplit ? Transform::kSplit : h.transform;
+      EncodeChunkAs(data + best.starts[i], h.original_size, t, h.type, coding, &best.chunks[i]);
     }
   }
   *out = std::move(best.chunks);

@@ -362,8 +362,8 @@ Status ChunkStore::PredictSourcesFor(uint32_t index, const uint8_t* stored, size
     // As a reference: backwards, and to a chunk that decodes alone.
     if (c >= index) return Status::Corruption(what + Num(c) + " does not precede it");
     const Transform t = chunks[c].transform;
-    if (t != Transform::kNone && t != Transform::kSplit) {
-      return Status::Corruption(what + Num(c) + " has transform " + Num(static_cast<uint8_t>(t)) + " (0 or 1 only)");
+    if (!DecodesAlone(t)) {
+      return Status::Corruption(what + Num(c) + " has transform " + Num(static_cast<uint8_t>(t)) + " (0, 1 or 5 only)");
     }
   }
   return Status::Ok();

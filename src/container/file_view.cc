@@ -164,8 +164,7 @@ Status FileView::StreamStats(std::map<std::string, StreamTotals>* out) const {
   for (size_t c = 0; c < f.chunks.size(); ++c) {
     ChunkHeader h;
     SGZ_RETURN_IF_ERROR(store_->ReadChunkHeader(f.chunks[c], &h));
-    const GgmlType* type = h.transform == Transform::kSplit ||
-          h.transform == Transform::kPredict ? FindGgmlType(h.type) : nullptr;
+    const GgmlType* type = TypedTransform(h.transform) ? FindGgmlType(h.type) : nullptr;
     // Untransformed chunks are named by where they lie: metadata or other.
     // The writer's metadata region is [0, data_offset) of a GGUF file.
     const bool metadata = f.kind == EntryKind::kGguf && starts_[c] < f.data_offset;

@@ -6,6 +6,7 @@
 #include "common/coding.h"
 #include "common/num.h"
 #include "container/predict_chunk.h"
+#include "streams/context_split.h"
 #include "streams/ggml_types.h"
 
 namespace sgz::internal {
@@ -193,7 +194,14 @@ Status ChunkHeader::DecodeFrom(const uint8_t* p, size_t n, FormatVersion version
   const uint8_t* d = p + kFixedLength;
   for (uint32_t i = 0; i < count; ++i, d += kStreamDescLength) {
     StreamDesc& s = out->streams[i];
-    if (FindCodec(d[0]) == nullptr) return UnknownId("codec", d[0], version).WithContext("stream " + Num(i));
+    const IdRow* codec = FindCodec(d[0]);
+    if (codec == nullptr) return UnknownId("codec", d[0], version).WithContext("stream " + Num(i));
+    if (version.major < codec->since_major ||
+        (version.major == codec->since_major && version.minor < codec->since_minor)) {
+      return Status::Corruption("stream " + Num(i) + ": codec " + Num(d[0]) + " (" + codec->name +
+                                ") is defined since format " + VersionString({codec->since_major, codec->since_minor}) +
+                                "; the archive is format " + VersionString(version));
+    }
     if (d[1] != 0 || LoadU16LE(d + 2) != 0) return Status::Corruption("stream " + Num(i) + ": reserved bytes set");
     s.codec = static_cast<Codec>(d[0]);
     // Coded against its reference, or the chunk would have been transform 0.
@@ -256,10 +264,22 @@ Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t
   const uint64_t split_size = h.original_size + (h.transform == Transform::kPredict ? h.streams[0].raw_size : 0);
   // Grown without copying what it held (it is scratch).
   if (split.size() < split_size) std::vector<uint8_t>(split_size).swap(split);
+  const GgmlType* gt = TypedTransform(h.transform) ? FindGgmlType(h.type) : nullptr;
+  thread_local std::vector<uint8_t> ctx;
   uint64_t dst = 0;
   for (size_t i = 0; i < h.streams.size(); ++i) {
     const StreamDesc& sd = h.streams[i];
-    Status s = DecodeStream(sd.codec, payload, sd.stored_size, split.data() + dst, sd.raw_size);
+    // A context rule (transform 5): the stream's contexts come from the
+    // streams before it, decoded by now; only a rans stream reads them.
+    const unsigned contexts = h.transform == Transform::kContextSplit && sd.codec == Codec::kRans
+                                  ? StreamContexts(gt, i)
+                                  : 0;
+    if (contexts > 0) {
+      if (ctx.size() < sd.raw_size) std::vector<uint8_t>(sd.raw_size).swap(ctx);
+      ComputeContexts(gt, split.data(), h.original_size, i, ctx.data());
+    }
+    Status s = DecodeStream(sd.codec, payload, sd.stored_size, split.data() + dst, sd.raw_size,
+                            contexts > 0 ? ctx.data() : nullptr, contexts);
     if (!s.ok()) return s.WithContext("stream " + Num(i));
     payload += sd.stored_size;
     dst += sd.raw_size;
@@ -274,8 +294,7 @@ Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t
     }
     return Status::Ok();
   }
-  JoinStreams(h.transform, h.transform == Transform::kSplit ? FindGgmlType(h.type) : nullptr, split.data(),
-              h.original_size, out->data());
+  JoinStreams(h.transform, gt, split.data(), h.original_size, out->data());
   if (mode.verify && !ChecksumMatches(Xxh3(out->data(), out->size()), h.checksum)) {
     return Status::ChecksumMismatch("decoded bytes do not match the chunk checksum");
   }

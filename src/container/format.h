@@ -23,7 +23,7 @@ namespace sgz::internal {
 
 // The newest version this code writes, and the newest it reads in full.
 constexpr uint16_t kFormatMajor = 2;
-constexpr uint16_t kFormatMinor = 3;
+constexpr uint16_t kFormatMinor = 4;
 // The oldest major version read (1: the archives of sgz 0.1).
 constexpr uint16_t kOldestReadMajor = 1;
 
@@ -253,6 +253,8 @@ constexpr uint16_t kMembersSinceMinor = 1;
 constexpr uint16_t kReferenceSinceMinor = 2;
 // Transform 4 "predict".
 constexpr uint16_t kPredictSinceMinor = 3;
+// Transform 5 "context split" and codec 2 "rans".
+constexpr uint16_t kContextSinceMinor = 4;
 // Copy chunks (transform 2) need an archive of 2.1 or later.
 constexpr uint16_t kCopySinceMinor = 1;
 

@@ -158,14 +158,14 @@ struct PackItem {
 constexpr uint64_t kTryUnsplitBelow = 64 * 1024;
 
 // Splits and compresses one item (runs on a worker thread).
-Status EncodeItem(int level, PredictPreset preset, const std::map<uint32_t, std::vector<uint8_t>>& parents,
+Status EncodeItem(Coding coding, PredictPreset preset, const std::map<uint32_t, std::vector<uint8_t>>& parents,
                   PackItem& item) {
   const PlannedChunk& pc = item.pc;
   item.tally = PredictTally();
   if (pc.transform == Transform::kPredict) {
     // What is left after a prediction is small (scales at most): a high
     // level costs little time there, and saves a few percent of it.
-    level = std::max(level, kPredictedLevel);
+    coding.level = std::max(coding.level, kPredictedLevel);
     const GgmlType& gt = *FindGgmlType(pc.type);
     const std::vector<uint8_t>& parent = parents.at(pc.predict.parent_chunk);
     thread_local std::vector<float> values;
@@ -174,7 +174,7 @@ Status EncodeItem(int level, PredictPreset preset, const std::map<uint32_t, std:
         (parent.size() - pc.predict.parent_offset) / FloatBytes(pc.predict.parent_type) < values.size()) {
       // Cannot happen with the plan's pieces; stored unpredicted if it did.
       item.chunks.resize(1);
-      EncodeChunkAs(item.input.data(), pc.size, Transform::kSplit, pc.type, level, &item.chunks[0]);
+      EncodeChunkAs(item.input.data(), pc.size, Transform::kSplit, pc.type, coding, &item.chunks[0]);
       return Status::Ok();
     }
     WidenToFloat(pc.predict.parent_type, parent.data() + pc.predict.parent_offset, static_cast<int64_t>(values.size()),
@@ -197,19 +197,19 @@ Status EncodeItem(int level, PredictPreset preset, const std::map<uint32_t, std:
       in.importance.push_back({ip.chunk, ip.offset, ip.counts_bits, rows[k].data()});
     }
     item.chunks.resize(1);
-    EncodePredictedChoice(item.input.data(), pc.size, in, level, &item.chunks[0], &item.tally);
+    EncodePredictedChoice(item.input.data(), pc.size, in, coding, &item.chunks[0], &item.tally);
     return Status::Ok();
   }
   if (pc.pieces != nullptr) {
-    EncodeGroup(item.input.data(), pc.size, *pc.pieces, level, &item.chunks);
+    EncodeGroup(item.input.data(), pc.size, *pc.pieces, coding, &item.chunks);
     return Status::Ok();
   }
   item.chunks.resize(1);
   EncodedChunk& chunk = item.chunks[0];
-  EncodeChunkAs(item.input.data(), pc.size, pc.transform, pc.type, level, &chunk);
+  EncodeChunkAs(item.input.data(), pc.size, pc.transform, pc.type, coding, &chunk);
   if (pc.transform == Transform::kSplit && pc.size <= kTryUnsplitBelow) {
     thread_local EncodedChunk whole;
-    EncodeChunkAs(item.input.data(), pc.size, Transform::kNone, 0, level, &whole);
+    EncodeChunkAs(item.input.data(), pc.size, Transform::kNone, 0, coding, &whole);
     if (whole.stored_size() < chunk.stored_size()) std::swap(chunk, whole);
   }
   return Status::Ok();
@@ -258,6 +258,10 @@ Status PackMember(InputStream* in, const std::string& name, const PackOptions& o
   // the header at its end.
   const bool predict =
       refs != nullptr && options.predict && (writer.minor() >= kPredictSinceMinor || writer.appending());
+  // Transform 5 and codec 2 need 2.4, which a new archive's header declares
+  // before any chunk when the options allow it (as for prediction above).
+  const bool context = options.format_minor >= kContextSinceMinor &&
+                       (writer.minor() >= kContextSinceMinor || writer.appending());
   std::vector<PlanRegion> regions =
       PlanRegions(layout, options.chunk_size, /*group=*/dedup == nullptr, predict ? &manifest : nullptr, options);
   // The parent and importance chunks' decoded bytes, for the workers
@@ -283,7 +287,8 @@ Status PackMember(InputStream* in, const std::string& name, const PackOptions& o
       threads > 1 ? SharedThreadPool() : nullptr, threads,
       [&](PackItem& item) {
         const bool meta = item.pc.metadata;
-        SGZ_RETURN_IF_ERROR(EncodeItem(meta ? meta_level : options.level, options.predict_preset, parents, item));
+        SGZ_RETURN_IF_ERROR(
+            EncodeItem({meta ? meta_level : options.level, context}, options.predict_preset, parents, item));
         if (meta && refs != nullptr) {  // the metadata region starts at 0 with chunks of chunk_size
           refs->Improve(item.pc.offset / options.chunk_size, item.input.data(), item.pc.size, meta_level,
                         &item.chunks[0]);

@@ -53,6 +53,11 @@ struct PackOptions {
   // Not empty: parents only from this member, importance only from that.
   std::string parent_member;
   std::string imatrix_member;
+  // The newest minor version of format 2 the writer may use: 4 (the
+  // default) lets it code quantized blocks and float values with what the
+  // decoder knows (transform 5, codec 2); 3 writes archives that readers of
+  // format 2.3 read. Other values: InvalidArgument.
+  uint16_t format_minor = kFormatMinor;
   // Called on the caller's thread after each chunk is written, with the input
   // bytes consumed and archive bytes written so far.
   std::function<void(uint64_t in, uint64_t out)> progress;

@@ -52,8 +52,8 @@ uint64_t SampleMisses(const GgmlType& t, const PredictParams& p, const float* va
 }
 
 void Encode(const uint8_t* data, uint64_t size, const PredictChoiceInput& in, const PredictParams& p,
-            const float* importance, int level, EncodedChunk* out, PredictTally* tally) {
-  EncodePredictChunk(data, size, in.type, p, in.values, importance, level, out, tally);
+            const float* importance, const Coding& coding, EncodedChunk* out, PredictTally* tally) {
+  EncodePredictChunk(data, size, in.type, p, in.values, importance, coding, out, tally);
 }
 
 }  // namespace
@@ -63,14 +63,14 @@ bool PresetPredictsScales(PredictPreset preset, uint32_t type) {
   return preset == PredictPreset::kMax || IsLegacy(type);
 }
 
-void EncodePredictedChoice(const uint8_t* data, uint64_t size, const PredictChoiceInput& in, int level,
+void EncodePredictedChoice(const uint8_t* data, uint64_t size, const PredictChoiceInput& in, const Coding& coding,
                            EncodedChunk* out, PredictTally* tally) {
   const GgmlType& t = *FindGgmlType(in.type);
   const uint64_t n_blocks = size / t.block_bytes;
   PredictTally mine;
   if (!PortableValues(in.values, n_blocks * t.block_weights)) {
     // Not predicted: stored as transform 1 stores it.
-    EncodeChunkAs(data, size, Transform::kSplit, in.type, level, out);
+    EncodeChunkAs(data, size, Transform::kSplit, in.type, coding, out);
     return;
   }
   PredictParams plain = in.base;
@@ -106,7 +106,7 @@ void EncodePredictedChoice(const uint8_t* data, uint64_t size, const PredictChoi
         if (misses == 0) break;
       }
     }
-    Encode(data, size, in, best, best_imp, level, out, &mine);
+    Encode(data, size, in, best, best_imp, coding, out, &mine);
     const bool not_portable = mine.nan_scales > 0;
     if (not_portable) {
       // Not portable with SCALES: scales stored (below), whatever the size.
@@ -121,7 +121,7 @@ void EncodePredictedChoice(const uint8_t* data, uint64_t size, const PredictChoi
         p.rounding = r;
         thread_local EncodedChunk other_chunk;
         PredictTally other;
-        Encode(data, size, in, p, best_imp, level, &other_chunk, &other);
+        Encode(data, size, in, p, best_imp, coding, &other_chunk, &other);
         if (other.nan_scales == 0 && other_chunk.stored_size() < out->stored_size()) {
           std::swap(*out, other_chunk);
           mine = other;
@@ -136,23 +136,23 @@ void EncodePredictedChoice(const uint8_t* data, uint64_t size, const PredictChoi
       thread_local EncodedChunk stored;
       PredictTally other;
       plain.rounding = best.rounding;
-      Encode(data, size, in, plain, nullptr, level, &stored, &other);
+      Encode(data, size, in, plain, nullptr, coding, &stored, &other);
       if (not_portable || stored.stored_size() < out->stored_size()) {
         std::swap(*out, stored);
         mine = other;
       }
     }
   } else {
-    Encode(data, size, in, plain, nullptr, level, out, &mine);
+    Encode(data, size, in, plain, nullptr, coding, out, &mine);
   }
   if (out->stored_size() * 4 > size) {
     // Not the prediction's kind of chunk: as transform 1 (or 0) stores it,
     // when that is smaller.
     thread_local EncodedChunk split;
-    EncodeChunkAs(data, size, Transform::kSplit, in.type, level, &split);
+    EncodeChunkAs(data, size, Transform::kSplit, in.type, coding, &split);
     if (size <= 64 * 1024) {
       thread_local EncodedChunk whole;
-      EncodeChunkAs(data, size, Transform::kNone, 0, level, &whole);
+      EncodeChunkAs(data, size, Transform::kNone, 0, coding, &whole);
       if (whole.stored_size() < split.stored_size()) std::swap(split, whole);
     }
     if (split.stored_size() <= out->stored_size()) {

@@ -45,7 +45,7 @@ struct PredictChoiceInput {
 // (added to) counts the blocks of a chunk kept predicted and their hits.
 // REQUIRES: PredictsType(in.type), base.row_length > 0 when importance is
 // offered.
-void EncodePredictedChoice(const uint8_t* data, uint64_t size, const PredictChoiceInput& in, int level,
+void EncodePredictedChoice(const uint8_t* data, uint64_t size, const PredictChoiceInput& in, const Coding& coding,
                            EncodedChunk* out, PredictTally* tally);
 
 }  // namespace sgz::internal

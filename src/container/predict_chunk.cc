@@ -162,7 +162,7 @@ Status ImportanceRow(const PredictParams& params, const std::vector<uint8_t>& im
 }
 
 void EncodePredictChunk(const uint8_t* data, uint64_t size, uint32_t type, const PredictParams& params,
-                        const float* values, const float* importance, int level, EncodedChunk* out,
+                        const float* values, const float* importance, const Coding& coding, EncodedChunk* out,
                         PredictTally* tally) {
   const GgmlType& t = *FindGgmlType(type);
   const uint64_t n_blocks = size / t.block_bytes;
@@ -181,7 +181,7 @@ void EncodePredictChunk(const uint8_t* data, uint64_t size, uint32_t type, const
   out->payload.clear();
   EncodePredictParams(params, &out->payload);
   header.streams.push_back({Codec::kStored, static_cast<uint32_t>(params.bytes()), static_cast<uint32_t>(params.bytes())});
-  AppendStreams(split.data(), size, Transform::kSplit, &t, level, out);
+  AppendStreams(split.data(), size, Transform::kSplit, &t, coding, out);
   out->head.clear();
   header.EncodeTo(&out->head);
 }

@@ -108,7 +108,7 @@ Status ImportanceRow(const PredictParams& params, const std::vector<uint8_t>& im
 // REQUIRES: PredictsType(type), params valid for `type`.
 // *tally (optional): what the prediction hit (container/predict_block.h).
 void EncodePredictChunk(const uint8_t* data, uint64_t size, uint32_t type, const PredictParams& params,
-                        const float* values, const float* importance, int level, EncodedChunk* out,
+                        const float* values, const float* importance, const Coding& coding, EncodedChunk* out,
                         PredictTally* tally = nullptr);
 
 // The chunk's bytes from its decoded streams split[0, h.streams[0].raw_size +

@@ -12,17 +12,17 @@ namespace {
 int Rank(uint32_t float_type) { return float_type == 0 ? 0 : float_type == 30 ? 1 : 2; }
 
 // Chunk c resolved to a copy's target in *resolved; true when that chunk is of
-// transform 0 or 1, the only chunks a prediction may read its parent or
+// transform 0, 1 or 5, the only chunks a prediction may read its parent or
 // importance values from.
 bool ResolvesToPlain(const Manifest& manifest, uint32_t c, uint32_t* resolved) {
   const ChunkEntry& e = manifest.chunks[c];
   *resolved = e.transform == Transform::kCopy ? e.type : c;
   const Transform rt = manifest.chunks[*resolved].transform;
-  return rt == Transform::kNone || rt == Transform::kSplit;
+  return DecodesAlone(rt);
 }
 
 // The pieces of a tensor of type `gt` predicted from `parent` of `file`, or
-// nothing when a parent chunk is not of transform 0 or 1 or cuts a block.
+// nothing when a parent chunk is not of transform 0, 1 or 5 or cuts a block.
 std::vector<ParentPiece> PiecesFrom(const Manifest& manifest, const FileEntry& f, const TensorEntry& parent,
                                     const GgmlType& gt) {
   const uint64_t elsize = FloatBytes(parent.type);

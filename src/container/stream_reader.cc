@@ -255,9 +255,9 @@ class Walker {
         const uint32_t t = sources.chunks[k];
         const std::string what = k == 0 ? ": parent chunk " : ": importance chunk ";
         if (t >= seen_.size()) return Status::Corruption(cw + what + Num(t) + " does not precede it");
-        if (seen_[t].transform != Transform::kNone && seen_[t].transform != Transform::kSplit) {
+        if (!DecodesAlone(seen_[t].transform)) {
           return Status::Corruption(cw + what + Num(t) + " has transform " +
-                                    Num(static_cast<uint8_t>(seen_[t].transform)) + " (0 or 1 only)");
+                                    Num(static_cast<uint8_t>(seen_[t].transform)) + " (0, 1 or 5 only)");
         }
       }
     }

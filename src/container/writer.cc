@@ -77,6 +77,10 @@ Status ValidatePackOptions(const PackOptions& options) {
                                    std::to_string(kMaxChunkSize - kMaxMergedPadding));
   }
   if (options.name.size() > kMaxNameBytes) return Status::InvalidArgument("name longer than " + std::to_string(kMaxNameBytes) + " bytes");
+  if (options.format_minor < kPredictSinceMinor || options.format_minor > kFormatMinor) {
+    return Status::InvalidArgument("format 2." + std::to_string(options.format_minor) + ": sgz writes format 2." +
+                                   std::to_string(kPredictSinceMinor) + " to 2." + std::to_string(kFormatMinor));
+  }
   return Status::Ok();
 }
 
@@ -87,6 +91,10 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   // (and without a compressed manifest, decided at the end).
   FileHeader header;
   header.minor = MinorVersionNeeded(in->attributes());
+  // Transform 5 and codec 2 need 2.4: declared before any chunk when allowed
+  // (an archive that ends within the held first MiB gets the lowest minor
+  // that holds what it used).
+  if (options.format_minor >= kContextSinceMinor) header.minor = kContextSinceMinor;
   ArchiveWriter writer(sink, stats, header);
   Manifest manifest;
   SGZ_RETURN_IF_ERROR(
@@ -129,6 +137,7 @@ Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& op
   if (share_metadata) header.minor = std::max(header.minor, kReferenceSinceMinor);
   // Quantized members predicted from a float member (transform 4) need 2.3.
   if (share_metadata && options.predict) header.minor = std::max(header.minor, kPredictSinceMinor);
+  if (options.format_minor >= kContextSinceMinor) header.minor = kContextSinceMinor;  // as in Pack
   ArchiveWriter writer(sink, total, header);
   // One input is written as Pack writes it; several share identical chunks.
   std::unique_ptr<ChunkDedup> dedup;

@@ -97,7 +97,9 @@ char* Scratch(std::unique_ptr<char[]>* buf, size_t* have, size_t size) {
 
 }  // namespace
 
-Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst) {
+Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst, const StreamCoding& rans) {
+  const size_t before = dst->size();
+  Codec codec = Codec::kStored;
   if (n > 0 && !LooksIncompressible(src, n, level)) {
     thread_local std::unique_ptr<char[]> scratch, other;
     thread_local size_t scratch_size = 0, other_size = 0;
@@ -116,9 +118,25 @@ Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst) 
     }
     if (r != 0 && r < n) {
       dst->append(out, r);
-      return Codec::kZstd;
+      codec = Codec::kZstd;
     }
   }
+  if (rans.allowed && n > 0) {
+    // Codec 2 wherever it is smaller than what zstd (or storing) gives: on
+    // the streams zstd cannot shrink (quants, mantissas: an order-0 coder
+    // gets their 0.5-2%, below zstd's minimum gain for a Huffman table) and
+    // on those with contexts; zstd keeps the streams with matches (metadata,
+    // repeated bytes).
+    thread_local std::string coded;
+    coded.clear();
+    const uint64_t have = codec == Codec::kZstd ? dst->size() - before : n;
+    if (RansEncode(src, n, rans.ctx, rans.ctx == nullptr ? 1 : rans.contexts, &coded) && coded.size() < have) {
+      dst->resize(before);
+      dst->append(coded);
+      return Codec::kRans;
+    }
+  }
+  if (codec == Codec::kZstd) return codec;
   dst->append(reinterpret_cast<const char*>(src), n);
   return Codec::kStored;
 }
@@ -249,7 +267,8 @@ Status DecodeStreamAgainst(const uint8_t* src, uint64_t stored_size, uint8_t* ds
   return CheckDecoded(r, raw_size, "zstd stream does not decode against its reference");
 }
 
-Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8_t* dst, uint64_t raw_size) {
+Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8_t* dst, uint64_t raw_size,
+                    const uint8_t* ctx, unsigned contexts) {
   switch (codec) {
     case Codec::kStored:
       if (stored_size != raw_size) {
@@ -269,7 +288,7 @@ Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8
         return Status::Corruption("rans stream of " + std::to_string(stored_size) +
                                   " bytes is not smaller than its raw size " + std::to_string(raw_size));
       }
-      return RansDecode(src, stored_size, nullptr, 1, dst, raw_size);
+      return RansDecode(src, stored_size, ctx, ctx == nullptr ? 1 : contexts, dst, raw_size);
   }
   return Status::Corruption("unknown codec " + std::to_string(static_cast<int>(codec)));
 }

@@ -33,17 +33,30 @@ constexpr int kMaxLevel = 22;
 // smaller frame, so a high level never stores a stream larger than level 1.
 constexpr int kAlsoTryLevel1From = 10;
 
+// Whether a stream may be coded with codec 2 (rans, format 2.4), and its
+// contexts: ctx[i] < contexts picks the table of byte i (transform 5's rule
+// for the stream; nullptr: one table).
+struct StreamCoding {
+  bool allowed = false;
+  const uint8_t* ctx = nullptr;
+  unsigned contexts = 0;
+};
+
 // Compresses src[0, n) at `level`. Returns the codec used and appends the
-// stored bytes to *dst: zstd when it makes the stream smaller, else stored.
-Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst);
+// stored bytes to *dst: the smallest of zstd, rans (when `rans.allowed`) and
+// stored; stored on a tie, and zstd or rans only when strictly smaller than n.
+Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst,
+                   const StreamCoding& rans = StreamCoding());
 
 // Decodes a stream of `codec` from src[0, stored_size) into exactly
 // dst[0, raw_size). Fails with Corruption if the data does not decode to
 // exactly raw_size bytes, or (zstd) is not exactly one non-skippable frame,
-// or (zstd, rans) is not strictly smaller than raw_size. A rans stream
-// decodes here only with one table (C = 1).
+// or (zstd, rans) is not strictly smaller than raw_size.
+// `ctx`: a rans stream's context array (raw_size bytes, each below
+// `contexts`, the count of the stream's rule); nullptr: one table.
 // REQUIRES: FindCodec(codec) != nullptr.
-Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8_t* dst, uint64_t raw_size);
+Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8_t* dst, uint64_t raw_size,
+                    const uint8_t* ctx = nullptr, unsigned contexts = 0);
 
 // A raw-content prefix for a zstd frame (transform 3, "reference", format
 // 2.2): bytes treated as if decoded just before the frame, which its matches

@@ -13,8 +13,7 @@ const IdRow kTransformTable[] = {
     {static_cast<uint8_t>(Transform::kCopy), "copy", 2, 1},
     {static_cast<uint8_t>(Transform::kReference), "reference", 2, 2},
     {static_cast<uint8_t>(Transform::kPredict), "predict", 2, 3},
-    // Transform::kContextSplit (5, "context split", since 2.4) gets its row
-    // when the container decodes it (format.cc passes it its ggml type).
+    {static_cast<uint8_t>(Transform::kContextSplit), "context split", 2, 4},
 };
 const size_t kTransformTableSize = sizeof(kTransformTable) / sizeof(kTransformTable[0]);
 

@@ -41,6 +41,19 @@ enum class Transform : uint8_t {
   kContextSplit = 5,
 };
 
+// Whether a chunk of `t` decodes from its own bytes alone (transforms 0, 1
+// and 5): the only chunks a prediction reads its parent or importance
+// values from.
+inline bool DecodesAlone(Transform t) {
+  return t == Transform::kNone || t == Transform::kSplit || t == Transform::kContextSplit;
+}
+
+// Whether a chunk header's `type` of a chunk of `t` is a ggml type id
+// (transforms 1, 4 and 5).
+inline bool TypedTransform(Transform t) {
+  return t == Transform::kSplit || t == Transform::kPredict || t == Transform::kContextSplit;
+}
+
 // Bytes of kPredict's parameter stream (stream 0).
 constexpr uint64_t kPredictParamStreamBytes = 12;
 
