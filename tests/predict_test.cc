@@ -439,7 +439,7 @@ TEST(PredictChoice, OnlyPortableValuesPredicted) {
     std::vector<float> w = v;
     w[300] = bad;
     const Chosen c = Choose(kQ4_K, blocks, w, PredictPreset::kMax, {}, row);
-    EXPECT_EQ(c.transform, Transform::kSplit) << bad;
+    EXPECT_EQ(c.transform, Transform::kContextSplit) << bad;  // unpredicted (Q4_K's split is transform 5)
   }
   EXPECT_EQ(Choose(kQ4_K, blocks, v, PredictPreset::kMax, {}, row).transform, Transform::kPredict);
   std::vector<float> imp = ImportanceOf(row, 5);

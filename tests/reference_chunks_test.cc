@@ -59,6 +59,7 @@ std::string PackMemory(const std::vector<const std::string*>& inputs, bool refer
   o.threads = 1;
   o.chunk_size = chunk_size;
   o.metadata_references = references;
+  o.format_minor = kPredictSinceMinor;  // the minors of 2.1 to 2.3 (no chunk of 2.4)
   return testing::PackedStrings(inputs, o);
 }
 

@@ -245,6 +245,8 @@ typedef struct sgz_pack_options {
   int predict_scales;  /* non-zero: the K types' scales predicted too (sgz pack --max) */
   const char* parent;  /* NULL or "": found per tensor; else the member parents come from */
   const char* imatrix; /* NULL or "": found by tensor names; else the importance member */
+  /* Since format 2.4: */
+  int format_minor;    /* 4 (the default): transform 5 and codec 2; 3: readable by format 2.3 readers */
 } sgz_pack_options;
 
 /* Sets the library's defaults (level 1, 4 MiB chunks, all cores, no

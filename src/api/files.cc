@@ -94,6 +94,8 @@ internal::PackOptions internal::api::ToInternal(const PackFileOptions& options, 
       options.predict_scales ? internal::PredictPreset::kMax : internal::PredictPreset::kDefault;
   internal.parent_member = options.parent;
   internal.imatrix_member = options.imatrix;
+  // Out of range values stay out of range (ValidatePackOptions refuses them).
+  internal.format_minor = static_cast<uint16_t>(std::clamp(options.format_minor, 0, 0xFFFF));
   if (options.progress) {
     internal.progress = [&options, total_size](uint64_t done, uint64_t written) {
       Progress p;

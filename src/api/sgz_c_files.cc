@@ -28,6 +28,7 @@ sgz::PackFileOptions sgz::internal::capi::ToPackFileOptions(const sgz_pack_optio
     o.predict_scales = options->predict_scales != 0;
     if (options->parent != nullptr) o.parent = options->parent;
     if (options->imatrix != nullptr) o.imatrix = options->imatrix;
+    o.format_minor = options->format_minor;
   }
   return o;
 }
@@ -45,6 +46,7 @@ void sgz_pack_options_init(sgz_pack_options* options) {
   options->overwrite = defaults.overwrite ? 1 : 0;
   options->predict = defaults.predict ? 1 : 0;
   options->predict_scales = defaults.predict_scales ? 1 : 0;
+  options->format_minor = defaults.format_minor;
 }
 
 int sgz_pack_file_with(const char* in, const char* out, const sgz_pack_options* options) {

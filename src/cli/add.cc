@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli_common.h"
+#include "cli_options.h"
 
 namespace sgz::cli {
 
@@ -23,6 +24,7 @@ int CmdAdd(const Args& r, const Common& c, const std::vector<std::string>& args)
   options.pack.threads = c.threads;
   options.replace = r.count("replace") > 0;
   options.pack.predict = r.count("no-predict") == 0;
+  if (r.count("format")) options.pack.format_minor = ParseFormatOption(r["format"].as<std::string>());
   Error e = ValidatePackOptions(options.pack);
   if (!e.ok()) return Usage(e.message());
   ProgressLine progress(c, "adding");

@@ -21,14 +21,14 @@ struct CommandOptions {
 const std::vector<CommandOptions>& Accepted() {
   static const std::vector<CommandOptions> table = {
       {"pack", {"output", "stdout", "level", "fast", "max", "chunk-size", "threads", "force", "keep", "quiet", "verbose", "stats", "bytes",
-                "no-predict", "parent", "imatrix"}},
+                "no-predict", "parent", "imatrix", "format"}},
       {"unpack", {"output", "stdout", "directory", "threads", "force", "keep", "quiet", "verbose", "stats"}},
       {"cat", {"output", "stdout", "range", "threads", "force", "quiet", "verbose", "stats"}},
       {"ls", {"json", "quiet", "verbose", "bytes"}},
       {"info", {"json", "quiet", "verbose", "full", "bytes"}},
       {"verify", {"against", "json", "threads", "force", "quiet", "verbose", "bytes"}},
       {"add", {"replace", "level", "fast", "max", "chunk-size", "threads", "quiet", "verbose", "stats", "bytes",
-               "no-predict"}},
+               "no-predict", "format"}},
   };
   return table;
 }
@@ -91,7 +91,7 @@ const std::vector<OptionInfo>& Options() {
       {"stats", 0, nullptr},        {"range", 0, "OFFSET:LENGTH"}, {"against", 0, "FILE"},
       {"version", 'V', nullptr},    {"help", 'h', nullptr},    {"full", 0, nullptr},
       {"bytes", 0, nullptr},        {"directory", 'C', "DIR"},  {"replace", 0, nullptr},
-      {"no-predict", 0, nullptr},
+      {"no-predict", 0, nullptr},   {"format", 0, "VERSION"},
       {"parent", 0, "MEMBER"},      {"imatrix", 0, "MEMBER"},
   };
   return table;
@@ -130,6 +130,12 @@ uint64_t ParseUnsignedOption(const std::string& key, const std::string& text, ui
     v = v * 10 + digit;
   }
   return v;
+}
+
+int ParseFormatOption(const std::string& text) {
+  if (text == "2.3") return 3;
+  if (text == "2.4") return 4;
+  throw UsageError("--format: '" + text + "': sgz writes format 2.3 or 2.4");
 }
 
 int64_t ParseSignedOption(const std::string& key, const std::string& text, int64_t min, int64_t max) {

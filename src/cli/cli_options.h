@@ -41,6 +41,8 @@ std::string AcceptedOptionsText(const std::string& command);
 // signed T), within T. Throws UsageError "-l: 'abc' is not a number".
 int64_t ParseSignedOption(const std::string& key, const std::string& text, int64_t min, int64_t max);
 uint64_t ParseUnsignedOption(const std::string& key, const std::string& text, uint64_t max);
+// The minor version of "--format 2.N": 3 or 4 (a UsageError otherwise).
+int ParseFormatOption(const std::string& text);
 
 // cxxopts' message for a bad command line, in sgz's words (no curly quotes,
 // the option as it is typed, lower case).

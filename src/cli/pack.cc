@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli_common.h"
+#include "cli_options.h"
 
 namespace sgz::cli {
 
@@ -37,6 +38,7 @@ int CmdPack(const Args& r, const Common& c, const std::vector<std::string>& args
   options.threads = c.threads;
   options.overwrite = c.force;
   options.predict = r.count("no-predict") == 0;
+  if (r.count("format")) options.format_minor = ParseFormatOption(r["format"].as<std::string>());
   if (r.count("parent")) options.parent = r["parent"].as<std::string>();
   if (r.count("imatrix")) options.imatrix = r["imatrix"].as<std::string>();
   if (!options.predict && (!options.parent.empty() || !options.imatrix.empty())) {
