@@ -205,6 +205,32 @@ void Q4K(const uint8_t* p, uint64_t n) {
   Account("Q4_K qs | SHIFTED pair given z edge4 x parity", shifted, c_edgepar, 8, bytes);
   Account("Q4_K qs | pair(k,k+16) given sc>>2", pairA, csc, 16, bytes);
   Account("Q4_K qs | pair(k,k+16) given m>>2", pairA, cm, 16, bytes);
+  // Header re-expressed against the previous block (a bijection decoded in
+  // block order): d and dmin as 16-bit differences, scales bytes XORed.
+  {
+    std::vector<uint8_t> dplane[4], dorig[4], sx, so;
+    for (uint64_t b = 0; b < n; ++b) {
+      const uint8_t* blk = p + b * 144;
+      for (int f = 0; f < 2; ++f) {
+        const uint16_t cur = Le16(blk + 2 * f), prev = b ? Le16(blk - 144 + 2 * f) : 0;
+        const uint16_t delta = static_cast<uint16_t>(cur - prev);
+        dplane[2 * f].push_back(static_cast<uint8_t>(delta));
+        dplane[2 * f + 1].push_back(static_cast<uint8_t>(delta >> 8));
+        dorig[2 * f].push_back(blk[2 * f]);
+        dorig[2 * f + 1].push_back(blk[2 * f + 1]);
+      }
+      for (int j = 4; j < 16; ++j) {
+        so.push_back(blk[j]);
+        sx.push_back(static_cast<uint8_t>(blk[j] ^ (b ? blk[j - 144] : 0)));
+      }
+    }
+    for (int j = 0; j < 4; ++j) {
+      Account("Q4_K header d/dmin planes | o0 as stored", dorig[j], {}, 1, n);
+      Account("Q4_K header d/dmin planes | 16-bit delta from previous block", dplane[j], {}, 1, n);
+    }
+    Account("Q4_K header scales (12 B) | o0 grouped", so, {}, 1, 12 * n);
+    Account("Q4_K header scales (12 B) | XOR previous block", sx, {}, 1, 12 * n);
+  }
   // Header planes given the previous block's same byte (high nibble).
   for (int j = 0; j < 16; ++j) {
     std::vector<uint8_t> plane(n), prev(n);
