@@ -10,7 +10,7 @@
 // and Join are inverse for ANY input (NaN/inf halves, garbage headers), and
 // every rule is exact integer arithmetic on bit patterns: every platform
 // computes the same bytes. The rules were chosen by measurement
-// (bench/context_entropy.cc; notes in BENCHMARKS.md):
+// (bench/context_entropy.cc; the numbers are in the spec's rationale):
 //
 //   Q4_K  qs: each 4-bit quant q of sub-block s is stored as
 //             (q - round(z_s) + 8) mod 16, z_s = dmin*m_s / (d*sc_s) the
