@@ -165,3 +165,24 @@ def contexts(type_id, streams, index):
                 out.append(((h[4 * s + k // 8] >> (k % 8)) & 1)
                            | (((h[4 * s + 2 + k // 8] >> (k % 8)) & 1) << 1))
     return bytes(out)
+
+
+def decode_chunk(type_id, original_size, decode_stream):
+    """A context-split chunk's bytes from its streams, decoded in order as the spec says:
+    decode_stream(k, ctx, contexts) returns the raw bytes of stream k, given the contexts
+    of its bytes (`ctx`, None without a rule) and their count (`contexts`, 0 without a
+    rule), computed from the streams decoded before it. For the chunk decoder: codecs 0
+    and 1 ignore ctx; codec 2 codes byte i with table ctx[i]."""
+    sizes = transforms.stream_sizes(transforms.SPLIT, type_id, original_size)
+    done = bytearray()
+    for k, size in enumerate(sizes):
+        count = stream_contexts(type_id, k)
+        ctx = None
+        if count:
+            # The rule reads only streams before k: the bytes after them may be anything.
+            ctx = contexts(type_id, bytes(done) + bytes(original_size - len(done)), k)
+        stream = decode_stream(k, ctx, count)
+        if len(stream) != size:
+            raise ValueError("stream %d: %d bytes, the transform gives %d" % (k, len(stream), size))
+        done += stream
+    return join(type_id, bytes(done))
