@@ -214,6 +214,8 @@ const std::vector<Contract>& Contracts() {
       {"Chunks > Stream descriptor", 0, Fields(StreamDescriptorSample), true},
       {"Member records", 0, Fields(MemberRecordSample), true},
       {"Codecs", 0, Ids({"Id", "Name", "Since", "Stored bytes"}, {0, 1, 2}, CodecRows), true},
+      // The rans payload: a layout of variable-length parts, nothing to probe.
+      {"Codecs > Codec 2: rans", 0, Pinned(kSeqColumns, 5), false},
       {"Transforms", 0, Ids({"Id", "Name", "Since", "Streams"}, {0, 1, 2}, TransformRows), true},
       {"Transforms > Transform 4: predict", 0, Fields(PredictParamsSample), true},
       {"Transforms > GGML type table", 0,

@@ -9,12 +9,14 @@
 #include <utility>
 
 #include "common/coding.h"
+#include "streams/rans.h"
 
 namespace sgz::internal {
 
 const IdRow kCodecTable[] = {
     {static_cast<uint8_t>(Codec::kStored), "stored", 1, 0},
     {static_cast<uint8_t>(Codec::kZstd), "zstd", 1, 0},
+    {static_cast<uint8_t>(Codec::kRans), "rans", 2, 4},
 };
 const size_t kCodecTableSize = sizeof(kCodecTable) / sizeof(kCodecTable[0]);
 
@@ -261,6 +263,13 @@ Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8
       const size_t r = ZSTD_decompressDCtx(ThreadDCtx(), dst, raw_size, src, stored_size);
       return CheckDecoded(r, raw_size, "zstd stream does not decode");
     }
+    case Codec::kRans:
+      // As zstd: a writer keeps a rans stream only when it is smaller.
+      if (stored_size >= raw_size) {
+        return Status::Corruption("rans stream of " + std::to_string(stored_size) +
+                                  " bytes is not smaller than its raw size " + std::to_string(raw_size));
+      }
+      return RansDecode(src, stored_size, nullptr, 1, dst, raw_size);
   }
   return Status::Corruption("unknown codec " + std::to_string(static_cast<int>(codec)));
 }

@@ -14,6 +14,10 @@ namespace sgz::internal {
 enum class Codec : uint8_t {
   kStored = 0,  // bytes as they are
   kZstd = 1,    // exactly one zstd frame
+  // Since 2.4: static rANS with 1..64 tables (streams/rans.h). DecodeStream
+  // decodes it with one table (no context array); a stream with contexts
+  // (transform 5) is decoded with RansDecode and its context array.
+  kRans = 2,
 };
 
 // The codec table of the spec ("Codecs"): one row per id this reader decodes.
@@ -35,7 +39,9 @@ Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst);
 
 // Decodes a stream of `codec` from src[0, stored_size) into exactly
 // dst[0, raw_size). Fails with Corruption if the data does not decode to
-// exactly raw_size bytes, or (zstd) is not exactly one non-skippable frame.
+// exactly raw_size bytes, or (zstd) is not exactly one non-skippable frame,
+// or (zstd, rans) is not strictly smaller than raw_size. A rans stream
+// decodes here only with one table (C = 1).
 // REQUIRES: FindCodec(codec) != nullptr.
 Status DecodeStream(Codec codec, const uint8_t* src, uint64_t stored_size, uint8_t* dst, uint64_t raw_size);
 

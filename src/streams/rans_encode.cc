@@ -1,0 +1,271 @@
+// The rANS encoder of codec 2: counts, frequency normalization that
+// minimizes the coded size, the table code, and the 32-lane coder.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "common/coding.h"
+#include "streams/rans.h"
+
+namespace sgz::internal {
+namespace {
+
+using rans_internal::kRiceEscape;
+
+constexpr uint32_t kLow = 1u << 16;  // states live in [2^16, 2^32)
+
+// Frequencies summing to 2^precision for one table's counts (total > 0),
+// every counted symbol at least 1, chosen to minimize sum count*log2(M/f):
+// proportional rounding, then unit moves between symbols while one gains
+// more bits than the other loses (the cost is convex in each f).
+void Normalize(const uint64_t* count, uint64_t total, unsigned precision, uint32_t* freq) {
+  const uint32_t m = 1u << precision;
+  if (total == 0) {  // an unused table: any valid one
+    std::fill(freq, freq + 256, 0);
+    freq[0] = m;
+    return;
+  }
+  int64_t sum = 0;
+  for (int s = 0; s < 256; ++s) {
+    if (count[s] == 0) {
+      freq[s] = 0;
+      continue;
+    }
+    const uint64_t f = (count[s] * m + total / 2) / total;
+    freq[s] = static_cast<uint32_t>(std::max<uint64_t>(1, std::min<uint64_t>(f, m)));
+    sum += freq[s];
+  }
+  // gain[s]: bits saved by freq[s] + 1; loss[s]: bits lost by freq[s] - 1.
+  double gain[256], loss[256];
+  auto update = [&](int s) {
+    const double c = static_cast<double>(count[s]);
+    gain[s] = count[s] ? c * std::log2((freq[s] + 1.0) / freq[s]) : -1.0;
+    loss[s] = freq[s] > 1 ? c * std::log2(freq[s] / (freq[s] - 1.0)) : HUGE_VAL;
+  };
+  for (int s = 0; s < 256; ++s) update(s);
+  auto best_gain = [&] { return static_cast<int>(std::max_element(gain, gain + 256) - gain); };
+  auto least_loss = [&] { return static_cast<int>(std::min_element(loss, loss + 256) - loss); };
+  while (sum < m) {
+    const int s = best_gain();
+    ++freq[s];
+    ++sum;
+    update(s);
+  }
+  while (sum > m) {
+    const int s = least_loss();
+    --freq[s];
+    --sum;
+    update(s);
+  }
+  for (int step = 0; step < 1024; ++step) {
+    const int up = best_gain(), down = least_loss();
+    if (up == down || gain[up] <= loss[down] + 1e-9) break;
+    ++freq[up];
+    --freq[down];
+    update(up);
+    update(down);
+  }
+}
+
+// LSB-first bit writer.
+class BitWriter {
+ public:
+  explicit BitWriter(std::string* out) : out_(out) {}
+  void Put(uint32_t value, unsigned bits) {
+    acc_ |= static_cast<uint64_t>(value) << used_;
+    used_ += bits;
+    while (used_ >= 8) {
+      out_->push_back(static_cast<char>(acc_ & 0xFF));
+      acc_ >>= 8;
+      used_ -= 8;
+    }
+  }
+  void Flush() {
+    if (used_ > 0) out_->push_back(static_cast<char>(acc_ & 0xFF));
+    acc_ = 0;
+    used_ = 0;
+  }
+
+ private:
+  std::string* out_;
+  uint64_t acc_ = 0;
+  unsigned used_ = 0;
+};
+
+// Codes one table (256 frequencies) in `mode` (0 neighbours, 1 product);
+// returns its bits, and writes them unless out is nullptr.
+uint64_t CodeTable(const uint32_t* freq, unsigned precision, bool product, BitWriter* out) {
+  uint64_t bits = 1;
+  if (out) out->Put(product, 1);
+  for (int s = 0; s < 256; ++s) {
+    unsigned k;
+    bool residual;
+    uint32_t p;
+    rans_internal::TablePrediction(freq, s, product, &k, &residual, &p);
+    const int64_t d = static_cast<int64_t>(freq[s]) - p;
+    const uint64_t v = residual ? (d >= 0 ? 2 * static_cast<uint64_t>(d) : 2 * static_cast<uint64_t>(-d) - 1) : freq[s];
+    const uint64_t q = v >> k;
+    if (q < kRiceEscape) {
+      bits += q + 1 + k;
+      if (out) {
+        out->Put((1u << q) - 1, static_cast<unsigned>(q) + 1);  // q ones, then a zero
+        if (k) out->Put(static_cast<uint32_t>(v & ((1u << k) - 1)), k);
+      }
+    } else {
+      bits += kRiceEscape + precision + 1;
+      if (out) {
+        out->Put((1u << kRiceEscape) - 1, kRiceEscape);
+        out->Put(freq[s], precision + 1);
+      }
+    }
+  }
+  return bits;
+}
+
+// Writes one table in the cheaper mode; returns its bits.
+uint64_t WriteTable(const uint32_t* freq, unsigned precision, BitWriter* out) {
+  const uint64_t plain = CodeTable(freq, precision, false, nullptr);
+  const uint64_t product = CodeTable(freq, precision, true, nullptr);
+  return CodeTable(freq, precision, product < plain, out);
+}
+
+// Bits of the coded bytes under freq (their entropy under the table).
+double CodedBits(const uint64_t* count, const uint32_t* freq, unsigned precision) {
+  double bits = 0;
+  for (int s = 0; s < 256; ++s) {
+    if (count[s]) bits += count[s] * (precision - std::log2(static_cast<double>(freq[s])));
+  }
+  return bits;
+}
+
+}  // namespace
+
+namespace rans_internal {
+
+void EncodeAlways(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned contexts, unsigned precision,
+                  std::string* dst) {
+  if (ctx == nullptr || contexts < 1) contexts = 1;
+  // Counts per context; the table count is the highest context used + 1.
+  std::vector<uint64_t> count(static_cast<size_t>(contexts) * 256, 0);
+  unsigned tables = 1;
+  if (ctx == nullptr || contexts == 1) {
+    // Four histograms: repeated bytes would otherwise wait on each other.
+    std::vector<uint64_t> four(4 * 256, 0);
+    uint64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      ++four[src[i]];
+      ++four[256 + src[i + 1]];
+      ++four[512 + src[i + 2]];
+      ++four[768 + src[i + 3]];
+    }
+    for (; i < n; ++i) ++four[src[i]];
+    for (int s = 0; s < 256; ++s) count[s] = four[s] + four[256 + s] + four[512 + s] + four[768 + s];
+  } else {
+    for (uint64_t i = 0; i < n; ++i) ++count[static_cast<size_t>(ctx[i]) << 8 | src[i]];
+    for (unsigned c = 0; c < contexts; ++c) {
+      for (int s = 0; s < 256; ++s) {
+        if (count[c * 256 + s]) tables = c + 1;
+      }
+    }
+  }
+  std::vector<uint64_t> totals(tables, 0);
+  for (unsigned c = 0; c < tables; ++c) {
+    for (int s = 0; s < 256; ++s) totals[c] += count[c * 256 + s];
+  }
+
+  // The precision, unless the caller fixed it: from 12 down while the
+  // payload (tables + coded bits) shrinks. Lower precision costs coded bits
+  // and saves table bits, so the size is close to convex in it: the first
+  // step that does not shrink it ends the search.
+  std::vector<uint32_t> freq(static_cast<size_t>(tables) * 256), trial(freq.size());
+  unsigned lo = kRansMinPrecision, hi = kRansMaxPrecision;
+  if (precision != 0) lo = hi = precision;
+  double best = HUGE_VAL;
+  for (unsigned p = hi; p + 1 > lo; --p) {
+    double bits = 0;
+    for (unsigned c = 0; c < tables; ++c) {
+      Normalize(&count[c * 256], totals[c], p, &trial[c * 256]);
+      bits += WriteTable(&trial[c * 256], p, nullptr) + CodedBits(&count[c * 256], &trial[c * 256], p);
+    }
+    if (bits >= best) break;
+    best = bits;
+    precision = p;
+    freq.swap(trial);
+  }
+
+  PutU8(dst, static_cast<uint8_t>(tables));
+  PutU8(dst, static_cast<uint8_t>(precision));
+  BitWriter writer(dst);
+  for (unsigned c = 0; c < tables; ++c) WriteTable(&freq[c * 256], precision, &writer);
+  writer.Flush();
+
+  // Encoder entries per (table, symbol): freq, cum, and the reciprocal
+  // ceil(2^44 / freq), which gives x / freq exactly for every x < 2^32 as
+  // (x * rcp) >> 44: the error x * (rcp - 2^44/freq) / 2^44 stays below
+  // 2^-12 <= 1/freq, less than the distance of x/freq to the next integer.
+  struct Entry {
+    uint64_t rcp;
+    uint32_t freq, cum;
+  };
+  std::vector<Entry> entries(freq.size());
+  for (unsigned c = 0; c < tables; ++c) {
+    uint32_t at = 0;
+    for (int s = 0; s < 256; ++s) {
+      const uint32_t f = freq[c * 256 + s];
+      entries[c * 256 + s] = {f ? ((uint64_t{1} << 44) + f - 1) / f : 0, f, at};
+      at += f;
+    }
+  }
+  // Bytes are coded last to first so that the decoder reads them first to
+  // last; words go into `words` from its end backwards, so that they come
+  // out in the order the decoder reads them.
+  uint32_t x[kRansLanes];
+  for (uint32_t& v : x) v = kLow;
+  std::unique_ptr<uint16_t[]> words(new uint16_t[n + 1]);
+  uint64_t w = n;
+  const unsigned shift = 32 - precision;
+  const bool use_ctx = ctx != nullptr && tables > 1;
+  for (uint64_t i = n; i-- > 0;) {
+    const Entry& e = entries[(use_ctx ? static_cast<size_t>(ctx[i]) << 8 : 0) | src[i]];
+    uint32_t s = x[i % kRansLanes];
+    // Branch-free renormalization (taken about half the time on dense
+    // data): the word is always written, kept only when emitted. w >= 1
+    // here: at most one word per byte coded so far.
+    const bool emit = s >= (static_cast<uint64_t>(e.freq) << shift);
+    words[w - 1] = static_cast<uint16_t>(s);
+    w -= emit;
+    s >>= emit ? 16 : 0;
+    const uint32_t q = static_cast<uint32_t>((static_cast<unsigned __int128>(s) * e.rcp) >> 44);
+    x[i % kRansLanes] = (q << precision) + (s - q * e.freq) + e.cum;
+  }
+  const uint64_t lanes = std::min<uint64_t>(n, kRansLanes);
+  for (uint64_t l = 0; l < lanes; ++l) PutU32(dst, x[l]);
+  const size_t at = dst->size();
+  dst->resize(at + 2 * (n - w));
+  uint8_t* out = reinterpret_cast<uint8_t*>(&(*dst)[at]);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if (n > w) memcpy(out, &words[w], 2 * (n - w));
+#else
+  for (uint64_t j = w; j < n; ++j, out += 2) {
+    out[0] = static_cast<uint8_t>(words[j]);
+    out[1] = static_cast<uint8_t>(words[j] >> 8);
+  }
+#endif
+}
+
+}  // namespace rans_internal
+
+bool RansEncode(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned contexts, std::string* dst) {
+  if (n == 0) return false;
+  const size_t at = dst->size();
+  rans_internal::EncodeAlways(src, n, ctx, contexts, 0, dst);
+  if (dst->size() - at >= n) {
+    dst->resize(at);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace sgz::internal
