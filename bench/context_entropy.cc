@@ -405,6 +405,39 @@ void Q2K(const uint8_t* p, uint64_t n) {
   Account("Q2_K qs | given z of first sub-block", qs, c_z, 16, 64 * n);
 }
 
+// ---- Q3_K: hmask[32], qs[64], scales[12], d --------------------------------
+// The 3-bit quants (reference: per weight) given their sub-block scale.
+void Q3K(const uint8_t* p, uint64_t n) {
+  std::vector<uint8_t> q3, c_abs, qs;
+  for (uint64_t b = 0; b < n; ++b) {
+    const uint8_t* blk = p + b * 110;
+    const uint8_t *hm = blk, *q = blk + 32, *sc = blk + 96;
+    qs.insert(qs.end(), q, q + 64);
+    uint32_t aux[4];
+    for (int i = 0; i < 3; ++i) aux[i] = sc[4 * i] | (sc[4 * i + 1] << 8) | (sc[4 * i + 2] << 16) | (uint32_t(sc[4 * i + 3]) << 24);
+    const uint32_t tmp = aux[2], k1 = 0x03030303, k2 = 0x0f0f0f0f;
+    aux[2] = ((aux[0] >> 4) & k2) | (((tmp >> 4) & k1) << 4);
+    aux[3] = ((aux[1] >> 4) & k2) | (((tmp >> 6) & k1) << 4);
+    aux[0] = (aux[0] & k2) | (((tmp >> 0) & k1) << 4);
+    aux[1] = (aux[1] & k2) | (((tmp >> 2) & k1) << 4);
+    int scales[16];
+    for (int i = 0; i < 16; ++i) scales[i] = static_cast<int>((aux[i / 4] >> (8 * (i % 4))) & 0xff) - 32;
+    for (int half = 0; half < 2; ++half) {
+      for (int j = 0; j < 4; ++j) {
+        for (int l = 0; l < 32; ++l) {
+          const int v = ((q[32 * half + l] >> (2 * j)) & 3) | (((hm[l] >> (4 * half + j)) & 1) << 2);
+          const int a = std::abs(scales[half * 8 + j * 2 + (l >= 16)]);
+          q3.push_back(static_cast<uint8_t>(v));
+          c_abs.push_back(static_cast<uint8_t>(a >= 28 ? 7 : a / 4));
+        }
+      }
+    }
+  }
+  Account("Q3_K qs | o0 as stored", qs, {}, 1, 64 * n);
+  Account("Q3_K quants | o0 3-bit quants (reference, per 96 B)", q3, {}, 1, 96 * n);
+  Account("Q3_K quants | 3-bit quants given |scale|/4 (reference)", q3, c_abs, 8, 96 * n);
+}
+
 // ---- floats ---------------------------------------------------------------
 void Bf16(const uint8_t* p, uint64_t n) {
   std::vector<uint8_t> b0, b1, ex, sm, c_prev, c_exp, c_exp8, c_exp4;
@@ -472,6 +505,7 @@ void Tensor(uint32_t type, const uint8_t* p, uint64_t size) {
       {13, 176, Q5K},
       {14, 210, Q6K},
       {10, 84, Q2K},
+      {11, 110, Q3K},
       {8, 34, [](const uint8_t* q, uint64_t n) { Legacy("Q8_0", q, n, 34, 2); }},
       {2, 18, [](const uint8_t* q, uint64_t n) { Legacy("Q4_0", q, n, 18, 2); }},
       {30, 2, Bf16},
