@@ -290,6 +290,22 @@ TEST(ContextSplit, Q5KHandMadeBlock) {
   EXPECT_EQ(ctx[16], 3);  // sub-block 1: both high
 }
 
+TEST(ContextSplit, Q3KHandMadeBlock) {
+  const GgmlType* t = FindGgmlType(11);
+  std::vector<uint8_t> blk(110, 0);
+  blk[3] = 0xa5;  // hmask[3]: weights 3+32j of half 0 (bits 0-3), of half 1 (bits 4-7)
+  const std::vector<uint8_t> split = Split(t, blk);
+  ASSERT_EQ(Join(t, split), blk);
+  std::vector<uint8_t> one(110);
+  SplitStreams(Transform::kSplit, t, blk.data(), blk.size(), one.data());
+  EXPECT_EQ(split, one);  // transform 1's layout
+  std::vector<uint8_t> ctx(64, 0xee);
+  ComputeContexts(t, split.data(), split.size(), 1, ctx.data());
+  EXPECT_EQ(ctx[3], 0x5);   // qs byte 3: half 0
+  EXPECT_EQ(ctx[35], 0xa);  // qs byte 35: half 1
+  EXPECT_EQ(ctx[4], 0);
+}
+
 TEST(ContextSplit, Bf16HandMadeValues) {
   const GgmlType* t = FindGgmlType(30);
   // 1.0 (0x3f80), -0.125 (0xbe00), 0x7fc1 (NaN), 0x0001 (subnormal), tail 0xab.

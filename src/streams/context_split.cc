@@ -14,14 +14,14 @@ using context_split_internal::ZeroHalfSteps;
 
 namespace {
 
-constexpr uint32_t kQ4K = 12, kQ5K = 13, kBF16 = 30;
+constexpr uint32_t kQ3K = 11, kQ4K = 12, kQ5K = 13, kBF16 = 30;
 // K-quant block layout: d, dmin (fp16), scales[12], then the quants.
 constexpr uint32_t kHeaderBytes = 16;
 constexpr uint32_t kQ4KBlock = 144, kQ5KBlock = 176;
 // Blocks whose zero points are computed together.
 constexpr uint32_t kZeroBatch = 32;
 // Stream indices (transform 1's order): 16 header planes, then the quants.
-constexpr size_t kQ4KQsStream = 16, kQ5KQhStream = 16, kQ5KQsStream = 17, kBF16SignMantStream = 1;
+constexpr size_t kQ3KQsStream = 1, kQ4KQsStream = 16, kQ5KQhStream = 16, kQ5KQsStream = 17, kBF16SignMantStream = 1;
 
 // 8 bytes as one host-order word, and back. Used only where every byte is
 // handled alike (a fill, or shifts of bytes holding 0/1 that never cross a
@@ -294,6 +294,24 @@ void Q5kContexts(const uint8_t* split, uint64_t n, uint8_t* ctx) {
   }
 }
 
+// ---- Q3_K ------------------------------------------------------------------
+
+// Q3_K keeps transform 1's layout (hmask, then qs); a qs byte's context is the
+// high bits of its 4 weights. In ggml's layout qs byte 32h+l (h = 0, 1) holds
+// bits 0-1 of weights 128h + 32j + l (j = 0..3, two bits each), whose bit 2 is
+// bit 4h+j of hmask[l]: hmask[l] >> 4h, 4 bits.
+void Q3kContexts(const uint8_t* split, uint64_t n, uint8_t* ctx) {
+  const uint8_t* hmask = split;  // stream 0
+  for (uint64_t b = 0; b < n; ++b) {
+    const uint8_t* h = hmask + 32 * b;
+    uint8_t* c = ctx + 64 * b;
+    for (int l = 0; l < 32; ++l) {
+      c[l] = static_cast<uint8_t>(h[l] & 15);
+      c[32 + l] = static_cast<uint8_t>(h[l] >> 4);
+    }
+  }
+}
+
 // ---- BF16 --------------------------------------------------------------------
 
 void Bf16Split(const uint8_t* in, uint64_t n, uint8_t* out) {
@@ -359,11 +377,15 @@ uint32_t ZeroHalfSteps(uint16_t d, uint16_t dmin, uint32_t sc, uint32_t m) {
 
 }  // namespace context_split_internal
 
-bool HasContextSplit(uint32_t ggml_type) { return ggml_type == kQ4K || ggml_type == kQ5K || ggml_type == kBF16; }
+bool HasContextSplit(uint32_t ggml_type) {
+  return ggml_type == kQ3K || ggml_type == kQ4K || ggml_type == kQ5K || ggml_type == kBF16;
+}
 
 unsigned StreamContexts(const GgmlType* type, size_t stream_index) {
   if (type == nullptr) return 0;
   switch (type->id) {
+    case kQ3K:
+      return stream_index == kQ3KQsStream ? 16 : 0;
     case kQ4K:
       return stream_index == kQ4KQsStream ? 4 : 0;
     case kQ5K:
@@ -379,6 +401,9 @@ void ComputeContexts(const GgmlType* type, const uint8_t* split, uint64_t len, s
   if (StreamContexts(type, stream_index) == 0) return;
   const uint64_t n = len / type->block_bytes;
   switch (type->id) {
+    case kQ3K:
+      Q3kContexts(split, n, ctx);
+      break;
     case kQ4K:
       Q4kContexts(split, n, ctx);
       break;
@@ -394,7 +419,7 @@ void ComputeContexts(const GgmlType* type, const uint8_t* split, uint64_t len, s
 }
 
 void ContextSplit(const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
-  if (!HasContextSplit(type->id)) {
+  if (type->id != kQ4K && type->id != kQ5K && type->id != kBF16) {  // transform 1's layout
     SplitStreams(Transform::kSplit, type, in, len, out);
     return;
   }
@@ -415,7 +440,7 @@ void ContextSplit(const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t
 }
 
 void ContextJoin(const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
-  if (!HasContextSplit(type->id)) {
+  if (type->id != kQ4K && type->id != kQ5K && type->id != kBF16) {  // transform 1's layout
     JoinStreams(Transform::kSplit, type, in, len, out);
     return;
   }
