@@ -433,7 +433,36 @@ void Q3K(const uint8_t* p, uint64_t n) {
       }
     }
   }
+  // Regrouped: the weights of one 16-weight sub-block together (qs: 4 low
+  // 2-bit parts a byte; hmask: 8 high bits a byte), in weight order.
+  std::vector<uint8_t> hm_orig, qs_re, hm_re;
+  for (uint64_t b = 0; b < n; ++b) {
+    const uint8_t *hm = p + b * 110, *q = hm + 32;
+    hm_orig.insert(hm_orig.end(), hm, hm + 32);
+    for (int w0 = 0; w0 < 256; w0 += 4) {
+      uint32_t lo = 0, hi = 0;
+      for (int i = 0; i < 4; ++i) {
+        const int w = w0 + i, half = w / 128, j = (w % 128) / 32, l = w % 32;
+        lo |= static_cast<uint32_t>((q[32 * half + l] >> (2 * j)) & 3) << (2 * i);
+        hi |= static_cast<uint32_t>((hm[l] >> (4 * half + j)) & 1) << i;
+      }
+      qs_re.push_back(static_cast<uint8_t>(lo));
+      if (w0 % 8 == 0) hm_re.push_back(static_cast<uint8_t>(hi));
+      else hm_re.back() = static_cast<uint8_t>(hm_re.back() | (hi << 4));
+    }
+  }
+  Account("Q3_K hmask | o0 as stored", hm_orig, {}, 1, 32 * n);
+  Account("Q3_K hmask | o0 regrouped by sub-block", hm_re, {}, 1, 32 * n);
+  Account("Q3_K qs | o0 regrouped by sub-block", qs_re, {}, 1, 64 * n);
   Account("Q3_K qs | o0 as stored", qs, {}, 1, 64 * n);
+  // The stored qs byte 32h+l holds bits 0-1 of weights l+32j (j = 0..3) of half
+  // h; their high bits are bits 4h..4h+3 of hmask[l] (a stream before qs).
+  std::vector<uint8_t> c_hb;
+  for (uint64_t b = 0; b < n; ++b) {
+    const uint8_t* hm = p + b * 110;
+    for (int i = 0; i < 64; ++i) c_hb.push_back(static_cast<uint8_t>((hm[i % 32] >> (4 * (i / 32))) & 15));
+  }
+  Account("Q3_K qs | as stored given its 4 weights' high bits (16)", qs, c_hb, 16, 64 * n);
   Account("Q3_K quants | o0 3-bit quants (reference, per 96 B)", q3, {}, 1, 96 * n);
   Account("Q3_K quants | 3-bit quants given |scale|/4 (reference)", q3, c_abs, 8, 96 * n);
 }
