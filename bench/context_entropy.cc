@@ -20,12 +20,11 @@
 #include <string>
 #include <vector>
 
+#include "context_entropy.h"
 #include "streams/gguf_reader.h"
 
-namespace {
+namespace context_entropy {
 
-constexpr uint64_t kChunk = 4ull << 20;
-constexpr double kTableBitsPerEntry = 9.0;
 
 struct Cost {
   uint64_t bytes = 0;
@@ -72,7 +71,6 @@ void Account(const std::string& key, const std::vector<uint8_t>& sym, const std:
   it->second.contexts = nctx;
 }
 
-uint16_t Le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
 
 // fp16 bit pattern -> value = mant * 2^exp (sign ignored); false for inf/NaN.
 bool Half(uint16_t h, uint32_t* mant, int* exp) {
@@ -205,6 +203,32 @@ void Q4K(const uint8_t* p, uint64_t n) {
   Account("Q4_K qs | SHIFTED pair given z edge4 x parity", shifted, c_edgepar, 8, bytes);
   Account("Q4_K qs | pair(k,k+16) given sc>>2", pairA, csc, 16, bytes);
   Account("Q4_K qs | pair(k,k+16) given m>>2", pairA, cm, 16, bytes);
+  // Header re-expressed against the previous block (a bijection decoded in
+  // block order): d and dmin as 16-bit differences, scales bytes XORed.
+  {
+    std::vector<uint8_t> dplane[4], dorig[4], sx, so;
+    for (uint64_t b = 0; b < n; ++b) {
+      const uint8_t* blk = p + b * 144;
+      for (int f = 0; f < 2; ++f) {
+        const uint16_t cur = Le16(blk + 2 * f), prev = b ? Le16(blk - 144 + 2 * f) : 0;
+        const uint16_t delta = static_cast<uint16_t>(cur - prev);
+        dplane[2 * f].push_back(static_cast<uint8_t>(delta));
+        dplane[2 * f + 1].push_back(static_cast<uint8_t>(delta >> 8));
+        dorig[2 * f].push_back(blk[2 * f]);
+        dorig[2 * f + 1].push_back(blk[2 * f + 1]);
+      }
+      for (int j = 4; j < 16; ++j) {
+        so.push_back(blk[j]);
+        sx.push_back(static_cast<uint8_t>(blk[j] ^ (b ? blk[j - 144] : 0)));
+      }
+    }
+    for (int j = 0; j < 4; ++j) {
+      Account("Q4_K header d/dmin planes | o0 as stored", dorig[j], {}, 1, n);
+      Account("Q4_K header d/dmin planes | 16-bit delta from previous block", dplane[j], {}, 1, n);
+    }
+    Account("Q4_K header scales (12 B) | o0 grouped", so, {}, 1, 12 * n);
+    Account("Q4_K header scales (12 B) | XOR previous block", sx, {}, 1, 12 * n);
+  }
   // Header planes given the previous block's same byte (high nibble).
   for (int j = 0; j < 16; ++j) {
     std::vector<uint8_t> plane(n), prev(n);
@@ -311,131 +335,6 @@ void Q5K(const uint8_t* p, uint64_t n) {
   Account("Q5_K qh+qs | 5-bit quants given z128 (reference)", q5, c_q5, 128, 160 * n);
 }
 
-// ---- Q6_K: ql[128], qh[64], scales[16] int8, d ------------------------------
-void Q6K(const uint8_t* p, uint64_t n) {
-  std::vector<uint8_t> ql, qh, q6, c_abs, c_sign, ql_c, qh_c;
-  for (uint64_t b = 0; b < n; ++b) {
-    const uint8_t* blk = p + b * 210;
-    ql.insert(ql.end(), blk, blk + 128);
-    qh.insert(qh.end(), blk + 128, blk + 192);
-    const int8_t* sc = reinterpret_cast<const int8_t*>(blk + 192);
-    for (int half = 0; half < 2; ++half) {
-      const uint8_t *l = blk + 64 * half, *h = blk + 128 + 32 * half;
-      for (int i = 0; i < 32; ++i) {
-        const int w0 = 128 * half + i;
-        const uint8_t q[4] = {static_cast<uint8_t>((l[i] & 15) | ((h[i] & 3) << 4)),
-                              static_cast<uint8_t>((l[i + 32] & 15) | (((h[i] >> 2) & 3) << 4)),
-                              static_cast<uint8_t>((l[i] >> 4) | (((h[i] >> 4) & 3) << 4)),
-                              static_cast<uint8_t>((l[i + 32] >> 4) | (((h[i] >> 6) & 3) << 4))};
-        for (int k = 0; k < 4; ++k) {
-          const int s = sc[(w0 + 32 * k) / 16];
-          const int a = s < 0 ? -s : s;
-          q6.push_back(q[k]);
-          c_abs.push_back(static_cast<uint8_t>(a >= 120 ? 15 : a / 8));
-          c_sign.push_back(static_cast<uint8_t>(s < 0));
-        }
-      }
-    }
-  }
-  Account("Q6_K ql | o0 as stored", ql, {}, 1, 128 * n);
-  Account("Q6_K qh | o0 as stored", qh, {}, 1, 64 * n);
-  Account("Q6_K ql+qh | o0 6-bit quants (reference)", q6, {}, 1, 192 * n);
-  Account("Q6_K ql+qh | 6-bit quants given |scale|/8 (reference)", q6, c_abs, 16, 192 * n);
-  Account("Q6_K ql+qh | 6-bit quants given scale sign (reference)", q6, c_sign, 2, 192 * n);
-}
-
-// ---- Q8_0 / Q4_0: d, qs ---------------------------------------------------
-void Legacy(const char* name, const uint8_t* p, uint64_t n, uint32_t bb, uint32_t qoff) {
-  std::vector<uint8_t> qs, c_exp;
-  for (uint64_t b = 0; b < n; ++b) {
-    const uint8_t* blk = p + b * bb;
-    const int e = (Le16(blk) >> 10) & 31;
-    for (uint32_t i = qoff; i < bb; ++i) {
-      qs.push_back(blk[i]);
-      c_exp.push_back(static_cast<uint8_t>(e < 8 ? 0 : e > 22 ? 15 : e - 7));
-    }
-  }
-  Account(std::string(name) + " qs | o0 as stored", qs, {}, 1, qs.size());
-  Account(std::string(name) + " qs | given d exponent (16)", qs, c_exp, 16, qs.size());
-}
-
-// ---- Q2_K: scales[16], qs[64], d, dmin -------------------------------------
-void Q2K(const uint8_t* p, uint64_t n) {
-  std::vector<uint8_t> qs, c_m, c_z;
-  for (uint64_t b = 0; b < n; ++b) {
-    const uint8_t* blk = p + b * 84;
-    for (int i = 0; i < 64; ++i) {
-      // qs byte i holds 4 weights 32*(i/32)... each of a different sub-block;
-      // the byte's context: the sub-block of its lowest 2 bits.
-      const int sub = (i / 32) * 8 + (i % 32) / 16;
-      const uint8_t s = blk[sub];
-      qs.push_back(blk[16 + i]);
-      c_m.push_back(static_cast<uint8_t>(s >> 4));
-      c_z.push_back(static_cast<uint8_t>(std::min(15, HalfSteps(Le16(blk + 82), s >> 4, Le16(blk + 80), s & 15))));
-    }
-  }
-  Account("Q2_K qs | o0 as stored", qs, {}, 1, 64 * n);
-  Account("Q2_K qs | given m of first sub-block", qs, c_m, 16, 64 * n);
-  Account("Q2_K qs | given z of first sub-block", qs, c_z, 16, 64 * n);
-}
-
-// ---- floats ---------------------------------------------------------------
-void Bf16(const uint8_t* p, uint64_t n) {
-  std::vector<uint8_t> b0, b1, ex, sm, c_prev, c_exp, c_exp8, c_exp4;
-  uint8_t prev = 0;
-  for (uint64_t i = 0; i < n; ++i) {
-    const uint16_t v = Le16(p + 2 * i);
-    b0.push_back(p[2 * i]);
-    b1.push_back(p[2 * i + 1]);
-    const uint8_t e = static_cast<uint8_t>(v >> 7);
-    ex.push_back(e);
-    sm.push_back(static_cast<uint8_t>(((v >> 15) << 7) | (v & 0x7f)));
-    // previous exponent, bucketed: <= 112 -> 0, 113..126 -> 1..14, >= 127 -> 15
-    c_prev.push_back(static_cast<uint8_t>(prev <= 112 ? 0 : prev >= 127 ? 15 : prev - 112));
-    c_exp.push_back(static_cast<uint8_t>(e <= 112 ? 0 : e >= 127 ? 15 : e - 112));
-    c_exp8.push_back(static_cast<uint8_t>(e <= 116 ? 0 : e >= 123 ? 7 : e - 116));
-    c_exp4.push_back(static_cast<uint8_t>(e <= 118 ? 0 : e >= 121 ? 3 : e - 118));
-    prev = e;
-  }
-  Account("BF16 b0 | o0 as stored", b0, {}, 1, n);
-  Account("BF16 b1 | o0 as stored", b1, {}, 1, n);
-  Account("BF16 exponent | o0", ex, {}, 1, n);
-  Account("BF16 exponent | previous exponent (16)", ex, c_prev, 16, n);
-  Account("BF16 sign+mantissa | o0", sm, {}, 1, n);
-  Account("BF16 sign+mantissa | exponent (16)", sm, c_exp, 16, n);
-  Account("BF16 sign+mantissa | exponent (8: <=116..>=123)", sm, c_exp8, 8, n);
-  Account("BF16 sign+mantissa | exponent (4: <=118..>=121)", sm, c_exp4, 4, n);
-}
-
-void Fp16(const uint8_t* p, uint64_t n) {
-  std::vector<uint8_t> b0, b1, c_exp;
-  for (uint64_t i = 0; i < n; ++i) {
-    b0.push_back(p[2 * i]);
-    b1.push_back(p[2 * i + 1]);
-    const int e = (p[2 * i + 1] >> 2) & 31;
-    c_exp.push_back(static_cast<uint8_t>(e <= 0 ? 0 : e >= 15 ? 15 : e));
-  }
-  Account("F16 b0 | o0 as stored", b0, {}, 1, n);
-  Account("F16 b1 | o0 as stored", b1, {}, 1, n);
-  Account("F16 b0 | exponent (16)", b0, c_exp, 16, n);
-}
-
-void F32(const uint8_t* p, uint64_t n) {
-  std::vector<uint8_t> b2, b3, ex, sm;
-  for (uint64_t i = 0; i < n; ++i) {
-    b2.push_back(p[4 * i + 2]);
-    b3.push_back(p[4 * i + 3]);
-    uint32_t v;
-    memcpy(&v, p + 4 * i, 4);
-    ex.push_back(static_cast<uint8_t>(v >> 23));
-    sm.push_back(static_cast<uint8_t>(((v >> 31) << 7) | ((v >> 16) & 0x7f)));
-  }
-  Account("F32 b2+b3 | o0 as stored", b2, {}, 1, n);
-  Account("F32 b2+b3 | o0 as stored", b3, {}, 1, n);
-  Account("F32 b2+b3 | exponent + sign/mantissa bytes", ex, {}, 1, n);
-  Account("F32 b2+b3 | exponent + sign/mantissa bytes", sm, {}, 1, n);
-}
-
 void Tensor(uint32_t type, const uint8_t* p, uint64_t size) {
   struct T {
     uint32_t id, bb;
@@ -446,6 +345,7 @@ void Tensor(uint32_t type, const uint8_t* p, uint64_t size) {
       {13, 176, Q5K},
       {14, 210, Q6K},
       {10, 84, Q2K},
+      {11, 110, Q3K},
       {8, 34, [](const uint8_t* q, uint64_t n) { Legacy("Q8_0", q, n, 34, 2); }},
       {2, 18, [](const uint8_t* q, uint64_t n) { Legacy("Q4_0", q, n, 18, 2); }},
       {30, 2, Bf16},
@@ -462,7 +362,9 @@ void Tensor(uint32_t type, const uint8_t* p, uint64_t size) {
   }
 }
 
-}  // namespace
+}  // namespace context_entropy
+
+using namespace context_entropy;
 
 int main(int argc, char** argv) {
   for (int a = 1; a < argc; ++a) {

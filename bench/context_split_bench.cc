@@ -61,9 +61,18 @@ int main(int argc, char** argv) {
       const GgmlType* t = FindGgmlType(type_id);
       uint64_t bytes = 0;
       for (auto& c : list) bytes += c.second;
+      // Each chunk's streams under both transforms, for the joins to start from.
+      std::vector<std::vector<uint8_t>> split1, split5;
+      for (auto& c : list) {
+        split1.emplace_back(c.second);
+        split5.emplace_back(c.second);
+        SplitStreams(Transform::kSplit, t, data.data() + c.first, c.second, split1.back().data());
+        SplitStreams(Transform::kContextSplit, t, data.data() + c.first, c.second, split5.back().data());
+      }
       auto run = [&](bool context_split, bool join, bool contexts) {
-        for (auto& c : list) {
-          const uint8_t* in = data.data() + c.first;
+        for (size_t ci = 0; ci < list.size(); ++ci) {
+          const auto& c = list[ci];
+          const uint8_t* in = join ? (context_split ? split5[ci] : split1[ci]).data() : data.data() + c.first;
           if (!join) {
             SplitStreams(context_split ? Transform::kContextSplit : Transform::kSplit, t, in, c.second, split.data());
             continue;

@@ -2,7 +2,7 @@
 // chunk's streams. Join(Split(x)) == x and Split(Join(x)) == x (both are
 // bijections for any bytes, hostile headers included); every context is below
 // its stream's count and depends only on the streams before it. Input layout:
-//   byte 0  the ggml type: Q4_K, Q5_K, BF16, or any other type with fields
+//   byte 0  the ggml type: Q4_K, Q5_K, BF16, Q3_K, or any other type with fields
 //   rest    the chunk (whole blocks and a tail)
 #include <cstddef>
 #include <cstdint>
@@ -21,8 +21,8 @@ void Check(bool ok) {
 }
 
 const GgmlType* PickType(uint8_t b) {
-  static const uint32_t kRuled[] = {12, 13, 30};
-  if (b < 192) return FindGgmlType(kRuled[b % 3]);
+  static const uint32_t kRuled[] = {12, 13, 30, 11};
+  if (b < 192) return FindGgmlType(kRuled[b % 4]);
   const GgmlType* t = FindGgmlType(b % kGgmlTypeCount);
   return t != nullptr && !t->fields.empty() ? t : FindGgmlType(12);
 }

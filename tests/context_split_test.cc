@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "gguf_builder.h"
+#include "streams/gguf_reader.h"
+#include "test_util.h"
 #include "streams/ggml_types.h"
 #include "streams/transform.h"
 
@@ -288,6 +290,22 @@ TEST(ContextSplit, Q5KHandMadeBlock) {
   EXPECT_EQ(ctx[16], 3);  // sub-block 1: both high
 }
 
+TEST(ContextSplit, Q3KHandMadeBlock) {
+  const GgmlType* t = FindGgmlType(11);
+  std::vector<uint8_t> blk(110, 0);
+  blk[3] = 0xa5;  // hmask[3]: weights 3+32j of half 0 (bits 0-3), of half 1 (bits 4-7)
+  const std::vector<uint8_t> split = Split(t, blk);
+  ASSERT_EQ(Join(t, split), blk);
+  std::vector<uint8_t> one(110);
+  SplitStreams(Transform::kSplit, t, blk.data(), blk.size(), one.data());
+  EXPECT_EQ(split, one);  // transform 1's layout
+  std::vector<uint8_t> ctx(64, 0xee);
+  ComputeContexts(t, split.data(), split.size(), 1, ctx.data());
+  EXPECT_EQ(ctx[3], 0x5);   // qs byte 3: half 0
+  EXPECT_EQ(ctx[35], 0xa);  // qs byte 35: half 1
+  EXPECT_EQ(ctx[4], 0);
+}
+
 TEST(ContextSplit, Bf16HandMadeValues) {
   const GgmlType* t = FindGgmlType(30);
   // 1.0 (0x3f80), -0.125 (0xbe00), 0x7fc1 (NaN), 0x0001 (subnormal), tail 0xab.
@@ -300,6 +318,37 @@ TEST(ContextSplit, Bf16HandMadeValues) {
   EXPECT_EQ(ctx, (std::vector<uint8_t>{15, 12, 15, 0}));
   EXPECT_EQ(StreamNames(Transform::kContextSplit, t, false),
             (std::vector<std::string>{"ctx.BF16.exponent", "ctx.BF16.signmant", "ctx.BF16.tail"}));
+}
+
+// Every tensor of the corpus that transform 5 re-expresses, in the packer's
+// 4 MiB chunks: split, join, contexts in range.
+TEST(ContextSplit, CorpusTensorsRoundTrip) {
+  SGZ_REQUIRE_CORPUS();
+  uint64_t chunks = 0;
+  for (const std::string& path : testing::CorpusFiles()) {
+    const std::string file = testing::ReadFile(path);
+    const auto* bytes = reinterpret_cast<const uint8_t*>(file.data());
+    auto layout = ParseGguf(bytes, file.size());
+    if (!layout.ok()) continue;
+    for (const GgufTensor& t : layout.value().tensors) {
+      if (!HasContextSplit(t.type)) continue;
+      const GgmlType* gt = FindGgmlType(t.type);
+      const uint64_t step = (4ull << 20) / gt->block_bytes * gt->block_bytes;
+      for (uint64_t at = 0; at < t.size; at += step, ++chunks) {
+        const std::vector<uint8_t> in(bytes + t.offset + at, bytes + t.offset + at + std::min(step, t.size - at));
+        const std::vector<uint8_t> split = Split(gt, in);
+        ASSERT_EQ(Join(gt, split), in) << path << " " << t.name << " at " << at;
+        const std::vector<uint64_t> sizes = StreamSizes(Transform::kContextSplit, gt, in.size());
+        for (size_t i = 0; i < sizes.size(); ++i) {
+          if (StreamContexts(gt, i) == 0) continue;
+          std::vector<uint8_t> ctx(sizes[i]);
+          ComputeContexts(gt, split.data(), split.size(), i, ctx.data());
+          for (uint8_t c : ctx) ASSERT_LT(c, StreamContexts(gt, i)) << path << " " << t.name;
+        }
+      }
+    }
+  }
+  EXPECT_GT(chunks, 0u);
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   }
   static const uint16_t kHalves[] = {0x0000, 0x8000, 0x0001, 0x03ff, 0x3c00, 0x7bff, 0x7c00, 0x7e00, 0xffff};
   int cases = 0;
-  for (uint32_t id : {12u, 13u, 30u, 14u, 2u}) {
+  for (uint32_t id : {12u, 13u, 30u, 11u, 14u, 2u}) {
     const GgmlType* t = FindGgmlType(id);
     // BF16: once every bit pattern (65536 values), so every exponent bucket occurs.
     for (uint64_t blocks : {uint64_t{0}, uint64_t{1}, uint64_t{5}, uint64_t{id == 30 ? 65536u : 400u}}) {

@@ -26,7 +26,16 @@ def main(directory):
         data, split, ctx = read(".in"), read(".split"), read(".ctx")
         sizes = transforms.stream_sizes(transforms.SPLIT, type_id, len(data))
         ours = b"".join(ctxsplit.contexts(type_id, split, i) for i in range(len(sizes)))
-        for what, ok in (("split", ctxsplit.split(type_id, data) == split),
+        # decode_chunk: streams handed out in order, contexts checked on the way.
+        offsets = [sum(sizes[:k]) for k in range(len(sizes) + 1)]
+        seen = []
+
+        def decode_stream(k, ctx_k, count, split=split, offsets=offsets, seen=seen):
+            seen.append(ctx_k == ctxsplit.contexts(type_id, split, k) if count else ctx_k is None)
+            return split[offsets[k]:offsets[k + 1]]
+        decoded = ctxsplit.decode_chunk(type_id, len(data), decode_stream)
+        for what, ok in (("decode_chunk", decoded == data and all(seen)),
+                         ("split", ctxsplit.split(type_id, data) == split),
                          ("join", ctxsplit.join(type_id, split) == data),
                          ("contexts", ours == ctx),
                          ("context range", all(c < 16 for c in ours))):

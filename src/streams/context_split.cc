@@ -14,14 +14,14 @@ using context_split_internal::ZeroHalfSteps;
 
 namespace {
 
-constexpr uint32_t kQ4K = 12, kQ5K = 13, kBF16 = 30;
+constexpr uint32_t kQ3K = 11, kQ4K = 12, kQ5K = 13, kBF16 = 30;
 // K-quant block layout: d, dmin (fp16), scales[12], then the quants.
 constexpr uint32_t kHeaderBytes = 16;
 constexpr uint32_t kQ4KBlock = 144, kQ5KBlock = 176;
+// Blocks whose zero points are computed together.
+constexpr uint32_t kZeroBatch = 32;
 // Stream indices (transform 1's order): 16 header planes, then the quants.
-constexpr size_t kQ4KQsStream = 16, kQ5KQhStream = 16, kQ5KQsStream = 17, kBF16SignMantStream = 1;
-
-uint16_t Le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
+constexpr size_t kQ3KQsStream = 1, kQ4KQsStream = 16, kQ5KQhStream = 16, kQ5KQsStream = 17, kBF16SignMantStream = 1;
 
 // 8 bytes as one host-order word, and back. Used only where every byte is
 // handled alike (a fill, or shifts of bytes holding 0/1 that never cross a
@@ -42,13 +42,50 @@ bool HalfMagnitude(uint16_t h, uint32_t* mant, int* exp) {
   return true;
 }
 
-// Header of block b from the 16 header planes of a split buffer.
-void PlaneHeader(const uint8_t* planes, uint64_t n, uint64_t b, uint8_t hdr[kHeaderBytes]) {
-  for (uint32_t j = 0; j < kHeaderBytes; ++j) hdr[j] = planes[j * n + b];
-}
-
 // The shift that puts round(z) at 8: stored = (q + Lift(z)) mod 2^bits.
 uint32_t Lift(uint32_t z) { return 8u - ((z + 1) >> 1); }
+
+// Zero points (half steps) of the 8 sub-blocks of blocks b0 .. b0+count-1,
+// from the 16 header planes of an n-block chunk (plane j = byte j of every
+// block): the spec's Z_s = min(255, floor(2 |dmin| m_s / (|d| sc_s))), into
+// z[s][i]. One double division per sub-block, exact for this: numerator
+// Mm * m * 2^k and denominator Md * sc are integers below 2^17 times powers of
+// two (exact in a double); the quotient q is correctly rounded, and when q is
+// not an integer its distance to the next integer (at least 1 / (Md * sc *
+// 2^-k)) exceeds the rounding error (q * 2^-53 with q < 2^17 / (Md * sc *
+// 2^-k)), so floor is unchanged (context_split_test checks it against
+// integer arithmetic). Loops run across blocks, branch-free, so that the
+// compiler vectorizes them.
+void PlaneZeros(const uint8_t* planes, uint64_t n, uint64_t b0, uint32_t count, uint8_t z[8][kZeroBatch]) {
+  const uint8_t* p[kHeaderBytes];
+  for (uint32_t j = 0; j < kHeaderBytes; ++j) p[j] = planes + j * n + b0;
+  int32_t md[kZeroBatch], mm[kZeroBatch];
+  double scale[kZeroBatch];
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint32_t hd = p[0][i] | (p[1][i] << 8), hm = p[2][i] | (p[3][i] << 8);
+    const uint32_t ed = (hd >> 10) & 31, em = (hm >> 10) & 31;
+    const uint32_t fd = (hd & 1023) | ((ed != 0) << 10), fm = (hm & 1023) | ((em != 0) << 10);
+    // inf/NaN in d or dmin, or d == 0: Z = 0 for every sub-block (0 / 1).
+    const uint32_t undefined = (ed == 31) | (em == 31) | (fd == 0);
+    md[i] = static_cast<int32_t>(undefined ? 1 : fd);
+    mm[i] = static_cast<int32_t>(undefined ? 0 : fm);
+    // 2^(Em - Ed + 1), with E = e - 25 (e > 0) or -24 (e == 0).
+    const int32_t k = static_cast<int32_t>(em + (em == 0)) - static_cast<int32_t>(ed + (ed == 0)) + 1;
+    const uint64_t bits = static_cast<uint64_t>(1023 + k) << 52;
+    memcpy(&scale[i], &bits, sizeof(double));
+  }
+  for (int s = 0; s < 8; ++s) {
+    for (uint32_t i = 0; i < count; ++i) {
+      // get_scale_min_k4 on the planes (scales[j] is plane 4 + j).
+      const uint32_t sc = s < 4 ? p[4 + s][i] & 63 : (p[8 + s][i] & 15) | ((p[s][i] >> 6) << 4);
+      const uint32_t m = s < 4 ? p[8 + s][i] & 63 : (p[8 + s][i] >> 4) | ((p[4 + s][i] >> 6) << 4);
+      const int32_t zero = sc == 0;  // 0 / 1, the spec's 0 for |d| * sc == 0
+      const double num = static_cast<double>(mm[i] * static_cast<int32_t>(m) * (1 - zero)) * scale[i];
+      const double den = static_cast<double>(md[i] * static_cast<int32_t>(sc | zero));
+      z[s][i] = static_cast<uint8_t>(static_cast<int32_t>(std::min(num / den, 255.0)));
+    }
+  }
+}
 
 // ---- Q4_K ------------------------------------------------------------------
 
@@ -85,28 +122,36 @@ void Q4Unpermute(const uint8_t* src, const uint32_t add[8], uint8_t* dst) {
   }
 }
 
-void Q4kSplit(const uint8_t* in, uint64_t n, uint8_t* out) {
-  GatherColumns(in, kQ4KBlock, kHeaderBytes, n, out);
-  uint8_t* qs = out + kHeaderBytes * n;
-  for (uint64_t b = 0; b < n; ++b) {
-    const uint8_t* blk = in + b * kQ4KBlock;
-    uint32_t add[8];
-    SubBlockZeros(blk, add);
-    for (uint32_t& a : add) a = Lift(a);
-    Q4Permute(blk + kHeaderBytes, add, qs + 128 * b);
+// Calls f(b, add) for every block b of an n-block chunk whose header planes
+// are `planes`, add[s] the lift of its sub-block s.
+template <typename F>
+void ForEachBlockLifts(const uint8_t* planes, uint64_t n, F f) {
+  uint8_t z[8][kZeroBatch];
+  for (uint64_t b0 = 0; b0 < n; b0 += kZeroBatch) {
+    const uint32_t count = static_cast<uint32_t>(std::min<uint64_t>(kZeroBatch, n - b0));
+    PlaneZeros(planes, n, b0, count, z);
+    for (uint32_t i = 0; i < count; ++i) {
+      uint32_t add[8];
+      for (int s = 0; s < 8; ++s) add[s] = Lift(z[s][i]);
+      f(b0 + i, add);
+    }
   }
+}
+
+void Q4kSplit(const uint8_t* in, uint64_t n, uint8_t* out) {
+  GatherColumns(in, kQ4KBlock, kHeaderBytes, n, out);  // the header planes first
+  uint8_t* qs = out + kHeaderBytes * n;
+  ForEachBlockLifts(out, n, [&](uint64_t b, const uint32_t add[8]) {
+    Q4Permute(in + b * kQ4KBlock + kHeaderBytes, add, qs + 128 * b);
+  });
 }
 
 void Q4kJoin(const uint8_t* in, uint64_t n, uint8_t* out) {
   ScatterColumns(in, kQ4KBlock, kHeaderBytes, n, out);
   const uint8_t* qs = in + kHeaderBytes * n;
-  for (uint64_t b = 0; b < n; ++b) {
-    uint8_t* blk = out + b * kQ4KBlock;
-    uint32_t add[8];
-    SubBlockZeros(blk, add);
-    for (uint32_t& a : add) a = Lift(a);
-    Q4Unpermute(qs + 128 * b, add, blk + kHeaderBytes);
-  }
+  ForEachBlockLifts(in, n, [&](uint64_t b, const uint32_t add[8]) {
+    Q4Unpermute(qs + 128 * b, add, out + b * kQ4KBlock + kHeaderBytes);
+  });
 }
 
 // Context of a Q4_K sub-block: how far its zero point lies from the middle
@@ -117,15 +162,16 @@ uint8_t Q4Context(uint32_t z) {
 }
 
 void Q4kContexts(const uint8_t* split, uint64_t n, uint8_t* ctx) {
-  for (uint64_t b = 0; b < n; ++b) {
-    uint8_t hdr[kHeaderBytes];
-    PlaneHeader(split, n, b, hdr);
-    uint32_t z[8];
-    SubBlockZeros(hdr, z);
-    for (int s = 0; s < 8; ++s) {
-      const uint64_t fill = Q4Context(z[s]) * 0x0101010101010101ull;
-      Put8(fill, ctx + 128 * b + 16 * s);
-      Put8(fill, ctx + 128 * b + 16 * s + 8);
+  uint8_t z[8][kZeroBatch];
+  for (uint64_t b0 = 0; b0 < n; b0 += kZeroBatch) {
+    const uint32_t count = static_cast<uint32_t>(std::min<uint64_t>(kZeroBatch, n - b0));
+    PlaneZeros(split, n, b0, count, z);
+    for (uint32_t i = 0; i < count; ++i) {
+      for (int s = 0; s < 8; ++s) {
+        const uint64_t fill = Q4Context(z[s][i]) * 0x0101010101010101ull;
+        Put8(fill, ctx + 128 * (b0 + i) + 16 * s);
+        Put8(fill, ctx + 128 * (b0 + i) + 16 * s + 8);
+      }
     }
   }
 }
@@ -216,26 +262,20 @@ void Q5kSplit(const uint8_t* in, uint64_t n, uint8_t* out) {
   GatherColumns(in, kQ5KBlock, kHeaderBytes, n, out);
   uint8_t* qh = out + kHeaderBytes * n;
   uint8_t* qs = qh + 32 * n;
-  for (uint64_t b = 0; b < n; ++b) {
+  ForEachBlockLifts(out, n, [&](uint64_t b, const uint32_t add[8]) {
     const uint8_t* blk = in + b * kQ5KBlock;
-    uint32_t add[8];
-    SubBlockZeros(blk, add);
-    for (uint32_t& a : add) a = Lift(a);
     Q5Forward(blk + kHeaderBytes, blk + kHeaderBytes + 32, add, qh + 32 * b, qs + 128 * b);
-  }
+  });
 }
 
 void Q5kJoin(const uint8_t* in, uint64_t n, uint8_t* out) {
   ScatterColumns(in, kQ5KBlock, kHeaderBytes, n, out);
   const uint8_t* qh = in + kHeaderBytes * n;
   const uint8_t* qs = qh + 32 * n;
-  for (uint64_t b = 0; b < n; ++b) {
+  ForEachBlockLifts(in, n, [&](uint64_t b, const uint32_t add[8]) {
     uint8_t* blk = out + b * kQ5KBlock;
-    uint32_t add[8];
-    SubBlockZeros(blk, add);
-    for (uint32_t& a : add) a = Lift(a);
     Q5Inverse(qh + 32 * b, qs + 128 * b, add, blk + kHeaderBytes, blk + kHeaderBytes + 32);
-  }
+  });
 }
 
 // Context of stored qs byte 16s+k: the stored high bits of its two weights
@@ -250,6 +290,24 @@ void Q5kContexts(const uint8_t* split, uint64_t n, uint8_t* ctx) {
       // Weights k (bytes 4s, 4s+1) and k+16 (bytes 4s+2, 4s+3) of sub-block s.
       Put8(bits[h[4 * s]] | (bits[h[4 * s + 2]] << 1), c + 16 * s);
       Put8(bits[h[4 * s + 1]] | (bits[h[4 * s + 3]] << 1), c + 16 * s + 8);
+    }
+  }
+}
+
+// ---- Q3_K ------------------------------------------------------------------
+
+// Q3_K keeps transform 1's layout (hmask, then qs); a qs byte's context is the
+// high bits of its 4 weights. In ggml's layout qs byte 32h+l (h = 0, 1) holds
+// bits 0-1 of weights 128h + 32j + l (j = 0..3, two bits each), whose bit 2 is
+// bit 4h+j of hmask[l]: hmask[l] >> 4h, 4 bits.
+void Q3kContexts(const uint8_t* split, uint64_t n, uint8_t* ctx) {
+  const uint8_t* hmask = split;  // stream 0
+  for (uint64_t b = 0; b < n; ++b) {
+    const uint8_t* h = hmask + 32 * b;
+    uint8_t* c = ctx + 64 * b;
+    for (int l = 0; l < 32; ++l) {
+      c[l] = static_cast<uint8_t>(h[l] & 15);
+      c[32 + l] = static_cast<uint8_t>(h[l] >> 4);
     }
   }
 }
@@ -291,41 +349,11 @@ void Bf16Contexts(const uint8_t* split, uint64_t n, uint8_t* ctx) {
 
 namespace context_split_internal {
 
-// Zero points (half steps) of the 8 sub-blocks of a K block header: the
-// spec's Z_s = min(255, floor(2 |dmin| m_s / (|d| sc_s))), computed with one
-// double division per sub-block. Exact: the numerator Mm * m * 2^k and the
-// denominator Md * sc are integers below 2^17 times powers of two (exact in a
-// double); the quotient q is correctly rounded, and when q is not an integer
-// its distance to the next integer (at least 1 / (Md * sc * 2^-k)) exceeds the
-// rounding error (q * 2^-53 with q < 2^17 / (Md * sc * 2^-k)), so floor is
-// unchanged. context_split_test checks it against integer arithmetic.
 void SubBlockZeros(const uint8_t* hdr, uint32_t z[8]) {
-  uint32_t md, mm;
-  int ed, em;
-  if (!HalfMagnitude(Le16(hdr), &md, &ed) || !HalfMagnitude(Le16(hdr + 2), &mm, &em) || md == 0 || mm == 0) {
-    for (int s = 0; s < 8; ++s) z[s] = 0;
-    return;
-  }
-  // 2^(em - ed + 1), em - ed + 1 in [-28, 30]: an exact power of two.
-  const uint64_t scale_bits = static_cast<uint64_t>(1023 + em - ed + 1) << 52;
-  double scale;
-  memcpy(&scale, &scale_bits, sizeof scale);
-  // get_scale_min_k4 for all 8 sub-blocks at once, without branches; a zero
-  // scale gives 0 / 1 (the spec's 0 for |d| * sc == 0).
-  const uint8_t* q = hdr + 4;
-  uint32_t sc[8], m[8];
-  for (int s = 0; s < 4; ++s) {
-    sc[s] = q[s] & 63;
-    m[s] = q[s + 4] & 63;
-    sc[s + 4] = (q[s + 8] & 15) | ((q[s] >> 6) << 4);
-    m[s + 4] = (q[s + 8] >> 4) | ((q[s + 4] >> 6) << 4);
-  }
-  for (int s = 0; s < 8; ++s) {
-    const uint32_t zero = sc[s] == 0;
-    const double num = static_cast<double>(static_cast<int32_t>(mm * m[s] * (1 - zero))) * scale;
-    const double den = static_cast<double>(static_cast<int32_t>(md * (sc[s] | zero)));
-    z[s] = static_cast<uint32_t>(static_cast<int32_t>(std::min(num / den, 255.0)));
-  }
+  // A header is the planes of a one-block chunk.
+  uint8_t zb[8][kZeroBatch];
+  PlaneZeros(hdr, 1, 0, 1, zb);
+  for (int s = 0; s < 8; ++s) z[s] = zb[s][0];
 }
 
 uint32_t ZeroHalfSteps(uint16_t d, uint16_t dmin, uint32_t sc, uint32_t m) {
@@ -349,11 +377,15 @@ uint32_t ZeroHalfSteps(uint16_t d, uint16_t dmin, uint32_t sc, uint32_t m) {
 
 }  // namespace context_split_internal
 
-bool HasContextSplit(uint32_t ggml_type) { return ggml_type == kQ4K || ggml_type == kQ5K || ggml_type == kBF16; }
+bool HasContextSplit(uint32_t ggml_type) {
+  return ggml_type == kQ3K || ggml_type == kQ4K || ggml_type == kQ5K || ggml_type == kBF16;
+}
 
 unsigned StreamContexts(const GgmlType* type, size_t stream_index) {
   if (type == nullptr) return 0;
   switch (type->id) {
+    case kQ3K:
+      return stream_index == kQ3KQsStream ? 16 : 0;
     case kQ4K:
       return stream_index == kQ4KQsStream ? 4 : 0;
     case kQ5K:
@@ -369,6 +401,9 @@ void ComputeContexts(const GgmlType* type, const uint8_t* split, uint64_t len, s
   if (StreamContexts(type, stream_index) == 0) return;
   const uint64_t n = len / type->block_bytes;
   switch (type->id) {
+    case kQ3K:
+      Q3kContexts(split, n, ctx);
+      break;
     case kQ4K:
       Q4kContexts(split, n, ctx);
       break;
@@ -384,7 +419,7 @@ void ComputeContexts(const GgmlType* type, const uint8_t* split, uint64_t len, s
 }
 
 void ContextSplit(const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
-  if (!HasContextSplit(type->id)) {
+  if (type->id != kQ4K && type->id != kQ5K && type->id != kBF16) {  // transform 1's layout
     SplitStreams(Transform::kSplit, type, in, len, out);
     return;
   }
@@ -405,7 +440,7 @@ void ContextSplit(const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t
 }
 
 void ContextJoin(const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
-  if (!HasContextSplit(type->id)) {
+  if (type->id != kQ4K && type->id != kQ5K && type->id != kBF16) {  // transform 1's layout
     JoinStreams(Transform::kSplit, type, in, len, out);
     return;
   }

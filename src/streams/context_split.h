@@ -10,7 +10,7 @@
 // and Join are inverse for ANY input (NaN/inf halves, garbage headers), and
 // every rule is exact integer arithmetic on bit patterns: every platform
 // computes the same bytes. The rules were chosen by measurement
-// (bench/context_entropy.cc; notes in BENCHMARKS.md):
+// (bench/context_entropy.cc; the numbers are in the spec's rationale):
 //
 //   Q4_K  qs: each 4-bit quant q of sub-block s is stored as
 //             (q - round(z_s) + 8) mod 16, z_s = dmin*m_s / (d*sc_s) the
@@ -22,6 +22,8 @@
 //             Context of qs (4): the two high bits of the byte's weights.
 //   BF16  stream 0 the exponent (bits 7..14), stream 1 sign and mantissa.
 //             Context of stream 1 (16): the exponent, bucketed.
+//   Q3_K  transform 1's layout. Context of qs (16): the high bits (from
+//             hmask) of the byte's 4 weights.
 //
 // Other types: transform 5 is transform 1 (no rule). The header fields of
 // Q4_K/Q5_K and all tails are kept as transform 1 lays them out.
@@ -38,7 +40,8 @@ namespace sgz::internal {
 // Largest context count of any stream (the codec's per-stream limit is 64).
 constexpr unsigned kMaxSplitContexts = 16;
 
-// Whether transform 5 differs from transform 1 for this ggml type.
+// Whether transform 5 differs from transform 1 for this ggml type (a layout
+// or a context rule).
 bool HasContextSplit(uint32_t ggml_type);
 
 // Context count of stream `stream_index` of transform 5 for `type`, 0 when the

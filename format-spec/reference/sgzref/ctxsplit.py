@@ -9,18 +9,18 @@ from fractions import Fraction
 from . import transforms
 
 CONTEXT_SPLIT = 5
-Q4_K, Q5_K, BF16 = 12, 13, 30
+Q3_K, Q4_K, Q5_K, BF16 = 11, 12, 13, 30
 HEADER = 16  # d, dmin, scales[12] of a K-quant block
 
 
 def has_rule(type_id):
     """Whether transform 5 differs from transform 1 for the type."""
-    return type_id in (Q4_K, Q5_K, BF16)
+    return type_id in (Q3_K, Q4_K, Q5_K, BF16)
 
 
 def stream_contexts(type_id, index):
     """The context count C of stream `index`, 0 without a rule."""
-    return {(Q4_K, 16): 4, (Q5_K, 17): 4, (BF16, 1): 16}.get((type_id, index), 0)
+    return {(Q3_K, 1): 16, (Q4_K, 16): 4, (Q5_K, 17): 4, (BF16, 1): 16}.get((type_id, index), 0)
 
 
 def half_magnitude(h):
@@ -149,6 +149,10 @@ def contexts(type_id, streams, index):
     n = len(streams) // bb
     if type_id == BF16:
         return bytes(0 if e <= 112 else 15 if e >= 127 else e - 112 for e in streams[:n])
+    if type_id == Q3_K:  # qs byte 32h + l: the high bits of its weights, hmask[l] >> 4h
+        hmask = streams[:32 * n]
+        return bytes((hmask[32 * b + i % 32] >> (4 * (i // 32))) & 15
+                     for b in range(n) for i in range(64))
     if type_id == Q4_K:
         out = bytearray()
         for b in range(n):
@@ -165,3 +169,24 @@ def contexts(type_id, streams, index):
                 out.append(((h[4 * s + k // 8] >> (k % 8)) & 1)
                            | (((h[4 * s + 2 + k // 8] >> (k % 8)) & 1) << 1))
     return bytes(out)
+
+
+def decode_chunk(type_id, original_size, decode_stream):
+    """A context-split chunk's bytes from its streams, decoded in order as the spec says:
+    decode_stream(k, ctx, contexts) returns the raw bytes of stream k, given the contexts
+    of its bytes (`ctx`, None without a rule) and their count (`contexts`, 0 without a
+    rule), computed from the streams decoded before it. For the chunk decoder: codecs 0
+    and 1 ignore ctx; codec 2 codes byte i with table ctx[i]."""
+    sizes = transforms.stream_sizes(transforms.SPLIT, type_id, original_size)
+    done = bytearray()
+    for k, size in enumerate(sizes):
+        count = stream_contexts(type_id, k)
+        ctx = None
+        if count:
+            # The rule reads only streams before k: the bytes after them may be anything.
+            ctx = contexts(type_id, bytes(done) + bytes(original_size - len(done)), k)
+        stream = decode_stream(k, ctx, count)
+        if len(stream) != size:
+            raise ValueError("stream %d: %d bytes, the transform gives %d" % (k, len(stream), size))
+        done += stream
+    return join(type_id, bytes(done))
