@@ -8,7 +8,8 @@ import zstandard
 from . import conventions
 from .conventions import Cursor, Reject, require, xxh3
 from .predict import PARAM_SIZES, PREDICTED_TYPES, decode_predicted
-from .transforms import COPY, GGML_TYPES, PREDICT, REFERENCE, RESERVED_TYPES, join, stream_sizes
+from . import ctxsplit, rans
+from .transforms import CONTEXT, COPY, GGML_TYPES, PREDICT, REFERENCE, RESERVED_TYPES, join, stream_sizes
 
 # ---------------------------------------------------------------------------------------
 # File header: 16 bytes at offset 0.
@@ -45,7 +46,11 @@ def check_chunk_fields(where, transform, type_id, original_size, stream_count, v
             f"{where}: original_size {original_size} is not in [1, {MAX_CHUNK_SIZE}]")
     if transform == 0:
         require(type_id == 0, f"{where}: type {type_id} must be 0 for transform 0")
-    elif transform == 1:
+    elif transform == 1 or (transform == CONTEXT and conventions.READER_MINOR >= 4):
+        # Transform 5 since 2.4, with transform 1's type rules.
+        require(transform == 1 or (version.major == 2 and version.minor >= 4),
+                f"{where}: transform 5 (context split) is defined since 2.4, the archive is "
+                f"{version.major}.{version.minor}")
         require(type_id not in RESERVED_TYPES,
                 f"{where}: type {type_id} is a removed ggml type")
         if type_id not in GGML_TYPES:
@@ -106,8 +111,11 @@ def decode_chunk(data, index, entry, version, reference=None, entries=None, deco
         codec = c.u8(f"stream {k} codec")
         reserved = c.take(3, f"stream {k} reserved")
         raw_size, stored_size = c.u32(f"stream {k} raw_size"), c.u32(f"stream {k} stored_size")
-        if codec not in CODECS:
+        if codec not in CODECS or (codec == RANS and conventions.READER_MINOR < 4):
             version.unknown_id(f"{where}: stream {k}", "codec", codec)
+        require(codec != RANS or (version.major == 2 and version.minor >= 4),
+                f"{where}: stream {k}: codec 2 (rans) is defined since 2.4, the archive is "
+                f"{version.major}.{version.minor}")
         require(reserved == b"\0\0\0", f"{where}: stream {k}: reserved bytes are not zero")
         if transform == PREDICT and k == 0:  # the parameter stream: stored, 12 or 32 bytes
             require(codec == 0 and raw_size in PARAM_SIZES, f"{where}: stream 0: codec "
@@ -124,10 +132,21 @@ def decode_chunk(data, index, entry, version, reference=None, entries=None, deco
     require(total == entry["stored_size"], f"{where}: header and streams are {total} bytes, "
             f"the chunk-table entry says {entry['stored_size']}")
 
+    stored_streams = [c.take(d[2], f"stream {k}") for k, d in enumerate(descriptors)]
+    if transform == CONTEXT:
+        # Streams in order, each rans stream with the contexts its rule computes from the
+        # streams before it (codecs 0 and 1 ignore them).
+        def decode_context_stream(k, ctx, contexts):
+            codec, raw_size, _ = descriptors[k]
+            return decode_stream(f"{where}: stream {k}", codec, stored_streams[k], raw_size,
+                                 ctx=ctx if codec == RANS else None, contexts=contexts)
+        out = ctxsplit.decode_chunk(type_id, original_size, decode_context_stream)
+        require(xxh3(out) == checksum,
+                f"{where}: checksum mismatch of decoded bytes", "ChecksumMismatch")
+        return out
     streams = bytearray()
     for k, (codec, raw_size, stored_size) in enumerate(descriptors):
-        stored = c.take(stored_size, f"stream {k}")
-        streams += decode_stream(f"{where}: stream {k}", codec, stored, raw_size,
+        streams += decode_stream(f"{where}: stream {k}", codec, stored_streams[k], raw_size,
                                  reference if transform == REFERENCE else None)
     if transform == PREDICT:
         n_params = descriptors[0][1]
@@ -143,16 +162,25 @@ def decode_chunk(data, index, entry, version, reference=None, entries=None, deco
 # ---------------------------------------------------------------------------------------
 # Codecs: 0 stored, 1 zstd (exactly one frame, strictly smaller than the raw stream).
 
-CODECS = {0: "stored", 1: "zstd"}
+CODECS = {0: "stored", 1: "zstd", 2: "rans"}
+RANS = 2  # since 2.4: rans.py
 ZSTD_SKIPPABLE_MAGICS = range(0x184D2A50, 0x184D2A60)
 
 
-def decode_stream(where, codec, stored, raw_size, prefix=None):
-    """prefix: for a referencing chunk, the bytes the frame is coded against (raw content)."""
+def decode_stream(where, codec, stored, raw_size, prefix=None, ctx=None, contexts=0):
+    """prefix: for a referencing chunk, the bytes the frame is coded against (raw content).
+    ctx, contexts: a rans stream's contexts under its transform-5 rule (None: one table)."""
     if codec == 0:
         require(len(stored) == raw_size,
                 f"{where}: stored stream of {len(stored)} bytes, raw_size {raw_size}")
         return stored
+    if codec == RANS:
+        require(len(stored) < raw_size, f"{where}: rans stream of {len(stored)} bytes is not "
+                f"smaller than its raw_size {raw_size}")
+        try:
+            return rans.decode(stored, raw_size, ctx, contexts if ctx is not None else 1)
+        except Reject as e:
+            raise Reject(e.kind, f"{where}: {e.args[0]}") from None
     require(len(stored) < raw_size, f"{where}: zstd stream of {len(stored)} bytes is not "
             f"smaller than its raw_size {raw_size}")
     require(len(stored) < 4 or struct.unpack_from("<I", stored)[0] not in ZSTD_SKIPPABLE_MAGICS,

@@ -8,7 +8,7 @@ import struct
 from .conventions import require
 from .f32 import div, from_bits, widen
 from .quant import K_TYPES, TYPES, predict_block, quantize_block, scale_mask
-from .transforms import NONE, SPLIT, join
+from .transforms import CONTEXT, NONE, SPLIT, join
 
 PREDICT = 4
 PREDICTED_TYPES = set(TYPES)  # F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K
@@ -56,9 +56,9 @@ def read_params(where, raw, type_id, index):
 
 
 def check_source(where, what, k, entries):
-    """A parent or importance chunk: transform 0 or 1 (decodes alone)."""
-    require(entries[k]["transform"] in (NONE, SPLIT),
-            f"{where}: {what} chunk {k} has transform {entries[k]['transform']}, not 0 or 1")
+    """A parent or importance chunk: transform 0, 1 or (since 2.4) 5 (decodes alone)."""
+    require(entries[k]["transform"] in (NONE, SPLIT, CONTEXT),
+            f"{where}: {what} chunk {k} has transform {entries[k]['transform']}, not 0, 1 or 5")
 
 
 def decode_predicted(where, index, type_id, original_size, raw_params, streams, entries,

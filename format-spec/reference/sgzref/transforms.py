@@ -7,6 +7,7 @@ NONE, SPLIT = 0, 1
 COPY = 2  # the transform "copy": no streams, the bytes of chunk `type`
 REFERENCE = 3  # one zstd stream coded against the decoded bytes of chunk `type`
 PREDICT = 4  # parameter stream (12 or 32 bytes), then transform 1's streams of `type`
+CONTEXT = 5  # transform 1's streams of `type`, some fields re-expressed (ctxsplit.py)
 
 PLAIN, GROUPED, PLANES = "P", "G", "B"
 
@@ -64,6 +65,7 @@ def stream_sizes(transform, type_id, length):
         return [length]
     if transform == COPY:
         return []
+    # CONTEXT: the same streams and sizes as SPLIT.
     _, block_bytes, fields, _ = GGML_TYPES[type_id]
     n = length // block_bytes
     sizes = []
