@@ -14,7 +14,7 @@ cmp -s "$T/demo.gguf" "$T/out" || fail "unpack -c not byte-identical"
 check ls 0 "$SGZ" ls "$T/demo.gguf.sgz" --bytes
 grep -q "token_embd.weight *Q4_K *\[256, 512\] *[0-9]* *73728" "$T/out" || fail "ls output" "$T/out"
 check pack-stats 0 "$SGZ" pack "$T/demo.gguf" -o "$T/s.sgz" -l 19 --stats
-grep -q "^Q4_K.qs" "$T/out" || fail "--stats output"
+grep -q "^ctx.Q4_K.qs" "$T/out" || fail "--stats output"
 
 # No overwrite without -f; the existing file is untouched.
 echo keep > "$T/exists.gguf"
@@ -172,7 +172,7 @@ check info-json 0 "$SGZ" info "$T/demo.gguf.sgz" --json
 python3 - "$T/out" <<'PY' && ok || fail "info --json"
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["format_version"] == "2.1" and d["kind"] == "gguf" and d["original_size"] == 1034400, d
+assert d["format_version"] == "2.4" and d["kind"] == "gguf" and d["original_size"] == 1034400, d
 assert d["gguf"]["tensors_by_type"] == {"F32": 5, "Q4_K": 11, "Q6_K": 5}, d["gguf"]["tensors_by_type"]
 kv = {m["key"]: m for m in d["gguf"]["metadata"]}
 assert kv["general.name"]["value"] == "sgz demo model"
@@ -272,7 +272,7 @@ for f in "$T/demo.gguf" "$SRC/fixtures/invalid/data-past-end.gguf"; do
   "$SGZ" info "$T/names.sgz" | sed -n '/^stream /,$p' > "$T/info-streams"
   if [ -s "$T/pack-streams" ] && cmp -s "$T/pack-streams" "$T/info-streams"; then ok; else
     fail "pack --stats and info streams differ for $(basename "$f"):"; diff "$T/pack-streams" "$T/info-streams"; fi
-  bad=$(awk 'NR > 1 && $1 != "total" {print $1}' "$T/pack-streams" | grep -Ev '^(meta|raw|[A-Z0-9_]+\.(tail|[a-z_]+(\.b[0-9]+)?))$')
+  bad=$(awk 'NR > 1 && $1 != "total" {print $1}' "$T/pack-streams" | grep -Ev '^(meta|raw|(ctx\.)?[A-Z0-9_]+\.(tail|[a-z_]+(\.b[0-9]+)?))$')
   [ -z "$bad" ] && ok || fail "stream names outside the spec's: $bad"
 done
 grep -q "^raw " "$T/pack-streams" && ! grep -q "^meta " "$T/pack-streams" && ok \
@@ -280,7 +280,7 @@ grep -q "^raw " "$T/pack-streams" && ! grep -q "^meta " "$T/pack-streams" && ok 
 "$SGZ" pack "$T/demo.gguf" -o "$T/names.sgz" -f -q --stats | grep -q "^meta " && ok \
   || fail "GGUF file: no meta stream"
 "$SGZ" info "$T/names.sgz" --json > "$T/out"
-python3 -c 'import json,sys; n={s["name"] for s in json.load(open(sys.argv[1]))["streams"]}; assert "meta" in n and "Q4_K.qs" in n and not n & {"other", "opaque"}, n' "$T/out" \
+python3 -c 'import json,sys; n={s["name"] for s in json.load(open(sys.argv[1]))["streams"]}; assert "meta" in n and "ctx.Q4_K.qs" in n and not n & {"other", "opaque"}, n' "$T/out" \
   && ok || fail "info --json stream names"
 
 # Messages name the file once; a failed cat -o leaves nothing.
