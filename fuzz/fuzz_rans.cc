@@ -82,8 +82,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Round trip of the rest.
   const std::vector<uint8_t> data_ctx = Contexts(n, data[1], contexts);
   const uint8_t* c = with_ctx ? data_ctx.data() : nullptr;
-  std::string coded;
+  std::string coded, portable;
   sgz::internal::rans_internal::EncodeAlways(rest, n, c, contexts, 0, &coded);
+  sgz::internal::rans_internal::ForcePortable(true);
+  sgz::internal::rans_internal::EncodeAlways(rest, n, c, contexts, 0, &portable);
+  sgz::internal::rans_internal::ForcePortable(false);
+  Check(coded == portable);
   DecodeBoth(reinterpret_cast<const uint8_t*>(coded.data()), coded.size(), c, contexts, n, rest);
   std::string kept;
   if (sgz::internal::RansEncode(rest, n, c, contexts, &kept)) {

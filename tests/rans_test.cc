@@ -78,8 +78,12 @@ void WithContexts(Bytes* data, Bytes* ctx, unsigned contexts, uint64_t seed) {
 
 void ExpectRoundTrip(const Bytes& data, const Bytes* ctx, unsigned contexts, unsigned precision,
                      const std::string& what) {
-  std::string payload;
+  std::string payload, portable;
   rans_internal::EncodeAlways(data.data(), data.size(), ctx ? ctx->data() : nullptr, contexts, precision, &payload);
+  rans_internal::ForcePortable(true);
+  rans_internal::EncodeAlways(data.data(), data.size(), ctx ? ctx->data() : nullptr, contexts, precision, &portable);
+  rans_internal::ForcePortable(false);
+  ASSERT_EQ(payload, portable) << what << ": the AVX2 encoder differs from the portable one";
   const Decoded d = DecodeBoth(payload, ctx ? ctx->data() : nullptr, contexts, data.size());
   ASSERT_TRUE(d.status.ok()) << what << ": " << d.status.ToString();
   ASSERT_EQ(d.out, data) << what;

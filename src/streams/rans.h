@@ -73,6 +73,15 @@ using DecodeLoopFn = void (*)(const uint32_t* tables, unsigned precision, const 
 // The AVX2 loop, or nullptr where it is not compiled in or the CPU lacks AVX2.
 DecodeLoopFn Avx2DecodeLoop();
 
+// The encoder's loop over bytes [0, end), end a multiple of kRansLanes, last
+// to first, from states x[] and word index *w (words are written below it;
+// words[-8, 0) must be writable). fc[e] = freq | cum << 16 and inv[e] =
+// 1.0 / freq for entry e = ctx << 8 | byte (byte alone when ctx is nullptr).
+using EncodeLoopFn = void (*)(const uint8_t* src, const uint8_t* ctx, uint64_t end, const uint32_t* fc,
+                              const double* inv, unsigned precision, uint32_t* x, uint16_t* words, uint64_t* w);
+// The AVX2 encode loop, or nullptr (as Avx2DecodeLoop).
+EncodeLoopFn Avx2EncodeLoop();
+
 // The table code (the spec's "Table code"): for symbol s of a table whose
 // frequencies f[0, s) are known, the Rice parameter k and, in the product
 // mode (a table of two packed nibbles, whose frequencies are close to a
@@ -102,9 +111,11 @@ inline void TablePrediction(const uint32_t* f, int s, bool product, unsigned* k,
 // the escape (this many one bits) and then f[s] in precision + 1 plain bits.
 constexpr unsigned kRiceEscape = 16;
 
-// For tests and benchmarks: true makes RansDecode use the portable loop only.
+// For tests and benchmarks: true makes RansDecode and the encoder use the
+// portable loops only.
 // Not thread-safe against running decodes.
 void ForcePortable(bool portable);
+bool PortableForced();
 
 }  // namespace rans_internal
 }  // namespace sgz::internal

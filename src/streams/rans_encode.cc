@@ -220,14 +220,26 @@ void EncodeAlways(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned c
   }
   // Bytes are coded last to first so that the decoder reads them first to
   // last; words go into `words` from its end backwards, so that they come
-  // out in the order the decoder reads them.
+  // out in the order the decoder reads them. 8 words of margin below index
+  // 0 for the AVX2 loop's whole-vector stores.
   uint32_t x[kRansLanes];
   for (uint32_t& v : x) v = kLow;
-  std::unique_ptr<uint16_t[]> words(new uint16_t[n + 1]);
+  // Kept between calls: a fresh buffer of a chunk's size costs its page faults.
+  thread_local std::unique_ptr<uint16_t[]> buffer;
+  thread_local uint64_t buffer_size = 0;
+  if (buffer_size < n + 9) {
+    buffer.reset(new uint16_t[n + 9]);
+    buffer_size = n + 9;
+  }
+  uint16_t* words = buffer.get() + 8;
   uint64_t w = n;
   const unsigned shift = 32 - precision;
   const bool use_ctx = ctx != nullptr && tables > 1;
-  for (uint64_t i = n; i-- > 0;) {
+  // The last partial group here; whole groups in the AVX2 loop, if any.
+  static const EncodeLoopFn avx2 = Avx2EncodeLoop();
+  const bool vector = avx2 != nullptr && !PortableForced();
+  const uint64_t whole = vector ? n / kRansLanes * kRansLanes : 0;
+  for (uint64_t i = n; i-- > whole;) {
     const Entry& e = entries[(use_ctx ? static_cast<size_t>(ctx[i]) << 8 : 0) | src[i]];
     uint32_t s = x[i % kRansLanes];
     // Branch-free renormalization (taken about half the time on dense
@@ -239,6 +251,15 @@ void EncodeAlways(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned c
     s >>= emit ? 16 : 0;
     const uint32_t q = static_cast<uint32_t>((static_cast<unsigned __int128>(s) * e.rcp) >> 44);
     x[i % kRansLanes] = (q << precision) + (s - q * e.freq) + e.cum;
+  }
+  if (whole > 0) {
+    std::vector<uint32_t> fc(entries.size());
+    std::vector<double> inv(entries.size());
+    for (size_t e = 0; e < entries.size(); ++e) {
+      fc[e] = entries[e].freq | entries[e].cum << 16;
+      inv[e] = entries[e].freq ? 1.0 / entries[e].freq : 0.0;
+    }
+    avx2(src, use_ctx ? ctx : nullptr, whole, fc.data(), inv.data(), precision, x, words, &w);
   }
   const uint64_t lanes = std::min<uint64_t>(n, kRansLanes);
   for (uint64_t l = 0; l < lanes; ++l) PutU32(dst, x[l]);
