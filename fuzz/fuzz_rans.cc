@@ -8,8 +8,9 @@
 // Decode-only part: RansDecode of the rest into exactly the raw size, with
 // the portable loop and with the best one: both return Ok or Corruption,
 // agree on which, and on every byte when Ok. Round-trip part: the rest as
-// data (contexts from the same seed, all valid) encodes and decodes back with
-// both loops, and RansEncode keeps only payloads smaller than the data.
+// data (contexts from the same seed, all valid) encodes to the same payload
+// with the portable and the best encoder loop, decodes back with both
+// decoder loops, and RansEncode keeps only payloads smaller than the data.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
