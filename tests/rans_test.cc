@@ -126,6 +126,33 @@ TEST(Rans, EncodeKeepsOnlySmallerPayloads) {
   EXPECT_EQ(d.out, skewed);
 }
 
+// With a limit (another coder's size), RansEncode keeps only smaller
+// payloads, and skips the coding loop where the tables' estimate is above it.
+TEST(Rans, EncodeLimitSkipsStreamsItCannotWin) {
+  const Bytes skewed = Skewed(100000, 17);
+  std::string full;
+  ASSERT_TRUE(RansEncode(skewed.data(), skewed.size(), nullptr, 1, &full));
+  std::string out = "x";
+  EXPECT_FALSE(RansEncode(skewed.data(), skewed.size(), nullptr, 1, &out, full.size()));  // not smaller
+  EXPECT_EQ(out, "x");
+  EXPECT_TRUE(RansEncode(skewed.data(), skewed.size(), nullptr, 1, &out, full.size() + 1));
+  EXPECT_EQ(out, "x" + full);
+  // Far above the limit: decided from the estimate, no coding.
+  const uint64_t before = rans_internal::CodedBytesForTesting();
+  out = "x";
+  EXPECT_FALSE(RansEncode(skewed.data(), skewed.size(), nullptr, 1, &out, full.size() * 9 / 10));
+  // Text that zstd shrinks 100-fold: skipped at zstd's size.
+  Bytes text;
+  const std::string line = "tokenizer.ggml.tokens: the quick brown fox; ";
+  while (text.size() < 100000) text.insert(text.end(), line.begin(), line.end());
+  EXPECT_FALSE(RansEncode(text.data(), text.size(), nullptr, 1, &out, 1000));
+  EXPECT_EQ(out, "x");
+  EXPECT_EQ(rans_internal::CodedBytesForTesting(), before);
+  // Close to the limit: coded, then compared.
+  EXPECT_FALSE(RansEncode(skewed.data(), skewed.size(), nullptr, 1, &out, full.size() - 10));
+  EXPECT_EQ(rans_internal::CodedBytesForTesting(), before + skewed.size());
+}
+
 TEST(Rans, ContextsPayOffAndTablesAreSmall) {
   // Two contexts with disjoint alphabets: one table gives ~2 bits a byte,
   // contexts ~1.

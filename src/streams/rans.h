@@ -28,10 +28,15 @@ constexpr unsigned kRansMinPrecision = 8;   // log2 M
 constexpr unsigned kRansMaxPrecision = 12;
 
 // Appends the coded stream of src[0, n) to *dst and returns true when it is
-// smaller than n bytes; else appends nothing and returns false. ctx (n
-// bytes, each < contexts) chooses the table of each byte; nullptr (or
-// contexts <= 1) codes with one table. REQUIRES: contexts <= kRansMaxContexts.
-bool RansEncode(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned contexts, std::string* dst);
+// smaller than min(n, limit) bytes; else appends nothing and returns false.
+// ctx (n bytes, each < contexts) chooses the table of each byte; nullptr (or
+// contexts <= 1) codes with one table. When the size estimated from the
+// tables is above the limit (by 1/1024), it returns without coding:
+// a caller that has another coder's size (zstd's) passes it as `limit` and
+// pays only the counting for streams rans does not win.
+// REQUIRES: contexts <= kRansMaxContexts, every ctx[i] < contexts.
+bool RansEncode(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned contexts, std::string* dst,
+                uint64_t limit = UINT64_MAX);
 
 // Decodes exactly n bytes from src[0, stored) into dst. ctx/contexts as at
 // encode: the payload's table count C must be <= contexts (1 when ctx is
@@ -48,6 +53,9 @@ namespace rans_internal {
 // kRansMaxPrecision].
 void EncodeAlways(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned contexts, unsigned precision,
                   std::string* dst);
+
+// For tests: bytes the calling thread's encoder has run its coding loop on.
+uint64_t CodedBytesForTesting();
 
 // Parses the header and tables of a payload: precision, the C tables'
 // frequencies (256 each) and the bytes up to the states (header, tables,
