@@ -96,5 +96,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else {
     Check(kept.empty() && (n == 0 || coded.size() >= n));
   }
+  // With a limit: the payload when it is below the limit, else nothing (the
+  // estimate may give up on payloads just below it).
+  kept.clear();
+  const uint64_t limit = coded.size() + (data[1] & 3) - 1;
+  if (sgz::internal::RansEncode(rest, n, c, contexts, &kept, limit)) {
+    Check(kept == coded && kept.size() < limit && kept.size() < n);
+  } else {
+    Check(kept.empty());
+  }
   return 0;
 }

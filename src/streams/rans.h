@@ -30,10 +30,10 @@ constexpr unsigned kRansMaxPrecision = 12;
 // Appends the coded stream of src[0, n) to *dst and returns true when it is
 // smaller than min(n, limit) bytes; else appends nothing and returns false.
 // ctx (n bytes, each < contexts) chooses the table of each byte; nullptr (or
-// contexts <= 1) codes with one table. When the size estimated from the
-// tables is above the limit (by 1/1024), it returns without coding:
-// a caller that has another coder's size (zstd's) passes it as `limit` and
-// pays only the counting for streams rans does not win.
+// contexts <= 1) codes with one table. With a limit below n (another coder's
+// size, zstd's), it may return false without coding when the size estimated
+// from its tables is above the limit by 1/1024: a writer then pays only the
+// counting for streams rans does not win. Without one it always codes.
 // REQUIRES: contexts <= kRansMaxContexts, every ctx[i] < contexts.
 bool RansEncode(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned contexts, std::string* dst,
                 uint64_t limit = UINT64_MAX);

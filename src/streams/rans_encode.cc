@@ -202,7 +202,9 @@ bool Encode(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned context
     freq.swap(trial);
   }
 
-  const double estimate = 2 + best / 8 + 4.0 * std::min<uint64_t>(n, kRansLanes);
+  // Header, tables and the bytes' entropy under them, plus the states' 16
+  // fixed bits each (the other 16 carry coded bits).
+  const double estimate = 2 + best / 8 + 2.0 * std::min<uint64_t>(n, kRansLanes);
   if (estimate > static_cast<double>(give_up)) return false;
   coded_bytes += n;
   PutU8(dst, static_cast<uint8_t>(tables));
@@ -301,12 +303,13 @@ uint64_t CodedBytesForTesting() { return coded_bytes; }
 bool RansEncode(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned contexts, std::string* dst,
                 uint64_t limit) {
   if (n == 0) return false;
-  limit = std::min(limit, n);
   const size_t at = dst->size();
-  // The estimate is within 0.01% of the payload on real streams; a margin
-  // of 1/1024 keeps every payload that could still come out smaller.
-  if (!rans_internal::Encode(src, n, ctx, contexts, 0, limit + limit / 1024 + 64, dst)) return false;
-  if (dst->size() - at >= limit) {
+  // Without a limit, always coded and compared. With one, the estimate
+  // (within 0.01% of the payload on real streams) may decide first; a
+  // margin of 1/1024 keeps the payloads that could come out smaller.
+  const uint64_t give_up = limit >= n ? UINT64_MAX : limit + limit / 1024 + 64;
+  if (!rans_internal::Encode(src, n, ctx, contexts, 0, give_up, dst)) return false;
+  if (dst->size() - at >= std::min(limit, n)) {
     dst->resize(at);
     return false;
   }
