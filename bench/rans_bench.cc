@@ -151,12 +151,12 @@ void Ours(const char* stream, const Bytes& data, const Bytes* ctx, unsigned cont
           bool portable, const char* label) {
   std::string out;
   const uint8_t* c = ctx ? ctx->data() : nullptr;
+  rans_internal::ForcePortable(portable);  // encoder and decoder loops
   const double enc = Seconds([&] {
     out.clear();
     rans_internal::EncodeAlways(data.data(), data.size(), c, contexts, precision, &out);
   });
   Bytes back(data.size());
-  rans_internal::ForcePortable(portable);
   const double dec = Seconds([&] {
     Status s = RansDecode(reinterpret_cast<const uint8_t*>(out.data()), out.size(), c, contexts, back.data(),
                           back.size());

@@ -8,8 +8,9 @@
 // Decode-only part: RansDecode of the rest into exactly the raw size, with
 // the portable loop and with the best one: both return Ok or Corruption,
 // agree on which, and on every byte when Ok. Round-trip part: the rest as
-// data (contexts from the same seed, all valid) encodes and decodes back with
-// both loops, and RansEncode keeps only payloads smaller than the data.
+// data (contexts from the same seed, all valid) encodes to the same payload
+// with the portable and the best encoder loop, decodes back with both
+// decoder loops, and RansEncode keeps only payloads smaller than the data.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -82,14 +83,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Round trip of the rest.
   const std::vector<uint8_t> data_ctx = Contexts(n, data[1], contexts);
   const uint8_t* c = with_ctx ? data_ctx.data() : nullptr;
-  std::string coded;
+  std::string coded, portable;
   sgz::internal::rans_internal::EncodeAlways(rest, n, c, contexts, 0, &coded);
+  sgz::internal::rans_internal::ForcePortable(true);
+  sgz::internal::rans_internal::EncodeAlways(rest, n, c, contexts, 0, &portable);
+  sgz::internal::rans_internal::ForcePortable(false);
+  Check(coded == portable);
   DecodeBoth(reinterpret_cast<const uint8_t*>(coded.data()), coded.size(), c, contexts, n, rest);
   std::string kept;
   if (sgz::internal::RansEncode(rest, n, c, contexts, &kept)) {
     Check(kept.size() < n && kept == coded);
   } else {
     Check(kept.empty() && (n == 0 || coded.size() >= n));
+  }
+  // With a limit: the payload when it is below the limit, else nothing (the
+  // estimate may give up on payloads just below it).
+  kept.clear();
+  const uint64_t limit = coded.size() + (data[1] & 3) - 1;
+  if (sgz::internal::RansEncode(rest, n, c, contexts, &kept, limit)) {
+    Check(kept == coded && kept.size() < limit && kept.size() < n);
+  } else {
+    Check(kept.empty());
   }
   return 0;
 }

@@ -78,8 +78,12 @@ void WithContexts(Bytes* data, Bytes* ctx, unsigned contexts, uint64_t seed) {
 
 void ExpectRoundTrip(const Bytes& data, const Bytes* ctx, unsigned contexts, unsigned precision,
                      const std::string& what) {
-  std::string payload;
+  std::string payload, portable;
   rans_internal::EncodeAlways(data.data(), data.size(), ctx ? ctx->data() : nullptr, contexts, precision, &payload);
+  rans_internal::ForcePortable(true);
+  rans_internal::EncodeAlways(data.data(), data.size(), ctx ? ctx->data() : nullptr, contexts, precision, &portable);
+  rans_internal::ForcePortable(false);
+  ASSERT_EQ(payload, portable) << what << ": the AVX2 encoder differs from the portable one";
   const Decoded d = DecodeBoth(payload, ctx ? ctx->data() : nullptr, contexts, data.size());
   ASSERT_TRUE(d.status.ok()) << what << ": " << d.status.ToString();
   ASSERT_EQ(d.out, data) << what;
@@ -120,6 +124,36 @@ TEST(Rans, EncodeKeepsOnlySmallerPayloads) {
   const Decoded d = DecodeBoth(out.substr(1), nullptr, 1, skewed.size());
   ASSERT_TRUE(d.status.ok()) << d.status.ToString();
   EXPECT_EQ(d.out, skewed);
+}
+
+// With a limit (another coder's size), RansEncode keeps only smaller
+// payloads, and skips the coding loop where the tables' estimate is above
+// it; without one it always codes (the fuzzer's first crash: a 355-byte
+// stream given up on at 349 bytes by an estimate that counted the states
+// twice).
+TEST(Rans, EncodeLimitSkipsStreamsItCannotWin) {
+  const Bytes skewed = Skewed(100000, 17);
+  std::string full;
+  ASSERT_TRUE(RansEncode(skewed.data(), skewed.size(), nullptr, 1, &full));
+  std::string out = "x";
+  EXPECT_FALSE(RansEncode(skewed.data(), skewed.size(), nullptr, 1, &out, full.size()));  // not smaller
+  EXPECT_EQ(out, "x");
+  EXPECT_TRUE(RansEncode(skewed.data(), skewed.size(), nullptr, 1, &out, full.size() + 1));
+  EXPECT_EQ(out, "x" + full);
+  // Far above the limit: decided from the estimate, no coding.
+  const uint64_t before = rans_internal::CodedBytesForTesting();
+  out = "x";
+  EXPECT_FALSE(RansEncode(skewed.data(), skewed.size(), nullptr, 1, &out, full.size() * 9 / 10));
+  // Text that zstd shrinks 100-fold: skipped at zstd's size.
+  Bytes text;
+  const std::string line = "tokenizer.ggml.tokens: the quick brown fox; ";
+  while (text.size() < 100000) text.insert(text.end(), line.begin(), line.end());
+  EXPECT_FALSE(RansEncode(text.data(), text.size(), nullptr, 1, &out, 1000));
+  EXPECT_EQ(out, "x");
+  EXPECT_EQ(rans_internal::CodedBytesForTesting(), before);
+  // Close to the limit: coded, then compared.
+  EXPECT_FALSE(RansEncode(skewed.data(), skewed.size(), nullptr, 1, &out, full.size() - 10));
+  EXPECT_EQ(rans_internal::CodedBytesForTesting(), before + skewed.size());
 }
 
 TEST(Rans, ContextsPayOffAndTablesAreSmall) {

@@ -115,7 +115,10 @@ Status PortableLoop(const uint32_t* tables, unsigned precision, const uint8_t* c
 
 #if !(defined(__x86_64__) || defined(__i386__))
 DecodeLoopFn Avx2DecodeLoop() { return nullptr; }
+EncodeLoopFn Avx2EncodeLoop() { return nullptr; }
 #endif
+
+bool PortableForced() { return force_portable.load(std::memory_order_relaxed); }
 
 Status ParseTables(const uint8_t* src, uint64_t stored, unsigned* precision_out, std::vector<uint32_t>* freq,
                    uint64_t* table_bytes) {

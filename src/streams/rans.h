@@ -28,10 +28,15 @@ constexpr unsigned kRansMinPrecision = 8;   // log2 M
 constexpr unsigned kRansMaxPrecision = 12;
 
 // Appends the coded stream of src[0, n) to *dst and returns true when it is
-// smaller than n bytes; else appends nothing and returns false. ctx (n
-// bytes, each < contexts) chooses the table of each byte; nullptr (or
-// contexts <= 1) codes with one table. REQUIRES: contexts <= kRansMaxContexts.
-bool RansEncode(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned contexts, std::string* dst);
+// smaller than min(n, limit) bytes; else appends nothing and returns false.
+// ctx (n bytes, each < contexts) chooses the table of each byte; nullptr (or
+// contexts <= 1) codes with one table. With a limit below n (another coder's
+// size, zstd's), it may return false without coding when the size estimated
+// from its tables is above the limit by 1/1024: a writer then pays only the
+// counting for streams rans does not win. Without one it always codes.
+// REQUIRES: contexts <= kRansMaxContexts, every ctx[i] < contexts.
+bool RansEncode(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned contexts, std::string* dst,
+                uint64_t limit = UINT64_MAX);
 
 // Decodes exactly n bytes from src[0, stored) into dst. ctx/contexts as at
 // encode: the payload's table count C must be <= contexts (1 when ctx is
@@ -48,6 +53,9 @@ namespace rans_internal {
 // kRansMaxPrecision].
 void EncodeAlways(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned contexts, unsigned precision,
                   std::string* dst);
+
+// For tests: bytes the calling thread's encoder has run its coding loop on.
+uint64_t CodedBytesForTesting();
 
 // Parses the header and tables of a payload: precision, the C tables'
 // frequencies (256 each) and the bytes up to the states (header, tables,
@@ -72,6 +80,15 @@ using DecodeLoopFn = void (*)(const uint32_t* tables, unsigned precision, const 
 
 // The AVX2 loop, or nullptr where it is not compiled in or the CPU lacks AVX2.
 DecodeLoopFn Avx2DecodeLoop();
+
+// The encoder's loop over bytes [0, end), end a multiple of kRansLanes, last
+// to first, from states x[] and word index *w (words are written below it;
+// words[-8, 0) must be writable). fc[e] = freq | cum << 16 and inv[e] =
+// 1.0 / freq for entry e = ctx << 8 | byte (byte alone when ctx is nullptr).
+using EncodeLoopFn = void (*)(const uint8_t* src, const uint8_t* ctx, uint64_t end, const uint32_t* fc,
+                              const double* inv, unsigned precision, uint32_t* x, uint16_t* words, uint64_t* w);
+// The AVX2 encode loop, or nullptr (as Avx2DecodeLoop).
+EncodeLoopFn Avx2EncodeLoop();
 
 // The table code (the spec's "Table code"): for symbol s of a table whose
 // frequencies f[0, s) are known, the Rice parameter k and, in the product
@@ -102,9 +119,11 @@ inline void TablePrediction(const uint32_t* f, int s, bool product, unsigned* k,
 // the escape (this many one bits) and then f[s] in precision + 1 plain bits.
 constexpr unsigned kRiceEscape = 16;
 
-// For tests and benchmarks: true makes RansDecode use the portable loop only.
+// For tests and benchmarks: true makes RansDecode and the encoder use the
+// portable loops only.
 // Not thread-safe against running decodes.
 void ForcePortable(bool portable);
+bool PortableForced();
 
 }  // namespace rans_internal
 }  // namespace sgz::internal

@@ -98,7 +98,87 @@ void Dispatch(const uint32_t* tables, unsigned precision, const uint8_t* ctx, ui
   }
 }
 
+// kGatherRight[m]: output slot 8 - popcount(m) + k takes the lane of the
+// k-th set bit of m (the emitted words, in lane order, right-aligned).
+struct GatherRightTable {
+  alignas(32) uint32_t idx[256][8];
+  GatherRightTable() {
+    for (unsigned m = 0; m < 256; ++m) {
+      const unsigned count = static_cast<unsigned>(__builtin_popcount(m));
+      unsigned k = 8 - count;
+      for (unsigned j = 0; j < 8; ++j) idx[m][j] = 0;
+      for (unsigned j = 0; j < 8; ++j) {
+        if (m >> j & 1) idx[m][k++] = j;
+      }
+    }
+  }
+};
+const GatherRightTable kGatherRight;
+
+// One vector of 8 lanes of the encoder: the bytes' entries, renormalization
+// (the words of the lanes that emit, in lane order, stored so that they end
+// at *w), then x = floor(x / f) * M + x mod f + cum. The quotient in double:
+// x * (1/f) + 2^-13 truncated is exact for x < 2^32, f <= 2^12 (the product's
+// error is below 2^-20, and a true quotient's fraction is 0 or in
+// [1/f, 1 - 1/f]).
+inline __m256i EncodeStep(__m256i x, __m256i idx, const uint32_t* fc, const double* inv, unsigned precision,
+                          uint16_t* words, uint64_t* w) {
+  const __m256i sign = _mm256_set1_epi32(static_cast<int>(0x80000000u));
+  const __m256i e = _mm256_i32gather_epi32(reinterpret_cast<const int*>(fc), idx, 4);
+  const __m256i f = _mm256_and_si256(e, _mm256_set1_epi32(0xFFFF));
+  const __m256i cum = _mm256_srli_epi32(e, 16);
+  // x_max - 1 = (f << (32 - P)) - 1; f = M wraps to 0 - 1 = 2^32 - 1 (never emits).
+  const __m256i xmax1 = _mm256_sub_epi32(_mm256_sll_epi32(f, _mm_cvtsi32_si128(static_cast<int>(32 - precision))),
+                                         _mm256_set1_epi32(1));
+  const __m256i emit = _mm256_cmpgt_epi32(_mm256_xor_si256(x, sign), _mm256_xor_si256(xmax1, sign));
+  const unsigned m = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(emit)));
+  const __m256i low = _mm256_and_si256(x, _mm256_set1_epi32(0xFFFF));
+  const __m256i right = _mm256_permutevar8x32_epi32(
+      low, _mm256_load_si256(reinterpret_cast<const __m256i*>(kGatherRight.idx[m])));
+  const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(right, right), 0x08);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(words + *w - 8), _mm256_castsi256_si128(packed));
+  *w -= static_cast<unsigned>(__builtin_popcount(m));
+  x = _mm256_blendv_epi8(x, _mm256_srli_epi32(x, 16), emit);
+  // The quotient, 4 lanes at a time in double.
+  const __m256d two31 = _mm256_set1_pd(2147483648.0), bias = _mm256_set1_pd(1.0 / 8192);
+  const __m256i xs = _mm256_xor_si256(x, sign);
+  const __m256d xlo = _mm256_add_pd(_mm256_cvtepi32_pd(_mm256_castsi256_si128(xs)), two31);
+  const __m256d xhi = _mm256_add_pd(_mm256_cvtepi32_pd(_mm256_extracti128_si256(xs, 1)), two31);
+  const __m256d ilo = _mm256_i32gather_pd(inv, _mm256_castsi256_si128(idx), 8);
+  const __m256d ihi = _mm256_i32gather_pd(inv, _mm256_extracti128_si256(idx, 1), 8);
+  const __m128i qlo = _mm256_cvttpd_epi32(_mm256_add_pd(_mm256_mul_pd(xlo, ilo), bias));
+  const __m128i qhi = _mm256_cvttpd_epi32(_mm256_add_pd(_mm256_mul_pd(xhi, ihi), bias));
+  const __m256i q = _mm256_set_m128i(qhi, qlo);
+  const __m128i p = _mm_cvtsi32_si128(static_cast<int>(precision));
+  return _mm256_add_epi32(_mm256_add_epi32(_mm256_sll_epi32(q, p), _mm256_sub_epi32(x, _mm256_mullo_epi32(q, f))),
+                          cum);
+}
+
+void EncodeLoop(const uint8_t* src, const uint8_t* ctx, uint64_t end, const uint32_t* fc, const double* inv,
+                unsigned precision, uint32_t* xs, uint16_t* words, uint64_t* w) {
+  constexpr unsigned kVectors = kRansLanes / 8;
+  __m256i x[kVectors];
+  for (unsigned v = 0; v < kVectors; ++v) x[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xs + 8 * v));
+  for (uint64_t g = end; g > 0;) {
+    g -= kRansLanes;
+    for (unsigned v = kVectors; v-- > 0;) {
+      int64_t s8;
+      memcpy(&s8, src + g + 8 * v, 8);
+      __m256i idx = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(s8));
+      if (ctx != nullptr) {
+        int64_t c8;
+        memcpy(&c8, ctx + g + 8 * v, 8);
+        idx = _mm256_or_si256(idx, _mm256_slli_epi32(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(c8)), 8));
+      }
+      x[v] = EncodeStep(x[v], idx, fc, inv, precision, words, w);
+    }
+  }
+  for (unsigned v = 0; v < kVectors; ++v) _mm256_storeu_si256(reinterpret_cast<__m256i*>(xs + 8 * v), x[v]);
+}
+
 }  // namespace
+
+EncodeLoopFn Avx2EncodeLoop() { return __builtin_cpu_supports("avx2") ? EncodeLoop : nullptr; }
 
 DecodeLoopFn Avx2DecodeLoop() { return __builtin_cpu_supports("avx2") ? Dispatch : nullptr; }
 
