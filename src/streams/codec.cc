@@ -130,7 +130,9 @@ Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst, 
     thread_local std::string coded;
     coded.clear();
     const uint64_t have = codec == Codec::kZstd ? dst->size() - before : n;
-    if (RansEncode(src, n, rans.ctx, rans.ctx == nullptr ? 1 : rans.contexts, &coded) && coded.size() < have) {
+    // zstd's size as the limit: where the tables' estimate is well above it,
+    // only the counting is paid.
+    if (RansEncode(src, n, rans.ctx, rans.ctx == nullptr ? 1 : rans.contexts, &coded, have) && coded.size() < have) {
       dst->resize(before);
       dst->append(coded);
       return Codec::kRans;
