@@ -30,7 +30,11 @@ class AppendTest : public TempDirTest {
     files_["notes.txt"] = "notes\n";
     for (const auto& [name, bytes] : files_) WriteFile(dir_ + "/in/" + name, bytes);
     archive_ = dir_ + "/z.sgz";
-    ASSERT_TRUE(sgz::PackFile(dir_ + "/in/demo.gguf", archive_).ok());
+    // Format 2.3 at most (no transform 5, no rans), so that the versions an
+    // add declares show (2.1, rewritten to 2.2).
+    sgz::PackFileOptions o;
+    o.format_minor = 3;
+    ASSERT_TRUE(sgz::PackFile(dir_ + "/in/demo.gguf", archive_, o).ok());
   }
   // The archive holds exactly `names`, each with its bytes.
   void ExpectMembers(const std::vector<std::string>& names) {
@@ -47,7 +51,9 @@ class AppendTest : public TempDirTest {
 
 TEST_F(AppendTest, AddsMembersAfterTheArchives) {
   sgz::AppendSummary summary;
-  const sgz::Error e = sgz::AppendFiles(archive_, {dir_ + "/in/notes.txt", dir_ + "/in/d"}, {}, &summary);
+  sgz::AppendOptions o;
+  o.pack.format_minor = 3;
+  const sgz::Error e = sgz::AppendFiles(archive_, {dir_ + "/in/notes.txt", dir_ + "/in/d"}, o, &summary);
   ASSERT_TRUE(e.ok()) << e.ToString();
   ExpectMembers({"demo.gguf", "d/all-types.gguf", "notes.txt"});
   EXPECT_EQ(summary.members.size(), 2u);

@@ -39,9 +39,8 @@ TEST_F(InfoTest, ArchiveAndGgufFacts) {
   sgz::Reader r = OpenOrDie(Archive());
   const sgz::ArchiveInfo a = r.archive_info();
   EXPECT_EQ(a.format.major, sgz::WrittenFormatVersion().major);
-  // One file with attributes: 2.1, below the newest written (several
-  // members coded against each other).
-  EXPECT_EQ(a.format.minor, 1u);
+  // One file with attributes and Q4_K tensors coded with transform 5: 2.4.
+  EXPECT_EQ(a.format.minor, 4u);
   EXPECT_LE(a.format.minor, sgz::WrittenFormatVersion().minor);
   EXPECT_EQ(a.archive_size, std::filesystem::file_size(Archive()));
   EXPECT_EQ(a.chunks, summary_->chunks);
@@ -160,7 +159,7 @@ TEST_F(InfoTest, StreamStatsMatchThePackSummary) {
   }
   EXPECT_EQ(total, Original().size());
   EXPECT_EQ(names["meta"], r.gguf().data_offset);
-  EXPECT_GT(names["Q4_K.qs"], 0u);
+  EXPECT_GT(names["ctx.Q4_K.qs"], 0u);
   EXPECT_GT(names["F32.value.b3"], 0u);
 }
 

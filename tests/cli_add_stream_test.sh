@@ -64,14 +64,14 @@ streams() {
 
 # --- one file, then two added: the dead footer says 2.1, the header 2.2
 Z=$T/z.sgz
-check pack 0 "$SGZ" pack -q "$T/in/a.gguf" -o "$Z"
+check pack 0 "$SGZ" pack -q --format 2.3 "$T/in/a.gguf" -o "$Z"
 cp "$Z" "$T/one.sgz"
-check add 0 "$SGZ" add -q "$Z" "$T/in/zc.gguf" "$T/in/be.gguf"
+check add 0 "$SGZ" add -q --format 2.3 "$Z" "$T/in/zc.gguf" "$T/in/be.gguf"
 [ "$(minors "$Z")" = "2 1 2" ] && ok || fail "add: header and footers' minors '$(minors "$Z")', want '2 1 2'"
 streams add "$Z" a.gguf zc.gguf be.gguf
 # a second add: two dead footers
 cp "$Z" "$T/z1.sgz"
-check add2 0 "$SGZ" add -q "$Z" "$T/in/c.txt"
+check add2 0 "$SGZ" add -q --format 2.3 "$Z" "$T/in/c.txt"
 [ "$(minors "$Z")" = "2 1 2 2" ] && ok || fail "add2: minors '$(minors "$Z")'"
 streams add2 "$Z" a.gguf c.txt zc.gguf be.gguf
 
@@ -123,7 +123,7 @@ refused one-stream-other "no member 'b.gguf'"
 # complete archive. A reader of the file recovers that archive; a stream
 # cannot go back to it: refused (exit 2), pointing at the file, nothing left.
 old=$(stat -c %s "$T/z1.sgz") new=$(stat -c %s "$Z")
-cp "$T/z1.sgz" "$T/full.sgz" && check add3 0 "$SGZ" add -q "$T/full.sgz" "$T/in/c.txt"
+cp "$T/z1.sgz" "$T/full.sgz" && check add3 0 "$SGZ" add -q --format 2.3 "$T/full.sgz" "$T/in/c.txt"
 # interrupted_at NAME FILE: refused from a pipe, recovered from the file.
 interrupted_at() {
   local d
@@ -170,9 +170,9 @@ expect_err dead-above "footer at offset [0-9]* (superseded): format version 2.3 
 # --- the zoo: the parent, then the other 11 added; from a pipe, in bounded memory
 ZOO=${SGZ_CORPUS:-}/zoo
 if [ -n "${SGZ_CORPUS:-}" ] && [ -d "$ZOO" ]; then
-  check zoo-pack 0 "$SGZ" pack -q "$ZOO/esrgan-zoo-BF16.gguf" -o "$T/zoo.sgz"
+  check zoo-pack 0 "$SGZ" pack -q --format 2.3 "$ZOO/esrgan-zoo-BF16.gguf" -o "$T/zoo.sgz"
   mapfile -t rest < <(find "$ZOO" -name '*.gguf' ! -name '*BF16*' | sort)
-  check zoo-add 0 "$SGZ" add -q "$T/zoo.sgz" "${rest[@]}"
+  check zoo-add 0 "$SGZ" add -q --format 2.3 "$T/zoo.sgz" "${rest[@]}"
   mkdir "$T/zs"
   run /usr/bin/time -v "$SGZ" unpack - -C "$T/zs" < "$T/zoo.sgz"
   [ "$rc" = 0 ] && ok || fail "zoo unpack - -C: exit $rc" "$T/err"
