@@ -3,7 +3,8 @@
 # 1. selftest_predict.py: predicted chunks built in Python from the spec (every type, with
 #    and without SCALES, IMPORTANCE, scale misses) restore, and each rejection rule holds;
 # 2. end to end: the tiny family of make_family (no corpus), packed by sgz at the default
-#    options and with --max (fixtures/gen/make_2.3_archives.sh), restores byte for byte
+#    options and with --max (fixtures/gen/make_family_archives.sh 2.4: also transform 5
+#    and codec 2, parents of transform 5), restores byte for byte
 #    through the reference reader, and the archives hold predicted chunks of every type.
 # EXPECT_SCALES=1 also requires chunks with the SCALES and IMPORTANCE flags in the --max
 # archive: turn it on once the writer predicts scales (the merge of branch predict-scales);
@@ -18,7 +19,7 @@ EXPECT_SCALES=${EXPECT_SCALES:-1}
 
 "$PY" "$REF/selftest_predict.py" || fail selftest_predict
 
-bash "$SRC/fixtures/gen/make_2.3_archives.sh" "$SGZ" "$MAKE_FAMILY" "$T" || fail make_2.3_archives.sh
+bash "$SRC/fixtures/gen/make_family_archives.sh" 2.4 "$SGZ" "$MAKE_FAMILY" "$T" || fail make_family_archives.sh
 for a in family family-max; do
   [ -e "$T/$a.sgz" ] || { fail "$a.sgz not written"; continue; }
   mkdir "$T/out-$a"

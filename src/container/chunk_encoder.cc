@@ -152,8 +152,11 @@ void EncodeGroup(const uint8_t* data, uint64_t size, const std::vector<GroupPiec
   }
   const size_t n = cut.size();
   const int search_level = level > kMaxSearchLevel ? kSearchLevel : level;
-  Choice best = GroupSearch(data, std::move(cut), {search_level, coding.context}).Best(0, n);
-  if (search_level != level) {
+  // The search tries every node of the tree, each a few times: it ranks them
+  // by zstd alone (rans's table search costs more than these small chunks
+  // gain), and the chunks it keeps are encoded as `coding` says.
+  Choice best = GroupSearch(data, std::move(cut), {search_level, /*context=*/false}).Best(0, n);
+  if (search_level != level || coding.context) {
     for (size_t i = 0; i < best.chunks.size(); ++i) {
       const ChunkHeader h = best.chunks[i].header;
       // Transform 5 chunks are encoded as the split they re-express.

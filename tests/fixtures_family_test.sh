@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The 2.3 fixtures (fixtures/format-2.3-predicted: a model family stored as predictions):
+# The fixtures of a model family (fixtures/format-2.3-predicted: stored as predictions;
+# fixtures/format-2.4-context: the same with transform 5 and codec 2):
 #   - the writer, given the family make_family generates, writes both archives byte for
-#     byte again (fixtures/gen/make_2.3_archives.sh);
+#     byte again (fixtures/gen/make_family_archives.sh VERSION);
 #   - sgz restores every member of each committed archive, from the file and from a pipe;
 #   - the spec's reference reader restores every member of each.
-# usage: fixtures_23_test.sh SGZ MAKE_FAMILY SOURCE_DIR
+# usage: fixtures_family_test.sh VERSION FIXTURE_DIR SGZ MAKE_FAMILY SOURCE_DIR
 set -u
-SGZ=$1 GEN=$2 SRC=$3
-FIX=$SRC/fixtures/format-2.3-predicted
+VERSION=$1 SGZ=$3 GEN=$4 SRC=$5
+FIX=$SRC/fixtures/$2
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 pass=0 fails=0
@@ -16,25 +17,28 @@ fail() { fails=$((fails + 1)); echo "FAIL $*"; }
 . "$(dirname "${BASH_SOURCE[0]}")/prereq_lib.sh"
 reference_python   # without one, the reference reader's part is skipped
 
-bash "$SRC/fixtures/gen/make_2.3_archives.sh" "$SGZ" "$GEN" "$T/gen" >/dev/null 2>"$T/err" ||
-  { echo "FAIL make_2.3_archives.sh: $(cat "$T/err")"; exit 1; }
-FAMILY=$T/gen/family
-n_members=$(ls "$FAMILY" | wc -l)
-
-# restored ARCHIVE OUT HOW: every member in OUT is the generated one, and nothing else.
+bash "$SRC/fixtures/gen/make_family_archives.sh" "$VERSION" "$SGZ" "$GEN" "$T/gen" >/dev/null 2>"$T/err" ||
+  { echo "FAIL make_family_archives.sh: $(cat "$T/err")"; exit 1; }
+# restored ARCHIVE OUT HOW: every member in OUT is the generated one, and nothing else
+# (large.sgz: of the family with 48 times the rows).
 restored() {
-  local archive=$1 out=$2 how=$3 f
+  local archive=$1 out=$2 how=$3 f FAMILY=$T/gen/family n_members
+  [ "$archive" = large.sgz ] && FAMILY=$T/gen/large
+  n_members=$(ls "$FAMILY" | wc -l)
   for f in "$FAMILY"/*; do
     if cmp -s "$f" "$out/$(basename "$f")"; then pass=$((pass + 1)); else fail "$archive ($how): $(basename "$f") differs"; fi
   done
   [ "$(ls "$out" | wc -l)" = "$n_members" ] || fail "$archive ($how): $(ls "$out" | wc -l) members, want $n_members"
 }
 
-for a in family.sgz family-max.sgz; do
+archives=(family.sgz family-max.sgz)
+[ "$VERSION" != 2.3 ] && archives+=(large.sgz)
+for a in "${archives[@]}"; do
   if cmp "$FIX/$a" "$T/gen/$a" >/dev/null 2>&1; then pass=$((pass + 1));
   else fail "golden: the writer no longer writes $a byte for byte ($(cmp "$FIX/$a" "$T/gen/$a" 2>&1 | head -1))"; fi
-  # 2.3, with predicted chunks.
-  if "$SGZ" info "$FIX/$a" --json | grep -q '"format_version": "2.3"'; then pass=$((pass + 1)); else fail "$a: not 2.3"; fi
+  # The version asked for, with predicted chunks.
+  if "$SGZ" info "$FIX/$a" --json | grep -q "\"format_version\": \"$VERSION\""; then pass=$((pass + 1));
+  else fail "$a: not $VERSION"; fi
   mkdir -p "$T/file-$a" "$T/pipe-$a" "$T/ref-$a"
   if "$SGZ" unpack -q "$FIX/$a" -C "$T/file-$a" 2>"$T/err"; then restored "$a" "$T/file-$a" file;
   else fail "sgz unpack $a: $(cat "$T/err")"; fi
