@@ -372,16 +372,11 @@ int main(int argc, char** argv) {
       g_hist = true;
       continue;
     }
-    FILE* f = fopen(argv[a], "rb");
-    if (!f) {
+    std::vector<uint8_t> data;
+    if (!ReadWholeFile(argv[a], &data)) {
       fprintf(stderr, "cannot open %s\n", argv[a]);
       return 1;
     }
-    std::vector<uint8_t> data;
-    uint8_t buf[1 << 16];
-    size_t k;
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0) data.insert(data.end(), buf, buf + k);
-    fclose(f);
     auto layout = sgz::internal::ParseGguf(data.data(), data.size());
     if (!layout.ok()) {
       fprintf(stderr, "%s: %s\n", argv[a], layout.status().ToString().c_str());

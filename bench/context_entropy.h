@@ -4,11 +4,24 @@
 #define SGZ_BENCH_CONTEXT_ENTROPY_H_
 
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
 
 namespace context_entropy {
+
+// The whole file at `path` in *out (the benches read corpus files whole);
+// false when it cannot be opened.
+inline bool ReadWholeFile(const char* path, std::vector<uint8_t>* out) {
+  FILE* f = fopen(path, "rb");
+  if (f == nullptr) return false;
+  uint8_t buf[1 << 16];
+  size_t k;
+  while ((k = fread(buf, 1, sizeof buf, f)) > 0) out->insert(out->end(), buf, buf + k);
+  fclose(f);
+  return true;
+}
 
 constexpr uint64_t kChunk = 4ull << 20;
 constexpr double kTableBitsPerEntry = 9.0;

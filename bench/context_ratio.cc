@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "context_entropy.h"
 #include "streams/context_split.h"
 #include "streams/gguf_reader.h"
 #include "streams/rans.h"
@@ -43,13 +44,8 @@ uint64_t RansSize(const uint8_t* s, uint64_t n, const uint8_t* ctx, unsigned con
 
 int main(int argc, char** argv) {
   for (int a = 1; a < argc; ++a) {
-    FILE* f = fopen(argv[a], "rb");
-    if (f == nullptr) return 1;
     std::vector<uint8_t> data;
-    uint8_t buf[1 << 16];
-    size_t k;
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0) data.insert(data.end(), buf, buf + k);
-    fclose(f);
+    if (!context_entropy::ReadWholeFile(argv[a], &data)) return 1;
     auto layout = ParseGguf(data.data(), data.size());
     if (!layout.ok()) return 1;
     std::map<std::string, Cost> cost;

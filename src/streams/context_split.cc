@@ -418,46 +418,37 @@ void ComputeContexts(const GgmlType* type, const uint8_t* split, uint64_t len, s
   }
 }
 
-void ContextSplit(const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
+namespace {
+
+using BlocksFn = void (*)(const uint8_t* in, uint64_t n, uint8_t* out);
+
+// One direction of transform 5 (`splitting`, or joining): the whole blocks by
+// the type's function (transform 1 for the types it keeps as transform 1 lays
+// them out), the tail as it is.
+void Apply(const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out, bool splitting, BlocksFn q4k,
+           BlocksFn q5k, BlocksFn bf16) {
   if (type->id != kQ4K && type->id != kQ5K && type->id != kBF16) {  // transform 1's layout
-    SplitStreams(Transform::kSplit, type, in, len, out);
+    if (splitting) {
+      SplitStreams(Transform::kSplit, type, in, len, out);
+    } else {
+      JoinStreams(Transform::kSplit, type, in, len, out);
+    }
     return;
   }
   const uint64_t n = len / type->block_bytes;
   const uint64_t body = n * type->block_bytes;
-  switch (type->id) {
-    case kQ4K:
-      Q4kSplit(in, n, out);
-      break;
-    case kQ5K:
-      Q5kSplit(in, n, out);
-      break;
-    default:
-      Bf16Split(in, n, out);
-      break;
-  }
+  (type->id == kQ4K ? q4k : type->id == kQ5K ? q5k : bf16)(in, n, out);
   if (len > body) memcpy(out + body, in + body, len - body);  // the tail
 }
 
+}  // namespace
+
+void ContextSplit(const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
+  Apply(type, in, len, out, /*splitting=*/true, Q4kSplit, Q5kSplit, Bf16Split);
+}
+
 void ContextJoin(const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
-  if (type->id != kQ4K && type->id != kQ5K && type->id != kBF16) {  // transform 1's layout
-    JoinStreams(Transform::kSplit, type, in, len, out);
-    return;
-  }
-  const uint64_t n = len / type->block_bytes;
-  const uint64_t body = n * type->block_bytes;
-  switch (type->id) {
-    case kQ4K:
-      Q4kJoin(in, n, out);
-      break;
-    case kQ5K:
-      Q5kJoin(in, n, out);
-      break;
-    default:
-      Bf16Join(in, n, out);
-      break;
-  }
-  if (len > body) memcpy(out + body, in + body, len - body);  // the tail
+  Apply(type, in, len, out, /*splitting=*/false, Q4kJoin, Q5kJoin, Bf16Join);
 }
 
 }  // namespace sgz::internal
