@@ -19,7 +19,7 @@ using namespace sgz::internal;
 bool Write(const std::string& path, const std::vector<uint8_t>& v) {
   FILE* f = fopen(path.c_str(), "wb");
   if (f == nullptr) return false;
-  const bool ok = fwrite(v.data(), 1, v.size(), f) == v.size();
+  const bool ok = v.empty() || fwrite(v.data(), 1, v.size(), f) == v.size();  // no null pointer for nothing
   return fclose(f) == 0 && ok;
 }
 

@@ -82,7 +82,7 @@ void SplitStreams(Transform transform, const GgmlType* type, const uint8_t* in, 
     return;
   }
   if (transform == Transform::kNone || transform == Transform::kReference) {
-    memcpy(out, in, len);
+    if (len > 0) memcpy(out, in, len);
     return;
   }
   const uint64_t stride = type->block_bytes;
@@ -100,7 +100,8 @@ void SplitStreams(Transform transform, const GgmlType* type, const uint8_t* in, 
     out += n * f.bytes;
     field_offset += f.bytes;
   }
-  memcpy(out, in + n * stride, len - n * stride);
+  // The tail (len 0 may come with null buffers: no memcpy of nothing).
+  if (len > n * stride) memcpy(out, in + n * stride, len - n * stride);
 }
 
 void JoinStreams(Transform transform, const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out) {
@@ -110,7 +111,7 @@ void JoinStreams(Transform transform, const GgmlType* type, const uint8_t* in, u
     return;
   }
   if (transform == Transform::kNone || transform == Transform::kReference) {
-    memcpy(out, in, len);
+    if (len > 0) memcpy(out, in, len);
     return;
   }
   const uint64_t stride = type->block_bytes;
@@ -126,7 +127,7 @@ void JoinStreams(Transform transform, const GgmlType* type, const uint8_t* in, u
     in += n * f.bytes;
     field_offset += f.bytes;
   }
-  memcpy(out + n * stride, in, len - n * stride);
+  if (len > n * stride) memcpy(out + n * stride, in, len - n * stride);
 }
 
 }  // namespace sgz::internal
