@@ -228,8 +228,9 @@ if [ -n "${SGZ_CORPUS:-}" ] && [ -d "$ZOO" ]; then
   a=$(stat -c %s "$T/zoo.sgz") b=$(stat -c %s "$T/all.sgz")
   [ "$a" -lt $((b + b / 200)) ] && ok || fail "zoo: parent + add $a bytes, one pack $b"
   run "$SGZ" info "$T/zoo.sgz"
-  # 2.4: the parent and the quants are coded with transform 5 and codec 2 too.
-  grep -q "sgz format 2.4" "$T/out" && ok || fail "zoo: add of predicted members not format 2.4" "$T/out"
+  # 2.5: the parent and the quants are coded with transform 5 and codec 2
+  # too, and the Q6_K blocks' scales against their estimate.
+  grep -q "sgz format 2.5" "$T/out" && ok || fail "zoo: add of predicted members not format 2.5" "$T/out"
   mapfile -t names < <(cd "$ZOO" && ls)
   members_are zoo "$T/zoo.sgz" "$ZOO" "${names[@]}"
   mkdir "$T/zs"

@@ -23,8 +23,9 @@ a=$(stat -c %s "$T/zoo.sgz") b=$(stat -c %s "$T/plain.sgz")
 # Measured: 6,363,986 against 27,175,637 bytes; the BF16 member alone 5,095,710.
 [ "$a" -lt $((b / 3)) ] && ok || fail "predicted zoo $a bytes, not below a third of $b"
 run "$SGZ" info "$T/zoo.sgz"
-# 2.4: the members are coded with transform 5 and codec 2 as well.
-grep -q "sgz format 2.4" "$T/out" && ok || fail "predicted archive not format 2.4" "$T/out"
+# 2.5: the members are coded with transform 5 and codec 2 as well, and the
+# Q6_K blocks' scales against their estimate.
+grep -q "sgz format 2.5" "$T/out" && ok || fail "predicted archive not format 2.5" "$T/out"
 run "$SGZ" info "$T/plain.sgz"
 grep -q "sgz format 2.4" "$T/out" && ok || fail "--no-predict archive not format 2.4" "$T/out"
 check pack-23-no-predict 0 "$SGZ" pack -q --no-predict --format 2.3 "$ZOO" -o "$T/plain23.sgz"
@@ -97,13 +98,15 @@ elif kind == "offset":
 elif kind == "parent-type":
     data[params + 2] = 8
 elif kind == "flags":
+    data[params + 3] = 8
+elif kind == "estimate-q8":
     data[params + 3] = 4
 elif kind == "importance-q8":
     data[params + 3] = 3
 open(sys.argv[2], "wb").write(data)
 PY
 }
-for kind in rounding parent-later offset parent-type flags importance-q8; do
+for kind in rounding parent-later offset parent-type flags estimate-q8 importance-q8; do
   patch "$kind"
   check "hostile-$kind" 2 "$SGZ" unpack "$T/hostile.sgz" zoo/esrgan-zoo-Q8_0.gguf -o "$T/h"
   case $kind in
@@ -111,7 +114,8 @@ for kind in rounding parent-later offset parent-type flags importance-q8; do
     parent-later) want="parent chunk 16777215 does not precede it" ;;
     offset) want="prediction needs [0-9]* parent bytes at offset 4294967280" ;;
     parent-type) want="prediction parent type 8 is no float type" ;;
-    flags) want="prediction flags 4: unknown bits set" ;;
+    flags) want="prediction flags 8: unknown bits set" ;;
+    estimate-q8) want="prediction flag ESTIMATE with SCALES or on type Q8_0" ;;
     importance-q8) want="prediction flag IMPORTANCE without SCALES or on type Q8_0" ;;
   esac
   grep -q "chunk [0-9]* (file 'zoo/esrgan-zoo-Q8_0.gguf', tensor '[^']*'): .*$want" "$T/err" && ok ||

@@ -91,7 +91,7 @@ TEST(PredictParams, EveryRuleRefusedByName) {
   EXPECT_NE(Refusal(kQ4_K, with(0, 2)).find("version 2"), std::string::npos);
   EXPECT_NE(Refusal(kQ4_K, with(1, 3)).find("rounding 3 unknown"), std::string::npos);
   EXPECT_NE(Refusal(kQ4_K, with(2, 8)).find("parent type 8 is no float type"), std::string::npos);
-  EXPECT_NE(Refusal(kQ4_K, with(3, 7)).find("flags 7: unknown bits set"), std::string::npos);
+  EXPECT_NE(Refusal(kQ4_K, with(3, 8)).find("flags 8: unknown bits set"), std::string::npos);
   // IMPORTANCE without SCALES, and on a type that is no K type.
   EXPECT_NE(Refusal(kQ4_K, with(3, kPredictImportance)).find("IMPORTANCE without SCALES"), std::string::npos);
   EXPECT_NE(Refusal(kQ8_0, good).find("on type Q8_0"), std::string::npos);

@@ -3,8 +3,8 @@
 # 1. selftest_predict.py: predicted chunks built in Python from the spec (every type, with
 #    and without SCALES, IMPORTANCE, scale misses) restore, and each rejection rule holds;
 # 2. end to end: the tiny family of make_family (no corpus), packed by sgz at the default
-#    options and with --max (fixtures/gen/make_family_archives.sh 2.4: also transform 5
-#    and codec 2, parents of transform 5), restores byte for byte
+#    options and with --max (fixtures/gen/make_family_archives.sh 2.5: also transform 5
+#    and codec 2, parents of transform 5, and by default Q6_K with ESTIMATE), restores byte for byte
 #    through the reference reader, and the archives hold predicted chunks of every type.
 # EXPECT_SCALES=1 also requires chunks with the SCALES and IMPORTANCE flags in the --max
 # archive: turn it on once the writer predicts scales (the merge of branch predict-scales);
@@ -19,7 +19,7 @@ EXPECT_SCALES=${EXPECT_SCALES:-1}
 
 "$PY" "$REF/selftest_predict.py" || fail selftest_predict
 
-bash "$SRC/fixtures/gen/make_family_archives.sh" 2.4 "$SGZ" "$MAKE_FAMILY" "$T" || fail make_family_archives.sh
+bash "$SRC/fixtures/gen/make_family_archives.sh" 2.5 "$SGZ" "$MAKE_FAMILY" "$T" || fail make_family_archives.sh
 for a in family family-max; do
   [ -e "$T/$a.sgz" ] || { fail "$a.sgz not written"; continue; }
   mkdir "$T/out-$a"
@@ -38,7 +38,7 @@ from sgzref.archive import Archive
 from sgzref.quant import TYPES
 path, name, expect_scales = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 a = Archive(path)
-types, flags = set(), {0: 0, 1: 0, 3: 0}
+types, flags = set(), {0: 0, 1: 0, 3: 0, 4: 0}
 for entry in a.chunks:
     if entry["transform"] != 4:
         continue
@@ -51,6 +51,8 @@ for entry in a.chunks:
 print(f"{name}: predicted chunks by flags {flags}, types {sorted(types)}")
 missing = set(TYPES) - types
 assert not missing, f"no predicted chunk of type {sorted(missing)}"
+if name == "family":
+    assert flags[4], "no ESTIMATE chunk in the default archive"
 if name == "family-max" and expect_scales:
     assert flags[1] and flags[3], "no SCALES or no IMPORTANCE chunk in the --max archive"
 PYEOF

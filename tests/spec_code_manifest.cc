@@ -377,9 +377,12 @@ std::vector<std::vector<std::string>> SectionRows() {
   Manifest two = ValidManifest();
   two.files.emplace_back();
   two.files[1].name = "b";
+  // And with ESTM (2.5).
+  Manifest estimated = two;
+  estimated.estimated_scales = true;
   std::vector<std::vector<std::string>> rows;
   std::set<uint32_t> tags;
-  for (const std::string& frame : {Encode(m), compressed, Encode(two)}) {
+  for (const std::string& frame : {Encode(m), compressed, Encode(two), Encode(estimated)}) {
     const std::vector<RawSection> sections = SplitSections(frame);
     if (!Decodes(JoinSections(sections))) return {{"(the writer's manifest does not decode)", "", ""}};
     for (size_t i = 0; i < sections.size(); ++i) {
@@ -387,7 +390,9 @@ std::vector<std::vector<std::string>> SectionRows() {
       std::vector<RawSection> without = sections;
       without.erase(without.begin() + i);
       const bool flag = (sections[i].header.flags & kSectionRequired) != 0;
-      const bool needed = !Decodes(JoinSections(without));
+      // ESTM announces what chunks may hold: flagged so that older readers
+      // refuse it, though a manifest without it decodes.
+      const bool needed = !Decodes(JoinSections(without)) || sections[i].header.tag == kEstimateTag;
       const std::string required = flag && needed     ? "yes"
                                    : !flag && !needed ? "no"
                                    : flag             ? "(flagged required, yet the decoder accepts its absence)"

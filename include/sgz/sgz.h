@@ -254,10 +254,11 @@ struct PackFileOptions {
   bool predict_scales = false;
   std::string parent;   // not empty: the member every parent is taken from
   std::string imatrix;  // not empty: the member importance is taken from
-  // The newest minor version of format 2 written: 4 (quantized blocks and
-  // float values coded with what the decoder already knows: transform 5,
-  // codec 2) or 3 (archives that readers of format 2.3 read).
-  int format_minor = 4;
+  // The newest minor version of format 2 written: 5 (predicted Q6_K blocks'
+  // scales stored against an estimate), 4 (quantized blocks and float values
+  // coded with what the decoder already knows: transform 5, codec 2) or 3
+  // (archives that readers of format 2.3 read).
+  int format_minor = 5;
   ProgressCallback progress;              // optional
 
   // Presets: level 1 everywhere (fastest), level 19 everywhere and every

@@ -246,7 +246,8 @@ typedef struct sgz_pack_options {
   const char* parent;  /* NULL or "": found per tensor; else the member parents come from */
   const char* imatrix; /* NULL or "": found by tensor names; else the importance member */
   /* Since format 2.4: */
-  int format_minor;    /* 4 (the default): transform 5 and codec 2; 3: readable by format 2.3 readers */
+  int format_minor;    /* 5 (the default): as 4, and Q6_K scales estimated (2.5); 4: transform 5 and
+                          codec 2; 3: readable by format 2.3 readers */
 } sgz_pack_options;
 
 /* Sets the library's defaults (level 1, 4 MiB chunks, all cores, no

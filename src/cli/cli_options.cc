@@ -135,7 +135,8 @@ uint64_t ParseUnsignedOption(const std::string& key, const std::string& text, ui
 int ParseFormatOption(const std::string& text) {
   if (text == "2.3") return 3;
   if (text == "2.4") return 4;
-  throw UsageError("--format: '" + text + "': sgz writes format 2.3 or 2.4");
+  if (text == "2.5") return 5;
+  throw UsageError("--format: '" + text + "': sgz writes format 2.3, 2.4 or 2.5");
 }
 
 int64_t ParseSignedOption(const std::string& key, const std::string& text, int64_t min, int64_t max) {

@@ -1,5 +1,8 @@
 // sgz command-line tool: a program over the public sgz library (sgz/sgz.h),
 // one file per command. This file: the option table, help, dispatch.
+// Without std::regex: option parsing then costs microseconds, not the
+// millisecond regex construction adds to every run.
+#define CXXOPTS_NO_REGEX 1
 #include <cxxopts.hpp>
 
 #include <algorithm>
@@ -44,8 +47,9 @@ const Command kCommands[] = {
      "                --max also predicts every type's block scales (slower to unpack)\n"
      "  --parent M    several members: take every parent from member M\n"
      "  --imatrix M   several members: take importance (--max) from member M\n"
-     "  --format 2.3  write what readers of format 2.3 read (default 2.4: quantized blocks\n"
-     "                and float values coded with contexts, a few % smaller)\n"
+     "  --format V    write what readers of format V read: 2.3, 2.4 (quantized blocks and\n"
+     "                float values coded with contexts) or 2.5 (the default: as 2.4, and\n"
+     "                predicted Q6_K scales stored against an estimate)\n"
      "  --stats       per-stream original and stored bytes\n"
      "  -k/--keep     accepted and ignored: sgz never deletes its input\n"
      "  -v            also time, speed and the stream table\n"
@@ -142,7 +146,7 @@ const Command kCommands[] = {
      "  --chunk-size  as for pack: chunks are shared only if cut alike (default 4096)\n"
      "  --no-predict  as for pack: quantized tensors not predicted from a float member\n"
      "                (old or new; --max also predicts every type's scales)\n"
-     "  --format 2.3  as for pack: no chunk of format 2.4 added\n"
+     "  --format V    as for pack: no chunk of a later format than V added\n"
      "  -v            also the stream table of what was added\n"
      "examples:\n"
      "  sgz pack model-BF16.gguf -o zoo.sgz\n"
@@ -253,7 +257,7 @@ int Main(int argc, char** argv) {
       ("bytes", "exact sizes instead of K/M/G")
       ("replace", "add: replace members of the same name")
       ("no-predict", "pack, add: store quantized tensors as themselves, not predicted from a float parent")
-      ("format", "pack, add: the newest format version written (2.3 or 2.4)", cxxopts::value<std::string>())
+      ("format", "pack, add: the newest format version written (2.3, 2.4 or 2.5)", cxxopts::value<std::string>())
       ("parent", "pack: the member parents of predicted tensors are taken from", cxxopts::value<std::string>())
       ("imatrix", "pack: the importance matrix member used for predicted scales", cxxopts::value<std::string>())
       ("V,version", "print the version")

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/checksum.h"
+#include "container/predict_chunk.h"
 #include "streams/ggml_types.h"
 #include "streams/transform.h"
 
@@ -17,14 +18,16 @@ namespace {
 constexpr uint64_t kPaysDivisor = 200;  // 0.5%
 constexpr uint64_t kPaysBytes = 1024;
 
-// The manifest frame: compressed when the archive is still held and that
-// pays (kPaysDivisor, kPaysBytes), else plain. Sets *compressed.
-std::string ChooseManifest(const Manifest& manifest, bool held, uint64_t manifest_offset, int level,
+// The manifest frame: compressed when that pays (kPaysDivisor, kPaysBytes)
+// and the header may still say so (`allowed`: the archive is still held, or
+// its header already declares a version that has ZSEC), else plain. Sets
+// *compressed.
+std::string ChooseManifest(const Manifest& manifest, bool allowed, uint64_t manifest_offset, int level,
                            bool* compressed) {
   std::string plain, packed;
   manifest.EncodeTo(&plain);
   *compressed = false;
-  if (!held || !manifest.EncodeCompressedTo(level, &packed) || packed.size() >= plain.size()) return plain;
+  if (!allowed || !manifest.EncodeCompressedTo(level, &packed) || packed.size() >= plain.size()) return plain;
   const uint64_t archive = manifest_offset + plain.size() + Footer::kEncodedLength;
   const uint64_t saved = plain.size() - packed.size();
   if (saved < kPaysBytes || saved * kPaysDivisor < archive) return plain;
@@ -76,7 +79,8 @@ Status ArchiveWriter::Release(uint16_t minor) {
 
 Status ArchiveWriter::EmitChunk(const EncodedChunk& chunk, bool metadata, ChunkEntry* entry) {
   const ChunkHeader& header = chunk.header;
-  const uint16_t needed = MinorOf(header);
+  const bool estimate = UsesEstimate(chunk);
+  const uint16_t needed = estimate ? std::max(MinorOf(header), kEstimateSinceMinor) : MinorOf(header);
   // The writer decides what it may use before the header leaves it; a chunk
   // past that would make an archive that declares less than it uses.
   if (!holding_ && !appending_ && needed > header_.minor) {
@@ -84,6 +88,7 @@ Status ArchiveWriter::EmitChunk(const EncodedChunk& chunk, bool metadata, ChunkE
                                    " in an archive already declared 2." + std::to_string(header_.minor));
   }
   chunks_minor_ = std::max(chunks_minor_, needed);
+  estimate_ = estimate_ || estimate;
   // Named from what was written (a small tensor chunk may have been kept
   // unsplit), as the reader names it from the chunk header.
   const std::vector<std::string> names = StreamNames(
@@ -104,11 +109,15 @@ Status ArchiveWriter::EmitChunk(const EncodedChunk& chunk, bool metadata, ChunkE
   return Emit(chunk.payload);
 }
 
-Status FinishArchive(const Manifest& manifest, int meta_level, ArchiveWriter* writer) {
+Status FinishArchive(Manifest* m, int meta_level, ArchiveWriter* writer) {
+  Manifest& manifest = *m;
+  manifest.estimated_scales = manifest.estimated_scales || writer->estimate();
   Footer footer;
   footer.manifest_offset = writer->offset();
   bool compressed = false;
-  std::string tail = ChooseManifest(manifest, writer->holding(), footer.manifest_offset, meta_level, &compressed);
+  const bool allowed =
+      writer->holding() || writer->appending() || writer->minor() >= kCompressedSectionsSinceMinor;
+  std::string tail = ChooseManifest(manifest, allowed, footer.manifest_offset, meta_level, &compressed);
   if (tail.size() > kMaxManifestSize) {
     return Status::ResourceExhausted("manifest of " + std::to_string(tail.size()) + " bytes exceeds the limit " +
                                      std::to_string(kMaxManifestSize) + "; use a larger chunk size");
@@ -116,6 +125,7 @@ Status FinishArchive(const Manifest& manifest, int meta_level, ArchiveWriter* wr
   uint16_t minor = writer->chunks_minor();
   for (const FileEntry& f : manifest.files) minor = std::max(minor, MinorVersionNeeded(f.attributes, compressed));
   if (manifest.files.size() > 1) minor = std::max(minor, kMembersSinceMinor);
+  if (manifest.estimated_scales) minor = std::max(minor, kEstimateSinceMinor);
   for (const ChunkEntry& c : manifest.chunks) {
     if (c.transform == Transform::kReference) minor = std::max(minor, kReferenceSinceMinor);
     if (c.transform == Transform::kPredict) minor = std::max(minor, kPredictSinceMinor);

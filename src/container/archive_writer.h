@@ -53,6 +53,8 @@ class ArchiveWriter {
   // The lowest minor version that holds every chunk emitted so far (their
   // transforms' and codecs' versions).
   uint16_t chunks_minor() const { return chunks_minor_; }
+  // Whether a chunk emitted so far carries transform 4's flag ESTIMATE.
+  bool estimate() const { return estimate_; }
   // Appending to an archive: its header is rewritten at the end with the
   // minor the chunks need.
   bool appending() const { return appending_; }
@@ -70,14 +72,15 @@ class ArchiveWriter {
   bool appending_ = false;
   uint64_t offset_ = 0;
   uint16_t chunks_minor_ = 0;
+  bool estimate_ = false;
 };
 
 // Writes the manifest and the footer after the last chunk; the header's minor
 // version becomes the lowest that holds the archive (written now if the
 // archive is still held, see kHoldBytes). The manifest is compressed (ZSEC)
 // only while the archive is held and where that pays; `meta_level`: its zstd
-// level.
-Status FinishArchive(const Manifest& manifest, int meta_level, ArchiveWriter* writer);
+// level. Sets manifest->estimated_scales when a chunk carries ESTIMATE.
+Status FinishArchive(Manifest* manifest, int meta_level, ArchiveWriter* writer);
 
 }  // namespace sgz::internal
 

@@ -28,6 +28,8 @@ struct EncodedChunk {
 struct Coding {
   int level = 1;
   bool context = true;
+  // Format 2.5's estimated scales (transform 4's flag ESTIMATE) may be used.
+  bool estimate = true;
 };
 
 // What a chunk costs in the archive besides its stored bytes: its chunk-table

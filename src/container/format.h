@@ -23,7 +23,7 @@ namespace sgz::internal {
 
 // The newest version this code writes, and the newest it reads in full.
 constexpr uint16_t kFormatMajor = 2;
-constexpr uint16_t kFormatMinor = 4;
+constexpr uint16_t kFormatMinor = 5;
 // The oldest major version read (1: the archives of sgz 0.1).
 constexpr uint16_t kOldestReadMajor = 1;
 
@@ -222,6 +222,8 @@ struct FileEntry {
 struct Manifest {
   std::vector<ChunkEntry> chunks;
   std::vector<FileEntry> files;
+  // Section ESTM: predicted chunks may carry flag ESTIMATE (format 2.5).
+  bool estimated_scales = false;
   // The whole manifest frame (tag, flags, body size, body) of format 2.x:
   // sections CHNK and FILE, and MEMB when there are several files (the
   // archive must then declare minor 1 or more); file entries with
@@ -255,6 +257,12 @@ constexpr uint16_t kReferenceSinceMinor = 2;
 constexpr uint16_t kPredictSinceMinor = 3;
 // Transform 5 "context split" and codec 2 "rans".
 constexpr uint16_t kContextSinceMinor = 4;
+// Transform 4's flag ESTIMATE (scale fields stored against an estimate,
+// container/predict_estimate.h): the archive declares 2.5 and carries the
+// required section "ESTM" (empty), so that a 2.4 reader refuses it, naming
+// 2.5, before it meets the flag.
+constexpr uint16_t kEstimateSinceMinor = 5;
+constexpr uint32_t kEstimateTag = 0x4D545345;  // "ESTM"
 // Copy chunks (transform 2) need an archive of 2.1 or later.
 constexpr uint16_t kCopySinceMinor = 1;
 

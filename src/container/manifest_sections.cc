@@ -110,6 +110,10 @@ Status WalkSections(const uint8_t* p, size_t n, const WalkPlace& place, uint64_t
       if (w->have_members) return ManifestError(sw + " appears twice");
       w->have_members = true;
       SGZ_RETURN_IF_ERROR(DecodeMembers(content, size, w));
+    } else if (tag == kEstimateTag) {
+      if (w->m.estimated_scales) return ManifestError(sw + " appears twice");
+      if (size != 0) return ManifestError(sw + ": size " + Num(size) + ", not 0");
+      w->m.estimated_scales = true;
     } else if (tag == kCompressedSectionsTag) {
       // One level: the decoded content is bounded by one frame's limit.
       if (place.nested) return ManifestError(sw + " inside " + sw);
@@ -154,6 +158,7 @@ std::string TableSections(const Manifest& m) {
     SectionHeader{kMembersTag, kSectionRequired, kMembersSinceMinor, members.size()}.EncodeTo(&out);
     out += members;
   }
+  if (m.estimated_scales) SectionHeader{kEstimateTag, kSectionRequired, kEstimateSinceMinor, 0}.EncodeTo(&out);
   return out;
 }
 

@@ -262,6 +262,8 @@ Status PackMember(InputStream* in, const std::string& name, const PackOptions& o
   // before any chunk when the options allow it (as for prediction above).
   const bool context = options.format_minor >= kContextSinceMinor &&
                        (writer.minor() >= kContextSinceMinor || writer.appending());
+  const bool estimate = options.format_minor >= kEstimateSinceMinor &&
+                        (writer.minor() >= kEstimateSinceMinor || writer.appending());
   std::vector<PlanRegion> regions =
       PlanRegions(layout, options.chunk_size, /*group=*/dedup == nullptr, predict ? &manifest : nullptr, options);
   // The parent and importance chunks' decoded bytes, for the workers
@@ -288,7 +290,7 @@ Status PackMember(InputStream* in, const std::string& name, const PackOptions& o
       [&](PackItem& item) {
         const bool meta = item.pc.metadata;
         SGZ_RETURN_IF_ERROR(
-            EncodeItem({meta ? meta_level : options.level, context}, options.predict_preset, parents, item));
+            EncodeItem({meta ? meta_level : options.level, context, estimate}, options.predict_preset, parents, item));
         if (meta && refs != nullptr) {  // the metadata region starts at 0 with chunks of chunk_size
           refs->Improve(item.pc.offset / options.chunk_size, item.input.data(), item.pc.size, meta_level,
                         &item.chunks[0]);

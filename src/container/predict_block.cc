@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "container/predict_estimate.h"
 #include "streams/ggml_types.h"
 #include "streams/quant/quant_types.h"
 
@@ -127,7 +128,10 @@ void ApplyPrediction(uint32_t type, const PredictParams& params, const float* va
   thread_local std::vector<uint8_t> pred;
   pred.resize(n_blocks * bb);
   if (!params.scales()) {
-    // The residual's scale fields are the block's own.
+    // The residual's scale fields are the block's own (ESTIMATE: their
+    // difference from the estimate, undone before the quants are predicted
+    // and made after).
+    if (params.estimate() && !encode) ApplyEstimate(type, values, n_blocks, dir, blocks);
     std::memcpy(pred.data(), blocks, n_blocks * bb);
     PredictQuantsNoSearch(type, values, static_cast<int64_t>(n_blocks * t.block_weights), params.rounding,
                           pred.data());
@@ -138,6 +142,7 @@ void ApplyPrediction(uint32_t type, const PredictParams& params, const float* va
       for (uint32_t i = 0; i < q_size; ++i) dst[i] ^= p[i];
       if (encode && tally != nullptr) tally->quants_hit += AllZero(dst, q_size);
     }
+    if (params.estimate() && encode) ApplyEstimate(type, values, n_blocks, dir, blocks);
     return;
   }
   QuantizeBlocks(t, params, values, importance, n_blocks, pred.data());

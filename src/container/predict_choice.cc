@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 
+#include "container/predict_estimate.h"
 #include "streams/ggml_types.h"
 
 namespace sgz::internal {
@@ -74,7 +75,7 @@ void EncodePredictedChoice(const uint8_t* data, uint64_t size, const PredictChoi
     return;
   }
   PredictParams plain = in.base;
-  plain.flags = 0;
+  plain.flags = coding.estimate && EstimatesScales(in.type) ? kPredictEstimate : 0;
   plain.rounding = FpRounding::kPlain;
   if (n_blocks > 0 && PresetPredictsScales(in.preset, in.type)) {
     // The first candidate whose sample all matches, else the fewest misses.

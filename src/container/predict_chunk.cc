@@ -7,6 +7,7 @@
 #include "common/checksum.h"
 #include "common/coding.h"
 #include "container/predict_block.h"
+#include "container/predict_estimate.h"
 #include "streams/codec.h"
 #include "streams/ggml_types.h"
 #include "streams/transform.h"
@@ -43,6 +44,11 @@ void GatherPlanes(const uint8_t* p, uint64_t n, uint64_t a, uint64_t len, uint8_
 
 bool PredictParentPlanes(Transform transform, uint32_t type) {
   return transform == Transform::kSplit && (type == kF16 || type == kBf16);
+}
+
+bool UsesEstimate(const EncodedChunk& chunk) {
+  return chunk.header.transform == Transform::kPredict && chunk.payload.size() > 3 &&
+         (static_cast<uint8_t>(chunk.payload[3]) & kPredictEstimate) != 0;
 }
 
 bool PredictsType(uint32_t type) {
@@ -84,8 +90,12 @@ Status DecodePredictParams(uint32_t type, const uint8_t* p, uint64_t n, PredictP
   }
   if (!IsFloatParentType(p[2])) return Status::Corruption("prediction parent type " + Num(p[2]) + " is no float type");
   const uint8_t flags = p[3];
-  if ((flags & ~(kPredictScales | kPredictImportance)) != 0) {
+  if ((flags & ~(kPredictScales | kPredictImportance | kPredictEstimate)) != 0) {
     return Status::Corruption("prediction flags " + Num(flags) + ": unknown bits set");
+  }
+  if ((flags & kPredictEstimate) != 0 && ((flags & kPredictScales) != 0 || !EstimatesScales(type))) {
+    return Status::Corruption("prediction flag ESTIMATE with SCALES or on type " + GgmlTypeName(type) +
+                              " (Q6_K only)");
   }
   if (flags != 0 && !PredictsScales(type)) {
     return Status::Corruption("prediction flags " + Num(flags) + " on a chunk of type " + GgmlTypeName(type) +

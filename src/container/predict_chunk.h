@@ -13,7 +13,9 @@
 //   0  u8  version (1)
 //   1  u8  rounding (FpRounding)
 //   2  u8  parent element type (ggml F32 = 0, F16 = 1, BF16 = 30)
-//   3  u8  flags: bit 0 SCALES, bit 1 IMPORTANCE
+//   3  u8  flags: bit 0 SCALES, bit 1 IMPORTANCE, bit 2 ESTIMATE (2.5: the
+//          scale fields are their difference from an estimate; without
+//          SCALES, on the types EstimatesScales() names)
 //   4  u32 parent chunk index: earlier than this chunk, transform 0 or 1
 //   8  u32 byte offset in the parent chunk's decoded bytes of the value of
 //          the chunk's first weight; the chunk's values follow contiguously.
@@ -43,6 +45,7 @@ constexpr uint64_t kPredictParamBytes = kPredictParamStreamBytes;  // 12
 constexpr uint64_t kPredictParamBytesImportance = 32;
 constexpr uint8_t kPredictScales = 1;      // flags bit 0
 constexpr uint8_t kPredictImportance = 2;  // flags bit 1
+constexpr uint8_t kPredictEstimate = 4;    // flags bit 2 (format 2.5): predict_estimate.h
 
 struct PredictParams {
   FpRounding rounding = FpRounding::kPlain;
@@ -59,6 +62,7 @@ struct PredictParams {
 
   bool scales() const { return (flags & kPredictScales) != 0; }
   bool importance() const { return (flags & kPredictImportance) != 0; }
+  bool estimate() const { return (flags & kPredictEstimate) != 0; }
   uint64_t bytes() const { return importance() ? kPredictParamBytesImportance : kPredictParamBytes; }
 };
 
@@ -119,6 +123,9 @@ void EncodePredictChunk(const uint8_t* data, uint64_t size, uint32_t type, const
 // prediction reads them slice by slice, never the joined chunk.
 Status JoinPredicted(const ChunkHeader& h, const uint8_t* split, const std::vector<uint8_t>& parent,
                      const std::vector<uint8_t>* importance, uint8_t* out, uint32_t parent_planes_type = 0);
+
+// Whether `chunk` is a transform-4 chunk with flag ESTIMATE (format 2.5).
+bool UsesEstimate(const EncodedChunk& chunk);
 
 // Whether a parent chunk of transform `transform` and ggml type `type` can
 // be handed to JoinPredicted as its byte planes (transform 1, F16 or BF16).

@@ -99,7 +99,7 @@ Status Pack(InputStream* in, const PackOptions& options, ByteSink* sink, PackSta
   Manifest manifest;
   SGZ_RETURN_IF_ERROR(
       PackMember(in, options.name, options, &writer, &manifest, 0, /*dedup=*/nullptr, /*refs=*/nullptr, stats));
-  SGZ_RETURN_IF_ERROR(FinishArchive(manifest, MetaLevel(options), &writer));
+  SGZ_RETURN_IF_ERROR(FinishArchive(&manifest, MetaLevel(options), &writer));
   stats->archive_size = writer.offset();
   stats->chunks = manifest.chunks.size();
   return Status::Ok();
@@ -138,6 +138,10 @@ Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& op
   // Quantized members predicted from a float member (transform 4) need 2.3.
   if (share_metadata && options.predict) header.minor = std::max(header.minor, kPredictSinceMinor);
   if (options.format_minor >= kContextSinceMinor) header.minor = kContextSinceMinor;  // as in Pack
+  // Transform 4's flag ESTIMATE needs 2.5 (section ESTM), likewise.
+  if (share_metadata && options.predict && options.format_minor >= kEstimateSinceMinor) {
+    header.minor = kEstimateSinceMinor;
+  }
   ArchiveWriter writer(sink, total, header);
   // One input is written as Pack writes it; several share identical chunks.
   std::unique_ptr<ChunkDedup> dedup;
@@ -155,7 +159,7 @@ Status PackMembers(const std::vector<MemberInput>& inputs, const PackOptions& op
   // (*members)[i] is inputs[i]'s, whatever the writing order.
   members->assign(inputs.size(), PackStats());
   for (size_t k = 0; k < order.size(); ++k) (*members)[order[k]] = std::move(written[k]);
-  SGZ_RETURN_IF_ERROR(FinishArchive(manifest, MetaLevel(options), &writer));
+  SGZ_RETURN_IF_ERROR(FinishArchive(&manifest, MetaLevel(options), &writer));
   total->archive_size = writer.offset();
   total->chunks = manifest.chunks.size();
   return Status::Ok();
@@ -182,7 +186,7 @@ Status AppendMembers(const std::vector<MemberInput>& inputs, const PackOptions& 
       PackEach(ordered, nullptr, options, &writer, manifest, dedup, refs, /*records=*/true, total, &written));
   members->assign(inputs.size(), PackStats());
   for (size_t k = 0; k < order.size(); ++k) (*members)[order[k]] = std::move(written[k]);
-  SGZ_RETURN_IF_ERROR(FinishArchive(*manifest, MetaLevel(options), &writer));
+  SGZ_RETURN_IF_ERROR(FinishArchive(manifest, MetaLevel(options), &writer));
   total->archive_size = writer.offset();
   total->chunks = manifest->chunks.size() - chunks_before;
   *minor = writer.minor();

@@ -8,7 +8,7 @@ import xxhash
 # This reader implements format 2.3 (and reads 2.2, 2.1, 2.0 and 1.0). Read as
 # conventions.READER_MINOR wherever it decides, so that a test can make the reader
 # one of an earlier minor version.
-READER_MINOR = 4
+READER_MINOR = 5
 
 
 class Reject(Exception):

@@ -60,8 +60,10 @@ def decode_compressed_sections(c):
 
 def decode_manifest_v2(frame, manifest_offset, version):
     body = read_manifest_frame(frame)
-    state = {"known": {b"CHNK": None, b"FILE": None, b"MEMB": None, b"ZSEC": None},
-             "chunks": None, "files": None, "members": None}
+    known = {b"CHNK": None, b"FILE": None, b"MEMB": None, b"ZSEC": None}
+    if conventions.READER_MINOR >= 5:
+        known[b"ESTM"] = None  # 2.5: predicted chunks may carry ESTIMATE (empty section)
+    state = {"known": known, "chunks": None, "files": None, "members": None}
     walk_sections(body, state, manifest_offset, version, nested=False)
     require(state["chunks"] is not None, "manifest: section 'CHNK' is missing")
     require(state["files"] is not None, "manifest: section 'FILE' is missing")
@@ -118,6 +120,8 @@ def walk_sections(body, state, manifest_offset, version, nested):
             state["files"] = read_file_table(content, state["chunks"], version)
         elif tag == b"MEMB":
             state["members"] = read_members(content)
+        elif tag == b"ESTM":
+            require(size == 0, f"manifest section 'ESTM': size {size}, not 0")
         else:
             decoded = decode_compressed_sections(content)
             walk_sections(Cursor(decoded, "manifest section 'ZSEC' content"), state,

@@ -5,7 +5,9 @@ the quantizers are in quant*.py (format-spec/quantizers.md)."""
 
 import struct
 
+from . import conventions
 from .conventions import require
+from .estimate import ESTIMATE_TYPES, undo_estimate
 from .f32 import div, from_bits, widen
 from .quant import K_TYPES, TYPES, predict_block, quantize_block, scale_mask
 from .transforms import CONTEXT, NONE, SPLIT, join
@@ -13,7 +15,7 @@ from .transforms import CONTEXT, NONE, SPLIT, join
 PREDICT = 4
 PREDICTED_TYPES = set(TYPES)  # F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K
 PARENT_TYPES = {0: 4, 1: 2, 30: 2}  # F32, F16, BF16: bytes per value
-SCALES, IMPORTANCE = 1, 2  # flags
+SCALES, IMPORTANCE, ESTIMATE = 1, 2, 4  # flags (ESTIMATE since 2.5)
 PARAM_SIZES = (12, 32)  # without and with IMPORTANCE
 
 
@@ -31,8 +33,12 @@ def read_params(where, raw, type_id, index):
     require(p.rounding <= 2, f"{where}: prediction rounding {p.rounding} unknown")
     require(p.parent_type in PARENT_TYPES,
             f"{where}: prediction parent type {p.parent_type} is no float type")
-    require(p.flags & ~3 == 0, f"{where}: prediction flags 0x{p.flags:02x}: unknown bits set")
+    known = 7 if conventions.READER_MINOR >= 5 else 3
+    require(p.flags & ~known == 0, f"{where}: prediction flags 0x{p.flags:02x}: unknown bits set")
     p.scales, p.importance = bool(p.flags & SCALES), bool(p.flags & IMPORTANCE)
+    p.estimate = bool(p.flags & ESTIMATE)
+    require(not p.estimate or (not p.scales and type_id in ESTIMATE_TYPES),
+            f"{where}: ESTIMATE with SCALES or for a type other than Q6_K")
     require(not p.importance or (p.scales and type_id in K_TYPES),
             f"{where}: IMPORTANCE without SCALES or for a type other than Q2_K..Q6_K")
     require(not p.scales or type_id != 1, f"{where}: SCALES for F16")
@@ -109,7 +115,10 @@ def predict_one(p, type_id, x, resid, mask, in_sum2, first_weight):
     """One block back from its residual."""
     bb = len(resid)
     if not p.scales:
-        pred = bytearray(resid)  # the stored scale fields, as they are
+        if p.estimate:
+            resid = bytearray(resid)
+            undo_estimate(type_id, x, resid)
+        pred = bytearray(resid)  # the stored scale fields, as they are (ESTIMATE: undone)
         predict_block(p.rounding, type_id, x, pred)
         return bytes(r ^ q if not m else r for r, q, m in zip(resid, pred, mask))
     imp = importance_of(p, in_sum2, first_weight, len(x)) if p.importance else None
