@@ -1,5 +1,5 @@
 // Transform 4's flag ESTIMATE (format 2.5, format-spec "Estimated scales"):
-// the Q6_K scale estimate inverted exactly on any bytes and any values (NaN,
+// the K types' scale estimates inverted exactly on any bytes and any values (NaN,
 // infinities, zero d), close to the quantizer's scales on real-looking data,
 // its parameter rules, and the manifest section ESTM that announces it.
 #include <gtest/gtest.h>
@@ -20,7 +20,8 @@
 namespace sgz::internal {
 namespace {
 
-constexpr uint32_t kQ6_K = 14, kQ4_K = 12;
+constexpr uint32_t kQ2_K = 10, kQ6_K = 14, kQ8_0 = 8;
+constexpr uint32_t kKTypes[] = {10, 11, 12, 13, 14};
 constexpr uint64_t kBlocks = 16;
 
 std::vector<float> Normal(size_t n, uint32_t seed) {
@@ -31,62 +32,82 @@ std::vector<float> Normal(size_t n, uint32_t seed) {
   return v;
 }
 
-// Encodes blocks with ESTIMATE, checks the quants all hit where the blocks
-// are the quantizer's, and decodes back.
-std::vector<uint8_t> RoundTrip(const std::vector<uint8_t>& blocks, const std::vector<float>& v) {
+// Encodes blocks of `type` with ESTIMATE and decodes them back.
+std::vector<uint8_t> RoundTrip(uint32_t type, const std::vector<uint8_t>& blocks, const std::vector<float>& v) {
   PredictParams p;
   p.flags = kPredictEstimate;
   std::vector<uint8_t> work = blocks;
-  ApplyPrediction(kQ6_K, p, v.data(), nullptr, kBlocks, PredictDirection::kEncode, work.data());
+  ApplyPrediction(type, p, v.data(), nullptr, kBlocks, PredictDirection::kEncode, work.data());
   std::vector<uint8_t> residual = work;
-  ApplyPrediction(kQ6_K, p, v.data(), nullptr, kBlocks, PredictDirection::kDecode, work.data());
-  EXPECT_EQ(work, blocks);
+  ApplyPrediction(type, p, v.data(), nullptr, kBlocks, PredictDirection::kDecode, work.data());
+  EXPECT_EQ(work, blocks) << GgmlTypeName(type);
   return residual;
 }
 
+// On the quantizer's own blocks the quants all hit, the super-block scales
+// (d, dmin: what the estimate reads) are kept, and the scale fields become
+// mostly zeros: ggml's search moves a scale only a little from its estimate.
 TEST(PredictEstimate, QuantizerBlocksMostlyHit) {
-  const std::vector<float> v = Normal(kBlocks * 256, 7);
-  std::vector<uint8_t> blocks(kBlocks * 210);
-  QuantizeRow(kQ6_K, v.data(), static_cast<int64_t>(v.size()), nullptr, FpRounding::kPlain, blocks.data());
-  const std::vector<uint8_t> residual = RoundTrip(blocks, v);
-  uint64_t scales_zero = 0, raw_zero = 0, near = 0;
-  for (uint64_t b = 0; b < kBlocks; ++b) {
-    for (int j = 0; j < 16; ++j) {
-      const uint8_t r = residual[b * 210 + 192 + j];
-      scales_zero += r == 0;
-      near += r <= 4 || r >= 252;
-      raw_zero += blocks[b * 210 + 192 + j] == 0;
+  for (uint32_t type : kKTypes) {
+    const GgmlType& t = *FindGgmlType(type);
+    const std::vector<float> v = Normal(kBlocks * 256, 7 + type);
+    std::vector<uint8_t> blocks(kBlocks * t.block_bytes);
+    QuantizeRow(type, v.data(), static_cast<int64_t>(v.size()), nullptr, FpRounding::kPlain, blocks.data());
+    const std::vector<uint8_t> residual = RoundTrip(type, blocks, v);
+    QuantBytes q;
+    ASSERT_TRUE(QuantRange(type, &q));
+    uint64_t zero = 0, raw_zero = 0, scale_bytes = 0, kept = 0, supers = 0;
+    for (uint64_t b = 0; b < kBlocks; ++b) {
+      const uint8_t* r = residual.data() + b * t.block_bytes;
+      const uint8_t* o = blocks.data() + b * t.block_bytes;
+      for (uint32_t i = 0; i < t.block_bytes; ++i) {
+        if (i >= q.begin && i < q.begin + q.size) {
+          ASSERT_EQ(r[i], 0) << GgmlTypeName(type) << " block " << b << " byte " << i;
+          continue;
+        }
+        // d (and dmin) sit first in Q4_K/Q5_K, last in the others.
+        const bool super = (type == 12 || type == 13) ? i < 4 : i >= t.block_bytes - (type == kQ2_K ? 4 : 2);
+        if (super) {
+          ++supers;
+          kept += r[i] == o[i];
+          continue;
+        }
+        ++scale_bytes;
+        zero += r[i] == 0;
+        raw_zero += o[i] == 0;
+      }
     }
-    // Quants rounded with the actual scales: all hit; d untouched.
-    for (int i = 0; i < 192; ++i) ASSERT_EQ(residual[b * 210 + i], 0) << b << " " << i;
-    EXPECT_EQ(residual[b * 210 + 208], blocks[b * 210 + 208]);
-    EXPECT_EQ(residual[b * 210 + 209], blocks[b * 210 + 209]);
+    EXPECT_EQ(kept, supers) << GgmlTypeName(type);
+    EXPECT_GT(zero, scale_bytes / 5) << GgmlTypeName(type);
+    EXPECT_GT(zero, 2 * raw_zero) << GgmlTypeName(type);
   }
-  // ggml's search moves a scale by at most about 3% from the estimate.
-  EXPECT_GT(scales_zero, kBlocks * 16 / 4);
-  EXPECT_EQ(near, kBlocks * 16);
-  EXPECT_LT(raw_zero, scales_zero);
 }
 
 TEST(PredictEstimate, AnyBytesAndValuesRoundTrip) {
   std::mt19937 rng(11);
   const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
-  for (int trial = 0; trial < 20; ++trial) {
-    std::vector<uint8_t> blocks(kBlocks * 210);
+  for (int trial = 0; trial < 50; ++trial) {
+    const uint32_t type = kKTypes[trial % 5];
+    const GgmlType& t = *FindGgmlType(type);
+    std::vector<uint8_t> blocks(kBlocks * t.block_bytes);
     for (uint8_t& c : blocks) c = static_cast<uint8_t>(rng());
     std::vector<float> v = Normal(kBlocks * 256, trial);
     for (int k = 0; k < 64; ++k) {
       const float special[] = {inf, -inf, nan, 0.0f, -0.0f, 1e30f, -1e-30f, 65504.0f};
       v[rng() % v.size()] = special[rng() % 8];
     }
-    // d: zero, NaN, infinity, subnormal halves in some blocks.
+    // d, dmin: zero, NaN, infinity, subnormal halves in some blocks (at
+    // both ends: the other end is scale or quant bytes, random anyway).
     const uint16_t halves[] = {0x0000, 0x8000, 0x7e00, 0x7c00, 0xfc00, 0x0001, 0x7bff};
     for (uint64_t b = 0; b < kBlocks; b += 2) {
-      const uint16_t h = halves[rng() % 7];
-      blocks[b * 210 + 208] = static_cast<uint8_t>(h);
-      blocks[b * 210 + 209] = static_cast<uint8_t>(h >> 8);
+      uint8_t* blk = blocks.data() + b * t.block_bytes;
+      for (uint32_t at : {0u, 2u, t.block_bytes - 4, t.block_bytes - 2}) {
+        const uint16_t h = halves[rng() % 7];
+        blk[at] = static_cast<uint8_t>(h);
+        blk[at + 1] = static_cast<uint8_t>(h >> 8);
+      }
     }
-    RoundTrip(blocks, v);
+    RoundTrip(type, blocks, v);
   }
 }
 
@@ -100,7 +121,7 @@ TEST(PredictEstimate, ParameterRules) {
   PredictParams out;
   ASSERT_TRUE(DecodePredictParams(kQ6_K, raw, bytes.size(), &out).ok());
   EXPECT_TRUE(out.estimate());
-  Status s = DecodePredictParams(kQ4_K, raw, bytes.size(), &out);
+  Status s = DecodePredictParams(kQ8_0, raw, bytes.size(), &out);
   EXPECT_EQ(s.code(), Status::Code::kCorrupt);
   EXPECT_NE(s.message().find("ESTIMATE"), std::string::npos) << s.message();
   bytes[3] = static_cast<char>(kPredictEstimate | kPredictScales);

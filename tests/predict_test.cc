@@ -412,10 +412,11 @@ TEST(PredictChoice, MeasuresRoundingImportanceAndFallsBack) {
   EXPECT_EQ(c.rounding, 1);
   EXPECT_EQ(c.tally.scales_hit, 800u);
   EXPECT_EQ(c.tally.quants_hit, 800u);
-  // The default preset stores a K type's scales, predicts a Q8_0's.
+  // The default preset stores a K type's scales against their estimate
+  // (format 2.5), predicts a Q8_0's.
   c = Choose(type, Quantized(type, v, nullptr, row, FpRounding::kPlain), v, PredictPreset::kDefault, options, row);
   EXPECT_EQ(c.transform, Transform::kPredict);
-  EXPECT_EQ(c.flags, 0);
+  EXPECT_EQ(c.flags, kPredictEstimate);
   EXPECT_EQ(c.tally.scale_blocks, 0u);
   c = Choose(kQ8_0, Quantized(kQ8_0, v, nullptr, row, FpRounding::kPlain), v, PredictPreset::kDefault, {}, row);
   EXPECT_EQ(c.flags, kPredictScales);

@@ -218,6 +218,9 @@ const std::vector<Contract>& Contracts() {
       {"Codecs > Codec 2: rans", 0, Pinned(kSeqColumns, 5), false},
       {"Transforms", 0, Ids({"Id", "Name", "Since", "Streams"}, {0, 1, 2}, TransformRows), true},
       {"Transforms > Transform 4: predict", 0, Fields(PredictParamsSample), true},
+      // The estimates of ESTIMATE (2.5): tests/predict_estimate_test.cc and the
+      // reference reader's sgzref/estimate.py check the formulas.
+      {"Transforms > Transform 4: predict", 1, Pinned({"Type", "Sub-blocks", "Fields (bits)", "Estimate"}, 5), false},
       {"Transforms > GGML type table", 0,
        Ids({"Id", "Name", "Weights/block", "`block_bytes`", "Fields in order (name bytes layout)", "Streams"},
            {0, 1, 2, 3, 4, 5}, GgmlTypeRows),

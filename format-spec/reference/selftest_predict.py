@@ -238,7 +238,7 @@ def test_rejections():
     refuse(params(version=2), "version 2")
     refuse(params(rounding=3), "rounding 3")
     refuse(params(parent_type=2), "parent type 2")
-    refuse(params(flags=4), "ESTIMATE with SCALES or for a type other than Q6_K")
+    refuse(params(flags=5), "ESTIMATE with SCALES or for a type other than Q2_K..Q6_K")
     refuse(params(flags=8), "flags 0x08")
     refuse(params(flags=0x80), "flags 0x80")
     refuse(params(flags=2, importance=ip), "IMPORTANCE without SCALES")

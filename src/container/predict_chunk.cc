@@ -95,7 +95,7 @@ Status DecodePredictParams(uint32_t type, const uint8_t* p, uint64_t n, PredictP
   }
   if ((flags & kPredictEstimate) != 0 && ((flags & kPredictScales) != 0 || !EstimatesScales(type))) {
     return Status::Corruption("prediction flag ESTIMATE with SCALES or on type " + GgmlTypeName(type) +
-                              " (Q6_K only)");
+                              " (K types only)");
   }
   if (flags != 0 && !PredictsScales(type)) {
     return Status::Corruption("prediction flags " + Num(flags) + " on a chunk of type " + GgmlTypeName(type) +

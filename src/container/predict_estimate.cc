@@ -3,53 +3,173 @@
 #include <cmath>
 #include <cstring>
 
+#include "streams/ggml_types.h"
 #include "streams/quant/quant.h"
 #include "streams/quant/quant_types.h"
 
 namespace sgz::internal {
 namespace {
 
+using quant::kQ2D;
+using quant::kQ2Dmin;
+using quant::kQ2Scales;
+using quant::kQ3D;
+using quant::kQ3Scales;
+using quant::kQ4D;
+using quant::kQ4Dmin;
+using quant::kQ4Scales;
 using quant::kQ6D;
 using quant::kQ6Scales;
 
-// Q6_K: the scale of 16 weights is, before ggml's search nudges it by up to
-// 3%, m / -32 for the weight m of greatest magnitude, stored as an int8 in
-// units of the block's d. Estimate: round(m / (d * -32)), ties to even,
-// clamped to int8; 0 where that is NaN (d and m zero, or a NaN d). The
-// first weight of greatest magnitude wins; a NaN weight is never greater.
-// On the zoo's Q6_K member the scale bytes' order-0 entropy drops from
-// 7.24 to 2.65 bits (BENCHMARKS.md).
-int8_t EstimateQ6(const float* x, float d) {
+// The 12 scale bytes of a Q4_K/Q5_K block as 8 scales and 8 mins of 6 bits
+// (ggml's layout: bytes 0-3 and 4-7 hold the low 6 bits of fields 0-3 and
+// the top 2 bits of fields 4-7, bytes 8-11 the low 4 bits of fields 4-7).
+void UnpackQ45(const uint8_t* s, uint8_t sc[8], uint8_t mn[8]) {
+  for (int j = 0; j < 4; ++j) {
+    sc[j] = s[j] & 63;
+    mn[j] = s[j + 4] & 63;
+    sc[j + 4] = static_cast<uint8_t>((s[j + 8] & 15) | (s[j] >> 6) << 4);
+    mn[j + 4] = static_cast<uint8_t>((s[j + 8] >> 4) | (s[j + 4] >> 6) << 4);
+  }
+}
+
+void PackQ45(const uint8_t sc[8], const uint8_t mn[8], uint8_t* s) {
+  for (int j = 0; j < 4; ++j) {
+    s[j] = static_cast<uint8_t>(sc[j] | (sc[j + 4] >> 4) << 6);
+    s[j + 4] = static_cast<uint8_t>(mn[j] | (mn[j + 4] >> 4) << 6);
+    s[j + 8] = static_cast<uint8_t>((sc[j + 4] & 15) | (mn[j + 4] & 15) << 4);
+  }
+}
+
+// The field of `bits` bits stored for actual value a and estimate e:
+// (a - e) mod 2^bits with small differences of either sign as small codes
+// (0, -1, 1, -2, ...: 0, 1, 2, 3, ...), so that the bits a packed layout
+// moves to other bytes are mostly zero; and the actual value back.
+uint8_t Residual(unsigned a, unsigned e, unsigned bits) {
+  const unsigned m = 1u << bits, r = (a - e) & (m - 1);
+  return static_cast<uint8_t>(r < m / 2 ? 2 * r : 2 * m - 1 - 2 * r);
+}
+uint8_t Actual(unsigned z, unsigned e, unsigned bits) {
+  const unsigned m = 1u << bits, r = z % 2 == 0 ? z / 2 : (2 * m - 1 - z) / 2;
+  return static_cast<uint8_t>((r + e) & (m - 1));
+}
+
+// Field f of `n` packed fields: the stored value from the actual one
+// (encode) or back (decode).
+inline uint8_t Apply(bool encode, uint8_t field, uint8_t estimate, unsigned bits) {
+  return encode ? Residual(field, estimate, bits) : Actual(field, estimate, bits);
+}
+
+// min(0, min x) and max(0, max x) of n values (a NaN never counts).
+void Range(const float* x, int n, float* lo, float* hi) {
+  float l = 0.0f, h = 0.0f;
+  for (int i = 0; i < n; ++i) {
+    if (x[i] < l) l = x[i];
+    if (x[i] > h) h = x[i];
+  }
+  *lo = l;
+  *hi = h;
+}
+
+// The value of greatest magnitude of n (the first such; 0 when all are 0
+// or NaN).
+float Peak(const float* x, int n) {
   float a = 0.0f, m = 0.0f;
-  for (int i = 0; i < 16; ++i) {
+  for (int i = 0; i < n; ++i) {
     const float v = std::fabs(x[i]);
     if (v > a) {
       a = v;
       m = x[i];
     }
   }
-  const float q = m / (d * -32.0f);  // d * -32 is exact: d is a half
+  return m;
+}
+
+// round(q), ties to even, clamped to [lo, hi]; 0 where q is NaN (lo <= 0).
+int RoundClamp(float q, int lo, int hi) {
   if (std::isnan(q)) return 0;
-  if (q >= 127.0f) return 127;
-  if (q <= -128.0f) return -128;
-  return static_cast<int8_t>(std::nearbyint(q));
+  if (q <= static_cast<float>(lo)) return lo;
+  if (q >= static_cast<float>(hi)) return hi;
+  return static_cast<int>(std::nearbyint(q));
+}
+
+float HalfAt(const uint8_t* p) { return HalfToFloat(static_cast<uint16_t>(p[0] | p[1] << 8)); }
+
+// Q2_K (16 weights a sub-block; byte j: scale | min << 4, in units of d and
+// dmin), Q4_K, Q5_K (32 weights; 6-bit scales and mins): before ggml's
+// search a sub-block's scale is (max - min) / nmax and its min -min, min and
+// max taken with 0. Estimates: (hi - lo) / (d * nmax) and -lo / dmin.
+void BlockQ2(const float* x, bool encode, uint8_t* blk) {
+  const float d3 = HalfAt(blk + kQ2D) * 3.0f, dmin = HalfAt(blk + kQ2Dmin);
+  for (int j = 0; j < 16; ++j) {
+    float lo, hi;
+    Range(x + 16 * j, 16, &lo, &hi);
+    const uint8_t es = static_cast<uint8_t>(RoundClamp((hi - lo) / d3, 0, 15));
+    const uint8_t em = static_cast<uint8_t>(RoundClamp(-lo / dmin, 0, 15));
+    const uint8_t v = blk[kQ2Scales + j];
+    blk[kQ2Scales + j] = static_cast<uint8_t>(Apply(encode, v & 15, es, 4) | Apply(encode, v >> 4, em, 4) << 4);
+  }
+}
+
+void BlockQ45(const float* x, float nmax, bool encode, uint8_t* blk) {
+  const float dn = HalfAt(blk + kQ4D) * nmax, dmin = HalfAt(blk + kQ4Dmin);
+  uint8_t sc[8], mn[8];
+  UnpackQ45(blk + kQ4Scales, sc, mn);
+  for (int j = 0; j < 8; ++j) {
+    float lo, hi;
+    Range(x + 32 * j, 32, &lo, &hi);
+    sc[j] = Apply(encode, sc[j], static_cast<uint8_t>(RoundClamp((hi - lo) / dn, 0, 63)), 6);
+    mn[j] = Apply(encode, mn[j], static_cast<uint8_t>(RoundClamp(-lo / dmin, 0, 63)), 6);
+  }
+  PackQ45(sc, mn, blk + kQ4Scales);
+}
+
+// Q3_K (16 weights a sub-block; scales signed 6-bit stored plus 32, packed),
+// Q6_K (16 weights; int8 scales): before ggml's search a sub-block's scale
+// is m / -nmax for its value m of greatest magnitude (nmax 4 and 32).
+// Estimate: m / (d * -nmax), stored as Q3_K's field is (plus 32) and as
+// Q6_K's byte (mod 256, no zigzag: the byte is a stream of its own).
+void BlockQ3(const float* x, bool encode, uint8_t* blk) {
+  const float d4 = HalfAt(blk + kQ3D) * -4.0f;
+  uint8_t* s = blk + kQ3Scales;
+  uint8_t u[16];
+  for (int j = 0; j < 16; ++j) {
+    const int low = j < 8 ? (s[j] & 15) : (s[j - 8] >> 4);
+    u[j] = static_cast<uint8_t>(low | ((s[8 + j % 4] >> (2 * (j / 4))) & 3) << 4);
+    u[j] = Apply(encode, u[j], static_cast<uint8_t>(RoundClamp(Peak(x + 16 * j, 16) / d4, -32, 31) + 32), 6);
+  }
+  for (int j = 0; j < 12; ++j) s[j] = 0;
+  for (int j = 0; j < 16; ++j) {
+    s[j % 8] |= static_cast<uint8_t>((u[j] & 15) << (j < 8 ? 0 : 4));
+    s[8 + j % 4] |= static_cast<uint8_t>((u[j] >> 4) << (2 * (j / 4)));
+  }
+}
+
+void BlockQ6(const float* x, bool encode, uint8_t* blk) {
+  const float d32 = HalfAt(blk + kQ6D) * -32.0f;
+  for (int j = 0; j < 16; ++j) {
+    const uint8_t e = static_cast<uint8_t>(RoundClamp(Peak(x + 16 * j, 16) / d32, -128, 127));
+    uint8_t& v = blk[kQ6Scales + j];
+    v = static_cast<uint8_t>(encode ? v - e : v + e);
+  }
 }
 
 }  // namespace
 
-bool EstimatesScales(uint32_t type) { return type == quant::kTypeQ6_K; }
+bool EstimatesScales(uint32_t type) { return type >= quant::kTypeQ2_K && type <= quant::kTypeQ6_K; }
 
 void ApplyEstimate(uint32_t type, const float* values, uint64_t n_blocks, PredictDirection dir, uint8_t* blocks) {
-  (void)type;  // Q6_K, the one type so far
-  constexpr uint32_t kBlockBytes = 210, kBlockWeights = 256;
   const bool encode = dir == PredictDirection::kEncode;
+  const uint32_t bb = FindGgmlType(type)->block_bytes;
   for (uint64_t b = 0; b < n_blocks; ++b) {
-    uint8_t* blk = blocks + b * kBlockBytes;
-    const float d = HalfToFloat(static_cast<uint16_t>(blk[kQ6D] | blk[kQ6D + 1] << 8));
-    const float* x = values + b * kBlockWeights;
-    for (int j = 0; j < 16; ++j) {
-      const uint8_t e = static_cast<uint8_t>(EstimateQ6(x + 16 * j, d));
-      blk[kQ6Scales + j] = static_cast<uint8_t>(encode ? blk[kQ6Scales + j] - e : blk[kQ6Scales + j] + e);
+    const float* x = values + b * 256;
+    uint8_t* blk = blocks + b * bb;
+    switch (type) {
+      case quant::kTypeQ2_K: BlockQ2(x, encode, blk); break;
+      case quant::kTypeQ3_K: BlockQ3(x, encode, blk); break;
+      case quant::kTypeQ4_K: BlockQ45(x, 15.0f, encode, blk); break;
+      case quant::kTypeQ5_K: BlockQ45(x, 31.0f, encode, blk); break;
+      default: BlockQ6(x, encode, blk); break;
     }
   }
 }

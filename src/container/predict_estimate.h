@@ -14,14 +14,14 @@
 
 namespace sgz::internal {
 
-// Whether chunks of ggml type `type` may carry ESTIMATE (Q6_K).
+// Whether chunks of ggml type `type` may carry ESTIMATE (Q2_K..Q6_K).
 bool EstimatesScales(uint32_t type);
 
 // Blocks[0, n_blocks) of `type` (REQUIRES: EstimatesScales(type)): with
 // kEncode their scale fields (original) become actual - estimate, with
 // kDecode (residual) actual = residual + estimate, bytewise modulo 256.
 // `values`: the blocks' parent values, widened. Fields the estimate reads
-// (Q6_K: d) are never changed.
+// (d, dmin) are never changed.
 void ApplyEstimate(uint32_t type, const float* values, uint64_t n_blocks, PredictDirection dir, uint8_t* blocks);
 
 }  // namespace sgz::internal

@@ -38,7 +38,7 @@ def read_params(where, raw, type_id, index):
     p.scales, p.importance = bool(p.flags & SCALES), bool(p.flags & IMPORTANCE)
     p.estimate = bool(p.flags & ESTIMATE)
     require(not p.estimate or (not p.scales and type_id in ESTIMATE_TYPES),
-            f"{where}: ESTIMATE with SCALES or for a type other than Q6_K")
+            f"{where}: ESTIMATE with SCALES or for a type other than Q2_K..Q6_K")
     require(not p.importance or (p.scales and type_id in K_TYPES),
             f"{where}: IMPORTANCE without SCALES or for a type other than Q2_K..Q6_K")
     require(not p.scales or type_id != 1, f"{where}: SCALES for F16")
