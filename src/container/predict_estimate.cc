@@ -60,37 +60,65 @@ inline uint8_t Apply(bool encode, uint8_t field, uint8_t estimate, unsigned bits
   return encode ? Residual(field, estimate, bits) : Actual(field, estimate, bits);
 }
 
-// min(0, min x) and max(0, max x) of n values (a NaN never counts).
+// Four floats (GCC's and Clang's vector extension: SSE on x86-64, NEON on
+// ARM64, plain code elsewhere); `a < b ? a : b` is elementwise.
+typedef float F4 __attribute__((vector_size(16)));
+
+inline F4 Load4(const float* p) {
+  F4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// min(0, min x) and max(0, max x) of n values (n a multiple of 4), a NaN
+// never counting: four lanes, each `v < lo ? v : lo`, then the lanes. Taken
+// so, min and max do not depend on the order (no NaN or -0 enters a lane):
+// the result is the sequential one.
 void Range(const float* x, int n, float* lo, float* hi) {
-  float l = 0.0f, h = 0.0f;
-  for (int i = 0; i < n; ++i) {
-    if (x[i] < l) l = x[i];
-    if (x[i] > h) h = x[i];
+  F4 l = {0, 0, 0, 0}, h = {0, 0, 0, 0};
+  for (int i = 0; i < n; i += 4) {
+    const F4 v = Load4(x + i);
+    l = v < l ? v : l;
+    h = v > h ? v : h;
   }
-  *lo = l;
-  *hi = h;
+  float a = l[0], b = h[0];
+  for (int k = 1; k < 4; ++k) {
+    a = l[k] < a ? l[k] : a;
+    b = h[k] > b ? h[k] : b;
+  }
+  *lo = a;
+  *hi = b;
 }
 
-// The value of greatest magnitude of n (the first such; 0 when all are 0
-// or NaN).
+// The first of n values (a multiple of 4) of greatest magnitude; 0 when all
+// are 0 or NaN. The greatest magnitude by lanes as above, then its first.
 float Peak(const float* x, int n) {
-  float a = 0.0f, m = 0.0f;
-  for (int i = 0; i < n; ++i) {
-    const float v = std::fabs(x[i]);
-    if (v > a) {
-      a = v;
-      m = x[i];
-    }
+  const F4 sign = {-0.0f, -0.0f, -0.0f, -0.0f};
+  F4 m = {0, 0, 0, 0};
+  for (int i = 0; i < n; i += 4) {
+    F4 v = Load4(x + i);
+    typedef int I4 __attribute__((vector_size(16)));
+    v = reinterpret_cast<F4>(reinterpret_cast<I4>(v) & ~reinterpret_cast<I4>(sign));  // |v|
+    m = v > m ? v : m;
   }
-  return m;
+  float a = m[0];
+  for (int k = 1; k < 4; ++k) a = m[k] > a ? m[k] : a;
+  if (a == 0.0f) return 0.0f;
+  for (int i = 0;; ++i) {
+    if (std::fabs(x[i]) == a) return x[i];
+  }
 }
 
-// round(q), ties to even, clamped to [lo, hi]; 0 where q is NaN (lo <= 0).
-int RoundClamp(float q, int lo, int hi) {
-  if (std::isnan(q)) return 0;
-  if (q <= static_cast<float>(lo)) return lo;
-  if (q >= static_cast<float>(hi)) return hi;
-  return static_cast<int>(std::nearbyint(q));
+// round(q), ties to even, clamped to [lo, hi]; 0 where q is NaN (lo <= 0 <=
+// hi). Inside the clamp |q| < 2^22, where adding and subtracting 1.5 * 2^23
+// rounds to an integer, ties to even, as the default rounding mode does.
+// Selects only, so that loops over fields vectorize.
+inline int RoundClamp(float q, int lo, int hi) {
+  constexpr float kMagic = 12582912.0f;
+  float c = q == q ? q : 0.0f;
+  c = c < static_cast<float>(lo) ? static_cast<float>(lo) : c;
+  c = c > static_cast<float>(hi) ? static_cast<float>(hi) : c;
+  return static_cast<int>((c + kMagic) - kMagic);
 }
 
 float HalfAt(const uint8_t* p) { return HalfToFloat(static_cast<uint16_t>(p[0] | p[1] << 8)); }
@@ -98,28 +126,43 @@ float HalfAt(const uint8_t* p) { return HalfToFloat(static_cast<uint16_t>(p[0] |
 // Q2_K (16 weights a sub-block; byte j: scale | min << 4, in units of d and
 // dmin), Q4_K, Q5_K (32 weights; 6-bit scales and mins): before ggml's
 // search a sub-block's scale is (max - min) / nmax and its min -min, min and
-// max taken with 0. Estimates: (hi - lo) / (d * nmax) and -lo / dmin.
-void BlockQ2(const float* x, bool encode, uint8_t* blk) {
-  const float d3 = HalfAt(blk + kQ2D) * 3.0f, dmin = HalfAt(blk + kQ2Dmin);
-  for (int j = 0; j < 16; ++j) {
+// max taken with 0. Estimates: (hi - lo) / (d * nmax) and -lo / dmin,
+// clamped to [0, top], of `subs` sub-blocks of `len` values. (The divisions
+// in a loop of their own: they vectorize.)
+void RangeEstimates(const float* x, int subs, int len, float dn, float dmin, int top, uint8_t* es, uint8_t* em) {
+  float qs[16], qm[16];
+  for (int j = 0; j < subs; ++j) {
     float lo, hi;
-    Range(x + 16 * j, 16, &lo, &hi);
-    const uint8_t es = static_cast<uint8_t>(RoundClamp((hi - lo) / d3, 0, 15));
-    const uint8_t em = static_cast<uint8_t>(RoundClamp(-lo / dmin, 0, 15));
+    Range(x + len * j, len, &lo, &hi);
+    qs[j] = hi - lo;
+    qm[j] = -lo;
+  }
+  for (int j = 0; j < subs; ++j) {
+    qs[j] = qs[j] / dn;
+    qm[j] = qm[j] / dmin;
+  }
+  for (int j = 0; j < subs; ++j) {
+    es[j] = static_cast<uint8_t>(RoundClamp(qs[j], 0, top));
+    em[j] = static_cast<uint8_t>(RoundClamp(qm[j], 0, top));
+  }
+}
+
+void BlockQ2(const float* x, bool encode, uint8_t* blk) {
+  uint8_t es[16], em[16];
+  RangeEstimates(x, 16, 16, HalfAt(blk + kQ2D) * 3.0f, HalfAt(blk + kQ2Dmin), 15, es, em);
+  for (int j = 0; j < 16; ++j) {
     const uint8_t v = blk[kQ2Scales + j];
-    blk[kQ2Scales + j] = static_cast<uint8_t>(Apply(encode, v & 15, es, 4) | Apply(encode, v >> 4, em, 4) << 4);
+    blk[kQ2Scales + j] = static_cast<uint8_t>(Apply(encode, v & 15, es[j], 4) | Apply(encode, v >> 4, em[j], 4) << 4);
   }
 }
 
 void BlockQ45(const float* x, float nmax, bool encode, uint8_t* blk) {
-  const float dn = HalfAt(blk + kQ4D) * nmax, dmin = HalfAt(blk + kQ4Dmin);
-  uint8_t sc[8], mn[8];
+  uint8_t es[8], em[8], sc[8], mn[8];
+  RangeEstimates(x, 8, 32, HalfAt(blk + kQ4D) * nmax, HalfAt(blk + kQ4Dmin), 63, es, em);
   UnpackQ45(blk + kQ4Scales, sc, mn);
   for (int j = 0; j < 8; ++j) {
-    float lo, hi;
-    Range(x + 32 * j, 32, &lo, &hi);
-    sc[j] = Apply(encode, sc[j], static_cast<uint8_t>(RoundClamp((hi - lo) / dn, 0, 63)), 6);
-    mn[j] = Apply(encode, mn[j], static_cast<uint8_t>(RoundClamp(-lo / dmin, 0, 63)), 6);
+    sc[j] = Apply(encode, sc[j], es[j], 6);
+    mn[j] = Apply(encode, mn[j], em[j], 6);
   }
   PackQ45(sc, mn, blk + kQ4Scales);
 }
@@ -127,16 +170,25 @@ void BlockQ45(const float* x, float nmax, bool encode, uint8_t* blk) {
 // Q3_K (16 weights a sub-block; scales signed 6-bit stored plus 32, packed),
 // Q6_K (16 weights; int8 scales): before ggml's search a sub-block's scale
 // is m / -nmax for its value m of greatest magnitude (nmax 4 and 32).
-// Estimate: m / (d * -nmax), stored as Q3_K's field is (plus 32) and as
-// Q6_K's byte (mod 256, no zigzag: the byte is a stream of its own).
+// Estimate: m / (d * -nmax) clamped to [lo, hi], of the 16 sub-blocks,
+// stored as Q3_K's field is (plus 32) and as Q6_K's byte (mod 256, no
+// zigzag: the byte is a stream of its own).
+void PeakEstimates(const float* x, float dn, int lo, int hi, int* e) {
+  float q[16];
+  for (int j = 0; j < 16; ++j) q[j] = Peak(x + 16 * j, 16);
+  for (int j = 0; j < 16; ++j) q[j] = q[j] / dn;
+  for (int j = 0; j < 16; ++j) e[j] = RoundClamp(q[j], lo, hi);
+}
+
 void BlockQ3(const float* x, bool encode, uint8_t* blk) {
-  const float d4 = HalfAt(blk + kQ3D) * -4.0f;
+  int e[16];
+  PeakEstimates(x, HalfAt(blk + kQ3D) * -4.0f, -32, 31, e);
   uint8_t* s = blk + kQ3Scales;
   uint8_t u[16];
   for (int j = 0; j < 16; ++j) {
     const int low = j < 8 ? (s[j] & 15) : (s[j - 8] >> 4);
     u[j] = static_cast<uint8_t>(low | ((s[8 + j % 4] >> (2 * (j / 4))) & 3) << 4);
-    u[j] = Apply(encode, u[j], static_cast<uint8_t>(RoundClamp(Peak(x + 16 * j, 16) / d4, -32, 31) + 32), 6);
+    u[j] = Apply(encode, u[j], static_cast<uint8_t>(e[j] + 32), 6);
   }
   for (int j = 0; j < 12; ++j) s[j] = 0;
   for (int j = 0; j < 16; ++j) {
@@ -146,11 +198,11 @@ void BlockQ3(const float* x, bool encode, uint8_t* blk) {
 }
 
 void BlockQ6(const float* x, bool encode, uint8_t* blk) {
-  const float d32 = HalfAt(blk + kQ6D) * -32.0f;
+  int e[16];
+  PeakEstimates(x, HalfAt(blk + kQ6D) * -32.0f, -128, 127, e);
   for (int j = 0; j < 16; ++j) {
-    const uint8_t e = static_cast<uint8_t>(RoundClamp(Peak(x + 16 * j, 16) / d32, -128, 127));
     uint8_t& v = blk[kQ6Scales + j];
-    v = static_cast<uint8_t>(encode ? v - e : v + e);
+    v = static_cast<uint8_t>(encode ? v - e[j] : v + e[j]);
   }
 }
 
