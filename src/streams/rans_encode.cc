@@ -41,6 +41,38 @@ constexpr int kRefineSteps = 64;
 // precision without searching for a lower one.
 constexpr uint64_t kSearchBelow = 256 << 10;
 
+// The index of the first greatest (least) of 256 doubles, none a NaN, as
+// std::max_element (min_element) gives it: the extreme by four lanes (their
+// order does not matter without NaNs), then its first position. Half the
+// time of the plain scan, which the unit moves below run twice a step.
+typedef double D4 __attribute__((vector_size(32)));
+int FirstMax(const double* v) {
+  D4 m;
+  std::memcpy(&m, v, sizeof m);
+  for (int s = 4; s < 256; s += 4) {
+    D4 x;
+    std::memcpy(&x, v + s, sizeof x);
+    m = x > m ? x : m;
+  }
+  const double best = std::max(std::max(m[0], m[1]), std::max(m[2], m[3]));
+  int s = 0;
+  while (v[s] != best) ++s;
+  return s;
+}
+int FirstMin(const double* v) {
+  D4 m;
+  std::memcpy(&m, v, sizeof m);
+  for (int s = 4; s < 256; s += 4) {
+    D4 x;
+    std::memcpy(&x, v + s, sizeof x);
+    m = x < m ? x : m;
+  }
+  const double least = std::min(std::min(m[0], m[1]), std::min(m[2], m[3]));
+  int s = 0;
+  while (v[s] != least) ++s;
+  return s;
+}
+
 void Normalize(const uint64_t* count, uint64_t total, unsigned precision, uint32_t* freq, bool refine = true) {
   const uint32_t m = 1u << precision;
   if (total == 0) {  // an unused table: any valid one
@@ -84,8 +116,8 @@ void Normalize(const uint64_t* count, uint64_t total, unsigned precision, uint32
     loss[s] = freq[s] > 1 ? c * (lg[freq[s]] - lg[freq[s] - 1]) : HUGE_VAL;
   };
   for (int s = 0; s < 256; ++s) update(s);
-  auto best_gain = [&] { return static_cast<int>(std::max_element(gain, gain + 256) - gain); };
-  auto least_loss = [&] { return static_cast<int>(std::min_element(loss, loss + 256) - loss); };
+  auto best_gain = [&] { return FirstMax(gain); };
+  auto least_loss = [&] { return FirstMin(loss); };
   while (sum < m) {
     const int s = best_gain();
     ++freq[s];
@@ -163,11 +195,13 @@ uint64_t CodeTable(const uint32_t* freq, unsigned precision, bool product, BitWr
   return bits;
 }
 
-// Writes one table in the cheaper mode; returns its bits.
-uint64_t WriteTable(const uint32_t* freq, unsigned precision, BitWriter* out) {
+// The bits of one table in the cheaper mode; *product (optional): whether
+// that is the product mode.
+uint64_t TableBits(const uint32_t* freq, unsigned precision, bool* product = nullptr) {
   const uint64_t plain = CodeTable(freq, precision, false, nullptr);
-  const uint64_t product = CodeTable(freq, precision, true, nullptr);
-  return CodeTable(freq, precision, product < plain, out);
+  const uint64_t prod = CodeTable(freq, precision, true, nullptr);
+  if (product != nullptr) *product = prod < plain;
+  return std::min(plain, prod);
 }
 
 // Bits of the coded bytes under freq (their entropy under the table).
@@ -209,7 +243,23 @@ bool Encode(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned context
     for (; i < n; ++i) ++four[src[i]];
     for (int s = 0; s < 256; ++s) count[s] = four[s] + four[256 + s] + four[512 + s] + four[768 + s];
   } else {
-    for (uint64_t i = 0; i < n; ++i) ++count[static_cast<size_t>(ctx[i]) << 8 | src[i]];
+    // Two histograms, alternate bytes: a (context, byte) pair that repeats
+    // would otherwise wait on its own increment. 32-bit counts: a stream is
+    // at most 2^32 bytes.
+    thread_local std::vector<uint32_t> two;
+    const size_t cells = static_cast<size_t>(contexts) * 256;
+    two.assign(2 * cells, 0);
+    uint32_t* h0 = two.data();
+    uint32_t* h1 = h0 + cells;
+    const uint8_t* c8 = ctx;
+    const uint8_t* s8 = src;
+    uint64_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+      ++h0[static_cast<size_t>(c8[i]) << 8 | s8[i]];
+      ++h1[static_cast<size_t>(c8[i + 1]) << 8 | s8[i + 1]];
+    }
+    for (; i < n; ++i) ++h0[static_cast<size_t>(c8[i]) << 8 | s8[i]];
+    for (size_t k = 0; k < cells; ++k) count[k] = uint64_t{h0[k]} + h1[k];
     for (unsigned c = 0; c < contexts; ++c) {
       for (int s = 0; s < 256; ++s) {
         if (count[c * 256 + s]) tables = c + 1;
@@ -219,6 +269,21 @@ bool Encode(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned context
   std::vector<uint64_t> totals(tables, 0);
   for (unsigned c = 0; c < tables; ++c) {
     for (int s = 0; s < 256; ++s) totals[c] += count[c * 256 + s];
+  }
+  // The bytes' entropy under their own counts is below what any table codes
+  // them in (Gibbs): when even that, with the header and states, exceeds
+  // give_up, the estimate below would, and nothing need be normalized.
+  if (give_up != UINT64_MAX) {
+    double bound = 0;
+    for (unsigned c = 0; c < tables; ++c) {
+      const double t = static_cast<double>(totals[c]);
+      for (int s = 0; s < 256; ++s) {
+        const uint64_t k = count[c * 256 + s];
+        if (k != 0 && k != totals[c]) bound += static_cast<double>(k) * std::log2(t / static_cast<double>(k));
+      }
+    }
+    bound *= 1 - 1e-9;  // a margin for the rounding of the two sums
+    if (2 + bound / 8 + 2.0 * std::min<uint64_t>(n, kRansLanes) > static_cast<double>(give_up)) return false;
   }
 
   // The precision, unless the caller fixed it: from 12 down while the
@@ -239,16 +304,19 @@ bool Encode(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned context
     double bits = 0;
     for (unsigned c = 0; c < tables; ++c) {
       Normalize(&count[c * 256], totals[c], p, &trial[c * 256], /*refine=*/false);
-      bits += WriteTable(&trial[c * 256], p, nullptr) + CodedBits(&count[c * 256], &trial[c * 256], p);
+      bits += TableBits(&trial[c * 256], p) + CodedBits(&count[c * 256], &trial[c * 256], p);
     }
     if (bits >= best) break;
     best = bits;
     precision = p;
   }
   best = 0;
+  std::vector<bool> product(tables);
   for (unsigned c = 0; c < tables; ++c) {
     Normalize(&count[c * 256], totals[c], precision, &freq[c * 256]);
-    best += WriteTable(&freq[c * 256], precision, nullptr) + CodedBits(&count[c * 256], &freq[c * 256], precision);
+    bool mode;
+    best += TableBits(&freq[c * 256], precision, &mode) + CodedBits(&count[c * 256], &freq[c * 256], precision);
+    product[c] = mode;
   }
 
   // Header, tables and the bytes' entropy under them, plus the states' 16
@@ -259,7 +327,7 @@ bool Encode(const uint8_t* src, uint64_t n, const uint8_t* ctx, unsigned context
   PutU8(dst, static_cast<uint8_t>(tables));
   PutU8(dst, static_cast<uint8_t>(precision));
   BitWriter writer(dst);
-  for (unsigned c = 0; c < tables; ++c) WriteTable(&freq[c * 256], precision, &writer);
+  for (unsigned c = 0; c < tables; ++c) CodeTable(&freq[c * 256], precision, product[c], &writer);
   writer.Flush();
 
   // Encoder entries per (table, symbol): freq, cum, and the reciprocal
