@@ -67,6 +67,7 @@ int CmdCat(const Args& r, const Common& c, const std::vector<std::string>& args)
 int CmdInfo(const Args& r, const Common& c, const std::vector<std::string>& args);
 int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& args);
 int CmdAdd(const Args& r, const Common& c, const std::vector<std::string>& args);
+int CmdMount(const Args& r, const Common& c, const std::vector<std::string>& args);
 
 // 1 usage (invalid argument, not found), 2 corrupt or checksum mismatch,
 // 3 I/O or resource exhausted, 4 not supported.

@@ -29,6 +29,7 @@ const std::vector<CommandOptions>& Accepted() {
       {"verify", {"against", "json", "threads", "force", "quiet", "verbose", "bytes"}},
       {"add", {"replace", "level", "fast", "max", "chunk-size", "threads", "quiet", "verbose", "stats", "bytes",
                "no-predict", "format"}},
+      {"mount", {"cache-size", "threads", "force", "quiet", "verbose"}},
   };
   return table;
 }
@@ -93,6 +94,7 @@ const std::vector<OptionInfo>& Options() {
       {"bytes", 0, nullptr},        {"directory", 'C', "DIR"},  {"replace", 0, nullptr},
       {"no-predict", 0, nullptr},   {"format", 0, "VERSION"},
       {"parent", 0, "MEMBER"},      {"imatrix", 0, "MEMBER"},
+      {"cache-size", 0, "MIB"},
   };
   return table;
 }

@@ -152,6 +152,19 @@ const Command kCommands[] = {
      "  sgz pack model-BF16.gguf -o zoo.sgz\n"
      "  sgz add zoo.sgz model-Q8_0.gguf model-Q4_K_M.gguf\n"
      "  sgz add zoo.sgz --replace README.md\n"},
+    {"mount", CmdMount, "sgz mount ARCHIVE DIR [-f] [--cache-size MIB] [-T N]",
+     "Shows the archive's members as read-only files under the existing directory DIR (FUSE),\n"
+     "with their names (zoo/x.gguf is DIR/zoo/x.gguf), sizes, modes and times. A read decodes\n"
+     "only the chunks it touches, each checked: a damaged chunk makes the read fail (EIO, and\n"
+     "a line on stderr with -f, in the system log otherwise), never return wrong bytes.\n"
+     "Returns once mounted; unmount with 'fusermount3 -u DIR' (or umount DIR), or stop it\n"
+     "with SIGINT or SIGTERM. Needs /dev/fuse and fusermount3 (Debian: fuse3).\n"
+     "  -f            stay in the foreground (errors on stderr; Ctrl-C unmounts)\n"
+     "  --cache-size  MiB of decoded blocks kept for later reads (default 256)\n"
+     "  -T N          reads that decode at once, one reader each (default: all cores)\n"
+     "examples:\n"
+     "  sgz mount zoo.sgz /mnt/zoo && ls -l /mnt/zoo/zoo\n"
+     "  fusermount3 -u /mnt/zoo\n"},
 };
 
 const char* kExitCodes =
@@ -163,7 +176,8 @@ void PrintHelp(FILE* out) {
   for (const Command& c : kCommands) fprintf(out, "  %s\n", c.usage);
   fprintf(out,
           "\ncommon options: -q/--quiet, -v/--verbose, -V/--version, COMMAND --help (or: sgz help COMMAND),\n"
-          "                -T/--threads N (default: all cores) and -f/--force (pack, unpack, cat, verify),\n"
+          "                -T/--threads N (default: all cores) and -f/--force (pack, unpack, cat, verify;\n"
+          "                mount: -f is the foreground),\n"
           "                --json (ls, info, verify); -k/--keep (pack, unpack) is accepted: sgz never\n"
           "                deletes its input\n"
           "An option a command does not take is refused, and so are -q with -v, -c with -o, and an\n"
@@ -260,6 +274,7 @@ int Main(int argc, char** argv) {
       ("format", "pack, add: the newest format version written (2.3, 2.4 or 2.5)", cxxopts::value<std::string>())
       ("parent", "pack: the member parents of predicted tensors are taken from", cxxopts::value<std::string>())
       ("imatrix", "pack: the importance matrix member used for predicted scales", cxxopts::value<std::string>())
+      ("cache-size", "mount: MiB of decoded blocks kept", cxxopts::value<std::string>())
       ("V,version", "print the version")
       ("h,help", "print help")
       ("args", "", cxxopts::value<std::vector<std::string>>());
@@ -344,8 +359,9 @@ T Args::Value::as() const {
     return static_cast<unsigned>(ParseUnsignedOption(key_, text, UINT_MAX));
   } else {
     static_assert(std::is_same_v<T, uint64_t>);
-    // --chunk-size is in KiB: its bytes must fit in 64 bits too.
-    return ParseUnsignedOption(key_, text, key_ == "chunk-size" ? UINT64_MAX / 1024 : UINT64_MAX);
+    // --chunk-size is in KiB, --cache-size in MiB: their bytes must fit in 64 bits too.
+    const uint64_t max = key_ == "chunk-size" ? UINT64_MAX / 1024 : key_ == "cache-size" ? UINT64_MAX >> 20 : UINT64_MAX;
+    return ParseUnsignedOption(key_, text, max);
   }
 }
 template std::string Args::Value::as<std::string>() const;
