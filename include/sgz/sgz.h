@@ -120,6 +120,16 @@ struct MemberInfo {
   FileAttributes attributes;    // as recorded at pack time
 };
 
+// How much decoded data a Reader keeps between calls (memory besides the
+// chunks a call is decoding).
+struct ReaderOptions {
+  // Bytes of decoded chunks kept for later reads (a range's first and last
+  // chunks, which the next small read of a sequential reader shares), and
+  // half as much again for the parents of predicted chunks (format 2.3),
+  // which every predicted member of a family reads. 0 keeps none.
+  uint64_t cache_bytes = 32ull << 20;
+};
+
 // An open archive. Opening validates the header, footer and manifest
 // (checksum first) and reads no chunk; every later read decodes only the
 // chunks it needs and checks their checksums.
@@ -131,6 +141,7 @@ class Reader {
   // message names it only where the operating system's does ("x.sgz: No
   // such file or directory"), so "<path>: <message>" reads well for all.
   static ErrorOr<Reader> Open(const std::string& path);
+  static ErrorOr<Reader> Open(const std::string& path, const ReaderOptions& options);
   // Opens an archive held in memory. REQUIRES: data[0, size) outlives the
   // Reader.
   static ErrorOr<Reader> OpenMemory(const void* data, size_t size);

@@ -137,7 +137,8 @@ std::vector<MemberInfo> ListMembers(const internal::Manifest& manifest);
 }  // namespace internal::api
 
 struct Reader::Impl {
-  static ErrorOr<Reader> Make(std::unique_ptr<internal::ByteSource> source);
+  static ErrorOr<Reader> Make(std::unique_ptr<internal::ByteSource> source,
+                              const ReaderOptions& options = ReaderOptions());
   // A Reader of file `index` of `archive` (whose members list is given).
   static ErrorOr<Reader> MakeView(std::shared_ptr<internal::Archive> archive, uint32_t index);
 

@@ -157,11 +157,13 @@ Reader::Reader(Reader&& other) noexcept = default;
 Reader& Reader::operator=(Reader&& other) noexcept = default;
 Reader::~Reader() = default;
 
-ErrorOr<Reader> Reader::Open(const std::string& path) {
+ErrorOr<Reader> Reader::Open(const std::string& path) { return Open(path, ReaderOptions()); }
+
+ErrorOr<Reader> Reader::Open(const std::string& path, const ReaderOptions& options) {
   return Guarded([&]() -> ErrorOr<Reader> {
     Result<std::unique_ptr<ByteSource>> source = OpenFileSource(path);
     if (!source.ok()) return ToError(source.status()).set_path(path);
-    ErrorOr<Reader> reader = Impl::Make(std::move(source).value());
+    ErrorOr<Reader> reader = Impl::Make(std::move(source).value(), options);
     if (!reader.ok()) return reader.error().set_path(path);
     reader->impl_->path = path;
     return reader;
@@ -184,10 +186,12 @@ ErrorOr<Reader> Reader::Open(std::unique_ptr<Source> source) {
   });
 }
 
-ErrorOr<Reader> Reader::Impl::Make(std::unique_ptr<ByteSource> source) {
+ErrorOr<Reader> Reader::Impl::Make(std::unique_ptr<ByteSource> source, const ReaderOptions& reader_options) {
   // Every archive the public API opens recovers from an interrupted add.
   internal::ChunkStoreOptions options;
   options.recover = true;
+  options.cache_bytes = reader_options.cache_bytes;
+  options.parent_cache_bytes = reader_options.cache_bytes / 2;
   Result<std::unique_ptr<Archive>> archive = Archive::Open(std::move(source), options);
   if (!archive.ok()) return ToError(archive.status());
   return MakeView(std::shared_ptr<Archive>(std::move(archive).value()), 0);

@@ -3,6 +3,7 @@
 // system itself is mount_fs.cc, built only with libfuse3.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +27,15 @@ constexpr uint64_t kDefaultCacheMiB = 256;
 std::string Absolute(const std::string& path) {
   char buf[PATH_MAX];
   return realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
+}
+// Each Reader of the pool keeps two chunks of the default size (a 4 MiB
+// block touches at most two; the next block of a sequential reader starts
+// in the last one) and half that for parents of predicted chunks: the
+// blocks the mount caches are its own (mount_cache.h).
+ReaderOptions MountReaderOptions() {
+  ReaderOptions o;
+  o.cache_bytes = 2 * kDefaultChunkSize;
+  return o;
 }
 #endif
 
@@ -52,14 +62,16 @@ int CmdMount(const Args& r, const Common& c, const std::vector<std::string>& arg
   options.dir = Absolute(dir);
   options.cache_bytes = cache_mib << 20;
   options.foreground = c.force;
-  // -T: reads that decode at once, one Reader each (default: the cores).
+  // -T: reads that decode at once, one Reader each. Default: 2 (or 1 core):
+  // each costs up to about 16 MiB besides the cache (its chunks, a block);
+  // FUSE serves any number of readers, the page cache most of their reads.
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  options.readers = c.threads == 0 ? cores : c.threads;
+  options.readers = c.threads == 0 ? std::min(cores, 2u) : c.threads;
   const std::string path = Absolute(in);
   if (stat(path.c_str(), &st) == 0) options.archive_mtime = st.st_mtime;
   // How each Reader of the mount opens the archive: the one line a URL
   // (an HTTP source) would change.
-  ReaderOpener open = [path]() { return Reader::Open(path); };
+  ReaderOpener open = [path]() { return Reader::Open(path, MountReaderOptions()); };
   ErrorOr<Reader> first = open();
   if (!first.ok()) return Fail(in, first.error());
   NoteIgnoredTail(c, in, first->archive_info().ignored_bytes);

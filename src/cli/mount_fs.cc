@@ -6,6 +6,9 @@
 #include "mount_fs.h"
 
 #include <fuse.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -152,8 +155,12 @@ int Read(const char*, char* buf, size_t size, off_t offset, struct fuse_file_inf
     // 65536 members), block in the low 40 (4 MiB blocks: 4 EiB).
     const uint64_t key = (static_cast<uint64_t>(member) << 40) | block;
     ErrorOr<BlockCache::Block> got = s.cache.Get(key, [&]() -> ErrorOr<std::vector<uint8_t>> {
-      std::vector<uint8_t> bytes(block_len);
-      Error e = s.pool.With(member, [&](Reader& r) { return r.ReadRange(block_begin, block_len, bytes.data()); });
+      // Allocated once a Reader is free: reads waiting for one hold no block.
+      std::vector<uint8_t> bytes;
+      Error e = s.pool.With(member, [&](Reader& r) {
+        bytes.resize(block_len);
+        return r.ReadRange(block_begin, block_len, bytes.data());
+      });
       if (!e.ok()) return e;
       return bytes;
     });
@@ -218,6 +225,13 @@ int RunMount(const MountOptions& options, ReaderOpener open, Reader first) {
   }
   for (auto& [path, node] : state.nodes) std::sort(node.children.begin(), node.children.end());
   state.pool.Adopt(std::move(first));
+#ifdef __GLIBC__
+  // Blocks and decoded chunks (MiBs) are freed on one FUSE thread after
+  // being made on another: glibc would raise its mmap threshold past them
+  // and keep their freed memory in per-thread arenas (measured: a third
+  // more peak memory with eight readers). A fixed threshold gives each back.
+  mallopt(M_MMAP_THRESHOLD, 256 << 10);
+#endif
 
   struct fuse_operations ops;
   memset(&ops, 0, sizeof ops);
@@ -243,7 +257,11 @@ int RunMount(const MountOptions& options, ReaderOpener open, Reader first) {
   }
   // libfuse installs its handlers (end the loop, then unmount below) only
   // over the default ones: main() installed the output cleanup's.
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) signal(sig, SIG_DFL);
+  // A signal the caller ignored (nohup) stays ignored.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction old;
+    if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler != SIG_IGN) signal(sig, SIG_DFL);
+  }
   struct fuse_session* session = fuse_get_session(fuse);
   int rc = kExitOk;
   if (fuse_set_signal_handlers(session) != 0) {
