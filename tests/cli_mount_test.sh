@@ -109,7 +109,7 @@ same background "${SOURCES[0]}" "$T/d2/$(member "${SOURCES[0]}")"
 # The daemon: the process whose command line is exactly this mount's.
 daemon=
 for p in /proc/[0-9]*; do
-  [ "$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null)" = "$SGZ mount $T/a.sgz $T/d2 " ] && daemon=${p#/proc/}
+  [ "$(tr '\0' ' ' 2>/dev/null < "$p/cmdline")" = "$SGZ mount $T/a.sgz $T/d2 " ] && daemon=${p#/proc/}
 done
 if [ -n "$daemon" ]; then
   kill -TERM "$daemon"
@@ -119,14 +119,24 @@ else
   fail "background mount: daemon not found"
 fi
 
-# 3. SIGINT (Ctrl-C) in the foreground. A background job of a script starts
-# with SIGINT ignored, which the mount keeps: set -m gives it its own.
-mkdir "$T/d3"
+# 3. A one-file archive shows its one file, by its name; one packed from
+# standard input (no name) by the archive's name without .sgz. SIGINT
+# (Ctrl-C) in the foreground: a background job of a script starts with
+# SIGINT ignored, which the mount keeps; set -m gives it its own.
+ONE=$CORPUS/stories260K/stories260K-Q8_0.gguf
+"$SGZ" pack -q "$ONE" -o "$T/one.sgz" && "$SGZ" pack -q - -o "$T/piped.sgz" < "$ONE" || fail "pack one file"
+mkdir "$T/d3" "$T/d5"
 set -m
-"$SGZ" mount -f "$T/a.sgz" "$T/d3" 2>"$T/mount3.err" &
+"$SGZ" mount -f "$T/one.sgz" "$T/d3" 2>"$T/mount3.err" &
 pid=$!
 set +m
 wait_mounted "$T/d3" "$pid" && ok || fail "mount -f (3): not mounted" "$T/mount3.err"
+[ "$(ls "$T/d3")" = "stories260K-Q8_0.gguf" ] && ok || fail "one-file archive shows: $(ls "$T/d3")"
+same one-file "$ONE" "$T/d3/stories260K-Q8_0.gguf"
+check mount-piped 0 "$SGZ" mount "$T/piped.sgz" "$T/d5"
+[ "$(ls "$T/d5")" = "piped" ] && ok || fail "archive packed from a pipe shows: $(ls "$T/d5")"
+same piped "$ONE" "$T/d5/piped"
+check unmount-piped 0 fusermount3 -u "$T/d5"
 kill -INT "$pid"
 wait "$pid" && ok || fail "mount -f exited $? after SIGINT" "$T/mount3.err"
 mountpoint -q "$T/d3" && fail "stale mountpoint after SIGINT" || ok
