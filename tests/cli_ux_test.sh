@@ -105,8 +105,8 @@ while read -r want cmd; do  # WANT: the message, '.' for each space; @: the test
 done <<EOF
 -o/--output.is.for.pack,.unpack.and.cat,.not.ls ls @demo.gguf.sgz -o @never
 -c/--stdout.is.for.pack,.unpack.and.cat,.not.ls ls @demo.gguf.sgz -c
--f/--force.is.for.pack,.unpack,.cat.and.verify,.not.info info @demo.gguf.sgz -f
--T/--threads.is.for.pack,.unpack,.cat,.verify.and.add,.not.ls ls @demo.gguf.sgz -T 2
+-f/--force.is.for.pack,.unpack,.cat,.verify.and.mount,.not.info info @demo.gguf.sgz -f
+-T/--threads.is.for.pack,.unpack,.cat,.verify,.add.and.mount,.not.ls ls @demo.gguf.sgz -T 2
 --stats.is.for.pack,.unpack,.cat.and.add,.not.info info @demo.gguf.sgz --stats
 --range.is.for.cat,.not.ls ls @demo.gguf.sgz --range 0:1
 --against.is.for.verify,.not.pack pack @demo.gguf -o @never --against @demo.gguf
