@@ -30,9 +30,12 @@ timed_mount() {
   echo "$t1 - $t0" | bc -l
 }
 parallel4() {
-  local q=$((size / 4 / 4096 + 1)) i
-  for i in 0 1 2 3; do dd if="$D/m/$MEMBER" of=/dev/null bs=4096 skip=$((i * q)) count=$q status=none & done
-  wait
+  local q=$((size / 4 / 4096 + 1)) i pids=()
+  for i in 0 1 2 3; do
+    dd if="$D/m/$MEMBER" of=/dev/null bs=4096 skip=$((i * q)) count=$q status=none &
+    pids+=($!)
+  done
+  wait "${pids[@]}"  # not the mount, a job of this shell too
 }
 random4k() {
   python3 - "$D/m/$MEMBER" "$size" <<'PY'

@@ -161,8 +161,8 @@ const Command kCommands[] = {
      "with SIGINT or SIGTERM. Needs /dev/fuse and fusermount3 (Debian: fuse3).\n"
      "  -f            stay in the foreground (errors on stderr; Ctrl-C unmounts)\n"
      "  --cache-size  MiB of decoded blocks kept for later reads (default 256)\n"
-"  -T N          reads that decode at once, one reader each (default 2; each costs up\n"
-     "                to about 16 MiB more memory)\n"
+     "  -T N          reads that decode at once, one reader each (default 1; each more\n"
+     "                costs up to about 30 MiB of memory)\n"
      "examples:\n"
      "  sgz mount zoo.sgz /mnt/zoo && ls -l /mnt/zoo/zoo\n"
      "  fusermount3 -u /mnt/zoo\n"},

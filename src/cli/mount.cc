@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <thread>
 
 #include "cli_common.h"
 #include "cli_options.h"
@@ -62,11 +61,12 @@ int CmdMount(const Args& r, const Common& c, const std::vector<std::string>& arg
   options.dir = Absolute(dir);
   options.cache_bytes = cache_mib << 20;
   options.foreground = c.force;
-  // -T: reads that decode at once, one Reader each. Default: 2 (or 1 core):
-  // each costs up to about 16 MiB besides the cache (its chunks, a block);
-  // FUSE serves any number of readers, the page cache most of their reads.
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  options.readers = c.threads == 0 ? std::min(cores, 2u) : c.threads;
+  // -T: reads that decode at once, one Reader each. Default 1 (a lock
+  // around decoding): a second Reader read 4 readers' ranges 5-8% faster on
+  // 2 cores and cost up to 16 MiB more peak memory, 30 MiB decoding a
+  // predicted family (BENCHMARKS.md, "A mount"). FUSE still serves any
+  // number of readers at once, the cache and the page cache most reads.
+  options.readers = c.threads == 0 ? 1 : c.threads;
   const std::string path = Absolute(in);
   if (stat(path.c_str(), &st) == 0) options.archive_mtime = st.st_mtime;
   // How each Reader of the mount opens the archive: the one line a URL
