@@ -244,6 +244,11 @@ int RunMount(const MountOptions& options, ReaderOpener open, Reader first) {
   const std::string mount_options = "ro,default_permissions,subtype=sgz,fsname=" + FsName(options.archive);
   const char* argv[] = {"sgz", "-o", mount_options.c_str()};
   struct fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
+  // fuse_new may add to args (then owned): freed once the mount is gone.
+  struct ArgsGuard {
+    struct fuse_args* a;
+    ~ArgsGuard() { fuse_opt_free_args(a); }
+  } args_guard{&args};
   struct fuse* fuse = fuse_new(&args, &ops, sizeof ops, &state);
   if (fuse == nullptr) {
     fprintf(stderr, "sgz: %s: cannot set up FUSE\n", options.dir.c_str());
