@@ -35,6 +35,25 @@ class InfoTest : public sgz_api_test::PackedDemoSuite<InfoTest> {
   static const char* DirPrefix() { return "sgz_api_info_test"; }
 };
 
+// ReaderOptions::cache_bytes bounds the decoded chunks kept between calls:
+// two small reads of one chunk decode it once by default, twice with none
+// kept (what sgz mount's Readers rely on: it keeps its own blocks).
+TEST_F(InfoTest, ReaderOptionsBoundTheChunkCache) {
+  char buf[16];
+  sgz::Reader kept = OpenOrDie(Archive());
+  ASSERT_TRUE(kept.ReadRange(0, 16, buf).ok());
+  ASSERT_TRUE(kept.ReadRange(16, 16, buf).ok());
+  EXPECT_EQ(kept.stats().chunks_decoded, 1u);
+  sgz::ReaderOptions none;
+  none.cache_bytes = 0;
+  sgz::ErrorOr<sgz::Reader> r = sgz::Reader::Open(Archive(), none);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_TRUE(r->ReadRange(0, 16, buf).ok());
+  ASSERT_TRUE(r->ReadRange(16, 16, buf).ok());
+  EXPECT_EQ(r->stats().chunks_decoded, 2u);
+  EXPECT_EQ(std::string(buf, 16), Original().substr(16, 16));
+}
+
 TEST_F(InfoTest, ArchiveAndGgufFacts) {
   sgz::Reader r = OpenOrDie(Archive());
   const sgz::ArchiveInfo a = r.archive_info();
