@@ -8,6 +8,7 @@
 #include <exception>
 #include <new>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -183,6 +184,24 @@ int UnknownCommand(const std::string& name) {
   return Usage("unknown command '" + name + "'" + (close.empty() ? "" : " (did you mean '" + close.front() + "'?)"));
 }
 
+// Archives at URLs: --timeout, --download, the process's counters, and
+// read-ahead on -T connections for the commands that read everything.
+HttpOptions HttpOptionsFor(const std::string& command, const Args& r, const Common& c) {
+  HttpOptions http;
+  if (r.count("timeout")) {
+    const uint64_t t = ParseUnsignedOption("timeout", r["timeout"].as<std::string>(), 86400);
+    if (t == 0) throw UsageError("--timeout: 0 is not a number of seconds (1 or more)");
+    http.timeout_seconds = static_cast<double>(t);
+  }
+  http.download_without_ranges = r.count("download") > 0;
+  http.stats = HttpCounters();
+  if (command == "unpack" || command == "verify") {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    http.parallel = std::min(8u, c.threads > 0 ? c.threads : cores);
+  }
+  return http;
+}
+
 // ls, info or verify over several archives, like `zstd -l`/`-t`: text gets a
 // header line per archive (ls, info), JSON one array of the objects (an
 // archive that fails without one gets {"archive", "ok": false, "exit_code"}).
@@ -195,13 +214,13 @@ int RunEach(const Command& cmd, const Args& r, const Common& c, const std::vecto
   if (c.json) JsonBegin(true);
   int worst = kExitOk;
   for (size_t i = 0; i < archives.size(); ++i) {
-    if (!c.json && name != "verify") printf("%s==> %s <==\n", i ? "\n" : "", archives[i].c_str());
+    if (!c.json && name != "verify") printf("%s==> %s <==\n", i ? "\n" : "", InName(archives[i]).c_str());
     const size_t before = JsonEmitted();
     std::vector<std::string> one = {archives[i]};
     one.insert(one.end(), patterns.begin(), patterns.end());
     const int rc = cmd.run(r, c, one);
     if (c.json && JsonEmitted() == before) {
-      EmitJson("{\"archive\": " + JsonString(archives[i]) + ", \"ok\": false, \"exit_code\": " + std::to_string(rc) + "}");
+      EmitJson("{\"archive\": " + JsonString(RedactUrl(archives[i])) + ", \"ok\": false, \"exit_code\": " + std::to_string(rc) + "}");
     }
     worst = std::max(worst, rc);
   }
@@ -256,6 +275,8 @@ int Main(int argc, char** argv) {
       ("format", "pack, add: the newest format version written (2.3 or 2.4)", cxxopts::value<std::string>())
       ("parent", "pack: the member parents of predicted tensors are taken from", cxxopts::value<std::string>())
       ("imatrix", "pack: the importance matrix member used for predicted scales", cxxopts::value<std::string>())
+      ("timeout", "URL: seconds without a byte before a request fails", cxxopts::value<std::string>())
+      ("download", "URL: a server that ignores ranges: read a downloaded copy")
       ("V,version", "print the version")
       ("h,help", "print help")
       ("args", "", cxxopts::value<std::vector<std::string>>());
@@ -308,6 +329,7 @@ int Main(int argc, char** argv) {
     try {
       if (!CheckCommandLine(name, Args(r), c, args)) return kExitUsage;
       c.threads = r.count("threads") ? Args(r)["threads"].as<unsigned>() : 0;
+      SetHttpDefaults(HttpOptionsFor(name, Args(r), c));
       const bool several = name == "ls" || name == "info" || name == "verify";
       std::vector<std::string> patterns;
       if (name == "ls") patterns = TakeLsPatterns(&args);
