@@ -203,7 +203,7 @@ void PrintHttpStats() {
   const HttpStats& h = *HttpCounters();
   if (h.requests == 0) return;
   fprintf(stderr, "HTTP: %s, %s received%s\n", Plural(h.requests, "request").c_str(), Plural(h.bytes, "byte").c_str(),
-          h.retries > 0 ? (", " + Plural(h.retries, "retry")).c_str() : "");
+          h.retries > 0 ? (", " + std::to_string(h.retries) + (h.retries == 1 ? " retry" : " retries")).c_str() : "");
 }
 
 std::string HumanSize(uint64_t bytes) {
