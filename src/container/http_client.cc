@@ -16,8 +16,6 @@
 
 namespace sgz::internal {
 
-const char kIgnoresRanges[] = "the server ignores range requests (it replied 200 with the whole file)";
-
 struct HttpClient::Exchange {
   enum Kind { kTail, kRange, kWhole } kind = kRange;
   uint64_t offset = 0;
@@ -45,13 +43,6 @@ std::string Fixed1(double v) {
   snprintf(buf, sizeof buf, "%.1f", v);
   return buf;
 }
-
-std::string Changed(const std::string& what, const std::string& was, const std::string& now) {
-  return "the archive changed on the server since it was opened (" + what + " " + was + " -> " +
-         (now.empty() ? "none" : now) + ")";
-}
-
-bool RetryableStatus(int status) { return status >= 500 || status == 429 || status == 408; }
 
 bool RetryableCurl(CURLcode c) {
   switch (c) {
@@ -112,71 +103,6 @@ HttpClient::HttpClient(const HttpRemote* remote) : remote_(remote) {
 
 HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
-Status HttpClient::CheckValidators(const HttpReplyHead& head) const {
-  if (!remote_->etag.empty() && head.etag != remote_->etag) return Status::IOError(Changed("ETag", remote_->etag, head.etag));
-  if (remote_->etag.empty() && !remote_->last_modified.empty() && head.last_modified != remote_->last_modified) {
-    return Status::IOError(Changed("Last-Modified", remote_->last_modified, head.last_modified));
-  }
-  return Status::Ok();
-}
-
-// Whether the reply is the one asked for, from its status and header: on
-// the first byte of its body (so a wrong reply is not downloaded) or after
-// a reply without one.
-static Status CheckHead(HttpClient::Exchange* ex, bool* retry, const HttpRemote& remote) {
-  const HttpReplyHead& h = ex->head;
-  *retry = false;
-  if (h.status == 0) {
-    *retry = true;
-    return Status::IOError("no HTTP reply");
-  }
-  if (ex->kind == HttpClient::Exchange::kWhole) {
-    if (h.status == 200) return Status::Ok();
-  } else if (h.status == 200) {
-    if (ex->kind == HttpClient::Exchange::kRange) {
-      // If-Range was sent: a changed archive comes back whole.
-      if (!remote.etag.empty() && h.etag != remote.etag) return Status::IOError(Changed("ETag", remote.etag, h.etag));
-      if (!remote.last_modified.empty() && h.last_modified != remote.last_modified) {
-        return Status::IOError(Changed("Last-Modified", remote.last_modified, h.last_modified));
-      }
-    }
-    return Status::NotSupported(kIgnoresRanges);
-  } else if (h.status == 206) {
-    if (!h.has_content_range) return Status::IOError("HTTP 206 reply without Content-Range");
-    if (!h.content_range_ok) return Status::IOError("HTTP 206 reply with a bad Content-Range");
-    const ContentRange& r = h.content_range;
-    const std::string got = "bytes " + Num(r.first) + "-" + Num(r.last) + "/" + (r.total_known ? Num(r.total) : "*");
-    if (ex->kind == HttpClient::Exchange::kTail) {
-      if (!r.total_known) return Status::IOError("Content-Range '" + got + "' does not give the size");
-      const uint64_t want = std::min(ex->n, r.total);
-      if (r.last + 1 != r.total || r.last - r.first + 1 != want) {
-        return Status::IOError("Content-Range '" + got + "' is not the last " + Num(want) + " bytes asked for");
-      }
-      ex->total = r.total;
-      ex->expect = want;
-      ex->tail->resize(want);
-      ex->dst = ex->tail->data();
-    } else {
-      if (r.first != ex->offset || r.last != ex->offset + ex->n - 1) {
-        return Status::IOError("Content-Range '" + got + "' is not the range asked for (bytes " + Num(ex->offset) +
-                               "-" + Num(ex->offset + ex->n - 1) + ")");
-      }
-      if (r.total_known && r.total != remote.size) {
-        return Status::IOError(Changed("size", Num(remote.size), Num(r.total)));
-      }
-      ex->expect = ex->n;
-    }
-    if (h.has_content_length && h.content_length != ex->expect) {
-      return Status::IOError("Content-Length " + Num(h.content_length) + " disagrees with Content-Range '" + got + "'");
-    }
-    return Status::Ok();
-  } else if (h.status == 416 && ex->kind == HttpClient::Exchange::kTail) {
-    return Status::Corruption("the archive is empty (HTTP 416 to a request for its end)");
-  }
-  *retry = RetryableStatus(h.status);
-  return Status::IOError("HTTP " + Num(static_cast<uint64_t>(h.status)) + (h.reason.empty() ? "" : " " + h.reason));
-}
-
 static size_t OnBody(char* p, size_t size, size_t count, void* user) {
   auto* ex = static_cast<HttpClient::Exchange*>(user);
   const size_t n = size * count;
@@ -208,9 +134,20 @@ static size_t OnBody(char* p, size_t size, size_t count, void* user) {
 }
 
 Status HttpClient::CheckReply(Exchange* ex, bool* retry) const {
-  Status s = CheckHead(ex, retry, *remote_);
-  if (s.ok() && ex->kind == Exchange::kRange) s = CheckValidators(ex->head);
-  return s;
+  HttpAsk ask;
+  ask.kind = ex->kind == Exchange::kTail ? HttpAsk::kTail : ex->kind == Exchange::kWhole ? HttpAsk::kWhole : HttpAsk::kRange;
+  ask.offset = ex->offset;
+  ask.n = ex->n;
+  HttpSeen seen;
+  seen.size = remote_->size;
+  seen.etag = remote_->etag;
+  seen.last_modified = remote_->last_modified;
+  SGZ_RETURN_IF_ERROR(internal::CheckReply(ex->head, ask, seen, &ex->total, &ex->expect, retry));
+  if (ex->kind == Exchange::kTail) {
+    ex->tail->resize(ex->expect);
+    ex->dst = ex->tail->data();
+  }
+  return Status::Ok();
 }
 
 Status HttpClient::Attempt(Exchange* ex, bool* retry) {

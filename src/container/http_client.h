@@ -47,7 +47,6 @@ class HttpClient {
   // One attempt; *retry says whether another may succeed.
   Status Attempt(Exchange* ex, bool* retry);
   Status WithRetries(Exchange* ex);
-  Status CheckValidators(const HttpReplyHead& head) const;
 
   const HttpRemote* remote_;
   void* curl_;  // CURL*

@@ -126,6 +126,74 @@ Status FeedHeaderLine(const char* line, size_t n, HttpReplyHead* head) {
   return Status::Ok();
 }
 
+const char kIgnoresRanges[] = "the server ignores range requests (it replied 200 with the whole file)";
+
+namespace {
+
+std::string Num(uint64_t v) { return std::to_string(v); }
+
+std::string Changed(const std::string& what, const std::string& was, const std::string& now) {
+  return "the archive changed on the server since it was opened (" + what + " " + was + " -> " +
+         (now.empty() ? "none" : now) + ")";
+}
+
+Status CheckValidators(const HttpReplyHead& h, const HttpSeen& seen) {
+  if (!seen.etag.empty() && h.etag != seen.etag) return Status::IOError(Changed("ETag", seen.etag, h.etag));
+  if (seen.etag.empty() && !seen.last_modified.empty() && h.last_modified != seen.last_modified) {
+    return Status::IOError(Changed("Last-Modified", seen.last_modified, h.last_modified));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status CheckReply(const HttpReplyHead& h, const HttpAsk& ask, const HttpSeen& seen, uint64_t* total,
+                  uint64_t* expect, bool* retry) {
+  *retry = false;
+  if (h.status == 0) {
+    *retry = true;
+    return Status::IOError("no HTTP reply");
+  }
+  if (ask.kind == HttpAsk::kWhole && h.status == 200) return Status::Ok();
+  if (ask.kind != HttpAsk::kWhole && h.status == 200) {
+    // If-Range was sent with the validators: a changed archive comes back whole.
+    if (ask.kind == HttpAsk::kRange) SGZ_RETURN_IF_ERROR(CheckValidators(h, seen));
+    return Status::NotSupported(kIgnoresRanges);
+  }
+  if (ask.kind != HttpAsk::kWhole && h.status == 206) {
+    if (!h.has_content_range) return Status::IOError("HTTP 206 reply without Content-Range");
+    if (!h.content_range_ok) return Status::IOError("HTTP 206 reply with a bad Content-Range");
+    const ContentRange& r = h.content_range;
+    const std::string got = "bytes " + Num(r.first) + "-" + Num(r.last) + "/" + (r.total_known ? Num(r.total) : "*");
+    if (ask.kind == HttpAsk::kTail) {
+      if (!r.total_known) return Status::IOError("Content-Range '" + got + "' does not give the size");
+      const uint64_t want = std::min(ask.n, r.total);
+      if (r.last + 1 != r.total || r.last - r.first + 1 != want) {
+        return Status::IOError("Content-Range '" + got + "' is not the last " + Num(want) + " bytes asked for");
+      }
+      *total = r.total;
+      *expect = want;
+    } else {
+      if (ask.n == 0 || r.first != ask.offset || r.last != ask.offset + ask.n - 1) {
+        return Status::IOError("Content-Range '" + got + "' is not the range asked for (bytes " + Num(ask.offset) +
+                               "-" + Num(ask.offset + ask.n - 1) + ")");
+      }
+      if (r.total_known && r.total != seen.size) return Status::IOError(Changed("size", Num(seen.size), Num(r.total)));
+      SGZ_RETURN_IF_ERROR(CheckValidators(h, seen));
+      *expect = ask.n;
+    }
+    if (h.has_content_length && h.content_length != *expect) {
+      return Status::IOError("Content-Length " + Num(h.content_length) + " disagrees with Content-Range '" + got + "'");
+    }
+    return Status::Ok();
+  }
+  if (h.status == 416 && ask.kind == HttpAsk::kTail) {
+    return Status::Corruption("the archive is empty (HTTP 416 to a request for its end)");
+  }
+  *retry = h.status >= 500 || h.status == 429 || h.status == 408;
+  return Status::IOError("HTTP " + Num(static_cast<uint64_t>(h.status)) + (h.reason.empty() ? "" : " " + h.reason));
+}
+
 bool IsHttpUrl(const std::string& s) {
   return strncasecmp(s.c_str(), "http://", 7) == 0 || strncasecmp(s.c_str(), "https://", 8) == 0;
 }

@@ -50,6 +50,36 @@ Status ParseContentRange(const std::string& value, ContentRange* out);
 // headers are ignored. Corruption for a line that cannot be part of a reply.
 Status FeedHeaderLine(const char* line, size_t n, HttpReplyHead* head);
 
+// The message (kNotSupported) for a server that replies 200 to a range
+// request; callers that can read the body in one pass look for it.
+extern const char kIgnoresRanges[];
+
+// What one request asked for.
+struct HttpAsk {
+  enum Kind { kTail, kRange, kWhole } kind = kRange;
+  uint64_t offset = 0;  // kRange
+  uint64_t n = 0;       // kTail: bytes at the end; kRange: the range's length
+};
+
+// What the first reply said; later replies must agree (empty: unknown).
+struct HttpSeen {
+  uint64_t size = 0;
+  std::string etag;
+  std::string last_modified;
+};
+
+// Whether `head` (the whole header of the last reply) answers `ask`:
+// kWhole wants 200; kTail and kRange want 206 with the Content-Range asked
+// for (a tail: the last min(n, total) bytes) and a Content-Length, if any,
+// that agrees; kRange also the size and validators of `seen`. On success
+// *expect is the body length to receive and, for kTail, *total the size.
+// A 200 to a range request is kNotSupported kIgnoresRanges, unless its
+// validators say the archive changed (If-Range sent: IOError "changed").
+// Other statuses are IOErrors; *retry says whether another attempt may
+// succeed (5xx, 408, 429, no reply).
+Status CheckReply(const HttpReplyHead& head, const HttpAsk& ask, const HttpSeen& seen, uint64_t* total,
+                  uint64_t* expect, bool* retry);
+
 // True for "http://..." and "https://..." (scheme case-insensitive).
 bool IsHttpUrl(const std::string& s);
 // The URL with any user name and password replaced by "***"

@@ -9,14 +9,11 @@
 
 #include "common/status.h"
 #include "container/byte_source.h"
+#include "container/http_parse.h"
 #include "container/input_stream.h"
 #include "sgz/http.h"
 
 namespace sgz::internal {
-
-// The message (kNotSupported) of a server that replies 200 to a range
-// request; callers that can read the body in one pass look for it.
-extern const char kIgnoresRanges[];
 
 // Opens `url` with one request for its last options.tail_bytes. Reads
 // inside that tail are served from it; every other read is one range
