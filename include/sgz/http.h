@@ -32,7 +32,7 @@ struct HttpOptions {
   int max_redirects = 5;
   // The first request asks for this many bytes at the end of the archive;
   // later reads inside them cost nothing.
-  uint64_t tail_bytes = 1 << 20;
+  uint64_t tail_bytes = 256 << 10;
   // 0: each read is one request. N > 0 (whole-archive reads: unpack,
   // verify): the archive is fetched ahead in blocks of block_bytes by N
   // range requests at a time.
