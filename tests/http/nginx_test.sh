@@ -34,6 +34,15 @@ used=$(requests_since "$n")
 expect_err "cat --stats counts requests" "^HTTP: $used requests, [0-9]* bytes received$"
 echo "cat URL $tensor: $(tail -n 1 "$T/err")"
 
+# A range over many chunks: adjacent chunks come in one range request.
+"$SGZ" cat -f "$T/www/q4.gguf.sgz" --range 0:12M -o "$T/want.bin"
+n=$(wc -l < "$ACCESS_LOG")
+check cat-range 0 "$SGZ" cat -f "$U" --range 0:12M -o "$T/got.bin" --stats
+same "cat URL --range" "$T/want.bin" "$T/got.bin"
+used=$(requests_since "$n")
+[ "$used" -le 3 ] && ok || fail "cat URL --range 0:12M: $used requests, want at most 3" "$ACCESS_LOG"
+expect_err "cat --range: several chunks" "decoded [1-9][0-9] of"
+
 # unpack: byte-exact, the archive fetched once (ranges on -T connections).
 n=$(wc -l < "$ACCESS_LOG")
 check unpack 0 "$SGZ" unpack "$U" -o "$T/q4.gguf" --stats -T 2
