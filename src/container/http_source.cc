@@ -138,7 +138,9 @@ class HttpSource : public ByteSource {
 
   uint64_t Size() const override { return remote_.size; }
   // Each read is a request: merge adjacent chunks into reads this large.
-  uint64_t PreferredReadSize() const override { return 64 << 20; }
+  // With read-ahead the blocks already make requests large, and smaller
+  // reads keep the reader's buffers small.
+  uint64_t PreferredReadSize() const override { return ahead_ ? 0 : 64 << 20; }
 
  protected:
   Status DoRead(uint64_t offset, uint64_t n, uint8_t* dst) override {
