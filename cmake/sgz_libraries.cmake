@@ -41,7 +41,7 @@ function(_sgz_public_library target)
   target_include_directories(${target} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
-  target_link_libraries(${target} PRIVATE PkgConfig::ZSTD PkgConfig::XXHASH PkgConfig::CURL Threads::Threads)
+  target_link_libraries(${target} PRIVATE PkgConfig::ZSTD PkgConfig::XXHASH Threads::Threads ${CMAKE_DL_LIBS})
   if(SGZ_SANITIZE)
     # A program using a sanitized library must link the sanitizer runtimes.
     target_link_options(${target} INTERFACE -fsanitize=address,undefined)

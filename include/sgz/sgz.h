@@ -430,7 +430,8 @@ struct UnpackSummary {
 // output. Checksums are verified; a file `out` appears only when complete.
 // An `out` that is the file `in` is refused first (CheckOutputNotInput); a
 // file `in` is opened before `out` is created. *summary, when given, is
-// filled on success.
+// filled on success. An http(s) URL as `in` is UnpackUrl(in, out, options,
+// HttpDefaults()).
 Error UnpackFile(const std::string& in, const std::string& out, const UnpackOptions& options,
                  UnpackSummary* summary = nullptr);
 Error UnpackFile(const std::string& in, const std::string& out, bool overwrite, unsigned threads = 0);

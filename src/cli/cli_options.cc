@@ -22,7 +22,8 @@ const std::vector<CommandOptions>& Accepted() {
   static const std::vector<CommandOptions> table = {
       {"pack", {"output", "stdout", "level", "fast", "max", "chunk-size", "threads", "force", "keep", "quiet", "verbose", "stats", "bytes",
                 "no-predict", "parent", "imatrix", "format"}},
-      {"unpack", {"output", "stdout", "directory", "threads", "force", "keep", "quiet", "verbose", "stats", "timeout"}},
+      {"unpack", {"output", "stdout", "directory", "threads", "force", "keep", "quiet", "verbose", "stats", "timeout",
+                  "download"}},
       {"cat", {"output", "stdout", "range", "threads", "force", "quiet", "verbose", "stats", "timeout", "download"}},
       {"ls", {"json", "quiet", "verbose", "bytes", "timeout", "download"}},
       {"info", {"json", "quiet", "verbose", "full", "bytes", "timeout", "download"}},

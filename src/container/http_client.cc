@@ -1,6 +1,5 @@
 #include "container/http_client.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,9 +8,9 @@
 #include <cstdio>
 #include <chrono>
 #include <cmath>
-#include <mutex>
 #include <thread>
 
+#include "container/curl_api.h"
 #include "container/http_source.h"
 
 namespace sgz::internal {
@@ -74,11 +73,6 @@ size_t OnHeader(char* p, size_t size, size_t count, void* user) {
 
 }  // namespace
 
-void InitCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 void SetCommonCurlOptions(void* handle, const std::string& url, const HttpOptions& o, char* error_buffer) {
   CURL* c = static_cast<CURL*>(handle);
   const long timeout = std::max(1L, static_cast<long>(std::ceil(o.timeout_seconds)));
@@ -96,12 +90,14 @@ void SetCommonCurlOptions(void* handle, const std::string& url, const HttpOption
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer);
 }
 
-HttpClient::HttpClient(const HttpRemote* remote) : remote_(remote) {
-  InitCurlOnce();
-  curl_ = curl_easy_init();
+HttpClient::HttpClient(const HttpRemote* remote) : remote_(remote), loaded_(LoadCurl()) {
+  if (loaded_.ok()) curl_ = curl_easy_init();
+  if (loaded_.ok() && curl_ == nullptr) loaded_ = Status::ResourceExhausted("curl_easy_init failed");
 }
 
-HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+HttpClient::~HttpClient() {
+  if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
+}
 
 static size_t OnBody(char* p, size_t size, size_t count, void* user) {
   auto* ex = static_cast<HttpClient::Exchange*>(user);
@@ -216,6 +212,7 @@ Status HttpClient::Attempt(Exchange* ex, bool* retry) {
 }
 
 Status HttpClient::WithRetries(Exchange* ex) {
+  SGZ_RETURN_IF_ERROR(loaded_);
   const int retries = std::max(0, remote_->options.retries);
   for (int attempt = 0;; ++attempt) {
     bool retry = false;

@@ -49,11 +49,10 @@ class HttpClient {
   Status WithRetries(Exchange* ex);
 
   const HttpRemote* remote_;
-  void* curl_;  // CURL*
+  Status loaded_;  // of libcurl (LoadCurl)
+  void* curl_ = nullptr;  // CURL*
 };
 
-// curl_global_init, once per process (thread-safe).
-void InitCurlOnce();
 // Sets the options every request shares on a curl handle.
 void SetCommonCurlOptions(void* curl, const std::string& url, const HttpOptions& options, char* error_buffer);
 

@@ -155,13 +155,41 @@ class HttpSource : public ByteSource {
       bool served = false;
       SGZ_RETURN_IF_ERROR(ahead_->Read(offset, before, dst, &served));
       if (served) return Status::Ok();
+      if (before <= kSmallRead) return ReadAround(offset, before, dst);
     }
     return client_.FetchRange(offset, before, dst);
   }
 
  private:
+  // Whole-archive reads also read small pieces out of order: the headers of
+  // copy chunks (24 bytes each, side by side), member records. Each such
+  // read brings the 64 KiB from it along, and the last few are kept.
+  static constexpr uint64_t kSmallRead = 4096, kAround = 64 << 10;
+  static constexpr size_t kArounds = 8;
+  struct Around {
+    uint64_t offset;
+    std::vector<uint8_t> bytes;
+  };
+  Status ReadAround(uint64_t offset, uint64_t n, uint8_t* dst) {
+    for (const Around& a : around_) {
+      if (offset >= a.offset && offset + n <= a.offset + a.bytes.size()) {
+        memcpy(dst, a.bytes.data() + (offset - a.offset), n);
+        return Status::Ok();
+      }
+    }
+    Around a;
+    a.offset = offset;
+    a.bytes.resize(std::max(n, std::min(kAround, tail_offset_ - offset)));
+    SGZ_RETURN_IF_ERROR(client_.FetchRange(offset, a.bytes.size(), a.bytes.data()));
+    memcpy(dst, a.bytes.data(), n);
+    if (around_.size() == kArounds) around_.erase(around_.begin());
+    around_.push_back(std::move(a));
+    return Status::Ok();
+  }
+
   HttpRemote remote_;
   HttpClient client_;
+  std::vector<Around> around_;
   std::vector<uint8_t> tail_;
   uint64_t tail_offset_ = 0;
   std::unique_ptr<ReadAhead> ahead_;

@@ -1,7 +1,6 @@
 // The body of a plain GET as an InputStream: a thread runs the transfer
 // and writes the body into a socket pair whose other end the stream reads,
 // so the one-pass reader consumes it as it would standard input.
-#include <curl/curl.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -9,6 +8,7 @@
 
 #include <thread>
 
+#include "container/curl_api.h"
 #include "container/http_client.h"
 #include "container/http_source.h"
 
@@ -56,6 +56,12 @@ size_t OnStreamBody(char* p, size_t size, size_t count, void* user) {
 
 void Run(Transfer* t) {
   CURL* c = curl_easy_init();
+  if (c == nullptr) {
+    t->status = Status::ResourceExhausted("curl_easy_init failed");
+    close(t->fd);
+    t->fd = -1;
+    return;
+  }
   char errbuf[CURL_ERROR_SIZE];
   errbuf[0] = 0;
   SetCommonCurlOptions(c, t->url, t->options, errbuf);
@@ -111,7 +117,7 @@ class HttpStream : public InputStream {
 }  // namespace
 
 Result<std::unique_ptr<InputStream>> OpenHttpStream(const std::string& url, const HttpOptions& options) {
-  InitCurlOnce();
+  SGZ_RETURN_IF_ERROR(LoadCurl());
   int fds[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
     return Status::IOError(std::string("socketpair: ") + strerror(errno));
