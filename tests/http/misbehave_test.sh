@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What sgz does when the server of an archive goes wrong, one case per run
 # (usage: misbehave_test.sh SGZ SRC CASE), against misbehaving_server.py:
-#   ignore-ranges   cat stops with one line naming --download; cat --download
-#                   and unpack (the body read once, in order) work
+#   ignore-ranges   cat and unpack -C stop with one line naming --download;
+#                   with --download they (and verify) work; unpack -o reads
+#                   the body once, in order
 #   bad-range       a Content-Range other than the one asked for: I/O error
 #   short-body      a body shorter than announced: retried, then an I/O error,
 #                   and unpack leaves no output file
@@ -51,6 +52,13 @@ case $CASE in
     check unpack 0 "$SGZ" unpack "$A" -o "$T/demo.bin.out" --stats
     same "unpack: streamed" "$FIXTURE" "$T/demo.bin.out"
     expect_err "unpack: read in order" "sequentially"
+    # Into a directory the members need the archive's end: --download.
+    mkdir "$T/d"
+    check "unpack -C" 4 "$SGZ" unpack "$A" -C "$T/d"
+    expect_err "unpack -C: --download named" "ignores range requests.*--download"
+    check "unpack -C --download" 0 "$SGZ" unpack "$A" -C "$T/d" --download
+    same "unpack -C --download" "$FIXTURE" "$T/d/demo.bin"
+    check "verify --download" 0 "$SGZ" verify "$A" --download
     ;;
   bad-range)
     run "$SGZ" cat "$A" --range $range -o "$T/got.bin"
