@@ -171,6 +171,7 @@ Error UnpackFile(const std::string& in, const std::string& out, const UnpackOpti
     // read would destroy it, -f or not.
     Error same = CheckOutputNotInput(in, out);
     if (!same.ok()) return same;
+    if (IsUrl(in)) return UnpackUrl(in, out, options, HttpDefaults(), summary);
     if (in != "-") {
       ErrorOr<Reader> reader = Reader::Open(in);
       if (!reader.ok()) return reader.error().set_path(in);

@@ -159,6 +159,7 @@ Reader::~Reader() = default;
 
 ErrorOr<Reader> Reader::Open(const std::string& path) {
   return Guarded([&]() -> ErrorOr<Reader> {
+    if (IsUrl(path)) return OpenUrl(path, HttpDefaults());
     Result<std::unique_ptr<ByteSource>> source = OpenFileSource(path);
     if (!source.ok()) return ToError(source.status()).set_path(path);
     ErrorOr<Reader> reader = Impl::Make(std::move(source).value());
@@ -188,6 +189,7 @@ ErrorOr<Reader> Reader::Impl::Make(std::unique_ptr<ByteSource> source) {
   // Every archive the public API opens recovers from an interrupted add.
   internal::ChunkStoreOptions options;
   options.recover = true;
+  options.max_merged_read = std::max(options.max_merged_read, source->PreferredReadSize());
   Result<std::unique_ptr<Archive>> archive = Archive::Open(std::move(source), options);
   if (!archive.ok()) return ToError(archive.status());
   return MakeView(std::shared_ptr<Archive>(std::move(archive).value()), 0);
