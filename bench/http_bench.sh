@@ -13,34 +13,23 @@ CORPUS=${SGZ_CORPUS:-../shared/corpus}
 TARGET=${1:-1100000000}
 RUNS=${2:-5}
 DIR=${BENCH_DIR:-/tmp/sgz-bench}
-mkdir -p "$DIR/www" "$DIR/nginx"
+mkdir -p "$DIR/www"
 SGZ=$PWD/build/sgz
 BIG=$DIR/big-http.gguf
 ARCHIVE=$DIR/www/big.gguf.sgz
 [ -f "$BIG" ] || build/make_big_gguf "$CORPUS/llm-mix/esrgan-thick-llm-mix-Q4_K_M.gguf" "$BIG" "$TARGET" 16 shuffle >/dev/null
 [ -f "$ARCHIVE" ] || "$SGZ" pack "$BIG" -o "$ARCHIVE" >/dev/null 2>&1
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-LOG=$DIR/nginx/access.log
-cat > "$DIR/nginx/nginx.conf" <<CONF
-$( [ "$(id -u)" = 0 ] && echo "user root;" )
-worker_processes 2;
-daemon off;
-pid $DIR/nginx/nginx.pid;
-error_log $DIR/nginx/error.log;
-events { worker_connections 64; }
-http {
-  access_log $LOG;
-  client_body_temp_path $DIR/nginx/body; proxy_temp_path $DIR/nginx/proxy;
-  fastcgi_temp_path $DIR/nginx/fastcgi; uwsgi_temp_path $DIR/nginx/uwsgi; scgi_temp_path $DIR/nginx/scgi;
-  server { listen 127.0.0.1:$port; root $DIR/www; }
-}
-CONF
-nginx=$(command -v nginx || echo /usr/sbin/nginx)
-"$nginx" -p "$DIR/nginx" -c "$DIR/nginx/nginx.conf" -e "$DIR/nginx/error.log" &
-NGINX=$!
-trap 'kill $NGINX; wait $NGINX 2>/dev/null' EXIT
-URL=http://127.0.0.1:$port/big.gguf.sgz
-for _ in $(seq 50); do curl -s -o /dev/null "$URL" -r 0-0 && break; sleep 0.1; done
+# nginx as the tests start it (tests/http/http_test_lib.sh), its own files in
+# a temporary directory, serving $DIR/www.
+T=$(mktemp -d)
+skip() { echo "http_bench: $*" >&2; exit 2; }
+fail() { echo "http_bench: $*" >&2; }
+finish() { exit 1; }
+# shellcheck source=tests/http/http_test_lib.sh
+. tests/http/http_test_lib.sh
+start_nginx "$DIR/www"
+LOG=$ACCESS_LOG
+URL=$URL/big.gguf.sgz
 size=$(stat -c %s "$ARCHIVE")
 tensor=$("$SGZ" ls "$ARCHIVE" --json | python3 -c 'import json,sys
 t = json.load(sys.stdin)["tensors"]; print(max(t, key=lambda x: x["size"])["name"])')

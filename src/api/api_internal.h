@@ -50,6 +50,14 @@ void FillPackSummary(const internal::PackStats& stats, PackSummary* summary);
 // (archive bytes; chunks decoded, all of them) and the original size; the
 // attributes untouched (a single file's come from its manifest entry).
 void FillStreamedSummary(const internal::StreamUnpackStats& stats, UnpackSummary* summary);
+// Unpacks what `reader` (opened from in_name, as messages name it) or
+// `input` (an archive read in order) holds to `out` ("-": standard output)
+// as UnpackFile does: written to a temporary, committed once all of it was
+// verified; *summary (optional) filled.
+Error UnpackReaderTo(Reader* reader, const std::string& in_name, const std::string& out,
+                     const UnpackOptions& options, UnpackSummary* summary);
+Error UnpackInputTo(internal::InputStream* input, const std::string& in_name, const std::string& out,
+                    const UnpackOptions& options, UnpackSummary* summary);
 
 inline ::sgz::FileAttributes PublicAttributes(const internal::FileAttributes& a) {
   return ConvertAttributes<::sgz::FileAttributes>(a);

@@ -175,43 +175,53 @@ Error UnpackFile(const std::string& in, const std::string& out, const UnpackOpti
     if (in != "-") {
       ErrorOr<Reader> reader = Reader::Open(in);
       if (!reader.ok()) return reader.error().set_path(in);
-      reader->set_threads(options.threads);
-      Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out, options.overwrite);
-      if (!file.ok()) return OnPath(file.status(), OutName(out));
-      bool out_failed = false;
-      Error e = reader->Unpack(
-          [&](const void* data, size_t n) -> Error {
-            Status s = (*file)->Write(data, n);
-            out_failed = !s.ok();
-            return ToError(s);
-          },
-          options.progress);
-      if (!e.ok()) return e.set_path(out_failed ? OutName(out) : in);
-      const internal::FileAttributes recorded = InternalAttributes(reader->file_attributes());
-      Status s = (*file)->Commit(options.restore_attributes ? &recorded : nullptr);
-      if (!s.ok()) return OnPath(s, OutName(out));
-      if (summary != nullptr) {
-        summary->streamed = false;
-        summary->ignored_bytes = reader->archive_info().ignored_bytes;
-        summary->reads = reader->stats();
-        summary->original_size = reader->original_size();
-        summary->attributes = reader->file_attributes();
-      }
-      return Error();
+      return UnpackReaderTo(&*reader, in, out, options, summary);
     }
     // Standard input is not seekable: decode in order as the bytes arrive.
-    Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out, options.overwrite);
-    if (!file.ok()) return OnPath(file.status(), OutName(out));
     std::unique_ptr<InputStream> input = NewFdInputStream(STDIN_FILENO, "<stdin>");
-    CountingSink sink(file->get(), &options.progress, 0);
-    StreamUnpackStats stats;
-    Status s = UnpackStream(input.get(), &sink, &stats, options.threads, options.member);
-    if (!s.ok()) return OnPath(s, sink.failed() ? OutName(out) : in);
-    s = (*file)->Commit(options.restore_attributes ? &stats.attributes : nullptr);
-    if (!s.ok()) return OnPath(s, OutName(out));
-    if (summary != nullptr) FillStreamed(stats, summary);
-    return Error();
+    return UnpackInputTo(input.get(), in, out, options, summary);
   });
+}
+
+Error internal::api::UnpackReaderTo(Reader* reader, const std::string& in_name, const std::string& out,
+                                    const UnpackOptions& options, UnpackSummary* summary) {
+  reader->set_threads(options.threads);
+  Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out, options.overwrite);
+  if (!file.ok()) return OnPath(file.status(), OutName(out));
+  bool out_failed = false;
+  Error e = reader->Unpack(
+      [&](const void* data, size_t n) -> Error {
+        Status s = (*file)->Write(data, n);
+        out_failed = !s.ok();
+        return ToError(s);
+      },
+      options.progress);
+  if (!e.ok()) return e.set_path(out_failed ? OutName(out) : in_name);
+  const internal::FileAttributes recorded = InternalAttributes(reader->file_attributes());
+  Status s = (*file)->Commit(options.restore_attributes ? &recorded : nullptr);
+  if (!s.ok()) return OnPath(s, OutName(out));
+  if (summary != nullptr) {
+    summary->streamed = false;
+    summary->ignored_bytes = reader->archive_info().ignored_bytes;
+    summary->reads = reader->stats();
+    summary->original_size = reader->original_size();
+    summary->attributes = reader->file_attributes();
+  }
+  return Error();
+}
+
+Error internal::api::UnpackInputTo(InputStream* input, const std::string& in_name, const std::string& out,
+                                   const UnpackOptions& options, UnpackSummary* summary) {
+  Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out, options.overwrite);
+  if (!file.ok()) return OnPath(file.status(), OutName(out));
+  CountingSink sink(file->get(), &options.progress, 0);
+  StreamUnpackStats stats;
+  Status s = UnpackStream(input, &sink, &stats, options.threads, options.member);
+  if (!s.ok()) return OnPath(s, sink.failed() ? OutName(out) : in_name);
+  s = (*file)->Commit(options.restore_attributes ? &stats.attributes : nullptr);
+  if (!s.ok()) return OnPath(s, OutName(out));
+  if (summary != nullptr) FillStreamed(stats, summary);
+  return Error();
 }
 
 Error UnpackTo(const std::string& in, const WriteCallback& write, const UnpackOptions& options,

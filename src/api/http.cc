@@ -57,51 +57,14 @@ Error UnpackUrl(const std::string& url, const std::string& out, const UnpackOpti
                 UnpackSummary* summary) {
   return Guarded([&]() -> Error {
     const std::string shown = internal::RedactUrl(url);
-    const std::string out_name = out == "-" ? "<stdout>" : out;
     ErrorOr<Reader> reader = Reader::OpenUrl(url, http);
-    if (reader.ok()) {
-      reader->set_threads(options.threads);
-      Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out, options.overwrite);
-      if (!file.ok()) return ToError(file.status()).set_path(out_name);
-      bool out_failed = false;
-      Error e = reader->Unpack(
-          [&](const void* data, size_t n) -> Error {
-            Status s = (*file)->Write(data, n);
-            out_failed = !s.ok();
-            return ToError(s);
-          },
-          options.progress);
-      if (!e.ok()) return e.set_path(out_failed ? out_name : shown);
-      const internal::FileAttributes recorded = InternalAttributes(reader->file_attributes());
-      Status s = (*file)->Commit(options.restore_attributes ? &recorded : nullptr);
-      if (!s.ok()) return ToError(s).set_path(out_name);
-      if (summary != nullptr) {
-        summary->streamed = false;
-        summary->ignored_bytes = reader->archive_info().ignored_bytes;
-        summary->reads = reader->stats();
-        summary->original_size = reader->original_size();
-        summary->attributes = reader->file_attributes();
-      }
-      return Error();
-    }
+    if (reader.ok()) return internal::api::UnpackReaderTo(&*reader, shown, out, options, summary);
     const Error& opened = reader.error();
     if (opened.code() != ErrorCode::kNotSupported || opened.message() != internal::kIgnoresRanges) return opened;
     // The server ignores ranges: the body, read once, in order.
     Result<std::unique_ptr<internal::InputStream>> input = internal::OpenHttpStream(url, http);
     if (!input.ok()) return ToError(input.status()).set_path(shown);
-    Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out, options.overwrite);
-    if (!file.ok()) return ToError(file.status()).set_path(out_name);
-    CountingSink sink(file->get(), &options.progress, 0);
-    internal::StreamUnpackStats stats;
-    Status s = internal::UnpackStream(input->get(), &sink, &stats, options.threads, options.member);
-    if (!s.ok()) return ToError(s).set_path(sink.failed() ? out_name : shown);
-    s = (*file)->Commit(options.restore_attributes ? &stats.attributes : nullptr);
-    if (!s.ok()) return ToError(s).set_path(out_name);
-    if (summary != nullptr) {
-      FillStreamedSummary(stats, summary);
-      summary->attributes = PublicAttributes(stats.attributes);
-    }
-    return Error();
+    return internal::api::UnpackInputTo(input->get(), shown, out, options, summary);
   });
 }
 
