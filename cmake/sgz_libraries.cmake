@@ -22,9 +22,9 @@ set(_sgz_layers sgz_common_objects sgz_streams_objects sgz_container_objects)
 # Every object ends up in libsgz.so too.
 set_target_properties(${_sgz_layers} PROPERTIES POSITION_INDEPENDENT_CODE ON)
 
-add_library(sgz_api_objects OBJECT src/api/sgz.cc src/api/reader_info.cc src/api/files.cc src/api/sgz_c.cc
+add_library(sgz_api_objects OBJECT src/api/sgz.cc src/api/reader_info.cc src/api/files.cc src/api/unpack_to.cc src/api/sgz_c.cc
   src/api/sgz_c_info.cc src/api/sgz_c_files.cc src/api/gguf_file.cc src/api/pack_files.cc
-  src/api/sgz_c_members.cc src/api/stream_members.cc src/api/append_files.cc)
+  src/api/sgz_c_members.cc src/api/stream_members.cc src/api/append_files.cc src/api/http.cc)
 set_target_properties(sgz_api_objects PROPERTIES POSITION_INDEPENDENT_CODE ON)
 target_compile_definitions(sgz_api_objects PRIVATE SGZ_VERSION_STRING="${PROJECT_VERSION}")
 # Usage requirements only: an object library links no objects of another.
@@ -41,7 +41,7 @@ function(_sgz_public_library target)
   target_include_directories(${target} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
-  target_link_libraries(${target} PRIVATE PkgConfig::ZSTD PkgConfig::XXHASH Threads::Threads)
+  target_link_libraries(${target} PRIVATE PkgConfig::ZSTD PkgConfig::XXHASH Threads::Threads ${CMAKE_DL_LIBS})
   if(SGZ_SANITIZE)
     # A program using a sanitized library must link the sanitizer runtimes.
     target_link_options(${target} INTERFACE -fsanitize=address,undefined)

@@ -16,7 +16,7 @@ ROOT=$(pwd)
 SECONDS_PER_TARGET=${1:-60}
 [ $# -gt 0 ] && shift
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(fuzz_gguf_reader fuzz_archive_reader fuzz_stream_decode fuzz_roundtrip fuzz_predict fuzz_rans fuzz_context_split)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(fuzz_gguf_reader fuzz_archive_reader fuzz_stream_decode fuzz_roundtrip fuzz_predict fuzz_rans fuzz_context_split fuzz_http_reply)
 SRC=${SGZ_FUZZ_SOURCE_DIR:-$ROOT}
 
 if ! grep -q '^ *add_subdirectory(fuzz)' "$SRC/CMakeLists.txt"; then

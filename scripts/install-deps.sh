@@ -4,7 +4,7 @@
 set -euo pipefail
 PACKAGES=(build-essential cmake pkg-config libzstd-dev libxxhash-dev libcxxopts-dev
           libgtest-dev googletest zstd clang libclang-rt-14-dev time python3 python3-zstandard python3-xxhash bsdutils
-          libhtscodecs-dev libfuse3-dev fuse3)
+          libhtscodecs-dev libcurl4-openssl-dev nginx-light libfuse3-dev fuse3)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -44,7 +44,9 @@ class CApiPredictTest : public TempDirTest {
     for (size_t i = 0; i < paths_.size(); ++i) {
       sgz::ErrorOr<sgz::Reader> m = r->OpenMember(kMembers[i]);
       EXPECT_TRUE(m.ok()) << kMembers[i];
-      if (m.ok()) EXPECT_EQ(UnpackToString(*m), originals_[i]) << kMembers[i];
+      if (m.ok()) {
+        EXPECT_EQ(UnpackToString(*m), originals_[i]) << kMembers[i];
+      }
     }
     return ReadFile(out).size();
   }

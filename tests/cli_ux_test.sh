@@ -157,7 +157,7 @@ for cmd in pack unpack cat ls info verify; do
 done
 
 run "$SGZ" help ls
-grep -q "^options taken: -q/--quiet, -v/--verbose, --json, --bytes$" "$T/out" && grep -q -- "-v  *also the chunks holding each tensor" "$T/out" && ok ||
+grep -q "^options taken: -q/--quiet, -v/--verbose, --json, --bytes, --timeout, --download$" "$T/out" && grep -q -- "-v  *also the chunks holding each tensor" "$T/out" && ok ||
   fail "help ls: options taken, -v" "$T/out"
 
 # cat -c is standard output, as without -o; with -o it is refused.

@@ -30,6 +30,7 @@
 #include "sgz/error.h"
 #include "sgz/error_code.h"
 #include "sgz/gguf.h"
+#include "sgz/http.h"
 #include "sgz/io.h"
 #include "sgz/names.h"
 #include "sgz/verify.h"
@@ -140,6 +141,7 @@ class Reader {
   // VerifyFile for reading a stream). Errors carry `path` in path(); their
   // message names it only where the operating system's does ("x.sgz: No
   // such file or directory"), so "<path>: <message>" reads well for all.
+  // An http:// or https:// URL is opened as OpenUrl(path, HttpDefaults()).
   static ErrorOr<Reader> Open(const std::string& path);
   static ErrorOr<Reader> Open(const std::string& path, const ReaderOptions& options);
   // Opens an archive held in memory. REQUIRES: data[0, size) outlives the
@@ -147,6 +149,9 @@ class Reader {
   static ErrorOr<Reader> OpenMemory(const void* data, size_t size);
   // Opens an archive read through `source` (kInvalidArgument if null).
   static ErrorOr<Reader> Open(std::unique_ptr<Source> source);
+  // Opens the archive at an http:// or https:// URL with range requests
+  // (sgz/http.h): two requests, then one per read of adjacent chunks.
+  static ErrorOr<Reader> OpenUrl(const std::string& url, const HttpOptions& options = HttpOptions());
 
   Reader(Reader&& other) noexcept;
   Reader& operator=(Reader&& other) noexcept;
@@ -437,7 +442,8 @@ struct UnpackSummary {
 // output. Checksums are verified; a file `out` appears only when complete.
 // An `out` that is the file `in` is refused first (CheckOutputNotInput); a
 // file `in` is opened before `out` is created. *summary, when given, is
-// filled on success.
+// filled on success. An http(s) URL as `in` is UnpackUrl(in, out, options,
+// HttpDefaults()).
 Error UnpackFile(const std::string& in, const std::string& out, const UnpackOptions& options,
                  UnpackSummary* summary = nullptr);
 Error UnpackFile(const std::string& in, const std::string& out, bool overwrite, unsigned threads = 0);
@@ -450,6 +456,12 @@ Error UnpackFile(const std::string& in, const std::string& out, bool overwrite, 
 // filled on success.
 Error UnpackTo(const std::string& in, const WriteCallback& write, const UnpackOptions& options,
                UnpackSummary* summary = nullptr);
+// UnpackFile from an http:// or https:// URL: range requests (http.parallel
+// at a time when set), every chunk verified as it arrives; a server that
+// ignores range requests has the whole body read once, in order, as from
+// standard input (summary->streamed). Errors name the URL redacted.
+Error UnpackUrl(const std::string& url, const std::string& out, const UnpackOptions& options,
+                const HttpOptions& http, UnpackSummary* summary = nullptr);
 
 // Restores members of the archive `in` read once, in order ("-": standard
 // input; the archive need not be seekable), under the existing directory

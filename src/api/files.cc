@@ -39,12 +39,6 @@ uint64_t RegularFileSize(const std::string& path) {
   return static_cast<uint64_t>(st.st_size);
 }
 
-Error OnPath(const Status& s, const std::string& path) { return ToError(s).set_path(path); }
-
-// How errors name the output: "-" is standard output, told apart from an
-// input "-" (standard input).
-std::string OutName(const std::string& out) { return out == "-" ? "<stdout>" : out; }
-
 // Device and inode of the regular file `path` ("-": the file open on
 // `std_fd`); false for anything else (missing, pipe, device), which
 // cannot be an input overwritten by an output.
@@ -55,11 +49,6 @@ bool RegularFileId(const std::string& path, int std_fd, dev_t* dev, ino_t* ino) 
   *dev = st.st_dev;
   *ino = st.st_ino;
   return true;
-}
-
-void FillStreamed(const StreamUnpackStats& stats, UnpackSummary* summary) {
-  FillStreamedSummary(stats, summary);
-  summary->attributes = PublicAttributes(stats.attributes);
 }
 
 }  // namespace
@@ -171,45 +160,15 @@ Error UnpackFile(const std::string& in, const std::string& out, const UnpackOpti
     // read would destroy it, -f or not.
     Error same = CheckOutputNotInput(in, out);
     if (!same.ok()) return same;
+    if (IsUrl(in)) return UnpackUrl(in, out, options, HttpDefaults(), summary);
     if (in != "-") {
       ErrorOr<Reader> reader = Reader::Open(in);
       if (!reader.ok()) return reader.error().set_path(in);
-      reader->set_threads(options.threads);
-      Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out, options.overwrite);
-      if (!file.ok()) return OnPath(file.status(), OutName(out));
-      bool out_failed = false;
-      Error e = reader->Unpack(
-          [&](const void* data, size_t n) -> Error {
-            Status s = (*file)->Write(data, n);
-            out_failed = !s.ok();
-            return ToError(s);
-          },
-          options.progress);
-      if (!e.ok()) return e.set_path(out_failed ? OutName(out) : in);
-      const internal::FileAttributes recorded = InternalAttributes(reader->file_attributes());
-      Status s = (*file)->Commit(options.restore_attributes ? &recorded : nullptr);
-      if (!s.ok()) return OnPath(s, OutName(out));
-      if (summary != nullptr) {
-        summary->streamed = false;
-        summary->ignored_bytes = reader->archive_info().ignored_bytes;
-        summary->reads = reader->stats();
-        summary->original_size = reader->original_size();
-        summary->attributes = reader->file_attributes();
-      }
-      return Error();
+      return UnpackReaderTo(&*reader, in, out, options, summary);
     }
     // Standard input is not seekable: decode in order as the bytes arrive.
-    Result<std::unique_ptr<internal::OutputFile>> file = internal::OutputFile::Create(out, options.overwrite);
-    if (!file.ok()) return OnPath(file.status(), OutName(out));
     std::unique_ptr<InputStream> input = NewFdInputStream(STDIN_FILENO, "<stdin>");
-    CountingSink sink(file->get(), &options.progress, 0);
-    StreamUnpackStats stats;
-    Status s = UnpackStream(input.get(), &sink, &stats, options.threads, options.member);
-    if (!s.ok()) return OnPath(s, sink.failed() ? OutName(out) : in);
-    s = (*file)->Commit(options.restore_attributes ? &stats.attributes : nullptr);
-    if (!s.ok()) return OnPath(s, OutName(out));
-    if (summary != nullptr) FillStreamed(stats, summary);
-    return Error();
+    return UnpackInputTo(input.get(), in, out, options, summary);
   });
 }
 

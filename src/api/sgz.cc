@@ -161,6 +161,7 @@ ErrorOr<Reader> Reader::Open(const std::string& path) { return Open(path, Reader
 
 ErrorOr<Reader> Reader::Open(const std::string& path, const ReaderOptions& options) {
   return Guarded([&]() -> ErrorOr<Reader> {
+    if (IsUrl(path)) return OpenUrl(path, HttpDefaults());
     Result<std::unique_ptr<ByteSource>> source = OpenFileSource(path);
     if (!source.ok()) return ToError(source.status()).set_path(path);
     ErrorOr<Reader> reader = Impl::Make(std::move(source).value(), options);
@@ -192,6 +193,7 @@ ErrorOr<Reader> Reader::Impl::Make(std::unique_ptr<ByteSource> source, const Rea
   options.recover = true;
   options.cache_bytes = reader_options.cache_bytes;
   options.parent_cache_bytes = reader_options.cache_bytes / 2;
+  options.max_merged_read = std::max(options.max_merged_read, source->PreferredReadSize());
   Result<std::unique_ptr<Archive>> archive = Archive::Open(std::move(source), options);
   if (!archive.ok()) return ToError(archive.status());
   return MakeView(std::shared_ptr<Archive>(std::move(archive).value()), 0);

@@ -38,11 +38,11 @@ std::string ErrorText(const Error& e) {
 }
 
 int Fail(const std::string& file, const Error& e) {
-  const std::string shown = file == "-" ? "<stdin>" : file;
+  const std::string shown = file == "-" ? "<stdin>" : RedactUrl(file);
   // Messages of the operating system name the file ("x.sgz: No such file or
   // directory"), and the line names it already.
   Error text = e;
-  for (const std::string& name : {shown, file, e.path()}) {
+  for (const std::string& name : {shown, file, e.path(), RedactUrl(e.path())}) {
     const std::string prefix = name + ": ";
     if (!name.empty() && text.message().compare(0, prefix.size(), prefix) == 0) {
       text = Error(e.code(), text.message().substr(prefix.size()));
@@ -56,6 +56,9 @@ int Fail(const std::string& file, const Error& e) {
   if (e.code() == ErrorCode::kInvalidArgument && text.message().size() >= in_archive.size() &&
       text.message().compare(text.message().size() - in_archive.size(), in_archive.size(), in_archive) == 0) {
     line += " (use --replace to replace it)";
+  }
+  if (e.code() == ErrorCode::kNotSupported && text.message().find("ignores range requests") != std::string::npos) {
+    line += "; --download reads a downloaded copy";
   }
   fprintf(stderr, "sgz: %s: %s\n", shown.c_str(), line.c_str());
   return ExitFor(e);
@@ -136,7 +139,7 @@ std::string ChooseOutput(const Args& r, const std::string& in, const std::string
       return "";
     }
     if (default_name.empty()) {
-      Usage(in + ": name does not end in .sgz; give the output file with -o DIR/NAME");
+      Usage(InName(in) + ": name does not end in .sgz; give the output file with -o DIR/NAME");
       return "";
     }
     const size_t slash = default_name.find_last_of('/');
@@ -147,7 +150,7 @@ std::string ChooseOutput(const Args& r, const std::string& in, const std::string
     Usage(verb + " standard input needs -o OUT or -c");
     return "";
   }
-  if (default_name.empty()) Usage(in + ": name does not end in .sgz; give the output with -o");
+  if (default_name.empty()) Usage(InName(in) + ": name does not end in .sgz; give the output with -o");
   return default_name;
 }
 
@@ -188,6 +191,19 @@ void PrintReadStats(const ReadStats& s) {
   fprintf(stderr, "read %" PRIu64 " of %s in %s, decoded %" PRIu64 " of %s\n", s.bytes_read,
           Plural(s.archive_size, "archive byte").c_str(), Plural(s.read_calls, "read").c_str(), s.chunks_decoded,
           Plural(s.chunks_total, "chunk").c_str());
+  PrintHttpStats();
+}
+
+std::shared_ptr<HttpStats> HttpCounters() {
+  static const std::shared_ptr<HttpStats> counters = std::make_shared<HttpStats>();
+  return counters;
+}
+
+void PrintHttpStats() {
+  const HttpStats& h = *HttpCounters();
+  if (h.requests == 0) return;
+  fprintf(stderr, "HTTP: %s, %s received%s\n", Plural(h.requests, "request").c_str(), Plural(h.bytes, "byte").c_str(),
+          h.retries > 0 ? (", " + std::to_string(h.retries) + (h.retries == 1 ? " retry" : " retries")).c_str() : "");
 }
 
 std::string HumanSize(uint64_t bytes) {

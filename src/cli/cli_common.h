@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -98,8 +99,9 @@ void EmitJson(const std::string& object);
 void JsonEnd();
 // How many objects EmitJson has printed.
 size_t JsonEmitted();
-// How messages name an input: "<stdin>" for "-", else the path.
-inline std::string InName(const std::string& in) { return in == "-" ? "<stdin>" : in; }
+// How messages name an input: "<stdin>" for "-", a URL without its
+// credentials (RedactUrl), else the path.
+inline std::string InName(const std::string& in) { return in == "-" ? "<stdin>" : RedactUrl(in); }
 // How messages name an output: "<stdout>" for "-", else the path.
 inline std::string OutName(const std::string& out) { return out == "-" ? "<stdout>" : out; }
 
@@ -138,6 +140,11 @@ std::string SizePhrase(uint64_t bytes, bool exact);
 // "read B of S archive bytes in N reads, decoded D of C chunks" on stderr
 // (cat --stats or -v, unpack --stats).
 void PrintReadStats(const ReadStats& s);
+// The requests and bytes of every archive read over HTTP in this process
+// (main() hands them to SetHttpDefaults); PrintHttpStats prints "HTTP: 3
+// requests, N bytes received" on stderr when there were any.
+std::shared_ptr<HttpStats> HttpCounters();
+void PrintHttpStats();
 // The per-stream table (streams with no original bytes left out) and the
 // archive total, on `out` (stderr when stdout carries an archive or data).
 // Sizes are HumanSize unless `exact` (--bytes).

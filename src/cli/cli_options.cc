@@ -22,11 +22,12 @@ const std::vector<CommandOptions>& Accepted() {
   static const std::vector<CommandOptions> table = {
       {"pack", {"output", "stdout", "level", "fast", "max", "chunk-size", "threads", "force", "keep", "quiet", "verbose", "stats", "bytes",
                 "no-predict", "parent", "imatrix", "format"}},
-      {"unpack", {"output", "stdout", "directory", "threads", "force", "keep", "quiet", "verbose", "stats"}},
-      {"cat", {"output", "stdout", "range", "threads", "force", "quiet", "verbose", "stats"}},
-      {"ls", {"json", "quiet", "verbose", "bytes"}},
-      {"info", {"json", "quiet", "verbose", "full", "bytes"}},
-      {"verify", {"against", "json", "threads", "force", "quiet", "verbose", "bytes"}},
+      {"unpack", {"output", "stdout", "directory", "threads", "force", "keep", "quiet", "verbose", "stats", "timeout",
+                  "download"}},
+      {"cat", {"output", "stdout", "range", "threads", "force", "quiet", "verbose", "stats", "timeout", "download"}},
+      {"ls", {"json", "quiet", "verbose", "bytes", "timeout", "download"}},
+      {"info", {"json", "quiet", "verbose", "full", "bytes", "timeout", "download"}},
+      {"verify", {"against", "json", "threads", "force", "quiet", "verbose", "bytes", "timeout", "download"}},
       {"add", {"replace", "level", "fast", "max", "chunk-size", "threads", "quiet", "verbose", "stats", "bytes",
                "no-predict", "format"}},
       {"mount", {"cache-size", "threads", "force", "quiet", "verbose"}},
@@ -94,6 +95,7 @@ const std::vector<OptionInfo>& Options() {
       {"bytes", 0, nullptr},        {"directory", 'C', "DIR"},  {"replace", 0, nullptr},
       {"no-predict", 0, nullptr},   {"format", 0, "VERSION"},
       {"parent", 0, "MEMBER"},      {"imatrix", 0, "MEMBER"},
+      {"timeout", 0, "SECONDS"},    {"download", 0, nullptr},
       {"cache-size", 0, "MIB"},
   };
   return table;

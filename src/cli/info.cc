@@ -94,7 +94,7 @@ std::string InfoJson(Reader& reader, const std::vector<MetadataEntry>& metadata,
 void PrintInfoText(const std::string& in, Reader& reader, const std::vector<MetadataEntry>& metadata,
                    const std::vector<StreamStat>& streams, size_t items, bool exact) {
   const ArchiveInfo a = reader.archive_info();
-  printf("archive:         %s (sgz format %u.%u, %s, %s)\n", in.c_str(), a.format.major, a.format.minor,
+  printf("archive:         %s (sgz format %u.%u, %s, %s)\n", InName(in).c_str(), a.format.major, a.format.minor,
          SizePhrase(a.archive_size, exact).c_str(), Plural(a.chunks, "chunk").c_str());
   printf("original:        %s, %s, xxh3-64 %s, ratio %.4f\n",
          reader.file_name().empty() ? "(no name)" : reader.file_name().c_str(),
@@ -130,7 +130,7 @@ void PrintTypeSizes(const std::vector<TensorInfo>& tensors, bool exact) {
 
 int InfoGguf(const std::string& in, const Common& c, const GgufFileInfo& f, size_t items, bool exact) {
   if (c.json) {
-    EmitJson("{\"file\": " + JsonString(in) + ", \"archive\": false, \"kind\": \"gguf\", \"original_size\": " +
+    EmitJson("{\"file\": " + JsonString(RedactUrl(in)) + ", \"archive\": false, \"kind\": \"gguf\", \"original_size\": " +
              std::to_string(f.size) + ", \"gguf\": " + GgufJson(f.gguf, f.metadata) + "}");
     return kExitOk;
   }
@@ -164,7 +164,7 @@ int InfoMembers(const std::string& in, const Common& c, Reader& reader, bool exa
     EmitJson(out + "]}");
     return kExitOk;
   }
-  printf("archive:         %s (sgz format %u.%u, %s, %s)\n", in.c_str(), a.format.major, a.format.minor,
+  printf("archive:         %s (sgz format %u.%u, %s, %s)\n", InName(in).c_str(), a.format.major, a.format.minor,
          SizePhrase(a.archive_size, exact).c_str(), Plural(a.chunks, "chunk").c_str());
   printf("members:         %zu, %s, ratio %.4f\n", members.size(), SizePhrase(original, exact).c_str(),
          Ratio(original, a.archive_size));

@@ -11,6 +11,7 @@
 #include <exception>
 #include <new>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -69,6 +70,9 @@ const Command kCommands[] = {
      "before anything is written. MEMBER -o OUT or -c: that one member. From IN - the\n"
      "members are restored in one pass (each renamed into place once the whole archive\n"
      "checked out); an archive of several members written by sgz 2.1 needs the file.\n"
+     "IN may be an http(s) URL: fetched with range requests on -T connections, verified as it\n"
+     "goes (default output: the URL's last component without .sgz); a server that ignores\n"
+     "ranges has its body read once, in order, as from standard input.\n"
      "  -k/--keep     accepted and ignored: sgz never deletes its input\n"
      "  -v            a line on stderr: IN: archive size -> OUT (size), chunks, time, speed\n"
      "examples:\n"
@@ -108,6 +112,9 @@ const Command kCommands[] = {
      "IN may be - with --range: standard input is read once, to its end (every checksum is\n"
      "checked), and the range written as it is decoded. A TENSOR needs a seekable archive file.\n"
      "MEMBER: the member to read, needed when the archive holds several.\n"
+     "IN may be an http(s) URL: 2 range requests to open, 1 for the tensor (--stats counts\n"
+     "them). A server that ignores ranges is refused unless --download (the archive is then\n"
+     "downloaded once to a temporary file).\n"
      "examples:\n"
      "  sgz cat model.gguf.sgz blk.0.attn_q.weight -o q.bin\n"
      "  sgz cat model.gguf.sgz --range 0:4096 | xxd | head\n"
@@ -181,6 +188,9 @@ void PrintHelp(FILE* out) {
           "                mount: -f is the foreground),\n"
           "                --json (ls, info, verify); -k/--keep (pack, unpack) is accepted: sgz never\n"
           "                deletes its input\n"
+          "IN may be an http:// or https:// URL (ls, info, cat, unpack, verify): read with range\n"
+          "requests; --timeout SECONDS (default 30) without a byte fails a request, which is\n"
+          "retried 3 times (5xx, resets, short bodies); user:password in a URL is never shown.\n"
           "An option a command does not take is refused, and so are -q with -v, -c with -o, and an\n"
           "option with a value given twice. Binary data is not written to a terminal (cat, -c) or\n"
           "read from one (IN or --against -) unless -f is given.\n\n%s",
@@ -202,6 +212,24 @@ int UnknownCommand(const std::string& name) {
   return Usage("unknown command '" + name + "'" + (close.empty() ? "" : " (did you mean '" + close.front() + "'?)"));
 }
 
+// Archives at URLs: --timeout, --download, the process's counters, and
+// read-ahead on -T connections for the commands that read everything.
+HttpOptions HttpOptionsFor(const std::string& command, const Args& r, const Common& c) {
+  HttpOptions http;
+  if (r.count("timeout")) {
+    const uint64_t t = ParseUnsignedOption("timeout", r["timeout"].as<std::string>(), 86400);
+    if (t == 0) throw UsageError("--timeout: 0 is not a number of seconds (1 or more)");
+    http.timeout_seconds = static_cast<double>(t);
+  }
+  http.download_without_ranges = r.count("download") > 0;
+  http.stats = HttpCounters();
+  if (command == "unpack" || command == "verify") {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    http.parallel = std::min(8u, c.threads > 0 ? c.threads : cores);
+  }
+  return http;
+}
+
 // ls, info or verify over several archives, like `zstd -l`/`-t`: text gets a
 // header line per archive (ls, info), JSON one array of the objects (an
 // archive that fails without one gets {"archive", "ok": false, "exit_code"}).
@@ -214,13 +242,13 @@ int RunEach(const Command& cmd, const Args& r, const Common& c, const std::vecto
   if (c.json) JsonBegin(true);
   int worst = kExitOk;
   for (size_t i = 0; i < archives.size(); ++i) {
-    if (!c.json && name != "verify") printf("%s==> %s <==\n", i ? "\n" : "", archives[i].c_str());
+    if (!c.json && name != "verify") printf("%s==> %s <==\n", i ? "\n" : "", InName(archives[i]).c_str());
     const size_t before = JsonEmitted();
     std::vector<std::string> one = {archives[i]};
     one.insert(one.end(), patterns.begin(), patterns.end());
     const int rc = cmd.run(r, c, one);
     if (c.json && JsonEmitted() == before) {
-      EmitJson("{\"archive\": " + JsonString(archives[i]) + ", \"ok\": false, \"exit_code\": " + std::to_string(rc) + "}");
+      EmitJson("{\"archive\": " + JsonString(RedactUrl(archives[i])) + ", \"ok\": false, \"exit_code\": " + std::to_string(rc) + "}");
     }
     worst = std::max(worst, rc);
   }
@@ -275,6 +303,8 @@ int Main(int argc, char** argv) {
       ("format", "pack, add: the newest format version written (2.3, 2.4 or 2.5)", cxxopts::value<std::string>())
       ("parent", "pack: the member parents of predicted tensors are taken from", cxxopts::value<std::string>())
       ("imatrix", "pack: the importance matrix member used for predicted scales", cxxopts::value<std::string>())
+      ("timeout", "URL: seconds without a byte before a request fails", cxxopts::value<std::string>())
+      ("download", "URL: a server that ignores ranges: read a downloaded copy")
       ("cache-size", "mount: MiB of decoded blocks kept", cxxopts::value<std::string>())
       ("V,version", "print the version")
       ("h,help", "print help")
@@ -328,6 +358,7 @@ int Main(int argc, char** argv) {
     try {
       if (!CheckCommandLine(name, Args(r), c, args)) return kExitUsage;
       c.threads = r.count("threads") ? Args(r)["threads"].as<unsigned>() : 0;
+      SetHttpDefaults(HttpOptionsFor(name, Args(r), c));
       const bool several = name == "ls" || name == "info" || name == "verify";
       std::vector<std::string> patterns;
       if (name == "ls") patterns = TakeLsPatterns(&args);

@@ -74,7 +74,7 @@ int OnlyMember(const std::string& in, const Reader& archive, const std::string& 
   const size_t n = archive.members().size();
   if (n == 1) return kExitOk;
   fprintf(stderr, "sgz: %s: holds %zu members; %s needs the MEMBER to read (see 'sgz ls %s')\n", InName(in).c_str(), n,
-          command.c_str(), in.c_str());
+          command.c_str(), InName(in).c_str());
   return kExitUsage;
 }
 

@@ -70,7 +70,7 @@ int CmdMount(const Args& r, const Common& c, const std::vector<std::string>& arg
   const std::string path = Absolute(in);
   if (stat(path.c_str(), &st) == 0) options.archive_mtime = st.st_mtime;
   // How each Reader of the mount opens the archive: the one line a URL
-  // (an HTTP source) would change.
+  // changes (Reader::OpenUrl with the mount's cache bound; not yet tested).
   ReaderOpener open = [path]() { return Reader::Open(path, MountReaderOptions()); };
   ErrorOr<Reader> first = open();
   if (!first.ok()) return Fail(in, first.error());

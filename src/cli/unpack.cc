@@ -9,7 +9,14 @@
 namespace sgz::cli {
 namespace {
 
-std::string DefaultUnpackName(const std::string& in) {
+// IN without .sgz; of a URL, the last component of its path (written in
+// the current directory).
+std::string DefaultUnpackName(const std::string& url_or_path) {
+  std::string in = url_or_path;
+  if (IsUrl(in)) {
+    in = in.substr(0, in.find_first_of("?#"));
+    in = in.substr(in.find_last_of('/') + 1);
+  }
   const std::string ext = ".sgz";
   if (in.size() > ext.size() && in.compare(in.size() - ext.size(), ext.size(), ext) == 0) {
     return in.substr(0, in.size() - ext.size());
@@ -45,30 +52,45 @@ int CmdUnpack(const Args& r, const Common& c, const std::vector<std::string>& ar
   const bool as_before = !to_dir && wanted.empty() && !one_out && DefaultUnpackName(in).empty();
   if (in != "-" && !as_before) {
     ErrorOr<Reader> reader = Reader::Open(in);
-    if (!reader.ok()) return Fail(in, reader.error());
-    NoteIgnoredTail(c, in, reader->archive_info().ignored_bytes);
-    const size_t n = reader->members().size();
-    if (to_dir || (!one_out && (n > 1 || !wanted.empty()))) {
-      std::vector<size_t> selected;
-      if (const int rc = SelectMembers(in, *reader, wanted, &selected); rc != kExitOk) return rc;
-      return UnpackMembers(in, *reader, selected, to_dir ? r["directory"].as<std::string>() : ".", c,
-                           r.count("stats") > 0);
-    }
-    if (wanted.size() > 1) return Usage("-o and -c write one member; give one MEMBER, or -C DIR for several");
-    if (wanted.size() == 1 || n > 1) {
-      if (wanted.empty()) return OnlyMember(in, *reader, "unpack -o");
-      std::optional<Reader> member;
-      if (const int rc = OpenMemberOf(in, *reader, wanted[0], &member); rc != kExitOk) return rc;
-      const std::string& name = member->file_name();
-      const std::string out = ChooseOutput(r, in, "unpacking", name.substr(name.find_last_of('/') + 1));
-      if (out.empty()) return kExitUsage;
-      member->set_threads(c.threads);
-      ProgressLine progress(c, "unpacking");
-      const Error e = member->Unpack(out, c.force, progress.Callback());
-      progress.Done();
-      if (!e.ok()) return Fail(e.path().empty() ? in : e.path(), e);
-      if (r.count("stats")) PrintReadStats(member->stats());
-      return kExitOk;
+    // A server that ignores range requests: the archive is read once, in
+    // order, by UnpackFile below.
+    const bool stream_url = !reader.ok() && IsUrl(in) && !to_dir && wanted.empty() &&
+                            reader.error().message().find("ignores range requests") != std::string::npos;
+    if (!reader.ok() && !stream_url) return Fail(in, reader.error());
+    if (reader.ok()) {
+      NoteIgnoredTail(c, in, reader->archive_info().ignored_bytes);
+      const size_t n = reader->members().size();
+      if (to_dir || (!one_out && (n > 1 || !wanted.empty()))) {
+        std::vector<size_t> selected;
+        if (const int rc = SelectMembers(in, *reader, wanted, &selected); rc != kExitOk) return rc;
+        return UnpackMembers(in, *reader, selected, to_dir ? r["directory"].as<std::string>() : ".", c,
+                             r.count("stats") > 0);
+      }
+      if (wanted.size() > 1) return Usage("-o and -c write one member; give one MEMBER, or -C DIR for several");
+      // A URL is unpacked through the Reader already open (one request
+      // for the tail, not two).
+      if (wanted.size() == 1 || n > 1 || IsUrl(in)) {
+        if (wanted.empty() && n > 1) return OnlyMember(in, *reader, "unpack -o");
+        std::optional<Reader> member;
+        std::string default_name;
+        if (wanted.empty()) {
+          default_name = DefaultUnpackName(in);
+          member.emplace(std::move(reader).value());
+        } else {
+          if (const int rc = OpenMemberOf(in, *reader, wanted[0], &member); rc != kExitOk) return rc;
+          const std::string& name = member->file_name();
+          default_name = name.substr(name.find_last_of('/') + 1);
+        }
+        const std::string out = ChooseOutput(r, in, "unpacking", default_name);
+        if (out.empty()) return kExitUsage;
+        member->set_threads(c.threads);
+        ProgressLine progress(c, "unpacking");
+        const Error e = member->Unpack(out, c.force, progress.Callback());
+        progress.Done();
+        if (!e.ok()) return Fail(e.path().empty() ? in : e.path(), e);
+        if (r.count("stats")) PrintReadStats(member->stats());
+        return kExitOk;
+      }
     }
   }
   const std::string out = ChooseOutput(r, in, "unpacking", DefaultUnpackName(in));
@@ -94,6 +116,7 @@ int CmdUnpack(const Args& r, const Common& c, const std::vector<std::string>& ar
     if (summary.streamed) {
       fprintf(stderr, "read %s sequentially, decoded %s, wrote %s\n", Plural(summary.reads.bytes_read, "archive byte").c_str(),
               Plural(summary.reads.chunks_decoded, "chunk").c_str(), Plural(summary.original_size, "byte").c_str());
+      PrintHttpStats();
     } else {
       PrintReadStats(summary.reads);
     }

@@ -117,7 +117,7 @@ int VerifyMembers(const Args& r, const Common& c, const std::string& in, const s
     if (!against.empty()) options.against = against + (against.back() == '/' ? "" : "/") + m.name;
     VerifyResult result;
     const Error e = VerifyFile(in, options, &result);
-    const std::string label = in + ": " + m.name;
+    const std::string label = InName(in) + ": " + m.name;
     original += result.original_size;
     chunks += result.chunks_checked;
     int rc = kExitOk;
@@ -148,7 +148,7 @@ int VerifyMembers(const Args& r, const Common& c, const std::string& in, const s
                (compared && !result.matches ? std::to_string(result.first_difference) : "null") + "}";
   }
   if (c.json) {
-    EmitJson("{\"archive\": " + JsonString(in) + ", \"ok\": " + (worst == kExitOk && ignored == 0 ? "true" : "false") +
+    EmitJson("{\"archive\": " + JsonString(RedactUrl(in)) + ", \"ok\": " + (worst == kExitOk && ignored == 0 ? "true" : "false") +
              ", \"original_size\": " + std::to_string(original) + ", \"chunks_checked\": " + std::to_string(chunks) +
              ", \"against\": " + (against.empty() ? "null" : JsonString(against)) + ", \"members\": [" + objects +
              "], \"ignored_bytes\": " + std::to_string(ignored) + "}");
@@ -159,12 +159,12 @@ int VerifyMembers(const Args& r, const Common& c, const std::string& in, const s
     worst = std::max<int>(worst, kExitCorrupt);
   }
   if (worst != kExitOk) {
-    fprintf(stderr, "sgz: %s: %s of %s failed\n", in.c_str(), std::to_string(failed).c_str(),
+    fprintf(stderr, "sgz: %s: %s of %s failed\n", InName(in).c_str(), std::to_string(failed).c_str(),
             Plural(members.size(), "member").c_str());
     return worst;
   }
   if (!c.quiet) {
-    printf("%s: OK (%s, %s, %s, every checksum verified%s)\n", in.c_str(), Plural(members.size(), "member").c_str(),
+    printf("%s: OK (%s, %s, %s, every checksum verified%s)\n", InName(in).c_str(), Plural(members.size(), "member").c_str(),
            SizePhrase(original, r.count("bytes") > 0).c_str(), Plural(chunks, "chunk").c_str(),
            against.empty() ? "" : (", identical to the files in " + against).c_str());
   }
@@ -203,7 +203,7 @@ int CmdVerify(const Args& r, const Common& c, const std::vector<std::string>& ar
     for (size_t i = 0; i < result.differing_tensors.size(); ++i) {
       differing += (i ? ", " : "") + JsonString(result.differing_tensors[i]);
     }
-    EmitJson("{\"archive\": " + JsonString(in) + ", \"ok\": " + (e.ok() && matches && result.ignored_bytes == 0 ? "true" : "false") +
+    EmitJson("{\"archive\": " + JsonString(RedactUrl(in)) + ", \"ok\": " + (e.ok() && matches && result.ignored_bytes == 0 ? "true" : "false") +
              ", \"error\": " + (e.ok() ? "null" : JsonString(ErrorText(e))) + ", \"original_size\": " +
              std::to_string(result.original_size) + ", \"chunks_checked\": " + std::to_string(result.chunks_checked) +
              ", \"against\": " + (against.empty() ? "null" : JsonString(against)) + ", \"matches\": " +

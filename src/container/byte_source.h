@@ -30,6 +30,9 @@ class ByteSource {
   // with pread, memory): the chunk store then reads parent chunks on the
   // workers that decode them.
   virtual bool ConcurrentReads() const { return false; }
+  // A source paying per read (HTTP: one request each) wants adjacent
+  // chunks merged into reads up to this many bytes; 0: the reader's default.
+  virtual uint64_t PreferredReadSize() const { return 0; }
 
  protected:
   virtual Status DoRead(uint64_t offset, uint64_t n, uint8_t* dst) = 0;

@@ -46,32 +46,23 @@ constexpr uint64_t kSearchBelow = 256 << 10;
 // order does not matter without NaNs), then its first position. Half the
 // time of the plain scan, which the unit moves below run twice a step.
 typedef double D4 __attribute__((vector_size(32)));
-int FirstMax(const double* v) {
+template <bool kMax>
+int FirstExtreme(const double* v) {
   D4 m;
   std::memcpy(&m, v, sizeof m);
   for (int s = 4; s < 256; s += 4) {
     D4 x;
     std::memcpy(&x, v + s, sizeof x);
-    m = x > m ? x : m;
+    m = (kMax ? x > m : x < m) ? x : m;
   }
-  const double best = std::max(std::max(m[0], m[1]), std::max(m[2], m[3]));
+  double e = m[0];
+  for (int k = 1; k < 4; ++k) e = (kMax ? m[k] > e : m[k] < e) ? m[k] : e;
   int s = 0;
-  while (v[s] != best) ++s;
+  while (v[s] != e) ++s;
   return s;
 }
-int FirstMin(const double* v) {
-  D4 m;
-  std::memcpy(&m, v, sizeof m);
-  for (int s = 4; s < 256; s += 4) {
-    D4 x;
-    std::memcpy(&x, v + s, sizeof x);
-    m = x < m ? x : m;
-  }
-  const double least = std::min(std::min(m[0], m[1]), std::min(m[2], m[3]));
-  int s = 0;
-  while (v[s] != least) ++s;
-  return s;
-}
+int FirstMax(const double* v) { return FirstExtreme<true>(v); }
+int FirstMin(const double* v) { return FirstExtreme<false>(v); }
 
 void Normalize(const uint64_t* count, uint64_t total, unsigned precision, uint32_t* freq, bool refine = true) {
   const uint32_t m = 1u << precision;
