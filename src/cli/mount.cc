@@ -69,8 +69,9 @@ int CmdMount(const Args& r, const Common& c, const std::vector<std::string>& arg
   options.readers = c.threads == 0 ? 1 : c.threads;
   const std::string path = Absolute(in);
   if (stat(path.c_str(), &st) == 0) options.archive_mtime = st.st_mtime;
-  // How each Reader of the mount opens the archive: the one line a URL
-  // changes (Reader::OpenUrl with the mount's cache bound; not yet tested).
+  // How each Reader of the mount opens the archive (the one line that
+  // says so): Reader::Open reads a URL with range requests, though without
+  // these options yet (OpenUrl takes HttpOptions only).
   ReaderOpener open = [path]() { return Reader::Open(path, MountReaderOptions()); };
   ErrorOr<Reader> first = open();
   if (!first.ok()) return Fail(in, first.error());
