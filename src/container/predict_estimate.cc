@@ -21,26 +21,6 @@ using quant::kQ4Scales;
 using quant::kQ6D;
 using quant::kQ6Scales;
 
-// The 12 scale bytes of a Q4_K/Q5_K block as 8 scales and 8 mins of 6 bits
-// (ggml's layout: bytes 0-3 and 4-7 hold the low 6 bits of fields 0-3 and
-// the top 2 bits of fields 4-7, bytes 8-11 the low 4 bits of fields 4-7).
-void UnpackQ45(const uint8_t* s, uint8_t sc[8], uint8_t mn[8]) {
-  for (int j = 0; j < 4; ++j) {
-    sc[j] = s[j] & 63;
-    mn[j] = s[j + 4] & 63;
-    sc[j + 4] = static_cast<uint8_t>((s[j + 8] & 15) | (s[j] >> 6) << 4);
-    mn[j + 4] = static_cast<uint8_t>((s[j + 8] >> 4) | (s[j + 4] >> 6) << 4);
-  }
-}
-
-void PackQ45(const uint8_t sc[8], const uint8_t mn[8], uint8_t* s) {
-  for (int j = 0; j < 4; ++j) {
-    s[j] = static_cast<uint8_t>(sc[j] | (sc[j + 4] >> 4) << 6);
-    s[j + 4] = static_cast<uint8_t>(mn[j] | (mn[j + 4] >> 4) << 6);
-    s[j + 8] = static_cast<uint8_t>((sc[j + 4] & 15) | (mn[j + 4] & 15) << 4);
-  }
-}
-
 // The field of `bits` bits stored for actual value a and estimate e:
 // (a - e) mod 2^bits with small differences of either sign as small codes
 // (0, -1, 1, -2, ...: 0, 1, 2, 3, ...), so that the bits a packed layout
@@ -54,8 +34,7 @@ uint8_t Actual(unsigned z, unsigned e, unsigned bits) {
   return static_cast<uint8_t>((r + e) & (m - 1));
 }
 
-// Field f of `n` packed fields: the stored value from the actual one
-// (encode) or back (decode).
+// A field's stored value from its actual one (encode), or back (decode).
 inline uint8_t Apply(bool encode, uint8_t field, uint8_t estimate, unsigned bits) {
   return encode ? Residual(field, estimate, bits) : Actual(field, estimate, bits);
 }
@@ -159,12 +138,12 @@ void BlockQ2(const float* x, bool encode, uint8_t* blk) {
 void BlockQ45(const float* x, float nmax, bool encode, uint8_t* blk) {
   uint8_t es[8], em[8], sc[8], mn[8];
   RangeEstimates(x, 8, 32, HalfAt(blk + kQ4D) * nmax, HalfAt(blk + kQ4Dmin), 63, es, em);
-  UnpackQ45(blk + kQ4Scales, sc, mn);
   for (int j = 0; j < 8; ++j) {
+    quant::ScaleMinK4(j, blk + kQ4Scales, &sc[j], &mn[j]);
     sc[j] = Apply(encode, sc[j], es[j], 6);
     mn[j] = Apply(encode, mn[j], em[j], 6);
   }
-  PackQ45(sc, mn, blk + kQ4Scales);
+  quant::PackScaleMinK4(sc, mn, blk + kQ4Scales);
 }
 
 // Q3_K (16 weights a sub-block; scales signed 6-bit stored plus 32, packed),
@@ -186,15 +165,10 @@ void BlockQ3(const float* x, bool encode, uint8_t* blk) {
   uint8_t* s = blk + kQ3Scales;
   uint8_t u[16];
   for (int j = 0; j < 16; ++j) {
-    const int low = j < 8 ? (s[j] & 15) : (s[j - 8] >> 4);
-    u[j] = static_cast<uint8_t>(low | ((s[8 + j % 4] >> (2 * (j / 4))) & 3) << 4);
-    u[j] = Apply(encode, u[j], static_cast<uint8_t>(e[j] + 32), 6);
+    u[j] = Apply(encode, static_cast<uint8_t>(quant::ScaleQ3(j, s) + 32), static_cast<uint8_t>(e[j] + 32), 6);
   }
-  for (int j = 0; j < 12; ++j) s[j] = 0;
-  for (int j = 0; j < 16; ++j) {
-    s[j % 8] |= static_cast<uint8_t>((u[j] & 15) << (j < 8 ? 0 : 4));
-    s[8 + j % 4] |= static_cast<uint8_t>((u[j] >> 4) << (2 * (j / 4)));
-  }
+  std::memset(s + 8, 0, 4);
+  for (int j = 0; j < 16; ++j) quant::PackScaleQ3(j, u[j], s);
 }
 
 void BlockQ6(const float* x, bool encode, uint8_t* blk) {

@@ -13,23 +13,6 @@ namespace sgz::internal::quant {
 
 namespace {
 
-// The 6-bit scale and min of sub-block j of a Q4_K/Q5_K scales[12].
-void ScaleMinK4(int j, const uint8_t* q, uint8_t* sc, uint8_t* m) {
-  if (j < 4) {
-    *sc = q[j] & 63;
-    *m = q[j + 4] & 63;
-  } else {
-    *sc = static_cast<uint8_t>((q[j + 4] & 0xf) | ((q[j - 4] >> 6) << 4));
-    *m = static_cast<uint8_t>((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
-  }
-}
-
-// The signed 6-bit scale (already minus 32) of sub-block j of a Q3_K.
-int ScaleQ3(int j, const uint8_t* s) {
-  const int low = j < 8 ? (s[j] & 0xf) : (s[j - 8] >> 4);
-  return (low | (((s[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32;
-}
-
 // 2-bit quants: four per byte, 32 bytes per 128 weights.
 void Pack2Bits(const uint8_t* L, uint8_t* qs) {
   for (int j = 0; j < kQK; j += 128) {

@@ -11,28 +11,6 @@ namespace sgz::internal::quant {
 
 namespace {
 
-void PackScaleMinK4(const uint8_t* ls, const uint8_t* lm, uint8_t* q) {
-  for (int j = 0; j < 8; ++j) {
-    if (j < 4) {
-      q[j] = ls[j];
-      q[j + 4] = lm[j];
-    } else {
-      q[j + 4] = static_cast<uint8_t>((ls[j] & 0xf) | ((lm[j] & 0xf) << 4));
-      q[j - 4] |= static_cast<uint8_t>((ls[j] >> 4) << 6);
-      q[j] |= static_cast<uint8_t>((lm[j] >> 4) << 6);
-    }
-  }
-}
-
-void PackScaleQ3(int j, int l, uint8_t* s) {
-  if (j < 8) {
-    s[j] = static_cast<uint8_t>(l & 0xf);
-  } else {
-    s[j - 8] |= static_cast<uint8_t>((l & 0xf) << 4);
-  }
-  s[j % 4 + 8] |= static_cast<uint8_t>((l >> 4) << (2 * (j / 4)));
-}
-
 template <class Fp>
 float SumSquares(const float* x, int n) {
   float s = 0;
