@@ -141,6 +141,33 @@ TEST(QuantSimd, LegacyReductionsAsPortable) {
   }
 }
 
+// The scale estimate's reductions (format 2.5): ranges of 8 groups of 32 and
+// 16 of 16, and the 16 peaks, on values with NaN, zeros of both signs and
+// ties between magnitudes of either sign.
+TEST(QuantSimd, EstimateReductionsAsPortable) {
+  REQUIRE_VECTOR_KERNELS();
+  std::mt19937 rng(11);
+  const float picks[] = {0.f, -0.f, 2.f, -2.f, 0.5f, std::numeric_limits<float>::infinity(),
+                         -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()};
+  for (int trial = 0; trial < 20000; ++trial) {
+    std::vector<float> x = NastyValues(rng, 256, trial % 3 == 0 ? 16 : 4);
+    if (trial % 2) {
+      for (float& v : x) v = picks[rng() % (trial % 4 == 1 ? 5 : 8)];
+    }
+    float a_lo[16], a_hi[16], b_lo[16], b_hi[16];
+    const int len = trial % 4 < 2 ? 32 : 16;
+    PortableKernels().ranges(x.data(), 256 / len, len, a_lo, a_hi);
+    Avx2Kernels()->ranges(x.data(), 256 / len, len, b_lo, b_hi);
+    for (int g = 0; g < 256 / len; ++g) {
+      ASSERT_EQ(Bits(a_lo[g]), Bits(b_lo[g])) << "trial " << trial << " group " << g;
+      ASSERT_EQ(Bits(a_hi[g]), Bits(b_hi[g])) << "trial " << trial << " group " << g;
+    }
+    PortableKernels().peaks16(x.data(), a_lo);
+    Avx2Kernels()->peaks16(x.data(), b_lo);
+    for (int g = 0; g < 16; ++g) ASSERT_EQ(Bits(a_lo[g]), Bits(b_lo[g])) << "trial " << trial << " group " << g;
+  }
+}
+
 TEST(QuantSimd, WideningEveryHalfAndBf16AsPortable) {
   REQUIRE_VECTOR_KERNELS();
   std::vector<uint8_t> all(2 * 65536 + 6);  // a tail of 3 values past the vectors

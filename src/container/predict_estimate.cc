@@ -5,6 +5,7 @@
 
 #include "streams/ggml_types.h"
 #include "streams/quant/quant.h"
+#include "streams/quant/quant_simd.h"
 #include "streams/quant/quant_types.h"
 
 namespace sgz::internal {
@@ -39,55 +40,6 @@ inline uint8_t Apply(bool encode, uint8_t field, uint8_t estimate, unsigned bits
   return encode ? Residual(field, estimate, bits) : Actual(field, estimate, bits);
 }
 
-// Four floats (GCC's and Clang's vector extension: SSE on x86-64, NEON on
-// ARM64, plain code elsewhere); `a < b ? a : b` is elementwise.
-typedef float F4 __attribute__((vector_size(16)));
-
-inline F4 Load4(const float* p) {
-  F4 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-// min(0, min x) and max(0, max x) of n values (n a multiple of 4), a NaN
-// never counting: four lanes, each `v < lo ? v : lo`, then the lanes. Taken
-// so, min and max do not depend on the order (no NaN or -0 enters a lane):
-// the result is the sequential one.
-void Range(const float* x, int n, float* lo, float* hi) {
-  F4 l = {0, 0, 0, 0}, h = {0, 0, 0, 0};
-  for (int i = 0; i < n; i += 4) {
-    const F4 v = Load4(x + i);
-    l = v < l ? v : l;
-    h = v > h ? v : h;
-  }
-  float a = l[0], b = h[0];
-  for (int k = 1; k < 4; ++k) {
-    a = l[k] < a ? l[k] : a;
-    b = h[k] > b ? h[k] : b;
-  }
-  *lo = a;
-  *hi = b;
-}
-
-// The first of n values (a multiple of 4) of greatest magnitude; 0 when all
-// are 0 or NaN. The greatest magnitude by lanes as above, then its first.
-float Peak(const float* x, int n) {
-  const F4 sign = {-0.0f, -0.0f, -0.0f, -0.0f};
-  F4 m = {0, 0, 0, 0};
-  for (int i = 0; i < n; i += 4) {
-    F4 v = Load4(x + i);
-    typedef int I4 __attribute__((vector_size(16)));
-    v = reinterpret_cast<F4>(reinterpret_cast<I4>(v) & ~reinterpret_cast<I4>(sign));  // |v|
-    m = v > m ? v : m;
-  }
-  float a = m[0];
-  for (int k = 1; k < 4; ++k) a = m[k] > a ? m[k] : a;
-  if (a == 0.0f) return 0.0f;
-  for (int i = 0;; ++i) {
-    if (std::fabs(x[i]) == a) return x[i];
-  }
-}
-
 // round(q), ties to even, clamped to [lo, hi]; 0 where q is NaN (lo <= 0 <=
 // hi). Inside the clamp |q| < 2^22, where adding and subtracting 1.5 * 2^23
 // rounds to an integer, ties to even, as the default rounding mode does.
@@ -106,19 +58,14 @@ float HalfAt(const uint8_t* p) { return HalfToFloat(static_cast<uint16_t>(p[0] |
 // dmin), Q4_K, Q5_K (32 weights; 6-bit scales and mins): before ggml's
 // search a sub-block's scale is (max - min) / nmax and its min -min, min and
 // max taken with 0. Estimates: (hi - lo) / (d * nmax) and -lo / dmin,
-// clamped to [0, top], of `subs` sub-blocks of `len` values. (The divisions
-// in a loop of their own: they vectorize.)
+// clamped to [0, top], of `subs` sub-blocks of `len` values (the minima and
+// maxima by the vector kernels; the divisions in a loop that vectorizes).
 void RangeEstimates(const float* x, int subs, int len, float dn, float dmin, int top, uint8_t* es, uint8_t* em) {
-  float qs[16], qm[16];
+  float lo[16], hi[16], qs[16], qm[16];
+  quant::ActiveKernels().ranges(x, subs, len, lo, hi);
   for (int j = 0; j < subs; ++j) {
-    float lo, hi;
-    Range(x + len * j, len, &lo, &hi);
-    qs[j] = hi - lo;
-    qm[j] = -lo;
-  }
-  for (int j = 0; j < subs; ++j) {
-    qs[j] = qs[j] / dn;
-    qm[j] = qm[j] / dmin;
+    qs[j] = (hi[j] - lo[j]) / dn;
+    qm[j] = -lo[j] / dmin;
   }
   for (int j = 0; j < subs; ++j) {
     es[j] = static_cast<uint8_t>(RoundClamp(qs[j], 0, top));
@@ -154,7 +101,7 @@ void BlockQ45(const float* x, float nmax, bool encode, uint8_t* blk) {
 // zigzag: the byte is a stream of its own).
 void PeakEstimates(const float* x, float dn, int lo, int hi, int* e) {
   float q[16];
-  for (int j = 0; j < 16; ++j) q[j] = Peak(x + 16 * j, 16);
+  quant::ActiveKernels().peaks16(x, q);
   for (int j = 0; j < 16; ++j) q[j] = q[j] / dn;
   for (int j = 0; j < 16; ++j) e[j] = RoundClamp(q[j], lo, hi);
 }

@@ -220,8 +220,40 @@ void MinMax32(const float* x, float* min, float* max) {
   PortableKernels().minmax32(x, min, max);
 }
 
+// The estimate's reductions: min_ps(v, lo) is `v < lo ? v : lo` and
+// max_ps(v, hi) is `v > hi ? v : hi`, lane by lane, as the portable loops.
+void Ranges(const float* x, int groups, int len, float* lo, float* hi) {
+  for (int g = 0; g < groups; ++g) {
+    __m256 a = _mm256_setzero_ps(), b = _mm256_setzero_ps();
+    for (int i = 0; i < len; i += 8) {
+      const __m256 v = _mm256_loadu_ps(x + g * len + i);
+      a = _mm256_min_ps(v, a);
+      b = _mm256_max_ps(v, b);
+    }
+    lo[g] = HorizontalMin(a);
+    hi[g] = HorizontalMax(b);
+  }
+}
+
+void Peaks16(const float* x, float* peak) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  for (int g = 0; g < 16; ++g) {
+    const __m256 v0 = _mm256_andnot_ps(sign, _mm256_loadu_ps(x + 16 * g));
+    const __m256 v1 = _mm256_andnot_ps(sign, _mm256_loadu_ps(x + 16 * g + 8));
+    const float m = HorizontalMax(_mm256_max_ps(v1, _mm256_max_ps(v0, _mm256_setzero_ps())));
+    if (m == 0.0f) {
+      peak[g] = 0.0f;
+      continue;
+    }
+    const __m256 vm = _mm256_set1_ps(m);
+    const unsigned hit = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(v0, vm, _CMP_EQ_OQ))) |
+                         static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(v1, vm, _CMP_EQ_OQ))) << 8;
+    peak[g] = x[16 * g + __builtin_ctz(hit)];
+  }
+}
+
 const Kernels kAvx2 = {"avx2",    RoundGroups, Trunc32, RoundQ8,        WidenBf16, WidenF16, ToHalf,
-                       ScaleMin8, Symmetric8,  Amax32,  SignedAbsMax32, MinMax32};
+                       ScaleMin8, Symmetric8,  Amax32,  SignedAbsMax32, MinMax32,  Ranges,   Peaks16};
 
 }  // namespace
 

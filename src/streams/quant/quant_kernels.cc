@@ -96,8 +96,35 @@ void MinMax32(const float* x, float* min, float* max) {
   }
 }
 
-const Kernels kPortable = {"portable", RoundGroups, Trunc32,    RoundQ8, WidenBf16,      WidenF16, ToHalf,
-                           ScaleMin8,  Symmetric8,  Amax32, SignedAbsMax32, MinMax32};
+void Ranges(const float* x, int groups, int len, float* lo, float* hi) {
+  for (int g = 0; g < groups; ++g) {
+    float a = 0.0f, b = 0.0f;
+    for (int i = 0; i < len; ++i) {
+      const float v = x[g * len + i];
+      a = v < a ? v : a;
+      b = v > b ? v : b;
+    }
+    lo[g] = a;
+    hi[g] = b;
+  }
+}
+
+void Peaks16(const float* x, float* peak) {
+  for (int g = 0; g < 16; ++g) {
+    const float* xg = x + 16 * g;
+    float a = 0.0f, p = 0.0f;
+    for (int i = 0; i < 16; ++i) {
+      if (std::fabs(xg[i]) > a) {
+        a = std::fabs(xg[i]);
+        p = xg[i];
+      }
+    }
+    peak[g] = p;
+  }
+}
+
+const Kernels kPortable = {"portable", RoundGroups, Trunc32,        RoundQ8,  WidenBf16, WidenF16, ToHalf,
+                           ScaleMin8,  Symmetric8,  Amax32,         SignedAbsMax32, MinMax32, Ranges, Peaks16};
 
 std::atomic<bool> force_portable{false};
 

@@ -82,6 +82,14 @@ struct Kernels {
   float (*amax32)(const float* x);
   float (*signed_absmax32)(const float* x, float* amax);
   void (*minmax32)(const float* x, float* min, float* max);
+  // The reductions of format 2.5's scale estimate (container/
+  // predict_estimate.cc), a NaN never counting: for each of `groups` groups
+  // of `len` (a multiple of 8) values, min(0, min x) and max(0, max x)
+  // (never -0: a lane keeps v only where v < lo or v > hi); and for each of
+  // 16 groups of 16 values the first value of greatest magnitude, +0 where
+  // every magnitude is 0 or NaN. Exact in any order: no NaN or -0 enters.
+  void (*ranges)(const float* x, int groups, int len, float* lo, float* hi);
+  void (*peaks16)(const float* x, float* peak);
 };
 
 // The portable table, the best the CPU runs, and the one in use (the best,
