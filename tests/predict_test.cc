@@ -276,12 +276,13 @@ TEST(PredictChunk, ImportanceChunkDecodedFromItsBytes) {
   EXPECT_EQ(s.code(), Status::Code::kChecksumMismatch) << s.message();
 }
 
-// A parent decoded only for its children is handed over as its two byte
-// planes (transform 1's streams, not joined: DecodeMode): the prediction
-// from them is the prediction from the joined bytes, at an even offset (the
-// fast gather, over several slices), an odd one and up to an odd chunk's
-// last byte.
+// A parent decoded only for its children is handed over as its streams
+// (transform 1's two byte planes, or transform 5's BF16 exponents and
+// sign-mantissas, not joined: DecodeMode): the prediction from them is the
+// prediction from the joined bytes, at an even offset (the fast path, over
+// several slices), an odd one and up to an odd chunk's last byte.
 TEST(PredictChunk, ParentAsPlanesPredictsAsJoined) {
+ for (Transform parent_transform : {Transform::kSplit, Transform::kContextSplit}) {
   const uint32_t type = kQ8_0, kBf16 = 30;
   const GgmlType& t = *FindGgmlType(type);
   const GgmlType& bf16 = *FindGgmlType(kBf16);
@@ -298,13 +299,17 @@ TEST(PredictChunk, ParentAsPlanesPredictsAsJoined) {
     for (size_t i = 0; i < raw.size(); ++i) {
       uint32_t bits;
       std::memcpy(&bits, &raw[i], 4);
-      const uint16_t b = static_cast<uint16_t>(bits >> 16);
+      // Mantissas of three bits, or none where the exponent is odd: transform
+      // 5 codes the sign-mantissas with contexts from the exponents (rans,
+      // whose contexts are decoded first) rather than storing them.
+      uint16_t b = static_cast<uint16_t>(bits >> 16);
+      b = static_cast<uint16_t>(b & ((b >> 7 & 1) ? 0xFF80 : 0xFFF0));
       parent[offset + 2 * i] = static_cast<uint8_t>(b);
       parent[offset + 2 * i + 1] = static_cast<uint8_t>(b >> 8);
       v[i] = Bf16ToFloat(b);
     }
     std::vector<uint8_t> planes(parent.size());
-    SplitStreams(Transform::kSplit, &bf16, parent.data(), parent.size(), planes.data());
+    SplitStreams(parent_transform, &bf16, parent.data(), parent.size(), planes.data());
     ASSERT_NE(planes, parent);
     PredictParams p;
     p.parent_type = kBf16;
@@ -320,8 +325,7 @@ TEST(PredictChunk, ParentAsPlanesPredictsAsJoined) {
                     .ok());
     const uint8_t* payload = reinterpret_cast<const uint8_t*>(chunk.payload.data());
     DecodeMode mode;
-    mode.reference_planar = true;
-    mode.reference_planes_type = kBf16;
+    mode.reference_planes = parent_transform;
     std::vector<uint8_t> joined_out, planes_out;
     ASSERT_TRUE(DecodeChunkPayload(h, payload, chunk.payload.size(), &joined_out, &parent).ok()) << offset;
     EXPECT_EQ(joined_out, blocks) << offset;
@@ -330,11 +334,13 @@ TEST(PredictChunk, ParentAsPlanesPredictsAsJoined) {
     EXPECT_EQ(planes_out, blocks) << offset;
     // The parent decoded as planes is SplitStreams' output, unchecked.
     EncodedChunk parent_chunk;
-    EncodeChunkAs(parent.data(), parent.size(), Transform::kSplit, kBf16, Coding{1, false}, &parent_chunk);
+    const bool ctx = parent_transform == Transform::kContextSplit;
+    EncodeChunkAs(parent.data(), parent.size(), parent_transform, kBf16, Coding{ctx ? 19 : 1, ctx}, &parent_chunk);
     ChunkHeader ph;
     ASSERT_TRUE(ChunkHeader::DecodeFrom(reinterpret_cast<const uint8_t*>(parent_chunk.head.data()),
-                                        parent_chunk.head.size(), FormatVersion{2, 3}, &ph, &needed)
+                                        parent_chunk.head.size(), FormatVersion{2, 5}, &ph, &needed)
                     .ok());
+    ASSERT_EQ(ph.transform, parent_transform);
     DecodeMode as_planes;
     as_planes.verify = false;
     as_planes.planes = true;
@@ -342,8 +348,9 @@ TEST(PredictChunk, ParentAsPlanesPredictsAsJoined) {
     ASSERT_TRUE(DecodeChunkPayload(ph, reinterpret_cast<const uint8_t*>(parent_chunk.payload.data()),
                                    parent_chunk.payload.size(), &decoded, nullptr, nullptr, as_planes)
                     .ok());
-    EXPECT_EQ(decoded, planes) << offset;
+    EXPECT_EQ(decoded, planes) << offset << " transform " << static_cast<int>(parent_transform);
   }
+ }
 }
 
 }  // namespace

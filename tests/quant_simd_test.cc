@@ -12,6 +12,8 @@
 #include <random>
 #include <vector>
 
+#include "streams/context_split.h"
+#include "streams/ggml_types.h"
 #include "streams/quant/quant.h"
 #include "streams/quant/quant_simd.h"
 
@@ -186,6 +188,27 @@ TEST(QuantSimd, WideningEveryHalfAndBf16AsPortable) {
       Avx2Kernels()->widen_bf16(all.data(), n, b.data());
     }
     for (int64_t i = 0; i < n; ++i) ASSERT_EQ(Bits(a[i]), Bits(b[i])) << (pass ? "bf16 " : "f16 ") << i;
+  }
+}
+
+// The widening from transform 5's BF16 streams (exponents, sign-mantissas:
+// ContextSplit's own output) is the widening of the joined values, every
+// one of them, by either table.
+TEST(QuantSimd, WideningBf16PlanesAsJoined) {
+  const int64_t n = 65536 + 3;  // a tail of 3 values past the vectors
+  std::vector<uint8_t> all(2 * n), planes(2 * n);
+  for (uint32_t i = 0; i < n; ++i) {
+    all[2 * i] = static_cast<uint8_t>(i * 40503u);
+    all[2 * i + 1] = static_cast<uint8_t>((i * 40503u) >> 8);
+  }
+  ContextSplit(FindGgmlType(30), all.data(), all.size(), planes.data());
+  std::vector<float> want(n), got(n);
+  PortableKernels().widen_bf16(all.data(), n, want.data());
+  std::vector<const Kernels*> tables = {&PortableKernels()};
+  if (Avx2Kernels() != nullptr) tables.push_back(Avx2Kernels());
+  for (const Kernels* k : tables) {
+    k->widen_bf16_planes(planes.data(), planes.data() + n, n, got.data());
+    for (int64_t i = 0; i < n; ++i) ASSERT_EQ(Bits(want[i]), Bits(got[i])) << k->name << " " << i;
   }
 }
 

@@ -145,7 +145,7 @@ Status ChunkStore::CheckSource(uint32_t index, const std::vector<uint8_t>& bytes
   std::vector<uint8_t> joined;
   if (planes) {
     joined.resize(bytes.size());
-    JoinStreams(Transform::kSplit, FindGgmlType(e.type), bytes.data(), bytes.size(), joined.data());
+    JoinStreams(e.transform, FindGgmlType(e.type), bytes.data(), bytes.size(), joined.data());
   }
   const std::vector<uint8_t>& b = planes ? joined : bytes;
   if (ChecksumMatches(Xxh3(b.data(), b.size()), e.checksum)) return Status::Ok();
@@ -214,8 +214,7 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
         DecodeMode mode;
         const bool planes = item.parent && item.parent->planes;
         if (planes) {
-          mode.reference_planar = true;
-          mode.reference_planes_type = manifest_.chunks[item.parent->index].type;
+          mode.reference_planes = manifest_.chunks[item.parent->index].transform;
         }
         Status s;
         if (!damaged) {

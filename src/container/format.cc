@@ -247,23 +247,17 @@ Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t
     }
     return Status::Ok();
   }
-  if (mode.planes && h.transform == Transform::kSplit) {
-    // Straight into *out: the raw sizes of transform 1 add up to the chunk's.
-    out->resize(h.original_size);
-    uint64_t dst = 0;
-    for (size_t i = 0; i < h.streams.size(); ++i) {
-      const StreamDesc& sd = h.streams[i];
-      Status s = DecodeStream(sd.codec, payload, sd.stored_size, out->data() + dst, sd.raw_size);
-      if (!s.ok()) return s.WithContext("stream " + Num(i));
-      payload += sd.stored_size;
-      dst += sd.raw_size;
-    }
-    return Status::Ok();
-  }
-  thread_local std::vector<uint8_t> split;
+  // Planes: the streams straight into *out (the raw sizes of transforms 1
+  // and 5 add up to the chunk's), not joined.
+  const bool planes = mode.planes && (h.transform == Transform::kSplit || h.transform == Transform::kContextSplit);
+  thread_local std::vector<uint8_t> scratch;
   const uint64_t split_size = h.original_size + (h.transform == Transform::kPredict ? h.streams[0].raw_size : 0);
-  // Grown without copying what it held (it is scratch).
-  if (split.size() < split_size) std::vector<uint8_t>(split_size).swap(split);
+  if (planes) {
+    out->resize(h.original_size);
+  } else if (scratch.size() < split_size) {
+    std::vector<uint8_t>(split_size).swap(scratch);  // grown without copying what it held
+  }
+  uint8_t* split = planes ? out->data() : scratch.data();
   const GgmlType* gt = TypedTransform(h.transform) ? FindGgmlType(h.type) : nullptr;
   thread_local std::vector<uint8_t> ctx;
   uint64_t dst = 0;
@@ -276,25 +270,25 @@ Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t
                                   : 0;
     if (contexts > 0) {
       if (ctx.size() < sd.raw_size) std::vector<uint8_t>(sd.raw_size).swap(ctx);
-      ComputeContexts(gt, split.data(), h.original_size, i, ctx.data());
+      ComputeContexts(gt, split, h.original_size, i, ctx.data());
     }
-    Status s = DecodeStream(sd.codec, payload, sd.stored_size, split.data() + dst, sd.raw_size,
+    Status s = DecodeStream(sd.codec, payload, sd.stored_size, split + dst, sd.raw_size,
                             contexts > 0 ? ctx.data() : nullptr, contexts);
     if (!s.ok()) return s.WithContext("stream " + Num(i));
     payload += sd.stored_size;
     dst += sd.raw_size;
   }
+  if (planes) return Status::Ok();
   out->resize(h.original_size);
   if (h.transform == Transform::kPredict) {
     if (reference == nullptr) return Status::Corruption("decoded without its parent chunk");
-    SGZ_RETURN_IF_ERROR(JoinPredicted(h, split.data(), *reference, importance, out->data(),
-                                      mode.reference_planar ? mode.reference_planes_type : 0));
+    SGZ_RETURN_IF_ERROR(JoinPredicted(h, split, *reference, importance, out->data(), mode.reference_planes));
     if (!ChecksumMatches(Xxh3(out->data(), out->size()), h.checksum)) {
       return Status::ChecksumMismatch("decoded bytes do not match the chunk checksum");
     }
     return Status::Ok();
   }
-  JoinStreams(h.transform, gt, split.data(), h.original_size, out->data());
+  JoinStreams(h.transform, gt, split, h.original_size, out->data());
   if (mode.verify && !ChecksumMatches(Xxh3(out->data(), out->size()), h.checksum)) {
     return Status::ChecksumMismatch("decoded bytes do not match the chunk checksum");
   }

@@ -144,13 +144,12 @@ struct DecodeMode {
   // from: its children's checksums cover what it gives them; the caller
   // checks it when a child fails).
   bool verify = true;
-  // A chunk of transform 1 left as its streams' concatenation, not joined
-  // (REQUIRES !verify; a parent read through PredictParentPlanes).
+  // A chunk of transform 1 or 5 left as its streams' concatenation, not
+  // joined (REQUIRES !verify; a parent read through PredictParentPlanes).
   bool planes = false;
-  // `reference` (a predicted chunk's parent) is such a concatenation, of a
-  // chunk of this ggml type with planes (F16, BF16); 0: joined bytes.
-  uint32_t reference_planes_type = 0;
-  bool reference_planar = false;
+  // `reference` (a predicted chunk's parent) is such a concatenation of a
+  // chunk of this transform (kSplit, kContextSplit); kNone: joined bytes.
+  Transform reference_planes = Transform::kNone;
 };
 Status DecodeChunkPayload(const ChunkHeader& h, const uint8_t* payload, uint64_t n, std::vector<uint8_t>* out,
                           const std::vector<uint8_t>* reference = nullptr,

@@ -40,10 +40,26 @@ void GatherPlanes(const uint8_t* p, uint64_t n, uint64_t a, uint64_t len, uint8_
   }
 }
 
+// The same of a BF16 chunk held as transform 5's streams: exponents e, then
+// sign-mantissas s (value i: bytes e << 7 | (s & 127), (s & 128) | e >> 1),
+// then an odd chunk's last byte.
+void GatherBf16Planes(const uint8_t* p, uint64_t n, uint64_t a, uint64_t len, uint8_t* out) {
+  const uint64_t values = n / 2;
+  for (uint64_t j = a; j < a + len; ++j) {
+    if (j >= 2 * values) {
+      out[j - a] = p[j];
+      continue;
+    }
+    const uint8_t e = p[j / 2], s = p[values + j / 2];
+    out[j - a] = static_cast<uint8_t>(j % 2 == 0 ? (e << 7) | (s & 0x7f) : (s & 0x80) | (e >> 1));
+  }
+}
+
 }  // namespace
 
 bool PredictParentPlanes(Transform transform, uint32_t type) {
-  return transform == Transform::kSplit && (type == kF16 || type == kBf16);
+  return (transform == Transform::kSplit && (type == kF16 || type == kBf16)) ||
+         (transform == Transform::kContextSplit && type == kBf16);
 }
 
 bool UsesEstimate(const EncodedChunk& chunk) {
@@ -197,7 +213,7 @@ void EncodePredictChunk(const uint8_t* data, uint64_t size, uint32_t type, const
 }
 
 Status JoinPredicted(const ChunkHeader& h, const uint8_t* split, const std::vector<uint8_t>& parent,
-                     const std::vector<uint8_t>* importance, uint8_t* out, uint32_t parent_planes_type) {
+                     const std::vector<uint8_t>* importance, uint8_t* out, Transform parent_planes) {
   const uint64_t param_bytes = h.streams[0].raw_size;
   PredictParams params;
   SGZ_RETURN_IF_ERROR(DecodePredictParams(h.type, split, param_bytes, &params));
@@ -224,17 +240,30 @@ Status JoinPredicted(const ChunkHeader& h, const uint8_t* split, const std::vect
   thread_local std::vector<float> values;
   thread_local std::vector<uint8_t> joined;  // a slice of a parent held as planes
   values.resize(std::min(n_blocks, slice_blocks) * bw);
-  if (parent_planes_type != 0) joined.resize(std::min(n_blocks, slice_blocks) * bw * value_bytes);
+  const bool planes = parent_planes != Transform::kNone;
+  if (planes) joined.resize(std::min(n_blocks, slice_blocks) * bw * value_bytes);
   PredictParams slice = params;
   for (uint64_t b = 0; b < n_blocks; b += slice_blocks) {
     const uint64_t nb = std::min(slice_blocks, n_blocks - b);
     const uint64_t at = params.parent_offset + b * bw * value_bytes;
+    const uint64_t len = nb * bw * value_bytes;
     const uint8_t* from = parent.data() + at;
-    if (parent_planes_type != 0) {
-      GatherPlanes(parent.data(), parent.size(), at, nb * bw * value_bytes, joined.data());
-      from = joined.data();
+    if (parent_planes == Transform::kContextSplit && params.parent_type == kBf16 && at % 2 == 0 &&
+        at + len <= parent.size() / 2 * 2) {
+      // The floats straight from the exponents and sign-mantissas.
+      const uint64_t values_in = parent.size() / 2;
+      WidenBf16Planes(parent.data() + at / 2, parent.data() + values_in + at / 2, static_cast<int64_t>(nb * bw),
+                      values.data());
+    } else {
+      if (parent_planes == Transform::kContextSplit) {
+        GatherBf16Planes(parent.data(), parent.size(), at, len, joined.data());
+        from = joined.data();
+      } else if (planes) {
+        GatherPlanes(parent.data(), parent.size(), at, len, joined.data());
+        from = joined.data();
+      }
+      WidenToFloat(params.parent_type, from, static_cast<int64_t>(nb * bw), values.data());
     }
-    WidenToFloat(params.parent_type, from, static_cast<int64_t>(nb * bw), values.data());
     ApplyPrediction(h.type, slice, values.data(), params.importance() ? imp.data() : nullptr, nb,
                     PredictDirection::kDecode, out + b * t.block_bytes);
     if (params.importance()) slice.first_column = static_cast<uint32_t>((slice.first_column + nb * bw) % params.row_length);

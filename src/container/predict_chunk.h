@@ -118,17 +118,21 @@ void EncodePredictChunk(const uint8_t* data, uint64_t size, uint32_t type, const
 // The chunk's bytes from its decoded streams split[0, h.streams[0].raw_size +
 // h.original_size), its parent chunk's decoded bytes and (IMPORTANCE) its
 // importance chunk's; named errors when the parameters do not fit them.
-// With parent_planes_type (F16 or BF16, PredictParentPlanes), `parent` is
-// that chunk's two byte planes (transform 1's streams, not joined): the
-// prediction reads them slice by slice, never the joined chunk.
+// With parent_planes kSplit or kContextSplit (PredictParentPlanes), `parent`
+// is that chunk's streams, not joined: an F16 or BF16 chunk's two byte
+// planes (transform 1), or a BF16 chunk's exponents and sign-mantissas
+// (transform 5); the prediction reads them slice by slice, never the joined
+// chunk.
 Status JoinPredicted(const ChunkHeader& h, const uint8_t* split, const std::vector<uint8_t>& parent,
-                     const std::vector<uint8_t>* importance, uint8_t* out, uint32_t parent_planes_type = 0);
+                     const std::vector<uint8_t>* importance, uint8_t* out,
+                     Transform parent_planes = Transform::kNone);
 
 // Whether `chunk` is a transform-4 chunk with flag ESTIMATE (format 2.5).
 bool UsesEstimate(const EncodedChunk& chunk);
 
 // Whether a parent chunk of transform `transform` and ggml type `type` can
-// be handed to JoinPredicted as its byte planes (transform 1, F16 or BF16).
+// be handed to JoinPredicted as its streams (transform 1, F16 or BF16;
+// transform 5, BF16).
 bool PredictParentPlanes(Transform transform, uint32_t type);
 
 }  // namespace sgz::internal

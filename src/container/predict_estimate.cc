@@ -35,9 +35,15 @@ uint8_t Actual(unsigned z, unsigned e, unsigned bits) {
   return static_cast<uint8_t>((r + e) & (m - 1));
 }
 
-// A field's stored value from its actual one (encode), or back (decode).
-inline uint8_t Apply(bool encode, uint8_t field, uint8_t estimate, unsigned bits) {
-  return encode ? Residual(field, estimate, bits) : Actual(field, estimate, bits);
+// Fields f[0, n) with estimates e[0, n): their stored values from the
+// actual ones (encode), or back (decode); a loop each way, so that both
+// vectorize.
+void ApplyFields(bool encode, const uint8_t* e, int n, unsigned bits, uint8_t* f) {
+  if (encode) {
+    for (int k = 0; k < n; ++k) f[k] = Residual(f[k], e[k], bits);
+  } else {
+    for (int k = 0; k < n; ++k) f[k] = Actual(f[k], e[k], bits);
+  }
 }
 
 // round(q), ties to even, clamped to [lo, hi]; 0 where q is NaN (lo <= 0 <=
@@ -74,23 +80,23 @@ void RangeEstimates(const float* x, int subs, int len, float dn, float dmin, int
 }
 
 void BlockQ2(const float* x, bool encode, uint8_t* blk) {
-  uint8_t es[16], em[16];
-  RangeEstimates(x, 16, 16, HalfAt(blk + kQ2D) * 3.0f, HalfAt(blk + kQ2Dmin), 15, es, em);
+  uint8_t e[32], f[32];  // scales, then mins
+  RangeEstimates(x, 16, 16, HalfAt(blk + kQ2D) * 3.0f, HalfAt(blk + kQ2Dmin), 15, e, e + 16);
+  uint8_t* s = blk + kQ2Scales;
   for (int j = 0; j < 16; ++j) {
-    const uint8_t v = blk[kQ2Scales + j];
-    blk[kQ2Scales + j] = static_cast<uint8_t>(Apply(encode, v & 15, es[j], 4) | Apply(encode, v >> 4, em[j], 4) << 4);
+    f[j] = s[j] & 15;
+    f[16 + j] = s[j] >> 4;
   }
+  ApplyFields(encode, e, 32, 4, f);
+  for (int j = 0; j < 16; ++j) s[j] = static_cast<uint8_t>(f[j] | f[16 + j] << 4);
 }
 
 void BlockQ45(const float* x, float nmax, bool encode, uint8_t* blk) {
-  uint8_t es[8], em[8], sc[8], mn[8];
-  RangeEstimates(x, 8, 32, HalfAt(blk + kQ4D) * nmax, HalfAt(blk + kQ4Dmin), 63, es, em);
-  for (int j = 0; j < 8; ++j) {
-    quant::ScaleMinK4(j, blk + kQ4Scales, &sc[j], &mn[j]);
-    sc[j] = Apply(encode, sc[j], es[j], 6);
-    mn[j] = Apply(encode, mn[j], em[j], 6);
-  }
-  quant::PackScaleMinK4(sc, mn, blk + kQ4Scales);
+  uint8_t e[16], f[16];  // scales, then mins
+  RangeEstimates(x, 8, 32, HalfAt(blk + kQ4D) * nmax, HalfAt(blk + kQ4Dmin), 63, e, e + 8);
+  for (int j = 0; j < 8; ++j) quant::ScaleMinK4(j, blk + kQ4Scales, &f[j], &f[8 + j]);
+  ApplyFields(encode, e, 16, 6, f);
+  quant::PackScaleMinK4(f, f + 8, blk + kQ4Scales);
 }
 
 // Q3_K (16 weights a sub-block; scales signed 6-bit stored plus 32, packed),
@@ -110,10 +116,12 @@ void BlockQ3(const float* x, bool encode, uint8_t* blk) {
   int e[16];
   PeakEstimates(x, HalfAt(blk + kQ3D) * -4.0f, -32, 31, e);
   uint8_t* s = blk + kQ3Scales;
-  uint8_t u[16];
+  uint8_t u[16], eu[16];
   for (int j = 0; j < 16; ++j) {
-    u[j] = Apply(encode, static_cast<uint8_t>(quant::ScaleQ3(j, s) + 32), static_cast<uint8_t>(e[j] + 32), 6);
+    u[j] = static_cast<uint8_t>(quant::ScaleQ3(j, s) + 32);
+    eu[j] = static_cast<uint8_t>(e[j] + 32);
   }
+  ApplyFields(encode, eu, 16, 6, u);
   std::memset(s + 8, 0, 4);
   for (int j = 0; j < 16; ++j) quant::PackScaleQ3(j, u[j], s);
 }

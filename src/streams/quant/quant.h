@@ -88,6 +88,11 @@ float Bf16ToFloat(uint16_t b);
 // Returns false, writing nothing, for any other type.
 bool WidenToFloat(uint32_t type, const uint8_t* data, int64_t n, float* out);
 
+// WidenToFloat of n BF16 values held as transform 5's streams: exponents
+// exp[i] (bits 14..7 of value i) and sign-mantissas sm[i] (bit 15, bits
+// 6..0): float bits (sm & 128) << 24 | exp << 23 | (sm & 127) << 16.
+void WidenBf16Planes(const uint8_t* exp, const uint8_t* sm, int64_t n, float* out);
+
 // FloatToHalf of x[0, n) as n little-endian halves at out (2n bytes): the
 // prediction of an F16 member from its float parent, vectorized.
 void FloatToHalfRow(const float* x, int64_t n, uint8_t* out);

@@ -78,6 +78,27 @@ void WidenBf16(const uint8_t* p, int64_t n, float* out) {
   for (; i < n; ++i) out[i] = Bf16ToFloat(LoadU16LE(p + 2 * i));
 }
 
+void WidenBf16Planes(const uint8_t* exp, const uint8_t* sm, int64_t n, float* out) {
+  int64_t i = 0;
+  const __m256i sign = _mm256_set1_epi32(0x80), mant = _mm256_set1_epi32(0x7f);
+  for (; i + 8 <= n; i += 8) {
+    int64_t e8, s8;
+    std::memcpy(&e8, exp + i, 8);
+    std::memcpy(&s8, sm + i, 8);
+    const __m256i e = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(e8));
+    const __m256i s = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(s8));
+    const __m256i bits = _mm256_or_si256(
+        _mm256_or_si256(_mm256_slli_epi32(_mm256_and_si256(s, sign), 24), _mm256_slli_epi32(e, 23)),
+        _mm256_slli_epi32(_mm256_and_si256(s, mant), 16));
+    _mm256_storeu_ps(out + i, _mm256_castsi256_ps(bits));
+  }
+  for (; i < n; ++i) {
+    const uint32_t bits = static_cast<uint32_t>(sm[i] & 0x80) << 24 | static_cast<uint32_t>(exp[i]) << 23 |
+                          static_cast<uint32_t>(sm[i] & 0x7f) << 16;
+    std::memcpy(&out[i], &bits, 4);
+  }
+}
+
 // HalfToFloat per lane: normal and infinite/NaN halves by moving the fields,
 // subnormal ones as mant * 2^-24 (exact in float32: the value the portable
 // code's normalisation builds), zero as its sign.
@@ -252,8 +273,9 @@ void Peaks16(const float* x, float* peak) {
   }
 }
 
-const Kernels kAvx2 = {"avx2",    RoundGroups, Trunc32, RoundQ8,        WidenBf16, WidenF16, ToHalf,
-                       ScaleMin8, Symmetric8,  Amax32,  SignedAbsMax32, MinMax32,  Ranges,   Peaks16};
+const Kernels kAvx2 = {"avx2",    RoundGroups,     Trunc32, RoundQ8,    WidenBf16, WidenF16,
+                       WidenBf16Planes, ToHalf, ScaleMin8, Symmetric8, Amax32, SignedAbsMax32,
+                       MinMax32,  Ranges,   Peaks16};
 
 }  // namespace
 

@@ -42,6 +42,14 @@ void WidenBf16(const uint8_t* p, int64_t n, float* out) {
   for (int64_t i = 0; i < n; ++i) out[i] = Bf16ToFloat(LoadU16LE(p + 2 * i));
 }
 
+void WidenBf16Planes(const uint8_t* exp, const uint8_t* sm, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; ++i) {
+    const uint32_t bits = static_cast<uint32_t>(sm[i] & 0x80) << 24 | static_cast<uint32_t>(exp[i]) << 23 |
+                          static_cast<uint32_t>(sm[i] & 0x7f) << 16;
+    std::memcpy(&out[i], &bits, 4);
+  }
+}
+
 void WidenF16(const uint8_t* p, int64_t n, float* out) {
   for (int64_t i = 0; i < n; ++i) out[i] = HalfToFloat(LoadU16LE(p + 2 * i));
 }
@@ -123,8 +131,9 @@ void Peaks16(const float* x, float* peak) {
   }
 }
 
-const Kernels kPortable = {"portable", RoundGroups, Trunc32,        RoundQ8,  WidenBf16, WidenF16, ToHalf,
-                           ScaleMin8,  Symmetric8,  Amax32,         SignedAbsMax32, MinMax32, Ranges, Peaks16};
+const Kernels kPortable = {"portable", RoundGroups, Trunc32,        RoundQ8,  WidenBf16,      WidenF16,
+                           WidenBf16Planes, ToHalf, ScaleMin8, Symmetric8, Amax32, SignedAbsMax32,
+                           MinMax32,   Ranges,      Peaks16};
 
 std::atomic<bool> force_portable{false};
 

@@ -83,6 +83,10 @@ bool WidenToFloat(uint32_t type, const uint8_t* data, int64_t n, float* out) {
   }
 }
 
+void WidenBf16Planes(const uint8_t* exp, const uint8_t* sm, int64_t n, float* out) {
+  quant::ActiveKernels().widen_bf16_planes(exp, sm, n, out);
+}
+
 void FloatToHalfRow(const float* x, int64_t n, uint8_t* out) { quant::ActiveKernels().to_half(x, n, out); }
 
 namespace quant {

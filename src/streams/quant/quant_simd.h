@@ -67,6 +67,8 @@ struct Kernels {
   // values into little-endian halves.
   void (*widen_bf16)(const uint8_t* p, int64_t n, float* out);
   void (*widen_f16)(const uint8_t* p, int64_t n, float* out);
+  // WidenBf16Planes (quant.h): BF16 from its exponent and sign-mantissa bytes.
+  void (*widen_bf16_planes)(const uint8_t* exp, const uint8_t* sm, int64_t n, float* out);
   void (*to_half)(const float* x, int64_t n, uint8_t* out);
   // SearchScaleMin<Plain> / <Fused> (RoundProduct unfused) / <FusedNoAssert>
   // for 8 groups of n (<= 32) values with the same nmax, rmin, rdelta,
