@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+
+#include <cstdint>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,15 +14,29 @@ namespace {
 
 std::string Errno(const std::string& path) { return path + ": " + strerror(errno); }
 
+// Files up to this size are mapped (chunks then decode from the page cache
+// in place, not from a copy in a buffer of ours); a larger one, or one that
+// cannot be mapped, is read with pread. (A file truncated by another process
+// while it is mapped ends the process with SIGBUS, as it does LevelDB's
+// mapped tables; pread would report an I/O error.)
+constexpr uint64_t kMapUpTo = uint64_t{1} << 40;
+
 class FileSource : public ByteSource {
  public:
   FileSource(int fd, uint64_t size, std::string path, bool owns = true)
-      : fd_(fd), size_(size), path_(std::move(path)), owns_(owns) {}
+      : fd_(fd), size_(size), path_(std::move(path)), owns_(owns) {
+    if (size_ > 0 && size_ <= kMapUpTo && size_ <= SIZE_MAX) {
+      void* m = mmap(nullptr, static_cast<size_t>(size_), PROT_READ, MAP_PRIVATE, fd_, 0);
+      if (m != MAP_FAILED) map_ = static_cast<const uint8_t*>(m);
+    }
+  }
   ~FileSource() override {
+    if (map_ != nullptr) munmap(const_cast<uint8_t*>(map_), static_cast<size_t>(size_));
     if (owns_) close(fd_);
   }
   uint64_t Size() const override { return size_; }
   bool ConcurrentReads() const override { return true; }
+  const uint8_t* Mapped() const override { return map_; }
 
  protected:
   Status DoRead(uint64_t offset, uint64_t n, uint8_t* dst) override {
@@ -42,6 +59,7 @@ class FileSource : public ByteSource {
   uint64_t size_;
   std::string path_;
   bool owns_;
+  const uint8_t* map_ = nullptr;
 };
 
 class MemorySource : public ByteSource {
@@ -49,6 +67,7 @@ class MemorySource : public ByteSource {
   MemorySource(const uint8_t* data, uint64_t size) : data_(data), size_(size) {}
   uint64_t Size() const override { return size_; }
   bool ConcurrentReads() const override { return true; }
+  const uint8_t* Mapped() const override { return data_; }
 
  protected:
   Status DoRead(uint64_t offset, uint64_t n, uint8_t* dst) override {
@@ -66,6 +85,7 @@ class PrefixSource : public ByteSource {
   PrefixSource(std::unique_ptr<ByteSource> inner, uint64_t size) : inner_(std::move(inner)), size_(size) {}
   uint64_t Size() const override { return size_; }
   bool ConcurrentReads() const override { return inner_->ConcurrentReads(); }
+  const uint8_t* Mapped() const override { return inner_->Mapped(); }
 
  protected:
   Status DoRead(uint64_t offset, uint64_t n, uint8_t* dst) override { return inner_->Read(offset, n, dst); }
@@ -86,6 +106,14 @@ Status ByteSource::Read(uint64_t offset, uint64_t n, uint8_t* dst) {
   bytes_read_ += n;
   ++read_calls_;
   return DoRead(offset, n, dst);
+}
+
+const uint8_t* ByteSource::View(uint64_t offset, uint64_t n) {
+  const uint8_t* m = Mapped();
+  if (m == nullptr || offset > Size() || n > Size() - offset) return nullptr;
+  bytes_read_ += n;
+  ++read_calls_;
+  return m + offset;
 }
 
 Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path) {

@@ -24,6 +24,11 @@ class ByteSource {
   // Reads exactly n bytes at offset into dst; fails on a short read or a
   // range past Size() (Corruption: the range came from the archive).
   Status Read(uint64_t offset, uint64_t n, uint8_t* dst);
+  // The same bytes in place, counted as a read, where the source holds them
+  // in memory (a file it mapped, memory): no copy, no buffer to fill. Null
+  // where it does not (then Read), or for a range past Size(). Valid as long
+  // as the source.
+  const uint8_t* View(uint64_t offset, uint64_t n);
   uint64_t bytes_read() const { return bytes_read_; }
   uint64_t read_calls() const { return read_calls_; }
   // Whether Read may be called from several threads at once (a file read
@@ -33,6 +38,9 @@ class ByteSource {
   // A source paying per read (HTTP: one request each) wants adjacent
   // chunks merged into reads up to this many bytes; 0: the reader's default.
   virtual uint64_t PreferredReadSize() const { return 0; }
+
+  // The source's bytes in memory, all Size() of them, or null.
+  virtual const uint8_t* Mapped() const { return nullptr; }
 
  protected:
   virtual Status DoRead(uint64_t offset, uint64_t n, uint8_t* dst) = 0;

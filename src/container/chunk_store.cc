@@ -20,6 +20,7 @@ struct PendingParent {
   bool keep = false;  // put in the parent cache once decoded
   bool read_by_worker = false;  // `stored` still to be read (ByteSource::ConcurrentReads)
   bool planes = false;  // decoded as its byte planes (PredictParentPlanes; never kept)
+  const uint8_t* stored_at = nullptr;  // its stored bytes: in `stored`, or in place
   std::shared_ptr<std::vector<uint8_t>> stored;
   std::once_flag once;
   Status status;
@@ -32,8 +33,9 @@ namespace {
 // One source read holding chunks adjacent in the archive. `bytes` only grows,
 // so a reused buffer is not zeroed again.
 struct Run {
-  std::vector<uint8_t> bytes;
-  uint64_t base = 0;  // archive offset of bytes[0]
+  std::vector<uint8_t> bytes;  // when not read in place
+  const uint8_t* data = nullptr;  // the bytes of archive offset `base` on
+  uint64_t base = 0;
 };
 
 // A buffer no item holds any more, or a new one.
@@ -98,17 +100,22 @@ std::string ChunkStore::DescribeChunk(uint32_t index) const {
 constexpr uint64_t kHeaderReadAlong = 4096 + 64;
 
 Status ChunkStore::ReadArchive(uint32_t index, uint64_t offset, uint64_t n, std::vector<uint8_t>* buf,
-                               uint64_t* base) {
+                               const uint8_t** data) {
   // Chunk 0 follows the header, or (2.2, several members) the first member
   // record after it: a few more bytes bring the header along.
   const bool with_header = !header_checked_ && index == 0 && offset >= FileHeader::kEncodedLength &&
                            offset <= FileHeader::kEncodedLength + kHeaderReadAlong;
-  *base = with_header ? 0 : offset;
-  const uint64_t len = offset + n - *base;
-  if (buf->size() < len) buf->resize(len);
-  Status s = source_->Read(*base, len, buf->data());
-  if (!s.ok()) return s.WithContext(DescribeChunk(index));
-  return with_header ? CheckHeader(buf->data()) : Status::Ok();
+  const uint64_t base = with_header ? 0 : offset;
+  const uint64_t len = offset + n - base;
+  const uint8_t* at = source_->View(base, len);
+  if (at == nullptr) {
+    if (buf->size() < len) buf->resize(len);
+    Status s = source_->Read(base, len, buf->data());
+    if (!s.ok()) return s.WithContext(DescribeChunk(index));
+    at = buf->data();
+  }
+  *data = at + (offset - base);
+  return with_header ? CheckHeader(at) : Status::Ok();
 }
 
 Status ChunkStore::DecodeStored(uint32_t index, const uint8_t* stored, size_t n, std::vector<uint8_t>* out,
@@ -181,10 +188,14 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
             // parents being decoded hold one, not those waiting in the window.
             p.bytes = buffers_->Take(e.original_size);
             if (p.read_by_worker) {
-              p.stored = buffers_->Take(e.stored_size);
-              p.stored->resize(e.stored_size);
-              p.status = source_->Read(e.file_offset, e.stored_size, p.stored->data());
-              if (!p.status.ok()) p.status = p.status.WithContext(DescribeChunk(p.index));
+              p.stored_at = source_->View(e.file_offset, e.stored_size);
+              if (p.stored_at == nullptr) {
+                p.stored = buffers_->Take(e.stored_size);
+                p.stored->resize(e.stored_size);
+                p.status = source_->Read(e.file_offset, e.stored_size, p.stored->data());
+                if (!p.status.ok()) p.status = p.status.WithContext(DescribeChunk(p.index));
+                p.stored_at = p.stored->data();
+              }
             }
             if (p.status.ok()) {
               // Unchecked: its children's checksums cover what it gives
@@ -192,8 +203,7 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
               DecodeMode mode;
               mode.verify = false;
               mode.planes = p.planes;
-              p.status = DecodeStored(p.index, p.stored->data(), p.stored->size(), p.bytes.get(), nullptr, nullptr,
-                                      mode);
+              p.status = DecodeStored(p.index, p.stored_at, e.stored_size, p.bytes.get(), nullptr, nullptr, mode);
             }
             // Back to the pool now rather than with the last child: the next
             // parent's read reuses it.
@@ -306,10 +316,11 @@ Status ChunkStore::ReadChunks(const uint32_t* indices, size_t count, CacheKeep k
       }
       run.reset();
       run = FreeRun(&runs);
-      SGZ_RETURN_IF_ERROR(ReadArchive(item->index, begin, end - begin, &run->bytes, &run->base));
+      run->base = begin;
+      SGZ_RETURN_IF_ERROR(ReadArchive(item->index, begin, end - begin, &run->bytes, &run->data));
     }
     item->run = run;
-    item->stored = run->bytes.data() + (e.file_offset - run->base);
+    item->stored = run->data + (e.file_offset - run->base);
     item->stored_size = e.stored_size;
     if (e.transform == Transform::kReference || e.transform == Transform::kPredict) {
       // Read and decoded here, on the caller's thread, one level deep (the
@@ -408,12 +419,14 @@ Status ChunkStore::PendingParentOf(uint32_t index, DecodedChunk* out, std::share
     *pending = std::move(p);
     return Status::Ok();
   }
-  p->stored = buffers_->Take(e.stored_size + (index == 0 ? kHeaderReadAlong + FileHeader::kEncodedLength : 0));
-  uint64_t base;
-  std::vector<uint8_t>& stored = *p->stored;
-  SGZ_RETURN_IF_ERROR(ReadArchive(index, e.file_offset, e.stored_size, &stored, &base));
-  if (base != e.file_offset) stored.erase(stored.begin(), stored.begin() + (e.file_offset - base));
-  stored.resize(e.stored_size);
+  // A buffer only where the bytes are not read in place (a failed view
+  // fails the read: nothing then points into `unused`).
+  std::vector<uint8_t> unused;
+  if (source_->Mapped() == nullptr) {
+    p->stored = buffers_->Take(e.stored_size + (index == 0 ? kHeaderReadAlong + FileHeader::kEncodedLength : 0));
+  }
+  SGZ_RETURN_IF_ERROR(
+      ReadArchive(index, e.file_offset, e.stored_size, p->stored ? p->stored.get() : &unused, &p->stored_at));
   *pending = std::move(p);
   return Status::Ok();
 }
@@ -432,22 +445,21 @@ Status ChunkStore::ReadChunkHeader(uint32_t index, ChunkHeader* out) {
   const ChunkEntry& e = manifest_.chunks[index];
   const size_t len = ChunkHeader::kFixedLength + ChunkHeader::kStreamDescLength * e.stream_count;
   std::vector<uint8_t> buf;
-  uint64_t base;
-  SGZ_RETURN_IF_ERROR(ReadArchive(index, e.file_offset, len, &buf, &base));
+  const uint8_t* at;
+  SGZ_RETURN_IF_ERROR(ReadArchive(index, e.file_offset, len, &buf, &at));
   size_t needed;
-  Status s = ChunkHeader::DecodeFrom(buf.data() + (e.file_offset - base), len, header_.version(), out, &needed);
+  Status s = ChunkHeader::DecodeFrom(at, len, header_.version(), out, &needed);
   return s.ok() ? s : s.WithContext(DescribeChunk(index));
 }
 
 Status ChunkStore::CheckCopyHeader(uint32_t index) {
   const ChunkEntry& e = manifest_.chunks[index];
   std::vector<uint8_t> buf;
-  uint64_t base;
-  SGZ_RETURN_IF_ERROR(ReadArchive(index, e.file_offset, ChunkHeader::kFixedLength, &buf, &base));
+  const uint8_t* at;
+  SGZ_RETURN_IF_ERROR(ReadArchive(index, e.file_offset, ChunkHeader::kFixedLength, &buf, &at));
   ChunkHeader h;
   size_t needed;
-  Status s = ChunkHeader::DecodeFrom(buf.data() + (e.file_offset - base), ChunkHeader::kFixedLength, header_.version(),
-                                     &h, &needed);
+  Status s = ChunkHeader::DecodeFrom(at, ChunkHeader::kFixedLength, header_.version(), &h, &needed);
   if (s.ok() && needed > ChunkHeader::kFixedLength) s = Status::Corruption("header longer than the chunk");
   if (s.ok() && (h.transform != e.transform || h.type != e.type || h.original_size != e.original_size ||
                  h.checksum != e.checksum || !h.streams.empty())) {

@@ -161,11 +161,11 @@ class ChunkStore {
   Status OpenAt(ByteSource& source, uint64_t end);
   // The end of the last archive before `end` that OpenAt accepts, or 0.
   Result<uint64_t> FindValidEnd(ByteSource& source, uint64_t end, const FileHeader& header);
-  // Reads archive bytes [offset, offset + n) into buf (grown, never shrunk);
-  // *base is the archive offset of (*buf)[0]. Reads from 0 instead, and
-  // checks the header, when the header is unchecked and offset is 16. Source
-  // errors are named after chunk `index`.
-  Status ReadArchive(uint32_t index, uint64_t offset, uint64_t n, std::vector<uint8_t>* buf, uint64_t* base);
+  // Archive bytes [offset, offset + n) at *data: in place where the source
+  // holds them in memory (ByteSource::View), else read into buf (grown, never
+  // shrunk). Reads from 0 instead, and checks the header, when the header is
+  // unchecked and offset is 16. Source errors are named after chunk `index`.
+  Status ReadArchive(uint32_t index, uint64_t offset, uint64_t n, std::vector<uint8_t>* buf, const uint8_t** data);
   // Checks stored chunk bytes against the manifest and decodes them
   // (`reference`: the decoded reference of a referencing chunk, or the
   // parent of a predicted one; `importance`: a predicted chunk's importance
