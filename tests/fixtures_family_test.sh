@@ -24,7 +24,7 @@ bash "$SRC/fixtures/gen/make_family_archives.sh" "$VERSION" "$SGZ" "$GEN" "$T/ge
 # (large.sgz: of the family with 48 times the rows).
 restored() {
   local archive=$1 out=$2 how=$3 f FAMILY=$T/gen/family n_members
-  [ "$archive" = large.sgz ] && FAMILY=$T/gen/large
+  case $archive in large*.sgz) FAMILY=$T/gen/large ;; esac
   n_members=$(ls "$FAMILY" | wc -l)
   for f in "$FAMILY"/*; do
     if cmp -s "$f" "$out/$(basename "$f")"; then pass=$((pass + 1)); else fail "$archive ($how): $(basename "$f") differs"; fi
@@ -37,9 +37,16 @@ restored() {
 archives=(family.sgz)
 [ "$VERSION" != 2.5 ] && archives+=(family-max.sgz)
 [ "$VERSION" = 2.4 ] && archives+=(large.sgz)
-for a in "${archives[@]}"; do
-  if cmp "$FIX/$a" "$T/gen/$a" >/dev/null 2>&1; then pass=$((pass + 1));
-  else fail "golden: the writer no longer writes $a byte for byte ($(cmp "$FIX/$a" "$T/gen/$a" 2>&1 | head -1))"; fi
+# Written by an earlier writer, read only (no golden): large.sgz as sgz wrote it before
+# its fast levels stored streams that rans shrinks by less than 1/128.
+earlier=()
+[ "$VERSION" = 2.4 ] && earlier+=(large-2026-12-02.sgz)
+for a in "${archives[@]}" "${earlier[@]}"; do
+  case " ${earlier[*]} " in
+  *" $a "*) ;;
+  *) if cmp "$FIX/$a" "$T/gen/$a" >/dev/null 2>&1; then pass=$((pass + 1));
+     else fail "golden: the writer no longer writes $a byte for byte ($(cmp "$FIX/$a" "$T/gen/$a" 2>&1 | head -1))"; fi ;;
+  esac
   # The version asked for, with predicted chunks.
   if "$SGZ" info "$FIX/$a" --json | grep -q "\"format_version\": \"$VERSION\""; then pass=$((pass + 1));
   else fail "$a: not $VERSION"; fi
