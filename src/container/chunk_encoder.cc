@@ -20,6 +20,7 @@ void AppendStreams(const uint8_t* split, uint64_t size, Transform transform, con
     const uint64_t n = sizes[i];
     StreamCoding rans;
     rans.allowed = coding.context;
+    rans.min_gain = coding.min_gain;
     rans.contexts = transform == Transform::kContextSplit && coding.context ? StreamContexts(gt, i) : 0;
     if (rans.contexts > 0) {
       if (ctx.size() < n) ctx.resize(n);
@@ -155,7 +156,8 @@ void EncodeGroup(const uint8_t* data, uint64_t size, const std::vector<GroupPiec
   // The search tries every node of the tree, each a few times: it ranks them
   // by zstd alone (rans's table search costs more than these small chunks
   // gain), and the chunks it keeps are encoded as `coding` says.
-  Choice best = GroupSearch(data, std::move(cut), {search_level, /*context=*/false}).Best(0, n);
+  Choice best =
+      GroupSearch(data, std::move(cut), {search_level, /*context=*/false, coding.estimate, coding.min_gain}).Best(0, n);
   if (search_level != level || coding.context) {
     for (size_t i = 0; i < best.chunks.size(); ++i) {
       const ChunkHeader h = best.chunks[i].header;

@@ -30,6 +30,9 @@ struct Coding {
   bool context = true;
   // Format 2.5's estimated scales (transform 4's flag ESTIMATE) may be used.
   bool estimate = true;
+  // StreamCoding::min_gain: the fast levels' preference for stored streams
+  // that decode for free over ones that compression shrinks but a little.
+  bool min_gain = false;
 };
 
 // What a chunk costs in the archive besides its stored bytes: its chunk-table

@@ -290,7 +290,8 @@ Status PackMember(InputStream* in, const std::string& name, const PackOptions& o
       [&](PackItem& item) {
         const bool meta = item.pc.metadata;
         SGZ_RETURN_IF_ERROR(
-            EncodeItem({meta ? meta_level : options.level, context, estimate}, options.predict_preset, parents, item));
+            EncodeItem({meta ? meta_level : options.level, context, estimate, options.level < kAlsoTryLevel1From},
+                       options.predict_preset, parents, item));
         if (meta && refs != nullptr) {  // the metadata region starts at 0 with chunks of chunk_size
           refs->Improve(item.pc.offset / options.chunk_size, item.input.data(), item.pc.size, meta_level,
                         &item.chunks[0]);

@@ -103,10 +103,14 @@ char* Scratch(std::unique_ptr<char[]>* buf, size_t* have, size_t size) {
 // streams of norms, biases and scales was a third of the CPU time of packing
 // a 1.1 GB Q4_K_M file (7.0 -> 4.5 s).
 constexpr uint64_t kRansFrom = 4096;
-constexpr uint64_t kRansMinGainShare = 128;
+
+constexpr uint64_t kMinGainShare = 128;
+
+uint64_t MinGain(uint64_t n) { return n / kMinGainShare; }
 
 Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst, const StreamCoding& rans) {
   const size_t before = dst->size();
+  const uint64_t min_gain = rans.min_gain ? MinGain(n) : 0;
   Codec codec = Codec::kStored;
   if (n > 0 && !LooksIncompressible(src, n, level)) {
     thread_local std::unique_ptr<char[]> scratch, other;
@@ -124,7 +128,7 @@ Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst, 
         r = r1;
       }
     }
-    if (r != 0 && r < n) {
+    if (r != 0 && r + min_gain < n) {
       dst->append(out, r);
       codec = Codec::kZstd;
     }
@@ -140,11 +144,7 @@ Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst, 
     const uint64_t have = codec == Codec::kZstd ? dst->size() - before : n;
     // zstd's size as the limit: where the tables' estimate is well above it,
     // only the counting is paid.
-    // At the fast levels, like zstd's own minimum gain for a block, rans
-    // replaces storing only when it saves 1/128 of the bytes: a BF16
-    // parent's sign-mantissa bytes (0.3% smaller) are then copied, not
-    // decoded, when its quantizations are predicted from it.
-    const uint64_t need = codec == Codec::kZstd || level >= kAlsoTryLevel1From ? have : n - n / kRansMinGainShare;
+    const uint64_t need = codec == Codec::kZstd ? have : n - std::min(n, min_gain);
     if (RansEncode(src, n, rans.ctx, rans.ctx == nullptr ? 1 : rans.contexts, &coded, have) && coded.size() < need) {
       dst->resize(before);
       dst->append(coded);
