@@ -57,15 +57,15 @@ class OrderedPipeline {
 
   // `threads` (at least 1) is what "-T N" means: at most N items are worked
   // on at once, however many workers the pool has, so N chunks are being
-  // compressed or decoded. Up to 2N items are outstanding (being filled,
-  // queued, worked on, or done and waiting for their turn), so that workers
-  // keep busy while one slow item holds up the in-order consumer.
-  // pool == nullptr runs everything on the caller's thread, one item at a
-  // time.
-  OrderedPipeline(ThreadPool* pool, size_t threads, Work work, Consume consume)
+  // compressed or decoded. Up to `window` items (default and at least 2N) are
+  // outstanding (being filled, queued, worked on, or done and waiting for
+  // their turn), so that workers keep busy while one slow item holds up the
+  // in-order consumer. pool == nullptr runs everything on the caller's
+  // thread, one item at a time.
+  OrderedPipeline(ThreadPool* pool, size_t threads, Work work, Consume consume, size_t window = 0)
       : pool_(pool),
         concurrency_(threads < 1 ? 1 : threads),
-        window_(2 * concurrency_),
+        window_(window > 2 * concurrency_ ? window : 2 * concurrency_),
         work_(std::move(work)),
         consume_(std::move(consume)) {}
   // Waits for work still running or queued (it references items the
