@@ -143,30 +143,37 @@ TEST(QuantSimd, LegacyReductionsAsPortable) {
   }
 }
 
-// The scale estimate's reductions (format 2.5): ranges of 8 groups of 32 and
-// 16 of 16, and the 16 peaks, on values with NaN, zeros of both signs and
-// ties between magnitudes of either sign.
-TEST(QuantSimd, EstimateReductionsAsPortable) {
+// The scale estimates (format 2.5): ranges of 8 groups of 32 and 16 of 16,
+// and the 16 peaks, on values with NaN, zeros of both signs and ties between
+// magnitudes of either sign, divided by scales that are zero, negative,
+// tiny, infinite or NaN.
+TEST(QuantSimd, EstimatesAsPortable) {
   REQUIRE_VECTOR_KERNELS();
   std::mt19937 rng(11);
   const float picks[] = {0.f, -0.f, 2.f, -2.f, 0.5f, std::numeric_limits<float>::infinity(),
                          -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()};
+  const float scales[] = {0.f, -0.f, 1e-30f, -0.37f, 0.013f, 3.5f, std::numeric_limits<float>::infinity(),
+                          std::numeric_limits<float>::quiet_NaN(), 1e-6f, 0.0625f};
   for (int trial = 0; trial < 20000; ++trial) {
     std::vector<float> x = NastyValues(rng, 256, trial % 3 == 0 ? 16 : 4);
     if (trial % 2) {
       for (float& v : x) v = picks[rng() % (trial % 4 == 1 ? 5 : 8)];
     }
-    float a_lo[16], a_hi[16], b_lo[16], b_hi[16];
-    const int len = trial % 4 < 2 ? 32 : 16;
-    PortableKernels().ranges(x.data(), 256 / len, len, a_lo, a_hi);
-    Avx2Kernels()->ranges(x.data(), 256 / len, len, b_lo, b_hi);
+    const float dn = trial % 5 == 0 ? scales[rng() % 10] : FromBits(rng() % 0x3f800000u);
+    const float dmin = trial % 7 == 0 ? scales[rng() % 10] : FromBits(rng() % 0x3f800000u);
+    uint8_t a_s[16], a_m[16], b_s[16], b_m[16];
+    const int len = trial % 4 < 2 ? 32 : 16, top = len == 32 ? 63 : 15;
+    PortableKernels().range_estimates(x.data(), 256 / len, len, dn, dmin, top, a_s, a_m);
+    Avx2Kernels()->range_estimates(x.data(), 256 / len, len, dn, dmin, top, b_s, b_m);
     for (int g = 0; g < 256 / len; ++g) {
-      ASSERT_EQ(Bits(a_lo[g]), Bits(b_lo[g])) << "trial " << trial << " group " << g;
-      ASSERT_EQ(Bits(a_hi[g]), Bits(b_hi[g])) << "trial " << trial << " group " << g;
+      ASSERT_EQ(a_s[g], b_s[g]) << "trial " << trial << " group " << g;
+      ASSERT_EQ(a_m[g], b_m[g]) << "trial " << trial << " group " << g;
     }
-    PortableKernels().peaks16(x.data(), a_lo);
-    Avx2Kernels()->peaks16(x.data(), b_lo);
-    for (int g = 0; g < 16; ++g) ASSERT_EQ(Bits(a_lo[g]), Bits(b_lo[g])) << "trial " << trial << " group " << g;
+    int8_t a_e[16], b_e[16];
+    const int lo = trial % 2 ? -32 : -128, hi = trial % 2 ? 31 : 127;
+    PortableKernels().peak_estimates16(x.data(), dn, lo, hi, a_e);
+    Avx2Kernels()->peak_estimates16(x.data(), dn, lo, hi, b_e);
+    for (int g = 0; g < 16; ++g) ASSERT_EQ(a_e[g], b_e[g]) << "trial " << trial << " group " << g;
   }
 }
 

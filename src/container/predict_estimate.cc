@@ -46,37 +46,16 @@ void ApplyFields(bool encode, const uint8_t* e, int n, unsigned bits, uint8_t* f
   }
 }
 
-// round(q), ties to even, clamped to [lo, hi]; 0 where q is NaN (lo <= 0 <=
-// hi). Inside the clamp |q| < 2^22, where adding and subtracting 1.5 * 2^23
-// rounds to an integer, ties to even, as the default rounding mode does.
-// Selects only, so that loops over fields vectorize.
-inline int RoundClamp(float q, int lo, int hi) {
-  constexpr float kMagic = 12582912.0f;
-  float c = q == q ? q : 0.0f;
-  c = c < static_cast<float>(lo) ? static_cast<float>(lo) : c;
-  c = c > static_cast<float>(hi) ? static_cast<float>(hi) : c;
-  return static_cast<int>((c + kMagic) - kMagic);
-}
-
 float HalfAt(const uint8_t* p) { return HalfToFloat(static_cast<uint16_t>(p[0] | p[1] << 8)); }
 
 // Q2_K (16 weights a sub-block; byte j: scale | min << 4, in units of d and
 // dmin), Q4_K, Q5_K (32 weights; 6-bit scales and mins): before ggml's
 // search a sub-block's scale is (max - min) / nmax and its min -min, min and
 // max taken with 0. Estimates: (hi - lo) / (d * nmax) and -lo / dmin,
-// clamped to [0, top], of `subs` sub-blocks of `len` values (the minima and
-// maxima by the vector kernels; the divisions in a loop that vectorizes).
+// clamped to [0, top], of `subs` sub-blocks of `len` values, rounded as
+// quant::EstimateRound (the vector kernels' range_estimates).
 void RangeEstimates(const float* x, int subs, int len, float dn, float dmin, int top, uint8_t* es, uint8_t* em) {
-  float lo[16], hi[16], qs[16], qm[16];
-  quant::ActiveKernels().ranges(x, subs, len, lo, hi);
-  for (int j = 0; j < subs; ++j) {
-    qs[j] = (hi[j] - lo[j]) / dn;
-    qm[j] = -lo[j] / dmin;
-  }
-  for (int j = 0; j < subs; ++j) {
-    es[j] = static_cast<uint8_t>(RoundClamp(qs[j], 0, top));
-    em[j] = static_cast<uint8_t>(RoundClamp(qm[j], 0, top));
-  }
+  quant::ActiveKernels().range_estimates(x, subs, len, dn, dmin, top, es, em);
 }
 
 void BlockQ2(const float* x, bool encode, uint8_t* blk) {
@@ -105,15 +84,12 @@ void BlockQ45(const float* x, float nmax, bool encode, uint8_t* blk) {
 // Estimate: m / (d * -nmax) clamped to [lo, hi], of the 16 sub-blocks,
 // stored as Q3_K's field is (plus 32) and as Q6_K's byte (mod 256, no
 // zigzag: the byte is a stream of its own).
-void PeakEstimates(const float* x, float dn, int lo, int hi, int* e) {
-  float q[16];
-  quant::ActiveKernels().peaks16(x, q);
-  for (int j = 0; j < 16; ++j) q[j] = q[j] / dn;
-  for (int j = 0; j < 16; ++j) e[j] = RoundClamp(q[j], lo, hi);
+void PeakEstimates(const float* x, float dn, int lo, int hi, int8_t* e) {
+  quant::ActiveKernels().peak_estimates16(x, dn, lo, hi, e);
 }
 
 void BlockQ3(const float* x, bool encode, uint8_t* blk) {
-  int e[16];
+  int8_t e[16];
   PeakEstimates(x, HalfAt(blk + kQ3D) * -4.0f, -32, 31, e);
   uint8_t* s = blk + kQ3Scales;
   uint8_t u[16], eu[16];
@@ -127,7 +103,7 @@ void BlockQ3(const float* x, bool encode, uint8_t* blk) {
 }
 
 void BlockQ6(const float* x, bool encode, uint8_t* blk) {
-  int e[16];
+  int8_t e[16];
   PeakEstimates(x, HalfAt(blk + kQ6D) * -32.0f, -128, 127, e);
   for (int j = 0; j < 16; ++j) {
     uint8_t& v = blk[kQ6Scales + j];

@@ -243,39 +243,95 @@ void MinMax32(const float* x, float* min, float* max) {
 
 // The estimate's reductions: min_ps(v, lo) is `v < lo ? v : lo` and
 // max_ps(v, hi) is `v > hi ? v : hi`, lane by lane, as the portable loops.
-void Ranges(const float* x, int groups, int len, float* lo, float* hi) {
-  for (int g = 0; g < groups; ++g) {
-    __m256 a = _mm256_setzero_ps(), b = _mm256_setzero_ps();
-    for (int i = 0; i < len; i += 8) {
-      const __m256 v = _mm256_loadu_ps(x + g * len + i);
-      a = _mm256_min_ps(v, a);
-      b = _mm256_max_ps(v, b);
+// Lane j of Min8 / Max8: the extreme of v[j]'s 8 lanes (a transpose by
+// unpacks, shuffles and a swap of halves, taking extremes at each step).
+inline __m256 Min8(const __m256* v) {
+  const __m256 a0 = _mm256_min_ps(_mm256_unpacklo_ps(v[0], v[1]), _mm256_unpackhi_ps(v[0], v[1]));
+  const __m256 a1 = _mm256_min_ps(_mm256_unpacklo_ps(v[2], v[3]), _mm256_unpackhi_ps(v[2], v[3]));
+  const __m256 a2 = _mm256_min_ps(_mm256_unpacklo_ps(v[4], v[5]), _mm256_unpackhi_ps(v[4], v[5]));
+  const __m256 a3 = _mm256_min_ps(_mm256_unpacklo_ps(v[6], v[7]), _mm256_unpackhi_ps(v[6], v[7]));
+  const __m256 b0 = _mm256_min_ps(_mm256_shuffle_ps(a0, a1, 0x44), _mm256_shuffle_ps(a0, a1, 0xEE));
+  const __m256 b1 = _mm256_min_ps(_mm256_shuffle_ps(a2, a3, 0x44), _mm256_shuffle_ps(a2, a3, 0xEE));
+  return _mm256_min_ps(_mm256_permute2f128_ps(b0, b1, 0x20), _mm256_permute2f128_ps(b0, b1, 0x31));
+}
+inline __m256 Max8(const __m256* v) {
+  const __m256 a0 = _mm256_max_ps(_mm256_unpacklo_ps(v[0], v[1]), _mm256_unpackhi_ps(v[0], v[1]));
+  const __m256 a1 = _mm256_max_ps(_mm256_unpacklo_ps(v[2], v[3]), _mm256_unpackhi_ps(v[2], v[3]));
+  const __m256 a2 = _mm256_max_ps(_mm256_unpacklo_ps(v[4], v[5]), _mm256_unpackhi_ps(v[4], v[5]));
+  const __m256 a3 = _mm256_max_ps(_mm256_unpacklo_ps(v[6], v[7]), _mm256_unpackhi_ps(v[6], v[7]));
+  const __m256 b0 = _mm256_max_ps(_mm256_shuffle_ps(a0, a1, 0x44), _mm256_shuffle_ps(a0, a1, 0xEE));
+  const __m256 b1 = _mm256_max_ps(_mm256_shuffle_ps(a2, a3, 0x44), _mm256_shuffle_ps(a2, a3, 0xEE));
+  return _mm256_max_ps(_mm256_permute2f128_ps(b0, b1, 0x20), _mm256_permute2f128_ps(b0, b1, 0x31));
+}
+
+// EstimateRound of 8 lanes: selects as the portable code (NaN -> 0, then
+// `c < lo ? lo : c`, `c > hi ? hi : c`), the magic constant added and
+// subtracted (two roundings, as there), truncated; stored as 8 bytes.
+inline void EstimateRound8(__m256 q, int lo, int hi, uint8_t* out) {
+  const __m256 flo = _mm256_set1_ps(static_cast<float>(lo)), fhi = _mm256_set1_ps(static_cast<float>(hi));
+  const __m256 magic = _mm256_set1_ps(12582912.0f);
+  __m256 c = _mm256_andnot_ps(_mm256_cmp_ps(q, q, _CMP_UNORD_Q), q);
+  c = _mm256_blendv_ps(c, flo, _mm256_cmp_ps(c, flo, _CMP_LT_OQ));
+  c = _mm256_blendv_ps(c, fhi, _mm256_cmp_ps(c, fhi, _CMP_GT_OQ));
+  const __m256i r = _mm256_cvttps_epi32(_mm256_sub_ps(_mm256_add_ps(c, magic), magic));
+  const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));  // -128..127 or 0..63
+  const __m128i b = _mm_packs_epi16(w, w);
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(out), b);
+}
+
+void RangeEstimates(const float* x, int groups, int len, float dn, float dmin, int top, uint8_t* es, uint8_t* em) {
+  const __m256 sign = _mm256_set1_ps(-0.0f), vdn = _mm256_set1_ps(dn), vdmin = _mm256_set1_ps(dmin);
+  for (int g0 = 0; g0 < groups; g0 += 8) {
+    __m256 lo[8], hi[8];
+    for (int j = 0; j < 8; ++j) {
+      const float* xg = x + (g0 + j) * len;
+      __m256 a = _mm256_setzero_ps(), b = _mm256_setzero_ps();
+      for (int i = 0; i < len; i += 8) {
+        const __m256 v = _mm256_loadu_ps(xg + i);
+        a = _mm256_min_ps(v, a);
+        b = _mm256_max_ps(v, b);
+      }
+      lo[j] = a;
+      hi[j] = b;
     }
-    lo[g] = HorizontalMin(a);
-    hi[g] = HorizontalMax(b);
+    const __m256 l = Min8(lo), h = Max8(hi);
+    EstimateRound8(_mm256_div_ps(_mm256_sub_ps(h, l), vdn), 0, top, es + g0);
+    EstimateRound8(_mm256_div_ps(_mm256_xor_ps(l, sign), vdmin), 0, top, em + g0);
   }
 }
 
-void Peaks16(const float* x, float* peak) {
-  const __m256 sign = _mm256_set1_ps(-0.0f);
-  for (int g = 0; g < 16; ++g) {
-    const __m256 v0 = _mm256_andnot_ps(sign, _mm256_loadu_ps(x + 16 * g));
-    const __m256 v1 = _mm256_andnot_ps(sign, _mm256_loadu_ps(x + 16 * g + 8));
-    const float m = HorizontalMax(_mm256_max_ps(v1, _mm256_max_ps(v0, _mm256_setzero_ps())));
-    if (m == 0.0f) {
-      peak[g] = 0.0f;
-      continue;
+void PeakEstimates16(const float* x, float dn, int lo, int hi, int8_t* e) {
+  const __m256 sign = _mm256_set1_ps(-0.0f), vdn = _mm256_set1_ps(dn);
+  for (int g0 = 0; g0 < 16; g0 += 8) {
+    __m256 m[8];
+    for (int j = 0; j < 8; ++j) {
+      const float* xg = x + 16 * (g0 + j);
+      const __m256 v0 = _mm256_andnot_ps(sign, _mm256_loadu_ps(xg));
+      const __m256 v1 = _mm256_andnot_ps(sign, _mm256_loadu_ps(xg + 8));
+      m[j] = _mm256_max_ps(v1, _mm256_max_ps(v0, _mm256_setzero_ps()));
     }
-    const __m256 vm = _mm256_set1_ps(m);
-    const unsigned hit = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(v0, vm, _CMP_EQ_OQ))) |
-                         static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(v1, vm, _CMP_EQ_OQ))) << 8;
-    peak[g] = x[16 * g + __builtin_ctz(hit)];
+    alignas(32) float amax[8];
+    _mm256_store_ps(amax, Max8(m));
+    float p[8];
+    for (int j = 0; j < 8; ++j) {
+      p[j] = 0.0f;
+      if (amax[j] == 0.0f) continue;
+      const float* xg = x + 16 * (g0 + j);
+      const __m256 vm = _mm256_set1_ps(amax[j]);
+      const __m256 v0 = _mm256_andnot_ps(sign, _mm256_loadu_ps(xg));
+      const __m256 v1 = _mm256_andnot_ps(sign, _mm256_loadu_ps(xg + 8));
+      const unsigned hit = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(v0, vm, _CMP_EQ_OQ))) |
+                           static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(v1, vm, _CMP_EQ_OQ))) << 8;
+      p[j] = xg[__builtin_ctz(hit)];
+    }
+    const __m256 q = _mm256_setr_ps(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]);
+    EstimateRound8(_mm256_div_ps(q, vdn), lo, hi, reinterpret_cast<uint8_t*>(e + g0));
   }
 }
 
 const Kernels kAvx2 = {"avx2",    RoundGroups,     Trunc32, RoundQ8,    WidenBf16, WidenF16,
                        WidenBf16Planes, ToHalf, ScaleMin8, Symmetric8, Amax32, SignedAbsMax32,
-                       MinMax32,  Ranges,   Peaks16};
+                       MinMax32,  RangeEstimates, PeakEstimates16};
 
 }  // namespace
 

@@ -104,20 +104,20 @@ void MinMax32(const float* x, float* min, float* max) {
   }
 }
 
-void Ranges(const float* x, int groups, int len, float* lo, float* hi) {
+void RangeEstimates(const float* x, int groups, int len, float dn, float dmin, int top, uint8_t* es, uint8_t* em) {
   for (int g = 0; g < groups; ++g) {
-    float a = 0.0f, b = 0.0f;
+    float lo = 0.0f, hi = 0.0f;
     for (int i = 0; i < len; ++i) {
       const float v = x[g * len + i];
-      a = v < a ? v : a;
-      b = v > b ? v : b;
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
     }
-    lo[g] = a;
-    hi[g] = b;
+    es[g] = static_cast<uint8_t>(EstimateRound((hi - lo) / dn, 0, top));
+    em[g] = static_cast<uint8_t>(EstimateRound(-lo / dmin, 0, top));
   }
 }
 
-void Peaks16(const float* x, float* peak) {
+void PeakEstimates16(const float* x, float dn, int lo, int hi, int8_t* e) {
   for (int g = 0; g < 16; ++g) {
     const float* xg = x + 16 * g;
     float a = 0.0f, p = 0.0f;
@@ -127,13 +127,13 @@ void Peaks16(const float* x, float* peak) {
         p = xg[i];
       }
     }
-    peak[g] = p;
+    e[g] = static_cast<int8_t>(EstimateRound(p / dn, lo, hi));
   }
 }
 
 const Kernels kPortable = {"portable", RoundGroups, Trunc32,        RoundQ8,  WidenBf16,      WidenF16,
                            WidenBf16Planes, ToHalf, ScaleMin8, Symmetric8, Amax32, SignedAbsMax32,
-                           MinMax32,   Ranges,      Peaks16};
+                           MinMax32,   RangeEstimates, PeakEstimates16};
 
 std::atomic<bool> force_portable{false};
 

@@ -84,15 +84,30 @@ struct Kernels {
   float (*amax32)(const float* x);
   float (*signed_absmax32)(const float* x, float* amax);
   void (*minmax32)(const float* x, float* min, float* max);
-  // The reductions of format 2.5's scale estimate (container/
-  // predict_estimate.cc), a NaN never counting: for each of `groups` groups
-  // of `len` (a multiple of 8) values, min(0, min x) and max(0, max x)
-  // (never -0: a lane keeps v only where v < lo or v > hi); and for each of
-  // 16 groups of 16 values the first value of greatest magnitude, +0 where
-  // every magnitude is 0 or NaN. Exact in any order: no NaN or -0 enters.
-  void (*ranges)(const float* x, int groups, int len, float* lo, float* hi);
-  void (*peaks16)(const float* x, float* peak);
+  // Format 2.5's scale estimates of one block (container/predict_estimate.cc;
+  // format-spec "Estimated scales"), EstimateRound below. Ranges: for each
+  // of `groups` (8 or 16) groups of `len` (16 or 32) values, lo = min(0,
+  // min x) and hi = max(0, max x), a NaN never counting (never -0: v is
+  // taken only where v < lo or v > hi); es[j] = EstimateRound((hi - lo) /
+  // dn, 0, top), em[j] = EstimateRound(-lo / dmin, 0, top). Peaks: for each
+  // of 16 groups of 16 values, p = the first value of greatest magnitude
+  // (+0 where every magnitude is 0 or NaN); e[j] = EstimateRound(p / dn, lo,
+  // hi). Minima and maxima are exact in any order: no NaN or -0 enters.
+  void (*range_estimates)(const float* x, int groups, int len, float dn, float dmin, int top, uint8_t* es,
+                          uint8_t* em);
+  void (*peak_estimates16)(const float* x, float dn, int lo, int hi, int8_t* e);
 };
+
+// round(q), ties to even, clamped to [lo, hi]; 0 where q is NaN (lo <= 0 <=
+// hi). Inside the clamp |q| < 2^22, where adding and subtracting 1.5 * 2^23
+// rounds to an integer, ties to even, as the default rounding mode does.
+inline int EstimateRound(float q, int lo, int hi) {
+  constexpr float kMagic = 12582912.0f;
+  float c = q == q ? q : 0.0f;
+  c = c < static_cast<float>(lo) ? static_cast<float>(lo) : c;
+  c = c > static_cast<float>(hi) ? static_cast<float>(hi) : c;
+  return static_cast<int>((c + kMagic) - kMagic);
+}
 
 // The portable table, the best the CPU runs, and the one in use (the best,
 // unless a test forced the portable one).
