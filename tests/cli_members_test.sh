@@ -30,6 +30,10 @@ check ls-members-pattern 0 "$SGZ" ls "$Z" 'm/*'
 grep -q '^3 of 4 members' "$T/out" && ok || fail "ls 'm/*'" "$T/out"
 check ls-no-member 1 "$SGZ" ls "$Z" m/demo.ggu
 expect_err ls-no-member "did you mean 'm/demo.gguf'"
+# A base name of a member in a directory: that member suggested, nothing written.
+check unpack-base-name 1 "$SGZ" unpack "$Z" all-types.gguf -o "$T/base.gguf"
+expect_err unpack-base-name "no member 'all-types.gguf' in the archive (did you mean 'm/sub/all-types.gguf'?)"
+[ ! -e "$T/base.gguf" ] && ok || fail "unpack-base-name: wrote $T/base.gguf"
 check ls-json 0 "$SGZ" ls "$Z" --json
 grep -q '"members": \[{"name": "m/demo.gguf", "kind": "gguf"' "$T/out" && ok || fail "ls --json" "$T/out"
 

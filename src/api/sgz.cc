@@ -376,9 +376,18 @@ ErrorOr<Reader> Reader::OpenMember(const std::string& name) const {
       if (reader.ok()) reader->impl_->path = impl_->path;
       return reader;
     }
-    std::vector<std::string> names;
-    for (const FileEntry& f : files) names.push_back(f.name);
-    const std::vector<std::string> close = ClosestNames(name, names, 3);
+    // A member of that name in a directory (zoo/NAME: what packing a
+    // directory names its files) first, else names a few edits away.
+    std::vector<std::string> names, close;
+    for (const FileEntry& f : files) {
+      names.push_back(f.name);
+      const std::string& n = f.name;
+      if (n.size() > name.size() && n[n.size() - name.size() - 1] == '/' &&
+          n.compare(n.size() - name.size(), name.size(), name) == 0) {
+        close.push_back(n);
+      }
+    }
+    if (close.empty()) close = ClosestNames(name, names, 3);
     return Error(ErrorCode::kNotFound, "no member '" + name + "' in the archive" +
                                            (close.empty() ? "" : " (did you mean '" + close.front() + "'?)"));
   });

@@ -6,7 +6,8 @@ namespace sgz::internal {
 
 unsigned ResolveThreads(unsigned requested) {
   if (requested > 0) return requested;
-  unsigned n = std::thread::hardware_concurrency();
+  // Read once: each call reads /sys (an open, a read and a close).
+  static const unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : n;
 }
 
