@@ -243,25 +243,21 @@ void MinMax32(const float* x, float* min, float* max) {
 
 // The estimate's reductions: min_ps(v, lo) is `v < lo ? v : lo` and
 // max_ps(v, hi) is `v > hi ? v : hi`, lane by lane, as the portable loops.
-// Lane j of Min8 / Max8: the extreme of v[j]'s 8 lanes (a transpose by
+// Lane j of Extreme8: the least (greatest) of v[j]'s 8 lanes (a transpose by
 // unpacks, shuffles and a swap of halves, taking extremes at each step).
-inline __m256 Min8(const __m256* v) {
-  const __m256 a0 = _mm256_min_ps(_mm256_unpacklo_ps(v[0], v[1]), _mm256_unpackhi_ps(v[0], v[1]));
-  const __m256 a1 = _mm256_min_ps(_mm256_unpacklo_ps(v[2], v[3]), _mm256_unpackhi_ps(v[2], v[3]));
-  const __m256 a2 = _mm256_min_ps(_mm256_unpacklo_ps(v[4], v[5]), _mm256_unpackhi_ps(v[4], v[5]));
-  const __m256 a3 = _mm256_min_ps(_mm256_unpacklo_ps(v[6], v[7]), _mm256_unpackhi_ps(v[6], v[7]));
-  const __m256 b0 = _mm256_min_ps(_mm256_shuffle_ps(a0, a1, 0x44), _mm256_shuffle_ps(a0, a1, 0xEE));
-  const __m256 b1 = _mm256_min_ps(_mm256_shuffle_ps(a2, a3, 0x44), _mm256_shuffle_ps(a2, a3, 0xEE));
-  return _mm256_min_ps(_mm256_permute2f128_ps(b0, b1, 0x20), _mm256_permute2f128_ps(b0, b1, 0x31));
+template <bool kMax>
+inline __m256 Extreme(__m256 a, __m256 b) {
+  return kMax ? _mm256_max_ps(a, b) : _mm256_min_ps(a, b);
 }
-inline __m256 Max8(const __m256* v) {
-  const __m256 a0 = _mm256_max_ps(_mm256_unpacklo_ps(v[0], v[1]), _mm256_unpackhi_ps(v[0], v[1]));
-  const __m256 a1 = _mm256_max_ps(_mm256_unpacklo_ps(v[2], v[3]), _mm256_unpackhi_ps(v[2], v[3]));
-  const __m256 a2 = _mm256_max_ps(_mm256_unpacklo_ps(v[4], v[5]), _mm256_unpackhi_ps(v[4], v[5]));
-  const __m256 a3 = _mm256_max_ps(_mm256_unpacklo_ps(v[6], v[7]), _mm256_unpackhi_ps(v[6], v[7]));
-  const __m256 b0 = _mm256_max_ps(_mm256_shuffle_ps(a0, a1, 0x44), _mm256_shuffle_ps(a0, a1, 0xEE));
-  const __m256 b1 = _mm256_max_ps(_mm256_shuffle_ps(a2, a3, 0x44), _mm256_shuffle_ps(a2, a3, 0xEE));
-  return _mm256_max_ps(_mm256_permute2f128_ps(b0, b1, 0x20), _mm256_permute2f128_ps(b0, b1, 0x31));
+template <bool kMax>
+inline __m256 Extreme8(const __m256* v) {
+  __m256 a[4];
+  for (int k = 0; k < 4; ++k) {
+    a[k] = Extreme<kMax>(_mm256_unpacklo_ps(v[2 * k], v[2 * k + 1]), _mm256_unpackhi_ps(v[2 * k], v[2 * k + 1]));
+  }
+  const __m256 b0 = Extreme<kMax>(_mm256_shuffle_ps(a[0], a[1], 0x44), _mm256_shuffle_ps(a[0], a[1], 0xEE));
+  const __m256 b1 = Extreme<kMax>(_mm256_shuffle_ps(a[2], a[3], 0x44), _mm256_shuffle_ps(a[2], a[3], 0xEE));
+  return Extreme<kMax>(_mm256_permute2f128_ps(b0, b1, 0x20), _mm256_permute2f128_ps(b0, b1, 0x31));
 }
 
 // EstimateRound of 8 lanes: selects as the portable code (NaN -> 0, then
@@ -294,7 +290,7 @@ void RangeEstimates(const float* x, int groups, int len, float dn, float dmin, i
       lo[j] = a;
       hi[j] = b;
     }
-    const __m256 l = Min8(lo), h = Max8(hi);
+    const __m256 l = Extreme8<false>(lo), h = Extreme8<true>(hi);
     EstimateRound8(_mm256_div_ps(_mm256_sub_ps(h, l), vdn), 0, top, es + g0);
     EstimateRound8(_mm256_div_ps(_mm256_xor_ps(l, sign), vdmin), 0, top, em + g0);
   }
@@ -311,7 +307,7 @@ void PeakEstimates16(const float* x, float dn, int lo, int hi, int8_t* e) {
       m[j] = _mm256_max_ps(v1, _mm256_max_ps(v0, _mm256_setzero_ps()));
     }
     alignas(32) float amax[8];
-    _mm256_store_ps(amax, Max8(m));
+    _mm256_store_ps(amax, Extreme8<true>(m));
     float p[8];
     for (int j = 0; j < 8; ++j) {
       p[j] = 0.0f;
