@@ -4,7 +4,6 @@
 // millisecond regex construction adds to every run.
 #define CXXOPTS_NO_REGEX 1
 #include <cxxopts.hpp>
-#include <malloc.h>
 
 #include <algorithm>
 #include <climits>
@@ -407,16 +406,6 @@ template uint64_t Args::Value::as<uint64_t>() const;
 
 int main(int argc, char** argv) {
   sgz::InstallOutputCleanup();
-  // Chunk buffers (hundreds of KiB to a few MiB, taken and given back many
-  // times a second) from the heap, kept there once freed, rather than each
-  // from a fresh mapping whose pages the kernel faults in and zeroes again:
-  // the unpack of a 2 MB member took 0.5 ms less. Memory stays bounded by
-  // the buffers in use plus kMallocKeepBytes.
-#ifdef M_MMAP_THRESHOLD
-  constexpr int kMallocMapFrom = 32 << 20, kMallocKeepBytes = 64 << 20;
-  mallopt(M_MMAP_THRESHOLD, kMallocMapFrom);
-  mallopt(M_TRIM_THRESHOLD, kMallocKeepBytes);
-#endif
   // The library turns its exceptions into errors; this catches the CLI's own
   // (an allocation in a command's formatting), so none ends in terminate().
   int rc;

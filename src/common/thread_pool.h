@@ -8,6 +8,7 @@
 #ifndef SGZ_COMMON_THREAD_POOL_H_
 #define SGZ_COMMON_THREAD_POOL_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -62,9 +63,11 @@ class OrderedPipeline {
   // their turn), so that workers keep busy while one slow item holds up the
   // in-order consumer. pool == nullptr runs everything on the caller's
   // thread, one item at a time.
-  OrderedPipeline(ThreadPool* pool, size_t threads, Work work, Consume consume, size_t window = 0)
+  OrderedPipeline(ThreadPool* pool, size_t threads, Work work, Consume consume, size_t window = 0,
+                  bool caller_works = false)
       : pool_(pool),
-        concurrency_(threads < 1 ? 1 : threads),
+        caller_works_(caller_works && pool != nullptr && threads > 1),
+        concurrency_(threads < 1 ? 1 : caller_works_ ? threads - 1 : threads),
         window_(window > 2 * concurrency_ ? window : 2 * concurrency_),
         work_(std::move(work)),
         consume_(std::move(consume)) {}
@@ -149,6 +152,18 @@ class OrderedPipeline {
   Status PopOne() {
     Pending p = std::move(pending_.front());
     pending_.pop_front();
+    // The caller as one of the `threads`: while the oldest item is not done,
+    // it works on the queued ones itself.
+    while (caller_works_ && p.done.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      std::shared_ptr<Task> task;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (waiting_.empty()) break;
+        task = std::move(waiting_.front());
+        waiting_.pop_front();
+      }
+      (*task)();
+    }
     Status s = p.done.get();
     if (s.ok()) s = consume_(*p.item);
     if (!s.ok()) return failed_ = s;
@@ -157,6 +172,7 @@ class OrderedPipeline {
   }
 
   ThreadPool* pool_;
+  bool caller_works_;
   size_t concurrency_;
   size_t window_;
   Work work_;
