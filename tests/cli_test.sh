@@ -24,6 +24,16 @@ expect_err no-overwrite "already exists (use -f to overwrite)"
 check pack-no-overwrite 1 "$SGZ" pack "$T/demo.gguf"
 check overwrite 0 "$SGZ" unpack "$T/demo.gguf.sgz" -o "$T/exists.gguf" -f
 cmp -s "$T/demo.gguf" "$T/exists.gguf" || fail "-f did not replace"
+# -f over a file (swapped in, the old bytes removed) and over a symbolic link
+# (the link replaced, its target untouched): no temporary file left behind.
+mkdir -p "$T/over" && echo old > "$T/over/f.gguf" && echo target > "$T/over/t" && ln -s t "$T/over/link.gguf"
+check overwrite-file 0 "$SGZ" unpack "$T/demo.gguf.sgz" -o "$T/over/f.gguf" -f
+cmp -s "$T/demo.gguf" "$T/over/f.gguf" && ok || fail "-f over a file"
+check overwrite-link 0 "$SGZ" unpack "$T/demo.gguf.sgz" -o "$T/over/link.gguf" -f
+[ ! -L "$T/over/link.gguf" ] && cmp -s "$T/demo.gguf" "$T/over/link.gguf" && [ "$(cat "$T/over/t")" = target ] && ok ||
+  fail "-f over a symbolic link"
+[ "$(ls -A "$T/over" | sort | tr '\n' ' ')" = "f.gguf link.gguf t " ] && ok ||
+  fail "-f left files behind: $(ls -A "$T/over")"
 
 # Wrong usage: exit 1 with one clear line.
 check no-args 1 "$SGZ"

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -155,6 +156,37 @@ Status OutputFile::ReadAt(uint64_t offset, void* buf, size_t n) {
 }
 
 
+namespace {
+
+// Puts `temp` in the place of `path`, which may exist. An existing regular
+// file is swapped with it (RENAME_EXCHANGE) and then removed under the
+// temporary name, rather than renamed over: on ext4, a rename over a file
+// starts the new file's writeback at once (auto_da_alloc, for programs that
+// replace files without fsync; 1.1 ms of the 6.6 of unpacking a 2.3 MB
+// member), where sgz, which makes its outputs again from the archive (see
+// the note on fsync below), leaves that to the kernel's writeback as for a
+// new file. The name switches in one step either way. Elsewhere (no such
+// file; a kernel or file system without the flag) a plain rename.
+Status Replace(const std::string& temp, const std::string& path) {
+#ifdef RENAME_EXCHANGE
+  struct stat st;
+  if (lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+      renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
+    if (unlink(temp.c_str()) == 0) return Status::Ok();
+    // What was swapped out cannot be removed (it became a directory
+    // meanwhile?): swapped back, and the plain rename's answer given.
+    const int err = errno;
+    if (renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) != 0) {
+      return Status::IOError(path + ": " + strerror(err));
+    }
+  }
+#endif
+  if (rename(temp.c_str(), path.c_str()) != 0) return Status::IOError(Errno(path));
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status OutputFile::Commit(const FileAttributes* attributes) {
   if (is_stdout_) {
     committed_ = true;
@@ -179,7 +211,7 @@ Status OutputFile::Commit(const FileAttributes* attributes) {
   }
   fd_ = -1;
   if (overwrite_) {
-    if (rename(temp_path_.c_str(), path_.c_str()) != 0) return Status::IOError(Errno(path_));
+    SGZ_RETURN_IF_ERROR(Replace(temp_path_, path_));
   } else {
     // link() fails if the target appeared meanwhile: never replace it.
     if (link(temp_path_.c_str(), path_.c_str()) != 0) {
