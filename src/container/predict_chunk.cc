@@ -9,6 +9,7 @@
 #include "container/predict_block.h"
 #include "container/predict_estimate.h"
 #include "streams/codec.h"
+#include "streams/context_split.h"
 #include "streams/ggml_types.h"
 #include "streams/transform.h"
 
@@ -40,9 +41,8 @@ void GatherPlanes(const uint8_t* p, uint64_t n, uint64_t a, uint64_t len, uint8_
   }
 }
 
-// The same of a BF16 chunk held as transform 5's streams: exponents e, then
-// sign-mantissas s (value i: bytes e << 7 | (s & 127), (s & 128) | e >> 1),
-// then an odd chunk's last byte.
+// The same of a BF16 chunk held as transform 5's streams: exponents, then
+// sign-mantissas (joined by Bf16JoinedByte), then an odd chunk's last byte.
 void GatherBf16Planes(const uint8_t* p, uint64_t n, uint64_t a, uint64_t len, uint8_t* out) {
   const uint64_t values = n / 2;
   for (uint64_t j = a; j < a + len; ++j) {
@@ -50,8 +50,7 @@ void GatherBf16Planes(const uint8_t* p, uint64_t n, uint64_t a, uint64_t len, ui
       out[j - a] = p[j];
       continue;
     }
-    const uint8_t e = p[j / 2], s = p[values + j / 2];
-    out[j - a] = static_cast<uint8_t>(j % 2 == 0 ? (e << 7) | (s & 0x7f) : (s & 0x80) | (e >> 1));
+    out[j - a] = Bf16JoinedByte(p[j / 2], p[values + j / 2], static_cast<int>(j % 2));
   }
 }
 

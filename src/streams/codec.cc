@@ -144,7 +144,7 @@ Codec EncodeStream(const uint8_t* src, uint64_t n, int level, std::string* dst, 
     const uint64_t have = codec == Codec::kZstd ? dst->size() - before : n;
     // zstd's size as the limit: where the tables' estimate is well above it,
     // only the counting is paid.
-    const uint64_t need = codec == Codec::kZstd ? have : n - std::min(n, min_gain);
+    const uint64_t need = codec == Codec::kZstd ? have : n - min_gain;
     if (RansEncode(src, n, rans.ctx, rans.ctx == nullptr ? 1 : rans.contexts, &coded, have) && coded.size() < need) {
       dst->resize(before);
       dst->append(coded);

@@ -328,8 +328,8 @@ void Bf16Join(const uint8_t* in, uint64_t n, uint8_t* out) {
   const uint8_t* exp = in;
   const uint8_t* sm = in + n;
   for (uint64_t i = 0; i < n; ++i) {
-    out[2 * i] = static_cast<uint8_t>((exp[i] << 7) | (sm[i] & 0x7f));
-    out[2 * i + 1] = static_cast<uint8_t>((sm[i] & 0x80) | (exp[i] >> 1));
+    out[2 * i] = Bf16JoinedByte(exp[i], sm[i], 0);
+    out[2 * i + 1] = Bf16JoinedByte(exp[i], sm[i], 1);
   }
 }
 

@@ -60,6 +60,12 @@ void ContextSplit(const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t
 // Inverse of ContextSplit.
 void ContextJoin(const GgmlType* type, const uint8_t* in, uint64_t len, uint8_t* out);
 
+// Byte `half` (0: low, 1: high) of the BF16 value whose transform-5 streams
+// hold exponent e and sign-mantissa s (ContextJoin's rule for one byte).
+inline uint8_t Bf16JoinedByte(uint8_t e, uint8_t s, int half) {
+  return static_cast<uint8_t>(half == 0 ? (e << 7) | (s & 0x7f) : (s & 0x80) | (e >> 1));
+}
+
 namespace context_split_internal {
 
 // floor(2 * |dmin| * m / (|d| * sc)) in exact arithmetic, saturated to 255:

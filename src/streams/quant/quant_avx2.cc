@@ -92,11 +92,7 @@ void WidenBf16Planes(const uint8_t* exp, const uint8_t* sm, int64_t n, float* ou
         _mm256_slli_epi32(_mm256_and_si256(s, mant), 16));
     _mm256_storeu_ps(out + i, _mm256_castsi256_ps(bits));
   }
-  for (; i < n; ++i) {
-    const uint32_t bits = static_cast<uint32_t>(sm[i] & 0x80) << 24 | static_cast<uint32_t>(exp[i]) << 23 |
-                          static_cast<uint32_t>(sm[i] & 0x7f) << 16;
-    std::memcpy(&out[i], &bits, 4);
-  }
+  PortableKernels().widen_bf16_planes(exp + i, sm + i, n - i, out + i);
 }
 
 // HalfToFloat per lane: normal and infinite/NaN halves by moving the fields,
